@@ -1,0 +1,73 @@
+"""Translations (gettext catalogues managed with Babel) and locale-aware formatting.
+
+Source strings are English. French is the default locale. Import ``_`` explicitly:
+``from app.i18n import _``; nothing is installed into builtins.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _babel_format_date
+from babel.dates import format_datetime as _babel_format_datetime
+from babel.numbers import format_decimal
+
+SUPPORTED_LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+DOMAIN = "permanence"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+_current_language = DEFAULT_LANGUAGE
+_translations: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def set_language(language: str) -> None:
+    """Switch the process-wide language. Unknown codes fall back to French."""
+    global _current_language, _translations
+    if language not in SUPPORTED_LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    _current_language = language
+    _translations = gettext.translation(
+        DOMAIN, localedir=str(TRANSLATIONS_DIR), languages=[language], fallback=True
+    )
+
+
+def current_language() -> str:
+    return _current_language
+
+
+def _(message: str) -> str:
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations.ngettext(singular, plural, n)
+
+
+def locale() -> Locale:
+    return Locale.parse(_current_language)
+
+
+def format_date(value: date, fmt: str = "short") -> str:
+    """Dates as a French or English reader expects them (12/03/1958 in French)."""
+    if fmt == "short":
+        # The practice is French: day first in both languages, four-digit year, so a
+        # birth date typed by an English-speaking remote secretary is never ambiguous.
+        return _babel_format_date(value, "dd/MM/yyyy", locale=_current_language)
+    return _babel_format_date(value, fmt, locale=_current_language)
+
+
+def format_datetime(value: datetime, tz: str, fmt: str = "short") -> str:
+    from zoneinfo import ZoneInfo
+
+    return _babel_format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=_current_language)
+
+
+def format_number(value: float | int) -> str:
+    return format_decimal(value, locale=_current_language)
+
+
+set_language(DEFAULT_LANGUAGE)

@@ -1,0 +1,65 @@
+"""Local bookkeeping: the change journal (for sync), the audit trail, node metadata.
+
+These rows are local to one installation and are not themselves replicated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime
+
+
+class ChangeJournal(Base):
+    """One row per written entity, in commit order; the source of outgoing sync batches."""
+
+    __tablename__ = "change_journal"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    op: Mapped[str] = mapped_column(String(10), nullable=False)  # insert | update | delete
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    origin_node: Mapped[str] = mapped_column(String(36), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the changed fields
+
+
+class AuditEntry(Base):
+    """Who did what to which record, and when. Nothing else about the patient.
+
+    Each entry hashes the previous one, so any edit or deletion breaks the chain.
+    """
+
+    __tablename__ = "audit_trail"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    detail: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class LocalMeta(Base):
+    """Facts about this installation: node id, the last clock stamp, and so on."""
+
+    __tablename__ = "local_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class PracticeSetting(Base):
+    """Practice-scope settings (workstation preferences live outside the database)."""
+
+    __tablename__ = "practice_setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)

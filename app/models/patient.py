@@ -1,0 +1,90 @@
+"""Patients: identity and contact details only, never clinical notes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Syncable
+
+
+class Civility(str, enum.Enum):
+    MADAME = "mme"
+    MONSIEUR = "m"
+    NONE = ""
+
+
+class Sex(str, enum.Enum):
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = ""
+
+
+class PhoneKind(str, enum.Enum):
+    MOBILE = "mobile"
+    HOME = "home"
+    WORK = "work"
+    OTHER = "other"
+
+
+def patient_display_name(birth_name: str, used_name: str, first_names: str) -> str:
+    """"MARTIN (DUPONT) Jeanne": used name first, birth name in brackets if different."""
+    name = (used_name or birth_name).upper()
+    if used_name and used_name != birth_name:
+        name += f" ({birth_name.upper()})"
+    return f"{name} {first_names}".strip()
+
+
+class Patient(Syncable, Base):
+    __tablename__ = "patient"
+    __sync_entity__ = "patient"
+
+    civility: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    birth_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    used_name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    first_names: Mapped[str] = mapped_column(String(200), nullable=False)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str] = mapped_column(String(1), nullable=False, default="")
+    email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    address_line: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    postal_code: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    referring_doctor: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    admin_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reminder_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Case- and accent-folded "NAME FIRSTNAMES", maintained by the service: sort order.
+    sort_key: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+
+    phones: Mapped[list[PatientPhone]] = relationship(
+        back_populates="patient",
+        order_by="PatientPhone.position",
+        primaryjoin="and_(Patient.id == PatientPhone.patient_id, PatientPhone.deleted_at.is_(None))",
+        viewonly=True,
+    )
+
+    __table_args__ = (Index("ix_patient_sort_key", "sort_key"),)
+
+    @property
+    def display_name(self) -> str:
+        return patient_display_name(self.birth_name, self.used_name, self.first_names)
+
+
+class PatientPhone(Syncable, Base):
+    __tablename__ = "patient_phone"
+    __sync_entity__ = "patient_phone"
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default=PhoneKind.MOBILE.value)
+    raw: Mapped[str] = mapped_column(String(40), nullable=False)  # as typed
+    e164: Mapped[str] = mapped_column(String(20), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+
+    patient: Mapped[Patient] = relationship(viewonly=True)
+
+    __table_args__ = (
+        Index("ix_patient_phone_patient_id", "patient_id"),
+        Index("ix_patient_phone_e164", "e164"),
+    )

@@ -1,0 +1,35 @@
+"""The practice and its practitioners."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Syncable
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+class Practice(Syncable, Base):
+    __tablename__ = "practice"
+    __sync_entity__ = "practice"
+
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default=DEFAULT_TIMEZONE)
+    address: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class Practitioner(Syncable, Base):
+    __tablename__ = "practitioner"
+    __sync_entity__ = "practitioner"
+
+    title: Mapped[str] = mapped_column(String(20), nullable=False, default="Dr")
+    first_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    last_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    specialty: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    colour: Mapped[str] = mapped_column(String(7), nullable=False, default="#3b7dd8")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)

@@ -1,0 +1,331 @@
+"""Patients: search, read, create and update, through the unit of work."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.i18n import _
+from app.models import Civility, Patient, PatientPhone, PhoneKind, Sex
+from app.models.patient import patient_display_name
+from app.services.dates import InvalidDate, parse_french_date
+from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.services.search_terms import fts_query, index_terms
+from app.services.text import name_tokens, sort_key
+from app.storage.store import Store
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_POSTAL = re.compile(r"^(\d{5}|)$")
+MAX_RESULTS = 100
+
+
+@dataclass
+class PhoneEntry:
+    number: str
+    kind: str = PhoneKind.MOBILE.value
+
+
+@dataclass
+class PatientInput:
+    """What a form, an import or a test hands to the service; validated there."""
+
+    birth_name: str
+    first_names: str
+    used_name: str = ""
+    civility: str = Civility.NONE.value
+    birth_date: date | str | None = None
+    sex: str = Sex.UNKNOWN.value
+    phones: list[PhoneEntry] = field(default_factory=list)
+    email: str = ""
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    referring_doctor: str = ""
+    admin_note: str = ""
+    reminder_consent: bool = False
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    id: str
+    display_name: str
+    birth_date: date | None
+    phone: str
+    city: str
+
+
+@dataclass(frozen=True)
+class PhoneView:
+    kind: str
+    raw: str
+    e164: str
+
+    @property
+    def display(self) -> str:
+        return display_phone(self.e164)
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    id: str
+    version: int
+    display_name: str
+    civility: str
+    birth_name: str
+    used_name: str
+    first_names: str
+    birth_date: date | None
+    sex: str
+    phones: tuple[PhoneView, ...]
+    email: str
+    address_line: str
+    postal_code: str
+    city: str
+    referring_doctor: str
+    admin_note: str
+    reminder_consent: bool
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+class PatientService:
+    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+        self._store = store
+        self._actor_id = actor_id
+        self._clock = clock
+
+    # -- validation ---------------------------------------------------------------
+    def validate(self, data: PatientInput) -> tuple[dict, list]:
+        """Cleaned column values and parsed phones, or ValidationError listing every problem."""
+        errors: dict[str, str] = {}
+        values = {
+            "birth_name": _clean(data.birth_name),
+            "used_name": _clean(data.used_name),
+            "first_names": _clean(data.first_names),
+            "civility": data.civility if data.civility in {c.value for c in Civility} else "",
+            "sex": data.sex if data.sex in {s.value for s in Sex} else "",
+            "email": data.email.strip(),
+            "address_line": _clean(data.address_line),
+            "postal_code": data.postal_code.strip(),
+            "city": _clean(data.city),
+            "referring_doctor": _clean(data.referring_doctor),
+            "admin_note": data.admin_note.strip(),
+            "reminder_consent": bool(data.reminder_consent),
+        }
+        if not name_tokens(values["birth_name"]):
+            errors["birth_name"] = _("The birth name is required.")
+        if not name_tokens(values["first_names"]):
+            errors["first_names"] = _("At least one first name is required.")
+        today = self._clock.now().date()
+        birth = data.birth_date
+        if isinstance(birth, str):
+            birth = birth.strip() or None
+            if birth is not None:
+                try:
+                    birth = parse_french_date(birth, today=today)
+                except InvalidDate as exc:
+                    errors["birth_date"] = exc.user_message
+                    birth = None
+        if isinstance(birth, date):
+            if birth > today:
+                errors["birth_date"] = _("The birth date cannot be in the future.")
+            elif birth.year < today.year - 130:
+                errors["birth_date"] = _("This birth date is more than 130 years ago.")
+        values["birth_date"] = birth if isinstance(birth, date) else None
+        if values["email"] and not _EMAIL.match(values["email"]):
+            errors["email"] = _("This e-mail address is not valid.")
+        if not _POSTAL.match(values["postal_code"]):
+            errors["postal_code"] = _("A French postal code has five digits.")
+        phones = []
+        for i, entry in enumerate(data.phones):
+            if not entry.number.strip():
+                continue
+            kind = entry.kind if entry.kind in {k.value for k in PhoneKind} else PhoneKind.OTHER.value
+            try:
+                phones.append((kind, parse_phone(entry.number)))
+            except InvalidPhone:
+                errors[f"phone{i}"] = _("“{number}” is not a valid phone number.").format(
+                    number=entry.number.strip())
+        if errors:
+            raise ValidationError(errors)
+        values["sort_key"] = sort_key(values["used_name"] or values["birth_name"], values["first_names"])
+        return values, phones
+
+    # -- writes -------------------------------------------------------------------
+    def create(self, data: PatientInput) -> PatientDetails:
+        values, phones = self.validate(data)
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            patient = Patient(**values)
+            uow.session.add(patient)
+            uow.session.flush()
+            self._replace_phones(uow.session, patient.id, phones)
+            self._reindex(uow.session, patient)
+            details = self._details(uow.session, patient)
+        return details
+
+    def update(self, patient_id: str, data: PatientInput, *, expected_version: int) -> PatientDetails:
+        values, phones = self.validate(data)
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            patient = uow.session.get(Patient, patient_id)
+            if patient is None or patient.deleted_at is not None:
+                raise NotFound(patient_id)
+            if patient.version != expected_version:
+                raise ConcurrentEdit(patient_id)
+            for key, value in values.items():
+                if getattr(patient, key) != value:
+                    setattr(patient, key, value)
+            self._replace_phones(uow.session, patient.id, phones)
+            uow.session.flush()
+            self._reindex(uow.session, patient)
+            details = self._details(uow.session, patient)
+        return details
+
+    def create_many(self, rows: list[PatientInput], *, uow=None) -> int:
+        """Validated bulk creation in one transaction (demo data, imports)."""
+        prepared = [self.validate(r) for r in rows]
+        own = uow is None
+        if own:
+            uow = self._store.unit_of_work(actor_id=self._actor_id).__enter__()
+        try:
+            ids = uow.bulk_insert(Patient, [values for values, _ in prepared])
+            phone_rows, index_rows = [], []
+            for pid, (values, phones) in zip(ids, prepared):
+                for pos, (kind, parsed) in enumerate(phones):
+                    phone_rows.append({"patient_id": pid, "kind": kind, "raw": parsed.raw,
+                                       "e164": parsed.e164, "position": pos})
+                index_rows.append((pid, index_terms(
+                    names=[values["birth_name"], values["used_name"], values["first_names"]],
+                    phones_e164=[p.e164 for _, p in phones], birth_date=values["birth_date"])))
+            uow.bulk_insert(PatientPhone, phone_rows)
+            _write_index(uow.session, index_rows)
+        except BaseException as exc:
+            if own:
+                uow.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        if own:
+            uow.__exit__(None, None, None)
+        return len(ids)
+
+    def _replace_phones(self, session: Session, patient_id: str, phones: list) -> None:
+        existing = session.execute(
+            select(PatientPhone).where(PatientPhone.patient_id == patient_id,
+                                       PatientPhone.deleted_at.is_(None))
+            .order_by(PatientPhone.position)
+        ).scalars().all()
+        wanted = [(kind, p.raw, p.e164, pos) for pos, (kind, p) in enumerate(phones)]
+        # Keep rows that did not change so the journal only carries real edits.
+        for row, want in zip(existing, wanted):
+            kind, raw, e164, pos = want
+            if (row.kind, row.raw, row.e164, row.position) != want:
+                row.kind, row.raw, row.e164, row.position = kind, raw, e164, pos
+        for row in existing[len(wanted):]:
+            row.deleted_at = self._clock.now()
+        for kind, raw, e164, pos in wanted[len(existing):]:
+            session.add(PatientPhone(patient_id=patient_id, kind=kind, raw=raw, e164=e164,
+                                     position=pos))
+        session.flush()
+
+    def _reindex(self, session: Session, patient: Patient) -> None:
+        phones = session.execute(
+            select(PatientPhone.e164).where(PatientPhone.patient_id == patient.id,
+                                            PatientPhone.deleted_at.is_(None))
+        ).scalars().all()
+        terms = index_terms(names=[patient.birth_name, patient.used_name, patient.first_names],
+                            phones_e164=phones, birth_date=patient.birth_date)
+        _write_index(session, [(patient.id, terms)])
+
+    # -- reads --------------------------------------------------------------------
+    def get(self, patient_id: str) -> PatientDetails:
+        """The full card. Opening a card is a read of patient data: it is audited."""
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            patient = uow.session.get(Patient, patient_id)
+            if patient is None or patient.deleted_at is not None:
+                raise NotFound(patient_id)
+            uow.audit("read", Patient.__sync_entity__, patient_id)
+            return self._details(uow.session, patient)
+
+    def count(self) -> int:
+        with self._store.reader() as s:
+            return s.execute(select(func.count()).select_from(Patient)
+                             .where(Patient.deleted_at.is_(None))).scalar_one()
+
+    def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[PatientSummary]:
+        """Type-ahead search; an empty query lists patients in alphabetical order."""
+        match = fts_query(query)
+        with self._store.reader() as s:
+            if match is None:
+                if query.strip():
+                    return []
+                rows = s.execute(text(_LIST_SQL), {"limit": limit}).all()
+            else:
+                tokens = [t for t in name_tokens(query) if not t.isdigit()]
+                first = tokens[0] if tokens else ""
+                rows = s.execute(text(_SEARCH_SQL),
+                                 {"match": match, "first": first, "limit": limit}).all()
+        return [_summary(r) for r in rows]
+
+    @staticmethod
+    def _details(session: Session, patient: Patient) -> PatientDetails:
+        phones = session.execute(
+            select(PatientPhone).where(PatientPhone.patient_id == patient.id,
+                                       PatientPhone.deleted_at.is_(None))
+            .order_by(PatientPhone.position)
+        ).scalars().all()
+        return PatientDetails(
+            id=patient.id, version=patient.version, display_name=patient.display_name,
+            civility=patient.civility, birth_name=patient.birth_name, used_name=patient.used_name,
+            first_names=patient.first_names, birth_date=patient.birth_date, sex=patient.sex,
+            phones=tuple(PhoneView(p.kind, p.raw, p.e164) for p in phones), email=patient.email,
+            address_line=patient.address_line, postal_code=patient.postal_code, city=patient.city,
+            referring_doctor=patient.referring_doctor, admin_note=patient.admin_note,
+            reminder_consent=patient.reminder_consent,
+        )
+
+
+def _write_index(session: Session, rows: list[tuple[str, str]]) -> None:
+    """Upsert search terms; the FTS rowid is the patient's stable search key."""
+    if not rows:
+        return
+    conn = session.connection()
+    conn.execute(text("INSERT OR IGNORE INTO patient_search_key (patient_id) VALUES (:pid)"),
+                 [{"pid": pid} for pid, _ in rows])
+    keyed = [{"pid": pid, "terms": terms} for pid, terms in rows]
+    conn.execute(text("DELETE FROM patient_search WHERE rowid = "
+                      "(SELECT rowid FROM patient_search_key WHERE patient_id = :pid)"),
+                 [{"pid": pid} for pid, _ in rows])
+    conn.execute(text("INSERT INTO patient_search (rowid, terms) SELECT rowid, :terms "
+                      "FROM patient_search_key WHERE patient_id = :pid"), keyed)
+
+
+_COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city,
+  (SELECT ph.e164 FROM patient_phone ph WHERE ph.patient_id = p.id AND ph.deleted_at IS NULL
+   ORDER BY ph.position LIMIT 1) AS phone"""
+
+_LIST_SQL = f"""SELECT {_COLUMNS} FROM patient p WHERE p.deleted_at IS NULL
+ORDER BY p.sort_key LIMIT :limit"""
+
+# Exact surname first, then alphabetical. The FTS index narrows the rows; no LIKE scan.
+_SEARCH_SQL = f"""SELECT {_COLUMNS}
+FROM patient_search s
+JOIN patient_search_key k ON k.rowid = s.rowid
+JOIN patient p ON p.id = k.patient_id
+WHERE patient_search MATCH :match AND p.deleted_at IS NULL
+ORDER BY (p.sort_key = :first OR substr(p.sort_key, 1, length(:first) + 1) = :first || ' ') DESC,
+         p.sort_key
+LIMIT :limit"""
+
+
+def _summary(row) -> PatientSummary:
+    pid, birth_name, used_name, first_names, birth_date, city, phone = row
+    if isinstance(birth_date, str):
+        birth_date = date.fromisoformat(birth_date)
+    return PatientSummary(id=pid, display_name=patient_display_name(birth_name, used_name, first_names), birth_date=birth_date,
+                          phone=display_phone(phone) if phone else "", city=city)

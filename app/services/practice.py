@@ -1,0 +1,115 @@
+"""The practice, its practitioners and the local owner account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+
+from app.i18n import _
+from app.models import ROLE_OWNER, Practice, Practitioner, User
+from app.models.ids import uuid7
+from app.services.errors import ValidationError
+from app.storage.store import Store
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass
+class PractitionerInput:
+    first_name: str
+    last_name: str
+    specialty: str = ""
+    colour: str = "#3b7dd8"
+    title: str = "Dr"
+
+
+@dataclass
+class PracticeInput:
+    name: str
+    timezone: str = "Europe/Paris"
+    address: str = ""
+    practitioners: list[PractitionerInput] = field(default_factory=list)
+    owner_name: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeInfo:
+    id: str
+    name: str
+    timezone: str
+    address: str
+
+
+@dataclass(frozen=True)
+class PractitionerInfo:
+    id: str
+    display_name: str
+    specialty: str
+    colour: str
+
+
+def timezone_names() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def validate_practice(data: PracticeInput) -> None:
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = _("The practice name is required.")
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = _("Unknown time zone: {zone}").format(zone=data.timezone)
+    for i, p in enumerate(data.practitioners):
+        if not p.last_name.strip():
+            errors[f"practitioner{i}"] = _("Each practitioner needs a last name.")
+        elif not _COLOUR.match(p.colour):
+            errors[f"practitioner{i}"] = _("Colours are written #rrggbb.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def setup_practice(store: Store, data: PracticeInput) -> str:
+    """Create the practice, its practitioners and the owner account; returns the owner id.
+
+    The owner's own id is the actor of this first unit of work.
+    """
+    validate_practice(data)
+    owner = User(id=uuid7(), display_name=data.owner_name.strip() or _("Practice owner"),
+                 role=ROLE_OWNER)
+    with store.unit_of_work(actor_id=owner.id) as uow:
+        uow.session.add(owner)
+        uow.session.add(Practice(name=data.name.strip(), timezone=data.timezone,
+                                 address=data.address.strip()))
+        for p in data.practitioners:
+            uow.session.add(Practitioner(title=p.title.strip(), first_name=p.first_name.strip(),
+                                         last_name=p.last_name.strip(), specialty=p.specialty.strip(),
+                                         colour=p.colour))
+    return owner.id
+
+
+def owner_id(store: Store) -> str:
+    with store.reader() as s:
+        uid = s.execute(select(User.id).where(User.role == ROLE_OWNER, User.deleted_at.is_(None))
+                        .order_by(User.created_at).limit(1)).scalar()
+    if uid is None:
+        raise LookupError("no owner account")
+    return uid
+
+
+def get_practice(store: Store) -> PracticeInfo | None:
+    with store.reader() as s:
+        p = s.execute(select(Practice).where(Practice.deleted_at.is_(None))
+                      .order_by(Practice.created_at).limit(1)).scalar()
+        return None if p is None else PracticeInfo(p.id, p.name, p.timezone, p.address)
+
+
+def list_practitioners(store: Store) -> list[PractitionerInfo]:
+    with store.reader() as s:
+        rows = s.execute(select(Practitioner).where(Practitioner.deleted_at.is_(None),
+                                                    Practitioner.active.is_(True))
+                         .order_by(Practitioner.last_name, Practitioner.first_name)).scalars()
+        return [PractitionerInfo(p.id, p.display_name, p.specialty, p.colour) for p in rows]

@@ -1,0 +1,63 @@
+"""Settings, declared in one table with their scope and default.
+
+Workstation settings (a person's preferences on this computer) live in the profile's
+``workstation.json``, readable before unlock so the unlock prompt speaks the user's
+language. Practice settings live in the encrypted database. Neither ever holds patient
+data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.i18n import SUPPORTED_LANGUAGES
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    scope: str  # "workstation" | "practice"
+    default: object
+    allowed: tuple | None = None
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    s.key: s
+    for s in (
+        SettingSpec("language", "workstation", "fr", SUPPORTED_LANGUAGES),
+    )
+}
+
+
+class WorkstationSettings:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._values: dict[str, object] = {}
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(raw, dict):
+                self._values = {k: v for k, v in raw.items() if k in SETTINGS}
+        except (FileNotFoundError, ValueError, OSError):
+            self._values = {}
+
+    def get(self, key: str):
+        spec = SETTINGS[key]
+        value = self._values.get(key, spec.default)
+        if spec.allowed is not None and value not in spec.allowed:
+            return spec.default
+        return value
+
+    def set(self, key: str, value) -> None:
+        spec = SETTINGS[key]
+        if spec.scope != "workstation":
+            raise KeyError(f"{key} is not a workstation setting")
+        if spec.allowed is not None and value not in spec.allowed:
+            raise ValueError(f"{value!r} is not allowed for {key}")
+        self._values[key] = value
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_name(self._path.name + ".tmp")
+        tmp.write_text(json.dumps(self._values, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self._path)

@@ -1,0 +1,71 @@
+"""Opening and creating a practice: the storage steps plus the practice's own setup.
+
+A ``Workspace`` is an open profile with the services the UI and the CLI use, wired
+for the signed-in user. It is the only object the composition root hands around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.clock import Clock
+from app.services.patients import PatientService
+from app.services.practice import PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, validate_practice
+from app.storage.keychain import Keychain
+from app.storage.keys import KdfParams
+from app.storage.profile import OpenProfile, ProfilePaths, create_database, open_profile
+
+
+@dataclass
+class Workspace:
+    profile: OpenProfile
+    user_id: str
+    practice: PracticeInfo
+    patients: PatientService
+    clock: Clock
+
+    @property
+    def store(self):
+        return self.profile.store
+
+    @property
+    def paths(self) -> ProfilePaths:
+        return self.profile.paths
+
+    def close(self) -> None:
+        self.profile.close()
+
+
+def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspace:
+    profile = open_profile(paths, key, clock=clock)
+    try:
+        store = profile.store
+        user = owner_id(store)
+        practice = get_practice(store)
+        if practice is None:
+            raise LookupError("no practice in this database")
+        return Workspace(profile=profile, user_id=user, practice=practice,
+                         patients=PatientService(store, actor_id=user, clock=clock), clock=clock)
+    except BaseException:
+        profile.close()
+        raise
+
+
+@dataclass
+class NewPractice:
+    workspace: Workspace
+    recovery_key: str
+
+
+def create_practice(paths: ProfilePaths, data: PracticeInput, *, passphrase: str | None,
+                    keychain: Keychain | None, clock: Clock,
+                    kdf: KdfParams = KdfParams()) -> NewPractice:
+    """A new profile holding a set-up practice, open; the recovery key to show once."""
+    validate_practice(data)  # before any file is written
+    created = create_database(paths, passphrase=passphrase, keychain=keychain, kdf=kdf, clock=clock)
+    profile = open_profile(paths, created.key, clock=clock)
+    try:
+        setup_practice(profile.store, data)
+    finally:
+        profile.close()
+    return NewPractice(open_workspace(paths, created.key, clock=clock), created.recovery_key)

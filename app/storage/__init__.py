@@ -1,0 +1,1 @@
+"""Encrypted storage: SQLCipher engine, keys, migrations, the unit of work, backups."""

@@ -1,0 +1,1 @@
+"""Encrypted, signed batches between installations (built on the change journal)."""
