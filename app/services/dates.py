@@ -12,8 +12,14 @@ _COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
 
 
 class InvalidDate(ValueError):
+    def __init__(self, text: str, *, exists: bool = True) -> None:
+        super().__init__(text)
+        self.well_formed = not exists
+
     @property
     def user_message(self) -> str:
+        if self.well_formed:
+            return _("This date does not exist (check the day and the month).")
         return _("Enter a date as dd/mm/yyyy, for example 12/03/1958.")
 
 
@@ -29,4 +35,4 @@ def parse_french_date(text: str, *, today: date) -> date:
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise InvalidDate(text) from exc
+        raise InvalidDate(text, exists=False) from exc

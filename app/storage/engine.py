@@ -121,6 +121,7 @@ def make_engine(path: Path, key: bytes, *, on_connect: Callable | None = None) -
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        hide_parameters=True,  # parameters are patient data: keep them out of errors/logs
     )
 
     @event.listens_for(engine, "begin")

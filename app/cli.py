@@ -1,0 +1,227 @@
+"""``permanence``: the GUI by default, sub-commands for headless work.
+
+This is the composition root: it reads options, wires concrete parts together and
+hands them down. Qt is imported only when a GUI command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from app import i18n
+from app.i18n import _
+from app.clock import SystemClock
+from app.logging_setup import configure as configure_logging
+from app.logging_setup import harden_process, install_excepthook
+from app.services.errors import ValidationError
+from app.services.settings import WorkstationSettings
+from app.storage.errors import NoPassphraseError, StorageError, WrongSecretError
+from app.storage.keychain import Keychain
+from app.storage.profile import ProfilePaths, default_profile_dir, demo_profile_dir, unlock_key
+
+PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
+DEMO_PASSPHRASE = "demo"
+
+
+class UsageError(Exception):
+    pass
+
+
+# -- options --------------------------------------------------------------------------
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--profile", type=Path, default=default, metavar="DIR",
+                        help="profile folder to use instead of the per-user default")
+    parser.add_argument("--passphrase-file", type=Path, default=default, metavar="FILE",
+                        help=f"read the passphrase from FILE (or set {PASSPHRASE_ENV})")
+    parser.add_argument("--verbose", action="store_true", default=default,
+                        help="also log to the terminal (never patient data)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="permanence",
+        description="Agenda, call log and patient contacts for medical practices, "
+                    "in an encrypted local database.",
+    )
+    _common(parser, top=True)
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo practice (created on first use; passphrase 'demo')")
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="create a demo practice headless")
+    _common(demo, top=False)
+    demo.add_argument("--size", choices=("demo", "large"), default="demo")
+    demo.add_argument("--seed", type=int, default=1)
+
+    init = sub.add_parser("init", help="create a practice headless, protected by a passphrase")
+    _common(init, top=False)
+    init.add_argument("--practice", required=True, metavar="NAME")
+    init.add_argument("--timezone", default="Europe/Paris")
+
+    check = sub.add_parser("check", help="verify encryption, structure, schema and audit trail")
+    _common(check, top=False)
+
+    shot = sub.add_parser("screenshot", help="render each main screen to OUT_DIR/*.png")
+    _common(shot, top=False)
+    shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    return parser
+
+
+def _profile_paths(args) -> ProfilePaths:
+    if getattr(args, "profile", None):
+        return ProfilePaths(args.profile.expanduser().resolve())
+    if getattr(args, "demo", False):
+        return ProfilePaths(demo_profile_dir())
+    return ProfilePaths(default_profile_dir())
+
+
+def given_passphrase(args) -> str | None:
+    """From --passphrase-file or the environment; never from the command line itself."""
+    path = getattr(args, "passphrase_file", None)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(_("Cannot read the passphrase file: {path}").format(path=path)) from exc
+        return text.rstrip("\r\n")
+    value = os.environ.get(PASSPHRASE_ENV)
+    return value if value else None
+
+
+def headless_key(paths: ProfilePaths, args) -> bytes:
+    """The database key for a headless command: passphrase given, else keychain, else
+    the documented demo passphrase (demo profiles only open that way)."""
+    passphrase = given_passphrase(args)
+    if passphrase is not None:
+        return unlock_key(paths, passphrase=passphrase)
+    try:
+        return unlock_key(paths, keychain=Keychain())
+    except NoPassphraseError:
+        try:
+            return unlock_key(paths, passphrase=DEMO_PASSPHRASE)
+        except WrongSecretError:
+            raise NoPassphraseError() from None
+
+
+# -- commands -------------------------------------------------------------------------
+def cmd_demo(args) -> int:
+    from app.services.demo import generate_demo
+
+    paths = _profile_paths(args)
+    passphrase = given_passphrase(args) or DEMO_PASSPHRASE
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{_('Creating the demo practice…')} {done:,}/{total:,}".replace(",", "\u202f"),
+              end="", file=sys.stderr, flush=True)
+
+    ws = generate_demo(paths, size=args.size, seed=args.seed, passphrase=passphrase,
+                       clock=SystemClock(), progress=progress)
+    try:
+        count = ws.patients.count()
+    finally:
+        ws.close()
+    print(file=sys.stderr)
+    print(_("Demo practice created in {path} ({count} patients).").format(
+        path=paths.root, count=i18n.format_number(count)))
+    return 0
+
+
+def cmd_init(args) -> int:
+    from app.services.practice import PracticeInput
+    from app.services.workspace import create_practice
+
+    paths = _profile_paths(args)
+    passphrase = given_passphrase(args)
+    if not passphrase:
+        raise UsageError(_("Give the new passphrase in {env} or with --passphrase-file FILE.")
+                         .format(env=PASSPHRASE_ENV))
+    created = create_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
+                              passphrase=passphrase, keychain=None, clock=SystemClock())
+    created.workspace.close()
+    print(_("Practice “{name}” created in {path}.").format(name=args.practice, path=paths.root))
+    print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
+    print(f"    {created.recovery_key}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from app.services.check import run_checks
+    from app.services.workspace import open_workspace
+
+    paths = _profile_paths(args)
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        items = run_checks(ws.store)
+    finally:
+        ws.close()
+    for item in items:
+        mark = "OK " if item.ok else "ÉCHEC" if i18n.current_language() == "fr" else "FAIL"
+        print(f"[{mark}] {item.label}: {item.detail}")
+    ok = all(i.ok for i in items)
+    print(_("All checks passed.") if ok else _("Some checks failed."))
+    return 0 if ok else 1
+
+
+def cmd_screenshot(args) -> int:
+    from app.ui.screenshot import render_screens
+    from app.services.workspace import open_workspace
+
+    paths = _profile_paths(args)
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        written = render_screens(ws, args.out_dir.expanduser().resolve(),
+                                 WorkstationSettings(paths.workstation_settings))
+    finally:
+        ws.close()
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_gui(args) -> int:
+    paths = _profile_paths(args)
+    if getattr(args, "demo", False) and not paths.exists():
+        args.size, args.seed = "demo", 1
+        cmd_demo(args)
+    from app.ui.app import run_gui
+
+    passphrase = given_passphrase(args)
+    if passphrase is None and getattr(args, "demo", False):
+        passphrase = DEMO_PASSPHRASE
+    return run_gui(paths, passphrase=passphrase, clock=SystemClock())
+
+
+COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = _profile_paths(args)
+    harden_process()
+    configure_logging(paths.logs if paths.root.exists() else None, verbose=bool(args.verbose))
+    install_excepthook()
+    i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
+    command = COMMANDS.get(args.command, cmd_gui)
+    try:
+        return command(args)
+    except StorageError as exc:
+        print(exc.user_message, file=sys.stderr)
+        return exc.exit_code
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(message, file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(_("Interrupted."), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The main window: navigation on the left, a global search box, a status bar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _
+from app.services.settings import WorkstationSettings
+from app.services.workspace import Workspace
+from app.ui.change_bus import ChangeBus
+from app.ui.patients.view import PatientsView
+from app.ui.settings_view import SettingsView
+from app.ui.widgets import label
+
+
+def zone_differs(practice_zone: str, now: datetime | None = None) -> bool:
+    now = now or datetime.now().astimezone()
+    return now.utcoffset() != now.astimezone(ZoneInfo(practice_zone)).utcoffset()
+
+
+class MainWindow(QMainWindow):
+    language_changed = Signal(str)
+
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings, bus: ChangeBus,
+                 window_state: QSettings, parent=None) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._window_state = window_state
+        self.setWindowTitle(f"Permanence — {workspace.practice.name}")
+        self.resize(1280, 800)
+
+        # Navigation: only screens that exist; later features add their entries here.
+        self.nav = QListWidget()
+        self.nav.setObjectName("NavList")
+        self.pages = QStackedWidget()
+        self.patients = PatientsView(workspace.patients, bus)
+        self.settings = SettingsView(workspace, settings)
+        self.settings.language_changed.connect(self.language_changed)
+        for title, page in ((_("Patients"), self.patients), (_("Settings"), self.settings)):
+            self.nav.addItem(title)
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        nav_panel = QWidget()
+        nav_panel.setObjectName("NavPanel")
+        nav_panel.setFixedWidth(210)
+        nav_layout = QVBoxLayout(nav_panel)
+        nav_layout.setContentsMargins(0, 0, 0, 0)
+        nav_layout.setSpacing(0)
+        nav_layout.addWidget(label("Permanence", "AppTitle"))
+        practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
+        nav_layout.addWidget(practice_name)
+        nav_layout.addWidget(self.nav, 1)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("GlobalSearch")
+        self.search.setPlaceholderText(_("Search a patient: name, phone, birth date  (Ctrl+K)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self._search_enter)
+        self.search.installEventFilter(self)
+        top = QWidget()
+        top.setObjectName("TopBar")
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(16, 8, 16, 8)
+        top_layout.addWidget(self.search)
+        top_layout.addStretch()
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(0)
+        content_layout.addWidget(top)
+        content_layout.addWidget(self.pages, 1)
+        central = QWidget()
+        central_layout = QHBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(nav_panel)
+        central_layout.addWidget(content, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar()
+        for seq in ("Ctrl+K", "Ctrl+F"):
+            QShortcut(QKeySequence(seq), self, activated=self.focus_search)
+        geometry = window_state.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.lock_label = QLabel(_("Encrypted database (SQLCipher), unlocked"))
+        bar.addWidget(self.lock_label)
+        self.zone_label = QLabel()
+        bar.addPermanentWidget(self.zone_label)
+        self._update_zone_label()
+        self._zone_timer = QTimer(self)
+        self._zone_timer.timeout.connect(self._update_zone_label)
+        self._zone_timer.start(30_000)
+
+    def _update_zone_label(self) -> None:
+        """The practice's time, when this workstation's clock shows another one."""
+        zone = self._workspace.practice.timezone
+        now = datetime.now().astimezone()
+        if not zone_differs(zone, now):
+            self.zone_label.setText(zone)
+            return
+        practice_now = now.astimezone(ZoneInfo(zone))
+        diff = (practice_now.utcoffset() - now.utcoffset()).total_seconds() / 3600
+        self.zone_label.setText(_("Practice time: {time} ({zone}, {diff:+g} h from this "
+                                  "workstation)").format(time=practice_now.strftime("%H:%M"),
+                                                         zone=zone, diff=diff))
+
+    # -- search -------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _search_changed(self, text: str) -> None:
+        self.nav.setCurrentRow(0)
+        self.patients.set_query(text)
+
+    def _search_enter(self) -> None:
+        self.patients.open_current()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.search and event.type() == QEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+                self.patients.focus_results()
+                return True
+        return super().eventFilter(obj, event)
+
+    def closeEvent(self, event) -> None:
+        if not self.patients.confirm_leave():
+            event.ignore()
+            return
+        self._window_state.setValue("main/geometry", self.saveGeometry())
+        super().closeEvent(event)

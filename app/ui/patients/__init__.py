@@ -1,0 +1,1 @@
+"""The Patients screen: result list, card and form."""

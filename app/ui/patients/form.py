@@ -1,0 +1,384 @@
+"""The patient card: identity and contact details, validated by the service."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, format_date
+from app.models import Civility, PhoneKind, Sex
+from app.services.errors import ConcurrentEdit, ValidationError
+from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
+from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.widgets import FieldError, label, mark_invalid
+
+MAX_PHONES = 4
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(PhoneKind.MOBILE.value, _("Mobile")), (PhoneKind.HOME.value, _("Home")),
+            (PhoneKind.WORK.value, _("Work")), (PhoneKind.OTHER.value, _("Other"))]
+
+
+class PhoneRow(QWidget):
+    removed = Signal(object)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.kind = QComboBox()
+        for value, text in _kinds():
+            self.kind.addItem(text, value)
+        self.number = QLineEdit()
+        self.number.setPlaceholderText("06 12 34 56 78")
+        self.remove = QPushButton("✕")
+        self.remove.setToolTip(_("Remove this number"))
+        self.remove.setFixedWidth(34)
+        self.remove.clicked.connect(lambda: self.removed.emit(self))
+        self.error = FieldError()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.kind, 0, 0)
+        grid.addWidget(self.number, 0, 1)
+        grid.addWidget(self.remove, 0, 2)
+        grid.addWidget(self.error, 1, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        self.number.editingFinished.connect(self.check)
+
+    def check(self) -> bool:
+        text = self.number.text().strip()
+        if not text:
+            self.error.show_message("")
+            mark_invalid(self.number, False)
+            return True
+        try:
+            parsed = parse_phone(text)
+        except InvalidPhone:
+            self.error.show_message(_("“{number}” is not a valid phone number.").format(number=text))
+            mark_invalid(self.number, True)
+            return False
+        self.number.setText(display_phone(parsed.e164))
+        self.error.show_message("")
+        mark_invalid(self.number, False)
+        return True
+
+    def entry(self) -> PhoneEntry:
+        return PhoneEntry(number=self.number.text(), kind=self.kind.currentData())
+
+
+class PatientForm(QWidget):
+    """Create or edit one patient. Emits ``saved(id)`` after a successful write."""
+
+    saved = Signal(str)
+    dirty_changed = Signal(bool)
+
+    def __init__(self, service: PatientService, parent=None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._current: PatientDetails | None = None
+        self._dirty = False
+        self._loading = False
+
+        self.heading = label(_("New patient"), "PageTitle")
+        self.subheading = label("", "Muted")
+        self.banner = label("", "Banner", wrap=True)
+        self.banner.hide()
+
+        self.civility = QComboBox()
+        for value, text in ((Civility.NONE.value, "—"), (Civility.MADAME.value, _("Mrs")),
+                            (Civility.MONSIEUR.value, _("Mr"))):
+            self.civility.addItem(text, value)
+        self.birth_name = QLineEdit()
+        self.used_name = QLineEdit()
+        self.first_names = QLineEdit()
+        self.birth_date = QLineEdit()
+        self.birth_date.setPlaceholderText(_("dd/mm/yyyy"))
+        self.birth_date.setMaximumWidth(140)
+        self.sex = QComboBox()
+        for value, text in ((Sex.UNKNOWN.value, "—"), (Sex.FEMALE.value, _("Female")),
+                            (Sex.MALE.value, _("Male"))):
+            self.sex.addItem(text, value)
+        self.email = QLineEdit()
+        self.address_line = QLineEdit()
+        self.postal_code = QLineEdit()
+        self.postal_code.setMaximumWidth(90)
+        self.city = QLineEdit()
+        self.referring_doctor = QLineEdit()
+        self.reminder_consent = QCheckBox(_("Agrees to appointment reminders"))
+        self.admin_note = QPlainTextEdit()
+        self.admin_note.setPlaceholderText(_("Administrative information only (no medical notes)"))
+        self.admin_note.setFixedHeight(70)
+
+        self.errors = {k: FieldError() for k in ("birth_name", "first_names", "birth_date",
+                                                  "email", "postal_code")}
+        self.phone_rows: list[PhoneRow] = []
+        self.phones_box = QVBoxLayout()
+        self.phones_box.setSpacing(4)
+        self.add_phone_button = QPushButton(_("Add a phone number"))
+        self.add_phone_button.clicked.connect(lambda: self.add_phone_row(focus=True))
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(_("Title"), self.civility)
+        form.addRow(_("Birth name") + " *", self._with_error(self.birth_name, "birth_name"))
+        form.addRow(_("Used name"), self.used_name)
+        form.addRow(_("First names") + " *", self._with_error(self.first_names, "first_names"))
+        dob = QHBoxLayout()
+        dob.addWidget(self.birth_date)
+        dob.addSpacing(16)
+        dob.addWidget(label(_("Sex")))
+        dob.addWidget(self.sex)
+        dob.addStretch()
+        dob_w = QWidget()
+        dob_w.setLayout(dob)
+        dob.setContentsMargins(0, 0, 0, 0)
+        form.addRow(_("Birth date"), self._with_error(dob_w, "birth_date"))
+        phones = QVBoxLayout()
+        phones.addLayout(self.phones_box)
+        phones.addWidget(self.add_phone_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        phones_w = QWidget()
+        phones.setContentsMargins(0, 0, 0, 0)
+        phones_w.setLayout(phones)
+        form.addRow(_("Phones"), phones_w)
+        form.addRow(_("E-mail"), self._with_error(self.email, "email"))
+        form.addRow(_("Address"), self.address_line)
+        town = QHBoxLayout()
+        town.setContentsMargins(0, 0, 0, 0)
+        town.addWidget(self.postal_code)
+        town.addWidget(self.city)
+        town_w = QWidget()
+        town_w.setLayout(town)
+        form.addRow(_("Postal code, town"), self._with_error(town_w, "postal_code"))
+        form.addRow(_("Referring doctor"), self.referring_doctor)
+        form.addRow("", self.reminder_consent)
+        form.addRow(_("Administrative note"), self.admin_note)
+
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.setObjectName("Primary")
+        self.save_button.setToolTip(_("Save (Ctrl+S)"))
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton(_("Discard changes"))
+        self.revert_button.clicked.connect(self.revert)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        body = QWidget()
+        body.setObjectName("CardBody")
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(self.heading)
+        body_layout.addWidget(self.subheading)
+        body_layout.addWidget(self.banner)
+        body_layout.addLayout(form)
+        body_layout.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        outer.addLayout(buttons)
+
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        for edit in (self.birth_name, self.used_name, self.first_names, self.birth_date,
+                     self.email, self.address_line, self.postal_code, self.city,
+                     self.referring_doctor):
+            edit.textEdited.connect(self._mark_dirty)
+        self.admin_note.textChanged.connect(self._mark_dirty)
+        for combo in (self.civility, self.sex):
+            combo.currentIndexChanged.connect(self._mark_dirty)
+        self.reminder_consent.toggled.connect(self._mark_dirty)
+        self.new_patient()
+
+    def _with_error(self, widget: QWidget, key: str) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(widget)
+        v.addWidget(self.errors[key])
+        return box
+
+    # -- state --------------------------------------------------------------------
+    @property
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    @property
+    def current_id(self) -> str | None:
+        return self._current.id if self._current else None
+
+    def _mark_dirty(self, *args) -> None:
+        if self._loading or self._dirty:
+            return
+        self._dirty = True
+        self._sync_buttons()
+        self.dirty_changed.emit(True)
+
+    def _set_clean(self) -> None:
+        self._dirty = False
+        self._sync_buttons()
+        self.dirty_changed.emit(False)
+
+    def _sync_buttons(self) -> None:
+        self.save_button.setEnabled(self._dirty or self._current is None)
+        self.revert_button.setEnabled(self._dirty)
+
+    def add_phone_row(self, *, focus: bool = False) -> PhoneRow:
+        row = PhoneRow()
+        row.removed.connect(self._remove_phone_row)
+        row.number.textEdited.connect(self._mark_dirty)
+        row.kind.currentIndexChanged.connect(self._mark_dirty)
+        self.phone_rows.append(row)
+        self.phones_box.addWidget(row)
+        self.add_phone_button.setEnabled(len(self.phone_rows) < MAX_PHONES)
+        if focus:
+            row.number.setFocus()
+        return row
+
+    def _remove_phone_row(self, row: PhoneRow) -> None:
+        self.phone_rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self.add_phone_button.setEnabled(True)
+        self._mark_dirty()
+
+    def _clear_errors(self) -> None:
+        self.banner.hide()
+        for err in self.errors.values():
+            err.show_message("")
+        for edit in (self.birth_name, self.first_names, self.birth_date, self.email, self.postal_code):
+            mark_invalid(edit, False)
+
+    # -- load ---------------------------------------------------------------------
+    def new_patient(self) -> None:
+        self._loading = True
+        self._current = None
+        self.heading.setText(_("New patient"))
+        self.subheading.setText(_("Fields marked * are required."))
+        for edit in (self.birth_name, self.used_name, self.first_names, self.birth_date,
+                     self.email, self.address_line, self.postal_code, self.city,
+                     self.referring_doctor):
+            edit.clear()
+        self.admin_note.clear()
+        self.civility.setCurrentIndex(0)
+        self.sex.setCurrentIndex(0)
+        self.reminder_consent.setChecked(False)
+        for row in list(self.phone_rows):
+            self.phone_rows.remove(row)
+            row.setParent(None)
+        self.add_phone_row()
+        self._clear_errors()
+        self._loading = False
+        self._set_clean()
+
+    def load(self, details: PatientDetails) -> None:
+        self._loading = True
+        self._current = details
+        self.heading.setText(details.display_name)
+        bits = []
+        if details.birth_date:
+            bits.append(_("born on {date}").format(date=format_date(details.birth_date)))
+        if details.phones:
+            bits.append(details.phones[0].display)
+        self.subheading.setText(" · ".join(bits))
+        self.civility.setCurrentIndex(max(0, self.civility.findData(details.civility)))
+        self.birth_name.setText(details.birth_name)
+        self.used_name.setText(details.used_name)
+        self.first_names.setText(details.first_names)
+        self.birth_date.setText(format_date(details.birth_date) if details.birth_date else "")
+        self.sex.setCurrentIndex(max(0, self.sex.findData(details.sex)))
+        self.email.setText(details.email)
+        self.address_line.setText(details.address_line)
+        self.postal_code.setText(details.postal_code)
+        self.city.setText(details.city)
+        self.referring_doctor.setText(details.referring_doctor)
+        self.admin_note.setPlainText(details.admin_note)
+        self.reminder_consent.setChecked(details.reminder_consent)
+        for row in list(self.phone_rows):
+            self.phone_rows.remove(row)
+            row.setParent(None)
+        for phone in details.phones:
+            row = self.add_phone_row()
+            row.kind.setCurrentIndex(max(0, row.kind.findData(phone.kind)))
+            row.number.setText(phone.display)
+        if not details.phones:
+            self.add_phone_row()
+        self._clear_errors()
+        self._loading = False
+        self._set_clean()
+
+    def revert(self) -> None:
+        if self._current is None:
+            self.new_patient()
+        else:
+            self.load(self._current)
+
+    # -- save ---------------------------------------------------------------------
+    def collect(self) -> PatientInput:
+        return PatientInput(
+            civility=self.civility.currentData(), birth_name=self.birth_name.text(),
+            used_name=self.used_name.text(), first_names=self.first_names.text(),
+            birth_date=self.birth_date.text(), sex=self.sex.currentData(),
+            phones=[r.entry() for r in self.phone_rows], email=self.email.text(),
+            address_line=self.address_line.text(), postal_code=self.postal_code.text(),
+            city=self.city.text(), referring_doctor=self.referring_doctor.text(),
+            admin_note=self.admin_note.toPlainText(),
+            reminder_consent=self.reminder_consent.isChecked(),
+        )
+
+    def save(self) -> bool:
+        self._clear_errors()
+        data = self.collect()
+        try:
+            if self._current is None:
+                details = self._service.create(data)
+            else:
+                details = self._service.update(self._current.id, data,
+                                               expected_version=self._current.version)
+        except ValidationError as exc:
+            self._show_errors(exc.errors)
+            return False
+        except ConcurrentEdit as exc:
+            self.banner.setText(exc.user_message)
+            self.banner.show()
+            return False
+        self.load(details)
+        self.saved.emit(details.id)
+        return True
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        edits = {"birth_name": self.birth_name, "first_names": self.first_names,
+                 "birth_date": self.birth_date, "email": self.email, "postal_code": self.postal_code}
+        first_widget = None
+        for key, message in errors.items():
+            if key.startswith("phone"):
+                row = self.phone_rows[int(key[5:])] if int(key[5:]) < len(self.phone_rows) else None
+                if row is not None:
+                    row.error.show_message(message)
+                    mark_invalid(row.number, True)
+                    first_widget = first_widget or row.number
+                continue
+            if key in self.errors:
+                self.errors[key].show_message(message)
+                mark_invalid(edits[key], True)
+                first_widget = first_widget or edits[key]
+        self.banner.setText(_("The patient was not saved: correct the fields marked in red."))
+        self.banner.show()
+        if first_widget is not None:
+            first_widget.setFocus()

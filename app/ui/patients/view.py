@@ -1,0 +1,189 @@
+"""The Patients screen: type-ahead results on the left, the card on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, format_number, ngettext
+from app.services.errors import NotFound
+from app.services.patients import MAX_RESULTS, PatientService
+from app.ui.change_bus import ChangeBus
+from app.ui.patients.form import PatientForm
+from app.ui.patients.item_model import ID_ROLE, PatientTableModel
+from app.ui.widgets import label
+
+
+class PatientsView(QWidget):
+    def __init__(self, service: PatientService, bus: ChangeBus, parent=None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._bus = bus
+        self._query = ""
+        self._total = 0
+
+        self.title = label(_("Patients"), "PageTitle")
+        self.count_label = label("", "Muted")
+        self.new_button = QPushButton(_("New patient"))
+        self.new_button.setObjectName("Primary")
+        self.new_button.setToolTip(_("New patient (Ctrl+N)"))
+        self.new_button.clicked.connect(self.new_patient)
+
+        self.model = PatientTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.activated.connect(self._open_index)
+        self.table.installEventFilter(self)
+
+        self.empty_hint = label("", "InfoBanner", wrap=True)
+        self.empty_hint.hide()
+
+        self.form = PatientForm(service)
+        self.form.saved.connect(self._saved)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.count_label, 1, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.new_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(16, 12, 8, 12)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.empty_hint)
+        left_layout.addWidget(self.table)
+        right = QWidget()
+        right.setObjectName("Card")
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(16, 12, 16, 12)
+        right_layout.addWidget(self.form)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 520])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 8, 8)
+        layout.addWidget(splitter)
+
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
+        bus.changed.connect(self._on_changed)
+        self.refresh()
+
+    # -- search -------------------------------------------------------------------
+    def set_query(self, text: str) -> None:
+        self._query = text
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self._service.search(self._query, limit=MAX_RESULTS)
+        self.model.set_rows(rows)
+        if not self._query.strip():
+            self._total = self._service.count()
+            self.count_label.setText(ngettext("{n} patient", "{n} patients", self._total)
+                                     .format(n=format_number(self._total)))
+        elif len(rows) >= MAX_RESULTS:
+            self.count_label.setText(_("first {n} results").format(n=MAX_RESULTS))
+        else:
+            self.count_label.setText(ngettext("{n} result", "{n} results", len(rows))
+                                     .format(n=len(rows)))
+        self._update_empty_hint(bool(rows))
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _update_empty_hint(self, has_rows: bool) -> None:
+        if has_rows:
+            self.empty_hint.hide()
+            return
+        if self._query.strip():
+            self.empty_hint.setText(_(
+                "No patient matches “{query}”. Check the spelling, or search by phone number "
+                "(any format, or its last 4 digits) or birth date (dd/mm/yyyy). Press Ctrl+N "
+                "to create the patient.").format(query=self._query.strip()))
+        else:
+            self.empty_hint.setText(_("No patient yet. Create the first one with “New patient” "
+                                      "(Ctrl+N)."))
+        self.empty_hint.show()
+
+    def focus_results(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+
+    def open_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._open_index(index)
+
+    # -- card ---------------------------------------------------------------------
+    def confirm_leave(self) -> bool:
+        """Unsaved edits on the card may veto switching to another patient."""
+        if not self.form.is_dirty:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
+                          _("The current patient card has unsaved changes."), parent=self)
+        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is save:
+            return self.form.save()
+        return box.clickedButton() is discard
+
+    def _open_index(self, index) -> None:
+        # Only Enter or a double-click opens a card: each opening is an audited read.
+        patient_id = self.model.index(index.row(), 0).data(ID_ROLE)
+        if patient_id == self.form.current_id or not self.confirm_leave():
+            return
+        try:
+            self.form.load(self._service.get(patient_id))
+        except NotFound:
+            self.refresh()
+            return
+        self.form.birth_name.setFocus()
+
+    def new_patient(self) -> None:
+        if not self.confirm_leave():
+            return
+        self.form.new_patient()
+        self.form.birth_name.setFocus()
+
+    def _saved(self, patient_id: str) -> None:
+        self._bus.publish("patient", [patient_id])
+
+    def _on_changed(self, entity: str, ids: list) -> None:
+        if entity == "patient":
+            self.refresh()
+            row = self.model.row_of(ids[0]) if ids else -1
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.open_current()
+                return True
+        return super().eventFilter(obj, event)

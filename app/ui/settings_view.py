@@ -1,0 +1,110 @@
+"""Réglages: language, the practice, how the database is protected, integrity check."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, current_language
+from app.services.check import run_checks
+from app.services.settings import WorkstationSettings
+from app.services.workspace import Workspace
+from app.storage.keys import KeyEnvelope
+from app.ui.tasks import run_in_background
+from app.ui.widgets import label
+
+LANGUAGES = (("fr", "Français"), ("en", "English"))
+
+
+class SettingsView(QWidget):
+    language_changed = Signal(str)
+
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._settings = settings
+        self._task = None
+
+        self.language = QComboBox()
+        for code, name in LANGUAGES:
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(current_language()))
+        self.language.currentIndexChanged.connect(self._language_chosen)
+
+        practice = workspace.practice
+        envelope = KeyEnvelope.load(workspace.paths.envelope)
+        ways = []
+        if envelope.has_keychain:
+            ways.append(_("system keychain"))
+        if envelope.has_passphrase:
+            ways.append(_("passphrase"))
+        ways.append(_("recovery key"))
+
+        self.check_button = QPushButton(_("Check the database"))
+        self.check_button.clicked.connect(self._run_checks)
+        self.check_result = label(_("Verifies encryption of every page, the database "
+                                    "structure, the schema version and the audit trail."),
+                                  "Hint", wrap=True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(label(_("Settings"), "PageTitle"))
+
+        layout.addWidget(label(_("This workstation"), "SectionTitle"))
+        ws_form = QFormLayout()
+        ws_form.addRow(_("Language"), self.language)
+        layout.addLayout(ws_form)
+
+        layout.addWidget(label(_("Practice"), "SectionTitle"))
+        p_form = QFormLayout()
+        p_form.addRow(_("Name"), QLabel(practice.name))
+        p_form.addRow(_("Time zone"), QLabel(practice.timezone))
+        p_form.addRow(_("Address"), QLabel(practice.address or "—"))
+        layout.addLayout(p_form)
+
+        layout.addWidget(label(_("Security"), "SectionTitle"))
+        s_form = QFormLayout()
+        s_form.addRow(_("Encryption"), QLabel(_("SQLCipher 4, 256-bit AES key")))
+        s_form.addRow(_("Opens with"), QLabel(", ".join(ways)))
+        folder = QLabel(str(workspace.paths.root))
+        folder.setWordWrap(True)
+        s_form.addRow(_("Profile folder"), folder)
+        layout.addLayout(s_form)
+        row = QHBoxLayout()
+        row.addWidget(self.check_button)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addWidget(self.check_result)
+        layout.addStretch()
+
+    def _language_chosen(self) -> None:
+        code = self.language.currentData()
+        if code != current_language():
+            self._settings.set("language", code)
+            self.language_changed.emit(code)
+
+    def _run_checks(self) -> None:
+        self.check_button.setEnabled(False)
+        self.check_result.setText(_("Checking…"))
+        store = self._workspace.store
+        self._task = run_in_background(lambda: run_checks(store), self._show_checks,
+                                       self._checks_failed)
+
+    def _show_checks(self, items) -> None:
+        self.check_button.setEnabled(True)
+        lines = [("✔ " if i.ok else "✘ ") + f"{i.label} — {i.detail}" for i in items]
+        lines.append(_("All checks passed.") if all(i.ok for i in items)
+                     else _("Some checks failed."))
+        self.check_result.setText("\n".join(lines))
+
+    def _checks_failed(self, exc: Exception) -> None:
+        self.check_button.setEnabled(True)
+        self.check_result.setText(getattr(exc, "user_message", _("The check could not run.")))

@@ -1,0 +1,98 @@
+"""Unlock at start: the passphrase, or the recovery key when it is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from app.i18n import _
+from app.storage.errors import StorageError, WrongSecretError
+from app.ui.widgets import FieldError, label
+
+# (secret, is_recovery_key) -> key bytes; raises WrongSecretError or StorageError
+Unlocker = Callable[[str, bool], bytes]
+
+
+class UnlockDialog(QDialog):
+    def __init__(self, unlocker: Unlocker, *, profile_label: str, parent=None) -> None:
+        super().__init__(parent)
+        self._unlocker = unlocker
+        self._recovery = False
+        self.key: bytes | None = None
+        self.setWindowTitle(_("Unlock Permanence"))
+        self.setMinimumWidth(460)
+
+        self.title = label(_("Unlock the practice database"), "PageTitle")
+        self.explain = label("", "Muted", wrap=True)
+        self.where = label(_("Profile: {path}").format(path=profile_label), "Hint", wrap=True)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = FieldError()
+        self.toggle = QPushButton()
+        self.toggle.setFlat(True)
+        self.toggle.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.toggle.clicked.connect(self._toggle_mode)
+
+        buttons = QDialogButtonBox()
+        self.unlock_button = buttons.addButton(_("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.unlock_button.setObjectName("Primary")
+        self.unlock_button.setDefault(True)
+        buttons.addButton(_("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._try_unlock)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        for w in (self.title, self.explain, self.secret, self.error, self.toggle, self.where):
+            layout.addWidget(w)
+        layout.addWidget(buttons)
+        self._apply_mode()
+
+    def _apply_mode(self) -> None:
+        if self._recovery:
+            self.explain.setText(_("Type the recovery key you wrote down when the practice "
+                                   "was created (groups of four letters and digits)."))
+            self.secret.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+            self.secret.setEchoMode(QLineEdit.EchoMode.Normal)
+            self.toggle.setText(_("Use the passphrase instead"))
+        else:
+            self.explain.setText(_("Type the passphrase that protects this practice."))
+            self.secret.setPlaceholderText(_("Passphrase"))
+            self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+            self.toggle.setText(_("Passphrase lost? Use the recovery key"))
+        self.error.show_message("")
+        self.secret.clear()
+        self.secret.setFocus()
+
+    def _toggle_mode(self) -> None:
+        self._recovery = not self._recovery
+        self._apply_mode()
+
+    def _try_unlock(self) -> None:
+        secret = self.secret.text()
+        if not secret:
+            self.error.show_message(_("Type the recovery key.") if self._recovery
+                                    else _("Type the passphrase."))
+            return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.key = self._unlocker(secret, self._recovery)
+        except WrongSecretError as exc:
+            self.error.show_message(exc.user_message)
+            self.secret.selectAll()
+            return
+        except StorageError as exc:
+            self.error.show_message(exc.user_message)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.accept()
