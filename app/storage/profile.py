@@ -166,6 +166,20 @@ def try_keychain_unlock(paths: ProfilePaths, keychain: Keychain) -> bytes | None
         return None
 
 
+def restore_keychain_entry(paths: ProfilePaths, key: bytes, keychain: Keychain) -> bool:
+    """After a recovery-key unlock on a keychain profile whose entry was lost: put a
+    fresh secret in the keychain so the next start is silent again. False when the
+    profile does not use the keychain or the keychain cannot be used."""
+    envelope = load_envelope(paths)
+    if not envelope.has_keychain or keychain.unusable_reason():
+        return False
+    secret = new_keychain_secret()
+    keychain.store(envelope.envelope_id, secret)
+    envelope.wrap_with_keychain_secret(key, secret)
+    envelope.save()
+    return True
+
+
 class OpenProfile:
     """A profile held open: the instance lock and the store. ``close()`` releases both."""
 

@@ -21,7 +21,13 @@ from app.services.workspace import Workspace, create_practice, open_workspace
 from app.storage.errors import ProfileLockedError, StorageError, WrongSecretError
 from app.storage.keychain import Keychain
 from app.storage.lock import ProfileLock
-from app.storage.profile import ProfilePaths, try_keychain_unlock, unlock_key
+from app.storage.profile import (
+    ProfilePaths,
+    load_envelope,
+    restore_keychain_entry,
+    try_keychain_unlock,
+    unlock_key,
+)
 from app.ui.change_bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.setup_wizard import SetupWizard
@@ -94,7 +100,8 @@ def _setup_new_practice(paths: ProfilePaths, clock: Clock) -> Workspace | None:
 
 
 def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) -> Workspace | None:
-    key = try_keychain_unlock(paths, Keychain())
+    keychain = Keychain()
+    key = try_keychain_unlock(paths, keychain)
     if key is None and passphrase is not None:
         try:
             key = unlock_key(paths, passphrase=passphrase)
@@ -106,10 +113,17 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) 
                 return unlock_key(paths, recovery_key=secret)
             return unlock_key(paths, passphrase=secret)
 
-        dialog = UnlockDialog(unlocker, profile_label=str(paths.root))
+        envelope = load_envelope(paths)
+        dialog = UnlockDialog(unlocker, profile_label=str(paths.root),
+                              has_passphrase=envelope.has_passphrase)
         if not dialog.exec() or dialog.key is None:
             return None
         key = dialog.key
+        if dialog.used_recovery_key and envelope.has_keychain:
+            try:
+                restore_keychain_entry(paths, key, keychain)
+            except StorageError as exc:
+                QMessageBox.warning(None, "Permanence", exc.user_message)
     return open_workspace(paths, key, clock=clock)
 
 

@@ -23,10 +23,13 @@ Unlocker = Callable[[str, bool], bytes]
 
 
 class UnlockDialog(QDialog):
-    def __init__(self, unlocker: Unlocker, *, profile_label: str, parent=None) -> None:
+    def __init__(self, unlocker: Unlocker, *, profile_label: str, has_passphrase: bool = True,
+                 parent=None) -> None:
         super().__init__(parent)
         self._unlocker = unlocker
-        self._recovery = False
+        # A keychain-only practice whose keychain entry is gone opens with the recovery key.
+        self._recovery = not has_passphrase
+        self.used_recovery_key = False
         self.key: bytes | None = None
         self.setWindowTitle(_("Unlock Permanence"))
         self.setMinimumWidth(460)
@@ -55,6 +58,9 @@ class UnlockDialog(QDialog):
         for w in (self.title, self.explain, self.secret, self.error, self.toggle, self.where):
             layout.addWidget(w)
         layout.addWidget(buttons)
+        if not has_passphrase:
+            self.toggle.hide()
+            self.title.setText(_("The key was not found in the system keychain"))
         self._apply_mode()
 
     def _apply_mode(self) -> None:
@@ -86,6 +92,7 @@ class UnlockDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.key = self._unlocker(secret, self._recovery)
+            self.used_recovery_key = self._recovery
         except WrongSecretError as exc:
             self.error.show_message(exc.user_message)
             self.secret.selectAll()

@@ -246,6 +246,7 @@ class PatientForm(QWidget):
         row.kind.currentIndexChanged.connect(self._mark_dirty)
         self.phone_rows.append(row)
         self.phones_box.addWidget(row)
+        row.show()  # a widget added to an already visible form is otherwise shown late
         self.add_phone_button.setEnabled(len(self.phone_rows) < MAX_PHONES)
         if focus:
             row.number.setFocus()

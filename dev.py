@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Set up and run Permanence from a fresh checkout, with only Python 3.11+ installed.
+
+    python3 dev.py demo      # create .venv, install, open the demo practice
+    python3 dev.py test      # create .venv, install with test tools, run every test
+    python3 dev.py i18n      # extract messages, update and compile the catalogues
+    python3 dev.py bench     # run the benchmarks (see bench/)
+    python3 dev.py app ARGS  # run `permanence ARGS` inside the environment
+
+Uses only the standard library, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_env(extras: str = "test") -> Path:
+    if sys.version_info < (3, 11):
+        sys.exit("Permanence needs Python 3.11 or newer (this is %d.%d)." % sys.version_info[:2])
+    py = venv_python()
+    if not py.exists():
+        print("Creating the virtual environment in .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != want:
+        print("Installing dependencies (first run only) …", flush=True)
+        pip = [str(py), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.check_call(pip + ["install", "--upgrade", "pip"])
+        subprocess.check_call(pip + ["install", "-e", f"{ROOT}[{extras}]"])
+        STAMP.write_text(want)
+    return py
+
+
+def run(cmd: list[str], env: dict | None = None) -> int:
+    return subprocess.call(cmd, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def cmd_test(args: list[str]) -> int:
+    py = ensure_env("test")
+    print("Checking the layer contracts (import-linter) …", flush=True)
+    lint = VENV / ("Scripts/lint-imports.exe" if os.name == "nt" else "bin/lint-imports")
+    rc = run([str(lint)])
+    if rc != 0:
+        return rc
+    return run([str(py), "-m", "pytest", *args], env={"QT_QPA_PLATFORM": "offscreen"})
+
+
+def cmd_demo(args: list[str]) -> int:
+    py = ensure_env("test")
+    return run([str(py), "-m", "app", "--demo", *args])
+
+
+def cmd_app(args: list[str]) -> int:
+    py = ensure_env("test")
+    return run([str(py), "-m", "app", *args])
+
+
+def cmd_bench(args: list[str]) -> int:
+    py = ensure_env("test")
+    return run([str(py), "-m", "bench", *args])
+
+
+def cmd_i18n(args: list[str]) -> int:
+    py = ensure_env("test")
+    pybabel = [str(py), "-m", "babel.messages.frontend"]
+    pot = "translations/permanence.pot"
+    steps = [
+        ["extract", "-F", "translations/babel.cfg", "-k", "_", "-k", "ngettext:1,2",
+         "--no-location", "--sort-output", "--project", "Permanence", "-o", pot, "app"],
+        ["update", "-i", pot, "-d", "translations", "-D", "permanence", "--no-fuzzy-matching"],
+        ["compile", "-d", "translations", "-D", "permanence", "--statistics"],
+    ]
+    for step in steps:
+        rc = run(pybabel + step)
+        if rc:
+            return rc
+    return 0
+
+
+COMMANDS = {"test": cmd_test, "demo": cmd_demo, "app": cmd_app, "bench": cmd_bench,
+            "i18n": cmd_i18n}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        return 2
+    return COMMANDS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

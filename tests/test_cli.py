@@ -1,0 +1,111 @@
+"""The command-line contract, run as a user would: a real subprocess per command."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def permanence(*args: str, passphrase: str | None = None, env: dict | None = None,
+               timeout: int = 120) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "PERMANENCE_PASSPHRASE"}
+    full_env.update(env or {})
+    if passphrase is not None:
+        full_env["PERMANENCE_PASSPHRASE"] = passphrase
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli") / "cabinet"
+    result = permanence("init", "--profile", str(root), "--practice", "Cabinet du Parc",
+                        passphrase="une phrase de passe")
+    assert result.returncode == 0, result.stderr
+    assert "Clé de secours" in result.stdout
+    return root
+
+
+def test_init_prints_a_recovery_key_and_check_passes(profile):
+    result = permanence("check", "--profile", str(profile), passphrase="une phrase de passe")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cipher_integrity_check" in result.stdout
+    assert "Toutes les vérifications" in result.stdout
+
+
+def test_passphrase_file_is_accepted(profile, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("une phrase de passe\n", encoding="utf-8")
+    result = permanence("check", "--profile", str(profile), "--passphrase-file", str(secret))
+    assert result.returncode == 0, result.stderr
+
+
+def test_wrong_passphrase_exits_non_zero_and_changes_nothing(profile):
+    before = snapshot(profile)
+    result = permanence("check", "--profile", str(profile), passphrase="mauvaise phrase")
+    assert result.returncode == 3
+    assert "phrase de passe" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+    assert snapshot(profile) == before
+
+
+def test_no_passphrase_says_how_to_give_one(profile):
+    result = permanence("check", "--profile", str(profile))
+    assert result.returncode == 3
+    assert "PERMANENCE_PASSPHRASE" in result.stderr
+
+
+def test_passphrase_is_never_a_command_line_argument():
+    result = permanence("check", "--passphrase", "x")
+    assert result.returncode == 2  # argparse refuses the unknown option
+
+
+def test_corrupted_database_is_refused_unchanged(profile, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(profile, broken)
+    db = broken / "permanence.db"
+    data = bytearray(db.read_bytes())
+    db.write_bytes(bytes(data[: len(data) // 2 + 100]))  # truncated mid-page
+    before = snapshot(broken)
+    result = permanence("check", "--profile", str(broken), passphrase="une phrase de passe")
+    assert result.returncode != 0
+    assert "endommagée" in result.stderr or "tronquée" in result.stderr
+    assert snapshot(broken) == before
+
+
+def test_missing_profile_is_a_clear_error(tmp_path):
+    result = permanence("check", "--profile", str(tmp_path / "nowhere"), passphrase="x")
+    assert result.returncode != 0
+    assert "Aucune base" in result.stderr
+
+
+def test_gui_without_a_display_explains_how_to_get_screenshots(profile):
+    env = {k: "" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = permanence("--profile", str(profile), passphrase="une phrase de passe", env=env)
+    if sys.platform.startswith("linux"):
+        assert result.returncode == 1
+        assert "permanence screenshot" in result.stderr
+
+
+def test_screenshot_writes_pngs(profile, tmp_path):
+    out = tmp_path / "shots"
+    result = permanence("screenshot", "--profile", str(profile), str(out),
+                        passphrase="une phrase de passe", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) >= 10
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)

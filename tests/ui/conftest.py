@@ -1,0 +1,79 @@
+"""Real widgets on the offscreen platform, over a real encrypted profile."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from app import i18n
+from app.clock import SystemClock
+from app.services.patients import PatientInput, PhoneEntry
+from app.services.practice import PracticeInput, PractitionerInput
+from app.services.settings import WorkstationSettings
+from app.services.workspace import create_practice
+from app.storage.keys import KdfParams
+from app.storage.profile import ProfilePaths
+
+FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+PASSPHRASE = "correct horse battery"
+
+SAMPLE = [
+    ("Dupont", "", "Jean-Éric", "12/03/1958", "06 12 34 56 78"),
+    ("Martin", "Lefèvre", "Hélène", "01/07/1975", "04 78 12 34 56"),
+    ("Martinez", "", "Zoé", "23/11/2015", "07 61 22 33 44"),
+    ("N'Diaye", "", "Awa", "05/05/1990", "06 44 55 66 77"),
+]
+
+
+@pytest.fixture(autouse=True)
+def french():
+    i18n.set_language("fr")
+    yield
+    i18n.set_language("fr")
+
+
+@pytest.fixture
+def ui_paths(tmp_path) -> ProfilePaths:
+    return ProfilePaths(tmp_path / "profile")
+
+
+@pytest.fixture
+def workspace(ui_paths):
+    created = create_practice(
+        ui_paths,
+        PracticeInput(name="Cabinet médical des Tilleuls",
+                      practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
+        passphrase=PASSPHRASE, keychain=None, clock=SystemClock(), kdf=FAST_KDF)
+    ws = created.workspace
+    for birth, used, first, dob, phone in SAMPLE:
+        ws.patients.create(PatientInput(birth_name=birth, used_name=used, first_names=first,
+                                        birth_date=dob, phones=[PhoneEntry(phone)], city="Lyon"))
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def settings(ui_paths) -> WorkstationSettings:
+    return WorkstationSettings(ui_paths.workstation_settings)
+
+
+@pytest.fixture
+def main_window(qtbot, workspace, settings):
+    from PySide6.QtCore import QSettings
+
+    from app.ui.change_bus import ChangeBus
+    from app.ui.main_window import MainWindow
+
+    state = QSettings(str(workspace.paths.root / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings, ChangeBus(), state)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    # Closing with unsaved edits asks the user (modal): discard them first, then close
+    # ourselves (qtbot's own teardown would close before this fixture's does).
+    window.patients.form.revert()
+    window.close()
+    window.deleteLater()

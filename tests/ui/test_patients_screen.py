@@ -1,0 +1,145 @@
+"""The Patients screen driven as a secretary would: keyboard first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QAbstractItemModelTester
+
+from app.ui.patients.item_model import PatientTableModel
+
+
+def names(window) -> list[str]:
+    model = window.patients.model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_typing_in_the_search_box_filters_the_list(qtbot, main_window):
+    assert len(names(main_window)) == 4
+    qtbot.keyClicks(main_window.search, "dup")
+    assert names(main_window) == ["DUPONT Jean-Éric"]
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "HELENE")  # case and accents folded
+    assert names(main_window) == ["LEFÈVRE (MARTIN) Hélène"]
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "06 44 55")  # a phone, as typed
+    assert names(main_window) == ["N'DIAYE Awa"]
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "23/11/2015")  # a birth date
+    assert names(main_window) == ["MARTINEZ Zoé"]
+
+
+def test_exact_surname_comes_first(qtbot, main_window):
+    qtbot.keyClicks(main_window.search, "martin")
+    assert names(main_window)[0] == "LEFÈVRE (MARTIN) Hélène"
+    assert "MARTINEZ Zoé" in names(main_window)
+
+
+def test_no_result_shows_a_hint(qtbot, main_window):
+    qtbot.keyClicks(main_window.search, "zzzz")
+    assert names(main_window) == []
+    assert main_window.patients.empty_hint.isVisible()
+    assert "zzzz" in main_window.patients.empty_hint.text()
+
+
+def test_keyboard_only_ctrl_k_arrows_enter(qtbot, main_window):
+    main_window.nav.setCurrentRow(1)  # somewhere else first
+    qtbot.keyClick(main_window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.search.hasFocus()
+    assert main_window.pages.currentWidget() is main_window.patients
+    qtbot.keyClicks(main_window.search, "mar")
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Down)
+    table = main_window.patients.table
+    assert table.hasFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    second = main_window.patients.model.index(1, 0).data()
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert main_window.patients.form.heading.text() == second
+
+
+def test_opening_a_card_is_audited(qtbot, main_window, workspace):
+    from sqlalchemy import func, select
+
+    from app.models import AuditEntry
+
+    def reads():
+        with workspace.store.reader() as s:
+            return s.execute(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "read")).scalar_one()
+
+    before = reads()
+    qtbot.keyClicks(main_window.search, "dup")
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
+    assert main_window.patients.form.heading.text() == "DUPONT Jean-Éric"
+    assert reads() == before + 1
+
+
+def test_form_refuses_an_invalid_phone_with_a_visible_message(qtbot, main_window, workspace):
+    view = main_window.patients
+    view.new_patient()
+    form = view.form
+    qtbot.keyClicks(form.birth_name, "Rousseau")
+    qtbot.keyClicks(form.first_names, "Ana")
+    form.first_names.insert("ïs")  # QTest types ASCII only; an input method inserts the rest
+    qtbot.keyClicks(form.phone_rows[0].number, "06 12 34")
+    count = workspace.patients.count()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    error = form.phone_rows[0].error
+    assert error.isVisible()
+    assert "n'est pas un numéro de téléphone valide" in error.text() or "06 12 34" in error.text()
+    assert form.banner.isVisible()
+    assert workspace.patients.count() == count  # nothing written
+    assert form.is_dirty  # what was typed is still there
+    assert form.birth_name.text() == "Rousseau"
+
+
+def test_form_saves_a_valid_patient_and_the_list_shows_it(qtbot, main_window, workspace):
+    view = main_window.patients
+    view.new_patient()
+    form = view.form
+    qtbot.keyClicks(form.birth_name, "Rousseau")
+    qtbot.keyClicks(form.first_names, "Ana")
+    form.first_names.insert("ïs")  # QTest types ASCII only; an input method inserts the rest
+    qtbot.keyClicks(form.birth_date, "02/02/1988")
+    qtbot.keyClicks(form.phone_rows[0].number, "+33 7 61 00 11 22")
+    qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not form.banner.isVisible()
+    assert form.heading.text() == "ROUSSEAU Anaïs"
+    found = workspace.patients.search("rous")
+    assert [p.display_name for p in found] == ["ROUSSEAU Anaïs"]
+    details = workspace.patients.get(found[0].id)
+    assert details.phones[0].e164 == "+33761001122"
+    assert details.birth_date.isoformat() == "1988-02-02"
+    assert "ROUSSEAU Anaïs" in names(main_window)
+
+
+def test_invalid_birth_date_is_refused(qtbot, main_window):
+    form = main_window.patients.form
+    main_window.patients.new_patient()
+    qtbot.keyClicks(form.birth_name, "Petit")
+    qtbot.keyClicks(form.first_names, "Louis")
+    qtbot.keyClicks(form.birth_date, "31/02/1980")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.errors["birth_date"].isVisible()
+    assert "n'existe pas" in form.errors["birth_date"].text()
+
+
+def test_editing_an_existing_patient_updates_it(qtbot, main_window, workspace):
+    qtbot.keyClicks(main_window.search, "zoe")
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
+    form = main_window.patients.form
+    form.city.clear()
+    qtbot.keyClicks(form.city, "Villeurbanne")
+    assert form.is_dirty
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert not form.is_dirty
+    pid = workspace.patients.search("zoé")[0].id
+    assert workspace.patients.get(pid).city == "Villeurbanne"
+
+
+def test_item_model_passes_the_qt_model_tester(qtbot, workspace):
+    model = PatientTableModel()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    model.set_rows(workspace.patients.search(""))
+    model.set_rows(workspace.patients.search("dup"))
+    model.set_rows([])
+    assert model.rowCount() == 0
