@@ -46,7 +46,9 @@ def ensure_env(extras: str = "test") -> Path:
 
 
 def run(cmd: list[str], env: dict | None = None) -> int:
-    return subprocess.call(cmd, cwd=ROOT, env={**os.environ, **(env or {})})
+    # Hints printed by the application show the command as typed here.
+    launcher = {"PERMANENCE_COMMAND": f"{Path(sys.executable).name} dev.py app"}
+    return subprocess.call(cmd, cwd=ROOT, env={**os.environ, **launcher, **(env or {})})
 
 
 def cmd_test(args: list[str]) -> int:

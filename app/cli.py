@@ -183,7 +183,16 @@ def cmd_screenshot(args) -> int:
 
 
 def cmd_gui(args) -> int:
+    from app.ui.display import display_problem
+
     paths = _profile_paths(args)
+    problem = display_problem(str(paths.root))
+    if problem:
+        if getattr(args, "demo", False) and not paths.exists():
+            args.size, args.seed = "demo", 1
+            cmd_demo(args)  # so the command in the hint works as printed
+        print(problem, file=sys.stderr)
+        return 1
     if getattr(args, "demo", False) and not paths.exists():
         args.size, args.seed = "demo", 1
         cmd_demo(args)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import i18n
 from app.clock import Clock
-from app.i18n import _
 from app.logging_setup import configure as configure_logging
 from app.services.practice import PracticeInput
 from app.services.settings import WorkstationSettings
@@ -36,22 +35,6 @@ from app.ui.unlock_dialog import UnlockDialog
 
 BENCH_READY_ENV = "PERMANENCE_BENCH_READY"
 _STARTED = time.perf_counter()
-
-
-def display_problem() -> str | None:
-    """Why no window can be shown here, or None."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return None
-    if sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
-        return _(
-            "No display is available on this machine, so the Permanence window cannot open.\n"
-            "To look at the application without a display, render its screens to images:\n"
-            "    permanence screenshot --profile DIR OUT_DIR\n"
-            "(for the demo practice: permanence demo --profile DIR, then the command above)."
-        )
-    return None
 
 
 class GuiSession:
@@ -128,10 +111,6 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) 
 
 
 def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int:
-    problem = display_problem()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
     settings = WorkstationSettings(paths.workstation_settings)
     language = settings.get("language")
     i18n.set_language(language)
