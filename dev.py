@@ -58,6 +58,10 @@ def cmd_test(args: list[str]) -> int:
     rc = run([str(lint)])
     if rc != 0:
         return rc
+    print("Linting (ruff) …", flush=True)
+    rc = run([str(py), "-m", "ruff", "check", "app", "tests", "bench", "dev.py"])
+    if rc != 0:
+        return rc
     return run([str(py), "-m", "pytest", *args], env={"QT_QPA_PLATFORM": "offscreen"})
 
 
