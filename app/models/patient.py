@@ -65,7 +65,12 @@ class Patient(Syncable, Base):
         viewonly=True,
     )
 
-    __table_args__ = (Index("ix_patient_sort_key", "sort_key"),)
+    __table_args__ = (
+        Index("ix_patient_sort_key", "sort_key"),
+        # Search ranks matches by sort_key without reading whole rows.
+        Index("ix_patient_search_cover", "id", "deleted_at", "sort_key"),
+        Index("ix_patient_birth_sort", "birth_date", "deleted_at", "sort_key", "id"),
+    )
 
     @property
     def display_name(self) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlcipher3
+
 from app.i18n import _
 from app.storage.audit import verify_chain
+from app.storage.errors import CorruptDatabaseError
 from app.storage.migrate import head_revision
 from app.storage.store import Store
 
@@ -17,25 +20,38 @@ class CheckItem:
     detail: str
 
 
+def _rows(raw, sql: str) -> list[str]:
+    """First column of each row; a damaged page that stops the query is its answer."""
+    try:
+        return [str(r[0]) for r in raw.execute(sql)]
+    except sqlcipher3.DatabaseError as exc:
+        return [str(exc)]
+
+
 def run_checks(store: Store) -> list[CheckItem]:
+    """Every check runs and is reported: damage fails an item, never the whole run."""
     items: list[CheckItem] = []
     raw = store.engine.raw_connection()
     try:
-        cipher = [str(r[0]) for r in raw.execute("PRAGMA cipher_integrity_check")]
+        cipher = _rows(raw, "PRAGMA cipher_integrity_check")
         items.append(CheckItem(_("Encryption (cipher_integrity_check)"), not cipher,
                                "; ".join(cipher[:3]) or _("every page authenticates")))
-        integrity = [str(r[0]) for r in raw.execute("PRAGMA integrity_check")]
+        integrity = _rows(raw, "PRAGMA integrity_check")
         items.append(CheckItem(_("Structure (integrity_check)"), integrity == ["ok"],
                                "; ".join(integrity[:3])))
-        row = raw.execute("SELECT version_num FROM alembic_version").fetchone()
-        current = row[0] if row else "-"
+        version = _rows(raw, "SELECT version_num FROM alembic_version")
+        current = version[0] if version else "-"
         head = head_revision()
         items.append(CheckItem(_("Schema version"), current == head,
                                _("{current} (this program: {head})").format(current=current, head=head)))
     finally:
         raw.close()
-    with store.reader() as s:
-        chain = verify_chain(s)
+    try:
+        with store.reader() as s:
+            chain = verify_chain(s)
+    except CorruptDatabaseError as exc:
+        items.append(CheckItem(_("Audit trail"), False, exc.detail))
+        return items
     detail = (_("{n} entries, chain intact").format(n=chain.entries) if chain.ok
               else _("chain broken at entry {seq}").format(seq=chain.first_broken_seq))
     items.append(CheckItem(_("Audit trail"), chain.ok, detail))

@@ -24,3 +24,11 @@ class ConcurrentEdit(Exception):
     def user_message(self) -> str:
         return _("This record was changed elsewhere since you opened it. Reload it, then "
                  "make your change again.")
+
+
+class Cancelled(Exception):
+    """The user stopped a long operation before it finished; nothing of it was kept."""
+
+    @property
+    def user_message(self) -> str:
+        return _("Stopped before the end; nothing was kept.")

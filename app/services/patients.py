@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -258,19 +258,45 @@ class PatientService:
                              .where(Patient.deleted_at.is_(None))).scalar_one()
 
     def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[PatientSummary]:
-        """Type-ahead search; an empty query lists patients in alphabetical order."""
+        """Type-ahead search; an empty query lists patients in alphabetical order.
+
+        Ranking: patients whose name in use starts with what was typed come first
+        (so "martin" lists MARTIN before MARTINEZ), then every other match (birth
+        names, first names, phones, dates), each group in alphabetical order.
+        """
         match = fts_query(query)
         with self._store.reader() as s:
             if match is None:
                 if query.strip():
                     return []
-                rows = s.execute(text(_LIST_SQL), {"limit": limit}).all()
-            else:
+                return [_summary(r) for r in s.execute(text(_LIST_SQL), {"limit": limit})]
+            ids: list[str] = []
+            words = query.split()
+            year = _birth_year(words)
+            if year is not None:
+                # A year: birth dates first, from an index in name order; phones
+                # ending with these four digits follow.
+                ids = list(s.execute(text(_YEAR_IDS_SQL), {
+                    "lo": date(year, 1, 1), "hi": date(year + 1, 1, 1), "limit": limit}).scalars())
+            elif len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
+                # One name prefix, the broad first keystrokes: walk the sort index in
+                # order and stop at the limit instead of sorting every match.
+                prefix = " ".join(name_tokens(words[0]))
+                ids = list(s.execute(text(_PREFIX_IDS_SQL), {
+                    "lo": prefix, "hi": prefix + "\uffff", "limit": limit}).scalars())
+            if len(ids) < limit:
                 tokens = [t for t in name_tokens(query) if not t.isdigit()]
-                first = tokens[0] if tokens else ""
-                rows = s.execute(text(_SEARCH_SQL),
-                                 {"match": match, "first": first, "limit": limit}).all()
-        return [_summary(r) for r in rows]
+                taken = set(ids)
+                more = s.execute(text(_MATCH_IDS_SQL), {
+                    "match": match, "first": tokens[0] if tokens else "",
+                    "limit": limit + len(ids)}).scalars()
+                ids.extend(i for i in more if i not in taken)
+                ids = ids[:limit]
+            if not ids:
+                return []
+            rows = {r[0]: r for r in s.execute(
+                text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
+        return [_summary(rows[i]) for i in ids if i in rows]
 
     @staticmethod
     def _details(session: Session, patient: Patient) -> PatientDetails:
@@ -312,15 +338,32 @@ _COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.ci
 _LIST_SQL = f"""SELECT {_COLUMNS} FROM patient p WHERE p.deleted_at IS NULL
 ORDER BY p.sort_key LIMIT :limit"""
 
-# Exact surname first, then alphabetical. The FTS index narrows the rows; no LIKE scan.
-_SEARCH_SQL = f"""SELECT {_COLUMNS}
+def _birth_year(words: list[str]) -> int | None:
+    if len(words) == 1 and len(words[0]) == 4 and words[0].isdigit() and words[0][0] in "12":
+        return int(words[0])
+    return None
+
+
+_YEAR_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_birth_sort
+WHERE p.birth_date >= :lo AND p.birth_date < :hi AND p.deleted_at IS NULL
+ORDER BY p.sort_key LIMIT :limit"""
+
+_PREFIX_IDS_SQL = """SELECT p.id FROM patient p
+WHERE p.sort_key >= :lo AND p.sort_key < :hi AND p.deleted_at IS NULL
+ORDER BY p.sort_key LIMIT :limit"""
+
+# The FTS index narrows the rows (no LIKE scan); ids and sort keys come from a covering
+# index, so only the final page of rows is read in full. Exact surname first.
+_MATCH_IDS_SQL = """SELECT p.id
 FROM patient_search s
 JOIN patient_search_key k ON k.rowid = s.rowid
-JOIN patient p ON p.id = k.patient_id
+JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = k.patient_id
 WHERE patient_search MATCH :match AND p.deleted_at IS NULL
 ORDER BY (p.sort_key = :first OR substr(p.sort_key, 1, length(:first) + 1) = :first || ' ') DESC,
          p.sort_key
 LIMIT :limit"""
+
+_ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
 
 
 def _summary(row) -> PatientSummary:

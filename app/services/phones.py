@@ -36,6 +36,11 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> ParsedPhone:
 
 def display_phone(e164: str, region: str = DEFAULT_REGION) -> str:
     """"06 12 34 56 78" for French numbers, international format for the others."""
+    if region == "FR" and len(e164) == 12 and e164.startswith("+33") and e164[3:].isdigit():
+        # Metropolitan numbers are always shown in pairs; a result list formats
+        # a hundred of them per keystroke, so skip the general formatter.
+        national = "0" + e164[3:]
+        return " ".join(national[i:i + 2] for i in range(0, 10, 2))
     try:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:

@@ -32,6 +32,10 @@ def index_terms(*, names: Iterable[str], phones_e164: Iterable[str], birth_date:
     terms: list[str] = []
     for name in names:
         terms.extend(name_tokens(name))
+        for word in name.split():
+            parts = name_tokens(word)
+            if len(parts) > 1:  # "N'Diaye" is also found as "ndiaye", "Jean-Éric" as "jeaneric"
+                terms.append("".join(parts))
     for e164 in phones_e164:
         digits = national_digits(e164)
         terms.append("_p" + digits)
@@ -43,9 +47,14 @@ def index_terms(*, names: Iterable[str], phones_e164: Iterable[str], birth_date:
 
 
 def _phone_digits(word: str) -> str:
-    digits = re.sub(r"\D", "", word)
-    if word.strip().startswith("+33") or digits.startswith("0033"):
-        digits = "0" + digits[4:] if digits.startswith("0033") else "0" + digits[2:]
+    """Digits as indexed: French numbers in national form, others without "+" or "00"."""
+    digits = re.sub(r"\D", "", word.replace("(0)", ""))
+    if word.strip().startswith("+"):
+        digits = "00" + digits
+    if digits.startswith("0033"):
+        return "0" + digits[4:]
+    if digits.startswith("00"):
+        return digits[2:]
     return digits
 
 

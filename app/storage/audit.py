@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +16,10 @@ GENESIS = "0" * 64
 
 def entry_hash(prev_hash: str, at: datetime, user_id: str, action: str, entity: str,
                entity_id: str, detail: str) -> str:
-    fields = (prev_hash, at.isoformat(timespec="microseconds"), user_id, action, entity,
-              entity_id, detail)
+    # The trail stores UTC and reads it back as UTC: hash that same instant, whatever
+    # zone the clock gave it in.
+    fields = (prev_hash, at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+              user_id, action, entity, entity_id, detail)
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
 
 

@@ -12,13 +12,18 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import sqlcipher3
+
 from app.storage.errors import CorruptDatabaseError
 
 
 def integrity_errors(dbapi_conn) -> list[str]:
     """Problems found by SQLCipher's HMAC check and SQLite's integrity check."""
     problems = [str(r[0]) for r in dbapi_conn.execute("PRAGMA cipher_integrity_check")]
-    rows = [str(r[0]) for r in dbapi_conn.execute("PRAGMA integrity_check")]
+    try:
+        rows = [str(r[0]) for r in dbapi_conn.execute("PRAGMA integrity_check")]
+    except sqlcipher3.DatabaseError as exc:  # a damaged page can stop the check itself
+        rows = [str(exc)]
     if rows != ["ok"]:
         problems.extend(rows)
     return problems

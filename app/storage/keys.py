@@ -131,6 +131,12 @@ class KeyEnvelope:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        if os.name == "posix":  # make the rename itself durable
+            fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     # -- facts --------------------------------------------------------------------
     @property

@@ -187,8 +187,12 @@ class OpenProfile:
         self.paths = paths
         self.store = store
         self._lock = lock
+        self._closed = False
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             self.store.close()
         finally:

@@ -45,7 +45,12 @@ class Store:
         event.listen(session, "before_flush", _refuse_writes)
         try:
             with session.begin():
-                yield session
+                # Raw SQL cannot write either: SQLite refuses it on this connection.
+                session.connection().exec_driver_sql("PRAGMA query_only = 1")
+                try:
+                    yield session
+                finally:
+                    session.connection().exec_driver_sql("PRAGMA query_only = 0")
         finally:
             session.close()
 

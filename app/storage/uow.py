@@ -60,6 +60,9 @@ class UnitOfWork:
         )
         event.listen(self.session, "before_flush", self._before_flush)
         self.session.begin()
+        # BEGIN IMMEDIATE now: stamps are taken under the write lock, so versions are
+        # committed in the order they were stamped, whichever thread writes.
+        self.session.connection()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -137,6 +140,10 @@ class UnitOfWork:
 
     # -- audit --------------------------------------------------------------------
     def _audit_entry(self, action: str, entity: str, entity_id: str, detail: str = "") -> AuditEntry:
+        return AuditEntry(**self._audit_values(action, entity, entity_id, detail))
+
+    def _audit_values(self, action: str, entity: str, entity_id: str, detail: str = "") -> dict:
+        """The next entry of the hash chain, as column values (bulk inserts skip the ORM)."""
         assert self.session is not None
         if self._last_hash is None:
             with self.session.no_autoflush:
@@ -145,10 +152,11 @@ class UnitOfWork:
                 ).scalar()
             self._last_hash = last or GENESIS
         h = entry_hash(self._last_hash, self.now, self.actor_id, action, entity, entity_id, detail)
-        entry = AuditEntry(at=self.now, user_id=self.actor_id, action=action, entity=entity,
-                           entity_id=entity_id, detail=detail, prev_hash=self._last_hash, hash=h)
+        values = {"at": self.now, "user_id": self.actor_id, "action": action, "entity": entity,
+                  "entity_id": entity_id, "detail": detail, "prev_hash": self._last_hash,
+                  "hash": h}
         self._last_hash = h
-        return entry
+        return values
 
     def audit(self, action: str, entity: str, entity_id: str, detail: str = "") -> None:
         """Record an action that changes no row: a read, an export, a login."""
@@ -163,23 +171,22 @@ class UnitOfWork:
         entity = model.__sync_entity__
         stamped, journal, audit = [], [], []
         columns = [c.key for c in inspect(model).column_attrs]
+        now, node_id, hlc = self.now, self._store.node_id, self._store.hlc
         for row in rows:
             row = dict(row)
             row.setdefault("id", uuid7())
             row.setdefault("deleted_at", None)
-            row["created_at"] = row["updated_at"] = self.now
-            row["version"] = self._store.hlc.now()
-            row["origin_node"] = self._store.node_id
+            row["created_at"] = row["updated_at"] = now
+            row["version"] = hlc.now()
+            row["origin_node"] = node_id
             stamped.append(row)
-            payload = {c: _jsonable(row.get(c)) for c in columns if c in row}
+            payload = {c: _jsonable(row[c]) for c in columns if c in row}
             journal.append({
                 "entity": entity, "entity_id": row["id"], "op": "insert",
-                "version": row["version"], "origin_node": self._store.node_id, "at": self.now,
+                "version": row["version"], "origin_node": node_id, "at": now,
                 "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
             })
-            e = self._audit_entry("create", entity, row["id"])
-            audit.append({c: getattr(e, c) for c in (
-                "at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash", "hash")})
+            audit.append(self._audit_values("create", entity, row["id"]))
         if stamped:
             self.session.execute(insert(model.__table__), stamped)
             self.session.execute(insert(ChangeJournal.__table__), journal)

@@ -80,6 +80,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('patient', schema=None) as batch_op:
         batch_op.create_index('ix_patient_sort_key', ['sort_key'], unique=False)
+        batch_op.create_index('ix_patient_search_cover', ['id', 'deleted_at', 'sort_key'], unique=False)
+        batch_op.create_index('ix_patient_birth_sort', ['birth_date', 'deleted_at', 'sort_key', 'id'], unique=False)
 
     op.create_table('practice',
     sa.Column('name', sa.String(length=200), nullable=False),

@@ -1,0 +1,93 @@
+"""The benchmark's databases: the cached generated profile, a throwaway copy of it, and
+a plain (unencrypted) SQLite export of that copy used as the reference."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import sqlcipher3
+from sqlalchemy import create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from app.clock import Clock, SystemClock
+from app.services.demo import SIZES, generate_demo
+from app.storage.engine import SQLITE_HEADER, apply_session_pragmas, connect_raw
+from app.storage.profile import ProfilePaths
+from app.storage.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(__file__).resolve().parent / ".cache"
+PASSPHRASE = "bench"
+SEED = 1
+
+
+def ensure_profile(root: Path, size: str) -> float | None:
+    """Generate the profile if it is not there; the seconds it took, or None if cached."""
+    paths = ProfilePaths(root)
+    if paths.exists():
+        return None
+    total = SIZES[size].patients
+    print(f"Generating the '{size}' profile in {root} ({total:,} patients, seed {SEED}) …",
+          file=sys.stderr, flush=True)
+
+    last = [0.0]
+
+    def progress(done: int, of: int) -> None:
+        now = time.perf_counter()
+        if done == of or now - last[0] >= 1.0:
+            last[0] = now
+            print(f"\r  {done:,}/{of:,}", end="", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    ws = generate_demo(paths, size=size, seed=SEED, passphrase=PASSPHRASE, clock=SystemClock(),
+                       progress=progress)
+    ws.close()
+    elapsed = time.perf_counter() - started
+    print(f"\r  done in {elapsed:.1f} s{' ' * 20}", file=sys.stderr, flush=True)
+    return elapsed
+
+
+def throwaway_copy(root: Path, dest: Path) -> ProfilePaths:
+    """A copy of a closed profile (database, WAL if any, key envelope), for runs that write."""
+    shutil.copytree(root, dest, ignore=shutil.ignore_patterns("permanence.lock", "backups"))
+    return ProfilePaths(dest)
+
+
+def export_plain(db: Path, key: bytes, dest: Path) -> None:
+    """The same database without encryption, with SQLCipher's own export."""
+    if "'" in str(dest):
+        raise ValueError(f"cannot attach a path with a quote: {dest}")
+    conn = connect_raw(db, key, mode="rw")
+    try:
+        conn.execute(f"ATTACH DATABASE '{dest}' AS plain KEY ''")
+        conn.execute("SELECT sqlcipher_export('plain')")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    with open(dest, "rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise RuntimeError("the export is not a plain SQLite file")
+
+
+def plain_store(db: Path, *, clock: Clock) -> Store:
+    """A Store over an unkeyed file: the same driver, pragmas and transaction mode as
+    ``app.storage.engine.make_engine``, without ``PRAGMA key``."""
+
+    def creator():
+        conn = sqlcipher3.connect(str(db), isolation_level=None, check_same_thread=False)
+        apply_session_pragmas(conn)
+        return conn
+
+    engine = create_engine("sqlite+pysqlite://", module=sqlcipher3, creator=creator,
+                           poolclass=QueuePool, pool_size=4, max_overflow=4,
+                           hide_parameters=True)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return Store(engine, path=db, clock=clock)

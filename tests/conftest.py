@@ -1,0 +1,134 @@
+"""Shared fixtures for the headless suites (tests/storage, tests/services, tests/models).
+
+Everything runs on real encrypted SQLCipher files under pytest's tmp_path; nothing is
+mocked. ``fast_kdf`` keeps Argon2id cheap so the suite stays quick (production uses the
+default KdfParams).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from app import i18n
+from app.clock import FrozenClock
+from app.services.practice import PracticeInput, PractitionerInput
+from app.services.workspace import NewPractice, Workspace, create_practice
+from app.storage.keys import KdfParams
+from app.storage.profile import ProfilePaths
+
+PASSPHRASE = "correct horse"
+# A Monday morning, in UTC. Frozen so stamps and backups are reproducible.
+FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def french() -> Iterator[None]:
+    """Every test starts in French (the product's default) and leaves French behind."""
+    i18n.set_language("fr")
+    yield
+    i18n.set_language("fr")
+
+
+@pytest.fixture
+def fast_kdf() -> KdfParams:
+    return KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(FROZEN_AT)
+
+
+@pytest.fixture
+def passphrase() -> str:
+    return PASSPHRASE
+
+
+@pytest.fixture
+def practice_factory(tmp_path, fast_kdf, clock) -> Iterator[Callable[..., NewPractice]]:
+    """``practice_factory(name="...", clock=..., passphrase=...)`` -> NewPractice (open).
+
+    Each call makes a new profile folder under tmp_path. Workspaces still open at
+    teardown are closed; a test that closes one itself must not close it twice.
+    """
+    made: list[Workspace] = []
+
+    def make(name: str = "profile", *, clock=clock, passphrase: str | None = PASSPHRASE,
+             keychain=None) -> NewPractice:
+        root = tmp_path / name
+        n = 1
+        while root.exists():
+            n += 1
+            root = tmp_path / f"{name}-{n}"
+        created = create_practice(
+            ProfilePaths(root),
+            PracticeInput(name="Cabinet médical des Tilleuls", owner_name="Dr Morel",
+                          practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
+            passphrase=passphrase, keychain=keychain, clock=clock, kdf=fast_kdf)
+        made.append(created.workspace)
+        return created
+
+    yield make
+    for ws in made:
+        if is_open(ws):
+            ws.close()
+
+
+@pytest.fixture
+def new_practice(practice_factory) -> NewPractice:
+    return practice_factory()
+
+
+@pytest.fixture
+def workspace(new_practice) -> Workspace:
+    """A fresh, open practice (passphrase ``correct horse``), closed at teardown."""
+    return new_practice.workspace
+
+
+def is_open(ws: Workspace) -> bool:
+    return ws.profile._lock._lock.is_locked  # noqa: SLF001 - teardown bookkeeping only
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``root`` (recursively)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def profile_snapshot() -> Callable[[Path], dict[str, str]]:
+    return snapshot
+
+
+
+def assert_french(render: Callable[[], str], *fragments: str) -> str:
+    """``render()`` (e.g. ``lambda: exc.user_message``) speaks French, not English.
+
+    It is rendered in English too: the two must differ, so an untranslated catalogue
+    fails here. ``fragments``: at least one must appear (case-insensitive): the words a
+    French reader needs to see, e.g. "phrase de passe". Returns the French text.
+    """
+    i18n.set_language("fr")
+    french_text = render()
+    i18n.set_language("en")
+    try:
+        english_text = render()
+    finally:
+        i18n.set_language("fr")
+    assert french_text.strip(), "empty user message"
+    assert french_text != english_text, (
+        f"message not translated to French (translations/fr catalogue): {french_text!r}")
+    lowered = french_text.lower()
+    assert any(f.lower() in lowered for f in fragments), (
+        f"none of {fragments!r} in the French message {french_text!r}")
+    return french_text
+
+
+@pytest.fixture
+def french_message() -> Callable[..., str]:
+    return assert_french
