@@ -85,9 +85,9 @@ def cmd_i18n(args: list[str]) -> int:
     pybabel = [str(py), "-m", "babel.messages.frontend"]
     pot = "translations/permanence.pot"
     steps = [
-        ["extract", "-F", "translations/babel.cfg", "-k", "_", "-k", "ngettext:1,2",
+        ["extract", "-F", "translations/babel.cfg", "-k", "_", "-k", "ngettext:1,2", "-k", "pgettext:1c,2",
          "--no-location", "--sort-output", "--project", "Permanence", "-o", pot, "app"],
-        ["update", "-i", pot, "-d", "translations", "-D", "permanence", "--no-fuzzy-matching"],
+        ["update", "-i", pot, "-d", "translations", "-D", "permanence", "--no-fuzzy-matching", "--ignore-obsolete"],
         ["compile", "-d", "translations", "-D", "permanence", "--statistics"],
     ]
     for step in steps:

@@ -114,9 +114,11 @@ def cmd_demo(args) -> int:
     paths = _profile_paths(args)
     passphrase = given_passphrase(args) or DEMO_PASSPHRASE
 
+    label = _("Creating the demo practice…")
+
     def progress(done: int, total: int) -> None:
-        print(f"\r{_('Creating the demo practice…')} {done:,}/{total:,}".replace(",", "\u202f"),
-              end="", file=sys.stderr, flush=True)
+        counts = f"{done:,}/{total:,}".replace(",", "\u202f")
+        print(f"\r{label} {counts}", end="", file=sys.stderr, flush=True)
 
     ws = generate_demo(paths, size=args.size, seed=args.seed, passphrase=passphrase,
                        clock=SystemClock(), progress=progress)

@@ -43,6 +43,12 @@ def _(message: str) -> str:
     return _translations.gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """For a word that needs two translations ("Title": Civilité on a patient, Titre
+    for a practitioner)."""
+    return _translations.pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.services.errors import ValidationError
 from app.services.practice import PracticeInput, PractitionerInput, timezone_names
 from app.storage.errors import StorageError
@@ -87,7 +87,7 @@ class PractitionersPage(QWizardPage):
         self.setSubTitle(_("Who works at the practice. Double-click a colour to change it."))
         self.table = QTableWidget(0, self.COLUMNS)
         self.table.setHorizontalHeaderLabels(
-            [_("Title"), _("First name"), _("Last name"), _("Specialty"), _("Colour")])
+            [pgettext("practitioner", "Title"), _("First name"), _("Last name"), _("Specialty"), _("Colour")])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

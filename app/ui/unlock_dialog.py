@@ -48,9 +48,14 @@ class UnlockDialog(QDialog):
         buttons = QDialogButtonBox()
         self.unlock_button = buttons.addButton(_("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.unlock_button.setObjectName("Primary")
-        self.unlock_button.setDefault(True)
+        # Enter in the field unlocks (bound below), not the dialog's default button,
+        # so one key press never runs the key derivation twice.
+        self.unlock_button.setAutoDefault(False)
+        self.secret.returnPressed.connect(self._try_unlock)
         buttons.addButton(_("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._try_unlock)
+        for button in buttons.buttons():
+            button.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_date
+from app.i18n import _, format_date, pgettext
 from app.models import Civility, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
@@ -132,7 +132,7 @@ class PatientForm(QWidget):
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.addRow(_("Title"), self.civility)
+        form.addRow(pgettext("patient", "Title"), self.civility)
         form.addRow(_("Birth name") + " *", self._with_error(self.birth_name, "birth_name"))
         form.addRow(_("Used name"), self.used_name)
         form.addRow(_("First names") + " *", self._with_error(self.first_names, "first_names"))
