@@ -94,7 +94,7 @@ def test_missing_profile_is_a_clear_error(tmp_path):
 
 
 def test_gui_without_a_display_explains_how_to_get_screenshots(profile):
-    env = {k: "" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {k: "" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PERMANENCE_COMMAND")}
     result = permanence("--profile", str(profile), passphrase="une phrase de passe", env=env)
     if sys.platform.startswith("linux"):
         assert result.returncode == 1

@@ -294,7 +294,10 @@ class PatientForm(QWidget):
         self.heading.setText(details.display_name)
         bits = []
         if details.birth_date:
-            bits.append(_("born on {date}").format(date=format_date(details.birth_date)))
+            when = format_date(details.birth_date)
+            born = {"F": pgettext("female", "born on {date}"),
+                    "M": pgettext("male", "born on {date}")}.get(details.sex)
+            bits.append((born or _("born on {date}")).format(date=when))
         if details.phones:
             bits.append(details.phones[0].display)
         self.subheading.setText(" · ".join(bits))

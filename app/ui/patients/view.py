@@ -52,8 +52,12 @@ class PatientsView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
+        for col in (1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Long town names must not squeeze the patient's name: the town is elided.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(3, 150)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._open_index)
         self.table.installEventFilter(self)
 
@@ -102,8 +106,12 @@ class PatientsView(QWidget):
         self.model.set_rows(rows)
         if not self._query.strip():
             self._total = self._service.count()
-            self.count_label.setText(ngettext("{n} patient", "{n} patients", self._total)
-                                     .format(n=format_number(self._total)))
+            text = ngettext("{n} patient", "{n} patients", self._total).format(
+                n=format_number(self._total))
+            if self._total > len(rows):
+                text += " · " + _("the first {shown} in alphabetical order; type to search").format(
+                    shown=len(rows))
+            self.count_label.setText(text)
         elif len(rows) >= MAX_RESULTS:
             self.count_label.setText(_("first {n} results").format(n=MAX_RESULTS))
         else:

@@ -1,0 +1,110 @@
+"""Every catalogue is complete, consistent with the source and renders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from app import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+KEYWORDS = {"_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def catalogue(lang: str):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "permanence.po", "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def source_messages() -> set:
+    found = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
+            ROOT / "app", method_map=[("**.py", "python")], keywords=KEYWORDS):
+        found.add((context, message if isinstance(message, str) else tuple(message)))
+    return found
+
+
+def entries(lang: str) -> dict:
+    return {(m.context, m.id): m for m in catalogue(lang) if m.id}
+
+
+def test_french_catalogue_has_every_source_message():
+    missing = source_messages() - set(entries("fr"))
+    assert not missing, f"run `python3 dev.py i18n` and translate: {sorted(map(str, missing))}"
+
+
+def test_french_catalogue_is_fully_translated_and_not_fuzzy():
+    for key, m in entries("fr").items():
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        assert all(strings), f"untranslated: {key}"
+        assert not m.fuzzy, f"fuzzy: {key}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_placeholders_match(lang):
+    for key, m in entries(lang).items():
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for text in strings:
+            if text:
+                assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(ids[-1])), key
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_compiled_catalogue_is_up_to_date(lang):
+    def norm(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    def key(m):
+        context = m.context.decode() if isinstance(m.context, bytes) else m.context
+        return (context, norm(m.id))
+
+    def table(messages):
+        # Untranslated entries (empty, or the id itself in a .mo) fall back alike.
+        return {key(m): norm(m.string) for m in messages
+                if m.id and norm(m.string) != norm(m.id)
+                and any(norm(m.string) if isinstance(norm(m.string), tuple) else [m.string])}
+
+    po = table(catalogue(lang))
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "permanence.mo", "rb") as fh:
+        mo = table(read_mo(fh))
+    assert po == mo, "run `python3 dev.py i18n` to recompile the catalogues"
+
+
+def test_french_renders_every_message_and_plural():
+    i18n.set_language("fr")
+    try:
+        for (context, msgid), m in entries("fr").items():
+            if isinstance(msgid, tuple):
+                assert i18n.ngettext(*msgid, 1) == m.string[0]
+                assert i18n.ngettext(*msgid, 0) == m.string[0]  # "0 patient" in French
+                assert i18n.ngettext(*msgid, 2) == m.string[1]
+                text = m.string[1]
+            elif context:
+                text = i18n.pgettext(context, msgid)
+                assert text == m.string
+            else:
+                text = i18n._(msgid)
+                assert text == m.string
+            values = {name: 1 for name in re.findall(r"\{(\w+)", text)}
+            text.format(**values)
+    finally:
+        i18n.set_language("fr")
+
+
+def test_english_is_the_source_and_unknown_languages_fall_back_to_french():
+    try:
+        i18n.set_language("en")
+        assert i18n._("Settings") == "Settings"
+        i18n.set_language("xx")
+        assert i18n.current_language() == "fr"
+        assert i18n._("Settings") == "Réglages"
+    finally:
+        i18n.set_language("fr")
