@@ -48,6 +48,9 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     window = MainWindow(workspace, settings, ChangeBus(), state)
     window.resize(*SIZE)
     window.show()
+    _settle(app)
+    if window.width() > SIZE[0]:
+        raise RuntimeError(f"main window wider than {SIZE[0]} px: {window.width()}")
     shoot(window, "01-patients")
 
     window.focus_search()

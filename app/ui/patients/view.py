@@ -34,7 +34,7 @@ class PatientsView(QWidget):
         self._total = 0
 
         self.title = label(_("Patients"), "PageTitle")
-        self.count_label = label("", "Muted")
+        self.count_label = label("", "Muted", wrap=True)  # wraps rather than widen the window
         self.new_button = QPushButton(_("New patient"))
         self.new_button.setObjectName("Primary")
         self.new_button.setToolTip(_("New patient (Ctrl+N)"))
@@ -79,6 +79,7 @@ class PatientsView(QWidget):
         left_layout.addWidget(self.table)
         right = QWidget()
         right.setObjectName("Card")
+        right.setMinimumWidth(480)  # the card is never squeezed into clipping
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(16, 12, 16, 12)
         right_layout.addWidget(self.form)
