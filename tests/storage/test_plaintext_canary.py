@@ -63,7 +63,8 @@ def test_the_scanner_finds_what_it_looks_for(tmp_path):
 def test_no_file_holds_patient_data_in_clear(tmp_path, spawn_child, wait_for_line, passphrase,
                                              clock):
     marker = "Zqxcanary" + secrets.token_hex(6)
-    phone = "06 {} {} {} {}".format(*(f"{secrets.randbelow(100):02d}" for _ in range(4)))
+    # Random but always valid: the 06 12 block is allocated to mobile operators.
+    phone = "06 12 {} {} {}".format(*(f"{secrets.randbelow(100):02d}" for _ in range(3)))
     needles = needles_for(marker, phone)
     root = tmp_path / "profile"
     temp = tmp_path / "tmpdir"
