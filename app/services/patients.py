@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -191,10 +192,9 @@ class PatientService:
     def create_many(self, rows: list[PatientInput], *, uow=None) -> int:
         """Validated bulk creation in one transaction (demo data, imports)."""
         prepared = [self.validate(r) for r in rows]
-        own = uow is None
-        if own:
-            uow = self._store.unit_of_work(actor_id=self._actor_id).__enter__()
-        try:
+        scope = nullcontext(uow) if uow is not None else self._store.unit_of_work(
+            actor_id=self._actor_id)
+        with scope as uow:
             ids = uow.bulk_insert(Patient, [values for values, _ in prepared])
             phone_rows, index_rows = [], []
             for pid, (values, phones) in zip(ids, prepared):
@@ -206,12 +206,6 @@ class PatientService:
                     phones_e164=[p.e164 for _, p in phones], birth_date=values["birth_date"])))
             uow.bulk_insert(PatientPhone, phone_rows)
             _write_index(uow.session, index_rows)
-        except BaseException as exc:
-            if own:
-                uow.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        if own:
-            uow.__exit__(None, None, None)
         return len(ids)
 
     def _replace_phones(self, session: Session, patient_id: str, phones: list) -> None:
