@@ -7,7 +7,6 @@ that can refuse the file without touching it, then the read-write engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3
@@ -104,15 +103,13 @@ def open_preflight(path: Path, key: bytes) -> sqlcipher3.Connection:
     return conn
 
 
-def make_engine(path: Path, key: bytes, *, on_connect: Callable | None = None) -> Engine:
+def make_engine(path: Path, key: bytes) -> Engine:
     """The read-write engine. Transactions start with BEGIN (or BEGIN IMMEDIATE for
     writers, so two writers queue instead of failing on lock upgrade)."""
 
     def creator():
         conn = connect_raw(path, key, mode="rw")
         apply_session_pragmas(conn)
-        if on_connect is not None:
-            on_connect(conn)
         return conn
 
     # The pysqlite dialect over the sqlcipher3 module: the pysqlcipher dialect would

@@ -17,7 +17,7 @@ import platformdirs
 from app.clock import Clock
 from app.models.ids import uuid7
 from app.storage.backup import backup_database
-from app.storage.engine import connect_raw, make_engine, open_preflight
+from app.storage.engine import make_engine, open_preflight
 from app.storage.errors import (
     CorruptDatabaseError,
     EnvelopeError,
@@ -105,9 +105,7 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
     envelope.wrap_with_recovery_key(key, recovery)
 
     try:
-        raw = connect_raw(paths.db, key, mode="rw")
-        raw.close()
-        engine = make_engine(paths.db, key)
+        engine = make_engine(paths.db, key)  # its first connection creates the file
         try:
             upgrade_to_head(engine)
             with engine.begin() as conn:

@@ -31,7 +31,6 @@ class PatientsView(QWidget):
         self._service = service
         self._bus = bus
         self._query = ""
-        self._total = 0
 
         self.title = label(_("Patients"), "PageTitle")
         self.count_label = label("", "Muted", wrap=True)  # wraps rather than widen the window
@@ -106,10 +105,9 @@ class PatientsView(QWidget):
         rows = self._service.search(self._query, limit=MAX_RESULTS)
         self.model.set_rows(rows)
         if not self._query.strip():
-            self._total = self._service.count()
-            text = ngettext("{n} patient", "{n} patients", self._total).format(
-                n=format_number(self._total))
-            if self._total > len(rows):
+            total = self._service.count()
+            text = ngettext("{n} patient", "{n} patients", total).format(n=format_number(total))
+            if total > len(rows):
                 text += " · " + _("the first {shown} in alphabetical order; type to search").format(
                     shown=len(rows))
             self.count_label.setText(text)
