@@ -1,13 +1,16 @@
 """Domain model: SQLAlchemy declarative classes and their invariants (no I/O beyond the ORM)."""
 
 from app.models.base import Base, Syncable
+from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
-from app.models.patient import Civility, Patient, PatientPhone, PhoneKind, Sex
+from app.models.merge import PatientMerge
+from app.models.patient import ContactChannel, Civility, Patient, PatientPhone, PhoneKind, Sex
 from app.models.practice import DEFAULT_TIMEZONE, Practice, Practitioner
 from app.models.user import ROLE_OWNER, User
 
 __all__ = [
-    "AuditEntry", "Base", "ChangeJournal", "Civility", "DEFAULT_TIMEZONE", "LocalMeta",
-    "Patient", "PatientPhone", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
+    "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
+    "ContactChannel", "DEFAULT_TIMEZONE", "LocalMeta", "Patient", "PatientMerge", "PatientPhone",
+    "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "User",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime
@@ -27,6 +27,9 @@ class ChangeJournal(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the changed fields
 
+    # A record's history (the patient timeline) is read by entity id.
+    __table_args__ = (Index("ix_change_journal_entity_id", "entity_id"),)
+
 
 class AuditEntry(Base):
     """Who did what to which record, and when. Nothing else about the patient.
@@ -45,6 +48,8 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (Index("ix_audit_trail_entity_id", "entity_id"),)
 
 
 class LocalMeta(Base):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, time
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Syncable
+from app.models.text import name_tokens
 
 
 class Civility(str, enum.Enum):
@@ -21,6 +22,16 @@ class Sex(str, enum.Enum):
     FEMALE = "F"
     MALE = "M"
     UNKNOWN = ""
+
+
+class ContactChannel(str, enum.Enum):
+    """How the patient prefers to be reached."""
+
+    ANY = ""
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    MAIL = "mail"
 
 
 class PhoneKind(str, enum.Enum):
@@ -38,6 +49,18 @@ def patient_display_name(birth_name: str, used_name: str, first_names: str) -> s
     return f"{name} {first_names}".strip()
 
 
+def patient_identity_key(birth_name: str, first_names: str, birth_date: date | None) -> str:
+    """Equal for homonyms: same folded birth name, first first name and birth date.
+
+    Empty without a birth date: a name alone says too little to suspect a duplicate.
+    """
+    first = name_tokens(first_names)[:1]
+    name = name_tokens(birth_name)
+    if birth_date is None or not name or not first:
+        return ""
+    return f"{' '.join(name)}|{first[0]}|{birth_date.isoformat()}"
+
+
 class Patient(Syncable, Base):
     __tablename__ = "patient"
     __sync_entity__ = "patient"
@@ -49,14 +72,34 @@ class Patient(Syncable, Base):
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     sex: Mapped[str] = mapped_column(String(1), nullable=False, default="")
     email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
+    email_other: Mapped[str] = mapped_column(String(254), nullable=False, default="",
+        server_default=text("''"))
+    preferred_channel: Mapped[str] = mapped_column(String(10), nullable=False, default="",
+        server_default=text("''"))
+    # Practice-time bounds for calling the patient ("not before 9:00, not after 18:00").
+    call_not_before: Mapped[time | None] = mapped_column(Time, nullable=True)
+    call_not_after: Mapped[time | None] = mapped_column(Time, nullable=True)
+    # Shown whenever the card opens: "hard of hearing", "interpreter needed". Not clinical.
+    alert: Mapped[str] = mapped_column(String(300), nullable=False, default="",
+        server_default=text("''"))
     address_line: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     postal_code: Mapped[str] = mapped_column(String(10), nullable=False, default="")
     city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    # Free text as typed or imported; the directory link, when chosen, is authoritative.
     referring_doctor: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    referring_contact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contact.id"), nullable=True)
     admin_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reminder_consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Case- and accent-folded "NAME FIRSTNAMES", maintained by the service: sort order.
     sort_key: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # Folded birth name, first first name and birth date: equal keys are homonyms.
+    identity_key: Mapped[str] = mapped_column(String(200), nullable=False, default="",
+        server_default=text("''"))
+    # Columns added after the first schema carry a server default: SQLite adds a NOT
+    # NULL column to an existing table only with one.
+    # Set with the tombstone when this card was merged into another one.
+    merged_into_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     phones: Mapped[list[PatientPhone]] = relationship(
         back_populates="patient",
@@ -70,6 +113,7 @@ class Patient(Syncable, Base):
         # Search ranks matches by sort_key without reading whole rows.
         Index("ix_patient_search_cover", "id", "deleted_at", "sort_key"),
         Index("ix_patient_birth_sort", "birth_date", "deleted_at", "sort_key", "id"),
+        Index("ix_patient_identity_key", "identity_key", "deleted_at"),
     )
 
     @property

@@ -31,7 +31,7 @@ from app.models import Civility, PhoneKind, Sex
 from app.services.errors import Cancelled
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import PracticeInput, PractitionerInput
-from app.services.text import fold
+from app.models.text import fold
 from app.services.workspace import Workspace, create_practice, open_workspace
 from app.storage.errors import ProfileExistsError
 from app.storage.keys import KdfParams

@@ -5,20 +5,21 @@ from __future__ import annotations
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.i18n import _
-from app.models import Civility, Patient, PatientPhone, PhoneKind, Sex
-from app.models.patient import patient_display_name
+from app.models import Civility, Contact, ContactChannel, Patient, PatientPhone, PhoneKind, Sex
+from app.models.patient import patient_display_name, patient_identity_key
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.services.search_index import write_index
 from app.services.search_terms import fts_query, index_terms
-from app.services.text import name_tokens, sort_key
+from app.models.text import name_tokens, sort_key
 from app.storage.store import Store
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,12 +45,18 @@ class PatientInput:
     sex: str = Sex.UNKNOWN.value
     phones: list[PhoneEntry] = field(default_factory=list)
     email: str = ""
+    email_other: str = ""
     address_line: str = ""
     postal_code: str = ""
     city: str = ""
     referring_doctor: str = ""
+    referring_contact_id: str | None = None
     admin_note: str = ""
     reminder_consent: bool = False
+    preferred_channel: str = ContactChannel.ANY.value
+    call_not_before: time | str | None = None  # practice time, "HH:MM" accepted
+    call_not_after: time | str | None = None
+    alert: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,12 +92,34 @@ class PatientDetails:
     sex: str
     phones: tuple[PhoneView, ...]
     email: str
+    email_other: str
     address_line: str
     postal_code: str
     city: str
     referring_doctor: str
+    referring_contact_id: str | None
     admin_note: str
     reminder_consent: bool
+    preferred_channel: str
+    call_not_before: time | None
+    call_not_after: time | None
+    alert: str
+
+
+_TIME = re.compile(r"^(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?$")
+
+
+def parse_time_of_day(value: time | str | None) -> time | None:
+    """"9", "9h", "09:30", "9h30", "9.30" -> a time; empty -> None; ValueError otherwise."""
+    if value is None or isinstance(value, time):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    m = _TIME.match(text)
+    if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+        raise ValueError(text)
+    return time(int(m.group(1)), int(m.group(2) or 0))
 
 
 def _clean(value: str) -> str:
@@ -114,6 +143,11 @@ class PatientService:
             "civility": data.civility if data.civility in {c.value for c in Civility} else "",
             "sex": data.sex if data.sex in {s.value for s in Sex} else "",
             "email": data.email.strip(),
+            "email_other": data.email_other.strip(),
+            "preferred_channel": data.preferred_channel
+            if data.preferred_channel in {c.value for c in ContactChannel} else "",
+            "alert": _clean(data.alert),
+            "referring_contact_id": data.referring_contact_id or None,
             "address_line": _clean(data.address_line),
             "postal_code": data.postal_code.strip(),
             "city": _clean(data.city),
@@ -141,8 +175,20 @@ class PatientService:
             elif birth.year < today.year - 130:
                 errors["birth_date"] = _("This birth date is more than 130 years ago.")
         values["birth_date"] = birth if isinstance(birth, date) else None
-        if values["email"] and not _EMAIL.match(values["email"]):
-            errors["email"] = _("This e-mail address is not valid.")
+        for key in ("email", "email_other"):
+            if values[key] and not _EMAIL.match(values[key]):
+                errors[key] = _("This e-mail address is not valid.")
+        for key in ("call_not_before", "call_not_after"):
+            try:
+                values[key] = parse_time_of_day(getattr(data, key))
+            except ValueError:
+                errors[key] = _("Type a time such as 9:00 or 18h30.")
+                values[key] = None
+        if (values["call_not_before"] and values["call_not_after"]
+                and values["call_not_before"] >= values["call_not_after"]):
+            errors["call_not_after"] = _("“Not after” must be later than “not before”.")
+        if len(values["alert"]) > 300:
+            errors["alert"] = _("The alert is limited to 300 characters.")
         if not _POSTAL.match(values["postal_code"]):
             errors["postal_code"] = _("A French postal code has five digits.")
         phones = []
@@ -158,12 +204,15 @@ class PatientService:
         if errors:
             raise ValidationError(errors)
         values["sort_key"] = sort_key(values["used_name"] or values["birth_name"], values["first_names"])
+        values["identity_key"] = patient_identity_key(values["birth_name"], values["first_names"],
+                                                      values["birth_date"])
         return values, phones
 
     # -- writes -------------------------------------------------------------------
     def create(self, data: PatientInput) -> PatientDetails:
         values, phones = self.validate(data)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            _check_contact(uow.session, values["referring_contact_id"])
             patient = Patient(**values)
             uow.session.add(patient)
             uow.session.flush()
@@ -180,6 +229,8 @@ class PatientService:
                 raise NotFound(patient_id)
             if patient.version != expected_version:
                 raise ConcurrentEdit(patient_id)
+            if values["referring_contact_id"] != patient.referring_contact_id:
+                _check_contact(uow.session, values["referring_contact_id"])
             for key, value in values.items():
                 if getattr(patient, key) != value:
                     setattr(patient, key, value)
@@ -205,7 +256,7 @@ class PatientService:
                     names=[values["birth_name"], values["used_name"], values["first_names"]],
                     phones_e164=[p.e164 for _, p in phones], birth_date=values["birth_date"])))
             uow.bulk_insert(PatientPhone, phone_rows)
-            _write_index(uow.session, index_rows)
+            write_index(uow.session, "patient", index_rows)
         return len(ids)
 
     def _replace_phones(self, session: Session, patient_id: str, phones: list) -> None:
@@ -234,7 +285,7 @@ class PatientService:
         ).scalars().all()
         terms = index_terms(names=[patient.birth_name, patient.used_name, patient.first_names],
                             phones_e164=phones, birth_date=patient.birth_date)
-        _write_index(session, [(patient.id, terms)])
+        write_index(session, "patient", [(patient.id, terms)])
 
     # -- reads --------------------------------------------------------------------
     def get(self, patient_id: str) -> PatientDetails:
@@ -304,25 +355,23 @@ class PatientService:
             civility=patient.civility, birth_name=patient.birth_name, used_name=patient.used_name,
             first_names=patient.first_names, birth_date=patient.birth_date, sex=patient.sex,
             phones=tuple(PhoneView(p.kind, p.raw, p.e164) for p in phones), email=patient.email,
+            email_other=patient.email_other,
             address_line=patient.address_line, postal_code=patient.postal_code, city=patient.city,
-            referring_doctor=patient.referring_doctor, admin_note=patient.admin_note,
-            reminder_consent=patient.reminder_consent,
+            referring_doctor=patient.referring_doctor,
+            referring_contact_id=patient.referring_contact_id, admin_note=patient.admin_note,
+            reminder_consent=patient.reminder_consent, preferred_channel=patient.preferred_channel,
+            call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
+            alert=patient.alert,
         )
 
 
-def _write_index(session: Session, rows: list[tuple[str, str]]) -> None:
-    """Upsert search terms; the FTS rowid is the patient's stable search key."""
-    if not rows:
+def _check_contact(session: Session, contact_id: str | None) -> None:
+    if contact_id is None:
         return
-    conn = session.connection()
-    conn.execute(text("INSERT OR IGNORE INTO patient_search_key (patient_id) VALUES (:pid)"),
-                 [{"pid": pid} for pid, _ in rows])
-    keyed = [{"pid": pid, "terms": terms} for pid, terms in rows]
-    conn.execute(text("DELETE FROM patient_search WHERE rowid = "
-                      "(SELECT rowid FROM patient_search_key WHERE patient_id = :pid)"),
-                 [{"pid": pid} for pid, _ in rows])
-    conn.execute(text("INSERT INTO patient_search (rowid, terms) SELECT rowid, :terms "
-                      "FROM patient_search_key WHERE patient_id = :pid"), keyed)
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.deleted_at is not None:
+        raise ValidationError({"referring_contact_id": _(
+            "This contact is no longer in the directory; choose another one.")})
 
 
 _COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city,

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from app.services.phones import national_digits
-from app.services.text import name_tokens
+from app.models.text import name_tokens
 
 _DATE_FR = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")

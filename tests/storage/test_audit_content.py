@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import text
 
 from app.services.patients import PatientInput, PhoneEntry
-from app.services.text import fold
+from app.models.text import fold
 
 
 def test_audit_rows_hold_no_patient_data(workspace):

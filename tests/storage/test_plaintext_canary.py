@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.models import Patient
 from app.services.phones import parse_phone
-from app.services.text import fold
+from app.models.text import fold
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
 

@@ -12,8 +12,8 @@ NEXT_REVISION = '''
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -31,16 +31,18 @@ def test_an_older_schema_is_backed_up_then_upgraded(new_practice, passphrase, cl
                                                     tmp_path, monkeypatch):
     paths = new_practice.workspace.paths
     new_practice.workspace.close()
+    before = migrate.head_revision()
     migrations = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, migrations)
-    (migrations / "versions" / "0002_upgrade_probe.py").write_text(NEXT_REVISION)
+    (migrations / "versions" / "9999_upgrade_probe.py").write_text(
+        NEXT_REVISION.replace("{head}", before))
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
-    assert migrate.head_revision() == "0002"
+    assert migrate.head_revision() == "9999"
 
     key = unlock_key(paths, passphrase=passphrase)
     with open_profile(paths, key, clock=clock) as opened:
         with opened.store.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "9999"
             conn.exec_driver_sql("SELECT count(*) FROM upgrade_probe").scalar()
 
     backups = sorted(paths.backups.glob("*-before-upgrade.db"))
@@ -50,7 +52,7 @@ def test_an_older_schema_is_backed_up_then_upgraded(new_practice, passphrase, cl
     assert backup.with_suffix(".keys.json").exists()  # opens on its own
     raw = connect_raw(backup, key, mode="ro")
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == before
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         raw.close()

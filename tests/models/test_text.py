@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.text import fold, name_tokens, sort_key
+from app.models.text import fold, name_tokens, sort_key
 
 
 @pytest.mark.parametrize("given, folded", [
