@@ -8,10 +8,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +40,13 @@ class PatientsView(QWidget):
         self.new_button.setObjectName("Primary")
         self.new_button.setToolTip(_("New patient (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_patient)
+        # Less frequent work on the patient file (import, export, duplicates): one menu.
+        self.tools_menu = QMenu(self)
+        self.tools_button = QToolButton()
+        self.tools_button.setText(_("More"))
+        self.tools_button.setToolTip(_("Import, export, possible duplicates"))
+        self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.tools_button.setMenu(self.tools_menu)
 
         self.model = PatientTableModel(self)
         self.table = QTableView()
@@ -69,6 +78,7 @@ class PatientsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.count_label, 1, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.tools_button)
         top.addWidget(self.new_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
