@@ -98,6 +98,7 @@ class PatientDetails:
     city: str
     referring_doctor: str
     referring_contact_id: str | None
+    referring_contact_name: str  # the directory entry's name, "" if none or removed
     admin_note: str
     reminder_consent: bool
     preferred_channel: str
@@ -358,11 +359,20 @@ class PatientService:
             email_other=patient.email_other,
             address_line=patient.address_line, postal_code=patient.postal_code, city=patient.city,
             referring_doctor=patient.referring_doctor,
-            referring_contact_id=patient.referring_contact_id, admin_note=patient.admin_note,
+            referring_contact_id=patient.referring_contact_id,
+            referring_contact_name=_contact_name(session, patient.referring_contact_id),
+            admin_note=patient.admin_note,
             reminder_consent=patient.reminder_consent, preferred_channel=patient.preferred_channel,
             call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
             alert=patient.alert,
         )
+
+
+def _contact_name(session: Session, contact_id: str | None) -> str:
+    contact = session.get(Contact, contact_id) if contact_id else None
+    if contact is None or contact.deleted_at is not None:
+        return ""
+    return contact.display_name
 
 
 def _check_contact(session: Session, contact_id: str | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -26,7 +26,7 @@ _BOOKKEEPING = {"created_at", "updated_at", "version", "origin_node"}
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return value
 

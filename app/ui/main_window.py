@@ -47,7 +47,8 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("NavList")
         self.pages = QStackedWidget()
-        self.patients = PatientsView(workspace.patients, bus)
+        self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
+                                     zone=workspace.practice.timezone)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
         for title, page in ((_("Patients"), self.patients), (_("Settings"), self.settings)):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
 
 from app.models import AuditEntry, ChangeJournal, Patient, PatientPhone
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
-from app.services.patients import PatientInput, PhoneEntry
+from app.services.patients import PatientInput, PhoneEntry, parse_time_of_day
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -403,3 +403,48 @@ def test_search_does_not_audit_or_write(workspace, people):
     workspace.patients.search("dupont")
     workspace.patients.search("")
     assert counts(workspace.store) == before
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("9", time(9, 0)), ("9h", time(9, 0)), ("09:30", time(9, 30)), ("9h30", time(9, 30)),
+    ("18.45", time(18, 45)), ("", None), ("  ", None),
+])
+def test_call_window_times_are_read_as_typed(typed, expected):
+    assert parse_time_of_day(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["25h", "9:75", "midi", "9:5"])
+def test_call_window_nonsense_is_refused(typed):
+    with pytest.raises(ValueError):
+        parse_time_of_day(typed)
+
+
+def test_contact_preferences_round_trip_and_are_checked(workspace, french_message):
+    p = workspace.patients.create(valid(
+        preferred_channel="email", call_not_before="8h30", call_not_after="12:00",
+        email_other="autre@example.fr", alert="  Interprète   nécessaire "))
+    got = workspace.patients.get(p.id)
+    assert (got.preferred_channel, got.call_not_before, got.call_not_after) == (
+        "email", time(8, 30), time(12, 0))
+    assert got.alert == "Interprète nécessaire" and got.email_other == "autre@example.fr"
+    with pytest.raises(ValidationError) as info:
+        workspace.patients.create(valid(call_not_before="18:00", call_not_after="9:00",
+                                        email_other="pas une adresse", preferred_channel="fax"))
+    assert set(info.value.errors) == {"call_not_after", "email_other"}
+    french_message(lambda: info.value.errors["call_not_after"], "après", "avant")
+
+
+def test_a_referring_doctor_must_be_in_the_directory(workspace):
+    with pytest.raises(ValidationError) as info:
+        workspace.patients.create(valid(referring_contact_id="no-such-contact"))
+    assert set(info.value.errors) == {"referring_contact_id"}
+
+
+def test_homonym_key_ignores_accents_case_and_used_name(workspace):
+    a = workspace.patients.create(valid(birth_name="Lefèvre", first_names="Hélène Marie",
+                                        birth_date="01/07/1975"))
+    b = workspace.patients.create(valid(birth_name="LEFEVRE", used_name="Martin",
+                                        first_names="helene", birth_date="1/7/1975"))
+    with workspace.store.reader() as s:
+        keys = {s.get(Patient, a.id).identity_key, s.get(Patient, b.id).identity_key}
+    assert keys == {"lefevre|helene|1975-07-01"}

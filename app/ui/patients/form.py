@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from app.i18n import _, format_date, pgettext
-from app.models import Civility, PhoneKind, Sex
+from app.models import Civility, ContactChannel, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
@@ -79,21 +80,41 @@ class PhoneRow(QWidget):
         return PhoneEntry(number=self.number.text(), kind=self.kind.currentData())
 
 
+def _channels() -> list[tuple[str, str]]:
+    return [(ContactChannel.ANY.value, "—"), (ContactChannel.PHONE.value, _("Phone call")),
+            (ContactChannel.SMS.value, _("Text message")), (ContactChannel.EMAIL.value, _("E-mail")),
+            (ContactChannel.MAIL.value, _("Letter"))]
+
+
+def _hhmm(value) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
 class PatientForm(QWidget):
-    """Create or edit one patient. Emits ``saved(id)`` after a successful write."""
+    """Create or edit one patient. Emits ``saved(id)`` after a successful write.
+
+    ``pick_contact`` (optional) opens the directory and returns ``(id, name)`` or None:
+    the referring doctor is then linked to a directory entry instead of typed.
+    """
 
     saved = Signal(str)
     dirty_changed = Signal(bool)
+    loaded = Signal(str)  # the patient now shown; "" for a new card
 
-    def __init__(self, service: PatientService, parent=None) -> None:
+    def __init__(self, service: PatientService, parent=None, *, pick_contact=None) -> None:
         super().__init__(parent)
         self._service = service
+        self._pick_contact = pick_contact
         self._current: PatientDetails | None = None
         self._dirty = False
         self._loading = False
+        self._contact_id: str | None = None
 
         self.heading = label(_("New patient"), "PageTitle")
         self.subheading = label("", "Muted")
+        # The patient's alert, shown whenever the card opens ("interpreter needed").
+        self.alert_banner = label("", "AlertBanner", wrap=True)
+        self.alert_banner.hide()
         self.banner = label("", "Banner", wrap=True)
         self.banner.hide()
 
@@ -112,18 +133,43 @@ class PatientForm(QWidget):
                             (Sex.MALE.value, _("Male"))):
             self.sex.addItem(text, value)
         self.email = QLineEdit()
+        self.email_other = QLineEdit()
+        self.alert = QLineEdit()
+        self.alert.setMaxLength(300)
+        self.alert.setPlaceholderText(_("Shown each time the card opens, e.g. “hard of hearing: "
+                                        "speak slowly”"))
+        self.preferred_channel = QComboBox()
+        self.preferred_channel.setSizePolicy(QSizePolicy.Policy.Maximum,
+                                             QSizePolicy.Policy.Fixed)
+        for value, text in _channels():
+            self.preferred_channel.addItem(text, value)
+        self.call_not_before = QLineEdit()
+        self.call_not_after = QLineEdit()
+        for edit in (self.call_not_before, self.call_not_after):
+            edit.setPlaceholderText("hh:mm")
+            edit.setMaximumWidth(80)
         self.address_line = QLineEdit()
         self.postal_code = QLineEdit()
         self.postal_code.setMaximumWidth(90)
         self.city = QLineEdit()
         self.referring_doctor = QLineEdit()
+        self.referring_doctor.setPlaceholderText(_("Name, or choose from the directory"))
+        self.pick_doctor_button = QPushButton(_("Directory…"))
+        self.pick_doctor_button.setToolTip(_("Choose the referring doctor from the directory"))
+        self.pick_doctor_button.clicked.connect(self.choose_referring_contact)
+        self.pick_doctor_button.setVisible(pick_contact is not None)
+        self.unlink_doctor_button = QPushButton("✕")
+        self.unlink_doctor_button.setToolTip(_("Remove the link to the directory"))
+        self.unlink_doctor_button.setFixedWidth(34)
+        self.unlink_doctor_button.clicked.connect(lambda: self._set_contact(None, "", dirty=True))
         self.reminder_consent = QCheckBox(_("Agrees to appointment reminders"))
         self.admin_note = QPlainTextEdit()
         self.admin_note.setPlaceholderText(_("Administrative information only (no medical notes)"))
         self.admin_note.setFixedHeight(70)
 
-        self.errors = {k: FieldError() for k in ("birth_name", "first_names", "birth_date",
-                                                  "email", "postal_code")}
+        self.errors = {k: FieldError() for k in (
+            "birth_name", "first_names", "birth_date", "email", "email_other", "postal_code",
+            "call_not_after", "referring_contact_id", "alert")}
         self.phone_rows: list[PhoneRow] = []
         self.phones_box = QVBoxLayout()
         self.phones_box.setSpacing(4)
@@ -154,6 +200,19 @@ class PatientForm(QWidget):
         phones_w.setLayout(phones)
         form.addRow(_("Phones"), phones_w)
         form.addRow(_("E-mail"), self._with_error(self.email, "email"))
+        form.addRow(_("Other e-mail"), self._with_error(self.email_other, "email_other"))
+        form.addRow(_("Preferred contact"), self.preferred_channel)
+        window = QHBoxLayout()
+        window.setContentsMargins(0, 0, 0, 0)
+        window.addWidget(label(_("not before")))
+        window.addWidget(self.call_not_before)
+        window.addSpacing(8)
+        window.addWidget(label(_("nor after")))
+        window.addWidget(self.call_not_after)
+        window.addStretch()
+        window_w = QWidget()
+        window_w.setLayout(window)
+        form.addRow(_("Calls"), self._with_error(window_w, "call_not_after"))
         form.addRow(_("Address"), self.address_line)
         town = QHBoxLayout()
         town.setContentsMargins(0, 0, 0, 0)
@@ -162,8 +221,16 @@ class PatientForm(QWidget):
         town_w = QWidget()
         town_w.setLayout(town)
         form.addRow(_("Postal code, town"), self._with_error(town_w, "postal_code"))
-        form.addRow(_("Referring doctor"), self.referring_doctor)
+        doctor = QHBoxLayout()
+        doctor.setContentsMargins(0, 0, 0, 0)
+        doctor.addWidget(self.referring_doctor, 1)
+        doctor.addWidget(self.unlink_doctor_button)
+        doctor.addWidget(self.pick_doctor_button)
+        doctor_w = QWidget()
+        doctor_w.setLayout(doctor)
+        form.addRow(_("Referring doctor"), self._with_error(doctor_w, "referring_contact_id"))
         form.addRow("", self.reminder_consent)
+        form.addRow(_("Alert"), self._with_error(self.alert, "alert"))
         form.addRow(_("Administrative note"), self.admin_note)
 
         self.save_button = QPushButton(_("Save"))
@@ -182,6 +249,7 @@ class PatientForm(QWidget):
         body_layout = QVBoxLayout(body)
         body_layout.addWidget(self.heading)
         body_layout.addWidget(self.subheading)
+        body_layout.addWidget(self.alert_banner)
         body_layout.addWidget(self.banner)
         body_layout.addLayout(form)
         body_layout.addStretch()
@@ -195,12 +263,10 @@ class PatientForm(QWidget):
         outer.addLayout(buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        for edit in (self.birth_name, self.used_name, self.first_names, self.birth_date,
-                     self.email, self.address_line, self.postal_code, self.city,
-                     self.referring_doctor):
+        for edit in self._line_edits():
             edit.textEdited.connect(self._mark_dirty)
         self.admin_note.textChanged.connect(self._mark_dirty)
-        for combo in (self.civility, self.sex):
+        for combo in (self.civility, self.sex, self.preferred_channel):
             combo.currentIndexChanged.connect(self._mark_dirty)
         self.reminder_consent.toggled.connect(self._mark_dirty)
         self.new_patient()
@@ -213,6 +279,30 @@ class PatientForm(QWidget):
         v.addWidget(widget)
         v.addWidget(self.errors[key])
         return box
+
+    def _line_edits(self) -> tuple[QLineEdit, ...]:
+        return (self.birth_name, self.used_name, self.first_names, self.birth_date, self.email,
+                self.email_other, self.call_not_before, self.call_not_after, self.address_line,
+                self.postal_code, self.city, self.referring_doctor, self.alert)
+
+    # -- referring doctor -----------------------------------------------------------
+    def _set_contact(self, contact_id: str | None, name: str, *, dirty: bool = False) -> None:
+        """A linked contact shows its directory name, read-only; unlinking frees the field."""
+        self._contact_id = contact_id
+        self.referring_doctor.setReadOnly(contact_id is not None)
+        self.unlink_doctor_button.setVisible(contact_id is not None)
+        if contact_id is not None:
+            self.referring_doctor.setText(name)
+        if dirty:
+            self._mark_dirty()
+
+    def choose_referring_contact(self) -> None:
+        if self._pick_contact is None:
+            return
+        chosen = self._pick_contact(self)
+        if chosen:
+            contact_id, name = chosen
+            self._set_contact(contact_id, name, dirty=True)
 
     # -- state --------------------------------------------------------------------
     @property
@@ -263,7 +353,7 @@ class PatientForm(QWidget):
         self.banner.hide()
         for err in self.errors.values():
             err.show_message("")
-        for edit in (self.birth_name, self.first_names, self.birth_date, self.email, self.postal_code):
+        for edit in self._line_edits():
             mark_invalid(edit, False)
 
     # -- load ---------------------------------------------------------------------
@@ -272,13 +362,14 @@ class PatientForm(QWidget):
         self._current = None
         self.heading.setText(_("New patient"))
         self.subheading.setText(_("Fields marked * are required."))
-        for edit in (self.birth_name, self.used_name, self.first_names, self.birth_date,
-                     self.email, self.address_line, self.postal_code, self.city,
-                     self.referring_doctor):
+        for edit in self._line_edits():
             edit.clear()
         self.admin_note.clear()
         self.civility.setCurrentIndex(0)
         self.sex.setCurrentIndex(0)
+        self.preferred_channel.setCurrentIndex(0)
+        self._set_contact(None, "")
+        self.alert_banner.hide()
         self.reminder_consent.setChecked(False)
         for row in list(self.phone_rows):
             self.phone_rows.remove(row)
@@ -287,6 +378,7 @@ class PatientForm(QWidget):
         self._clear_errors()
         self._loading = False
         self._set_clean()
+        self.loaded.emit("")
 
     def load(self, details: PatientDetails) -> None:
         self._loading = True
@@ -308,10 +400,23 @@ class PatientForm(QWidget):
         self.birth_date.setText(format_date(details.birth_date) if details.birth_date else "")
         self.sex.setCurrentIndex(max(0, self.sex.findData(details.sex)))
         self.email.setText(details.email)
+        self.email_other.setText(details.email_other)
+        self.preferred_channel.setCurrentIndex(
+            max(0, self.preferred_channel.findData(details.preferred_channel)))
+        self.call_not_before.setText(_hhmm(details.call_not_before))
+        self.call_not_after.setText(_hhmm(details.call_not_after))
+        self.alert.setText(details.alert)
+        self.alert_banner.setText("⚠ " + details.alert)
+        self.alert_banner.setVisible(bool(details.alert))
         self.address_line.setText(details.address_line)
         self.postal_code.setText(details.postal_code)
         self.city.setText(details.city)
         self.referring_doctor.setText(details.referring_doctor)
+        if details.referring_contact_id:
+            self._set_contact(details.referring_contact_id,
+                              details.referring_contact_name or _("(removed from the directory)"))
+        else:
+            self._set_contact(None, "")
         self.admin_note.setPlainText(details.admin_note)
         self.reminder_consent.setChecked(details.reminder_consent)
         for row in list(self.phone_rows):
@@ -326,6 +431,7 @@ class PatientForm(QWidget):
         self._clear_errors()
         self._loading = False
         self._set_clean()
+        self.loaded.emit(details.id)
 
     def revert(self) -> None:
         if self._current is None:
@@ -341,9 +447,16 @@ class PatientForm(QWidget):
             birth_date=self.birth_date.text(), sex=self.sex.currentData(),
             phones=[r.entry() for r in self.phone_rows], email=self.email.text(),
             address_line=self.address_line.text(), postal_code=self.postal_code.text(),
-            city=self.city.text(), referring_doctor=self.referring_doctor.text(),
-            admin_note=self.admin_note.toPlainText(),
+            city=self.city.text(), admin_note=self.admin_note.toPlainText(),
+            # A linked contact is named by the directory; the text is kept for a typed name.
+            referring_doctor=(self._current.referring_doctor if self._current else "")
+            if self._contact_id else self.referring_doctor.text(),
+            referring_contact_id=self._contact_id,
             reminder_consent=self.reminder_consent.isChecked(),
+            email_other=self.email_other.text(),
+            preferred_channel=self.preferred_channel.currentData(),
+            call_not_before=self.call_not_before.text(), call_not_after=self.call_not_after.text(),
+            alert=self.alert.text(),
         )
 
     def save(self) -> bool:
@@ -368,7 +481,13 @@ class PatientForm(QWidget):
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         edits = {"birth_name": self.birth_name, "first_names": self.first_names,
-                 "birth_date": self.birth_date, "email": self.email, "postal_code": self.postal_code}
+                 "birth_date": self.birth_date, "email": self.email,
+                 "email_other": self.email_other, "postal_code": self.postal_code,
+                 "call_not_after": self.call_not_after, "alert": self.alert,
+                 "referring_contact_id": self.referring_doctor}
+        if "call_not_before" in errors:  # one message under the call window row
+            errors = {**errors, "call_not_after": errors["call_not_before"]}
+            mark_invalid(self.call_not_before, True)
         first_widget = None
         for key, message in errors.items():
             if key.startswith("phone"):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -20,15 +21,23 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
+from app.models import DEFAULT_TIMEZONE
 from app.services.patients import MAX_RESULTS, PatientService
+from app.services.timeline import TimelineService
 from app.ui.change_bus import ChangeBus
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
+from app.ui.patients.timeline_view import TimelineView
 from app.ui.widgets import label
 
 
 class PatientsView(QWidget):
-    def __init__(self, service: PatientService, bus: ChangeBus, parent=None) -> None:
+    """``timeline`` shows the card's history in a second tab; ``pick_contact`` lets the
+    card link its referring doctor to the directory (see PatientForm)."""
+
+    def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
+                 timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
+                 pick_contact=None) -> None:
         super().__init__(parent)
         self._service = service
         self._bus = bus
@@ -72,8 +81,11 @@ class PatientsView(QWidget):
         self.empty_hint = label("", "InfoBanner", wrap=True)
         self.empty_hint.hide()
 
-        self.form = PatientForm(service)
+        self.form = PatientForm(service, pick_contact=pick_contact)
         self.form.saved.connect(self._saved)
+        self.timeline = TimelineView(timeline, zone) if timeline is not None else None
+        if self.timeline is not None:
+            self.form.loaded.connect(lambda pid: self.timeline.show_patient(pid or None))
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -91,7 +103,14 @@ class PatientsView(QWidget):
         right.setMinimumWidth(480)  # the card is never squeezed into clipping
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(16, 12, 16, 12)
-        right_layout.addWidget(self.form)
+        if self.timeline is None:
+            right_layout.addWidget(self.form)
+        else:
+            self.card_tabs = QTabWidget()
+            self.card_tabs.setDocumentMode(True)
+            self.card_tabs.addTab(self.form, _("Card"))
+            self.card_tabs.addTab(self.timeline, _("History"))
+            right_layout.addWidget(self.card_tabs)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)

@@ -1,0 +1,75 @@
+"""The patient card's extra details: alert, reaching the patient, history pane."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from PySide6.QtCore import Qt
+
+from app.services.patients import PatientInput, PhoneEntry
+
+
+def _open(qtbot, window, query: str) -> None:
+    window.search.clear()
+    qtbot.keyClicks(window.search, query)
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+
+
+def test_the_alert_is_shown_whenever_the_card_opens(qtbot, main_window, workspace):
+    workspace.patients.create(PatientInput(
+        birth_name="Vasseur", first_names="Odile", birth_date="02/02/1940",
+        phones=[PhoneEntry("06 10 20 30 40")], alert="Malentendante : parler lentement"))
+    _open(qtbot, main_window, "vasseur")
+    form = main_window.patients.form
+    assert form.alert_banner.isVisible()
+    assert "parler lentement" in form.alert_banner.text()
+    _open(qtbot, main_window, "dupont")  # a card without an alert hides it
+    assert form.heading.text() == "DUPONT Jean-Éric"
+    assert not form.alert_banner.isVisible()
+
+
+def test_contact_preferences_are_saved(qtbot, main_window, workspace):
+    _open(qtbot, main_window, "dupont")
+    form = main_window.patients.form
+    form.preferred_channel.setCurrentIndex(form.preferred_channel.findData("sms"))
+    qtbot.keyClicks(form.call_not_before, "9h")
+    qtbot.keyClicks(form.call_not_after, "18:30")
+    qtbot.keyClicks(form.email_other, "jean.dupont@travail.example")
+    qtbot.keyClicks(form.alert, "Interprete requis")
+    form.save()
+    assert not form.is_dirty
+    saved = workspace.patients.get(form.current_id)
+    assert saved.preferred_channel == "sms"
+    assert (saved.call_not_before, saved.call_not_after) == (time(9, 0), time(18, 30))
+    assert saved.email_other == "jean.dupont@travail.example"
+    assert saved.alert == "Interprete requis"
+    assert form.alert_banner.isVisible()
+    assert form.call_not_before.text() == "09:00"
+
+
+def test_a_wrong_call_window_is_refused_on_the_field(qtbot, main_window, workspace):
+    _open(qtbot, main_window, "dupont")
+    form = main_window.patients.form
+    version = workspace.patients.get(form.current_id).version
+    qtbot.keyClicks(form.call_not_before, "19:00")
+    qtbot.keyClicks(form.call_not_after, "08:00")
+    assert not form.save()
+    assert form.errors["call_not_after"].isVisible()
+    assert form.banner.isVisible()
+    assert workspace.patients.get(form.current_id).version == version  # nothing written
+
+
+def test_history_tab_lists_the_changes(qtbot, main_window):
+    _open(qtbot, main_window, "dupont")
+    form = main_window.patients.form
+    timeline = main_window.patients.timeline
+    assert timeline.list.count() == 1
+    qtbot.keyClicks(form.city, "-Centre")
+    qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    main_window.patients.card_tabs.setCurrentWidget(timeline)
+    assert timeline.list.count() == 2
+    newest = timeline.list.item(0).text()
+    assert "Fiche modifiée : ville" in newest and "Titulaire du cabinet" in newest
+    new = main_window.patients
+    new.new_patient()
+    assert timeline.hint.isVisible() and not timeline.list.isVisible()
