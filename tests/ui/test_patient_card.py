@@ -63,13 +63,13 @@ def test_history_tab_lists_the_changes(qtbot, main_window):
     _open(qtbot, main_window, "dupont")
     form = main_window.patients.form
     timeline = main_window.patients.timeline
-    assert timeline.list.count() == 1
     qtbot.keyClicks(form.city, "-Centre")
     qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    main_window.patients.card_tabs.setCurrentWidget(timeline)
+    main_window.patients.card_tabs.setCurrentWidget(timeline)  # read when shown
     assert timeline.list.count() == 2
     newest = timeline.list.item(0).text()
     assert "Fiche modifiée : ville" in newest and "Titulaire du cabinet" in newest
-    new = main_window.patients
-    new.new_patient()
+    main_window.patients.new_patient()
     assert timeline.hint.isVisible() and not timeline.list.isVisible()
+    _open(qtbot, main_window, "martinez")  # the pane follows the card while shown
+    assert timeline.list.count() == 1 and "créée" in timeline.list.item(0).text()

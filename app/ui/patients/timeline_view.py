@@ -30,9 +30,25 @@ class TimelineView(QWidget):
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
+        self._patient_id: str | None = None
+        self._stale = True
         self.show_patient(None)
 
     def show_patient(self, patient_id: str | None) -> None:
+        """Follow the card; the history is read only while this pane is on screen."""
+        self._patient_id = patient_id
+        self._stale = True
+        if self.isVisible() or patient_id is None:
+            self._load()
+
+    def showEvent(self, event) -> None:
+        if self._stale:
+            self._load()
+        super().showEvent(event)
+
+    def _load(self) -> None:
+        self._stale = False
+        patient_id = self._patient_id
         events = self._service.for_patient(patient_id) if patient_id else []
         self.list.clear()
         for event in events:
