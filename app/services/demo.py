@@ -21,13 +21,14 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
+from itertools import accumulate, islice
 from pathlib import Path
 
 from app.clock import Clock
-from app.models import Civility, PhoneKind, Sex
+from app.models import Civility, ContactCategory, PhoneKind, Sex, contact_display_name
+from app.services.directory import ContactInput
 from app.services.errors import Cancelled
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import PracticeInput, PractitionerInput
@@ -50,11 +51,12 @@ class DemoSize:
 
     practitioners: int
     patients: int
+    contacts: int = 0  # the directory of professional contacts
 
 
 SIZES: dict[str, DemoSize] = {
-    "demo": DemoSize(practitioners=3, patients=2_000),
-    "large": DemoSize(practitioners=10, patients=100_000),
+    "demo": DemoSize(practitioners=3, patients=2_000, contacts=150),
+    "large": DemoSize(practitioners=10, patients=100_000, contacts=50_000),
 }
 
 PRACTICE_NAME = "Cabinet médical des Tilleuls"
@@ -476,6 +478,132 @@ def demo_patients(seed: int, count: int, *, size: DemoSize = SIZES["demo"],
         yield factory.patient()
 
 
+# -- the directory of professional contacts ---------------------------------------------
+# (category, weight): a family practice's address book, specialists and GPs first.
+_CONTACT_MIX = (
+    (ContactCategory.GP, 17), (ContactCategory.SPECIALIST, 30), (ContactCategory.LAB, 5),
+    (ContactCategory.RADIOLOGY, 4), (ContactCategory.PHARMACY, 10),
+    (ContactCategory.HOSPITAL, 6), (ContactCategory.NURSE, 9), (ContactCategory.PHYSIO, 7),
+    (ContactCategory.AMBULANCE, 4), (ContactCategory.PRACTICE, 3), (ContactCategory.OTHER, 5),
+)
+_CONTACT_CATEGORIES = tuple(c for c, _ in _CONTACT_MIX)
+_CONTACT_CUM_WEIGHTS = tuple(accumulate(w for _, w in _CONTACT_MIX))
+SPECIALTIES = (
+    "Cardiologie", "Dermatologie", "Gastro-entérologie", "Pneumologie", "Rhumatologie",
+    "Endocrinologie", "Neurologie", "Ophtalmologie", "ORL", "Gynécologie-obstétrique",
+    "Pédiatrie", "Psychiatrie", "Urologie", "Chirurgie orthopédique", "Chirurgie viscérale",
+    "Néphrologie", "Allergologie", "Oncologie médicale", "Gériatrie", "Médecine vasculaire",
+    "Angiologie", "Stomatologie", "Médecine du sport", "Addictologie", "Algologie",
+)
+# Invented names: no real laboratory, clinic or hospital is meant.
+LAB_NAMES = ("Bio Loire", "Biologie du Val", "Analyses des Tanneurs", "Biolab Touraine",
+             "Bio Cher et Indre", "Laboratoire du Parc", "BioSanté Centre")
+IMAGING_NAMES = ("Centre d'imagerie du Parc", "Imagerie médicale des Halles",
+                 "Cabinet de radiologie Ronsard", "Centre d'imagerie Val de Loire",
+                 "Scanner et IRM du Cher")
+HOSPITALS = ("Centre hospitalier du Val de Cher", "Clinique des Tilleuls",
+             "Polyclinique du Parc", "Hôpital Saint-Luc", "Clinique Ronsard",
+             "Centre hospitalier des Deux Rives")
+HOSPITAL_SERVICES = ("Urgences", "Maternité", "Service de cardiologie", "Service de gériatrie",
+                     "Consultations externes", "Service de pédiatrie", "Bureau des admissions",
+                     "Hôpital de jour", "Service de chirurgie", "Soins palliatifs")
+PHARMACY_NAMES = ("du Centre", "de la Gare", "des Tilleuls", "du Marché", "de la Mairie",
+                  "de la Loire", "du Parc", "des Halles", "Saint-Martin", "de l'Église")
+AMBULANCE_NAMES = ("Ambulances {surname}", "Taxi-Ambulances {surname}",
+                   "Ambulances de {town}", "Ambulances {surname} et fils")
+OTHER_PROFESSIONS = ("Orthophonie", "Podologie", "Psychologie", "Sage-femme", "Diététique",
+                     "Chirurgie dentaire", "Orthoptie", "Ergothérapie")
+
+
+class _ContactFactory:
+    """Fictional professional contacts, one at a time, from one random stream."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.people = _PatientFactory(rng, [], None, _YEAR_LAST)  # names, towns, numbers
+
+    def _person(self) -> tuple[str, str]:
+        sex = Sex.FEMALE.value if self.rng.random() < 0.5 else Sex.MALE.value
+        return self.people.surname(), self.rng.choice(FIRST_NAMES[sex][1])
+
+    def _mssante(self, first: str, name: str, profession: str = "medecin") -> str:
+        return f"{_ascii(first)}.{_ascii(name)}@{profession}.mssante.fr"
+
+    def contact(self) -> ContactInput:
+        rng, people = self.rng, self.people
+        category = rng.choices(_CONTACT_CATEGORIES, cum_weights=_CONTACT_CUM_WEIGHTS)[0]
+        address_line, town = people.address()
+        phone = people.as_typed(people.landline(town))
+        c = ContactInput(name="", category=category.value, phone=phone,
+                         address_line=address_line, postal_code=town.postal_code,
+                         city=town.name)
+        if category in (ContactCategory.GP, ContactCategory.SPECIALIST):
+            c.name, c.first_name = self._person()
+            c.title = "Dr" if rng.random() < 0.95 else "Pr"
+            c.specialty = ("Médecine générale" if category is ContactCategory.GP
+                           else rng.choice(SPECIALTIES))
+            if rng.random() < 0.3:
+                c.organisation = rng.choice(HOSPITALS if category is ContactCategory.SPECIALIST
+                                            else (f"Maison de santé de {town.name}",
+                                                  f"Cabinet médical {rng.choice(STREET_NAMES)}"))
+            if rng.random() < 0.6:
+                c.mssante = self._mssante(c.first_name, c.name)
+            if rng.random() < 0.4:
+                c.fax = people.as_typed(people.landline(town))
+        elif category is ContactCategory.LAB:
+            c.name = f"Laboratoire {rng.choice(LAB_NAMES)} — {town.name}"
+            c.organisation = "Laboratoire de biologie médicale"
+            c.fax = people.as_typed(people.landline(town))
+            c.mssante = f"resultats.{_ascii(town.name)}@labo-{rng.randint(1, 99)}.mssante.fr"
+        elif category is ContactCategory.RADIOLOGY:
+            c.name = rng.choice(IMAGING_NAMES)
+            c.specialty = "Radiologie"
+            c.fax = people.as_typed(people.landline(town))
+        elif category is ContactCategory.PHARMACY:
+            c.name = (f"Pharmacie {rng.choice(PHARMACY_NAMES)}" if rng.random() < 0.7
+                      else f"Pharmacie {people.surname()}")
+            if rng.random() < 0.3:
+                first, name = self._person()[1], people.surname()
+                c.mssante = self._mssante(first, name, "pharmacien")
+        elif category is ContactCategory.HOSPITAL:
+            c.name = f"{rng.choice(HOSPITALS)} ({town.name})"
+            c.specialty = rng.choice(HOSPITAL_SERVICES)
+            c.fax = people.as_typed(people.landline(town)) if rng.random() < 0.5 else ""
+        elif category in (ContactCategory.NURSE, ContactCategory.PHYSIO):
+            c.name, c.first_name = self._person()
+            c.specialty = ("Soins infirmiers à domicile" if category is ContactCategory.NURSE
+                           else "Masso-kinésithérapie")
+            c.phone = people.as_typed(people.mobile())
+            if rng.random() < 0.5:
+                c.phone2 = people.as_typed(people.landline(town))
+            if rng.random() < 0.3:
+                c.organisation = (f"Cabinet infirmier {rng.choice(STREET_NAMES)}"
+                                  if category is ContactCategory.NURSE
+                                  else f"Kinésithérapeutes {rng.choice(STREET_NAMES)}")
+        elif category is ContactCategory.AMBULANCE:
+            c.name = rng.choice(AMBULANCE_NAMES).format(surname=people.surname(), town=town.name)
+            c.phone2 = people.as_typed(people.mobile())
+        elif category is ContactCategory.PRACTICE:
+            c.name = rng.choice((f"Cabinet médical {rng.choice(STREET_NAMES)}",
+                                 f"Maison de santé de {town.name}",
+                                 f"Centre de santé de {town.name}"))
+            c.fax = people.as_typed(people.landline(town)) if rng.random() < 0.5 else ""
+        else:
+            c.name, c.first_name = self._person()
+            c.specialty = rng.choice(OTHER_PROFESSIONS)
+        if not c.mssante and rng.random() < 0.25:
+            local = _ascii(c.first_name or c.name.split()[-1]) or "contact"
+            c.email = f"{local}.{rng.randint(1, 999)}@{rng.choice(EMAIL_DOMAINS)}"
+        return c
+
+
+def demo_contacts(seed: int, count: int) -> Iterator[ContactInput]:
+    """The directory of a generated practice, in order (what ``generate_demo`` inserts)."""
+    factory = _ContactFactory(random.Random(f"permanence-demo/{seed}/contacts"))
+    for _ in range(count):
+        yield factory.contact()
+
+
 def practice_input(size: DemoSize) -> PracticeInput:
     return PracticeInput(name=PRACTICE_NAME, timezone=PRACTICE_TIMEZONE,
                          address=PRACTICE_ADDRESS,
@@ -494,6 +622,8 @@ class _Run:
     progress: ProgressFn | None
     cancelled: CancelledFn | None
     done: int = 0
+    # (id, display name) of the general practitioners of the directory
+    gp_contacts: list[tuple[str, str]] = field(default_factory=list)
 
     def check(self) -> None:
         if self.cancelled is not None and self.cancelled():
@@ -505,22 +635,48 @@ class _Run:
             self.progress(self.done, self.total)
 
 
+def _contacts_section(run: _Run) -> None:
+    rows = demo_contacts(run.seed, run.size.contacts)
+    service = run.workspace.directory
+    while True:
+        run.check()
+        chunk = list(islice(rows, CHUNK))
+        if not chunk:
+            return
+        ids = service.create_many(chunk)
+        run.gp_contacts.extend(
+            (cid, contact_display_name(c.title, c.name, c.first_name))
+            for cid, c in zip(ids, chunk) if c.category == ContactCategory.GP.value)
+
+
+# Share of patients whose referring doctor is a contact of the directory.
+REFERRAL_SHARE = 0.04
+
+
 def _patients_section(run: _Run) -> None:
     rows = demo_patients(run.seed, run.size.patients, size=run.size,
                          today=run.clock.now().date())
+    # Its own stream: the patients themselves stay those of demo_patients().
+    referrals = random.Random(f"permanence-demo/{run.seed}/referrals")
     service = run.workspace.patients
     while True:
         run.check()
         chunk = list(islice(rows, CHUNK))
         if not chunk:
             return
+        for patient in chunk:
+            if run.gp_contacts and referrals.random() < REFERRAL_SHARE:
+                patient.referring_contact_id, patient.referring_doctor = referrals.choice(
+                    run.gp_contacts)
         service.create_many(chunk)
         run.advance(len(chunk))
 
 
 # Each kind of data in the order it is generated: (name, how many, generator).
-# Later kinds (appointments, calls, directory contacts) add a line here.
+# Later kinds (appointments, calls) add a line here. The directory comes first (patients
+# refer to its doctors); progress counts patients only, the directory takes a moment.
 _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], ...] = (
+    ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
 )
 

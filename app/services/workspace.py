@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.clock import Clock
+from app.services.directory import DirectoryService
 from app.services.patients import PatientService
 from app.services.practice import PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, validate_practice
 from app.storage.keychain import Keychain
@@ -22,6 +23,7 @@ class Workspace:
     user_id: str
     practice: PracticeInfo
     patients: PatientService
+    directory: DirectoryService
     clock: Clock
 
     @property
@@ -45,7 +47,8 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspac
         if practice is None:
             raise LookupError("no practice in this database")
         return Workspace(profile=profile, user_id=user, practice=practice,
-                         patients=PatientService(store, actor_id=user, clock=clock), clock=clock)
+                         patients=PatientService(store, actor_id=user, clock=clock), clock=clock,
+                         directory=DirectoryService(store, actor_id=user, clock=clock))
     except BaseException:
         profile.close()
         raise

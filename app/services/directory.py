@@ -1,0 +1,404 @@
+"""The practice's directory of professional contacts ("Annuaire"): search, read, write.
+
+Built like the patient service: validation reports every problem at once with
+translatable per-field messages, every write goes through the unit of work, and the
+search uses the FTS5 index (``contact_search``), never a ``LIKE '%…%'`` scan.
+
+Index terms for one contact: folded words of its name, first name, organisation and
+specialty (searched by prefix), and ``_p``/``_l`` terms for its phone, second phone and
+fax, exactly as for patients (see ``app.services.search_terms``).
+
+Deleting a contact sets its tombstone and removes it from the search index. Patients
+whose ``referring_contact_id`` points to it keep the link (the row is still there, so
+the foreign key holds and sync sees one change only); ``reference()`` tells the patient
+card the contact was removed, so it can show it as such.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.i18n import _, pgettext
+from app.models import Contact, ContactCategory, Patient, contact_display_name
+from app.models.text import name_tokens, sort_key
+from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.services.search_index import remove_from_index, write_index
+from app.services.search_terms import fts_query, index_terms
+from app.storage.store import Store
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_POSTAL = re.compile(r"^(\d{5}|)$")
+MAX_RESULTS = 100
+MAX_NAME = 200
+
+# Every MSSanté address is in the mssante.fr domain (…@medecin.mssante.fr, …@ch-x.mssante.fr).
+_MSSANTE_DOMAIN = ".mssante.fr"
+
+# The three numbers of a contact: form field -> (raw column, E.164 column).
+PHONE_FIELDS = {"phone": ("phone_raw", "phone_e164"), "phone2": ("phone2_raw", "phone2_e164"),
+                "fax": ("fax_raw", "fax_e164")}
+
+
+def category_label(value: str) -> str:
+    """The category's name in the user's language ("Laboratoire", "Pharmacie"…)."""
+    labels = {
+        ContactCategory.GP.value: _("General practitioner"),
+        ContactCategory.SPECIALIST.value: _("Specialist"),
+        ContactCategory.LAB.value: _("Laboratory"),
+        ContactCategory.RADIOLOGY.value: _("Radiology"),
+        ContactCategory.PHARMACY.value: _("Pharmacy"),
+        ContactCategory.HOSPITAL.value: _("Hospital, clinic"),
+        ContactCategory.NURSE.value: _("Nurse"),
+        ContactCategory.PHYSIO.value: _("Physiotherapist"),
+        ContactCategory.AMBULANCE.value: _("Ambulance"),
+        ContactCategory.PRACTICE.value: _("Medical practice"),
+        ContactCategory.OTHER.value: pgettext("contact category", "Other"),
+    }
+    return labels.get(value, value)
+
+
+def categories() -> list[tuple[str, str]]:
+    """(value, label) of every category, in the order a form lists them."""
+    return [(c.value, category_label(c.value)) for c in ContactCategory]
+
+
+@dataclass
+class ContactInput:
+    """What a form, an import or a test hands to the service; validated there.
+
+    Phones and fax are given as typed; they are stored as typed and in E.164.
+    """
+
+    name: str
+    category: str = ContactCategory.OTHER.value
+    title: str = ""
+    first_name: str = ""
+    organisation: str = ""
+    specialty: str = ""
+    phone: str = ""
+    phone2: str = ""
+    fax: str = ""
+    email: str = ""
+    mssante: str = ""
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    id: str
+    display_name: str
+    category: str
+    specialty: str
+    phone: str  # display form of the first number
+    city: str
+    organisation: str = ""
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    id: str
+    version: int
+    display_name: str
+    category: str
+    title: str
+    name: str
+    first_name: str
+    organisation: str
+    specialty: str
+    phone: str  # as typed
+    phone_e164: str
+    phone2: str
+    phone2_e164: str
+    fax: str
+    fax_e164: str
+    email: str
+    mssante: str
+    address_line: str
+    postal_code: str
+    city: str
+    note: str
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone_e164) if self.phone_e164 else ""
+
+    @property
+    def phone2_display(self) -> str:
+        return display_phone(self.phone2_e164) if self.phone2_e164 else ""
+
+    @property
+    def fax_display(self) -> str:
+        return display_phone(self.fax_e164) if self.fax_e164 else ""
+
+
+@dataclass(frozen=True)
+class ContactReference:
+    """What a patient card shows for its referring contact, even once it was removed."""
+
+    id: str
+    display_name: str
+    removed: bool
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _terms(values: dict) -> str:
+    return index_terms(
+        names=[values["name"], values["first_name"], values["organisation"], values["specialty"]],
+        phones_e164=[values[e164] for _raw, e164 in PHONE_FIELDS.values() if values[e164]],
+        birth_date=None)
+
+
+class DirectoryService:
+    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+        self._store = store
+        self._actor_id = actor_id
+        self._clock = clock
+
+    # -- validation ---------------------------------------------------------------
+    def validate(self, data: ContactInput) -> dict:
+        """Cleaned column values, or ValidationError listing every problem."""
+        errors: dict[str, str] = {}
+        category = (data.category or "").strip() or ContactCategory.OTHER.value
+        values = {
+            "category": category,
+            "title": _clean(data.title),
+            "name": _clean(data.name),
+            "first_name": _clean(data.first_name),
+            "organisation": _clean(data.organisation),
+            "specialty": _clean(data.specialty),
+            "email": data.email.strip(),
+            "mssante": data.mssante.strip(),
+            "address_line": _clean(data.address_line),
+            "postal_code": data.postal_code.strip(),
+            "city": _clean(data.city),
+            "note": data.note.strip(),
+        }
+        if category not in {c.value for c in ContactCategory}:
+            errors["category"] = _("Choose a category from the list.")
+        if not name_tokens(values["name"]):
+            errors["name"] = _("The name is required (a person's surname or an "
+                               "organisation's name).")
+        elif len(values["name"]) > MAX_NAME:
+            errors["name"] = _("The name is limited to {n} characters.").format(n=MAX_NAME)
+        for key in ("email", "mssante"):
+            if values[key] and not _EMAIL.match(values[key]):
+                errors[key] = _("This e-mail address is not valid.")
+        if ("mssante" not in errors and values["mssante"]
+                and not values["mssante"].lower().endswith(_MSSANTE_DOMAIN)):
+            errors["mssante"] = _("An MSSanté address ends with “.mssante.fr”.")
+        if not _POSTAL.match(values["postal_code"]):
+            errors["postal_code"] = _("A French postal code has five digits.")
+        for key, (raw_col, e164_col) in PHONE_FIELDS.items():
+            typed = getattr(data, key).strip()
+            values[raw_col], values[e164_col] = typed, ""
+            if not typed:
+                continue
+            try:
+                values[e164_col] = parse_phone(typed).e164
+            except InvalidPhone:
+                errors[key] = _("“{number}” is not a valid phone number.").format(number=typed)
+        if errors:
+            raise ValidationError(errors)
+        values["sort_key"] = sort_key(values["name"], values["first_name"])
+        return values
+
+    # -- writes -------------------------------------------------------------------
+    def create(self, data: ContactInput) -> ContactDetails:
+        values = self.validate(data)
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            contact = Contact(**values)
+            uow.session.add(contact)
+            uow.session.flush()
+            write_index(uow.session, "contact", [(contact.id, _terms(values))])
+            details = _details(contact)
+        return details
+
+    def update(self, contact_id: str, data: ContactInput, *,
+               expected_version: int) -> ContactDetails:
+        values = self.validate(data)
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            contact = self._live(uow.session, contact_id)
+            if contact.version != expected_version:
+                raise ConcurrentEdit(contact_id)
+            changed = False
+            for key, value in values.items():
+                if getattr(contact, key) != value:
+                    setattr(contact, key, value)
+                    changed = True
+            if changed:  # an unchanged card writes nothing, not even its index
+                uow.session.flush()
+                write_index(uow.session, "contact", [(contact.id, _terms(values))])
+            details = _details(contact)
+        return details
+
+    def delete(self, contact_id: str, *, expected_version: int | None = None) -> None:
+        """Tombstone the contact and forget its search terms.
+
+        Patients referring to it keep the link; ``reference()`` reports it as removed.
+        """
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            contact = self._live(uow.session, contact_id)
+            if expected_version is not None and contact.version != expected_version:
+                raise ConcurrentEdit(contact_id)
+            contact.deleted_at = uow.now
+            uow.session.flush()
+            remove_from_index(uow.session, "contact", [contact_id])
+
+    def create_many(self, rows: list[ContactInput], *, uow=None) -> list[str]:
+        """Validated bulk creation in one transaction (demo data, imports); the new ids,
+        in the order of ``rows``. Nothing is written if any row is invalid."""
+        prepared = [self.validate(r) for r in rows]
+        scope = nullcontext(uow) if uow is not None else self._store.unit_of_work(
+            actor_id=self._actor_id)
+        with scope as uow:
+            ids = uow.bulk_insert(Contact, prepared)
+            write_index(uow.session, "contact",
+                        [(cid, _terms(values)) for cid, values in zip(ids, prepared)])
+        return ids
+
+    @staticmethod
+    def _live(session: Session, contact_id: str) -> Contact:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.deleted_at is not None:
+            raise NotFound(contact_id)
+        return contact
+
+    # -- reads --------------------------------------------------------------------
+    def get(self, contact_id: str) -> ContactDetails:
+        """The full card (a professional's details, not patient data: not audited)."""
+        with self._store.reader() as s:
+            return _details(self._live(s, contact_id))
+
+    def reference(self, contact_id: str) -> ContactReference:
+        """Name and state of a contact a patient refers to, removed or not."""
+        with self._store.reader() as s:
+            contact = s.get(Contact, contact_id)
+            if contact is None:
+                raise NotFound(contact_id)
+            return ContactReference(contact.id, contact.display_name,
+                                    contact.deleted_at is not None)
+
+    def referring_patients(self, contact_id: str) -> int:
+        """How many current patients name this contact as their referring doctor."""
+        with self._store.reader() as s:
+            return s.execute(select(func.count()).select_from(Patient).where(
+                Patient.referring_contact_id == contact_id,
+                Patient.deleted_at.is_(None))).scalar_one()
+
+    def count(self, *, category: str | None = None) -> int:
+        with self._store.reader() as s:
+            q = select(func.count()).select_from(Contact).where(Contact.deleted_at.is_(None))
+            if category:
+                q = q.where(Contact.category == category)
+            return s.execute(q).scalar_one()
+
+    def search(self, query: str, *, category: str | None = None,
+               limit: int = MAX_RESULTS) -> list[ContactSummary]:
+        """Type-ahead search; an empty query lists contacts in alphabetical order.
+
+        Ranking as for patients: contacts whose name starts with what was typed come
+        first (so "martin" lists MARTIN before MARTINEZ), then every other match (first
+        names, organisations, specialties, phones), each group in alphabetical order.
+        ``category`` keeps only the contacts of that category.
+        """
+        match = fts_query(query)
+        cat = _category_clause(category)
+        params = {"limit": limit, "category": category}
+        with self._store.reader() as s:
+            if match is None:
+                if query.strip():
+                    return []
+                return [_summary(r) for r in s.execute(
+                    text(_LIST_SQL.format(category=cat)), params)]
+            ids: list[str] = []
+            words = query.split()
+            if len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
+                # One name prefix, the broad first keystrokes: walk the sort index in
+                # order and stop at the limit instead of sorting every match.
+                prefix = " ".join(name_tokens(words[0]))
+                ids = list(s.execute(text(_PREFIX_IDS_SQL.format(category=cat)), {
+                    **params, "lo": prefix, "hi": prefix + "\uffff"}).scalars())
+            if len(ids) < limit:
+                tokens = [t for t in name_tokens(query) if not t.isdigit()]
+                taken = set(ids)
+                sql = _MATCH_IDS_SQL if category is None else _MATCH_CATEGORY_IDS_SQL
+                more = s.execute(text(sql), {
+                    **params, "match": match, "first": tokens[0] if tokens else "",
+                    "limit": limit + len(ids)}).scalars()
+                ids.extend(i for i in more if i not in taken)
+                ids = ids[:limit]
+            if not ids:
+                return []
+            rows = {r[0]: r for r in s.execute(
+                text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
+        return [_summary(rows[i]) for i in ids if i in rows]
+
+
+def _details(c: Contact) -> ContactDetails:
+    return ContactDetails(
+        id=c.id, version=c.version, display_name=c.display_name, category=c.category,
+        title=c.title, name=c.name, first_name=c.first_name, organisation=c.organisation,
+        specialty=c.specialty, phone=c.phone_raw, phone_e164=c.phone_e164,
+        phone2=c.phone2_raw, phone2_e164=c.phone2_e164, fax=c.fax_raw, fax_e164=c.fax_e164,
+        email=c.email, mssante=c.mssante, address_line=c.address_line,
+        postal_code=c.postal_code, city=c.city, note=c.note)
+
+
+def _category_clause(category: str | None) -> str:
+    # Only this constant text is formatted into SQL; the value itself is a parameter.
+    return "" if category is None else "AND c.category = :category"
+
+
+_COLUMNS = """c.id, c.title, c.name, c.first_name, c.category, c.specialty, c.city,
+  c.organisation, CASE WHEN c.phone_e164 != '' THEN c.phone_e164 ELSE c.phone2_e164 END"""
+
+_LIST_SQL = f"""SELECT {_COLUMNS} FROM contact c WHERE c.deleted_at IS NULL {{category}}
+ORDER BY c.sort_key LIMIT :limit"""
+
+_PREFIX_IDS_SQL = """SELECT c.id FROM contact c INDEXED BY ix_contact_sort_key
+WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL {category}
+ORDER BY c.sort_key LIMIT :limit"""
+
+# The FTS index narrows the rows (no LIKE scan); ids and sort keys come from a covering
+# index, so only the final page of rows is read in full. Exact name first.
+_RANK = """ORDER BY (c.sort_key = :first OR substr(c.sort_key, 1, length(:first) + 1) = :first || ' ')
+         DESC, c.sort_key
+LIMIT :limit"""
+
+_MATCH_IDS_SQL = f"""SELECT c.id
+FROM contact_search s
+JOIN contact_search_key k ON k.rowid = s.rowid
+JOIN contact c INDEXED BY ix_contact_search_cover ON c.id = k.contact_id
+WHERE contact_search MATCH :match AND c.deleted_at IS NULL
+{_RANK}"""
+
+# With a category the row itself is read (the covering index has no category).
+_MATCH_CATEGORY_IDS_SQL = f"""SELECT c.id
+FROM contact_search s
+JOIN contact_search_key k ON k.rowid = s.rowid
+JOIN contact c ON c.id = k.contact_id
+WHERE contact_search MATCH :match AND c.deleted_at IS NULL AND c.category = :category
+{_RANK}"""
+
+_ROWS_SQL = f"SELECT {_COLUMNS} FROM contact c WHERE c.id IN :ids"
+
+
+def _summary(row) -> ContactSummary:
+    cid, title, name, first_name, category, specialty, city, organisation, phone = row
+    return ContactSummary(id=cid, display_name=contact_display_name(title, name, first_name),
+                          category=category, specialty=specialty,
+                          phone=display_phone(phone) if phone else "", city=city,
+                          organisation=organisation)
