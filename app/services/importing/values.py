@@ -1,0 +1,191 @@
+"""Cell values as other software writes them, turned into what the patient card holds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.i18n import _
+from app.models import Civility, Patient, PhoneKind, Sex
+from app.models.text import fold
+from app.services.dates import InvalidDate, parse_french_date
+from app.services.patients import PatientInput, PhoneEntry
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMY_TIME = re.compile(r"^(\d{1,2}[/.\- ]\d{1,2}[/.\- ]\d{2,4})\s+\d{1,2}[:h]\d{2}(?::\d{2})?$")
+_SERIAL = re.compile(r"^(\d{1,7})(?:[.,]0+)?$")
+_YMD_COMPACT = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_LAST = 2_958_465  # 31/12/9999
+_PHONE_SPLIT = re.compile(r"\s*(?:[/;,|]|\bou\b|\bor\b)\s*", re.IGNORECASE)
+_WORD = re.compile(r"[^0-9a-z]+")
+
+_SEX_WORDS = {
+    Sex.MALE.value: ("m", "h", "homme", "masculin", "masc", "male", "man", "garcon", "1"),
+    Sex.FEMALE.value: ("f", "femme", "feminin", "fem", "female", "woman", "w", "fille", "2"),
+    Sex.UNKNOWN.value: ("", "i", "inconnu", "indetermine", "nonprecise", "u", "unknown", "x",
+                        "0", "9", "nr"),
+}
+_CIVILITY_WORDS = {
+    Civility.MONSIEUR.value: ("m", "mr", "monsieur", "mister", "mssr"),
+    Civility.MADAME.value: ("mme", "madame", "mlle", "melle", "mademoiselle", "mrs", "ms",
+                            "miss", "mmes"),
+    # Titles with no counterpart on the card: no civility, not an error.
+    Civility.NONE.value: ("", "dr", "docteur", "pr", "professeur", "me", "maitre", "enfant",
+                          "bebe", "mx"),
+}
+_SEX = {w: v for v, words in _SEX_WORDS.items() for w in words}
+_CIVILITY = {w: v for v, words in _CIVILITY_WORDS.items() for w in words}
+_PHONE_KIND = {"phone_mobile": PhoneKind.MOBILE.value, "phone_home": PhoneKind.HOME.value,
+               "phone_work": PhoneKind.WORK.value}
+# Column lengths of the card: a longer cell is an error, never a truncation.
+_MAX_LENGTH = {key: Patient.__table__.c[key].type.length for key in (
+    "birth_name", "used_name", "first_names", "email", "email_other", "address_line", "city",
+    "referring_doctor", "alert")}
+_PHONE_MAX = 40
+
+
+def excel_serial_date(serial: int) -> date:
+    """Excel's day numbers (1 = 01/01/1900), with its phantom 29/02/1900 (number 60)."""
+    if serial < 1 or serial == 60 or serial > _EXCEL_LAST:
+        raise InvalidDate(str(serial), exists=False)
+    return _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
+
+
+def parse_import_date(text: str, *, today: date) -> date | None:
+    """dd/mm/yyyy, d/m/yy, yyyy-mm-dd (a time after it is ignored), yyyymmdd, ddmmyyyy,
+    or an Excel day number; None for an empty cell; InvalidDate otherwise."""
+    text = text.strip().lstrip("'")
+    if not text:
+        return None
+    m = _ISO.match(text)
+    if m:
+        return _ymd(text, m)
+    m = _DMY_TIME.match(text)
+    if m:
+        text = m.group(1)
+    elif len(text) == 8 and text.isdigit():
+        try:
+            return parse_french_date(text, today=today)  # ddmmyyyy first: a French file
+        except InvalidDate:
+            if m := _YMD_COMPACT.match(text):
+                return _ymd(text, m)
+            raise
+    elif m := _SERIAL.match(text):
+        return excel_serial_date(int(m.group(1)))
+    return parse_french_date(text, today=today)
+
+
+def _ymd(text: str, m: re.Match) -> date:
+    try:
+        return date(*(int(g) for g in m.groups()))
+    except ValueError as exc:
+        raise InvalidDate(text, exists=False) from exc
+
+
+def phone_numbers(cell: str) -> list[str]:
+    """One cell may hold several numbers ("06 12 34 56 78 / 04 78 12 34 56")."""
+    text = cell.strip().lstrip("'")
+    if not text:
+        return []
+    parts = [p for p in _PHONE_SPLIT.split(text) if p.strip()]
+    if len(parts) > 1 and all(sum(ch.isdigit() for ch in p) >= 9 for p in parts):
+        return [_repair_phone(p) for p in parts]
+    return [_repair_phone(text)]
+
+
+def _repair_phone(text: str) -> str:
+    """Undo what spreadsheets do to French numbers: a lost leading zero, "(0)", "33…"."""
+    text = text.replace("(0)", "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits == text.replace(" ", "").replace(".", ""):
+        if len(digits) == 9 and digits[0] != "0":
+            return "0" + digits
+        if len(digits) == 11 and digits.startswith("33"):
+            return "+" + digits
+    return text
+
+
+def _word(cell: str) -> str:
+    return _WORD.sub("", fold(cell))
+
+
+@dataclass
+class Converted:
+    data: PatientInput
+    # the column (index in the file) of each phone of ``data.phones``
+    phone_columns: list[int]
+    # errors found before validation: field key -> message
+    errors: dict[str, str]
+
+
+def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
+    """The cells of one record, through the mapping, as a ``PatientInput``."""
+    values: dict[str, list[str]] = {}
+    phone_cells: list[tuple[int, str, str]] = []
+    for index, (cell, key) in enumerate(zip(cells, mapping)):
+        if key is None:
+            continue
+        values.setdefault(key, []).append(cell)
+        if key.startswith("phone"):
+            phone_cells.append((index, key, cell))
+
+    def one(key: str) -> str:
+        return values.get(key, [""])[0].strip()
+
+    errors: dict[str, str] = {}
+    data = PatientInput(
+        birth_name=one("birth_name"), first_names=one("first_names"),
+        used_name=one("used_name"), email=one("email"), email_other=one("email_other"),
+        address_line=", ".join(v.strip() for v in values.get("address_line", []) if v.strip()),
+        postal_code=one("postal_code").lstrip("'"), city=one("city"),
+        referring_doctor=one("referring_doctor"), alert=one("alert"),
+        admin_note="\n".join(v.strip() for v in values.get("admin_note", []) if v.strip()),
+    )
+    if data.postal_code.isdigit() and len(data.postal_code) == 4:
+        data.postal_code = "0" + data.postal_code  # Ain to Var lose their zero in a spreadsheet
+    for key, limit in _MAX_LENGTH.items():
+        if len(getattr(data, key)) > limit:
+            errors[key] = _("Too long: at most {limit} characters.").format(limit=limit)
+            setattr(data, key, "")
+    birth = one("birth_date")
+    try:
+        data.birth_date = parse_import_date(birth, today=today)
+    except InvalidDate:
+        errors["birth_date"] = _("“{value}” is not a date: expected dd/mm/yyyy, yyyy-mm-dd "
+                                 "or an Excel date number.").format(value=birth[:40])
+    sex = one("sex")
+    if _word(sex) in _SEX:
+        data.sex = _SEX[_word(sex)]
+    else:
+        errors["sex"] = _("“{value}” is not a sex: expected M, F, H, Homme or Femme.").format(
+            value=sex[:40])
+    civility = one("civility")
+    if _word(civility) in _CIVILITY:
+        data.civility = _CIVILITY[_word(civility)]
+    else:
+        errors["civility"] = _("“{value}” is not a title: expected M., Mme, Monsieur or "
+                               "Madame.").format(value=civility[:40])
+    phone_columns: list[int] = []
+    # Mobiles first: the first number is the one shown in lists.
+    phone_cells.sort(key=lambda c: c[1] != "phone_mobile")
+    for index, key, cell in phone_cells:
+        for number in phone_numbers(cell):
+            if len(number) > _PHONE_MAX:
+                errors[key] = _("Too long: at most {limit} characters.").format(limit=_PHONE_MAX)
+                continue
+            data.phones.append(PhoneEntry(number, _phone_kind(key, number)))
+            phone_columns.append(index)
+    return Converted(data, phone_columns, errors)
+
+
+def _phone_kind(key: str, number: str) -> str:
+    if key in _PHONE_KIND:
+        return _PHONE_KIND[key]
+    digits = "".join(ch for ch in number if ch.isdigit())
+    for prefix in ("0033", "33"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 9:
+            digits = "0" + digits[len(prefix):]
+    national = digits
+    return PhoneKind.MOBILE.value if national[:2] in ("06", "07") else PhoneKind.HOME.value
