@@ -3,6 +3,7 @@ a plain (unencrypted) SQLite export of that copy used as the reference."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 import time
@@ -24,11 +25,24 @@ PASSPHRASE = "bench"
 SEED = 1
 
 
+def _generator_stamp() -> str:
+    """Changes whenever the demo generator does, so a cached profile never goes stale."""
+    import app.services.demo as demo
+
+    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+
+
 def ensure_profile(root: Path, size: str) -> float | None:
-    """Generate the profile if it is not there; the seconds it took, or None if cached."""
+    """Generate the profile if it is not there (or was made by another version of the
+    generator); the seconds it took, or None if cached."""
     paths = ProfilePaths(root)
-    if paths.exists():
+    stamp = root.parent / f"{root.name}.generator"
+    if paths.exists() and stamp.exists() and stamp.read_text().strip() == _generator_stamp():
         return None
+    if paths.exists():
+        if root.parent != CACHE:
+            return None  # a profile given by the user is never regenerated
+        shutil.rmtree(root)
     total = SIZES[size].patients
     print(f"Generating the '{size}' profile in {root} ({total:,} patients, seed {SEED}) …",
           file=sys.stderr, flush=True)
@@ -45,6 +59,8 @@ def ensure_profile(root: Path, size: str) -> float | None:
     ws = generate_demo(paths, size=size, seed=SEED, passphrase=PASSPHRASE, clock=SystemClock(),
                        progress=progress)
     ws.close()
+    if root.parent == CACHE:
+        stamp.write_text(_generator_stamp())
     elapsed = time.perf_counter() - started
     print(f"\r  done in {elapsed:.1f} s{' ' * 20}", file=sys.stderr, flush=True)
     return elapsed
