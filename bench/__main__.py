@@ -3,7 +3,8 @@
 a) launch to interactive window, against a bare PySide6 window;
 b) patient search at service level, against the same code on a plain SQLite copy;
 c) creating one patient (commit with journal and audit), against the plain copy;
-d) resident memory with the profile open, after the searches.
+d) resident memory with the profile open, after the searches;
+e) the Patients screen offscreen: keystroke to repainted list, and opening a card.
 
 The cached profile is only read: everything that writes runs on a throwaway copy.
 """
@@ -39,7 +40,7 @@ from bench.service import measure_search, measure_writes
 from bench.stats import median, mib, ms, percentile, ratio, sec, times
 
 TARGETS = {"launch": 1.5, "search_p95": 0.005, "write": 0.020, "overhead": 1.5,
-           "memory": 300 * 2**20}
+           "memory": 300 * 2**20, "keystroke_p95": 0.050, "open_card": 0.030}
 
 
 class Report:
@@ -87,14 +88,19 @@ def _versions() -> str:
             f"{sqlcipher3.sqlite_version})")
 
 
-def _memory(profile: Path) -> dict:
-    env = dict(os.environ, PERMANENCE_PASSPHRASE=PASSPHRASE)
-    done = subprocess.run([sys.executable, "-m", "bench.memory", str(profile)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+def _subprocess_json(module: str, *args: str, timeout: int = 300) -> dict:
+    """Run ``python -m module args`` with the bench passphrase; its last stdout line is JSON."""
+    env = dict(os.environ, PERMANENCE_PASSPHRASE=PASSPHRASE, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         tail = " | ".join(done.stderr.strip().splitlines()[-3:])
         raise RuntimeError(f"exit code {done.returncode}: {tail}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _memory(profile: Path) -> dict:
+    return _subprocess_json("bench.memory", str(profile))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,6 +229,22 @@ def main(argv: list[str] | None = None) -> int:
             report.note(f"after imports {mib(memory['imported']['current'])}, after open "
                         f"{mib(memory['opened']['current'])}, peak {mib(memory['searched']['peak'])}"
                         " (peak includes Argon2id's 64 MiB at unlock)")
+
+        # e) the Patients screen -------------------------------------------------------------
+        report.title("e) Patients screen, offscreen (keystroke to repainted list; Enter to card)")
+        try:
+            screen = _subprocess_json("bench.ui_latency", str(work.root), str(args.runs), timeout=900)
+        except Exception as exc:  # noqa: BLE001 - reported, the other figures still run
+            report.unavailable("  keystroke to repaint", str(exc))
+        else:
+            keys, opens = screen["keystroke"], screen["open_card"]
+            report.row("  keystroke to repaint, p50", ms(median(keys)))
+            report.row("  keystroke to repaint, p95", ms(percentile(keys, 95)), "", "", "≤ 50 ms",
+                       _check(percentile(keys, 95), TARGETS["keystroke_p95"]))
+            report.row("  open a card, median", ms(median(opens)), "", "", "≤ 30 ms",
+                       _check(median(opens), TARGETS["open_card"]))
+            report.note(f"{len(keys)} keystrokes, {len(opens)} cards opened (audited read, form "
+                        f"filled, repainted); open p95 {ms(percentile(opens, 95))}")
 
         # encrypted overhead ---------------------------------------------------------------
         report.title("encrypted store overhead (encrypted / plain, same code)")
