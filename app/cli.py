@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from app import i18n
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.clock import SystemClock
 from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
@@ -68,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="render each main screen to OUT_DIR/*.png")
     _common(shot, top=False)
     shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+
+    export = sub.add_parser("export", help="export the patients or the directory to a CSV "
+                                           "file (spreadsheets) or vCards (address books)")
+    _common(export, top=False)
+    export.add_argument("what", choices=("patients", "directory"))
+    export.add_argument("--format", choices=("csv", "vcard"), default="csv")
+    export.add_argument("--one-per-contact", action="store_true",
+                        help="vCard only: OUT is a new or empty folder, one file per contact")
+    export.add_argument("out", type=Path, metavar="OUT")
     return parser
 
 
@@ -184,6 +193,44 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from app.services.exporting import ExportError
+    from app.services.workspace import open_workspace
+
+    if args.one_per_contact and args.format != "vcard":
+        raise UsageError(_("--one-per-contact goes with --format vcard."))
+    paths = _profile_paths(args)
+    out = args.out.expanduser().resolve()
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        exports = ws.exports
+        patients = args.what == "patients"
+        if args.format == "csv":
+            run = exports.export_patients_csv if patients else exports.export_directory_csv
+            result = run(out)
+        else:
+            run = exports.export_patients_vcard if patients else exports.export_directory_vcard
+            result = run(out, one_per_contact=args.one_per_contact)
+    except ExportError as exc:
+        raise UsageError(exc.user_message) from exc
+    finally:
+        ws.close()
+    if args.format == "csv":
+        shape = "CSV"
+    elif args.one_per_contact:
+        shape = _("vCard, one file per contact")
+    else:
+        shape = "vCard"
+    if patients:
+        text = ngettext("{n} patient exported to {path} ({format}).",
+                        "{n} patients exported to {path} ({format}).", result.rows)
+    else:
+        text = ngettext("{n} directory contact exported to {path} ({format}).",
+                        "{n} directory contacts exported to {path} ({format}).", result.rows)
+    print(text.format(n=i18n.format_number(result.rows), path=out, format=shape))
+    return 0
+
+
 def cmd_gui(args) -> int:
     from app.ui.display import display_problem
 
@@ -206,7 +253,8 @@ def cmd_gui(args) -> int:
     return run_gui(paths, passphrase=passphrase, clock=SystemClock())
 
 
-COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot}
+COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,
+            "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,11 @@ for the signed-in user. It is the only object the composition root hands around.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.clock import Clock
 from app.services.directory import DirectoryService
+from app.services.exporting import ExportService
 from app.services.patients import PatientService
 from app.services.practice import PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, validate_practice
 from app.storage.keychain import Keychain
@@ -29,6 +31,10 @@ class Workspace:
     @property
     def store(self):
         return self.profile.store
+
+    @cached_property
+    def exports(self) -> ExportService:
+        return ExportService(self.store, actor_id=self.user_id, clock=self.clock)
 
     @property
     def paths(self) -> ProfilePaths:
