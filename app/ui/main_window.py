@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
+from app.services.exporting import PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.change_bus import ChangeBus
+from app.ui.exporting import ExportActions
 from app.ui.patients.view import PatientsView
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
@@ -49,6 +51,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
                                      zone=workspace.practice.timezone)
+        self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
+                                             entity=PATIENTS, parent=self.patients)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
         for title, page in ((_("Patients"), self.patients), (_("Settings"), self.settings)):
