@@ -5,6 +5,7 @@ b) patient search at service level, against the same code on a plain SQLite copy
 c) creating one patient (commit with journal and audit), against the plain copy;
 d) resident memory with the profile open, after the searches;
 e) the Patients screen offscreen: keystroke to repainted list, and opening a card.
+f) exporting the patients and the directory to CSV and to vCard.
 
 The cached profile is only read: everything that writes runs on a throwaway copy.
 """
@@ -32,7 +33,7 @@ from app.services.patients import PatientService
 from app.services.practice import owner_id
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
-from bench import launch
+from bench import exporting, launch
 from bench.profiles import CACHE, PASSPHRASE, ROOT, ensure_profile, export_plain, plain_store
 from bench.profiles import throwaway_copy
 from bench.queries import MIX, build_queries
@@ -245,6 +246,22 @@ def main(argv: list[str] | None = None) -> int:
                        _check(median(opens), TARGETS["open_card"]))
             report.note(f"{len(keys)} keystrokes, {len(opens)} cards opened (audited read, form "
                         f"filled, repainted); open p95 {ms(percentile(opens, 95))}")
+
+        # f) exports -----------------------------------------------------------------------
+        report.title("f) export (whole file, audited; written to a temporary folder)")
+        try:
+            out = Path(tmp) / "exports"
+            out.mkdir()
+            exports = exporting.measure(work, key, min(args.runs, 3), out)
+        except Exception as exc:  # noqa: BLE001 - reported, the other figures still run
+            report.unavailable("  export", str(exc))
+        else:
+            for f in exports:
+                limit = exporting.TARGET_PATIENTS_S if f.patients else None
+                report.row(f"  {f.label}, median", sec(f.median), "", "",
+                           f"≤ {limit:.0f} s" if limit else "",
+                           _check(f.median, limit) if limit else None)
+                report.note(exporting.describe(f))
 
         # encrypted overhead ---------------------------------------------------------------
         report.title("encrypted store overhead (encrypted / plain, same code)")
