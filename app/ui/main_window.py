@@ -24,6 +24,7 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.change_bus import ChangeBus
 from app.ui.exporting import ExportActions
+from app.ui.directory.view import DirectoryView
 from app.ui.patients.view import PatientsView
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
@@ -53,9 +54,11 @@ class MainWindow(QMainWindow):
                                      zone=workspace.practice.timezone)
         self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
                                              entity=PATIENTS, parent=self.patients)
+        self.directory = DirectoryView(workspace.directory, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
-        for title, page in ((_("Patients"), self.patients), (_("Settings"), self.settings)):
+        for title, page in ((_("Patients"), self.patients), (_("Directory"), self.directory),
+                            (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -153,7 +156,7 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:
-        if not self.patients.confirm_leave():
+        if not self.patients.confirm_leave() or not self.directory.confirm_leave():
             event.ignore()
             return
         self._window_state.setValue("main/geometry", self.saveGeometry())

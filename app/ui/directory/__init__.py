@@ -1,0 +1,1 @@
+"""The directory of professional contacts: its screen, card, item model and picker."""

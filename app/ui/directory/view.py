@@ -1,0 +1,235 @@
+"""The Directory screen: a search box and category filter over the results, the card beside."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, format_number, ngettext
+from app.services.directory import MAX_RESULTS, DirectoryService
+from app.services.errors import NotFound
+from app.ui.change_bus import ChangeBus
+from app.ui.directory.form import ContactForm, category_combo
+from app.ui.directory.item_model import ID_ROLE, ContactTableModel
+from app.ui.widgets import label
+
+ENTITY = "contact"
+
+
+class DirectoryView(QWidget):
+    def __init__(self, service: DirectoryService, bus: ChangeBus, parent=None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._bus = bus
+
+        self.title = label(_("Directory"), "PageTitle")
+        self.count_label = label("", "Muted", wrap=True)
+        self.new_button = QPushButton(_("New contact"))
+        self.new_button.setObjectName("Primary")
+        self.new_button.setToolTip(_("New contact (Ctrl+N)"))
+        self.new_button.clicked.connect(self.new_contact)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(
+            _("Search the directory: name, organisation, specialty, phone"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+        self.search.returnPressed.connect(self.open_current)
+        self.search.installEventFilter(self)
+        self.category = category_combo(with_all=True)
+        self.category.setToolTip(_("Show one category only"))
+        self.category.currentIndexChanged.connect(self.refresh)
+
+        self.model = ContactTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in ((2, 140), (4, 130)):  # long specialties and towns are elided
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.activated.connect(self._open_index)
+        self.table.installEventFilter(self)
+
+        self.empty_hint = label("", "InfoBanner", wrap=True)
+        self.empty_hint.hide()
+
+        self.form = ContactForm(service)
+        self.form.saved.connect(self._saved)
+        self.form.deleted.connect(self._saved)
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.count_label, 1, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.new_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.category)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(16, 12, 8, 12)
+        left_layout.addLayout(top)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.empty_hint)
+        left_layout.addWidget(self.table)
+        right = QWidget()
+        right.setObjectName("Card")
+        right.setMinimumWidth(460)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(16, 12, 16, 12)
+        right_layout.addWidget(self.form)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 520])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 8, 8)
+        layout.addWidget(splitter)
+
+        # Window-wide, but only while this screen is the one shown (hidden pages' shortcuts
+        # do not fire), so Ctrl+N here is a new contact, on Patients a new patient.
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_contact)
+        bus.changed.connect(self._on_changed)
+        self.refresh()
+
+    # -- search -------------------------------------------------------------------
+    @property
+    def query(self) -> str:
+        return self.search.text()
+
+    def refresh(self, *args) -> None:
+        query, category = self.query, self.category.currentData()
+        rows = self._service.search(query, category=category, limit=MAX_RESULTS)
+        self.model.set_rows(rows)
+        if not query.strip():
+            total = self._service.count(category=category)
+            text = ngettext("{n} contact", "{n} contacts", total).format(n=format_number(total))
+            if total > len(rows):
+                text += " · " + _("the first {shown} in alphabetical order; type to search").format(
+                    shown=len(rows))
+            self.count_label.setText(text)
+        elif len(rows) >= MAX_RESULTS:
+            self.count_label.setText(_("first {n} results").format(n=MAX_RESULTS))
+        else:
+            self.count_label.setText(ngettext("{n} result", "{n} results", len(rows))
+                                     .format(n=len(rows)))
+        self._update_empty_hint(bool(rows))
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _update_empty_hint(self, has_rows: bool) -> None:
+        if has_rows:
+            self.empty_hint.hide()
+            return
+        query = self.query.strip()
+        if query:
+            self.empty_hint.setText(_(
+                "No contact matches “{query}”. Search by name, first name, organisation or "
+                "specialty, or by phone or fax number (any format, or its last 4 digits). "
+                "Press Ctrl+N to add the contact.").format(query=query))
+        elif self.category.currentData() is not None:
+            self.empty_hint.setText(_("No contact in this category yet."))
+        else:
+            self.empty_hint.setText(_(
+                "The directory is empty. Add the practice's usual correspondents (doctors, "
+                "laboratories, pharmacies…) with “New contact” (Ctrl+N)."))
+        self.empty_hint.show()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def focus_results(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+
+    def open_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._open_index(index)
+
+    # -- card ---------------------------------------------------------------------
+    def confirm_leave(self) -> bool:
+        """Unsaved edits on the card may veto opening another contact or closing."""
+        if not self.form.is_dirty:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
+                          _("The current contact card has unsaved changes."), parent=self)
+        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is save:
+            return self.form.save()
+        if box.clickedButton() is discard:
+            self.form.revert()
+            return True
+        return False
+
+    def _open_index(self, index) -> None:
+        contact_id = self.model.index(index.row(), 0).data(ID_ROLE)
+        if contact_id == self.form.current_id or not self.confirm_leave():
+            return
+        try:
+            self.form.load(self._service.get(contact_id))
+        except NotFound:
+            self.refresh()
+            return
+        self.form.name.setFocus()
+
+    def new_contact(self) -> None:
+        if not self.confirm_leave():
+            return
+        self.form.new_contact(category=self.category.currentData())
+        self.form.name.setFocus()
+
+    def _saved(self, contact_id: str) -> None:
+        self._bus.publish(ENTITY, [contact_id])
+
+    def _on_changed(self, entity: str, ids: list) -> None:
+        if entity == ENTITY:
+            self.refresh()
+            row = self.model.row_of(ids[0]) if ids else -1
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if obj is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+                self.focus_results()
+                return True
+            if obj is self.table:
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    self.open_current()
+                    return True
+                if key == Qt.Key.Key_Up and self.table.currentIndex().row() <= 0:
+                    self.focus_search()  # back up into the search box from the first row
+                    return True
+        return super().eventFilter(obj, event)
