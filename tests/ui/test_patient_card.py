@@ -73,3 +73,37 @@ def test_history_tab_lists_the_changes(qtbot, main_window):
     assert timeline.hint.isVisible() and not timeline.list.isVisible()
     _open(qtbot, main_window, "martinez")  # the pane follows the card while shown
     assert timeline.list.count() == 1 and "créée" in timeline.list.item(0).text()
+
+
+def test_referring_doctor_is_picked_from_the_directory(qtbot, main_window, workspace):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.services.directory import ContactInput
+    doctor = workspace.directory.create(ContactInput(
+        category="gp", title="Dr", name="Ferrand", first_name="Lucie",
+        phone="02 47 20 30 40", city="Tours"))
+    _open(qtbot, main_window, "dupont")
+    form = main_window.patients.form
+
+    def choose() -> None:
+        picker = QApplication.activeModalWidget()
+        assert picker is not None
+        qtbot.keyClicks(picker.search, "ferr")
+        qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, choose)
+    form.pick_doctor_button.click()
+    assert form.referring_doctor.text() == "Dr FERRAND Lucie"
+    assert form.referring_doctor.isReadOnly() and form.is_dirty
+    assert form.save()
+    saved = workspace.patients.get(form.current_id)
+    assert (saved.referring_contact_id, saved.referring_contact_name) == (
+        doctor.id, "Dr FERRAND Lucie")
+    _open(qtbot, main_window, "martinez")
+    _open(qtbot, main_window, "dupont")  # shown linked again when the card reopens
+    assert form.referring_doctor.text() == "Dr FERRAND Lucie"
+    form.unlink_doctor_button.click()
+    assert not form.referring_doctor.isReadOnly()
+    assert form.save()
+    assert workspace.patients.get(form.current_id).referring_contact_id is None
