@@ -107,3 +107,37 @@ def test_referring_doctor_is_picked_from_the_directory(qtbot, main_window, works
     assert not form.referring_doctor.isReadOnly()
     assert form.save()
     assert workspace.patients.get(form.current_id).referring_contact_id is None
+
+
+def test_a_homonym_is_flagged_before_the_card_is_created(qtbot, main_window, workspace):
+    view = main_window.patients
+    before = workspace.patients.count()
+    qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = view.form
+    qtbot.keyClicks(form.birth_name, "DUPONT")
+    qtbot.keyClicks(form.first_names, "jean eric")
+    qtbot.keyClicks(form.birth_date, "12/03/1958")
+    assert not form.save()
+    assert form.similar_panel.isVisible()
+    assert "DUPONT Jean-Éric" in form.similar_label.text()
+    assert "même nom et date de naissance" in form.similar_label.text()
+    assert workspace.patients.count() == before  # nothing written yet
+    form.open_existing_button.click()  # the existing card instead
+    assert form.heading.text() == "DUPONT Jean-Éric"
+    assert workspace.patients.count() == before
+
+
+def test_a_shared_phone_warns_and_create_anyway_creates(qtbot, main_window, workspace):
+    view = main_window.patients
+    before = workspace.patients.count()
+    qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    form = view.form
+    qtbot.keyClicks(form.birth_name, "Dupont")
+    qtbot.keyClicks(form.first_names, "Lea")
+    qtbot.keyClicks(form.phone_rows[0].number, "+33612345678")  # Jean-Éric's mobile
+    assert not form.save()
+    assert "même numéro de téléphone" in form.similar_label.text()
+    form.create_anyway_button.click()
+    assert workspace.patients.count() == before + 1
+    assert form.heading.text() == "DUPONT Lea"
+    assert not form.similar_panel.isVisible()

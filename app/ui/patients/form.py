@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_date, pgettext
+from app.i18n import _, format_date, ngettext, pgettext
 from app.models import Civility, ContactChannel, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
@@ -100,11 +100,18 @@ class PatientForm(QWidget):
     saved = Signal(str)
     dirty_changed = Signal(bool)
     loaded = Signal(str)  # the patient now shown; "" for a new card
+    open_requested = Signal(str)  # "open that existing card instead"
 
-    def __init__(self, service: PatientService, parent=None, *, pick_contact=None) -> None:
+    def __init__(self, service: PatientService, parent=None, *, pick_contact=None,
+                 similar=None) -> None:
         super().__init__(parent)
         self._service = service
         self._pick_contact = pick_contact
+        # ``similar(PatientInput) -> [SimilarPatient]``: homonyms and shared phones,
+        # shown before a new card is created.
+        self._similar = similar
+        self._similar_accepted = False
+        self._similar_first: str | None = None
         self._current: PatientDetails | None = None
         self._dirty = False
         self._loading = False
@@ -117,6 +124,22 @@ class PatientForm(QWidget):
         self.alert_banner.hide()
         self.banner = label("", "Banner", wrap=True)
         self.banner.hide()
+        self.similar_label = label("", "WarnText", wrap=True)
+        self.create_anyway_button = QPushButton(_("Create anyway"))
+        self.create_anyway_button.clicked.connect(self._create_anyway)
+        self.open_existing_button = QPushButton(_("Open the existing card"))
+        self.open_existing_button.clicked.connect(
+            lambda: self._similar_first and self.open_requested.emit(self._similar_first))
+        self.similar_panel = QFrame()
+        self.similar_panel.setObjectName("WarnPanel")
+        panel = QVBoxLayout(self.similar_panel)
+        panel.addWidget(self.similar_label)
+        panel_buttons = QHBoxLayout()
+        panel_buttons.addStretch()
+        panel_buttons.addWidget(self.open_existing_button)
+        panel_buttons.addWidget(self.create_anyway_button)
+        panel.addLayout(panel_buttons)
+        self.similar_panel.hide()
 
         self.civility = QComboBox()
         for value, text in ((Civility.NONE.value, "—"), (Civility.MADAME.value, _("Mrs")),
@@ -251,6 +274,7 @@ class PatientForm(QWidget):
         body_layout.addWidget(self.subheading)
         body_layout.addWidget(self.alert_banner)
         body_layout.addWidget(self.banner)
+        body_layout.addWidget(self.similar_panel)
         body_layout.addLayout(form)
         body_layout.addStretch()
         scroll = QScrollArea()
@@ -367,6 +391,7 @@ class PatientForm(QWidget):
 
     def _clear_errors(self) -> None:
         self.banner.hide()
+        self.similar_panel.hide()
         for err in self.errors.values():
             err.show_message("")
         for edit in self._line_edits():
@@ -464,9 +489,46 @@ class PatientForm(QWidget):
             alert=self.alert.text(),
         )
 
+    def _show_similar(self, similar) -> None:
+        lines = []
+        for p in similar[:5]:
+            why = " ; ".join({"same_identity": _("same name and birth date"),
+                              "same_phone": _("same phone number")}.get(r, r) for r in p.reasons)
+            bits = [p.display_name]
+            if p.birth_date:
+                bits.append(format_date(p.birth_date))
+            if p.phone:
+                bits.append(p.phone)
+            lines.append(f"• {' · '.join(bits)} ({why})")
+        more = len(similar) - len(lines)
+        if more > 0:
+            lines.append(ngettext("and {n} other", "and {n} others", more).format(n=more))
+        self.similar_label.setText(ngettext(
+            "This patient may already have a card:", "This patient may already have a card "
+            "among these:", len(similar)) + "\n" + "\n".join(lines))
+        self._similar_first = similar[0].id
+        self.similar_panel.show()
+        self.open_existing_button.setFocus()
+
+    def _create_anyway(self) -> None:
+        self._similar_accepted = True
+        try:
+            self.save()
+        finally:
+            self._similar_accepted = False
+
     def save(self) -> bool:
         self._clear_errors()
         data = self.collect()
+        if self._current is None and self._similar is not None and not self._similar_accepted:
+            try:
+                similar = self._similar(data)
+            except ValidationError as exc:
+                self._show_errors(exc.errors)
+                return False
+            if similar:
+                self._show_similar(similar)
+                return False
         try:
             if self._current is None:
                 details = self._service.create(data)
