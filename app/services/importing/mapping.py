@@ -14,13 +14,14 @@ from app.models.text import fold
 # Field keys, in the order they are offered to the user.
 FIELDS = (
     "birth_name", "used_name", "first_names", "birth_date", "sex", "civility",
-    "phone", "phone_mobile", "phone_home", "phone_work",
+    "phone", "phone_mobile", "phone_home", "phone_work", "phone_other",
     "email", "email_other", "address_line", "postal_code", "city",
     "referring_doctor", "admin_note", "alert",
+    "preferred_channel", "call_not_before", "call_not_after", "reminder_consent",
 )
 # Several columns may feed these (two address lines, a mobile and a second mobile...).
-REPEATABLE = frozenset({"phone", "phone_mobile", "phone_home", "phone_work", "address_line",
-                        "admin_note"})
+REPEATABLE = frozenset({"phone", "phone_mobile", "phone_home", "phone_work", "phone_other",
+                        "address_line", "admin_note"})
 REQUIRED = ("birth_name", "first_names")
 
 Mapping = list  # one entry per column of the file: a field key, or None (ignored)
@@ -33,11 +34,13 @@ def field_label(key: str) -> str:
         "sex": _("Sex"), "civility": pgettext("patient", "Title"),
         "phone": _("Phone (mobile or landline by its number)"),
         "phone_mobile": _("Mobile phone"), "phone_home": _("Home phone"),
-        "phone_work": _("Work phone"), "email": _("E-mail"),
+        "phone_work": _("Work phone"), "phone_other": _("Other phone"), "email": _("E-mail"),
         "email_other": _("Other e-mail"), "address_line": _("Address"),
         "postal_code": _("Postal code"), "city": _("Town"),
         "referring_doctor": _("Referring doctor"), "admin_note": _("Administrative note"),
-        "alert": _("Alert"),
+        "alert": _("Alert"), "preferred_channel": _("Preferred contact"),
+        "call_not_before": _("Call not before"), "call_not_after": _("Call not after"),
+        "reminder_consent": _("Agrees to appointment reminders"),
     }
     return labels.get(key, key)
 
@@ -67,6 +70,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone_work": ("teltravail", "travail", "telpro", "telprofessionnel", "telbureau",
                    "bureau", "telephonetravail", "telephoneprofessionnel", "workphone",
                    "officephone", "businessphone"),
+    "phone_other": ("autretel", "autretelephone", "autrestel", "autrestelephones", "telautre",
+                    "autresnumeros", "otherphone", "otherphones"),
     "email": ("email", "mail", "courriel", "mel", "adressemail", "adresseemail",
               "adressecourriel", "emailaddress", "email1"),
     "email_other": ("email2", "mail2", "courriel2", "autreemail", "autrecourriel",
@@ -79,10 +84,19 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "referring_doctor": ("medecintraitant", "medecin", "medecinreferent", "medtraitant",
                          "referringdoctor", "doctor", "gp", "familydoctor",
                          "generalpractitioner"),
-    "admin_note": ("remarque", "remarques", "note", "notes", "commentaire", "commentaires",
+    "admin_note": ("remarque", "remarques", "note", "notes", "noteadministrative",
+                   "notesadministratives", "noteadmin", "commentaire", "commentaires",
                    "observation", "observations", "comment", "comments", "remark", "remarks",
                    "memo"),
     "alert": ("alerte", "alert", "avertissement", "warning"),
+    "preferred_channel": ("moyendecontactprefere", "moyendecontact", "contactprefere",
+                          "preferredcontact", "preferredchannel"),
+    "call_not_before": ("joindreapartirde", "joindreapres", "appelerapartirde", "callafter",
+                        "callnotbefore"),
+    "call_not_after": ("joindrejusqua", "joindreavant", "appelerjusqua", "callbefore",
+                       "callnotafter"),
+    "reminder_consent": ("accordrappels", "accordrappel", "consentementrappels",
+                         "consentementsms", "rappels", "reminderconsent", "reminders"),
 }
 _BY_HEADER = {synonym: key for key, synonyms in _SYNONYMS.items() for synonym in synonyms}
 _PLURAL_MARK = re.compile(r"\((?:s|e|es)\)")

@@ -182,7 +182,7 @@ def _quote_error(start: int, end: int) -> str:
 
 def read_records(path: Path, fmt: CsvFormat, *, bytes_read=None) -> Iterator[Record]:
     """Non-empty records in file order; a record broken by its quotes is yielded with an
-    error and reading goes on. ``bytes_read``, if given, is called with a function
+    error and reading goes on; bytes that the encoding cannot decode raise UnreadableFile. ``bytes_read``, if given, is called with a function
     returning how many bytes of the file were consumed (for progress)."""
     if csv.field_size_limit() < FIELD_SIZE_LIMIT:
         csv.field_size_limit(FIELD_SIZE_LIMIT)
@@ -203,11 +203,12 @@ def read_records(path: Path, fmt: CsvFormat, *, bytes_read=None) -> Iterator[Rec
             except csv.Error:
                 yield Record(start, max(start, lines.count), None, _quote_error(start, lines.count))
                 continue
-            except UnicodeDecodeError:
-                yield Record(start, start, None, _(
-                    "This line is not in the file's encoding ({encoding}).").format(
-                        encoding=fmt.encoding_label))
-                return
+            except UnicodeDecodeError as exc:
+                # Fatal: what follows cannot be read, and must not be silently left out.
+                raise UnreadableFile(_(
+                    "The file is not in the encoding {encoding} (from about line {line}); "
+                    "choose another encoding.").format(encoding=fmt.encoding_label,
+                                                       line=start)) from exc
             if not any(c.strip() for c in cells):
                 continue  # empty lines, or lines of delimiters only
             yield Record(start, lines.count, cells)

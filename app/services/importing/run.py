@@ -221,7 +221,7 @@ class PatientImporter:
                     self._patients.forget()
             scan.finish()
             if report.invalid and not skip_invalid:
-                report.imported = 0
+                report.imported = report.skipped_duplicates = 0
                 raise ImportRefused(report)
             uow.audit("import", Patient.__sync_entity__, uuid7(), report.audit_detail)
         return report

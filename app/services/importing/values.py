@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from app.i18n import _
-from app.models import Civility, Patient, PhoneKind, Sex
+from app.models import Civility, ContactChannel, Patient, PhoneKind, Sex
 from app.models.text import fold
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.patients import PatientInput, PhoneEntry
@@ -35,6 +36,16 @@ _CIVILITY_WORDS = {
     Civility.NONE.value: ("", "dr", "docteur", "pr", "professeur", "me", "maitre", "enfant",
                           "bebe", "mx"),
 }
+_CHANNEL_WORDS = {
+    ContactChannel.PHONE.value: ("telephone", "tel", "appel", "phone", "call"),
+    ContactChannel.SMS.value: ("sms", "texto", "text", "textmessage"),
+    ContactChannel.EMAIL.value: ("email", "mail", "courriel", "mel"),
+    ContactChannel.MAIL.value: ("courrier", "lettre", "courrierpostal", "letter", "post"),
+    ContactChannel.ANY.value: ("", "indifferent", "any"),
+}
+_YES = frozenset({"oui", "o", "yes", "y", "1", "x", "vrai", "true"})
+_NO = frozenset({"", "non", "n", "no", "0", "faux", "false"})
+_CHANNEL = {w: v for v, words in _CHANNEL_WORDS.items() for w in words}
 _SEX = {w: v for v, words in _SEX_WORDS.items() for w in words}
 _CIVILITY = {w: v for v, words in _CIVILITY_WORDS.items() for w in words}
 _PHONE_KIND = {"phone_mobile": PhoneKind.MOBILE.value, "phone_home": PhoneKind.HOME.value,
@@ -44,6 +55,8 @@ _MAX_LENGTH = {key: Patient.__table__.c[key].type.length for key in (
     "birth_name", "used_name", "first_names", "email", "email_other", "address_line", "city",
     "referring_doctor", "alert")}
 _PHONE_MAX = 40
+# A leading apostrophe before these marks a cell kept as text (not a formula).
+_NEUTRALISED = frozenset("=+-@\t\r")
 
 
 def excel_serial_date(serial: int) -> date:
@@ -107,6 +120,7 @@ def _repair_phone(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=512)  # a handful of distinct values per file
 def _word(cell: str) -> str:
     return _WORD.sub("", fold(cell))
 
@@ -127,6 +141,8 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     for index, (cell, key) in enumerate(zip(cells, mapping)):
         if key is None:
             continue
+        if cell[:1] == "'" and cell[1:2] in _NEUTRALISED:
+            cell = cell[1:]  # the apostrophe a spreadsheet export puts before "=", "+"...
         values.setdefault(key, []).append(cell)
         if key.startswith("phone"):
             phone_cells.append((index, key, cell))
@@ -152,9 +168,10 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     birth = one("birth_date")
     try:
         data.birth_date = parse_import_date(birth, today=today)
-    except InvalidDate:
-        errors["birth_date"] = _("“{value}” is not a date: expected dd/mm/yyyy, yyyy-mm-dd "
-                                 "or an Excel date number.").format(value=birth[:40])
+    except InvalidDate as exc:
+        errors["birth_date"] = exc.user_message if exc.well_formed else _(
+            "“{value}” is not a date: expected dd/mm/yyyy, yyyy-mm-dd or an Excel date "
+            "number.").format(value=birth[:40])
     sex = one("sex")
     if _word(sex) in _SEX:
         data.sex = _SEX[_word(sex)]
@@ -167,6 +184,21 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     else:
         errors["civility"] = _("“{value}” is not a title: expected M., Mme, Monsieur or "
                                "Madame.").format(value=civility[:40])
+    channel = one("preferred_channel")
+    if _word(channel) in _CHANNEL:
+        data.preferred_channel = _CHANNEL[_word(channel)]
+    else:
+        errors["preferred_channel"] = _("“{value}” is not a way of contact: expected "
+                                        "Téléphone, SMS, E-mail or Courrier.").format(
+                                            value=channel[:40])
+    data.call_not_before = one("call_not_before") or None
+    data.call_not_after = one("call_not_after") or None
+    consent = _word(one("reminder_consent"))
+    if consent in _YES or consent in _NO:
+        data.reminder_consent = consent in _YES
+    else:
+        errors["reminder_consent"] = _("“{value}” is neither yes nor no (Oui or Non).").format(
+            value=one("reminder_consent")[:40])
     phone_columns: list[int] = []
     # Mobiles first: the first number is the one shown in lists.
     phone_cells.sort(key=lambda c: c[1] != "phone_mobile")
@@ -181,6 +213,8 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
 
 
 def _phone_kind(key: str, number: str) -> str:
+    """The column says it, else the number does: a French mobile is a mobile; any other
+    number is a landline in a plain "phone" column, "other" in an "other phones" one."""
     if key in _PHONE_KIND:
         return _PHONE_KIND[key]
     digits = "".join(ch for ch in number if ch.isdigit())
@@ -188,4 +222,6 @@ def _phone_kind(key: str, number: str) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 9:
             digits = "0" + digits[len(prefix):]
     national = digits
-    return PhoneKind.MOBILE.value if national[:2] in ("06", "07") else PhoneKind.HOME.value
+    if national[:2] in ("06", "07"):
+        return PhoneKind.MOBILE.value
+    return PhoneKind.OTHER.value if key == "phone_other" else PhoneKind.HOME.value
