@@ -69,6 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     _common(shot, top=False)
     shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
 
+    imp = sub.add_parser("import", help="import patients from a CSV file written by another "
+                                        "program")
+    _common(imp, top=False)
+    imp_what = imp.add_subparsers(dest="what", required=True, metavar="patients")
+    imp_patients = imp_what.add_parser(
+        "patients", help="import patients from FILE.csv (UTF-8 or Windows-1252; ; , or tab)",
+        description="Exit status: 0 imported (or, with --dry-run, would be), 2 refused "
+                    "(invalid rows without --skip-invalid, unreadable file, no column "
+                    "recognised).")
+    _common(imp_patients, top=False)
+    imp_patients.add_argument("file", type=Path, metavar="FILE.csv")
+    imp_patients.add_argument("--dry-run", action="store_true",
+                              help="check every row and look for duplicates; write nothing")
+    imp_patients.add_argument("--skip-invalid", action="store_true",
+                              help="import the valid rows and report the others")
+    imp_patients.add_argument("--skip-duplicates", action="store_true",
+                              help="leave out rows with the birth name, first name and birth "
+                                   "date of a recorded patient or of an earlier row")
+    imp_patients.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                              help="override the column mapping (FIELD '-' ignores the column), "
+                                   "e.g. --map 'Nom JF=birth_name'")
+
     export = sub.add_parser("export", help="export the patients or the directory to a CSV "
                                            "file (spreadsheets) or vCards (address books)")
     _common(export, top=False)
@@ -231,6 +253,125 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _import_mapping(preview, overrides: list[str]) -> list:
+    from app.services.importing import FIELDS
+
+    mapping = list(preview.mapping)
+    for item in overrides:
+        column, sep, key = item.rpartition("=")
+        column, key = column.strip(), key.strip()
+        if not sep or column not in preview.headers or (key != "-" and key not in FIELDS):
+            raise UsageError(_("--map {item}: expected COLUMN=FIELD, COLUMN a header of the "
+                               "file, FIELD one of {fields} or - to ignore it.").format(
+                                   item=item, fields=", ".join(FIELDS)))
+        mapping[preview.headers.index(column)] = None if key == "-" else key
+    return mapping
+
+
+def _print_import_report(report, *, shown: int = 50) -> None:
+    from app.services.importing import field_label
+
+    fmt = i18n.format_number
+    print(_("Rows read: {rows}; valid: {valid}; invalid: {invalid}; possible duplicates: "
+            "{duplicates}.").format(rows=fmt(report.rows), valid=fmt(report.valid),
+                                    invalid=fmt(report.invalid),
+                                    duplicates=fmt(report.duplicate_count)))
+    if report.error_count:
+        print(_("Errors:"))
+        for error in report.errors[:shown]:
+            where = (f"{field_label(error.field)} (« {error.column} »)" if error.column
+                     else field_label(error.field) if error.field else "")
+            print("  " + _("line {line}").format(line=error.line)
+                  + (f" · {where}" if where else "") + f" : {error.message}")
+        if report.error_count > shown:
+            more = report.error_count - shown
+            print("  " + ngettext("… and {n} more error.", "… and {n} more errors.", more)
+                  .format(n=fmt(more)))
+    if report.duplicate_count:
+        print(_("Possible duplicates:"))
+        for dup in report.duplicates[:shown]:
+            print("  " + _("line {line}").format(line=dup.line) + f" : {dup.message}")
+        if report.duplicate_count > shown:
+            more = report.duplicate_count - shown
+            print("  " + ngettext("… and {n} more.", "… and {n} more.", more).format(
+                n=fmt(more)))
+
+
+def cmd_import(args) -> int:
+    from app.services.errors import Cancelled
+    from app.services.importing import (
+        ImportRefused,
+        PatientImporter,
+        UnreadableFile,
+        UnusableMapping,
+        field_label,
+        mapping_problems,
+        preview_file,
+    )
+    from app.services.workspace import open_workspace
+
+    path = args.file.expanduser().resolve()
+    try:
+        preview = preview_file(path)
+        mapping = _import_mapping(preview, args.map)
+    except UnreadableFile as exc:
+        raise UsageError(exc.user_message) from exc
+    problems = mapping_problems(mapping)
+    print(_("File: {path}").format(path=path))
+    print(_("Encoding: {encoding}; delimiter: {delimiter}").format(
+        encoding=preview.format.encoding_label, delimiter=preview.format.delimiter_label))
+    print(_("Columns:"))
+    for header, key in zip(preview.headers, mapping):
+        target = field_label(key) if key else _("(ignored)")
+        print(f"  « {header} » → {target}")
+    if problems:
+        raise UsageError("\n".join(problems))
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty() and total:
+            print(f"\r{done * 100 // total} %", end="", file=sys.stderr, flush=True)
+
+    paths = _profile_paths(args)
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        if args.dry_run:
+            report = importer.dry_run(path, fmt=preview.format, mapping=mapping,
+                                      progress=progress)
+        else:
+            report = importer.run(path, fmt=preview.format, mapping=mapping,
+                                  skip_invalid=args.skip_invalid,
+                                  skip_duplicates=args.skip_duplicates, progress=progress)
+    except ImportRefused as exc:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        _print_import_report(exc.report)
+        print(exc.user_message, file=sys.stderr)
+        return 2
+    except (UnreadableFile, UnusableMapping, Cancelled) as exc:
+        raise UsageError(exc.user_message) from exc
+    finally:
+        ws.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    _print_import_report(report)
+    if args.dry_run:
+        print(_("Dry run: nothing was written."))
+        if report.invalid and not args.skip_invalid:
+            print(ngettext("The import would be refused: {n} row is invalid (see "
+                           "--skip-invalid).", "The import would be refused: {n} rows are "
+                           "invalid (see --skip-invalid).", report.invalid)
+                  .format(n=report.invalid), file=sys.stderr)
+            return 2
+        return 0
+    print(ngettext("{n} patient imported.", "{n} patients imported.", report.imported)
+          .format(n=i18n.format_number(report.imported)))
+    if report.skipped_duplicates:
+        print(ngettext("{n} duplicate left out.", "{n} duplicates left out.",
+                       report.skipped_duplicates).format(n=report.skipped_duplicates))
+    return 0
+
+
 def cmd_gui(args) -> int:
     from app.ui.display import display_problem
 
@@ -254,7 +395,7 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,
-            "export": cmd_export}
+            "export": cmd_export, "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,143 @@
+"""``permanence import patients``, end to end: a real subprocess on a real profile."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clock import SystemClock
+from app.models import AuditEntry
+from app.services.workspace import open_workspace
+from app.storage.profile import ProfilePaths, unlock_key
+from tests.test_cli import permanence
+
+PASSPHRASE = "une phrase de passe"
+HEADER = "Civilité;Nom;Prénom(s);DDN;Tél. portable;CP;Ville\r\n"
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli-import") / "cabinet"
+    result = permanence("init", "--profile", str(root), "--practice", "Cabinet du Parc",
+                        passphrase=PASSPHRASE)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture
+def profile(pristine, tmp_path) -> Path:
+    return Path(shutil.copytree(pristine, tmp_path / "cabinet"))
+
+
+def state(root: Path) -> tuple[int, int]:
+    """Patients, and import entries in the audit trail."""
+    paths = ProfilePaths(root)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=PASSPHRASE), clock=SystemClock())
+    try:
+        with ws.store.reader() as s:
+            imports = s.execute(select(func.count()).select_from(AuditEntry)
+                                .where(AuditEntry.action == "import")).scalar_one()
+        return ws.patients.count(), imports
+    finally:
+        ws.close()
+
+
+def cp1252_file(path: Path, rows: list[str]) -> Path:
+    path.write_bytes((HEADER + "".join(r + "\r\n" for r in rows)).encode("cp1252"))
+    return path
+
+
+GOOD = ["Mme;Lefèvre;Hélène;01/07/1975;06 12 34 56 78;69003;Lyon",
+        "M.;Garçon;Noël;1962-09-14;;42000;Saint-Étienne",
+        "M;Dubois;Jérôme;21256;04 78 12 34 56;69001;Lyon"]
+BAD = "Mme;Petit;Awa;31/02/1990;;69003;Lyon"
+
+
+def run_import(profile: Path, csv: Path, *options: str):
+    return permanence("import", "patients", str(csv), "--profile", str(profile), *options,
+                      passphrase=PASSPHRASE)
+
+
+def test_import_prints_format_mapping_summary_and_imports(profile, tmp_path):
+    result = run_import(profile, cp1252_file(tmp_path / "export.csv", GOOD))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Windows-1252" in out
+    for header in ("« Nom »", "« Prénom(s) »", "« DDN »", "« Tél. portable »"):
+        assert header in out
+    assert "Traceback" not in result.stderr
+    assert re.search(r"\b3\b", out.splitlines()[-1])  # "3 patients importés."
+    assert state(profile) == (3, 1)
+
+
+def test_dry_run_writes_nothing_and_lists_the_errors(profile, tmp_path):
+    csv = cp1252_file(tmp_path / "export.csv", GOOD + [BAD])
+    result = run_import(profile, csv, "--dry-run")
+    assert result.returncode == 2  # the real import would be refused
+    error_lines = [line for line in result.stdout.splitlines() if "« DDN »" in line
+                   and "→" not in line]
+    assert len(error_lines) == 1 and re.search(r"\b5\b", error_lines[0])
+    assert state(profile) == (0, 0)
+    result = run_import(profile, csv, "--dry-run", "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert state(profile) == (0, 0)
+
+
+def test_invalid_rows_refuse_the_import(profile, tmp_path):
+    result = run_import(profile, cp1252_file(tmp_path / "export.csv", GOOD + [BAD]))
+    assert result.returncode == 2
+    assert result.stderr.strip() and "Traceback" not in result.stderr
+    assert state(profile) == (0, 0)
+
+
+def test_skip_invalid_imports_the_valid_rows(profile, tmp_path):
+    result = run_import(profile, cp1252_file(tmp_path / "export.csv", GOOD + [BAD]),
+                        "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert state(profile) == (3, 1)
+
+
+def test_the_first_50_errors_are_listed_then_counted(profile, tmp_path):
+    bad = [f"Mme;Petit{i};Awa;31/02/1990;;69003;Lyon" for i in range(60)]
+    result = run_import(profile, cp1252_file(tmp_path / "export.csv", GOOD + bad), "--dry-run")
+    assert result.returncode == 2
+    listed = [line for line in result.stdout.splitlines() if "« DDN »" in line
+              and "→" not in line]
+    assert len(listed) == 50
+    assert any(re.search(r"\b10\b", line) for line in result.stdout.splitlines()
+               if line.startswith("  …"))
+
+
+def test_column_mapping_can_be_overridden(profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    csv.write_text("Patronyme JF;Prénom;Divers\nRoux;Zoé;x\n", encoding="utf-8")
+    assert run_import(profile, csv).returncode == 2  # no birth name column recognised
+    result = run_import(profile, csv, "--map", "Patronyme JF=birth_name", "--map", "Divers=-")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert state(profile) == (1, 1)
+    result = run_import(profile, csv, "--map", "Inconnue=birth_name")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_bad_input_is_a_clear_error(profile, tmp_path):
+    missing = run_import(profile, tmp_path / "absent.csv")
+    assert missing.returncode == 2 and missing.stderr.strip()
+    assert "Traceback" not in missing.stderr
+    nothing = tmp_path / "columns.csv"
+    nothing.write_text("A;B;C\n1;2;3\n", encoding="utf-8")
+    unknown = run_import(profile, nothing)
+    assert unknown.returncode == 2 and unknown.stderr.strip()
+    assert "Traceback" not in unknown.stderr
+    assert state(profile) == (0, 0)
+
+
+def test_wrong_passphrase_is_refused(profile, tmp_path):
+    csv = cp1252_file(tmp_path / "export.csv", GOOD)
+    result = permanence("import", "patients", str(csv), "--profile", str(profile),
+                        passphrase="mauvaise")
+    assert result.returncode == 3
+    assert state(profile) == (0, 0)
