@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
+from app.services.importing import PatientImporter
 from app.services.exporting import PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.change_bus import ChangeBus
 from app.ui.exporting import ExportActions
 from app.ui.directory.view import DirectoryView
+from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
@@ -57,6 +59,10 @@ class MainWindow(QMainWindow):
         self.directory = DirectoryView(workspace.directory, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
+        self._bus = bus
+        self.import_wizard: ImportWizard | None = None
+        self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
+        self.import_action.triggered.connect(self.import_patients)
         for title, page in ((_("Patients"), self.patients), (_("Directory"), self.directory),
                             (_("Settings"), self.settings)):
             self.nav.addItem(title)
@@ -134,6 +140,14 @@ class MainWindow(QMainWindow):
         self.zone_label.setText(_("Practice time: {time} ({zone}, {diff:+g} h from this "
                                   "workstation)").format(time=practice_now.strftime("%H:%M"),
                                                          zone=zone, diff=diff))
+
+    def import_patients(self) -> ImportWizard:
+        """The CSV import wizard; when it has imported, the bus tells the lists."""
+        ws = self._workspace
+        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        self.import_wizard = ImportWizard(importer, self._bus, parent=self)
+        self.import_wizard.open()
+        return self.import_wizard
 
     # -- search -------------------------------------------------------------------
     def focus_search(self) -> None:
