@@ -6,6 +6,7 @@ c) creating one patient (commit with journal and audit), against the plain copy;
 d) resident memory with the profile open, after the searches;
 e) the Patients screen offscreen: keystroke to repainted list, and opening a card.
 f) exporting the patients and the directory to CSV and to vCard.
+g) importing a generated 100,000-row patient CSV into a throwaway copy (fresh process).
 
 The cached profile is only read: everything that writes runs on a throwaway copy.
 """
@@ -33,7 +34,7 @@ from app.services.patients import PatientService
 from app.services.practice import owner_id
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
-from bench import exporting, launch
+from bench import exporting, importing, launch
 from bench.profiles import CACHE, PASSPHRASE, ROOT, ensure_profile, export_plain, plain_store
 from bench.profiles import throwaway_copy
 from bench.queries import MIX, build_queries
@@ -262,6 +263,21 @@ def main(argv: list[str] | None = None) -> int:
                            f"≤ {limit:.0f} s" if limit else "",
                            _check(f.median, limit) if limit else None)
                 report.note(exporting.describe(f))
+
+        # g) import ------------------------------------------------------------------------
+        rows = 10_000 if args.quick else importing.ROWS
+        report.title(f"g) CSV import of {rows:,} patients (one transaction, fresh process)")
+        try:
+            imports = importing.measure(root, rows=rows, runs=1, work_dir=Path(tmp))
+        except Exception as exc:  # noqa: BLE001 - reported, the other figures still run
+            report.unavailable("  import", str(exc))
+        else:
+            seconds = median([r.seconds for r in imports])
+            limit = importing.TARGET_S * rows / importing.ROWS
+            report.row("  import, whole file", sec(seconds), "", "", f"≤ {limit:.0f} s",
+                       _check(seconds, limit))
+            for line in importing.describe(imports):
+                report.note(line)
 
         # encrypted overhead ---------------------------------------------------------------
         report.title("encrypted store overhead (encrypted / plain, same code)")
