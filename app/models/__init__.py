@@ -2,6 +2,7 @@
 
 from app.models.base import Base, Syncable
 from app.models.directory import Contact, ContactCategory, contact_display_name
+from app.models.duplicate import DuplicateDismissal
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
 from app.models.merge import PatientMerge
 from app.models.patient import ContactChannel, Civility, Patient, PatientPhone, PhoneKind, Sex
@@ -10,7 +11,8 @@ from app.models.user import ROLE_OWNER, User
 
 __all__ = [
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
-    "ContactChannel", "DEFAULT_TIMEZONE", "LocalMeta", "Patient", "PatientMerge", "PatientPhone",
+    "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
+    "PatientMerge", "PatientPhone",
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "User",
 ]

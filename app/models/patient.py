@@ -135,5 +135,7 @@ class PatientPhone(Syncable, Base):
 
     __table_args__ = (
         Index("ix_patient_phone_patient_id", "patient_id"),
-        Index("ix_patient_phone_e164", "e164"),
+        # Lookups by number, and the shared-number groups of the duplicates list, read
+        # only this index.
+        Index("ix_patient_phone_e164", "e164", "deleted_at", "patient_id"),
     )
