@@ -11,8 +11,10 @@ from functools import cached_property
 
 from app.clock import Clock
 from app.services.directory import DirectoryService
+from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.patients import PatientService
+from app.services.timeline import TimelineService
 from app.services.practice import PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, validate_practice
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
@@ -27,6 +29,8 @@ class Workspace:
     patients: PatientService
     directory: DirectoryService
     clock: Clock
+    timeline: TimelineService
+    duplicates: DuplicateService
 
     @property
     def store(self):
@@ -54,7 +58,9 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspac
             raise LookupError("no practice in this database")
         return Workspace(profile=profile, user_id=user, practice=practice,
                          patients=PatientService(store, actor_id=user, clock=clock), clock=clock,
-                         directory=DirectoryService(store, actor_id=user, clock=clock))
+                         directory=DirectoryService(store, actor_id=user, clock=clock),
+                         timeline=TimelineService(store),
+                         duplicates=DuplicateService(store, actor_id=user, clock=clock))
     except BaseException:
         profile.close()
         raise

@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
+from app.models import ContactCategory
 from app.services.importing import PatientImporter
 from app.services.exporting import PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.change_bus import ChangeBus
-from app.ui.exporting import ExportActions
+from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
+from app.ui.exporting import ExportActions
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.settings_view import SettingsView
@@ -53,9 +55,10 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("NavList")
         self.pages = QStackedWidget()
         self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
-                                     zone=workspace.practice.timezone)
-        self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
-                                             entity=PATIENTS, parent=self.patients)
+                                     zone=workspace.practice.timezone,
+                                     duplicates=workspace.duplicates,
+                                     pick_contact=lambda parent: ContactPicker.pick(
+                                         workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
@@ -63,6 +66,8 @@ class MainWindow(QMainWindow):
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
         self.import_action.triggered.connect(self.import_patients)
+        self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
+                                             entity=PATIENTS, parent=self.patients)
         for title, page in ((_("Patients"), self.patients), (_("Directory"), self.directory),
                             (_("Settings"), self.settings)):
             self.nav.addItem(title)

@@ -9,6 +9,7 @@ from app.i18n import _
 from app.models import Patient
 from app.services.patients import PatientInput, PhoneEntry
 from app.ui.patients.duplicates_dialog import DuplicatePairModel, DuplicatesDialog
+from app.ui.patients.timeline_view import REF_ROLE
 
 
 def twins(workspace):
@@ -183,3 +184,27 @@ def test_pair_model_passes_the_qt_model_tester(qtbot, workspace):
     assert model.rowCount() == 1 and model.columnCount() == 3
     model.set_rows([])
     assert model.rowCount() == 0
+
+
+def test_a_merge_is_undone_from_the_cards_history(qtbot, main_window, workspace):
+    kept, merged = twins(workspace)
+    workspace.duplicates.merge(kept_id=kept.id, merged_id=merged.id, choices={},
+                               expected_versions=(kept.version, merged.version))
+    view = main_window.patients
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "07 61 00 11 22")  # the merged card's number
+    assert names(main_window) == ["LEFÈVRE Hélène"]  # now on the kept card
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
+    view.card_tabs.setCurrentWidget(view.timeline)
+    timeline = view.timeline
+    assert timeline.undo_button.isVisible() and not timeline.undo_button.isEnabled()
+    rows = [timeline.list.item(i) for i in range(timeline.list.count())]
+    (merge_row,) = [r for r in rows if r.data(REF_ROLE)]
+    assert "fusionnée" in merge_row.text()
+    timeline.list.setCurrentItem(merge_row)
+    assert timeline.undo_button.isEnabled()
+    assert timeline.undo_selected_merge(confirm=False)
+    assert card(workspace, merged.id).deleted_at is None  # both cards are back
+    assert names(main_window) == ["GARNIER (LEFEVRE) helene"]  # the number went back
+    assert "annulée" in timeline.list.item(0).text().lower()
+    assert not timeline.undo_button.isVisible()  # nothing left to undo

@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
 from app.models import DEFAULT_TIMEZONE
+from app.services.duplicates import DuplicateService
 from app.services.patients import MAX_RESULTS, PatientService
 from app.services.timeline import TimelineService
 from app.ui.change_bus import ChangeBus
+from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.timeline_view import TimelineView
@@ -37,9 +39,11 @@ class PatientsView(QWidget):
 
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
-                 pick_contact=None) -> None:
+                 pick_contact=None, duplicates: DuplicateService | None = None) -> None:
         super().__init__(parent)
         self._service = service
+        self._duplicates = duplicates
+        self.duplicates_dialog: DuplicatesDialog | None = None
         self._bus = bus
         self._query = ""
 
@@ -56,6 +60,9 @@ class PatientsView(QWidget):
         self.tools_button.setToolTip(_("Import, export, possible duplicates"))
         self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.tools_button.setMenu(self.tools_menu)
+        if duplicates is not None:
+            self.duplicates_action = self.tools_menu.addAction(_("Possible duplicates…"))
+            self.duplicates_action.triggered.connect(self.open_duplicates)
 
         self.model = PatientTableModel(self)
         self.table = QTableView()
@@ -81,11 +88,15 @@ class PatientsView(QWidget):
         self.empty_hint = label("", "InfoBanner", wrap=True)
         self.empty_hint.hide()
 
-        self.form = PatientForm(service, pick_contact=pick_contact)
+        self.form = PatientForm(service, pick_contact=pick_contact,
+                                similar=duplicates.similar if duplicates is not None else None)
         self.form.saved.connect(self._saved)
-        self.timeline = TimelineView(timeline, zone) if timeline is not None else None
+        self.form.open_requested.connect(self._open_existing)
+        self.timeline = TimelineView(timeline, zone, merges=duplicates) \
+            if timeline is not None else None
         if self.timeline is not None:
             self.form.loaded.connect(lambda pid: self.timeline.show_patient(pid or None))
+            self.timeline.cards_changed.connect(self._merge_undone)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -201,11 +212,45 @@ class PatientsView(QWidget):
             return
         self.form.birth_name.setFocus()
 
+    def _open_existing(self, patient_id: str) -> None:
+        """From the "may already have a card" warning: the draft is dropped on purpose."""
+        try:
+            details = self._service.get(patient_id)
+        except NotFound:
+            return
+        self.form.load(details)
+        row = self.model.row_of(patient_id)
+        if row >= 0:
+            self.table.selectRow(row)
+        self.form.birth_name.setFocus()
+
     def new_patient(self) -> None:
         if not self.confirm_leave():
             return
         self.form.new_patient()
         self.form.birth_name.setFocus()
+
+    def open_duplicates(self) -> None:
+        """Pairs of cards that may be one person: merge, dismiss, or undo a merge."""
+        if self._duplicates is None or not self.confirm_leave():
+            return
+        self.duplicates_dialog = DuplicatesDialog(self._duplicates, self._bus, parent=self)
+        self.duplicates_dialog.cards_changed.connect(self._cards_merged)
+        self.duplicates_dialog.open()
+
+    def _cards_merged(self, ids: list) -> None:
+        # The card on screen was merged or restored: show what it is now.
+        current = self.form.current_id
+        if current not in ids:
+            return
+        try:
+            self.form.load(self._service.get(current))
+        except NotFound:
+            self.form.new_patient()
+
+    def _merge_undone(self, ids: list) -> None:
+        self._cards_merged(ids)
+        self._bus.publish("patient", ids)
 
     def _saved(self, patient_id: str) -> None:
         self._bus.publish("patient", [patient_id])
