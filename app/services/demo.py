@@ -479,6 +479,8 @@ def demo_patients(seed: int, count: int, *, size: DemoSize = SIZES["demo"],
 
 
 # -- the directory of professional contacts ---------------------------------------------
+# Inserted with DirectoryService.create_many, so each contact is indexed for search with
+# its category (a profile generated before that finds nothing by category).
 # (category, weight): a family practice's address book, specialists and GPs first.
 _CONTACT_MIX = (
     (ContactCategory.GP, 17), (ContactCategory.SPECIALIST, 30), (ContactCategory.LAB, 5),

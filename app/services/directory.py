@@ -5,8 +5,9 @@ translatable per-field messages, every write goes through the unit of work, and 
 search uses the FTS5 index (``contact_search``), never a ``LIKE '%…%'`` scan.
 
 Index terms for one contact: folded words of its name, first name, organisation and
-specialty (searched by prefix), and ``_p``/``_l`` terms for its phone, second phone and
-fax, exactly as for patients (see ``app.services.search_terms``).
+specialty (searched by prefix), ``_p``/``_l`` terms for its phone, second phone and
+fax, exactly as for patients (see ``app.services.search_terms``), and ``_c<category>``
+so that a search within one category is narrowed by the index itself.
 
 Deleting a contact sets its tombstone and removes it from the search index. Patients
 whose ``referring_contact_id`` points to it keep the link (the row is still there, so
@@ -155,10 +156,11 @@ def _clean(value: str) -> str:
 
 
 def _terms(values: dict) -> str:
-    return index_terms(
+    terms = index_terms(
         names=[values["name"], values["first_name"], values["organisation"], values["specialty"]],
         phones_e164=[values[e164] for _raw, e164 in PHONE_FIELDS.values() if values[e164]],
         birth_date=None)
+    return f"{terms} {_CATEGORY_TERM}{values['category']}".strip()
 
 
 class DirectoryService:
@@ -309,35 +311,42 @@ class DirectoryService:
                limit: int = MAX_RESULTS) -> list[ContactSummary]:
         """Type-ahead search; an empty query lists contacts in alphabetical order.
 
-        Ranking as for patients: contacts whose name starts with what was typed come
-        first (so "martin" lists MARTIN before MARTINEZ), then every other match (first
-        names, organisations, specialties, phones), each group in alphabetical order.
-        ``category`` keeps only the contacts of that category.
+        Ranking as for patients: for one word, contacts whose name starts with it come
+        first (so "martin" lists MARTIN before MARTINEZ), for several words the exact
+        name first; then every other match (first names, organisations, specialties,
+        phones), each group in alphabetical order. ``category`` keeps only the contacts
+        of that category (indexed as a term, so the FTS index does the filtering).
         """
         match = fts_query(query)
-        cat = _category_clause(category)
+        if (match is None and query.strip()) or (
+                category is not None and category not in _CATEGORIES):
+            return []
         params = {"limit": limit, "category": category}
         with self._store.reader() as s:
             if match is None:
-                if query.strip():
-                    return []
-                return [_summary(r) for r in s.execute(
-                    text(_LIST_SQL.format(category=cat)), params)]
+                sql = _LIST_SQL if category is None else _LIST_CATEGORY_SQL
+                return [_summary(r) for r in s.execute(text(sql), params)]
             ids: list[str] = []
             words = query.split()
-            if len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
+            tokens = [t for t in name_tokens(query) if not t.isdigit()]
+            lo = hi = ""
+            if len(words) == 1 and tokens and not any(ch.isdigit() for ch in words[0]):
                 # One name prefix, the broad first keystrokes: walk the sort index in
-                # order and stop at the limit instead of sorting every match.
-                prefix = " ".join(name_tokens(words[0]))
-                ids = list(s.execute(text(_PREFIX_IDS_SQL.format(category=cat)), {
-                    **params, "lo": prefix, "hi": prefix + "\uffff"}).scalars())
+                # order and stop at the limit instead of sorting every match (within a
+                # category, only so far: a rare category is better found by the index).
+                lo = " ".join(tokens)
+                hi = lo + "\uffff"
+                walk = _PREFIX_IDS_SQL if category is None else _PREFIX_CATEGORY_IDS_SQL
+                ids = list(s.execute(text(walk), {**params, "lo": lo, "hi": hi,
+                                                  "scan": _WALK_AT_MOST}).scalars())
+            elif tokens:
+                lo, hi = tokens[0], tokens[0] + " \uffff"  # several words: exact name first
             if len(ids) < limit:
-                tokens = [t for t in name_tokens(query) if not t.isdigit()]
+                if category is not None:
+                    match = f'({match}) AND "{_CATEGORY_TERM}{category}"'
                 taken = set(ids)
-                sql = _MATCH_IDS_SQL if category is None else _MATCH_CATEGORY_IDS_SQL
-                more = s.execute(text(sql), {
-                    **params, "match": match, "first": tokens[0] if tokens else "",
-                    "limit": limit + len(ids)}).scalars()
+                more = s.execute(text(_MATCH_IDS_SQL), {
+                    "match": match, "lo": lo, "hi": hi, "limit": limit + len(ids)}).scalars()
                 ids.extend(i for i in more if i not in taken)
                 ids = ids[:limit]
             if not ids:
@@ -357,41 +366,43 @@ def _details(c: Contact) -> ContactDetails:
         postal_code=c.postal_code, city=c.city, note=c.note)
 
 
-def _category_clause(category: str | None) -> str:
-    # Only this constant text is formatted into SQL; the value itself is a parameter.
-    return "" if category is None else "AND c.category = :category"
-
+_CATEGORIES = frozenset(c.value for c in ContactCategory)
+# The category is indexed as "_c<value>": the underscore never comes from typed words.
+_CATEGORY_TERM = "_c"
+# Rows of the sort index a prefix walk within a category looks at before leaving the
+# rest to the search index (which then holds the category as a term).
+_WALK_AT_MOST = 1_000
 
 _COLUMNS = """c.id, c.title, c.name, c.first_name, c.category, c.specialty, c.city,
   c.organisation, CASE WHEN c.phone_e164 != '' THEN c.phone_e164 ELSE c.phone2_e164 END"""
 
-_LIST_SQL = f"""SELECT {_COLUMNS} FROM contact c WHERE c.deleted_at IS NULL {{category}}
+_LIST_SQL = f"""SELECT {_COLUMNS} FROM contact c WHERE c.deleted_at IS NULL
+ORDER BY c.sort_key LIMIT :limit"""
+
+_LIST_CATEGORY_SQL = f"""SELECT {_COLUMNS} FROM contact c INDEXED BY ix_contact_sort_key
+WHERE c.deleted_at IS NULL AND c.category = :category
 ORDER BY c.sort_key LIMIT :limit"""
 
 _PREFIX_IDS_SQL = """SELECT c.id FROM contact c INDEXED BY ix_contact_sort_key
-WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL {category}
+WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL
 ORDER BY c.sort_key LIMIT :limit"""
 
-# The FTS index narrows the rows (no LIKE scan); ids and sort keys come from a covering
-# index, so only the final page of rows is read in full. Exact name first.
-_RANK = """ORDER BY (c.sort_key = :first OR substr(c.sort_key, 1, length(:first) + 1) = :first || ' ')
-         DESC, c.sort_key
-LIMIT :limit"""
+_PREFIX_CATEGORY_IDS_SQL = """SELECT id FROM (
+  SELECT c.id, c.category, c.sort_key FROM contact c INDEXED BY ix_contact_sort_key
+  WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL
+  ORDER BY c.sort_key LIMIT :scan)
+WHERE category = :category ORDER BY sort_key LIMIT :limit"""
 
-_MATCH_IDS_SQL = f"""SELECT c.id
+# The FTS index narrows the rows (no LIKE scan); ids and sort keys come from a covering
+# index, so only the final page of rows is read in full. The first group (names starting
+# with the word typed, or the exact name) first, then alphabetical.
+_MATCH_IDS_SQL = """SELECT c.id
 FROM contact_search s
 JOIN contact_search_key k ON k.rowid = s.rowid
 JOIN contact c INDEXED BY ix_contact_search_cover ON c.id = k.contact_id
 WHERE contact_search MATCH :match AND c.deleted_at IS NULL
-{_RANK}"""
-
-# With a category the row itself is read (the covering index has no category).
-_MATCH_CATEGORY_IDS_SQL = f"""SELECT c.id
-FROM contact_search s
-JOIN contact_search_key k ON k.rowid = s.rowid
-JOIN contact c ON c.id = k.contact_id
-WHERE contact_search MATCH :match AND c.deleted_at IS NULL AND c.category = :category
-{_RANK}"""
+ORDER BY (c.sort_key >= :lo AND c.sort_key < :hi) DESC, c.sort_key
+LIMIT :limit"""
 
 _ROWS_SQL = f"SELECT {_COLUMNS} FROM contact c WHERE c.id IN :ids"
 

@@ -411,8 +411,56 @@ def test_search_does_not_audit_or_write(workspace, contacts):
 def test_search_uses_the_index_not_a_scan(workspace, contacts):
     from app.services import directory
 
-    with workspace.store.reader() as s:
-        plan = " ".join(str(r[-1]) for r in s.execute(
-            text("EXPLAIN QUERY PLAN " + directory._MATCH_IDS_SQL),
-            {"match": '"mart"*', "first": "mart", "limit": 10}))
-    assert "VIRTUAL TABLE INDEX" in plan and "SCAN c" not in plan
+    params = {"match": '"mart"*', "lo": "mart", "hi": "mart\uffff", "limit": 10,
+              "category": "gp", "scan": 1000}
+
+    def plan(sql):
+        with workspace.store.reader() as s:
+            return [str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql), params)]
+
+    steps = plan(directory._MATCH_IDS_SQL)
+    assert any("VIRTUAL TABLE INDEX" in step for step in steps)
+    assert any("COVERING INDEX ix_contact_search_cover" in step for step in steps)
+    for sql in (directory._MATCH_IDS_SQL, directory._PREFIX_IDS_SQL,
+                directory._PREFIX_CATEGORY_IDS_SQL, directory._LIST_CATEGORY_SQL):
+        steps = plan(sql)
+        # No full scan of a table; walking the sort index in order is the point.
+        assert not [step for step in steps if step.split()[:2] in (["SCAN", "c"], ["SCAN", "k"])
+                    and "USING INDEX ix_contact_sort_key" not in step], steps
+
+
+QUERIES = ["martin", "mar", "martin so", "pharm", "p", "tours", "0247", "3344", "cardio",
+           "clinique parc", "", "e", "jean-eric"]
+
+
+@pytest.mark.parametrize("category", [None, "specialist", "pharmacy", "lab"])
+def test_both_search_strategies_give_the_same_results(workspace, contacts, monkeypatch,
+                                                      category):
+    """A name-prefix walk within a category stops early and leaves the rest to the
+    search index: the answers are the same however far it walks."""
+    from app.services import directory
+
+    def run():
+        return {q: [r.id for r in workspace.directory.search(q, category=category, limit=4)]
+                for q in QUERIES}
+
+    sorted_ = run()
+    monkeypatch.setattr(directory, "_WALK_AT_MOST", 1)  # the walk gives up at once
+    assert run() == sorted_
+    assert any(sorted_.values())
+
+
+def test_a_large_directory_keeps_the_ranking(workspace):
+    rows = [ContactInput(name=f"Martineau{i:04d}", category="specialist",
+                         specialty="Cardiologie") for i in range(2_100)]
+    rows += [ContactInput(name="Martin", first_name="Paul", category="gp"),
+             ContactInput(name="Abadie", first_name="Martin", category="specialist",
+                          specialty="Cardiologie")]
+    workspace.directory.create_many(rows)
+    assert search(workspace, "martin")[:3] == ["MARTIN Paul", "Martineau0000", "Martineau0001"]
+    assert search(workspace, "cardio")[:2] == ["ABADIE Martin", "Martineau0000"]
+    assert search(workspace, "cardio martin")[:2] == ["ABADIE Martin", "Martineau0000"]
+    assert search(workspace, "", category="specialist")[:2] == ["ABADIE Martin",
+                                                                 "Martineau0000"]
+    assert search(workspace, "martin", category="gp") == ["MARTIN Paul"]
+    assert len(workspace.directory.search("cardio")) == 100
