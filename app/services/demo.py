@@ -21,7 +21,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import accumulate, islice
 from pathlib import Path
@@ -263,6 +263,15 @@ ADMIN_NOTES = (
     "Joindre le matin avant 9 h", "Tutelle : contacter l'UDAF avant tout rendez-vous",
 )
 
+# Shown whenever the card opens: practical, never clinical.
+ALERTS = (
+    "Malentendant : parler fort et lentement", "Interprète nécessaire (arabe)",
+    "Interprète nécessaire (langue des signes)", "Ne pas laisser de message sur le répondeur",
+    "Sous tutelle : prévenir l'UDAF de tout rendez-vous", "Appeler sa fille avant tout rendez-vous",
+    "Se déplace en fauteuil roulant", "Malvoyante : lui lire les consignes au téléphone",
+)
+_CHANNELS = (("sms", 45), ("phone", 35), ("email", 15), ("mail", 5))
+
 
 # -- generation -------------------------------------------------------------------------
 _YEAR_FIRST = date(1930, 1, 1)
@@ -294,6 +303,9 @@ class _PatientFactory:
     def __init__(self, rng: random.Random, gps: list[str], paediatrician: str | None,
                  today: date) -> None:
         self.rng = rng
+        # Contact preferences and alerts come from a stream of their own, so adding them
+        # left every other generated value as it was.
+        self.extras = random.Random(rng.random())
         self.gps = gps
         self.paediatrician = paediatrician
         self.last_day = min(_YEAR_LAST, today)
@@ -460,8 +472,32 @@ class _PatientFactory:
             civility=Civility.MADAME.value if sex == Sex.FEMALE.value else Civility.MONSIEUR.value,
             birth_date=birth, sex=sex, phones=phones, email=email, address_line=address_line,
             postal_code=town.postal_code, city=town.name, referring_doctor=doctor,
-            admin_note=note, reminder_consent=rng.random() < 0.7,
+            admin_note=note, reminder_consent=rng.random() < 0.7, **self.preferences(age),
         )
+
+    def preferences(self, age: int) -> dict:
+        x = self.extras
+        prefs: dict = {}
+        if x.random() < 0.3:
+            prefs["preferred_channel"] = x.choices(
+                [c for c, _ in _CHANNELS], [w for _, w in _CHANNELS])[0]
+        if x.random() < 0.06:
+            prefs["call_not_before"] = x.choice(("08:30", "09:00", "10:00"))
+            prefs["call_not_after"] = x.choice(("12:00", "18:00", "19:00"))
+        if x.random() < (0.08 if age >= 75 else 0.02):
+            prefs["alert"] = x.choice(ALERTS)
+        return prefs
+
+    def retyped(self, data: PatientInput) -> PatientInput:
+        """The same person registered again by someone else: capitals, no accents, a
+        missing e-mail, sometimes another number. The possible-duplicates view finds them."""
+        x = self.extras
+        phones = list(data.phones)
+        if phones and x.random() < 0.4:
+            phones = [PhoneEntry(self.as_typed(self.mobile()), PhoneKind.MOBILE.value)]
+        return replace(data, birth_name=fold(data.birth_name).upper(),
+                       first_names=fold(data.first_names.split()[0]).capitalize(),
+                       used_name="", email="", phones=phones, admin_note="", alert="")
 
 
 def demo_patients(seed: int, count: int, *, size: DemoSize = SIZES["demo"],
@@ -474,8 +510,17 @@ def demo_patients(seed: int, count: int, *, size: DemoSize = SIZES["demo"],
     # Its own stream: other kinds of data added later leave the patients unchanged.
     rng = random.Random(f"permanence-demo/{seed}/patients")
     factory = _PatientFactory(rng, gps, paediatrician, today or _YEAR_LAST)
+    recent: list[PatientInput] = []
     for _ in range(count):
-        yield factory.patient()
+        # About one card in 250 is typed a second time, some patients later.
+        if len(recent) >= 20 and factory.extras.random() < 0.004:
+            yield factory.retyped(recent.pop(factory.extras.randrange(len(recent))))
+            continue
+        data = factory.patient()
+        recent.append(data)
+        if len(recent) > 50:
+            recent.pop(0)
+        yield data
 
 
 # -- the directory of professional contacts ---------------------------------------------

@@ -180,3 +180,19 @@ def test_unknown_size_is_refused(tmp_path):
     with pytest.raises(ValueError):
         generate(tmp_path / "cabinet", size="huge")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_some_cards_carry_alerts_and_preferences_and_a_few_are_retyped(demo_ws):
+    with demo_ws.store.reader() as s:
+        patients = s.execute(select(Patient)).scalars().all()
+    n = len(patients)
+    alerts = [p.alert for p in patients if p.alert]
+    assert 0.01 * n < len(alerts) < 0.08 * n
+    assert any("interprète" in a.lower() for a in alerts) or len(set(alerts)) > 3
+    assert 0.2 * n < sum(bool(p.preferred_channel) for p in patients) < 0.4 * n
+    windows = [(p.call_not_before, p.call_not_after) for p in patients if p.call_not_before]
+    assert windows and all(a < b for a, b in windows)
+    pairs = demo_ws.duplicates.list_pairs()
+    homonyms = [p for p in pairs if "same_identity" in p.reasons]
+    assert 2 <= len(homonyms) <= 30  # the possible-duplicates view has real cases
+    assert pairs[:len(homonyms)] == homonyms  # listed before family members sharing a line
