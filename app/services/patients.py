@@ -66,6 +66,7 @@ class PatientSummary:
     birth_date: date | None
     phone: str
     city: str
+    alert: str = ""
 
 
 @dataclass(frozen=True)
@@ -384,7 +385,7 @@ def _check_contact(session: Session, contact_id: str | None) -> None:
             "This contact is no longer in the directory; choose another one.")})
 
 
-_COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city,
+_COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city, p.alert,
   (SELECT ph.e164 FROM patient_phone ph WHERE ph.patient_id = p.id AND ph.deleted_at IS NULL
    ORDER BY ph.position LIMIT 1) AS phone"""
 
@@ -420,8 +421,8 @@ _ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
 
 
 def _summary(row) -> PatientSummary:
-    pid, birth_name, used_name, first_names, birth_date, city, phone = row
+    pid, birth_name, used_name, first_names, birth_date, city, alert, phone = row
     if isinstance(birth_date, str):
         birth_date = date.fromisoformat(birth_date)
     return PatientSummary(id=pid, display_name=patient_display_name(birth_name, used_name, first_names), birth_date=birth_date,
-                          phone=display_phone(phone) if phone else "", city=city)
+                          phone=display_phone(phone) if phone else "", city=city, alert=alert)

@@ -19,12 +19,18 @@ def test_the_alert_is_shown_whenever_the_card_opens(qtbot, main_window, workspac
     workspace.patients.create(PatientInput(
         birth_name="Vasseur", first_names="Odile", birth_date="02/02/1940",
         phones=[PhoneEntry("06 10 20 30 40")], alert="Malentendante : parler lentement"))
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "vasseur")
+    first = main_window.patients.model.index(0, 0)
+    assert first.data(Qt.ItemDataRole.DecorationRole) is not None  # seen before opening
+    assert first.data(Qt.ItemDataRole.ToolTipRole) == "Malentendante : parler lentement"
     _open(qtbot, main_window, "vasseur")
     form = main_window.patients.form
     assert form.alert_banner.isVisible()
     assert "parler lentement" in form.alert_banner.text()
     _open(qtbot, main_window, "dupont")  # a card without an alert hides it
     assert form.heading.text() == "DUPONT Jean-Éric"
+    assert main_window.patients.model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
     assert not form.alert_banner.isVisible()
 
 

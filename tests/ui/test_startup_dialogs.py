@@ -115,13 +115,14 @@ def test_switching_language_rebuilds_in_english_and_persists(qtbot, workspace, s
 
     session = GuiSession(QApplication.instance(), workspace, settings)
     window = session.show()
-    assert window.nav.item(0).text() == "Patients"
-    assert window.nav.item(1).text() == "Réglages"
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert labels == ["Patients", "Annuaire", "Réglages"]
     combo = window.settings.language
     combo.setCurrentIndex(combo.findData("en"))
     new = session.window
     assert new is not window
-    assert new.nav.item(1).text() == "Settings"
+    assert [new.nav.item(i).text() for i in range(new.nav.count())] == [
+        "Patients", "Directory", "Settings"]
     assert WorkstationSettings(workspace.paths.workstation_settings).get("language") == "en"
     i18n.set_language("fr")
     new.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QStyle
 
 from app.i18n import _, format_date
 from app.services.patients import PatientSummary
@@ -15,6 +16,9 @@ class PatientTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[PatientSummary] = []
         self._headers = [_("Name"), _("Birth date"), _("Phone"), _("Town")]
+        # Patients with an alert carry the warning sign in the list, before opening.
+        self._alert_icon = QApplication.style().standardIcon(
+            QStyle.StandardPixmap.SP_MessageBoxWarning)
 
     def set_rows(self, rows: list[PatientSummary]) -> None:
         self.beginResetModel()
@@ -49,6 +53,11 @@ class PatientTableModel(QAbstractTableModel):
                 return row.phone
             if col == 3:
                 return row.city
+        if index.column() == 0 and row.alert:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return self._alert_icon
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return row.alert
         if role == ID_ROLE:
             return row.id
         return None
