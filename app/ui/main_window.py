@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.models import ContactCategory
 from app.services.importing import PatientImporter
-from app.services.exporting import PATIENTS
+from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.change_bus import ChangeBus
@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.import_patients)
         self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
                                              entity=PATIENTS, parent=self.patients)
+        self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
+                                               entity=CONTACTS, parent=self.directory)
         for title, page in ((_("Patients"), self.patients), (_("Directory"), self.directory),
                             (_("Settings"), self.settings)):
             self.nav.addItem(title)

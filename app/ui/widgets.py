@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QToolButton, QWidget
 
 
 def label(text: str, name: str | None = None, *, wrap: bool = False) -> QLabel:
@@ -31,3 +31,14 @@ def mark_invalid(edit: QLineEdit, invalid: bool) -> None:
     edit.setProperty("invalid", "true" if invalid else "false")
     edit.style().unpolish(edit)
     edit.style().polish(edit)
+
+
+def menu_button(text: str, tooltip: str, parent: QWidget) -> tuple[QToolButton, QMenu]:
+    """A button opening a menu: the place for a screen's less frequent actions."""
+    menu = QMenu(parent)
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tooltip)
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    button.setMenu(menu)
+    return button, menu

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from sqlalchemy import select
 
+from app.i18n import _
 from app.models import AuditEntry, Patient
 from app.services.exporting import PATIENTS
 from app.ui.change_bus import ChangeBus
@@ -49,7 +50,8 @@ def make_actions(view, workspace, answer):
 
 
 def menu_action(view, text):
-    (action,) = [a for a in view.tools_menu.actions() if a.text() == text]
+    """The menu entry whose source text is ``text`` (shown translated)."""
+    (action,) = [a for a in view.tools_menu.actions() if a.text() == _(text)]
     return action
 
 
@@ -155,4 +157,20 @@ def test_an_unwritable_destination_is_explained(qtbot, view, workspace, tmp_path
 
 def test_the_main_window_offers_both_exports(main_window):
     texts = [a.text() for a in main_window.patients.tools_menu.actions()]
-    assert "Export patients (CSV)…" in texts and "Export patients (vCard)…" in texts
+    assert _("Export patients (CSV)…") in texts and _("Export patients (vCard)…") in texts
+
+
+def test_the_directory_screen_exports_too(qtbot, main_window, workspace, tmp_path):
+    from app.services.directory import ContactInput
+    workspace.directory.create(ContactInput(category="lab", name="Laboratoire Bio Loire",
+                                            phone="02 47 20 30 40", city="Tours"))
+    view = main_window.directory
+    texts = [a.text() for a in view.tools_menu.actions()]
+    assert texts == [_("Export the directory (CSV)…"), _("Export the directory (vCard)…")]
+    out = tmp_path / "annuaire.vcf"
+    main_window.directory_exports._choose_path = Chooser(out)
+    with qtbot.waitSignal(main_window.directory_exports.finished, timeout=20_000):
+        view.tools_menu.actions()[1].trigger()
+    (card,) = vobject.readComponents(out.read_text(encoding="utf-8"))
+    assert card.fn.value == "Laboratoire Bio Loire"
+    main_window.directory_exports.message_box.close()

@@ -58,7 +58,7 @@ class ContactForm(QWidget):
         self._dirty = False
         self._loading = False
 
-        self.heading = label(_("New contact"), "PageTitle")
+        self.heading = label(_("New contact"), "PageTitle", wrap=True)
         self.subheading = label("", "Muted")
         self.banner = label("", "Banner", wrap=True)
         self.banner.hide()
@@ -147,6 +147,7 @@ class ContactForm(QWidget):
         body_layout.addStretch()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)

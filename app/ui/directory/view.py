@@ -23,7 +23,7 @@ from app.services.errors import NotFound
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.form import ContactForm, category_combo
 from app.ui.directory.item_model import ID_ROLE, ContactTableModel
-from app.ui.widgets import label
+from app.ui.widgets import label, menu_button
 
 ENTITY = "contact"
 
@@ -40,6 +40,7 @@ class DirectoryView(QWidget):
         self.new_button.setObjectName("Primary")
         self.new_button.setToolTip(_("New contact (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_contact)
+        self.tools_button, self.tools_menu = menu_button(_("More"), _("Export the directory"), self)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(
@@ -64,9 +65,9 @@ class DirectoryView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        for col, width in ((2, 140), (4, 130)):  # long specialties and towns are elided
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        # The name gets the room; categories, specialties and towns are elided.
+        for col, width in ((1, 105), (2, 110), (4, 110)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(col, width)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -83,6 +84,7 @@ class DirectoryView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.count_label, 1, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.tools_button)
         top.addWidget(self.new_button)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -105,7 +107,7 @@ class DirectoryView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 520])
+        splitter.setSizes([610, 460])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 8, 8)
         layout.addWidget(splitter)

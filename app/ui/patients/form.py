@@ -117,7 +117,7 @@ class PatientForm(QWidget):
         self._loading = False
         self._contact_id: str | None = None
 
-        self.heading = label(_("New patient"), "PageTitle")
+        self.heading = label(_("New patient"), "PageTitle", wrap=True)
         self.subheading = label("", "Muted")
         # The patient's alert, shown whenever the card opens ("interpreter needed").
         self.alert_banner = label("", "AlertBanner", wrap=True)
@@ -279,6 +279,8 @@ class PatientForm(QWidget):
         body_layout.addStretch()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # The card scrolls down, never sideways: fields follow the pane's width.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)

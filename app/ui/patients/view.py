@@ -8,13 +8,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +28,7 @@ from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.timeline_view import TimelineView
-from app.ui.widgets import label
+from app.ui.widgets import label, menu_button
 
 
 class PatientsView(QWidget):
@@ -54,12 +52,8 @@ class PatientsView(QWidget):
         self.new_button.setToolTip(_("New patient (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_patient)
         # Less frequent work on the patient file (import, export, duplicates): one menu.
-        self.tools_menu = QMenu(self)
-        self.tools_button = QToolButton()
-        self.tools_button.setText(_("More"))
-        self.tools_button.setToolTip(_("Import, export, possible duplicates"))
-        self.tools_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.tools_button.setMenu(self.tools_menu)
+        self.tools_button, self.tools_menu = menu_button(
+            _("More"), _("Import, export, possible duplicates"), self)
         if duplicates is not None:
             self.duplicates_action = self.tools_menu.addAction(_("Possible duplicates…"))
             self.duplicates_action.triggered.connect(self.open_duplicates)
@@ -111,7 +105,7 @@ class PatientsView(QWidget):
         left_layout.addWidget(self.table)
         right = QWidget()
         right.setObjectName("Card")
-        right.setMinimumWidth(480)  # the card is never squeezed into clipping
+        right.setMinimumWidth(500)  # the card is never squeezed into clipping
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(16, 12, 16, 12)
         if self.timeline is None:
@@ -127,7 +121,7 @@ class PatientsView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 520])
+        splitter.setSizes([560, 510])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 8, 8)
         layout.addWidget(splitter)
