@@ -460,6 +460,8 @@ class PatientForm(QWidget):
         self.admin_note.setPlainText(details.admin_note)
         self.reminder_consent.setChecked(details.reminder_consent)
         self._show_phones([(p.kind, p.display) for p in details.phones])
+        for edit in self._line_edits():
+            edit.setCursorPosition(0)  # long values show their start, not their end
         self._clear_errors()
         self._loading = False
         self._set_clean()

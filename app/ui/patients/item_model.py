@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
-from app.i18n import _, format_date
+from app.i18n import _, format_date, pgettext
 from app.services.patients import PatientSummary
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -15,7 +15,7 @@ class PatientTableModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[PatientSummary] = []
-        self._headers = [_("Name"), _("Birth date"), _("Phone"), _("Town")]
+        self._headers = [_("Name"), pgettext("list column", "Born"), _("Phone"), _("Town")]
         # Patients with an alert carry the warning sign in the list, before opening.
         self._alert_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxWarning)

@@ -74,7 +74,7 @@ class PatientsView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         # Long town names must not squeeze the patient's name: the town is elided.
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(3, 150)
+        header.resizeSection(3, 125)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._open_index)
         self.table.installEventFilter(self)
