@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from app.i18n import _
 from app.services.directory import ContactSummary, category_label
+from app.ui.table_model import RowTableModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 NAME_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class ContactTableModel(QAbstractTableModel):
+class ContactTableModel(RowTableModel):
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ContactSummary] = []
-        self._headers = [_("Name"), _("Category"), _("Specialty"), _("Phone"), _("Town")]
-
-    def set_rows(self, rows: list[ContactSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_of(self, contact_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == contact_id), -1)
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
+        super().__init__([_("Name"), _("Category"), _("Specialty"), _("Phone"), _("Town")],
+                         parent)
+        self._rows: list[ContactSummary]
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

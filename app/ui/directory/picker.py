@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -24,7 +21,7 @@ from app.i18n import _
 from app.services.directory import DirectoryService
 from app.ui.directory.form import category_combo
 from app.ui.directory.item_model import ID_ROLE, NAME_ROLE, ContactTableModel
-from app.ui.widgets import label
+from app.ui.widgets import label, result_table
 
 PICKER_RESULTS = 50
 
@@ -49,14 +46,8 @@ class ContactPicker(QDialog):
         self.category.currentIndexChanged.connect(self.refresh)
 
         self.model = ContactTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table = result_table(self.model, row_height=None)
+        self.table.setAlternatingRowColors(False)
         self.table.activated.connect(lambda _index: self.accept())
         self.table.installEventFilter(self)
         self.empty_hint = label("", "Muted", wrap=True)

@@ -5,14 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +20,7 @@ from app.services.errors import NotFound
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.form import ContactForm, category_combo
 from app.ui.directory.item_model import ID_ROLE, ContactTableModel
-from app.ui.widgets import label, menu_button
+from app.ui.widgets import ask_unsaved, label, menu_button, result_table
 
 ENTITY = "contact"
 
@@ -54,23 +51,13 @@ class DirectoryView(QWidget):
         self.category.currentIndexChanged.connect(self.refresh)
 
         self.model = ContactTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table = result_table(self.model)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         # The name gets the room; categories, specialties and towns are elided.
         for col, width in ((1, 105), (2, 110), (4, 110)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(col, width)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._open_index)
         self.table.installEventFilter(self)
 
@@ -181,15 +168,10 @@ class DirectoryView(QWidget):
         """Unsaved edits on the card may veto opening another contact or closing."""
         if not self.form.is_dirty:
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
-                          _("The current contact card has unsaved changes."), parent=self)
-        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is save:
+        choice = ask_unsaved(self, _("The current contact card has unsaved changes."))
+        if choice == "save":
             return self.form.save()
-        if box.clickedButton() is discard:
+        if choice == "discard":
             self.form.revert()
             return True
         return False

@@ -5,16 +5,14 @@ Also lists the recent merges, each with "Undo merge" while the kept card is unch
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -32,7 +30,8 @@ from app.services.errors import NotFound
 from app.ui.change_bus import ChangeBus
 from app.ui.patients.merge_dialog import MergeDialog
 from app.ui.tasks import run_in_background
-from app.ui.widgets import label
+from app.ui.table_model import RowTableModel
+from app.ui.widgets import label, result_table
 
 MERGE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -51,32 +50,14 @@ def side_text(side: PairSide) -> str:
     return " · ".join(bits)
 
 
-class DuplicatePairModel(QAbstractTableModel):
+class DuplicatePairModel(RowTableModel):
     """Rows are the pairs the service found; nothing is read here."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[DuplicatePair] = []
-        self._headers = [_("Card"), _("Possible duplicate"), _("Why")]
-
-    def set_rows(self, rows: list[DuplicatePair]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__([_("Card"), _("Possible duplicate"), _("Why")], parent)
 
     def pair(self, row: int) -> DuplicatePair | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
+        return self.row_at(row)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -121,17 +102,8 @@ class DuplicatesDialog(QDialog):
             "InfoBanner", wrap=True)
         self.empty_hint.hide()
         self.model = DuplicatePairModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table = result_table(self.model, row_height=None)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.activated.connect(lambda _index: self.merge_selected())

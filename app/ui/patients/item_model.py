@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
 from app.i18n import _, format_date, pgettext
 from app.services.patients import PatientSummary
+from app.ui.table_model import RowTableModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(RowTableModel):
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[PatientSummary] = []
-        self._headers = [_("Name"), pgettext("list column", "Born"), _("Phone"), _("Town")]
+        super().__init__([_("Name"), pgettext("list column", "Born"), _("Phone"), _("Town")],
+                         parent)
+        self._rows: list[PatientSummary]
         # Patients with an alert carry the warning sign in the list, before opening.
         self._alert_icon = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxWarning)
-
-    def set_rows(self, rows: list[PatientSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_of(self, patient_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == patient_id), -1)
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

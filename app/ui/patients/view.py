@@ -5,14 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +25,7 @@ from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.timeline_view import TimelineView
-from app.ui.widgets import label, menu_button
+from app.ui.widgets import ask_unsaved, label, menu_button, result_table
 
 
 class PatientsView(QWidget):
@@ -59,23 +56,13 @@ class PatientsView(QWidget):
             self.duplicates_action.triggered.connect(self.open_duplicates)
 
         self.model = PatientTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(28)
+        self.table = result_table(self.model)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         # Long town names must not squeeze the patient's name: the town is elided.
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(3, 125)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._open_index)
         self.table.installEventFilter(self)
 
@@ -184,15 +171,10 @@ class PatientsView(QWidget):
         """Unsaved edits on the card may veto switching to another patient."""
         if not self.form.is_dirty:
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"),
-                          _("The current patient card has unsaved changes."), parent=self)
-        save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is save:
+        choice = ask_unsaved(self, _("The current patient card has unsaved changes."))
+        if choice == "save":
             return self.form.save()
-        return box.clickedButton() is discard
+        return choice == "discard"
 
     def _open_index(self, index) -> None:
         # Only Enter or a double-click opens a card: each opening is an audited read.
