@@ -105,8 +105,8 @@ class TimelineView(QWidget):
             return False
         if confirm and QMessageBox.question(
                 self, _("Undo the merge"),
-                _("Put both cards back as they were before the merge? Links that moved go "
-                  "back to the card they came from.")) != QMessageBox.StandardButton.Yes:
+                _("Put both cards back as they were before the merge? The phone numbers and "
+                  "everything else that moved go back to the card they came from.")) != QMessageBox.StandardButton.Yes:
             return False
         try:
             result = self._merges.undo_merge(merge_id)
