@@ -25,6 +25,11 @@ from app.storage.store import Store
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTAL = re.compile(r"^(\d{5}|)$")
 MAX_RESULTS = 100
+# The accepted codes, checked for every row of an import.
+_CIVILITIES = frozenset(c.value for c in Civility)
+_SEXES = frozenset(s.value for s in Sex)
+_CHANNELS = frozenset(c.value for c in ContactChannel)
+_PHONE_KINDS = frozenset(k.value for k in PhoneKind)
 
 
 @dataclass
@@ -142,12 +147,12 @@ class PatientService:
             "birth_name": _clean(data.birth_name),
             "used_name": _clean(data.used_name),
             "first_names": _clean(data.first_names),
-            "civility": data.civility if data.civility in {c.value for c in Civility} else "",
-            "sex": data.sex if data.sex in {s.value for s in Sex} else "",
+            "civility": data.civility if data.civility in _CIVILITIES else "",
+            "sex": data.sex if data.sex in _SEXES else "",
             "email": data.email.strip(),
             "email_other": data.email_other.strip(),
             "preferred_channel": data.preferred_channel
-            if data.preferred_channel in {c.value for c in ContactChannel} else "",
+            if data.preferred_channel in _CHANNELS else "",
             "alert": _clean(data.alert),
             "referring_contact_id": data.referring_contact_id or None,
             "address_line": _clean(data.address_line),
@@ -188,7 +193,7 @@ class PatientService:
                 values[key] = None
         if (values["call_not_before"] and values["call_not_after"]
                 and values["call_not_before"] >= values["call_not_after"]):
-            errors["call_not_after"] = _("“Not after” must be later than “not before”.")
+            errors["call_not_after"] = _("The latest time to call must be later than the earliest.")
         if len(values["alert"]) > 300:
             errors["alert"] = _("The alert is limited to 300 characters.")
         if not _POSTAL.match(values["postal_code"]):
@@ -197,7 +202,7 @@ class PatientService:
         for i, entry in enumerate(data.phones):
             if not entry.number.strip():
                 continue
-            kind = entry.kind if entry.kind in {k.value for k in PhoneKind} else PhoneKind.OTHER.value
+            kind = entry.kind if entry.kind in _PHONE_KINDS else PhoneKind.OTHER.value
             try:
                 phones.append((kind, parse_phone(entry.number)))
             except InvalidPhone:
@@ -242,9 +247,18 @@ class PatientService:
             details = self._details(uow.session, patient)
         return details
 
-    def create_many(self, rows: list[PatientInput], *, uow=None) -> int:
-        """Validated bulk creation in one transaction (demo data, imports)."""
-        prepared = [self.validate(r) for r in rows]
+    def create_many(self, rows: list[PatientInput], *, uow=None,
+                    prepared: list[tuple[dict, list]] | None = None) -> int:
+        """Validated bulk creation in one transaction (demo data, imports).
+
+        ``prepared``: what ``validate`` returned for each of ``rows``, in order, when the
+        caller has just validated them (an import reports per-row errors first); the
+        rows are then not validated a second time.
+        """
+        if prepared is None:
+            prepared = [self.validate(r) for r in rows]
+        elif len(prepared) != len(rows):
+            raise ValueError("one validation result per row")
         scope = nullcontext(uow) if uow is not None else self._store.unit_of_work(
             actor_id=self._actor_id)
         with scope as uow:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 
 DEFAULT_REGION = "FR"
+
+# The usual ways a French number is written: "06 12 34 56 78", "06.12.34.56.78",
+# "0612345678", "+33 6 12 34 56 78", "0033612345678" (ASCII digits, one separator at
+# most between groups). For these, what ``phonenumbers.parse`` would find is known
+# without running it: country code 33 and the nine digits after the trunk "0" or the
+# country code. Validity is still decided by ``phonenumbers``.
+_FRENCH = re.compile(
+    r"(?:0|(?:\+|00)33[ .\-]?)([1-9])[ .\-]?([0-9]{2})[ .\-]?([0-9]{2})[ .\-]?([0-9]{2})"
+    r"[ .\-]?([0-9]{2})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,14 @@ class InvalidPhone(ValueError):
 def parse_phone(raw: str, region: str = DEFAULT_REGION) -> ParsedPhone:
     """Accepts "06 12 34 56 78", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678"."""
     text = raw.strip()
+    if region == "FR":
+        m = _FRENCH.fullmatch(text)
+        if m is not None:
+            national = "".join(m.groups())
+            number = PhoneNumber(country_code=33, national_number=int(national))
+            if not phonenumbers.is_valid_number(number):
+                raise InvalidPhone(raw)
+            return ParsedPhone(raw=text, e164="+33" + national)
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

@@ -9,9 +9,12 @@ Hard deletes of syncable rows are refused: set the tombstone instead.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
+from itertools import repeat
+from json import encoder as json_encoder
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -144,6 +147,16 @@ class UnitOfWork:
 
     def _audit_values(self, action: str, entity: str, entity_id: str, detail: str = "") -> dict:
         """The next entry of the hash chain, as column values (bulk inserts skip the ORM)."""
+        h = entry_hash(self._chain_head(), self.now, self.actor_id, action, entity, entity_id,
+                       detail)
+        values = {"at": self.now, "user_id": self.actor_id, "action": action, "entity": entity,
+                  "entity_id": entity_id, "detail": detail, "prev_hash": self._last_hash,
+                  "hash": h}
+        self._last_hash = h
+        return values
+
+    def _chain_head(self) -> str:
+        """The hash the next audit entry chains to."""
         assert self.session is not None
         if self._last_hash is None:
             with self.session.no_autoflush:
@@ -151,12 +164,33 @@ class UnitOfWork:
                     select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
                 ).scalar()
             self._last_hash = last or GENESIS
-        h = entry_hash(self._last_hash, self.now, self.actor_id, action, entity, entity_id, detail)
-        values = {"at": self.now, "user_id": self.actor_id, "action": action, "entity": entity,
-                  "entity_id": entity_id, "detail": detail, "prev_hash": self._last_hash,
-                  "hash": h}
-        self._last_hash = h
-        return values
+        return self._last_hash
+
+    def _audit_rows(self, action: str, entity: str, entity_ids: list[str], at) -> list[tuple]:
+        """The next entries of the hash chain, one per id, as ``_AUDIT_COLUMNS`` values
+        (``at`` as the column stores it)."""
+        prev, now, actor = self._chain_head(), self.now, self.actor_id
+        rows = []
+        if not entity_ids:
+            return rows
+        # entry_hash hashes its fields joined by U+001F; all but the previous hash and the
+        # id are the same for every entry here, so they are joined once. The first entry
+        # is hashed both ways: any other layout and entry_hash does every entry.
+        middle = "\x1f".join((now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+                              actor, action, entity))
+        template = "{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f"
+        first = entity_ids[0]
+        fast = (hashlib.sha256(template.format(prev, first).encode("utf-8")).hexdigest()
+                == entry_hash(prev, now, actor, action, entity, first, ""))
+        for entity_id in entity_ids:
+            if fast:
+                h = hashlib.sha256(template.format(prev, entity_id).encode("utf-8")).hexdigest()
+            else:
+                h = entry_hash(prev, now, actor, action, entity, entity_id, "")
+            rows.append((at, actor, action, entity, entity_id, "", prev, h))
+            prev = h
+        self._last_hash = prev
+        return rows
 
     def audit(self, action: str, entity: str, entity_id: str, detail: str = "") -> None:
         """Record an action that changes no row: a read, an export, a login."""
@@ -165,17 +199,79 @@ class UnitOfWork:
 
     # -- bulk ---------------------------------------------------------------------
     def bulk_insert(self, model: type[Syncable], rows: Iterable[dict]) -> list[str]:
-        """Insert many rows through Core, with the same stamping, journal and audit."""
+        """Insert many rows with the same stamping, journal and audit as ``session.add``.
+
+        Every row must carry the same keys. Rows, journal entries and audit entries go
+        to the driver as prepared statements executed once per row, their values
+        converted by the columns' own bind processors: what is stored is what the ORM
+        would store, without its per-row bookkeeping.
+        """
         assert self.session is not None
         self.session.flush()
+        rows = list(rows)
+        if not rows:
+            return []
+        conn = self.session.connection()
+        given = rows[0].keys()
+        if not all(r.keys() == given for r in rows):
+            rows = [_with_stamp_keys(r) for r in rows]
+            given = rows[0].keys()
+            if not all(r.keys() == given for r in rows):
+                raise ValueError(f"bulk insert into {model.__tablename__}: every row must "
+                                 "carry the same columns")
+        plan = _BulkPlan.make(model, set(given) | set(_STAMPS), conn.dialect)
+        if plan is None:
+            return self._bulk_insert_core(model, rows)
+        entity = model.__sync_entity__
+        now, node_id, hlc = self.now, self._store.node_id, self._store.hlc
+        n = len(rows)
+        ids = [r["id"] for r in rows] if "id" in given else [uuid7() for _ in range(n)]
+        stamp = hlc.now
+        versions = [stamp() for _ in range(n)]
+        # Python values of each column, the stamps being the same for every row.
+        python: dict[str, list] = {"id": ids, "version": versions, "origin_node": [node_id] * n,
+                                   "created_at": [now] * n, "updated_at": [now] * n}
+        if "deleted_at" not in given:
+            python["deleted_at"] = [None] * n
+        for key in given:
+            if key not in python:
+                python[key] = [r[key] for r in rows]
+        columns = []
+        for key, default, processor in plan.sources:
+            values = python[key] if key is not None else [default] * n
+            if key in ("created_at", "updated_at", "origin_node"):
+                columns.append([processor(values[0]) if processor else values[0]] * n)
+            else:
+                columns.append(_convert(processor, values) if processor else values)
+        payload_columns = []
+        now_json = _jsonable(now)
+        for key in plan.payload_keys:
+            if key in ("created_at", "updated_at"):
+                payload_columns.append([now_json] * n)  # converted once, not per row
+            else:
+                payload_columns.append(python[key])
+        keys, encode = plan.payload_keys, _PAYLOAD_ENCODER
+        payloads = [encode(dict(zip(keys, values))) for values in zip(*payload_columns)]
+        at = plan.at(now)
+        audit = self._audit_rows("create", entity, ids, at)
+        conn.exec_driver_sql(plan.sql, list(zip(*columns)))
+        conn.exec_driver_sql(plan.journal_sql, list(zip(
+            repeat(entity), ids, repeat("insert"), versions, repeat(node_id), repeat(at),
+            payloads)))
+        conn.exec_driver_sql(plan.audit_sql, audit)
+        self.changed.extend(zip(repeat(entity), ids, repeat("insert")))
+        return ids
+
+    def _bulk_insert_core(self, model: type[Syncable], rows: list[dict]) -> list[str]:
+        """The same through SQLAlchemy Core, for rows whose missing columns have defaults
+        computed at insert time."""
+        assert self.session is not None
         entity = model.__sync_entity__
         stamped, journal, audit = [], [], []
         columns = [c.key for c in inspect(model).column_attrs]
         now, node_id, hlc = self.now, self._store.node_id, self._store.hlc
         for row in rows:
-            row = dict(row)
-            row.setdefault("id", uuid7())
-            row.setdefault("deleted_at", None)
+            row = _with_stamp_keys(row)
             row["created_at"] = row["updated_at"] = now
             row["version"] = hlc.now()
             row["origin_node"] = node_id
@@ -193,3 +289,115 @@ class UnitOfWork:
             self.session.execute(insert(AuditEntry.__table__), audit)
             self.changed.extend((entity, r["id"], "insert") for r in stamped)
         return [r["id"] for r in stamped]
+
+
+_JOURNAL_COLUMNS = ("entity", "entity_id", "op", "version", "origin_node", "at", "payload")
+_AUDIT_COLUMNS = ("at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash",
+                  "hash")
+_STAMPS = ("id", "deleted_at", "created_at", "updated_at", "version", "origin_node")
+
+
+def _with_stamp_keys(row: dict) -> dict:
+    row = dict(row)
+    if "id" not in row:
+        row["id"] = uuid7()
+    row.setdefault("deleted_at", None)
+    return row
+
+
+def _payload_default(value: Any) -> Any:
+    # What ``_jsonable`` does, called by the encoder only for values JSON cannot hold.
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _make_payload_encoder():
+    """``json.dumps(payload, ensure_ascii=False, sort_keys=True)`` for a dict whose keys
+    are already in sorted order: the same text, without building an encoder per row."""
+    make = json_encoder.c_make_encoder
+    if make is None:
+        return lambda payload: json.dumps(payload, ensure_ascii=False, sort_keys=True,
+                                          default=_payload_default)
+    # Flat column values cannot be circular: no markers.
+    chunks = make(None, _payload_default, json_encoder.encode_basestring, None, ": ", ", ",
+                  False, False, True)
+    return lambda payload: "".join(chunks(payload, 0))
+
+
+_PAYLOAD_ENCODER = _make_payload_encoder()
+_MEMOISED = (datetime, date, time)
+
+
+def _convert(processor, values: list) -> list:
+    """``[processor(v) for v in values]``, computing once per distinct date or time."""
+    memo: dict = {}
+    out = []
+    append = out.append
+    for value in values:
+        if value.__class__ in _MEMOISED:
+            try:
+                append(memo[value])
+            except KeyError:
+                memo[value] = converted = processor(value)
+                append(converted)
+        else:
+            append(processor(value))
+    return out
+
+
+def _prepared(table, keys: list[str], dialect) -> tuple[str, list[str]]:
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    return str(compiled), list(compiled.positiontup or ())
+
+
+class _BulkPlan:
+    """How rows with a given set of keys go to the driver: the INSERT statements, where
+    each positional value comes from, and the bind processor of each column."""
+
+    def __init__(self, sql: str, sources: list, payload_keys: list[str], at_processor,
+                 journal_sql: str, audit_sql: str) -> None:
+        self.sql = sql
+        self.sources = sources  # (row key, None, processor) or (None, default, processor)
+        self.payload_keys = payload_keys  # sorted
+        self._at_processor = at_processor
+        self.journal_sql = journal_sql  # values in _JOURNAL_COLUMNS order
+        self.audit_sql = audit_sql  # values in _AUDIT_COLUMNS order
+
+    @classmethod
+    def make(cls, model, keys: set[str], dialect) -> _BulkPlan | None:
+        """None when Core must do it: a key that is no column (Core refuses it), a
+        missing column whose default is computed at insert time, a named paramstyle."""
+        table = model.__table__
+        if not dialect.positional or not keys <= set(table.c.keys()):
+            return None
+        sql, names = _prepared(table, sorted(keys), dialect)
+        sources = []
+        for name in names:
+            column = table.c.get(name)
+            if column is None:
+                return None
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if name in keys:
+                sources.append((name, None, processor))
+            elif column.default is not None and column.default.is_scalar:
+                sources.append((None, column.default.arg, processor))
+            else:
+                return None
+        columns = [attr.key for attr in inspect(model).column_attrs]
+        payload_keys = sorted(c for c in columns if c in keys)
+        journal_sql, order = _prepared(ChangeJournal.__table__, list(_JOURNAL_COLUMNS), dialect)
+        if order != list(_JOURNAL_COLUMNS):
+            return None
+        audit_sql, order = _prepared(AuditEntry.__table__, list(_AUDIT_COLUMNS), dialect)
+        if order != list(_AUDIT_COLUMNS):
+            return None
+        # Journal and audit entries share the unit of work's instant and its column type.
+        at_type = ChangeJournal.__table__.c.at.type
+        if type(AuditEntry.__table__.c.at.type) is not type(at_type):
+            return None
+        at_processor = at_type.dialect_impl(dialect).bind_processor(dialect)
+        return cls(sql, sources, payload_keys, at_processor, journal_sql, audit_sql)
+
+    def at(self, now: datetime):
+        return self._at_processor(now) if self._at_processor is not None else now

@@ -142,35 +142,12 @@ class _Valid:
     duplicate: Duplicate | None = None
 
 
-class _ValidatedOnce(PatientService):
-    """The import's own patient service: ``create_many`` validates each row it is given,
-    and the import has just validated them (for per-row errors and duplicates), so the
-    result is handed over instead of being computed a second time. Rows it was not
-    given are validated as usual."""
-
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
-        super().__init__(store, actor_id=actor_id, clock=clock)
-        self._validated: dict[int, tuple[PatientInput, tuple[dict, list]]] = {}
-
-    def remember(self, data: PatientInput, result: tuple[dict, list]) -> None:
-        self._validated[id(data)] = (data, result)  # the object is kept: its id stays its own
-
-    def forget(self) -> None:
-        self._validated.clear()
-
-    def validate(self, data: PatientInput) -> tuple[dict, list]:
-        known = self._validated.pop(id(data), None)
-        if known is not None and known[0] is data:
-            return known[1]
-        return super().validate(data)
-
-
 class PatientImporter:
     """``preview`` a file, ``dry_run`` it (nothing written), then ``run`` the import."""
 
     def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
         self._store = store
-        self._patients = _ValidatedOnce(store, actor_id=actor_id, clock=clock)
+        self._patients = PatientService(store, actor_id=actor_id, clock=clock)
         self._actor_id = actor_id
         self._clock = clock
 
@@ -206,19 +183,17 @@ class PatientImporter:
                 scan.find_duplicates(uow.session, batch)
                 if report.invalid and not skip_invalid:
                     continue  # refused in the end: keep checking, stop writing
-                rows = []
+                kept = []
                 for row in batch:
                     if (skip_duplicates and row.duplicate is not None
                             and row.duplicate.reason == "identity"):
                         report.skipped_duplicates += 1
                     else:
-                        rows.append(row.data)
-                        self._patients.remember(row.data, row.validated)
-                try:
-                    if rows:
-                        report.imported += self._patients.create_many(rows, uow=uow)
-                finally:
-                    self._patients.forget()
+                        kept.append(row)
+                if kept:
+                    # Validated while scanning: handed over, not validated again.
+                    report.imported += self._patients.create_many(
+                        [r.data for r in kept], uow=uow, prepared=[r.validated for r in kept])
             scan.finish()
             if report.invalid and not skip_invalid:
                 report.imported = report.skipped_duplicates = 0
