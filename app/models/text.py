@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _SEPARATORS = re.compile(r"[\s\-‐–—'’`´.,;:/_()\[\]\"]+")
 
 
+# Names repeat a lot (an import folds each one several times): remember recent ones.
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no diacritics, ligatures spelt out: "Lætitia Chloé" -> "laetitia chloe"."""
     text = text.translate(_LIGATURES)

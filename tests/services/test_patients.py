@@ -427,11 +427,18 @@ def test_contact_preferences_round_trip_and_are_checked(workspace, french_messag
     assert (got.preferred_channel, got.call_not_before, got.call_not_after) == (
         "email", time(8, 30), time(12, 0))
     assert got.alert == "Interprète nécessaire" and got.email_other == "autre@example.fr"
+    wrong = valid(call_not_before="18:00", call_not_after="9:00", email_other="pas une adresse",
+                  preferred_channel="fax")
     with pytest.raises(ValidationError) as info:
-        workspace.patients.create(valid(call_not_before="18:00", call_not_after="9:00",
-                                        email_other="pas une adresse", preferred_channel="fax"))
+        workspace.patients.create(wrong)
     assert set(info.value.errors) == {"call_not_after", "email_other"}
-    french_message(lambda: info.value.errors["call_not_after"], "après", "avant")
+
+    def message() -> str:  # rendered again in each language
+        with pytest.raises(ValidationError) as again:
+            workspace.patients.validate(wrong)
+        return again.value.errors["call_not_after"]
+
+    french_message(message, "appeler", "heure")
 
 
 def test_a_referring_doctor_must_be_in_the_directory(workspace):
