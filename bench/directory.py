@@ -147,7 +147,8 @@ def describe(contacts: int, result: SearchResult, runs: int) -> list[str]:
     for kind in MIX:
         ek, pk = result.encrypted.by_kind[kind], result.plain.by_kind[kind]
         lines.append(f"{kind:<32} p50 {ms(median(ek)):>8}  p95 {ms(percentile(ek, 95)):>8}"
-                     f"   plain p50 {ms(median(pk)):>8}  p95 {ms(percentile(pk, 95)):>8}")
+                     f"  max {ms(percentile(ek, 100)):>8}   plain p50 {ms(median(pk)):>8}"
+                     f"  p95 {ms(percentile(pk, 95)):>8}  max {ms(percentile(pk, 100)):>8}")
     return lines
 
 
@@ -169,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="directory-", dir=CACHE) as tmp:
         work = throwaway_copy(root, Path(tmp) / "profile")
+        # Opened once first: a cached profile made by an older schema is migrated (its
+        # indexes too) before the plain copy is exported from it.
+        open_workspace(work, key, clock=SystemClock()).close()
         plain_db = Path(tmp) / "plain.db"
         export_plain(work.db, key, plain_db)
         contacts, result = measure(work, key, plain_db, args.runs)

@@ -61,6 +61,10 @@ class Contact(Syncable, Base):
     __table_args__ = (
         Index("ix_contact_sort_key", "sort_key"),
         Index("ix_contact_search_cover", "id", "deleted_at", "sort_key"),
+        # Current contacts in name order, as a whole and within one category: listings
+        # and name prefixes walk them and stop at the page size (schema 0004).
+        Index("ix_contact_live_sort", "deleted_at", "sort_key", "id"),
+        Index("ix_contact_category_sort", "category", "deleted_at", "sort_key", "id"),
     )
 
     @property

@@ -314,8 +314,8 @@ class DirectoryService:
         Ranking as for patients: for one word, contacts whose name starts with it come
         first (so "martin" lists MARTIN before MARTINEZ), for several words the exact
         name first; then every other match (first names, organisations, specialties,
-        phones), each group in alphabetical order. ``category`` keeps only the contacts
-        of that category (indexed as a term, so the FTS index does the filtering).
+        phones), each group in alphabetical order (equal names in the order of their
+        ids). ``category`` keeps only the contacts of that category.
         """
         match = fts_query(query)
         if (match is None and query.strip()) or (
@@ -331,22 +331,21 @@ class DirectoryService:
             tokens = [t for t in name_tokens(query) if not t.isdigit()]
             lo = hi = ""
             if len(words) == 1 and tokens and not any(ch.isdigit() for ch in words[0]):
-                # One name prefix, the broad first keystrokes: walk the sort index in
-                # order and stop at the limit instead of sorting every match (within a
-                # category, only so far: a rare category is better found by the index).
-                lo = " ".join(tokens)
-                hi = lo + "\uffff"
+                # One name prefix, the broad first keystrokes: the names starting with
+                # it, walked from the sort index (of the category) up to the limit.
+                prefix = " ".join(tokens)
                 walk = _PREFIX_IDS_SQL if category is None else _PREFIX_CATEGORY_IDS_SQL
-                ids = list(s.execute(text(walk), {**params, "lo": lo, "hi": hi,
-                                                  "scan": _WALK_AT_MOST}).scalars())
+                ids = list(s.execute(text(walk), {**params, "lo": prefix,
+                                                  "hi": prefix + "\uffff"}).scalars())
+                # They are all the first group: the other matches follow in name order.
             elif tokens:
                 lo, hi = tokens[0], tokens[0] + " \uffff"  # several words: exact name first
             if len(ids) < limit:
                 if category is not None:
                     match = f'({match}) AND "{_CATEGORY_TERM}{category}"'
                 taken = set(ids)
-                more = s.execute(text(_MATCH_IDS_SQL), {
-                    "match": match, "lo": lo, "hi": hi, "limit": limit + len(ids)}).scalars()
+                more = _match_ids(s, match, lo=lo, hi=hi, category=category,
+                                  limit=limit + len(ids))
                 ids.extend(i for i in more if i not in taken)
                 ids = ids[:limit]
             if not ids:
@@ -354,6 +353,39 @@ class DirectoryService:
             rows = {r[0]: r for r in s.execute(
                 text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
         return [_summary(rows[i]) for i in ids if i in rows]
+
+
+def _match_ids(s: Session, match: str, *, lo: str, hi: str, category: str | None,
+               limit: int) -> list[str]:
+    """Ids of the contacts matching ``match``: those whose sort key is in [lo, hi)
+    first, then the others, each group in (sort key, id) order; at most ``limit``.
+
+    Up to ``_SORT_AT_MOST`` matches are sorted whole (ids and sort keys from a covering
+    index). More (a specialty word such as "médecine", a common first-name prefix) are
+    taken by walking the sort index (of the category) in order, keeping the rows the
+    search index holds, until the limit: a few thousand index entries read instead of
+    thousands of matches sorted. A walk that finds too few within ``_WALK_AT_MOST``
+    rows leaves the answer to the sort.
+    """
+    params = {"match": match, "lo": lo, "hi": hi, "limit": limit}
+    if not s.execute(text(_MANY_SQL), {"match": match, "cap": _SORT_AT_MOST + 1}).scalar_one():
+        return list(s.execute(text(_MATCH_IDS_SQL), params).scalars())
+    walk = {**params, "category": category, "scan": _WALK_AT_MOST}
+    ids: list[str] = []
+    if lo:
+        # The first group whole (no bound: it only holds the names sharing one word),
+        # so that nothing of it is left for after the others.
+        ids = list(s.execute(text(_WALK_SQL[category is not None, True]),
+                             {**walk, "scan": -1}).scalars())
+    if len(ids) < limit:
+        taken = set(ids)
+        more = s.execute(text(_WALK_SQL[category is not None, False]),
+                         {**walk, "limit": limit + len(ids)}).scalars()
+        ids.extend(i for i in more if i not in taken)
+    if len(ids) >= limit:
+        return ids[:limit]
+    # Too few within the walk (matches far down the alphabet): sort them all.
+    return list(s.execute(text(_MATCH_IDS_SQL), params).scalars())
 
 
 def _details(c: Contact) -> ContactDetails:
@@ -369,29 +401,35 @@ def _details(c: Contact) -> ContactDetails:
 _CATEGORIES = frozenset(c.value for c in ContactCategory)
 # The category is indexed as "_c<value>": the underscore never comes from typed words.
 _CATEGORY_TERM = "_c"
-# Rows of the sort index a prefix walk within a category looks at before leaving the
-# rest to the search index (which then holds the category as a term).
-_WALK_AT_MOST = 1_000
+# Up to this many matches, sorting them all is cheaper than walking the sort index.
+_SORT_AT_MOST = 2_000
+# Rows of the sort index a walk looks at before leaving the answer to the sort.
+_WALK_AT_MOST = 8_000
 
 _COLUMNS = """c.id, c.title, c.name, c.first_name, c.category, c.specialty, c.city,
   c.organisation, CASE WHEN c.phone_e164 != '' THEN c.phone_e164 ELSE c.phone2_e164 END"""
 
-_LIST_SQL = f"""SELECT {_COLUMNS} FROM contact c WHERE c.deleted_at IS NULL
-ORDER BY c.sort_key LIMIT :limit"""
+# Current contacts in name order: ix_contact_live_sort (deleted_at, sort_key, id) and,
+# within one category, ix_contact_category_sort (category, deleted_at, sort_key, id).
+_LIST_SQL = f"""SELECT {_COLUMNS} FROM contact c INDEXED BY ix_contact_live_sort
+WHERE c.deleted_at IS NULL ORDER BY c.sort_key, c.id LIMIT :limit"""
 
-_LIST_CATEGORY_SQL = f"""SELECT {_COLUMNS} FROM contact c INDEXED BY ix_contact_sort_key
-WHERE c.deleted_at IS NULL AND c.category = :category
-ORDER BY c.sort_key LIMIT :limit"""
+_LIST_CATEGORY_SQL = f"""SELECT {_COLUMNS} FROM contact c INDEXED BY ix_contact_category_sort
+WHERE c.category = :category AND c.deleted_at IS NULL
+ORDER BY c.sort_key, c.id LIMIT :limit"""
 
-_PREFIX_IDS_SQL = """SELECT c.id FROM contact c INDEXED BY ix_contact_sort_key
-WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL
-ORDER BY c.sort_key LIMIT :limit"""
+_PREFIX_IDS_SQL = """SELECT c.id FROM contact c INDEXED BY ix_contact_live_sort
+WHERE c.deleted_at IS NULL AND c.sort_key >= :lo AND c.sort_key < :hi
+ORDER BY c.sort_key, c.id LIMIT :limit"""
 
-_PREFIX_CATEGORY_IDS_SQL = """SELECT id FROM (
-  SELECT c.id, c.category, c.sort_key FROM contact c INDEXED BY ix_contact_sort_key
-  WHERE c.sort_key >= :lo AND c.sort_key < :hi AND c.deleted_at IS NULL
-  ORDER BY c.sort_key LIMIT :scan)
-WHERE category = :category ORDER BY sort_key LIMIT :limit"""
+_PREFIX_CATEGORY_IDS_SQL = """SELECT c.id FROM contact c INDEXED BY ix_contact_category_sort
+WHERE c.category = :category AND c.deleted_at IS NULL AND c.sort_key >= :lo
+  AND c.sort_key < :hi
+ORDER BY c.sort_key, c.id LIMIT :limit"""
+
+# More than :cap - 1 matches? Counted no further than :cap.
+_MANY_SQL = """SELECT count(*) >= :cap FROM (
+  SELECT 1 FROM contact_search WHERE contact_search MATCH :match LIMIT :cap)"""
 
 # The FTS index narrows the rows (no LIKE scan); ids and sort keys come from a covering
 # index, so only the final page of rows is read in full. The first group (names starting
@@ -401,8 +439,30 @@ FROM contact_search s
 JOIN contact_search_key k ON k.rowid = s.rowid
 JOIN contact c INDEXED BY ix_contact_search_cover ON c.id = k.contact_id
 WHERE contact_search MATCH :match AND c.deleted_at IS NULL
-ORDER BY (c.sort_key >= :lo AND c.sort_key < :hi) DESC, c.sort_key
+ORDER BY (c.sort_key >= :lo AND c.sort_key < :hi) DESC, c.sort_key, c.id
 LIMIT :limit"""
+
+
+def _walk_sql(*, in_category: bool, in_range: bool) -> str:
+    """Walk the sort index (of one category; within [lo, hi)) in order, at most :scan
+    rows (-1: no bound), keeping those among the matches (a set built once from the
+    FTS index)."""
+    index, where = (("ix_contact_category_sort", "c.category = :category AND ")
+                    if in_category else ("ix_contact_live_sort", ""))
+    where += "c.deleted_at IS NULL"
+    if in_range:
+        where += " AND c.sort_key >= :lo AND c.sort_key < :hi"
+    return f"""SELECT id FROM (
+  SELECT c.id, c.sort_key, k.rowid AS search_rowid FROM contact c INDEXED BY {index}
+  JOIN contact_search_key k ON k.contact_id = c.id
+  WHERE {where} ORDER BY c.sort_key, c.id LIMIT :scan)
+WHERE search_rowid IN (SELECT rowid FROM contact_search WHERE contact_search MATCH :match)
+ORDER BY sort_key, id LIMIT :limit"""
+
+
+# (within one category, within [lo, hi)) -> SQL
+_WALK_SQL = {(c, r): _walk_sql(in_category=c, in_range=r)
+             for c in (False, True) for r in (False, True)}
 
 _ROWS_SQL = f"SELECT {_COLUMNS} FROM contact c WHERE c.id IN :ids"
 

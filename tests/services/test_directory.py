@@ -408,46 +408,127 @@ def test_search_does_not_audit_or_write(workspace, contacts):
     assert counts(workspace.store) == before
 
 
+def _plan(workspace, sql, **over) -> list[str]:
+    params = {"match": '"mart"*', "lo": "mart", "hi": "mart\uffff", "limit": 10,
+              "category": "gp", "scan": 1000, "cap": 2001, **over}
+    with workspace.store.reader() as s:
+        return [str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql), params)]
+
+
 def test_search_uses_the_index_not_a_scan(workspace, contacts):
     from app.services import directory
 
-    params = {"match": '"mart"*', "lo": "mart", "hi": "mart\uffff", "limit": 10,
-              "category": "gp", "scan": 1000}
-
-    def plan(sql):
-        with workspace.store.reader() as s:
-            return [str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql), params)]
-
-    steps = plan(directory._MATCH_IDS_SQL)
+    steps = _plan(workspace, directory._MATCH_IDS_SQL)
     assert any("VIRTUAL TABLE INDEX" in step for step in steps)
     assert any("COVERING INDEX ix_contact_search_cover" in step for step in steps)
-    for sql in (directory._MATCH_IDS_SQL, directory._PREFIX_IDS_SQL,
-                directory._PREFIX_CATEGORY_IDS_SQL, directory._LIST_CATEGORY_SQL):
-        steps = plan(sql)
-        # No full scan of a table; walking the sort index in order is the point.
+    for sql in (directory._MATCH_IDS_SQL, directory._PREFIX_IDS_SQL, directory._LIST_SQL,
+                directory._PREFIX_CATEGORY_IDS_SQL, directory._LIST_CATEGORY_SQL,
+                *directory._WALK_SQL.values()):
+        steps = _plan(workspace, sql)
+        # No full scan of a table; walking a sort index in order is the point.
         assert not [step for step in steps if step.split()[:2] in (["SCAN", "c"], ["SCAN", "k"])
-                    and "USING INDEX ix_contact_sort_key" not in step], steps
+                    and "USING INDEX ix_contact_" not in step
+                    and "USING COVERING INDEX ix_contact_" not in step], steps
+
+
+@pytest.mark.parametrize("name, index", [
+    ("_LIST_SQL", "ix_contact_live_sort"),
+    ("_PREFIX_IDS_SQL", "ix_contact_live_sort"),
+    ("_LIST_CATEGORY_SQL", "ix_contact_category_sort"),
+    ("_PREFIX_CATEGORY_IDS_SQL", "ix_contact_category_sort"),
+])
+def test_lists_and_name_prefixes_walk_a_sort_index_and_stop_at_the_limit(
+        workspace, contacts, name, index):
+    """Listing a category and a name prefix (within one) seek into an index in name
+    order: nothing is sorted, so the walk stops at the page size."""
+    from app.services import directory
+
+    steps = _plan(workspace, getattr(directory, name))
+    assert any(f"INDEX {index} (" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    if "CATEGORY" in name:
+        assert any("category=?" in step for step in steps), steps
+
+
+@pytest.mark.parametrize("in_category, in_range", [(False, False), (False, True),
+                                                   (True, False), (True, True)])
+def test_many_matches_walk_the_sort_index_instead_of_sorting(workspace, contacts,
+                                                             in_category, in_range):
+    """Thousands of matches (a specialty word) are not sorted: the sort index (of the
+    category) is walked in order, each row looked up in the set of matches."""
+    from app.services import directory
+
+    steps = _plan(workspace, directory._WALK_SQL[in_category, in_range])
+    index = "ix_contact_category_sort" if in_category else "ix_contact_live_sort"
+    assert any(f"COVERING INDEX {index} (" in step for step in steps), steps
+    assert any("VIRTUAL TABLE INDEX" in step for step in steps), steps  # the set, once
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
+def test_many_matches_are_counted_no_further_than_needed(workspace, contacts):
+    from app.services import directory
+
+    def many(match, cap):
+        with workspace.store.reader() as s:
+            return s.execute(text(directory._MANY_SQL), {"match": match, "cap": cap}).scalar()
+
+    assert [many('"pharm"*', cap) for cap in (1, 2, 3)] == [1, 1, 0]
+    assert many('"zzz"*', 1) == 0
 
 
 QUERIES = ["martin", "mar", "martin so", "pharm", "p", "tours", "0247", "3344", "cardio",
-           "clinique parc", "", "e", "jean-eric"]
+           "clinique parc", "", "e", "jean-eric", "m", "c", "pharmacie d", "dr", "0", "02"]
 
 
 @pytest.mark.parametrize("category", [None, "specialist", "pharmacy", "lab"])
+@pytest.mark.parametrize("sort_at_most, walk_at_most", [(0, 100_000), (0, 1), (0, 3)])
 def test_both_search_strategies_give_the_same_results(workspace, contacts, monkeypatch,
-                                                      category):
-    """A name-prefix walk within a category stops early and leaves the rest to the
-    search index: the answers are the same however far it walks."""
+                                                      category, sort_at_most, walk_at_most):
+    """Sorting every match or walking the sort index until the limit (giving up after
+    a few rows and sorting after all) give the same answers."""
     from app.services import directory
 
     def run():
-        return {q: [r.id for r in workspace.directory.search(q, category=category, limit=4)]
-                for q in QUERIES}
+        return {(q, limit): [r.id for r in workspace.directory.search(q, category=category,
+                                                                   limit=limit)]
+                for q in QUERIES for limit in (1, 2, 4, 100)}
 
     sorted_ = run()
-    monkeypatch.setattr(directory, "_WALK_AT_MOST", 1)  # the walk gives up at once
+    monkeypatch.setattr(directory, "_SORT_AT_MOST", sort_at_most)  # always walk
+    monkeypatch.setattr(directory, "_WALK_AT_MOST", walk_at_most)
     assert run() == sorted_
     assert any(sorted_.values())
+
+
+@pytest.mark.parametrize("walk_at_most", [1, 3, 100_000])
+def test_a_short_walk_never_ranks_the_exact_name_after_the_others(workspace, monkeypatch,
+                                                                  walk_at_most):
+    """Several words, many matches: the exact name comes first even when it lies
+    further into its group than the walk of the others looks."""
+    from app.services import directory
+
+    workspace.directory.create_many(
+        [ContactInput(name="Martin", first_name="Anne") for _ in range(3)]
+        + [ContactInput(name="Martin", first_name="Zoé"),
+           ContactInput(name="Abadie", first_name="Zoé", organisation="Clinique Martin")])
+    monkeypatch.setattr(directory, "_SORT_AT_MOST", 0)  # walk, whatever the count
+    monkeypatch.setattr(directory, "_WALK_AT_MOST", walk_at_most)
+    assert search(workspace, "martin zo", limit=1) == ["MARTIN Zoé"]
+    assert search(workspace, "martin zo") == ["MARTIN Zoé", "ABADIE Zoé"]
+
+
+def test_equal_names_are_listed_in_a_stable_order(workspace):
+    """Homonyms (three "Pharmacie du Centre") come in the same order whichever way the
+    search reads them: by name, then by id."""
+    ids = workspace.directory.create_many(
+        [ContactInput(name="Pharmacie du Centre", category="pharmacy", specialty="Officine")
+         for _ in range(3)] + [ContactInput(name="Abadie", category="pharmacy",
+                                            specialty="Officine")])
+    homonyms = sorted(ids[:3])
+    assert [r.id for r in workspace.directory.search("pharmacie")] == homonyms
+    assert [r.id for r in workspace.directory.search("", category="pharmacy")][1:] == homonyms
+    assert [r.id for r in workspace.directory.search("officine")][1:] == homonyms
+    assert [r.id for r in workspace.directory.search("centre")] == homonyms
 
 
 def test_a_large_directory_keeps_the_ranking(workspace):
