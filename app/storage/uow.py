@@ -54,7 +54,6 @@ class UnitOfWork:
         self.session: Session | None = None
         self._last_hash: str | None = None
         self._at: datetime | None = None
-        self.changed: list[tuple[str, str, str]] = []  # (entity, id, op)
 
     # -- context ------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -138,7 +137,6 @@ class UnitOfWork:
             origin_node=self._store.node_id, at=self.now,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
         ))
-        self.changed.append((entity, entity_id, op))
         self.session.add(self._audit_entry({"insert": "create"}.get(op, op), entity, entity_id))
 
     # -- audit --------------------------------------------------------------------
@@ -259,7 +257,6 @@ class UnitOfWork:
             repeat(entity), ids, repeat("insert"), versions, repeat(node_id), repeat(at),
             payloads)))
         conn.exec_driver_sql(plan.audit_sql, audit)
-        self.changed.extend(zip(repeat(entity), ids, repeat("insert")))
         return ids
 
     def _bulk_insert_core(self, model: type[Syncable], rows: list[dict]) -> list[str]:
@@ -287,7 +284,6 @@ class UnitOfWork:
             self.session.execute(insert(model.__table__), stamped)
             self.session.execute(insert(ChangeJournal.__table__), journal)
             self.session.execute(insert(AuditEntry.__table__), audit)
-            self.changed.extend((entity, r["id"], "insert") for r in stamped)
         return [r["id"] for r in stamped]
 
 
