@@ -5,13 +5,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QTableView,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -83,3 +86,24 @@ def ask_unsaved(parent: QWidget, message: str) -> str:
     box.exec()
     clicked = box.clickedButton()
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+
+
+def card_frame(owner: QWidget, above: list[QWidget], form, buttons) -> None:
+    """Lay out a record card on ``owner``: headings and banners, then the form, in a
+    white body that scrolls down (never sideways), with the buttons kept below it."""
+    body = QWidget()
+    body.setObjectName("CardBody")
+    body_layout = QVBoxLayout(body)
+    for widget in above:
+        body_layout.addWidget(widget)
+    body_layout.addLayout(form)
+    body_layout.addStretch()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(body)
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    outer.addLayout(buttons)

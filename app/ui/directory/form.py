@@ -7,13 +7,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +27,7 @@ from app.services.directory import (
 )
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
-from app.ui.widgets import FieldError, label, mark_invalid
+from app.ui.widgets import FieldError, card_frame, label, mark_invalid
 
 PHONES = ("phone", "phone2", "fax")
 
@@ -137,23 +135,7 @@ class ContactForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
-        body = QWidget()
-        body.setObjectName("CardBody")
-        body_layout = QVBoxLayout(body)
-        body_layout.addWidget(self.heading)
-        body_layout.addWidget(self.subheading)
-        body_layout.addWidget(self.banner)
-        body_layout.addLayout(form)
-        body_layout.addStretch()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        outer.addLayout(buttons)
+        card_frame(self, [self.heading, self.subheading, self.banner], form, buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         for edit in self._line_edits():

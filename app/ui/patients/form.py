@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from app.models import Civility, ContactChannel, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
-from app.ui.widgets import FieldError, label, mark_invalid
+from app.ui.widgets import FieldError, card_frame, label, mark_invalid
 
 MAX_PHONES = 4
 
@@ -267,26 +266,8 @@ class PatientForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
-        body = QWidget()
-        body.setObjectName("CardBody")
-        body_layout = QVBoxLayout(body)
-        body_layout.addWidget(self.heading)
-        body_layout.addWidget(self.subheading)
-        body_layout.addWidget(self.alert_banner)
-        body_layout.addWidget(self.banner)
-        body_layout.addWidget(self.similar_panel)
-        body_layout.addLayout(form)
-        body_layout.addStretch()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        # The card scrolls down, never sideways: fields follow the pane's width.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        outer.addLayout(buttons)
+        card_frame(self, [self.heading, self.subheading, self.alert_banner, self.banner,
+                          self.similar_panel], form, buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         for edit in self._line_edits():
