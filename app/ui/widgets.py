@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, ngettext
 
 
 def label(text: str, name: str | None = None, *, wrap: bool = False) -> QLabel:
@@ -107,3 +109,27 @@ def card_frame(owner: QWidget, above: list[QWidget], form, buttons) -> None:
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     outer.addLayout(buttons)
+
+
+def results_caption(query: str, shown: int, limit: int, count: Callable[[], int],
+                    of: Callable[[int], str]) -> str:
+    """What a result list says above itself. With nothing typed the list shows the first
+    records: ``count()`` is their total and ``of(n)`` names it ("2 000 patients")."""
+    if not query.strip():
+        total = count()
+        text = of(total)
+        if total > shown:
+            text += " · " + _("the first {shown} in alphabetical order; type to search").format(
+                shown=shown)
+        return text
+    if shown >= limit:
+        return _("first {n} results").format(n=limit)
+    return ngettext("{n} result", "{n} results", shown).format(n=shown)
+
+
+def select_first_row(table: QTableView) -> None:
+    model = table.model()
+    if model.rowCount():
+        table.selectionModel().setCurrentIndex(
+            model.index(0, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)

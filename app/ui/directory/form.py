@@ -27,6 +27,7 @@ from app.services.directory import (
 )
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.record_form import RecordForm
 from app.ui.widgets import FieldError, card_frame, label, mark_invalid
 
 PHONES = ("phone", "phone2", "fax")
@@ -42,19 +43,16 @@ def category_combo(*, with_all: bool = False) -> QComboBox:
     return combo
 
 
-class ContactForm(QWidget):
+class ContactForm(RecordForm):
     """Create, edit or delete one contact. Emits ``saved(id)`` / ``deleted(id)``."""
 
     saved = Signal(str)
     deleted = Signal(str)
-    dirty_changed = Signal(bool)
 
     def __init__(self, service: DirectoryService, parent=None) -> None:
         super().__init__(parent)
         self._service = service
         self._current: ContactDetails | None = None
-        self._dirty = False
-        self._loading = False
 
         self.heading = label(_("New contact"), "PageTitle", wrap=True)
         self.subheading = label("", "Muted")
@@ -161,29 +159,8 @@ class ContactForm(QWidget):
         return box
 
     # -- state --------------------------------------------------------------------
-    @property
-    def is_dirty(self) -> bool:
-        return self._dirty
-
-    @property
-    def current_id(self) -> str | None:
-        return self._current.id if self._current else None
-
-    def _mark_dirty(self, *args) -> None:
-        if self._loading or self._dirty:
-            return
-        self._dirty = True
-        self._sync_buttons()
-        self.dirty_changed.emit(True)
-
-    def _set_clean(self) -> None:
-        self._dirty = False
-        self._sync_buttons()
-        self.dirty_changed.emit(False)
-
     def _sync_buttons(self) -> None:
-        self.save_button.setEnabled(self._dirty or self._current is None)
-        self.revert_button.setEnabled(self._dirty)
+        super()._sync_buttons()
         self.delete_button.setVisible(self._current is not None)
 
     def _clear_errors(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,7 +20,14 @@ from app.services.errors import NotFound
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.form import ContactForm, category_combo
 from app.ui.directory.item_model import ID_ROLE, ContactTableModel
-from app.ui.widgets import ask_unsaved, label, menu_button, result_table
+from app.ui.widgets import (
+    ask_unsaved,
+    label,
+    menu_button,
+    result_table,
+    results_caption,
+    select_first_row,
+)
 
 ENTITY = "contact"
 
@@ -114,23 +121,11 @@ class DirectoryView(QWidget):
         query, category = self.query, self.category.currentData()
         rows = self._service.search(query, category=category, limit=MAX_RESULTS)
         self.model.set_rows(rows)
-        if not query.strip():
-            total = self._service.count(category=category)
-            text = ngettext("{n} contact", "{n} contacts", total).format(n=format_number(total))
-            if total > len(rows):
-                text += " · " + _("the first {shown} in alphabetical order; type to search").format(
-                    shown=len(rows))
-            self.count_label.setText(text)
-        elif len(rows) >= MAX_RESULTS:
-            self.count_label.setText(_("first {n} results").format(n=MAX_RESULTS))
-        else:
-            self.count_label.setText(ngettext("{n} result", "{n} results", len(rows))
-                                     .format(n=len(rows)))
+        self.count_label.setText(results_caption(
+            query, len(rows), MAX_RESULTS, lambda: self._service.count(category=category),
+            lambda n: ngettext("{n} contact", "{n} contacts", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        if rows:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        select_first_row(self.table)
 
     def _update_empty_hint(self, has_rows: bool) -> None:
         if has_rows:

@@ -24,6 +24,7 @@ from app.models import Civility, ContactChannel, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.record_form import RecordForm
 from app.ui.widgets import FieldError, card_frame, label, mark_invalid
 
 MAX_PHONES = 4
@@ -89,7 +90,7 @@ def _hhmm(value) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
-class PatientForm(QWidget):
+class PatientForm(RecordForm):
     """Create or edit one patient. Emits ``saved(id)`` after a successful write.
 
     ``pick_contact`` (optional) opens the directory and returns ``(id, name)`` or None:
@@ -97,7 +98,6 @@ class PatientForm(QWidget):
     """
 
     saved = Signal(str)
-    dirty_changed = Signal(bool)
     loaded = Signal(str)  # the patient now shown; "" for a new card
     open_requested = Signal(str)  # "open that existing card instead"
 
@@ -112,8 +112,6 @@ class PatientForm(QWidget):
         self._similar_accepted = False
         self._similar_first: str | None = None
         self._current: PatientDetails | None = None
-        self._dirty = False
-        self._loading = False
         self._contact_id: str | None = None
 
         self.heading = label(_("New patient"), "PageTitle", wrap=True)
@@ -311,31 +309,7 @@ class PatientForm(QWidget):
             contact_id, name = chosen
             self._set_contact(contact_id, name, dirty=True)
 
-    # -- state --------------------------------------------------------------------
-    @property
-    def is_dirty(self) -> bool:
-        return self._dirty
-
-    @property
-    def current_id(self) -> str | None:
-        return self._current.id if self._current else None
-
-    def _mark_dirty(self, *args) -> None:
-        if self._loading or self._dirty:
-            return
-        self._dirty = True
-        self._sync_buttons()
-        self.dirty_changed.emit(True)
-
-    def _set_clean(self) -> None:
-        self._dirty = False
-        self._sync_buttons()
-        self.dirty_changed.emit(False)
-
-    def _sync_buttons(self) -> None:
-        self.save_button.setEnabled(self._dirty or self._current is None)
-        self.revert_button.setEnabled(self._dirty)
-
+    # -- phones -------------------------------------------------------------------
     def add_phone_row(self, *, focus: bool = False) -> PhoneRow:
         row = PhoneRow()
         row.removed.connect(self._remove_phone_row)

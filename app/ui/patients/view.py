@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,14 @@ from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.timeline_view import TimelineView
-from app.ui.widgets import ask_unsaved, label, menu_button, result_table
+from app.ui.widgets import (
+    ask_unsaved,
+    label,
+    menu_button,
+    result_table,
+    results_caption,
+    select_first_row,
+)
 
 
 class PatientsView(QWidget):
@@ -125,23 +132,11 @@ class PatientsView(QWidget):
     def refresh(self) -> None:
         rows = self._service.search(self._query, limit=MAX_RESULTS)
         self.model.set_rows(rows)
-        if not self._query.strip():
-            total = self._service.count()
-            text = ngettext("{n} patient", "{n} patients", total).format(n=format_number(total))
-            if total > len(rows):
-                text += " · " + _("the first {shown} in alphabetical order; type to search").format(
-                    shown=len(rows))
-            self.count_label.setText(text)
-        elif len(rows) >= MAX_RESULTS:
-            self.count_label.setText(_("first {n} results").format(n=MAX_RESULTS))
-        else:
-            self.count_label.setText(ngettext("{n} result", "{n} results", len(rows))
-                                     .format(n=len(rows)))
+        self.count_label.setText(results_caption(
+            self._query, len(rows), MAX_RESULTS, self._service.count,
+            lambda n: ngettext("{n} patient", "{n} patients", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        if rows:
-            self.table.selectionModel().setCurrentIndex(
-                self.model.index(0, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        select_first_row(self.table)
 
     def _update_empty_hint(self, has_rows: bool) -> None:
         if has_rows:
