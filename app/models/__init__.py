@@ -1,5 +1,9 @@
 """Domain model: SQLAlchemy declarative classes and their invariants (no I/O beyond the ORM)."""
 
+from app.models.agenda import (
+    Absence, AbsenceKind, Appointment, AppointmentSeries, AppointmentStatus, AppointmentType,
+    CancelReason, HolidayOpening, OpeningHours, WaitingListEntry, WaitingStatus,
+)
 from app.models.base import Base, Syncable
 from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
@@ -10,6 +14,9 @@ from app.models.practice import DEFAULT_TIMEZONE, Practice, Practitioner
 from app.models.user import ROLE_OWNER, User
 
 __all__ = [
+    "Absence", "AbsenceKind", "Appointment", "AppointmentSeries", "AppointmentStatus",
+    "AppointmentType", "CancelReason", "HolidayOpening", "OpeningHours", "WaitingListEntry",
+    "WaitingStatus",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
     "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable
@@ -17,6 +17,10 @@ class Practice(Syncable, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default=DEFAULT_TIMEZONE)
     address: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Which public holidays apply: "" metropolitan France, otherwise a subdivision code of
+    # the ``holidays`` package ("57" Moselle, "6AE" Alsace, "971" Guadeloupe, "974" Réunion…).
+    holiday_region: Mapped[str] = mapped_column(String(10), nullable=False, default="",
+                                                server_default=text("''"))
 
 
 class Practitioner(Syncable, Base):

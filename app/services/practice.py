@@ -32,6 +32,7 @@ class PracticeInput:
     timezone: str = "Europe/Paris"
     address: str = ""
     practitioners: list[PractitionerInput] = field(default_factory=list)
+    holiday_region: str = ""
     owner_name: str = ""
 
 
@@ -41,6 +42,7 @@ class PracticeInfo:
     name: str
     timezone: str
     address: str
+    holiday_region: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def setup_practice(store: Store, data: PracticeInput) -> str:
     with store.unit_of_work(actor_id=owner.id) as uow:
         uow.session.add(owner)
         uow.session.add(Practice(name=data.name.strip(), timezone=data.timezone,
-                                 address=data.address.strip()))
+                                 address=data.address.strip(),
+                                 holiday_region=data.holiday_region))
         for p in data.practitioners:
             uow.session.add(Practitioner(title=p.title.strip(), first_name=p.first_name.strip(),
                                          last_name=p.last_name.strip(), specialty=p.specialty.strip(),
@@ -104,7 +107,8 @@ def get_practice(store: Store) -> PracticeInfo | None:
     with store.reader() as s:
         p = s.execute(select(Practice).where(Practice.deleted_at.is_(None))
                       .order_by(Practice.created_at).limit(1)).scalar()
-        return None if p is None else PracticeInfo(p.id, p.name, p.timezone, p.address)
+        return None if p is None else PracticeInfo(p.id, p.name, p.timezone, p.address,
+                                                         p.holiday_region)
 
 
 def list_practitioners(store: Store) -> list[PractitionerInfo]:

@@ -61,10 +61,14 @@ def test_backups_in_the_same_second_get_distinct_names(workspace):
 
 def test_damaged_database_is_never_backed_up(workspace, passphrase):
     paths = workspace.paths
+    # Damage a data page (the patient table's root), not the schema, so the file still opens.
+    with workspace.store.reader() as s:
+        root = s.connection().exec_driver_sql(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'patient'").scalar()
     workspace.close()
     key = unlock_key(paths, passphrase=passphrase)
     data = bytearray(paths.db.read_bytes())
-    middle = (len(data) // PAGE_SIZE // 2) * PAGE_SIZE + 1000
+    middle = (root - 1) * PAGE_SIZE + 1000
     data[middle:middle + 4] = bytes(b ^ 0xFF for b in data[middle:middle + 4])
     paths.db.write_bytes(bytes(data))
     conn = connect_raw(paths.db, key, mode="immutable")
