@@ -1,0 +1,1 @@
+"""The agenda: practice time, holidays, opening hours, bookings, slots, series, waiting list."""
