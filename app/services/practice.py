@@ -103,6 +103,14 @@ def owner_id(store: Store) -> str:
     return uid
 
 
+def user_role(store: Store, user_id: str) -> str:
+    with store.reader() as s:
+        role = s.execute(select(User.role).where(User.id == user_id)).scalar()
+    if role is None:
+        raise LookupError("no such user")
+    return role
+
+
 def get_practice(store: Store) -> PracticeInfo | None:
     with store.reader() as s:
         p = s.execute(select(Practice).where(Practice.deleted_at.is_(None))

@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from app.clock import Clock
+from app.services.agenda.service import AgendaService
+from app.services.agenda.setup import AgendaSetupService
+from app.services.agenda.zone import PracticeTime
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.patients import PatientService
 from app.services.timeline import TimelineService
-from app.services.practice import PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, validate_practice
+from app.services.practice import (
+    PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
+)
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
 from app.storage.profile import OpenProfile, ProfilePaths, create_database, open_profile
@@ -35,6 +40,23 @@ class Workspace:
     @property
     def store(self):
         return self.profile.store
+
+    @cached_property
+    def zone(self) -> PracticeTime:
+        return PracticeTime(self.practice.timezone)
+
+    @cached_property
+    def agenda(self) -> AgendaService:
+        return AgendaService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
+                             holiday_region=self.practice.holiday_region, role=self.role)
+
+    @cached_property
+    def agenda_setup(self) -> AgendaSetupService:
+        return AgendaSetupService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def role(self) -> str:
+        return user_role(self.store, self.user_id)
 
     @cached_property
     def exports(self) -> ExportService:

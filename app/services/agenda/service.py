@@ -1,0 +1,483 @@
+"""The agenda service: read a window of the agenda, book, move, cancel, change status.
+
+Every write is one unit of work (versions, change journal, audit). Before a booking or
+a move is written, the guard (``guard.check``) looks at opening hours, holidays,
+absences and the neighbouring bookings, all in practice time; a refusal says why, and
+only the practice owner may book over it, which is recorded on the appointment and in
+the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.i18n import _
+from app.models import (
+    Appointment, AppointmentStatus, AppointmentType, AuditEntry, CancelReason, ChangeJournal,
+    Patient, Practitioner, User,
+)
+from app.models.agenda import HOLDING_STATUSES, MAX_APPOINTMENT_MINUTES, id_set
+from app.models.patient import patient_display_name
+from app.models.user import ROLE_OWNER
+from app.services.agenda.guard import Busy, Conflict, Proposal, check
+from app.services.agenda.schedule import Schedule, load_schedule
+from app.services.agenda.views import (
+    AppointmentView, BookingInput, BookingResult, DayLoad, HistoryEntry, TypeInfo,
+)
+from app.services.agenda.zone import PracticeTime
+from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.storage.store import Store
+
+_SCAN_BACK = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
+MAX_BUFFER_MIN = 120
+
+
+class BookingRefused(Exception):
+    """The guard refused; ``conflicts`` say why (blocking first). Nothing was written."""
+
+    def __init__(self, conflicts: Sequence[Conflict], *, can_override: bool) -> None:
+        super().__init__("; ".join(c.kind for c in conflicts))
+        self.conflicts = tuple(conflicts)
+        self.can_override = can_override
+
+    @property
+    def user_message(self) -> str:
+        return "\n".join(c.message for c in self.conflicts if c.blocking)
+
+
+class OverrideNotAllowed(PermissionError):
+    @property
+    def user_message(self) -> str:
+        return _("Only the practice owner can book over a refusal.")
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        AppointmentStatus.BOOKED.value: _("Booked"),
+        AppointmentStatus.CONFIRMED.value: _("Confirmed"),
+        AppointmentStatus.ARRIVED.value: _("In the waiting room"),
+        AppointmentStatus.IN_CONSULTATION.value: _("In consultation"),
+        AppointmentStatus.SEEN.value: _("Seen"),
+        AppointmentStatus.NO_SHOW.value: _("No-show"),
+        AppointmentStatus.CANCELLED.value: _("Cancelled"),
+    }
+
+
+def cancel_reason_labels() -> dict[str, str]:
+    return {
+        CancelReason.BY_PATIENT.value: _("Cancelled by the patient"),
+        CancelReason.BY_PRACTICE.value: _("Cancelled by the practice"),
+        CancelReason.NO_SHOW.value: _("Patient did not come"),
+    }
+
+
+def _field_labels() -> dict[str, str]:
+    return {"starts_at": _("start"), "ends_at": _("end"), "practitioner_id": _("practitioner"),
+            "patient_id": _("patient"), "type_id": _("type"), "status": _("status"),
+            "cancel_reason": _("cancellation"), "cancel_note": _("cancellation note"),
+            "note": _("note"), "override_note": _("override")}
+
+
+_VIEW_COLUMNS = (
+    Appointment.id, Appointment.practitioner_id, Appointment.patient_id,
+    Patient.birth_name, Patient.used_name, Patient.first_names,
+    Appointment.type_id, AppointmentType.name, AppointmentType.colour,
+    Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.cancel_reason,
+    Appointment.cancel_note, Appointment.note, Appointment.series_id, Appointment.override_note,
+    Appointment.remote, Appointment.version, Patient.alert, AppointmentType.buffer_after_min,
+)
+
+
+def _view_query():
+    return (select(*_VIEW_COLUMNS)
+            .join(Patient, Patient.id == Appointment.patient_id, isouter=True)
+            .join(AppointmentType, AppointmentType.id == Appointment.type_id, isouter=True))
+
+
+def _view(row) -> AppointmentView:
+    (aid, pid, patient_id, birth, used, first, type_id, type_name, colour, starts, ends, status,
+     reason, cancel_note, note, series_id, override, remote, version, alert, buffer_min) = row
+    name = patient_display_name(birth, used or "", first or "") if patient_id else ""
+    return AppointmentView(aid, pid, patient_id, name, type_id, type_name or "",
+                           colour or "#8a94a6", starts, ends, status, reason, cancel_note, note,
+                           series_id, override, bool(remote), version, alert or "",
+                           buffer_min or 0)
+
+
+def _type_info(t: AppointmentType) -> TypeInfo:
+    return TypeInfo(t.id, t.name, t.duration_min, t.buffer_after_min, t.colour,
+                    t.remote_bookable, id_set(t.practitioner_ids), t.active)
+
+
+class AgendaService:
+    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
+                 holiday_region: str = "", role: str = ROLE_OWNER) -> None:
+        self._store = store
+        self._actor = actor_id
+        self._clock = clock
+        self.zone = zone
+        self.holiday_region = holiday_region
+        self.role = role
+
+    @property
+    def can_override(self) -> bool:
+        return self.role == ROLE_OWNER
+
+    # -- reference data ------------------------------------------------------------
+    def types(self, *, include_inactive: bool = False) -> list[TypeInfo]:
+        with self._store.reader() as s:
+            q = select(AppointmentType).where(AppointmentType.deleted_at.is_(None))
+            if not include_inactive:
+                q = q.where(AppointmentType.active.is_(True))
+            return [_type_info(t) for t in s.execute(q.order_by(AppointmentType.name)).scalars()]
+
+    def practitioner_names(self) -> dict[str, str]:
+        with self._store.reader() as s:
+            return self._names(s)
+
+    @staticmethod
+    def _names(session: Session) -> dict[str, str]:
+        return {p.id: p.display_name for p in session.execute(select(Practitioner)).scalars()}
+
+    def schedule(self, practitioner_ids: Iterable[str], first: date, last: date) -> Schedule:
+        with self._store.reader() as s:
+            return load_schedule(s, self.zone, self.holiday_region, practitioner_ids, first, last)
+
+    # -- reading the agenda --------------------------------------------------------
+    def appointments(self, practitioner_ids: Sequence[str], first: date, last: date, *,
+                     include_cancelled: bool = True) -> list[AppointmentView]:
+        """Appointments starting on ``first``..``last`` (practice days), by start."""
+        with self._store.reader() as s:
+            return self._appointments(s, practitioner_ids, first, last,
+                                      include_cancelled=include_cancelled)
+
+    def _appointments(self, s: Session, practitioner_ids, first, last, *, include_cancelled):
+        start, end = self.zone.day_start(first), self.zone.day_start(last + timedelta(days=1))
+        q = _view_query().where(Appointment.practitioner_id.in_(list(practitioner_ids)),
+                                Appointment.starts_at >= start, Appointment.starts_at < end,
+                                Appointment.deleted_at.is_(None))
+        if not include_cancelled:
+            q = q.where(Appointment.status.in_(HOLDING_STATUSES))
+        return [_view(r) for r in s.execute(q.order_by(Appointment.starts_at))]
+
+    def window(self, practitioner_ids: Sequence[str], first: date, last: date):
+        """The appointments and the schedule of a day or a week, in one read."""
+        with self._store.reader() as s:
+            appts = self._appointments(s, practitioner_ids, first, last, include_cancelled=True)
+            sched = load_schedule(s, self.zone, self.holiday_region, practitioner_ids, first, last)
+        return appts, sched
+
+    def get(self, appointment_id: str) -> AppointmentView:
+        """One appointment, as opened by the secretary: an audited read."""
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).first()
+            if row is None:
+                raise NotFound(appointment_id)
+            uow.audit("read", Appointment.__sync_entity__, appointment_id)
+        return _view(row)
+
+    def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AppointmentView]:
+        with self._store.reader() as s:
+            rows = s.execute(_view_query().where(Appointment.patient_id == patient_id,
+                                                 Appointment.deleted_at.is_(None))
+                             .order_by(Appointment.starts_at.desc()).limit(limit))
+            return [_view(r) for r in rows]
+
+    def no_show_count(self, patient_id: str) -> int:
+        with self._store.reader() as s:
+            return s.execute(select(func.count()).select_from(Appointment).where(
+                Appointment.patient_id == patient_id, Appointment.deleted_at.is_(None),
+                Appointment.status == AppointmentStatus.NO_SHOW.value)).scalar_one()
+
+    def waiting_room(self, day: date | None = None) -> list[AppointmentView]:
+        """Today's patients who arrived and are not yet in consultation, first come first."""
+        day = day or self.zone.today(self._clock.now())
+        start, end = self.zone.day_bounds(day)
+        with self._store.reader() as s:
+            rows = s.execute(_view_query().where(
+                Appointment.status == AppointmentStatus.ARRIVED.value,
+                Appointment.starts_at >= start, Appointment.starts_at < end,
+                Appointment.deleted_at.is_(None))
+                .order_by(func.coalesce(Appointment.arrived_at, Appointment.starts_at)))
+            return [_view(r) for r in rows]
+
+    def day_loads(self, practitioner_ids: Sequence[str], first: date, last: date) -> list[DayLoad]:
+        """Per day: how many appointments, booked and open minutes (the month overview)."""
+        appts, sched = self.window(practitioner_ids, first, last)
+        counts: dict[date, list[int]] = {}
+        for a in appts:
+            if a.holds_time:
+                c = counts.setdefault(self.zone.day_of(a.starts_at), [0, 0])
+                c[0] += 1
+                c[1] += a.minutes
+        out = []
+        day = first
+        while day <= last:
+            open_min = sum(int((r.ends_at - r.starts_at).total_seconds() // 60)
+                           for pid in practitioner_ids for r in sched.open_ranges(pid, day))
+            n, minutes = counts.get(day, (0, 0))
+            out.append(DayLoad(day, n, minutes, open_min, sched.holiday(day)))
+            day += timedelta(days=1)
+        return out
+
+    def history(self, appointment_id: str) -> list[HistoryEntry]:
+        """Every change of the appointment, oldest first: who, when, which field from what to what."""
+        labels = _field_labels()
+        with self._store.reader() as s:
+            journal = s.execute(select(ChangeJournal.at, ChangeJournal.op, ChangeJournal.payload)
+                                .where(ChangeJournal.entity == Appointment.__sync_entity__,
+                                       ChangeJournal.entity_id == appointment_id)
+                                .order_by(ChangeJournal.seq)).all()
+            audits = s.execute(select(AuditEntry.at, AuditEntry.action, AuditEntry.detail,
+                                      User.display_name)
+                               .join(User, User.id == AuditEntry.user_id, isouter=True)
+                               .where(AuditEntry.entity_id == appointment_id)
+                               .order_by(AuditEntry.seq)).all()
+            names = self._names(s)
+            type_names = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).all())
+        who = {at: name or "" for at, _a, _d, name in audits}
+        # The explicit actions (move, cancel, status, override) name what happened.
+        actions: dict[datetime, tuple[str, str]] = {}
+        for at, action, detail, _name in audits:
+            if action not in ("create", "update", "delete", "read"):
+                actions[at] = (action, detail)
+        state: dict[str, object] = {}
+        out: list[HistoryEntry] = []
+        for at, op, payload in journal:
+            values = json.loads(payload)
+            if op == "insert":
+                state = values
+                action, detail = actions.get(at, ("create", ""))
+                out.append(HistoryEntry(at, who.get(at, ""), "create" if action != "override"
+                                        else "override", (), detail))
+                continue
+            changes = []
+            for key, label in labels.items():
+                if key in values and values[key] != state.get(key):
+                    changes.append((label, self._render(key, state.get(key), names, type_names),
+                                    self._render(key, values[key], names, type_names)))
+            state.update(values)
+            action, detail = actions.get(at, ("update", ""))
+            out.append(HistoryEntry(at, who.get(at, ""), action, tuple(changes), detail))
+        return out
+
+    def _render(self, key: str, value, names: dict[str, str], type_names: dict[str, str]) -> str:
+        if value in (None, ""):
+            return ""
+        if key in ("starts_at", "ends_at"):
+            instant = datetime.fromisoformat(str(value))
+            return self.zone.local(instant).strftime("%d/%m/%Y %H:%M")
+        if key == "practitioner_id":
+            return names.get(str(value), "")
+        if key == "type_id":
+            return type_names.get(str(value), "")
+        if key == "status":
+            return status_labels().get(str(value), str(value))
+        if key == "cancel_reason":
+            return cancel_reason_labels().get(str(value), str(value))
+        if key == "patient_id":
+            return _("another patient")
+        return str(value)
+
+    # -- the guard -----------------------------------------------------------------
+    def _busy(self, s: Session, practitioner_id: str, patient_id: str | None,
+              start: datetime, end: datetime) -> list[Busy]:
+        lo = start - _SCAN_BACK - timedelta(minutes=MAX_BUFFER_MIN)
+        hi = end + timedelta(minutes=MAX_BUFFER_MIN)
+        who = Appointment.practitioner_id == practitioner_id
+        if patient_id is not None:
+            who = who | (Appointment.patient_id == patient_id)
+        rows = s.execute(
+            select(Appointment.id, Appointment.practitioner_id, Appointment.patient_id,
+                   Appointment.starts_at, Appointment.ends_at, AppointmentType.buffer_after_min,
+                   AppointmentType.name)
+            .join(AppointmentType, AppointmentType.id == Appointment.type_id, isouter=True)
+            .where(who, Appointment.starts_at >= lo, Appointment.starts_at < hi,
+                   Appointment.status.in_(HOLDING_STATUSES), Appointment.deleted_at.is_(None)))
+        out = []
+        for aid, pid, pat, s_at, e_at, buf, type_name in rows:
+            a, b = self.zone.wall_minute(s_at), self.zone.wall_minute(e_at)
+            label = f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}"
+            if type_name:
+                label += f" {type_name}"
+            out.append(Busy(aid, pid, pat, s_at, e_at, buf or 0, label))
+        return out
+
+    def _check(self, s: Session, proposal: Proposal) -> list[Conflict]:
+        day = self.zone.day_of(proposal.starts_at)
+        sched = load_schedule(s, self.zone, self.holiday_region, [proposal.practitioner_id],
+                              day, day)
+        busy = self._busy(s, proposal.practitioner_id, proposal.patient_id,
+                          proposal.starts_at, proposal.ends_at)
+        names = self._names(s)
+        return check(sched, proposal, busy, practitioner_name=names.get(proposal.practitioner_id, ""),
+                     names=names)
+
+    def check(self, data: BookingInput, *, ignore_id: str | None = None) -> list[Conflict]:
+        """What the guard would say about ``data``, without writing anything."""
+        with self._store.reader() as s:
+            return self._check(s, self._proposal(s, data, ignore_id))
+
+    def _type(self, s: Session, type_id: str | None) -> AppointmentType | None:
+        if type_id is None:
+            return None
+        t = s.get(AppointmentType, type_id)
+        if t is None or t.deleted_at is not None:
+            raise ValidationError({"type": _("This appointment type no longer exists.")})
+        return t
+
+    def _proposal(self, s: Session, data: BookingInput, ignore_id: str | None) -> Proposal:
+        errors: dict[str, str] = {}
+        p = s.get(Practitioner, data.practitioner_id)
+        if p is None or p.deleted_at is not None:
+            errors["practitioner"] = _("Choose a practitioner.")
+        t = self._type(s, data.type_id)
+        if t is not None and p is not None and not _type_info(t).offered_by(p.id):
+            errors["type"] = _("{name} does not offer this appointment type.").format(
+                name=p.display_name)
+        if data.patient_id is not None:
+            patient = s.get(Patient, data.patient_id)
+            if patient is None or patient.deleted_at is not None:
+                errors["patient"] = _("This patient card no longer exists.")
+        if data.starts_at.tzinfo is None:
+            raise ValueError("naive datetime given for an appointment")
+        ends = data.ends_at
+        if ends is None:
+            ends = data.starts_at + timedelta(minutes=t.duration_min if t is not None else 15)
+        minutes = (ends - data.starts_at).total_seconds() / 60
+        if minutes < 5:
+            errors["end"] = _("An appointment lasts at least 5 minutes.")
+        elif minutes > MAX_APPOINTMENT_MINUTES:
+            errors["end"] = _("An appointment lasts at most 12 hours.")
+        if errors:
+            raise ValidationError(errors)
+        return Proposal(data.practitioner_id, data.patient_id, data.type_id, data.starts_at, ends,
+                        t.buffer_after_min if t is not None else 0, ignore_id)
+
+    def _judge(self, uow, proposal: Proposal, override: bool) -> tuple[list[Conflict], str, str]:
+        """(warnings, the override note, the overridden kinds for the audit trail)."""
+        conflicts = self._check(uow.session, proposal)
+        blocking = [c for c in conflicts if c.blocking]
+        if blocking and not override:
+            raise BookingRefused(conflicts, can_override=self.can_override)
+        if blocking and not self.can_override:
+            raise OverrideNotAllowed()
+        note = "\n".join(c.message for c in blocking)
+        kinds = ",".join(sorted({c.kind for c in blocking}))
+        return [c for c in conflicts if not c.blocking], note, kinds
+
+    # -- writes ----------------------------------------------------------------------
+    def book(self, data: BookingInput, *, override: bool = False, uow=None) -> BookingResult:
+        """Write one appointment after the guard agreed (or the owner overrode it)."""
+        if uow is not None:
+            return self._book(uow, data, override)
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            result = self._book(uow, data, override)
+        return result
+
+    def _book(self, uow, data: BookingInput, override: bool) -> BookingResult:
+        proposal = self._proposal(uow.session, data, None)
+        warnings, override_note, kinds = self._judge(uow, proposal, override)
+        appt = Appointment(practitioner_id=proposal.practitioner_id, patient_id=data.patient_id,
+                           type_id=data.type_id, starts_at=proposal.starts_at,
+                           ends_at=proposal.ends_at, note=data.note.strip(),
+                           series_id=data.series_id, remote=data.remote,
+                           status=AppointmentStatus.BOOKED.value, override_note=override_note)
+        uow.session.add(appt)
+        uow.session.flush()
+        if override_note:
+            uow.audit("override", Appointment.__sync_entity__, appt.id, kinds)
+        row = uow.session.execute(_view_query().where(Appointment.id == appt.id)).one()
+        return BookingResult(_view(row), tuple(warnings))
+
+    def _load(self, s: Session, appointment_id: str, expected_version: int | None) -> Appointment:
+        appt = s.get(Appointment, appointment_id)
+        if appt is None or appt.deleted_at is not None:
+            raise NotFound(appointment_id)
+        if expected_version is not None and appt.version != expected_version:
+            raise ConcurrentEdit()
+        return appt
+
+    def move(self, appointment_id: str, starts_at: datetime, ends_at: datetime | None = None, *,
+             practitioner_id: str | None = None, override: bool = False,
+             expected_version: int | None = None) -> BookingResult:
+        """Move and/or resize (drag and drop, cut and paste); the length is kept by default."""
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            appt = self._load(uow.session, appointment_id, expected_version)
+            if appt.status == AppointmentStatus.CANCELLED.value:
+                raise ValidationError({"status": _("A cancelled appointment cannot be moved.")})
+            length = appt.ends_at - appt.starts_at
+            data = BookingInput(practitioner_id or appt.practitioner_id, starts_at,
+                                ends_at or starts_at + length, appt.patient_id, appt.type_id)
+            proposal = self._proposal(uow.session, data, appointment_id)
+            warnings, override_note, kinds = self._judge(uow, proposal, override)
+            appt.starts_at, appt.ends_at = proposal.starts_at, proposal.ends_at
+            appt.practitioner_id = proposal.practitioner_id
+            if override_note:
+                appt.override_note = override_note
+            uow.session.flush()
+            uow.audit("override" if override_note else "move", Appointment.__sync_entity__,
+                      appointment_id, kinds)
+            row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).one()
+        return BookingResult(_view(row), tuple(warnings))
+
+    def cancel(self, appointment_id: str, reason: str, note: str = "", *,
+               expected_version: int | None = None, uow=None) -> AppointmentView:
+        valid = {r.value for r in CancelReason if r is not CancelReason.NONE}
+        if reason not in valid:
+            raise ValidationError({"reason": _("Say who cancelled.")})
+        if uow is not None:
+            return self._cancel(uow, appointment_id, reason, note, expected_version)
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            view = self._cancel(uow, appointment_id, reason, note, expected_version)
+        return view
+
+    def _cancel(self, uow, appointment_id, reason, note, expected_version) -> AppointmentView:
+        appt = self._load(uow.session, appointment_id, expected_version)
+        appt.status = (AppointmentStatus.NO_SHOW.value if reason == CancelReason.NO_SHOW.value
+                       else AppointmentStatus.CANCELLED.value)
+        appt.cancel_reason = reason
+        appt.cancel_note = note.strip()[:500]
+        uow.session.flush()
+        uow.audit("cancel", Appointment.__sync_entity__, appointment_id, reason)
+        row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).one()
+        return _view(row)
+
+    def set_status(self, appointment_id: str, status: str, *,
+                   expected_version: int | None = None) -> AppointmentView:
+        valid = {s.value for s in AppointmentStatus if s is not AppointmentStatus.CANCELLED}
+        if status not in valid:
+            raise ValidationError({"status": _("Unknown status.")})
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            appt = self._load(uow.session, appointment_id, expected_version)
+            if appt.status == AppointmentStatus.CANCELLED.value:
+                raise ValidationError({"status": _("This appointment was cancelled.")})
+            appt.status = status
+            if status == AppointmentStatus.ARRIVED.value and appt.arrived_at is None:
+                appt.arrived_at = self._clock.now()
+            if status != AppointmentStatus.NO_SHOW.value and appt.cancel_reason == \
+                    CancelReason.NO_SHOW.value:
+                appt.cancel_reason = ""
+            uow.session.flush()
+            uow.audit("status", Appointment.__sync_entity__, appointment_id, status)
+            row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).one()
+        return _view(row)
+
+    def edit(self, appointment_id: str, *, patient_id: str | None, type_id: str | None,
+             note: str, expected_version: int | None = None) -> AppointmentView:
+        """Change who and what (not when: that is ``move``)."""
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            appt = self._load(uow.session, appointment_id, expected_version)
+            self._proposal(uow.session, BookingInput(appt.practitioner_id, appt.starts_at,
+                                                     appt.ends_at, patient_id, type_id),
+                           appointment_id)
+            appt.patient_id, appt.type_id, appt.note = patient_id, type_id, note.strip()
+            uow.session.flush()
+            row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).one()
+        return _view(row)
