@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from app.clock import Clock
+from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.service import AgendaService
 from app.services.agenda.setup import AgendaSetupService
 from app.services.agenda.zone import PracticeTime
@@ -17,7 +18,7 @@ from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.patients import PatientService
-from app.services.timeline import TimelineService
+from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
 )
@@ -71,6 +72,7 @@ class Workspace:
 
 
 def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspace:
+    register_agenda_links()
     profile = open_profile(paths, key, clock=clock)
     try:
         store = profile.store
@@ -81,7 +83,8 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspac
         return Workspace(profile=profile, user_id=user, practice=practice,
                          patients=PatientService(store, actor_id=user, clock=clock), clock=clock,
                          directory=DirectoryService(store, actor_id=user, clock=clock),
-                         timeline=TimelineService(store),
+                         timeline=TimelineService(store, sources=(
+                             *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
                          duplicates=DuplicateService(store, actor_id=user, clock=clock))
     except BaseException:
         profile.close()
