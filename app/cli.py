@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from app import i18n
@@ -91,13 +93,30 @@ def build_parser() -> argparse.ArgumentParser:
                               help="override the column mapping (FIELD '-' ignores the column), "
                                    "e.g. --map 'Nom JF=birth_name'")
 
+    listing = sub.add_parser("practitioners", help="list the active practitioners, one per "
+                                                   "line: id, name, specialty (tab-separated)")
+    _common(listing, top=False)
+
     export = sub.add_parser("export", help="export the patients or the directory to a CSV "
-                                           "file (spreadsheets) or vCards (address books)")
+                                           "file (spreadsheets) or vCards (address books), "
+                                           "or a practitioner's agenda to iCalendar")
     _common(export, top=False)
-    export.add_argument("what", choices=("patients", "directory"))
-    export.add_argument("--format", choices=("csv", "vcard"), default="csv")
+    export.add_argument("what", choices=("patients", "directory", "agenda"))
+    export.add_argument("--format", choices=("csv", "vcard"), default=None,
+                        help="patients and directory: csv (the default) or vcard")
     export.add_argument("--one-per-contact", action="store_true",
                         help="vCard only: OUT is a new or empty folder, one file per contact")
+    agenda = export.add_argument_group("agenda (an iCalendar .ics file)")
+    agenda.add_argument("--practitioner", metavar="ID",
+                        help="whose agenda (ids from 'permanence practitioners')")
+    agenda.add_argument("--from", dest="first", metavar="DATE",
+                        help="first day, yyyy-mm-dd or dd/mm/yyyy")
+    agenda.add_argument("--to", dest="last", metavar="DATE",
+                        help="last day (included), yyyy-mm-dd or dd/mm/yyyy")
+    agenda.add_argument("--patient-names", action="store_true",
+                        help="write the patients' names (by default, their initials only)")
+    agenda.add_argument("--include-cancelled", action="store_true",
+                        help="also write cancelled appointments, marked cancelled")
     export.add_argument("out", type=Path, metavar="OUT")
     return parser
 
@@ -215,10 +234,87 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_practitioners(args) -> int:
+    from app.services.practice import list_practitioners
+    from app.services.workspace import open_workspace
+
+    paths = _profile_paths(args)
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        practitioners = list_practitioners(ws.store)
+    finally:
+        ws.close()
+    for p in practitioners:
+        print(f"{p.id}\t{p.display_name}\t{p.specialty}")
+    return 0
+
+
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_FRENCH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_day(option: str, text: str) -> date:
+    """yyyy-mm-dd or dd/mm/yyyy; anything else, or a day that does not exist, is refused."""
+    value = text.strip()
+    try:
+        if m := _ISO_DAY.match(value):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _FRENCH_DAY.match(value):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        pass
+    raise UsageError(_("{option} {value}: not a valid date; write it yyyy-mm-dd or dd/mm/yyyy "
+                       "(for example 2026-03-29 or 29/03/2026).").format(option=option,
+                                                                        value=text))
+
+
+def cmd_export_agenda(args) -> int:
+    from app.services.agenda.ics import IcsExporter, UnknownPractitioner
+    from app.services.exporting import ExportError
+    from app.services.workspace import open_workspace
+
+    if args.format or args.one_per_contact:
+        raise UsageError(_("An agenda is exported to iCalendar: leave out --format and "
+                           "--one-per-contact."))
+    if not (args.practitioner and args.first and args.last):
+        raise UsageError(_("export agenda needs --practitioner ID, --from DATE and --to DATE "
+                           "('permanence practitioners' lists the ids)."))
+    first, last = parse_day("--from", args.first), parse_day("--to", args.last)
+    if first > last:
+        raise UsageError(_("--from {first} is after --to {last}.").format(
+            first=first.isoformat(), last=last.isoformat()))
+    paths = _profile_paths(args)
+    out = args.out.expanduser().resolve()
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    try:
+        exporter = IcsExporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        result = exporter.export(out, practitioner_id=args.practitioner, first=first,
+                                 last=last, patient_names=args.patient_names,
+                                 include_cancelled=args.include_cancelled)
+    except UnknownPractitioner as exc:
+        raise UsageError(exc.user_message + "\n" + _("'permanence practitioners' lists the "
+                                                     "ids.")) from exc
+    except ExportError as exc:
+        raise UsageError(exc.user_message) from exc
+    finally:
+        ws.close()
+    print(ngettext("{n} event exported to {path} (iCalendar).",
+                   "{n} events exported to {path} (iCalendar).", result.events).format(
+                       n=i18n.format_number(result.events), path=out))
+    return 0
+
+
 def cmd_export(args) -> int:
     from app.services.exporting import ExportError
     from app.services.workspace import open_workspace
 
+    if args.what == "agenda":
+        return cmd_export_agenda(args)
+    if args.practitioner or args.first or args.last or args.patient_names \
+            or args.include_cancelled:
+        raise UsageError(_("--practitioner, --from, --to, --patient-names and "
+                           "--include-cancelled go with export agenda."))
+    args.format = args.format or "csv"
     if args.one_per_contact and args.format != "vcard":
         raise UsageError(_("--one-per-contact goes with --format vcard."))
     paths = _profile_paths(args)
@@ -395,7 +491,7 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,
-            "export": cmd_export, "import": cmd_import}
+            "practitioners": cmd_practitioners, "export": cmd_export, "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:
