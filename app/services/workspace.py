@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from app.clock import Clock
+from app.services.agenda.ics import IcsExporter
 from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.service import AgendaService
 from app.services.agenda.setup import AgendaSetupService
@@ -54,6 +55,10 @@ class Workspace:
     @cached_property
     def agenda_setup(self) -> AgendaSetupService:
         return AgendaSetupService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def agenda_export(self) -> IcsExporter:
+        return IcsExporter(self.store, actor_id=self.user_id, clock=self.clock)
 
     @cached_property
     def role(self) -> str:
