@@ -33,6 +33,7 @@ from app.ui.agenda.grid_layout import (
     Cursor,
     GridGeometry,
     GridIndex,
+    drag_range,
     hit_test,
     snap,
     step_selection,
@@ -268,6 +269,17 @@ def test_context_menu_request_names_the_item_or_the_free_time(qtbot, grid):
     assert grid.cursor() == ("B", MON, 8 * 60 + 30)
 
 
+def test_the_menu_key_asks_for_the_context_menu_of_the_selection(qtbot, grid):
+    grid.setFocus()
+    grid.select_item("b1")
+    with qtbot.waitSignal(grid.context_requested) as blocker:
+        QApplication.sendEvent(grid, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard,
+                                                       QPoint(0, 0), grid.mapToGlobal(QPoint(0, 0))))
+    item_id, key, day, minute, where = blocker.args
+    assert (item_id, key, day, minute) == ("b1", "B", MON, 10 * 60)
+    assert where == _vp(grid).mapToGlobal(grid.item_rect("b1").center())
+
+
 def test_tooltips_tell_what_the_box_elides(qtbot, grid):
     vp = _vp(grid)
     rect = grid.item_rect("a2")
@@ -436,3 +448,13 @@ def test_keyboard_steps_stop_in_free_time_between_items():
     assert step_selection(index, "a", "right", **kw) == Cursor(1, 540)
     assert step_selection(index, Cursor(1, 540), "right", **kw) == Cursor(1, 540)  # the last
     assert step_selection(index, Cursor(0, 420), "up", **kw) == Cursor(0, 420)  # the first
+
+
+def test_drag_ranges_snap_and_stay_within_the_visible_hours():
+    item = GridItem("a", "A", MON, 540, 560, "a")
+    kw = {"step": 5, "start_min": 420, "end_min": 1200}
+    assert drag_range("move", press_minute=545, minute=636.9, item=item, **kw) == (630, 650)
+    assert drag_range("move", press_minute=545, minute=2000, item=item, **kw) == (1180, 1200)
+    assert drag_range("resize", press_minute=559, minute=541, item=item, **kw) == (540, 545)
+    assert drag_range("create", press_minute=602, minute=633, **kw) == (600, 635)
+    assert drag_range("create", press_minute=602, minute=571, **kw) == (570, 605)

@@ -4,7 +4,7 @@ They take plain values and emit signals with plain types; the agenda page wires 
 to the services. ``paint_grid`` draws the same grid on a printer or PDF page.
 """
 
-from app.ui.agenda.grid import AgendaGrid, band_summary, item_summary
+from app.ui.agenda.grid import AgendaGrid
 from app.ui.agenda.grid_data import (
     BAND_ABSENCE,
     BAND_CLOSED,
@@ -25,6 +25,8 @@ from app.ui.agenda.grid_data import (
     GridColumn,
     GridData,
     GridItem,
+    band_summary,
+    item_summary,
     status_label,
     status_legend,
 )

@@ -23,20 +23,13 @@ from PySide6.QtGui import QKeySequence, QPainter
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QToolTip
 
 from app.i18n import _, format_date
-from app.ui.agenda.grid_data import (
-    GridBand,
-    GridColumn,
-    GridData,
-    GridItem,
-    flag_label,
-    hhmm,
-    status_label,
-)
+from app.ui.agenda.grid_data import GridData, band_summary, hhmm, item_summary
 from app.ui.agenda.grid_layout import (
     Cursor,
     GridGeometry,
     GridIndex,
     Placed,
+    drag_range,
     hit_test,
     snap,
     snap_down,
@@ -370,6 +363,8 @@ class AgendaGrid(QAbstractScrollArea):
             if (pos - drag.press).manhattanLength() < QApplication.startDragDistance():
                 return
             drag.active = True
+            if drag.kind == "move":
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
         drag.pos = pos
         self._update_ghost()
         g = self._geometry()
@@ -535,26 +530,14 @@ class AgendaGrid(QAbstractScrollArea):
         g = self._geometry()
         pos = drag.pos
         minute = g.minute_at(pos.y())
-        step = self._snap
-        if drag.kind == "create":
-            anchor = snap_down(drag.press_minute, step)
-            if minute >= drag.press_minute:
-                start, end = anchor, max(snap(minute, step), anchor + step)
-            else:
-                start, end = snap(minute, step), anchor + step
-            start, end = max(self._start, start), min(self._end, end)
+        item = drag.placed.item if drag.placed is not None else None
+        start, end = drag_range(drag.kind, press_minute=drag.press_minute, minute=minute,
+                                step=self._snap, start_min=self._start, end_min=self._end,
+                                item=item)
+        if item is None:
             self._ghost = Ghost(drag.slot, start, end, "#1d4ed8", "")
         else:
-            item = drag.placed.item
-            if drag.kind == "resize":
-                end = min(self._end, max(snap(minute, step), item.start_min + step))
-                slot, start = drag.slot, item.start_min
-            else:
-                length = item.end_min - item.start_min
-                start = snap(item.start_min + minute - drag.press_minute, step)
-                start = max(self._start, min(start, self._end - length))
-                end = start + length
-                slot = g.slot_at(pos.x(), clamp=True)
+            slot = g.slot_at(pos.x(), clamp=True) if drag.kind == "move" else drag.slot
             self._ghost = Ghost(slot, start, end, item.colour, item.title, item.id)
         self.viewport().update()
 
@@ -574,6 +557,8 @@ class AgendaGrid(QAbstractScrollArea):
         self._update_ghost()
 
     def _cancel_drag(self) -> None:
+        if self._drag is not None and self._drag.pos is not None:
+            self._update_mouse_cursor(self._drag.pos)
         self._drag = None
         self._auto_scroll.stop()
         if self._ghost is not None:
@@ -637,20 +622,3 @@ class AgendaGrid(QAbstractScrollArea):
             text = ""
         self.setAccessibleDescription(text)
 
-
-def item_summary(item: GridItem, column: GridColumn | None = None) -> str:
-    """The tooltip of an appointment: everything its box may have had to elide."""
-    lines = [item.title]
-    if item.subtitle:
-        lines.append(item.subtitle)
-    when = _("{day}, {start}–{end}").format(day=format_date(item.day, "EEEE d MMMM"),
-                                            start=hhmm(item.start_min), end=hhmm(item.end_min))
-    lines.append(f"{when} · {column.title}" if column is not None else when)
-    lines.append(status_label(item.status))
-    lines.extend(flag_label(f) for f in sorted(item.flags))
-    return "\n".join(lines)
-
-
-def band_summary(band: GridBand) -> str:
-    return _("{label} ({start}–{end})").format(label=band.label, start=hhmm(band.start_min),
-                                               end=hhmm(band.end_min))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.i18n import _
+from app.i18n import _, format_date
 
 # Appointment statuses, spelled as the domain's AppointmentStatus values (a test keeps
 # them equal) so the page passes ``appointment.status`` straight through.
@@ -137,3 +137,21 @@ class GridData:
     columns: tuple[GridColumn, ...] = ()
     items: tuple[GridItem, ...] = ()
     bands: tuple[GridBand, ...] = ()
+
+
+def item_summary(item: GridItem, column: GridColumn | None = None) -> str:
+    """The tooltip of an appointment: everything its box may have had to elide."""
+    lines = [item.title]
+    if item.subtitle:
+        lines.append(item.subtitle)
+    when = _("{day}, {start}–{end}").format(day=format_date(item.day, "EEEE d MMMM"),
+                                            start=hhmm(item.start_min), end=hhmm(item.end_min))
+    lines.append(f"{when} · {column.title}" if column is not None else when)
+    lines.append(status_label(item.status))
+    lines.extend(flag_label(f) for f in sorted(item.flags))
+    return "\n".join(lines)
+
+
+def band_summary(band: GridBand) -> str:
+    return _("{label} ({start}–{end})").format(label=band.label, start=hhmm(band.start_min),
+                                               end=hhmm(band.end_min))

@@ -317,6 +317,26 @@ def hit_test(index: GridIndex, geom: GridGeometry, x: float, y: float) -> Hit:
     return Hit(slot, minute)
 
 
+def drag_range(kind: str, *, press_minute: float, minute: float, step: int, start_min: int,
+               end_min: int, item: GridItem | None = None) -> tuple[int, int]:
+    """(start, end) a drag from ``press_minute`` to ``minute`` has reached, snapped to
+    ``step`` and kept within the visible range: "move" keeps the item's length, "resize"
+    its start; "create" spans the free time dragged over (at least one step)."""
+    if kind == "create":
+        anchor = snap_down(press_minute, step)
+        if minute >= press_minute:
+            start, end = anchor, max(snap(minute, step), anchor + step)
+        else:
+            start, end = min(snap(minute, step), anchor), anchor + step
+        return max(start_min, start), min(end_min, end)
+    if kind == "resize":
+        return item.start_min, min(end_min, max(snap(minute, step), item.start_min + step))
+    length = item.end_min - item.start_min
+    start = snap(item.start_min + minute - press_minute, step)
+    start = max(start_min, min(start, end_min - length))
+    return start, start + length
+
+
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """A selected free time: a slot and a minute (the keyboard's place in free time)."""

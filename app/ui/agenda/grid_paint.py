@@ -14,7 +14,7 @@ from datetime import date
 from PySide6.QtCore import QLine, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontInfo, QFontMetrics, QImage, QPainter, QPen
 
-from app.i18n import format_date
+from app.i18n import current_language, format_date
 from app.ui.agenda.grid_data import GridData, hhmm, status_legend
 from app.ui.agenda.grid_layout import Cursor, GridGeometry, GridIndex
 from app.ui.agenda.grid_scene import ItemScene
@@ -79,6 +79,7 @@ class GridStyle:
         self._elided: dict[tuple[int, str, int], str] = {}
         self._advance: dict[tuple[int, str], int] = {}
         self._colours: dict[tuple[str, float], QColor] = {}
+        self.day_labels: dict[tuple, str] = {}  # Babel formatting is slow for every paint
 
         grey = for_print
         self.ink = QColor("#000000" if grey else "#1f2937")
@@ -175,12 +176,18 @@ def _hatch(background: QColor, lines: QColor, *, vector: bool) -> QBrush:
 
 def day_label(style: GridStyle, day: date, width: int) -> str:
     """The longest form of the day's name that fits: "lundi 3 novembre" … "3"."""
-    font = style.header_font
-    for fmt in _DAY_FORMATS:
-        text = format_date(day, fmt)
-        if style.advance(font, text) <= width:
-            return text
-    return style.elide(font, format_date(day, "d"), width)
+    key = (day, width, current_language())
+    found = style.day_labels.get(key)
+    if found is None:
+        font = style.header_font
+        found = next((text for text in (format_date(day, fmt) for fmt in _DAY_FORMATS)
+                      if style.advance(font, text) <= width), None)
+        if found is None:
+            found = style.elide(font, format_date(day, "d"), width)
+        if len(style.day_labels) > 1000:
+            style.day_labels.clear()
+        style.day_labels[key] = found
+    return found
 
 
 def column_label(style: GridStyle, title: str, width: int) -> str:
