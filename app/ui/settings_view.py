@@ -1,4 +1,5 @@
-"""Réglages: language, the practice, how the database is protected, integrity check."""
+"""Réglages: language, the practice, how the database is protected, integrity check;
+the agenda's settings in their own tab."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +20,8 @@ from app.services.check import run_checks
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
+from app.ui.agenda_settings.page import AgendaSettingsPage
+from app.ui.change_bus import ChangeBus
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 
@@ -27,7 +31,8 @@ LANGUAGES = (("fr", "Français"), ("en", "English"))
 class SettingsView(QWidget):
     language_changed = Signal(str)
 
-    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None, *,
+                 bus: ChangeBus | None = None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -54,9 +59,16 @@ class SettingsView(QWidget):
                                     "structure, the schema version and the audit trail."),
                                   "Hint", wrap=True)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 16)
-        layout.addWidget(label(_("Settings"), "PageTitle"))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 16, 24, 16)
+        outer.addWidget(label(_("Settings"), "PageTitle"))
+        self.tabs = QTabWidget()
+        general = QWidget()
+        self.agenda = AgendaSettingsPage(workspace, bus)
+        self.tabs.addTab(general, _("General"))
+        self.tabs.addTab(self.agenda, _("Agenda"))
+        outer.addWidget(self.tabs)
+        layout = QVBoxLayout(general)
 
         # One form for every section, so the label column lines up.
         self.language.setMaximumWidth(220)

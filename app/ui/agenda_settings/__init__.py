@@ -1,0 +1,1 @@
+"""The agenda's settings screens: appointment types, weekly hours, absences, holidays."""
