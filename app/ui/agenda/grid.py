@@ -203,7 +203,6 @@ class AgendaGrid(QAbstractScrollArea):
         self._set_cursor(None)
         self._set_selection(item_id)
         self._ensure_minutes_visible(placed.item.start_min, placed.item.end_min)
-        self.viewport().update()
         return True
 
     def cursor(self) -> tuple[str, date, int] | None:
@@ -221,7 +220,6 @@ class AgendaGrid(QAbstractScrollArea):
         self._set_selection("")
         self._set_cursor(Cursor(slot, minute))
         self._ensure_minutes_visible(minute, minute + self._cursor_length())
-        self.viewport().update()
         return True
 
     # ------------------------------------------------------------------ geometry (tests, page)
@@ -351,7 +349,6 @@ class AgendaGrid(QAbstractScrollArea):
             self._place_cursor(Cursor(hit.slot, snap_down(hit.minute, self._snap)))
             if self._editable:
                 self._drag = _Drag("create", pos, hit.minute, hit.slot)
-        self.viewport().update()
 
     def mouseMoveEvent(self, event) -> None:
         pos = event.position().toPoint()
@@ -417,7 +414,6 @@ class AgendaGrid(QAbstractScrollArea):
                 self._select(hit.placed.item.id)
             else:
                 self._place_cursor(Cursor(hit.slot, snap_down(hit.minute, self._snap)))
-            self.viewport().update()
             slot, global_pos = hit.slot, event.globalPos()
         else:
             rect = self._selection_rect()
@@ -460,13 +456,17 @@ class AgendaGrid(QAbstractScrollArea):
 
     def _set_selection(self, item_id: str) -> None:
         if item_id != self._selected:
+            self._update_area(self._selection_rect())
             self._selected = item_id
+            self._update_area(self._selection_rect())
             self._update_accessible_description()
             self.selection_changed.emit(item_id)
 
     def _set_cursor(self, cursor: Cursor | None) -> None:
         if cursor != self._cursor:
+            self._update_area(self._selection_rect())
             self._cursor = cursor
+            self._update_area(self._selection_rect())
             self._update_accessible_description()
             where = self.cursor()
             self.cursor_changed.emit(*(where or ("", None, -1)))
@@ -500,7 +500,6 @@ class AgendaGrid(QAbstractScrollArea):
             self._place_cursor(target)
             self._ensure_minutes_visible(target.minute, target.minute + self._cursor_length())
             self._ensure_slot_visible(target.slot)
-        self.viewport().update()
 
     def _ensure_slot_visible(self, slot: int) -> None:
         g = self._geometry()
@@ -530,6 +529,7 @@ class AgendaGrid(QAbstractScrollArea):
         g = self._geometry()
         pos = drag.pos
         minute = g.minute_at(pos.y())
+        old = self._ghost
         item = drag.placed.item if drag.placed is not None else None
         start, end = drag_range(drag.kind, press_minute=drag.press_minute, minute=minute,
                                 step=self._snap, start_min=self._start, end_min=self._end,
@@ -539,7 +539,11 @@ class AgendaGrid(QAbstractScrollArea):
         else:
             slot = g.slot_at(pos.x(), clamp=True) if drag.kind == "move" else drag.slot
             self._ghost = Ghost(slot, start, end, item.colour, item.title, item.id)
-        self.viewport().update()
+            if old is None:
+                self._update_area(self.item_rect(item.id))  # washed out under its preview
+        # Only where the preview was and is: a drag repaints a little, not the week.
+        self._update_area(self._ghost_rect(old))
+        self._update_area(self._ghost_rect(self._ghost))
 
     def _auto_scroll_step(self) -> None:
         drag = self._drag
@@ -562,8 +566,20 @@ class AgendaGrid(QAbstractScrollArea):
         self._drag = None
         self._auto_scroll.stop()
         if self._ghost is not None:
-            self._ghost = None
-            self.viewport().update()
+            ghost, self._ghost = self._ghost, None
+            self._update_area(self._ghost_rect(ghost))
+            if ghost.source_id:
+                self._update_area(self.item_rect(ghost.source_id))
+
+    def _ghost_rect(self, ghost: Ghost | None) -> QRect | None:
+        if ghost is None:
+            return None
+        return QRect(*self._geometry().range_box(ghost.slot, ghost.start_min, ghost.end_min))
+
+    def _update_area(self, rect: QRect | None) -> None:
+        """Repaint around a box, its focus frame included (nothing for None)."""
+        if rect is not None:
+            self.viewport().update(rect.adjusted(-4, -4, 4, 4))
 
     def _update_mouse_cursor(self, pos: QPoint) -> None:
         shape = Qt.CursorShape.ArrowCursor

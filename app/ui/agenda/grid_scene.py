@@ -87,6 +87,9 @@ class ItemScene:
         text_ascent = style.metrics(style.text_font).ascent()
         glyph_fm = style.metrics(style.glyph_font)
         glyph_h, glyph_ascent = glyph_fm.height(), glyph_fm.ascent()
+        # Below the width of a time a name would be a letter and an ellipsis: left out
+        # (eliding is also the costly part of preparing a week of ten agendas).
+        min_room = style.advance(style.title_font, "00:00")
         looks = {status: _look(status) for status in STATUSES}
         default_look = _look("")
         boxes = self.boxes
@@ -108,11 +111,16 @@ class ItemScene:
                     self.dashed.append(QRect(x, y, w - 1, h - 1))
                 if w > 8:
                     bars[(item.colour, bar_tint)].append(QRect(x, y, min(COLOUR_BAR, w // 4), h))
-                if w < 18 or h < line_h - 3:
-                    continue  # too small for any text: the tooltip tells
+                room = w - COLOUR_BAR - 6
+                if room < min_room or h < line_h - 3:
+                    # Too narrow for a name (the tooltip tells): the status glyph alone.
+                    if glyph and h >= glyph_h:
+                        gw = style.advance(style.glyph_font, glyph)
+                        if gw <= w - COLOUR_BAR - 2:
+                            texts[_GLYPH].add(y, x + COLOUR_BAR + 1, y + 1 + glyph_ascent, glyph)
+                    continue
                 if item.flags:
                     glyph += "".join(FLAG_GLYPHS[f] for f in sorted(item.flags) if f in FLAG_GLYPHS)
-                room = w - COLOUR_BAR - 6
                 if glyph and w >= 30 and h >= glyph_h:
                     gw = style.advance(style.glyph_font, glyph)
                     if gw <= w - 24:
