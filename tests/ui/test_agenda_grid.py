@@ -165,6 +165,21 @@ def test_a_click_on_free_time_asks_for_a_booking_of_the_default_length(qtbot, gr
     assert grid.selected_item() == ""
 
 
+def test_clicks_outside_the_hours_shown_do_nothing(qtbot, qapp):
+    grid = AgendaGrid(start_min=8 * 60, end_min=12 * 60, px_per_min=1.0)
+    qtbot.addWidget(grid)
+    grid.resize(600, 700)  # taller than the four hours shown
+    grid.set_data([MON], COLUMNS)
+    grid.show()
+    qtbot.waitExposed(grid)
+    below = grid.position_of("A", MON, 12 * 60 + 30)
+    header = QPoint(below.x(), 5)
+    with qtbot.assertNotEmitted(grid.create_requested):
+        for point in (below, header):
+            QTest.mouseClick(_vp(grid), LEFT, Qt.KeyboardModifier.NoModifier, point)
+    assert grid.cursor() is None
+
+
 def test_press_dragging_over_free_time_asks_for_that_range(qtbot, grid):
     start = grid.position_of("A", MON, 14 * 60 + 1)
     end = grid.position_of("A", MON, 15 * 60 - 1)

@@ -338,8 +338,8 @@ class AgendaGrid(QAbstractScrollArea):
         pos = event.position().toPoint()
         g = self._geometry()
         hit = hit_test(self._index, g, pos.x(), pos.y())
-        if hit.slot is None:
-            return
+        if hit.slot is None or not self._start <= hit.minute < self._end:
+            return  # the header, the ruler, or below the last hour shown
         if hit.placed is not None:
             self._select(hit.placed.item.id)
             if self._editable and hit.placed.item.movable:
