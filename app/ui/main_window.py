@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
@@ -24,6 +24,7 @@ from app.services.importing import PatientImporter
 from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
+from app.ui.agenda.page import AgendaPage
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
@@ -37,6 +38,31 @@ from app.ui.widgets import label
 def zone_differs(practice_zone: str, now: datetime | None = None) -> bool:
     now = now or datetime.now().astimezone()
     return now.utcoffset() != now.astimezone(ZoneInfo(practice_zone)).utcoffset()
+
+
+def _offset_text(delta: timedelta) -> str:
+    """"+1 h", "−2 h 30", "+30 min"."""
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    if not hours:
+        return _("{sign}{minutes} min").format(sign=sign, minutes=rest)
+    if not rest:
+        return _("{sign}{hours} h").format(sign=sign, hours=hours)
+    return _("{sign}{hours} h {minutes}").format(sign=sign, hours=hours, minutes=f"{rest:02d}")
+
+
+def zone_caption(practice_zone: str, now: datetime) -> str:
+    """The status bar's clock line: the practice's zone alone when this workstation
+    keeps the same time, else both times and the difference
+    ("Practice time (Europe/Paris): 09:30 — here 10:30 (+1 h)")."""
+    if not zone_differs(practice_zone, now):
+        return practice_zone
+    practice_now = now.astimezone(ZoneInfo(practice_zone))
+    diff = now.utcoffset() - practice_now.utcoffset()
+    return _("Practice time ({zone}): {time} — here {local} ({diff})").format(
+        zone=practice_zone, time=practice_now.strftime("%H:%M"), local=now.strftime("%H:%M"),
+        diff=_offset_text(diff))
 
 
 class MainWindow(QMainWindow):
@@ -54,13 +80,15 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("NavList")
         self.pages = QStackedWidget()
+        # The agenda first: the screen the practice lives in, open on today.
+        self.agenda = AgendaPage(workspace, bus)
         self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus)
-        self.settings = SettingsView(workspace, settings)
+        self.settings = SettingsView(workspace, settings, bus=bus)
         self.settings.language_changed.connect(self.language_changed)
         self._bus = bus
         self.import_wizard: ImportWizard | None = None
@@ -70,12 +98,12 @@ class MainWindow(QMainWindow):
                                              entity=PATIENTS, parent=self.patients)
         self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
                                                entity=CONTACTS, parent=self.directory)
-        for title, page in ((_("Patients"), self.patients), (_("Directory"), self.directory),
-                            (_("Settings"), self.settings)):
+        for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
+                            (_("Directory"), self.directory), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.nav.setCurrentRow(0)
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
 
         nav_panel = QWidget()
         nav_panel.setObjectName("NavPanel")
@@ -122,6 +150,7 @@ class MainWindow(QMainWindow):
         geometry = window_state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.agenda.grid.setFocus()
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -130,23 +159,17 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.lock_label)
         self.zone_label = QLabel()
         bar.addPermanentWidget(self.zone_label)
-        self._update_zone_label()
         self._zone_timer = QTimer(self)
+        self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
-        self._zone_timer.start(30_000)
+        self._update_zone_label()
 
     def _update_zone_label(self) -> None:
-        """The practice's time, when this workstation's clock shows another one."""
-        zone = self._workspace.practice.timezone
-        now = datetime.now().astimezone()
-        if not zone_differs(zone, now):
-            self.zone_label.setText(zone)
-            return
-        practice_now = now.astimezone(ZoneInfo(zone))
-        diff = (practice_now.utcoffset() - now.utcoffset()).total_seconds() / 3600
-        self.zone_label.setText(_("Practice time: {time} ({zone}, {diff:+g} h from this "
-                                  "workstation)").format(time=practice_now.strftime("%H:%M"),
-                                                         zone=zone, diff=diff))
+        """The practice's time, and this workstation's when its clock shows another one;
+        refreshed as each minute begins."""
+        now = self._workspace.clock.now().astimezone()
+        self.zone_label.setText(zone_caption(self._workspace.practice.timezone, now))
+        self._zone_timer.start(max(1_000, (60 - now.second) * 1000 - now.microsecond // 1000))
 
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; when it has imported, the bus tells the lists."""
@@ -157,16 +180,20 @@ class MainWindow(QMainWindow):
         return self.import_wizard
 
     # -- search -------------------------------------------------------------------
+    def show_patients(self) -> None:
+        self.nav.setCurrentRow(self.pages.indexOf(self.patients))
+
     def focus_search(self) -> None:
-        self.nav.setCurrentRow(0)
+        self.show_patients()
         self.search.setFocus()
         self.search.selectAll()
 
     def _search_changed(self, text: str) -> None:
-        self.nav.setCurrentRow(0)
+        self.show_patients()
         self.patients.set_query(text)
 
     def _search_enter(self) -> None:
+        self.show_patients()
         self.patients.open_current()
 
     def eventFilter(self, obj, event) -> bool:

@@ -72,12 +72,13 @@ def click_in_next_message_box(role: QMessageBox.ButtonRole) -> list[str]:
 
 
 def test_the_directory_sits_between_patients_and_settings(main_window):
-    assert main_window.nav.count() == 3
-    assert main_window.pages.widget(0) is main_window.patients
-    assert main_window.pages.widget(1) is main_window.directory
-    assert main_window.pages.widget(2) is main_window.settings
-    assert main_window.nav.item(0).text() == "Patients"
-    main_window.nav.setCurrentRow(1)
+    assert main_window.nav.count() == 4
+    assert main_window.pages.widget(0) is main_window.agenda
+    assert main_window.pages.widget(1) is main_window.patients
+    assert main_window.pages.widget(2) is main_window.directory
+    assert main_window.pages.widget(3) is main_window.settings
+    assert main_window.nav.item(1).text() == "Patients"
+    main_window.nav.setCurrentRow(2)
     assert main_window.pages.currentWidget() is main_window.directory
 
 
@@ -138,7 +139,7 @@ def test_no_result_shows_a_hint(qtbot, window):
 
 
 def test_an_empty_directory_says_how_to_start(main_window):
-    main_window.nav.setCurrentRow(1)
+    main_window.nav.setCurrentRow(main_window.pages.indexOf(main_window.directory))
     view = main_window.directory
     assert names(view) == []
     assert view.empty_hint.isVisible() and "Ctrl+N" in view.empty_hint.text()
@@ -231,13 +232,13 @@ def test_a_phone_is_checked_on_leaving_the_field(qtbot, window):
 
 def test_ctrl_n_belongs_to_the_screen_shown(qtbot, window, workspace):
     # A patient open on the Patients screen…
-    window.nav.setCurrentRow(0)
+    window.nav.setCurrentRow(window.pages.indexOf(window.patients))
     qtbot.keyClicks(window.search, "dup")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     patient_id = window.patients.form.current_id
     assert patient_id
     # …is left alone by Ctrl+N on the Directory screen, which starts a new contact.
-    window.nav.setCurrentRow(1)
+    window.nav.setCurrentRow(window.pages.indexOf(window.directory))
     view = window.directory
     view.open_current()
     assert view.form.current_id is not None

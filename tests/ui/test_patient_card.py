@@ -116,6 +116,7 @@ def test_referring_doctor_is_picked_from_the_directory(qtbot, main_window, works
 
 
 def test_a_homonym_is_flagged_before_the_card_is_created(qtbot, main_window, workspace):
+    main_window.show_patients()  # the window opens on the agenda
     view = main_window.patients
     before = workspace.patients.count()
     qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)

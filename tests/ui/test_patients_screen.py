@@ -42,7 +42,7 @@ def test_no_result_shows_a_hint(qtbot, main_window):
 
 
 def test_keyboard_only_ctrl_k_arrows_enter(qtbot, main_window):
-    main_window.nav.setCurrentRow(1)  # somewhere else first
+    main_window.nav.setCurrentRow(main_window.pages.indexOf(main_window.agenda))  # elsewhere first
     qtbot.keyClick(main_window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert main_window.search.hasFocus()
     assert main_window.pages.currentWidget() is main_window.patients
@@ -75,6 +75,7 @@ def test_opening_a_card_is_audited(qtbot, main_window, workspace):
 
 def start_new_patient(qtbot, window):
     """Ctrl+N, then type "Rousseau Anaïs" as a secretary would."""
+    window.show_patients()  # the window opens on the agenda
     qtbot.keyClick(window.patients, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     form = window.patients.form
     qtbot.keyClicks(form.birth_name, "Rousseau")
@@ -113,6 +114,7 @@ def test_form_saves_a_valid_patient_and_the_list_shows_it(qtbot, main_window, wo
 
 
 def test_invalid_birth_date_is_refused(qtbot, main_window):
+    main_window.show_patients()
     form = main_window.patients.form
     main_window.patients.new_patient()
     qtbot.keyClicks(form.birth_name, "Petit")
