@@ -585,9 +585,9 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
 
 
 def series_actions(page, appointment_id: str) -> list[QAction]:
-    """For the agenda page's context menu: the series actions of ``appointment_id``."""
-    tools = getattr(page, "booking_tools", None)
-    return series_actions_for(
-        page.workspace, page.bus, appointment_id, page,
-        on_cancelled=tools.slot_freed if tools is not None else None,
-        on_changed=page.refresh)
+    """For the agenda page's menus: the series actions of ``appointment_id`` ([] if it
+    is not part of a series). Cancelling one occurrence alone is told like any other
+    cancellation on the page (``appointment_cancelled``)."""
+    return series_actions_for(page.workspace, page.bus, appointment_id, page,
+                              on_cancelled=page.appointment_cancelled.emit,
+                              on_changed=page.refresh)

@@ -1,0 +1,523 @@
+"""The waiting list ("Liste d'attente"): patients who want an earlier slot.
+
+``WaitingListPanel`` (a side panel of the agenda): the entries, most urgent first, then
+whoever has waited longest; add one, withdraw one, or book from one (the slot finder
+opens with the entry's patient, type, practitioners and window, and the entry is marked
+booked with the appointment, in the same write).
+
+``FreedSlotWindow``: when an appointment is cancelled, the patients of the list its
+time suits ("Créneau libéré — patients à appeler"), with their phone, urgency and how
+long they have waited; "Propose this slot" books the highlighted one there. It does not
+block the agenda and can be dismissed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, format_date, ngettext
+from app.services.agenda.booking_queries import AppointmentBrief, appointment_brief
+from app.services.agenda.service import BookingRefused
+from app.services.agenda.waiting_list import MAX_URGENCY, WaitingEntry, WaitingInput
+from app.services.dates import InvalidDate
+from app.services.errors import NotFound, ValidationError
+from app.services.practice import list_practitioners
+from app.ui.agenda.slot_finder import (
+    APPOINTMENT_ENTITY,
+    WAITING_ENTITY,
+    PatientField,
+    PractitionerChecks,
+    SlotFinderDialog,
+    first_error,
+    hhmm,
+    parse_day,
+    type_combo,
+)
+from app.ui.table_model import RowTableModel
+from app.ui.widgets import FieldError, label, result_table, select_first_row
+
+DEFAULT_WINDOW_MONTHS = 1
+URGENT_INK = QColor("#b91c1c")
+SOON_INK = QColor("#92400e")
+# What the list shows, so a change of any of these reloads it.
+WATCHED = frozenset({WAITING_ENTITY, APPOINTMENT_ENTITY, "patient", "practitioner",
+                     "appointment_type"})
+_RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+def urgency_labels() -> dict[int, str]:
+    return {0: _("Normal"), 1: _("Soon"), 2: _("Urgent")}
+
+
+def waited_text(created_at: datetime, now: datetime) -> str:
+    days = max(0, (now - created_at).days)
+    if days == 0:
+        return _("today")
+    return ngettext("{n} day", "{n} days", days).format(n=days)
+
+
+def window_text(first: date, last: date) -> str:
+    return _("{first} to {last}").format(first=format_date(first), last=format_date(last))
+
+
+def practitioners_text(ids: frozenset[str], names: dict[str, str]) -> str:
+    if not ids:
+        return _("Anyone")
+    return ", ".join(sorted(names.get(i, "?") for i in ids))
+
+
+def _urgency_ink(urgency: int) -> QColor | None:
+    return URGENT_INK if urgency >= 2 else SOON_INK if urgency == 1 else None
+
+
+class WaitingEntryModel(RowTableModel):
+    """Patient, type, with whom, window, urgency, waiting since."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__([_("Patient"), _("Type"), _("With"), _("Window"), _("Urgency"),
+                          _("Waiting")], parent)
+        self._rows: list[WaitingEntry]
+        self._names: dict[str, str] = {}
+        self._now: datetime | None = None
+        self._zone = None
+
+    def set_context(self, names: dict[str, str], now: datetime, zone) -> None:
+        self._names, self._now, self._zone = names, now, zone
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        e = self.row_at(index.row()) if index.isValid() else None
+        if e is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (e.patient_name, e.type_name or _("Any type"),
+                    practitioners_text(e.practitioner_ids, self._names),
+                    window_text(e.window_from, e.window_until),
+                    urgency_labels().get(e.urgency, str(e.urgency)),
+                    waited_text(e.created_at, self._now or e.created_at))[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            bits = [e.patient_name]
+            if e.phone:
+                bits.append(e.phone)
+            if e.note:
+                bits.append(e.note)
+            since = self._zone.day_of(e.created_at) if self._zone else e.created_at.date()
+            bits.append(_("On the list since {day}").format(day=format_date(since)))
+            return "\n".join(bits)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 4:
+            return _urgency_ink(e.urgency)
+        return None
+
+
+class WaitingEntryDialog(QDialog):
+    """Put a patient on the waiting list; ``added(WaitingEntry)`` once written."""
+
+    added = Signal(object)
+
+    def __init__(self, workspace, bus=None, parent=None, *, patient_id: str | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._bus = bus
+        self.entry: WaitingEntry | None = None
+        self.setWindowTitle(_("Add to the waiting list"))
+        self.resize(560, 420)
+        today = workspace.zone.today(workspace.clock.now())
+        self.patient = PatientField(workspace)
+        self.type = type_combo(workspace.agenda.types(), with_any=True)
+        self.practitioners = PractitionerChecks()
+        self.practitioners.set_practitioners(list_practitioners(workspace.store), set())
+        self.window_from = QLineEdit(format_date(today))
+        self.window_until = QLineEdit(format_date(today + relativedelta(
+            months=DEFAULT_WINDOW_MONTHS)))
+        for edit, name in ((self.window_from, _("From")), (self.window_until, _("Until"))):
+            edit.setAccessibleName(name)
+            edit.setPlaceholderText(_("dd/mm/yyyy"))
+            edit.setMaximumWidth(120)
+        self.urgency = QComboBox()
+        self.urgency.setAccessibleName(_("Urgency"))
+        for value, text in urgency_labels().items():
+            self.urgency.addItem(text, value)
+        self.note = QLineEdit()
+        self.note.setMaxLength(500)
+        self.note.setPlaceholderText(_("For the secretary (not copied on the appointment)"))
+        self.error = FieldError()
+
+        form = QFormLayout()
+        form.addRow(_("Patient"), self.patient)
+        form.addRow(_("Type"), self.type)
+        form.addRow(_("With (none ticked: anyone)"), self.practitioners)
+        window = QHBoxLayout()
+        window.addWidget(self.window_from)
+        window.addWidget(label(_("to")))
+        window.addWidget(self.window_until)
+        window.addStretch()
+        form.addRow(_("Between"), window)
+        form.addRow(_("Urgency"), self.urgency)
+        form.addRow(_("Note"), self.note)
+        self.ok_button = QPushButton(_("Add to the list"))
+        self.ok_button.setObjectName("Primary")
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.save)
+        cancel = QPushButton(_("Cancel"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.ok_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch()
+        layout.addLayout(buttons)
+        self.patient.set_patient(patient_id)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        (self.type if self.patient.patient_id() else self.patient.edit).setFocus()
+
+    def save(self) -> WaitingEntry | None:
+        self.error.show_message("")
+        if not self.patient.patient_id():
+            self.patient.show_error(_("Choose the patient."))
+            self.patient.edit.setFocus()
+            return None
+        try:
+            first, last = parse_day(self.window_from.text()), parse_day(self.window_until.text())
+        except InvalidDate:
+            self.error.show_message(_("Write dates as 16/03/2026."))
+            return None
+        data = WaitingInput(self.patient.patient_id(), self.type.currentData(), first, last,
+                            frozenset(self.practitioners.checked()),
+                            min(MAX_URGENCY, self.urgency.currentData() or 0), self.note.text())
+        try:
+            entry = self._ws.waiting_list.add(data)
+        except ValidationError as exc:
+            self.error.show_message(first_error(exc))
+            return None
+        self.entry = entry
+        if self._bus is not None:
+            self._bus.publish(WAITING_ENTITY, [entry.id])
+        self.added.emit(entry)
+        self.accept()
+        return entry
+
+
+class CandidateModel(RowTableModel):
+    """Whom to call: patient, phone, urgency, waiting since, note."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("Waiting"), _("Note")],
+                         parent)
+        self._rows: list[WaitingEntry]
+        self._now: datetime | None = None
+
+    def set_now(self, now: datetime) -> None:
+        self._now = now
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        e = self.row_at(index.row()) if index.isValid() else None
+        if e is None:
+            return None
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return (e.patient_name, e.phone or "—", urgency_labels().get(e.urgency, ""),
+                    waited_text(e.created_at, self._now or e.created_at), e.note)[col]
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+            return _urgency_ink(e.urgency)
+        return None
+
+
+class FreedSlotWindow(QDialog):
+    """A freed time and the waiting patients it suits; not modal.
+
+    ``booked(AppointmentView)`` once a candidate is booked there (then it closes).
+    """
+
+    booked = Signal(object)
+
+    def __init__(self, workspace, bus, freed: AppointmentBrief, candidates: list[WaitingEntry],
+                 parent=None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._bus = bus
+        self.freed = freed
+        self.result = None
+        self.setModal(False)
+        self.setWindowTitle(_("Slot freed — patients to call"))
+        self.resize(640, 360)
+        zone = workspace.zone
+        names = workspace.agenda.practitioner_names()
+        day = zone.day_of(freed.starts_at)
+        start, end = zone.wall_minute(freed.starts_at), zone.wall_minute(freed.ends_at)
+        self.heading = label(_("Slot freed on {day} from {start} to {end} with {who}: patients "
+                               "to call").format(day=format_date(day, "EEEE d MMMM y"),
+                                                 start=hhmm(start), end=hhmm(end),
+                                                 who=names.get(freed.practitioner_id, "")),
+                             "SectionTitle", wrap=True)
+        self.model = CandidateModel(self)
+        self.model.set_now(workspace.clock.now())
+        self.table = result_table(self.model)
+        header = self.table.horizontalHeader()
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.propose())
+        self.table.installEventFilter(self)
+        self.banner = label("", "AlertBanner", wrap=True)
+        self.banner.hide()
+        self.propose_button = QPushButton(_("Propose this slot"))
+        self.propose_button.setObjectName("Primary")
+        self.propose_button.setToolTip(_("Book the highlighted patient into the freed slot "
+                                          "(Enter)"))
+        self.propose_button.setAutoDefault(False)
+        self.propose_button.clicked.connect(self.propose)
+        self.dismiss_button = QPushButton(_("Dismiss"))
+        self.dismiss_button.setAutoDefault(False)
+        self.dismiss_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.propose_button)
+        buttons.addWidget(self.dismiss_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+        self._set_candidates(candidates)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.table.setFocus()
+
+    def _set_candidates(self, candidates: list[WaitingEntry]) -> None:
+        self.model.set_rows(candidates)
+        select_first_row(self.table)
+        self.propose_button.setEnabled(bool(candidates))
+
+    def highlighted(self) -> WaitingEntry | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def propose(self):
+        entry = self.highlighted()
+        if entry is None:
+            return None
+        try:
+            result = self._ws.waiting_list.book_candidate(entry.id, self.freed.practitioner_id,
+                                                          self.freed.starts_at)
+        except (BookingRefused, ValidationError, NotFound) as exc:
+            if isinstance(exc, BookingRefused):
+                text = exc.user_message
+            elif isinstance(exc, ValidationError):
+                text = first_error(exc)
+            else:
+                text = _("This patient is no longer on the waiting list.")
+            self._show_banner(_("This slot cannot be given to {who}:").format(
+                who=entry.patient_name) + "\n" + text)
+            self._set_candidates(self._ws.waiting_list.candidates_for(
+                self.freed.practitioner_id, self.freed.starts_at, self.freed.ends_at))
+            return None
+        self.result = result
+        if self._bus is not None:
+            self._bus.publish(APPOINTMENT_ENTITY, [result.appointment.id])
+            self._bus.publish(WAITING_ENTITY, [entry.id])
+        self.booked.emit(result.appointment)
+        self.accept()
+        return result
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table and event.type() == QEvent.Type.KeyPress and event.key() in _RETURN:
+            self.propose()
+            return True
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in _RETURN:
+            return
+        super().keyPressEvent(event)
+
+
+class WaitingListPanel(QWidget):
+    """The list, its buttons, and the freed-slot windows it opens.
+
+    ``booked(AppointmentView)``: an appointment was booked from the list (through the
+    slot finder or a freed slot), for the agenda to show it.
+    """
+
+    booked = Signal(object)
+
+    def __init__(self, workspace, bus, parent=None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._bus = bus
+        self.freed_windows: list[FreedSlotWindow] = []
+        self.finder: SlotFinderDialog | None = None
+        self.entry_dialog: WaitingEntryDialog | None = None
+        self.setObjectName("WaitingListPanel")
+
+        self.model = WaitingEntryModel(self)
+        self.table = result_table(self.model)
+        header = self.table.horizontalHeader()
+        for col in range(1, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setAccessibleName(_("Waiting list"))
+        self.table.doubleClicked.connect(lambda _i: self.book_selected())
+        self.table.installEventFilter(self)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._sync_buttons())
+        self.caption = label("", "Muted", wrap=True)
+        self.status = label("", "Muted", wrap=True)
+        self.add_button = QPushButton(_("Add…"))
+        self.add_button.setToolTip(_("Put a patient on the waiting list"))
+        self.add_button.clicked.connect(lambda: self.add_entry())
+        self.book_button = QPushButton(_("Book…"))
+        self.book_button.setToolTip(_("Find a slot for the highlighted patient (Enter)"))
+        self.book_button.clicked.connect(self.book_selected)
+        self.withdraw_button = QPushButton(_("Withdraw"))
+        self.withdraw_button.setToolTip(_("The patient no longer waits (Delete)"))
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.book_button)
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        bus.changed.connect(self._on_bus)
+        self.refresh()
+
+    # -- the list ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        current = self.selected()
+        entries = self._ws.waiting_list.waiting()
+        self.model.set_context(self._ws.agenda.practitioner_names(), self._ws.clock.now(),
+                               self._ws.zone)
+        self.model.set_rows(entries)
+        row = self.model.row_of(current.id) if current is not None else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            select_first_row(self.table)
+        self.caption.setText(ngettext("{n} patient waiting", "{n} patients waiting",
+                                      len(entries)).format(n=len(entries)) if entries
+                             else _("Nobody is waiting for an earlier slot."))
+        self._sync_buttons()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()  # entries added elsewhere meanwhile
+
+    def _on_bus(self, entity: str, _ids: list) -> None:
+        if entity in WATCHED:
+            self.refresh()
+
+    def _sync_buttons(self) -> None:
+        has = self.selected() is not None
+        self.book_button.setEnabled(has)
+        self.withdraw_button.setEnabled(has)
+
+    def selected(self) -> WaitingEntry | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def add_entry(self, patient_id: str | None = None) -> WaitingEntryDialog:
+        dialog = WaitingEntryDialog(self._ws, self._bus, self, patient_id=patient_id)
+        dialog.added.connect(lambda entry: self._select(entry.id))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.entry_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _select(self, entry_id: str) -> None:
+        self.refresh()
+        row = self.model.row_of(entry_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def withdraw_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        try:
+            self._ws.waiting_list.withdraw(entry.id)
+        except (ValidationError, NotFound):
+            pass  # already booked or withdrawn elsewhere: the refresh shows it
+        else:
+            self.status.setText(_("{who} is no longer on the waiting list.").format(
+                who=entry.patient_name))
+        self._bus.publish(WAITING_ENTITY, [entry.id])
+        self.refresh()
+
+    def book_selected(self) -> SlotFinderDialog | None:
+        """The slot finder for the highlighted entry; the entry is marked booked with it."""
+        entry = self.selected()
+        if entry is None:
+            return None
+        today = self._ws.zone.today(self._ws.clock.now())
+        first = max(entry.window_from, today)
+        dialog = SlotFinderDialog(self._ws, self._bus, self, patient_id=entry.patient_id,
+                                  type_id=entry.type_id,
+                                  practitioner_ids=tuple(entry.practitioner_ids),
+                                  first=first, last=max(entry.window_until, first),
+                                  waiting_entry_id=entry.id)
+        dialog.booked.connect(self.booked)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.finder = dialog
+        dialog.open()
+        return dialog
+
+    # -- a slot freed up -----------------------------------------------------------------
+    def slot_freed(self, appointment_id: str) -> FreedSlotWindow | None:
+        """After a cancellation: the window of patients to call, if the time suits any."""
+        freed = appointment_brief(self._ws.store, appointment_id)
+        if freed is None or freed.starts_at <= self._ws.clock.now():
+            return None
+        candidates = self._ws.waiting_list.candidates_for(freed.practitioner_id,
+                                                          freed.starts_at, freed.ends_at)
+        if not candidates:
+            return None
+        window = FreedSlotWindow(self._ws, self._bus, freed, candidates, self)
+        window.booked.connect(self.booked)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda _o=None, w=window: self._forget(w))
+        self.freed_windows.append(window)
+        window.show()
+        return window
+
+    def _forget(self, window: FreedSlotWindow) -> None:
+        if window in self.freed_windows:
+            self.freed_windows.remove(window)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.key() in _RETURN:
+                self.book_selected()
+                return True
+            if event.key() == Qt.Key.Key_Delete:
+                self.withdraw_selected()
+                return True
+        return super().eventFilter(obj, event)
