@@ -7,7 +7,8 @@ random street names in real towns. No record describes a real person.
 The same ``seed`` gives the same contents in the same order (ids and timestamps
 differ: they come from the clock and the ID generator). Each kind of data has its own
 random stream derived from the seed, so adding a kind later (appointments, calls)
-does not change the patients of an existing seed.
+does not change the patients of an existing seed. The agenda (motifs, hours, absences,
+appointments, series, waiting list) is in ``demo_agenda``.
 
 The profile is built in a hidden folder beside the target and renamed into place at
 the end: a cancelled or failed generation leaves nothing behind.
@@ -26,8 +27,21 @@ from datetime import date, timedelta
 from itertools import accumulate, islice
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.clock import Clock
-from app.models import Civility, ContactCategory, PhoneKind, Sex, contact_display_name
+from app.models import (
+    Civility,
+    ContactCategory,
+    Patient,
+    PhoneKind,
+    Practitioner,
+    Sex,
+    contact_display_name,
+)
+from app.services import demo_agenda
+from app.services.agenda.public_holidays import PublicHolidays
+from app.services.agenda.zone import PracticeTime
 from app.services.directory import ContactInput
 from app.services.errors import Cancelled
 from app.services.patients import PatientInput, PhoneEntry
@@ -52,11 +66,17 @@ class DemoSize:
     practitioners: int
     patients: int
     contacts: int = 0  # the directory of professional contacts
+    # The agenda: about this many appointments (cancelled ones included), from
+    # ``months_back`` months before the generation clock's today to ``months_ahead`` after.
+    appointments: int = 0
+    months_back: int = 6
+    months_ahead: int = 2
 
 
 SIZES: dict[str, DemoSize] = {
-    "demo": DemoSize(practitioners=3, patients=2_000, contacts=150),
-    "large": DemoSize(practitioners=10, patients=100_000, contacts=50_000),
+    "demo": DemoSize(practitioners=3, patients=2_000, contacts=150, appointments=8_500),
+    "large": DemoSize(practitioners=10, patients=100_000, contacts=50_000,
+                      appointments=1_000_000, months_back=264),
 }
 
 PRACTICE_NAME = "Cabinet médical des Tilleuls"
@@ -671,6 +691,8 @@ class _Run:
     done: int = 0
     # (id, display name) of the general practitioners of the directory
     gp_contacts: list[tuple[str, str]] = field(default_factory=list)
+    # the patients created, in order: who the agenda books
+    patients: list[demo_agenda.PatientRef] = field(default_factory=list)
 
     def check(self) -> None:
         if self.cancelled is not None and self.cancelled():
@@ -710,26 +732,56 @@ def _patients_section(run: _Run) -> None:
         run.check()
         chunk = list(islice(rows, CHUNK))
         if not chunk:
-            return
+            break
         for patient in chunk:
             if run.gp_contacts and referrals.random() < REFERRAL_SHARE:
                 patient.referring_contact_id, patient.referring_doctor = referrals.choice(
                     run.gp_contacts)
         service.create_many(chunk)
         run.advance(len(chunk))
+    run.patients = _created_patients(run.workspace)
+
+
+def _created_patients(workspace: Workspace) -> list[demo_agenda.PatientRef]:
+    with workspace.store.reader() as s:
+        rows = s.execute(select(Patient.id, Patient.sex, Patient.birth_date,
+                                Patient.referring_doctor)
+                         .where(Patient.deleted_at.is_(None)).order_by(Patient.version))
+        return [demo_agenda.PatientRef(pid, sex == Sex.FEMALE.value, birth, doctor or "")
+                for pid, sex, birth, doctor in rows]
+
+
+def _agenda_section(run: _Run) -> None:
+    if not run.size.appointments:
+        return
+    ws = run.workspace
+    with ws.store.reader() as s:
+        ids = {(first, last): pid for pid, first, last in s.execute(
+            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
+    staff = [demo_agenda.Practitioner(i, ids[p.first_name, p.last_name], _practitioner_name(p),
+                                      p.specialty)
+             for i, p in enumerate(PRACTITIONERS[:run.size.practitioners])]
+    demo_agenda.generate_agenda(
+        ws.store, actor_id=ws.user_id, seed=run.seed, practitioners=staff,
+        patients=run.patients, zone=PracticeTime(ws.practice.timezone),
+        holidays=PublicHolidays(ws.practice.holiday_region), now=run.clock.now(),
+        months_back=run.size.months_back, months_ahead=run.size.months_ahead,
+        appointments=run.size.appointments, progress=run.advance, check=run.check)
 
 
 # Each kind of data in the order it is generated: (name, how many, generator).
-# Later kinds (appointments, calls) add a line here. The directory comes first (patients
-# refer to its doctors); progress counts patients only, the directory takes a moment.
+# Later kinds (calls) add a line here. The directory comes first (patients refer to its
+# doctors), the agenda after the patients it books; progress counts patients and
+# appointments, the directory takes a moment.
 _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], ...] = (
     ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
+    ("agenda", lambda s: s.appointments, _agenda_section),
 )
 
 
 # -- the entry point ---------------------------------------------------------------------
-def generate_demo(paths: ProfilePaths, *, size: str = "demo", seed: int = 1,
+def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: int = 1,
                   passphrase: str = "demo", clock: Clock, kdf: KdfParams = KdfParams(),
                   progress: ProgressFn | None = None,
                   cancelled: CancelledFn | None = None) -> Workspace:
@@ -737,12 +789,15 @@ def generate_demo(paths: ProfilePaths, *, size: str = "demo", seed: int = 1,
 
     Raises ``ProfileExistsError`` if a profile is already there, ``Cancelled`` if
     ``cancelled()`` turned true; in both cases, and on any failure, nothing is left at
-    ``paths``.
+    ``paths``. ``size``: one of ``SIZES`` by name, or a ``DemoSize`` of one's own.
     """
-    try:
-        spec = SIZES[size]
-    except KeyError:
-        raise ValueError(f"unknown demo size {size!r}; one of {', '.join(SIZES)}") from None
+    if isinstance(size, DemoSize):
+        spec = size
+    else:
+        try:
+            spec = SIZES[size]
+        except KeyError:
+            raise ValueError(f"unknown demo size {size!r}; one of {', '.join(SIZES)}") from None
     target = Path(paths.root)
     if paths.exists():
         raise ProfileExistsError(str(target))
