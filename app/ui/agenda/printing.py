@@ -541,40 +541,46 @@ class PrintActions(QObject):
 
     def open_options(self, *, pdf: bool, practitioner_id: str | None = None,
                      day: date | None = None, week: bool = False,
-                     phones: bool | None = None) -> PrintOptionsDialog:
-        """The options, shown without blocking; accepted, they print or save. The phone
-        numbers are on by default for a practitioner's own day sheet only (``phones``)."""
+                     phones: bool | None = None,
+                     parent: QWidget | None = None) -> PrintOptionsDialog:
+        """The options, shown without blocking (over ``parent``, the page by default);
+        accepted, they print or save. The phone numbers are on by default for a
+        practitioner's own day sheet only (``phones``)."""
         default_pid, default_day = self._defaults()
-        dialog = PrintOptionsDialog(self.practitioners(), self._parent, pdf=pdf,
+        owner = parent or self._parent
+        dialog = PrintOptionsDialog(self.practitioners(), owner, pdf=pdf,
                                     practitioner_id=practitioner_id or default_pid,
                                     day=day or default_day, week=week, phones=bool(phones))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.run(dialog.request(), pdf=pdf))
+        dialog.accepted.connect(lambda: self.run(dialog.request(), pdf=pdf, parent=owner))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def run(self, request: PrintRequest, *, pdf: bool) -> bool:
+    def run(self, request: PrintRequest, *, pdf: bool, parent: QWidget | None = None) -> bool:
         if request.practitioner_id is None:
             return False
-        return self.save_pdf(request) if pdf else self.print(request)
+        return self.save_pdf(request, parent=parent) if pdf else self.print(request,
+                                                                           parent=parent)
 
-    def print(self, request: PrintRequest) -> bool:
+    def print(self, request: PrintRequest, *, parent: QWidget | None = None) -> bool:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setPageLayout(page_layout(request))
         printer.setDocName(_("Agenda"))
-        if not self._ask_printer(self._parent, printer):
+        parent = parent or self._parent
+        if not self._ask_printer(parent, printer):
             return False
         try:
             print_sheet(self._ws, self._queries, request, printer)
         except Exception as exc:  # noqa: BLE001 - told to the user, never the data
             log.error("printing failed: %s", type(exc).__name__)
-            return self._fail(_("The agenda could not be printed."))
+            return self._fail(_("The agenda could not be printed."), parent)
         self.finished.emit("")
         return True
 
-    def save_pdf(self, request: PrintRequest) -> bool:
-        path = self._choose_path(self._parent, _("Save the agenda as a PDF"),
+    def save_pdf(self, request: PrintRequest, *, parent: QWidget | None = None) -> bool:
+        parent = parent or self._parent
+        path = self._choose_path(parent, _("Save the agenda as a PDF"),
                                  suggested_name(request), _("PDF files (*.pdf)"))
         if path is None:
             return False
@@ -584,22 +590,22 @@ class PrintActions(QObject):
         try:
             write_pdf(self._ws, self._queries, request, path)
         except ExportError as exc:
-            return self._fail(exc.user_message)
-        except Exception as exc:  # noqa: BLE001
+            return self._fail(exc.user_message, parent)
+        except Exception as exc:  # noqa: BLE001 - told to the user, never the data
             log.error("pdf failed: %s", type(exc).__name__)
-            return self._fail(_("The PDF could not be written; no file was saved."))
+            return self._fail(_("The PDF could not be written; no file was saved."), parent)
         self._tell(QMessageBox.Icon.Information,
-                   _("The agenda was saved to {path}.").format(path=path))
+                   _("The agenda was saved to {path}.").format(path=path), parent)
         self.finished.emit(str(path))
         return True
 
-    def _fail(self, text: str) -> bool:
-        self._tell(QMessageBox.Icon.Warning, text)
+    def _fail(self, text: str, parent: QWidget) -> bool:
+        self._tell(QMessageBox.Icon.Warning, text, parent)
         self.failed.emit(text)
         return False
 
-    def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
-        box = QMessageBox(icon, _("Agenda"), text, parent=self._parent)
+    def _tell(self, icon: QMessageBox.Icon, text: str, parent: QWidget) -> None:
+        box = QMessageBox(icon, _("Agenda"), text, parent=parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,6 +21,7 @@ from app.services.duplicates import DuplicateService
 from app.services.patients import MAX_RESULTS, PatientService
 from app.services.timeline import TimelineService
 from app.ui.change_bus import ChangeBus
+from app.ui.patients.agenda_panel import PatientAgendaPanel
 from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
@@ -37,11 +38,16 @@ from app.ui.widgets import (
 
 class PatientsView(QWidget):
     """``timeline`` shows the card's history in a second tab; ``pick_contact`` lets the
-    card link its referring doctor to the directory (see PatientForm)."""
+    card link its referring doctor to the directory (see PatientForm); ``appointments``
+    (a DayQueries) shows the patient's appointments in a tab, whose "Book…" button emits
+    ``book_requested(patient_id)``."""
+
+    book_requested = Signal(str)
 
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
-                 pick_contact=None, duplicates: DuplicateService | None = None) -> None:
+                 pick_contact=None, duplicates: DuplicateService | None = None,
+                 appointments=None) -> None:
         super().__init__(parent)
         self._service = service
         self._duplicates = duplicates
@@ -85,6 +91,11 @@ class PatientsView(QWidget):
         if self.timeline is not None:
             self.form.loaded.connect(lambda pid: self.timeline.show_patient(pid or None))
             self.timeline.cards_changed.connect(self._merge_undone)
+        self.agenda_panel = PatientAgendaPanel(appointments, bus) \
+            if appointments is not None else None
+        if self.agenda_panel is not None:
+            self.form.loaded.connect(lambda pid: self.agenda_panel.show_patient(pid or None))
+            self.agenda_panel.book_requested.connect(self.book_requested)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -102,13 +113,16 @@ class PatientsView(QWidget):
         right.setMinimumWidth(500)  # the card is never squeezed into clipping
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(16, 12, 16, 12)
-        if self.timeline is None:
+        if self.timeline is None and self.agenda_panel is None:
             right_layout.addWidget(self.form)
         else:
             self.card_tabs = QTabWidget()
             self.card_tabs.setDocumentMode(True)
             self.card_tabs.addTab(self.form, _("Card"))
-            self.card_tabs.addTab(self.timeline, _("History"))
+            if self.agenda_panel is not None:
+                self.card_tabs.addTab(self.agenda_panel, _("Appointments"))
+            if self.timeline is not None:
+                self.card_tabs.addTab(self.timeline, _("History"))
             right_layout.addWidget(self.card_tabs)
         splitter = QSplitter()
         splitter.addWidget(left)
