@@ -253,7 +253,16 @@ class AppointmentDialog(QDialog):
         self._snapshot = self._values()
         self._refresh_texts()
         self.resize(620, self.sizeHint().height())
-        self.patient.edit.setFocus()
+        self._focused = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._focused:  # once shown: a hidden widget cannot take the focus
+            self._focused = True
+            first = self.patient.edit if self.appointment is None else self.start
+            first.setFocus()
+            if first is self.start:
+                self.start.selectAll()
 
     # -- filling ------------------------------------------------------------------------
     def _fill_new(self, practitioner_id: str, day: date | None, start_min: int | None,

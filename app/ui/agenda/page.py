@@ -433,7 +433,8 @@ class AgendaPage(QWidget):
 
     def focus_date(self) -> None:
         self.date_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.date_edit.selectAll()
+        # Typing then fills day, month and year in turn: "02042026" or "02/04/2026".
+        self.date_edit.setSelectedSection(QDateEdit.Section.DaySection)
 
     def _date_typed(self) -> None:
         d = self.date_edit.date()
