@@ -15,6 +15,7 @@ Keyboard: Ctrl+S or Enter saves, Escape closes (asking first about unsaved chang
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Signal
@@ -39,7 +40,6 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date
 from app.models.agenda import MAX_APPOINTMENT_MINUTES, AppointmentStatus
 from app.services.agenda.service import BookingRefused, cancel_reason_labels, status_labels
-from app.services.agenda.setup import parse_hhmm
 from app.services.agenda.views import AppointmentView, BookingInput, HistoryEntry, TypeInfo
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
@@ -50,6 +50,9 @@ from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.agenda.refusal import BULLET, run_guarded, show_failure
 from app.ui.widgets import FieldError, ask_unsaved, label
 
+_START = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
+_COMPACT_START = re.compile(r"^\s*(\d{1,2})(\d{2})\s*$")
+
 # The statuses the secretary sets by hand, in the order a patient goes through them.
 STATUS_CHOICES = (AppointmentStatus.BOOKED.value, AppointmentStatus.CONFIRMED.value,
                   AppointmentStatus.ARRIVED.value, AppointmentStatus.IN_CONSULTATION.value,
@@ -58,13 +61,13 @@ STATUS_CHOICES = (AppointmentStatus.BOOKED.value, AppointmentStatus.CONFIRMED.va
 
 def parse_start(text: str) -> int:
     """"9", "9h", "09:30", "9h30", "930", "1030" -> minutes after midnight; ValueError."""
-    text = text.strip()
-    if text.isdigit() and len(text) in (3, 4):
-        text = f"{text[:-2]}:{text[-2:]}"
-    minute = parse_hhmm(text)
-    if minute >= 24 * 60:
+    m = _START.match(text) or _COMPACT_START.match(text)
+    if not m:
         raise ValueError(text)
-    return minute
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(text)
+    return hour * 60 + minute
 
 
 def conflict_words(kinds: str) -> str:
