@@ -48,6 +48,84 @@ def _write_sample_csv(path: Path) -> None:
     path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
 
 
+def _free_time(page, column: str, day, length: int) -> int | None:
+    """The first wall minute of ``column`` on ``day`` open and free for ``length`` minutes."""
+    from app.ui.agenda import BAND_OPEN
+
+    data = page.grid.data()
+    taken = sorted((i.start_min, i.end_min) for i in data.items
+                   if i.column_key == column and i.day == day and i.status != "cancelled")
+    for band in data.bands:
+        if band.kind != BAND_OPEN or band.column_key != column or band.day != day:
+            continue
+        start = band.start_min
+        while start + length <= band.end_min:
+            clash = next((e for s, e in taken if s < start + length and start < e), None)
+            if clash is None:
+                return start
+            start = clash
+    return None
+
+
+def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
+    """The agenda: today's day and week, the month, a booking, a refusal, a history."""
+    from app.services.agenda.service import BookingRefused
+    from app.services.agenda.views import BookingInput
+    from app.ui.agenda.refusal import refusal_box
+
+    page = window.agenda
+    today = page.current_day()
+    page.show_day(today, [p.id for p in page.practitioners()])
+    page.grid.scroll_to_minute(8 * 60)  # the morning, whatever the hour of the run
+    shoot(window, "01-agenda-jour")
+    page.set_view("week")
+    page.grid.scroll_to_minute(8 * 60)
+    shoot(window, "02-agenda-semaine")
+    page.set_view("month")
+    shoot(window, "03-agenda-mois")
+    page.show_day(today)
+
+    # A booking for a patient whose card carries an alert, at a free time.
+    flagged = _patient_with_alert(workspace)
+    for column in page.selected_practitioners():
+        start = _free_time(page, column, today, 15)
+        if start is not None:
+            page.grid.set_cursor(column, today, start)
+            break
+    dialog = page.open_booking(flagged.id if flagged is not None else None)
+    shoot(dialog, "04-rendez-vous")
+    dialog.done(0)
+
+    # Booked over another appointment: the guard's reasons, the owner's choice.
+    booked = [i for i in page.grid.data().items if i.status != "cancelled"]
+    if booked:
+        target = booked[len(booked) // 2]
+        other = next((i for i in booked if i.column_key == target.column_key and i is not target),
+                     target)
+        starts = workspace.zone.to_utc(other.day, other.start_min)
+        data = BookingInput(target.column_key, starts, None, None, None)
+    else:
+        pid = page.selected_practitioners()[0] if page.selected_practitioners() else ""
+        data = BookingInput(pid, workspace.zone.to_utc(today, 13 * 60), None, None, None)
+    conflicts = workspace.agenda.check(data) if data.practitioner_id else []
+    if [c for c in conflicts if c.blocking]:
+        box, _override = refusal_box(window, BookingRefused(
+            conflicts, can_override=workspace.agenda.can_override),
+            can_override=workspace.agenda.can_override, moving=True)
+        box.show()
+        shoot(box, "05-refus")
+        box.hide()
+
+    # An appointment opened: its status and every change, in its History tab.
+    changed = [i for i in page.grid.data().items if i.title and i.status != "cancelled"]
+    if changed:
+        opened = page.open_appointment(changed[0].id)
+        if opened is not None:
+            opened.tabs.setCurrentWidget(opened.history)
+            shoot(opened, "06-rendez-vous-historique")
+            opened.done(0)
+
+
 def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -82,25 +160,28 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     _settle(app)
     if window.width() > SIZE[0]:
         raise RuntimeError(f"main window wider than {SIZE[0]} px: {window.width()}")
-    shoot(window, "01-patients")
+    _agenda_screens(app, workspace, window, shoot)
+
+    window.show_patients()
+    shoot(window, "07-patients")
 
     window.focus_search()
     sample = workspace.patients.search("", limit=1)
     query = sample[0].display_name.split()[0][:3].lower() if sample else "mar"
     window.search.setText(query)
-    shoot(window, "02-recherche")
+    shoot(window, "08-recherche")
 
     window.patients.table.setFocus()
     window.patients.open_current()
-    shoot(window, "03-fiche-patient")
+    shoot(window, "09-fiche-patient")
 
     flagged = _patient_with_alert(workspace)
     if flagged is not None:
         window.search.setText(flagged.phone or flagged.display_name)
         window.patients.open_current()
-        shoot(window, "04-fiche-avec-alerte")
+        shoot(window, "10-fiche-avec-alerte")
     window.patients.card_tabs.setCurrentWidget(window.patients.timeline)
-    shoot(window, "05-historique")
+    shoot(window, "11-historique")
     window.patients.card_tabs.setCurrentIndex(0)
 
     window.patients.new_patient()
@@ -110,7 +191,7 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     form.birth_date.setText("31/02/1980")
     form.phone_rows[0].number.setText("06 12 34")
     form.save()
-    shoot(window, "06-controle-saisie")
+    shoot(window, "12-controle-saisie")
 
     window.search.clear()
     existing = workspace.patients.search("", limit=1)
@@ -121,17 +202,17 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
         form.first_names.setText(known.first_names)
         form.birth_date.setText(format_date(known.birth_date) if known.birth_date else "")
         form.save()  # stops at the "may already have a card" warning
-        shoot(window, "07-homonyme")
+        shoot(window, "13-homonyme")
     form.new_patient()
 
     window.search.setText("zzzz")
-    shoot(window, "08-aucun-resultat")
+    shoot(window, "14-aucun-resultat")
     window.search.clear()
 
     window.nav.setCurrentRow(window.pages.indexOf(window.directory))
     window.directory.search.setText("cardio")
     window.directory.open_current()
-    shoot(window, "09-annuaire")
+    shoot(window, "15-annuaire")
     window.directory.search.clear()
 
     window.nav.setCurrentRow(window.pages.indexOf(window.patients))
@@ -140,10 +221,10 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     _wait(app, lambda: not dialog.loading)
     if dialog.model.rowCount():
         dialog.table.selectRow(0)
-    shoot(dialog, "10-doublons")
+    shoot(dialog, "16-doublons")
     if dialog.model.rowCount():
         dialog.merge_selected()
-        shoot(dialog.merge_dialog, "11-fusion")
+        shoot(dialog.merge_dialog, "17-fusion")
         dialog.merge_dialog.reject()
     dialog.reject()
 
@@ -153,16 +234,16 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
         wizard = window.import_patients()
         wizard.file_page.path_edit.setText(str(sample_csv))
         wizard.next()
-        shoot(wizard, "12-import-colonnes")
+        shoot(wizard, "18-import-colonnes")
         wizard.reject()
 
     window.nav.setCurrentRow(window.pages.indexOf(window.settings))
-    shoot(window, "13-reglages")
+    shoot(window, "19-reglages")
     window.hide()
 
     unlock = UnlockDialog(lambda secret, rec: b"", profile_label=str(workspace.paths.root))
     unlock.show()
-    shoot(unlock, "14-deverrouillage")
+    shoot(unlock, "20-deverrouillage")
     unlock.hide()
 
     wizard = SetupWizard(lambda *a: "", keychain_problem=None)
@@ -171,20 +252,20 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     wizard.practice_page.owner.setText("Sophie Lambert")
     wizard.resize(820, 580)
     wizard.show()
-    shoot(wizard, "15-assistant-cabinet")
+    shoot(wizard, "21-assistant-cabinet")
     wizard.next()
     table = wizard.practitioners_page.table
     for col, value in enumerate(("Dr", "Claire", "Morel", "Médecine générale")):
         table.item(0, col).setText(value)
     wizard.practitioners_page.add_row(("Dr", "Karim", "Benali", "Pédiatrie"))
-    shoot(wizard, "16-assistant-praticiens")
+    shoot(wizard, "22-assistant-praticiens")
     wizard.next()
-    shoot(wizard, "17-assistant-protection")
+    shoot(wizard, "23-assistant-protection")
     # The recovery page with an example key (not tied to any database).
     wizard.recovery_page.show_key(new_recovery_key())
     wizard.setStartId(wizard.pageIds()[-1])
     wizard.restart()
-    shoot(wizard, "18-assistant-cle-de-secours")
+    shoot(wizard, "24-assistant-cle-de-secours")
     wizard.hide()
 
 

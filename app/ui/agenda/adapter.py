@@ -46,10 +46,12 @@ def column_for(p: PractitionerInfo) -> GridColumn:
     return GridColumn(p.id, p.display_name, p.specialty, p.colour or "#5b8def")
 
 
-def wall_span(zone: PracticeTime, day: date, starts_at: datetime, ends_at: datetime) -> tuple[int, int]:
+def wall_span(zone: PracticeTime, day: date, starts_at: datetime, ends_at: datetime, *,
+              bounds: tuple[datetime, datetime] | None = None) -> tuple[int, int]:
     """Minutes after ``day``'s midnight covered by [starts_at, ends_at), clipped to the day
-    (0 if it began the day before, 1440 if it runs past midnight)."""
-    start_of_day, end_of_day = zone.day_bounds(day)
+    (0 if it began the day before, 1440 if it runs past midnight). ``bounds``: the day's
+    (start, end) instants when already known."""
+    start_of_day, end_of_day = bounds or zone.day_bounds(day)
     start = 0 if starts_at <= start_of_day else zone.wall_minute(starts_at)
     end = DAY_END if ends_at >= end_of_day else zone.wall_minute(ends_at)
     return start, max(end, start)
@@ -85,14 +87,15 @@ def grid_items(appointments: Sequence[AppointmentView], zone: PracticeTime, *,
                cut_id: str = "") -> list[GridItem]:
     """One box per appointment shown (cancelled ones included, struck through)."""
     twice = same_patient_ids(appointments)
+    bounds = {day: zone.day_bounds(day) for day in days}
     items: list[GridItem] = []
     for a in appointments:
         if a.practitioner_id not in columns:
             continue
         day = zone.day_of(a.starts_at)
-        if day not in days:
+        if day not in bounds:
             continue
-        start, end = wall_span(zone, day, a.starts_at, a.ends_at)
+        start, end = wall_span(zone, day, a.starts_at, a.ends_at, bounds=bounds[day])
         flags = set()
         if a.override_note:
             flags.add(FLAG_OVERRIDE)

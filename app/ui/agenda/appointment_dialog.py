@@ -106,6 +106,7 @@ class AppointmentDialog(QDialog):
                  appointment_id: str | None = None, practitioner_id: str = "",
                  day: date | None = None, start_min: int | None = None,
                  length: int | None = None, patient_id: str | None = None,
+                 type_id: str | None = None,
                  practitioners: list[PractitionerInfo] | None = None,
                  types: list[TypeInfo] | None = None) -> None:
         super().__init__(parent)
@@ -251,7 +252,7 @@ class AppointmentDialog(QDialog):
         if self.appointment is not None:
             self._fill_from(self.appointment)
         else:
-            self._fill_new(practitioner_id, day, start_min, length, patient_id)
+            self._fill_new(practitioner_id, day, start_min, length, patient_id, type_id)
         self._filling = False
         self._snapshot = self._values()
         self._refresh_texts()
@@ -269,7 +270,7 @@ class AppointmentDialog(QDialog):
 
     # -- filling ------------------------------------------------------------------------
     def _fill_new(self, practitioner_id: str, day: date | None, start_min: int | None,
-                  length: int | None, patient_id: str | None) -> None:
+                  length: int | None, patient_id: str | None, type_id: str | None) -> None:
         self.setWindowTitle(_("New appointment"))
         now = self._ws.clock.now()
         day = day or self._zone.today(now)
@@ -277,7 +278,7 @@ class AppointmentDialog(QDialog):
             start_min = min(23 * 60, -(-self._zone.wall_minute(now) // 15) * 15)
         self._select(self.practitioner, practitioner_id)
         self._fill_types()
-        preferred = self._preferred_type(day, start_min)
+        preferred = self._preferred_type(day, start_min, type_id)
         if preferred:
             self._select(self.type, preferred)
         self.date.setDate(QDate(day.year, day.month, day.day))
@@ -354,16 +355,25 @@ class AppointmentDialog(QDialog):
         current = keep if keep is not None else (self.type.currentData() or "")
         self.type.blockSignals(True)
         self.type.clear()
-        for t in self._types:
-            if t.offered_by(pid) or t.id == keep:
-                self.type.addItem(_("{name} ({minutes} min)").format(name=t.name,
-                                                                     minutes=t.duration_min), t.id)
+        offered = [t for t in self._types if t.offered_by(pid) or t.id == keep]
+        # The practitioner's own motifs first, then those every practitioner offers.
+        own = [t for t in offered if pid in t.practitioner_ids]
+        shared = [t for t in offered if pid not in t.practitioner_ids]
+        for group in (own, shared):
+            if group and self.type.count():
+                self.type.insertSeparator(self.type.count())
+            for t in group:
+                self.type.addItem(_("{name} ({minutes} min)").format(
+                    name=t.name, minutes=t.duration_min), t.id)
+        if self.type.count():
+            self.type.insertSeparator(self.type.count())
         self.type.addItem(_("No motif"), "")
         self._select(self.type, current)
         self.type.blockSignals(False)
 
-    def _preferred_type(self, day: date, start_min: int) -> str:
-        """The first motif the opening range at that time accepts."""
+    def _preferred_type(self, day: date, start_min: int, usual: str | None) -> str:
+        """``usual`` if the opening range at that time accepts it, else the first motif
+        it accepts (the practitioner's own first)."""
         pid = self.practitioner.currentData() or ""
         if not pid:
             return ""
@@ -371,9 +381,11 @@ class AppointmentDialog(QDialog):
         for r in self._agenda.schedule([pid], day, day).open_ranges(pid, day):
             if r.start_min <= start_min < r.end_min:
                 accepted = r.type_ids
-        for i in range(self.type.count()):
-            tid = self.type.itemData(i)
-            if tid and (not accepted or tid in accepted):
+        candidates = [self.type.itemData(i) for i in range(self.type.count())]
+        if usual:
+            candidates.insert(0, usual)
+        for tid in candidates:
+            if tid and self.type.findData(tid) >= 0 and (not accepted or tid in accepted):
                 return tid
         return ""
 

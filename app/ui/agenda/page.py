@@ -68,7 +68,7 @@ WATCHED = frozenset({APPOINTMENT_ENTITY, "patient", "practitioner", *SETTINGS_EN
 MENU_STATUSES = (AppointmentStatus.CONFIRMED.value, AppointmentStatus.ARRIVED.value,
                  AppointmentStatus.IN_CONSULTATION.value, AppointmentStatus.SEEN.value,
                  AppointmentStatus.NO_SHOW.value)
-WEEK_MIN_COLUMN = 64   # px per practitioner-day in the week view (narrower scrolls sideways)
+WEEK_MIN_COLUMN = 48   # px per practitioner-day in the week view (narrower scrolls sideways)
 DAY_MIN_COLUMN = 140
 NOW_REFRESH_MS = 30_000
 BANNER_MS = 20_000
@@ -346,6 +346,10 @@ class AgendaPage(QWidget):
     def selected_practitioners(self) -> list[str]:
         return list(self._selected)
 
+    def practitioners(self) -> list[PractitionerInfo]:
+        """Everyone who has an agenda, in the order of the columns."""
+        return list(self._practitioners)
+
     def shown_days(self) -> list[date]:
         return list(self._shown_days)
 
@@ -585,6 +589,8 @@ class AgendaPage(QWidget):
             self.dialog.raise_()
             self.dialog.activateWindow()
             return self.dialog
+        if "appointment_id" not in kwargs and kwargs.get("practitioner_id"):
+            kwargs.setdefault("type_id", self._usual_type(kwargs["practitioner_id"]))
         dialog = AppointmentDialog(self.workspace, self, practitioners=self._practitioners,
                                    types=self._types, **kwargs)
         dialog.written.connect(self._published)
@@ -593,6 +599,12 @@ class AgendaPage(QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _usual_type(self, practitioner_id: str) -> str | None:
+        """The motif this practitioner is booked for most in what is shown."""
+        counts = Counter(a.type_id for a in self._appointments.values()
+                         if a.practitioner_id == practitioner_id and a.type_id)
+        return counts.most_common(1)[0][0] if counts else None
 
     def _dialog_closed(self, dialog: AppointmentDialog) -> None:
         if dialog.appointment is not None and self._view != VIEW_MONTH:
