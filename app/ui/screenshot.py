@@ -104,6 +104,7 @@ def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
                      target)
         starts = workspace.zone.to_utc(other.day, other.start_min)
         data = BookingInput(target.column_key, starts, None, None, None)
+        page.grid.select_item(other.id)  # the appointment it would overlap, in view
     else:
         pid = page.selected_practitioners()[0] if page.selected_practitioners() else ""
         data = BookingInput(pid, workspace.zone.to_utc(today, 13 * 60), None, None, None)
@@ -113,7 +114,7 @@ def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
             conflicts, can_override=workspace.agenda.can_override),
             can_override=workspace.agenda.can_override, moving=True)
         box.show()
-        shoot(box, "05-refus")
+        shoot(window, "05-refus", over=box)
         box.hide()
 
     # An appointment opened: its status and every change, in its History tab.
@@ -146,10 +147,26 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     install_qt_translations(app, language)
     written: list[Path] = []
 
-    def shoot(widget, name: str) -> None:
+    def shoot(widget, name: str, *, over=None) -> None:
+        """``widget`` as shown; with ``over``, that window drawn in its middle (a
+        message box shown over the screen it belongs to)."""
         _settle(app)
         path = out_dir / f"{name}.png"
-        widget.grab().save(str(path))
+        image = widget.grab()
+        if over is not None:
+            from PySide6.QtGui import QPainter
+
+            from PySide6.QtGui import QColor
+
+            top = over.grab()
+            x = (image.width() - top.width()) // 2
+            y = (image.height() - top.height()) // 3
+            painter = QPainter(image)
+            painter.drawPixmap(x, y, top)
+            painter.setPen(QColor("#94a3b8"))  # the frame a window manager would draw
+            painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
+            painter.end()
+        image.save(str(path))
         written.append(path)
 
     # Window geometry is not saved: a screenshot run must not touch the profile's state.
