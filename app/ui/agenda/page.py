@@ -171,7 +171,8 @@ class AgendaPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(4)
-        layout.addWidget(self.toolbar)
+        layout.addWidget(self.header)
+        layout.addWidget(self.nav_bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
 
@@ -209,8 +210,22 @@ class AgendaPage(QWidget):
     # ------------------------------------------------------------------ toolbar
 
     def _build_toolbar(self) -> None:
-        bar = self.toolbar = QToolBar()
-        bar.setObjectName("AgendaToolbar")
+        """Two rows: the period shown and the tools' actions; then the navigation."""
+        self.caption = QLabel()
+        self.caption.setObjectName("PageTitle")
+        self.caption.setContentsMargins(4, 0, 8, 0)
+        self.toolbar = QToolBar()  # the tools' actions (add_toolbar_action), at the right
+        self.toolbar.setObjectName("AgendaToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.caption)
+        header.addStretch(1)
+        header.addWidget(self.toolbar)
+        bar = self.nav_bar = QToolBar()
+        bar.setObjectName("AgendaNavigation")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.view_actions: dict[str, QAction] = {}
@@ -252,11 +267,6 @@ class AgendaPage(QWidget):
         self.practitioner_menu = CheckMenu(self)
         self.practitioner_button.setMenu(self.practitioner_menu)
         bar.addWidget(self.practitioner_button)
-        bar.addSeparator()
-        self.caption = QLabel()
-        self.caption.setObjectName("PageTitle")
-        self.caption.setContentsMargins(8, 0, 8, 0)
-        bar.addWidget(self.caption)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
