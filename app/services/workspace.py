@@ -12,8 +12,11 @@ from functools import cached_property
 from app.clock import Clock
 from app.services.agenda.ics import IcsExporter
 from app.services.agenda.links import appointment_source, register_agenda_links
+from app.services.agenda.series import SeriesService
 from app.services.agenda.service import AgendaService
 from app.services.agenda.setup import AgendaSetupService
+from app.services.agenda.slots import SlotFinder
+from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
@@ -59,6 +62,20 @@ class Workspace:
     @cached_property
     def agenda_export(self) -> IcsExporter:
         return IcsExporter(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def slots(self) -> SlotFinder:
+        return SlotFinder(self.store, clock=self.clock, zone=self.zone,
+                          holiday_region=self.practice.holiday_region)
+
+    @cached_property
+    def series(self) -> SeriesService:
+        return SeriesService(self.store, agenda=self.agenda, actor_id=self.user_id)
+
+    @cached_property
+    def waiting_list(self) -> WaitingListService:
+        return WaitingListService(self.store, agenda=self.agenda, actor_id=self.user_id,
+                                  clock=self.clock)
 
     @cached_property
     def role(self) -> str:

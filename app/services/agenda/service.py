@@ -372,6 +372,37 @@ class AgendaService:
         kinds = ",".join(sorted({c.kind for c in blocking}))
         return [c for c in conflicts if not c.blocking], note, kinds
 
+    # -- for the recurring series and the waiting list ----------------------------
+    def proposal(self, session: Session, data: BookingInput, *,
+                 ignore_id: str | None = None) -> Proposal:
+        """``data`` checked (who, what, how long) as the guard's input, as ``book`` checks
+        it; ValidationError otherwise."""
+        return self._proposal(session, data, ignore_id)
+
+    def conflicts(self, session: Session, proposal: Proposal, *, schedule: Schedule | None = None,
+                  ignore_ids: Iterable[str] = ()) -> list[Conflict]:
+        """What the guard says about ``proposal``, read in ``session`` (a reader or a unit
+        of work). ``schedule`` may be loaded once for many proposals (a series); the
+        bookings in ``ignore_ids`` move along with this one."""
+        if schedule is None:
+            day = self.zone.day_of(proposal.starts_at)
+            schedule = load_schedule(session, self.zone, self.holiday_region,
+                                     [proposal.practitioner_id], day, day)
+        skip = set(ignore_ids)
+        busy = [b for b in self._busy(session, proposal.practitioner_id, proposal.patient_id,
+                                      proposal.starts_at, proposal.ends_at) if b.id not in skip]
+        names = self._names(session)
+        return check(schedule, proposal, busy,
+                     practitioner_name=names.get(proposal.practitioner_id, ""), names=names)
+
+    def in_series(self, series_id: str) -> list[AppointmentView]:
+        """The appointments of a recurring series by start, cancelled ones included."""
+        with self._store.reader() as s:
+            rows = s.execute(_view_query().where(Appointment.series_id == series_id,
+                                                 Appointment.deleted_at.is_(None))
+                             .order_by(Appointment.starts_at))
+            return [_view(r) for r in rows]
+
     # -- writes ----------------------------------------------------------------------
     def book(self, data: BookingInput, *, override: bool = False, uow=None) -> BookingResult:
         """Write one appointment after the guard agreed (or the owner overrode it)."""
