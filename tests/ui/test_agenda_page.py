@@ -585,3 +585,15 @@ def test_the_page_api_for_the_agenda_tools(qtbot, page, agenda):
     assert dialog.patient.patient_id() == agenda.patients[2]
     assert dialog.patient.patient_name() == "N'DIAYE Awa"
     dialog.done(0)
+
+
+def test_left_open_overnight_the_page_moves_to_the_new_day(qtbot, page, agenda):
+    assert page.current_day() == MONDAY
+    agenda.ws.clock.advance(hours=24)
+    page._now_timer.timeout.emit()  # noqa: SLF001 - the minute tick, without waiting for it
+    assert page.current_day() == TUESDAY
+    assert page.caption.text() == "mardi 17 mars 2026"
+    page.go_to(MONDAY + timedelta(days=10))  # a day looked at on purpose stays shown
+    agenda.ws.clock.advance(hours=24)
+    page._now_timer.timeout.emit()  # noqa: SLF001
+    assert page.current_day() == MONDAY + timedelta(days=10)

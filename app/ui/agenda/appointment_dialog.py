@@ -245,9 +245,8 @@ class AppointmentDialog(QDialog):
         self.practitioner.currentIndexChanged.connect(self._practitioner_changed)
         self.type.currentIndexChanged.connect(self._type_changed)
         self.patient.chosen.connect(lambda _pid: self._changed())
-        for signal in (self.date.dateChanged, self.start.textChanged, self.duration.valueChanged,
-                       self.note.textChanged):
-            signal.connect(self._changed)
+        for signal in (self.date.dateChanged, self.start.textChanged, self.duration.valueChanged):
+            signal.connect(self._changed)  # the note changes nothing the guard looks at
 
         if self.appointment is not None:
             self._fill_from(self.appointment)

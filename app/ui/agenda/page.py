@@ -116,7 +116,7 @@ class AgendaPage(QWidget):
         self._zone = workspace.zone
         self._agenda = workspace.agenda
         self._view = VIEW_DAY
-        self._day = self._today()
+        self._day = self._last_today = self._today()
         self._practitioners: list[PractitionerInfo] = []
         self._names: dict[str, str] = {}
         self._types = []
@@ -564,6 +564,12 @@ class AgendaPage(QWidget):
     def _update_now(self) -> None:
         now = self.workspace.clock.now()
         today = self._zone.today(now)
+        if today != self._last_today:
+            # Left open overnight: the page that showed today shows the new today.
+            yesterday, self._last_today = self._last_today, today
+            if self._day == yesterday and self._view != VIEW_MONTH:
+                self.go_to(today)
+                return
         if self._view != VIEW_MONTH and today in self._shown_days:
             self.grid.set_now(today, self._zone.wall_minute(now))
         else:
