@@ -291,7 +291,8 @@ class SeriesService:
         return views if include_cancelled else [v for v in views if v.holds_time]
 
     # -- changing what is booked ---------------------------------------------------------
-    def cancel_occurrence(self, appointment_id: str, reason: str, note: str = "") -> AppointmentView:
+    def cancel_occurrence(self, appointment_id: str, reason: str,
+                          note: str = "") -> AppointmentView:
         """Cancel this one appointment; the rest of the series stays."""
         return self._agenda.cancel(appointment_id, reason, note)
 

@@ -160,7 +160,7 @@ class SlotSpec:
 
 # (practitioner id, start, held until: end plus buffer) of the holding bookings, of any
 # of the practitioners, that start in [start, end); the instants as minutes since the
-# epoch (``_minutes``), which is what the walk counts in.
+# epoch (``epoch_minutes``), which is what the walk counts in.
 Held = tuple[str, float, float]
 BusyLoader = Callable[[datetime, datetime], Iterable[Held]]
 
@@ -168,9 +168,9 @@ BusyLoader = Callable[[datetime, datetime], Iterable[Held]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _minutes(t: datetime) -> float:
+def epoch_minutes(t: datetime) -> float:
     """Minutes since the epoch: a whole number for a whole minute. The walk below counts
-    in these, a few times cheaper than aware datetimes."""
+    in these, a few times cheaper than aware datetimes; so do the loaders."""
     return t.timestamp() / 60
 
 
@@ -186,7 +186,7 @@ class _Day:
         self.zone, self.day, self.step = zone, day, step
         # The clocks change on this day: the offset is looked up minute by minute.
         self.regular = end - start == timedelta(days=1)
-        self.offset = self._offset_at(_minutes(start))
+        self.offset = self._offset_at(epoch_minutes(start))
 
     def _offset_at(self, m: float) -> int:
         offset = _instant(int(m)).astimezone(self.zone.zone).utcoffset() or timedelta()
@@ -253,8 +253,8 @@ def _day_slots(schedule: Schedule, d: _Day, spec: SlotSpec, pid: str,
     for first, run_end in _runs(schedule.open_ranges(pid, d.day)):
         if not first.accepts(spec.type_id):
             continue
-        latest = _minutes(run_end) - length
-        s = d.up(max(_minutes(first.starts_at), earliest))
+        latest = epoch_minutes(run_end) - length
+        s = d.up(max(epoch_minutes(first.starts_at), earliest))
         while s <= latest:
             minute = d.wall(s)
             target = _next_allowed(allowed, minute)
@@ -285,11 +285,11 @@ def iter_free_slots(schedule: Schedule, spec: SlotSpec, *, now: datetime, busy_f
         raise ValueError(f"the slot grid divides an hour, not {spec.align_min}")
     zone = schedule.zone
     c = spec.constraints
-    earliest = _minutes(now)
+    earliest = epoch_minutes(now)
     day = max(spec.first, zone.day_of(now))
     if c.not_before is not None:
         day = max(day, c.not_before)
-        earliest = max(earliest, _minutes(zone.day_start(c.not_before)))
+        earliest = max(earliest, epoch_minutes(zone.day_start(c.not_before)))
     allowed = {wd: c.allowed_minutes(wd) for wd in range(7)}
     rank = {pid: i for i, pid in enumerate(spec.practitioner_ids)}
     hold = timedelta(minutes=spec.duration_min + spec.buffer_min)
@@ -339,8 +339,8 @@ def _wanted_spans(first: date, last: date,
 def find_free_slots(schedule: Schedule, busy: Iterable[Busy], spec: SlotSpec, *,
                     now: datetime, limit: int = 20) -> list[Slot]:
     """The first ``limit`` free slots given every booking at once (tests, small lists)."""
-    everything = [(b.starts_at, (b.practitioner_id, _minutes(b.starts_at),
-                                 _minutes(b.held_until))) for b in busy]
+    everything = [(b.starts_at, (b.practitioner_id, epoch_minutes(b.starts_at),
+                                 epoch_minutes(b.held_until))) for b in busy]
 
     def loader(start: datetime, end: datetime) -> list[Held]:
         return [held for starts, held in everything if start <= starts < end]

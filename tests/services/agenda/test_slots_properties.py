@@ -19,7 +19,8 @@ from app.services.agenda.guard import Busy, Proposal, check
 from app.services.agenda.public_holidays import PublicHolidays
 from app.services.agenda.schedule import AbsenceSpan, HoursRule, Schedule
 from app.services.agenda.slots import (
-    AFTERNOON, MORNING, Constraints, SlotSpec, TimeWindow, find_free_slots, iter_free_slots,
+    AFTERNOON, MORNING, Constraints, SlotSpec, TimeWindow, epoch_minutes, find_free_slots,
+    iter_free_slots,
 )
 from app.services.agenda.zone import PracticeTime
 
@@ -152,8 +153,8 @@ def world(draw, *, small: bool):
 
 def _blocking(schedule: Schedule, busy: list[Busy], spec: SlotSpec, pid: str,
               start: datetime) -> list:
-    proposal = Proposal(pid, None, spec.type_id, start, start + timedelta(minutes=spec.duration_min),
-                        spec.buffer_min)
+    proposal = Proposal(pid, None, spec.type_id, start,
+                        start + timedelta(minutes=spec.duration_min), spec.buffer_min)
     return [c for c in check(schedule, proposal, busy) if c.blocking]
 
 
@@ -201,7 +202,7 @@ def test_a_limit_is_a_prefix_and_reading_by_chunks_changes_nothing(case, limit, 
 
     def loader(start, end):  # what a database would answer: bookings starting in range
         asked.append((start, end))
-        return [(b.practitioner_id, b.starts_at.timestamp() / 60, b.held_until.timestamp() / 60)
+        return [(b.practitioner_id, epoch_minutes(b.starts_at), epoch_minutes(b.held_until))
                 for b in busy if start <= b.starts_at < end]
 
     chunked = list(islice(iter_free_slots(schedule, spec, now=now, busy_for=loader,
