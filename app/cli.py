@@ -174,11 +174,13 @@ def cmd_demo(args) -> int:
                        clock=SystemClock(), progress=progress)
     try:
         count = ws.patients.count()
+        appointments = ws.agenda.count()
     finally:
         ws.close()
     print(file=sys.stderr)
-    print(_("Demo practice created in {path} ({count} patients).").format(
-        path=paths.root, count=i18n.format_number(count)))
+    print(_("Demo practice created in {path} ({count} patients, {appointments} "
+            "appointments).").format(path=paths.root, count=i18n.format_number(count),
+                                     appointments=i18n.format_number(appointments)))
     return 0
 
 

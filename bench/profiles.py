@@ -29,7 +29,10 @@ def _generator_stamp() -> str:
     """Changes whenever the demo generator does, so a cached profile never goes stale."""
     import app.services.demo as demo
 
-    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for source in sorted(Path(demo.__file__).parent.glob("demo*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_profile(root: Path, size: str) -> float | None:

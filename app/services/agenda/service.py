@@ -189,6 +189,12 @@ class AgendaService:
                              .order_by(Appointment.starts_at.desc()).limit(limit))
             return [_view(r) for r in rows]
 
+    def count(self) -> int:
+        """Every appointment on record, cancelled ones included."""
+        with self._store.reader() as s:
+            return s.execute(select(func.count()).select_from(Appointment).where(
+                Appointment.deleted_at.is_(None))).scalar_one()
+
     def no_show_count(self, patient_id: str) -> int:
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Appointment).where(
@@ -315,35 +321,52 @@ class AgendaService:
                               day, day)
         busy = self._busy(s, proposal.practitioner_id, proposal.patient_id,
                           proposal.starts_at, proposal.ends_at)
+        return self._guard(s, sched, proposal, busy)
+
+    def _guard(self, s: Session, schedule: Schedule, proposal: Proposal, busy) -> list[Conflict]:
+        # Names are only for the messages: read them once there is something to say.
+        conflicts = check(schedule, proposal, busy)
+        if not conflicts:
+            return conflicts
         names = self._names(s)
-        return check(sched, proposal, busy, practitioner_name=names.get(proposal.practitioner_id, ""),
-                     names=names)
+        return check(schedule, proposal, busy,
+                     practitioner_name=names.get(proposal.practitioner_id, ""), names=names)
 
     def check(self, data: BookingInput, *, ignore_id: str | None = None) -> list[Conflict]:
         """What the guard would say about ``data``, without writing anything."""
         with self._store.reader() as s:
             return self._check(s, self._proposal(s, data, ignore_id))
 
-    def _type(self, s: Session, type_id: str | None) -> AppointmentType | None:
+    def _type(self, s: Session, type_id: str | None) -> TypeInfo | None:
         if type_id is None:
             return None
-        t = s.get(AppointmentType, type_id)
-        if t is None or t.deleted_at is not None:
+        row = s.execute(select(AppointmentType.id, AppointmentType.name,
+                               AppointmentType.duration_min, AppointmentType.buffer_after_min,
+                               AppointmentType.colour, AppointmentType.remote_bookable,
+                               AppointmentType.practitioner_ids, AppointmentType.active)
+                        .where(AppointmentType.id == type_id,
+                               AppointmentType.deleted_at.is_(None))).first()
+        if row is None:
             raise ValidationError({"type": _("This appointment type no longer exists.")})
-        return t
+        return TypeInfo(row[0], row[1], row[2], row[3], row[4], row[5], id_set(row[6]), row[7])
 
     def _proposal(self, s: Session, data: BookingInput, ignore_id: str | None) -> Proposal:
         errors: dict[str, str] = {}
-        p = s.get(Practitioner, data.practitioner_id)
-        if p is None or p.deleted_at is not None:
+        # Plain column reads, not ORM objects: this runs before every booking and move.
+        p = s.execute(select(Practitioner.id, Practitioner.title, Practitioner.first_name,
+                             Practitioner.last_name)
+                      .where(Practitioner.id == data.practitioner_id,
+                             Practitioner.deleted_at.is_(None))).first()
+        if p is None:
             errors["practitioner"] = _("Choose a practitioner.")
         t = self._type(s, data.type_id)
-        if t is not None and p is not None and not _type_info(t).offered_by(p.id):
+        if t is not None and p is not None and not t.offered_by(p.id):
             errors["type"] = _("{name} does not offer this appointment type.").format(
-                name=p.display_name)
+                name=" ".join(x for x in (p.title, p.first_name, p.last_name) if x))
         if data.patient_id is not None:
-            patient = s.get(Patient, data.patient_id)
-            if patient is None or patient.deleted_at is not None:
+            alive = s.execute(select(Patient.id).where(Patient.id == data.patient_id,
+                                                       Patient.deleted_at.is_(None))).first()
+            if alive is None:
                 errors["patient"] = _("This patient card no longer exists.")
         if data.starts_at.tzinfo is None:
             raise ValueError("naive datetime given for an appointment")
@@ -391,9 +414,7 @@ class AgendaService:
         skip = set(ignore_ids)
         busy = [b for b in self._busy(session, proposal.practitioner_id, proposal.patient_id,
                                       proposal.starts_at, proposal.ends_at) if b.id not in skip]
-        names = self._names(session)
-        return check(schedule, proposal, busy,
-                     practitioner_name=names.get(proposal.practitioner_id, ""), names=names)
+        return self._guard(session, schedule, proposal, busy)
 
     def in_series(self, series_id: str) -> list[AppointmentView]:
         """The appointments of a recurring series by start, cancelled ones included."""
