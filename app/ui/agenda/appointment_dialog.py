@@ -169,6 +169,7 @@ class AppointmentDialog(QDialog):
         when.addWidget(self.local_time)
         when.addStretch()
         length_row = QHBoxLayout()
+        length_row.setSpacing(10)
         length_row.addWidget(self.duration)
         length_row.addWidget(self.end_label)
         length_row.addStretch()
@@ -209,7 +210,7 @@ class AppointmentDialog(QDialog):
             status_box.setStyleSheet(
                 "#StatusButtons QPushButton { padding: 5px 9px; }"
                 "#StatusButtons QPushButton:checked { background: #1d4ed8; color: #ffffff;"
-                " border-color: #1d4ed8; font-weight: 600; }")
+                " border-color: #1d4ed8; }")
             main_layout.addWidget(status_box)
             main_layout.addWidget(self.status_label)
             main_layout.addWidget(self.override_note)
