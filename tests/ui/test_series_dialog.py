@@ -190,3 +190,23 @@ def test_move_the_rest_of_the_series(qtbot, agenda):
     assert [local(agenda, a)[1] for a in booked(agenda, agenda.patients[0])] == [
         "10:00", "11:30", "11:30"]
     assert QApplication.activeModalWidget() is None
+
+
+def test_enter_checks_and_ctrl_enter_creates(qtbot, agenda):
+    dialog = open_series(qtbot, agenda, patient_id=agenda.patients[1],
+                         practitioner_id=agenda.faure, type_id=agenda.consult,
+                         first_day=MONDAY + timedelta(1))
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.start.setFocus()
+    dialog.start.selectAll()
+    qtbot.keyClicks(dialog.start, "11:15")
+    qtbot.keyClick(dialog.start, Qt.Key.Key_Return)
+    assert dialog.plan is not None and len(dialog.plan.occurrences) == 10
+    assert booked(agenda) == []
+    qtbot.keyClick(dialog.start, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not dialog.isVisible()
+    mine = agenda.service.appointments([agenda.faure], MONDAY, MONDAY + timedelta(days=80))
+    assert len(mine) == 10
+    assert {local(agenda, a)[1] for a in mine} == {"11:15"}
+    assert {agenda.ws.zone.day_of(a.starts_at).weekday() for a in mine} == {1}

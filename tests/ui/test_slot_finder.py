@@ -35,7 +35,8 @@ def open_finder(qtbot, agenda, bus, **presets) -> SlotFinderDialog:
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()))
     return dialog
 
 
@@ -141,6 +142,14 @@ def test_wishes_narrow_the_slots_and_say_how_they_were_understood(qtbot, agenda,
     assert (first.day, hhmm(first.start_min)) == (TUESDAY, "17:00")
     assert {s.day.weekday() for s in dialog.model._rows} == {1}
     assert all(s.start_min >= 17 * 60 for s in dialog.model._rows)
+
+    dialog.wishes.setFocus()
+    qtbot.keyClicks(focused(), " ou jeudi matin")
+    qtbot.keyClick(focused(), Qt.Key.Key_Down)        # down into the slots, searched now
+    assert focused() is dialog.table
+    assert {s.day.weekday() for s in dialog.model._rows} == {1, 3}
+    assert all(s.start_min >= 17 * 60 if s.day.weekday() == 1 else s.start_min < 12 * 60
+               for s in dialog.model._rows)
 
     dialog.wishes.setFocus()
     qtbot.keyClicks(focused(), " zorglub")

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import WaitingStatus
 from app.services.agenda.views import BookingInput
 from app.services.agenda.waiting_list import WaitingInput
@@ -48,7 +48,9 @@ def page(qtbot, agenda, bus):
     page.show()
     qtbot.waitExposed(page)
     page.activateWindow()
-    return page
+    yield page
+    for window in list(page.booking_tools.panel.freed_windows):
+        window.close()
 
 
 def new_patient(agenda, name, first, phone):
@@ -112,11 +114,15 @@ def test_the_panel_lists_the_most_urgent_first_then_the_longest_waiting(qtbot, a
     assert names == ["N'DIAYE Awa", "BLANC Louis", "LEFÈVRE Jeanne", "MARTIN Paul",
                      "ROUX Camille"]
     row = cells(panel.model, range(6))[2]
-    assert row[1:5] == ["Visite à domicile", _("Anyone"),
-                        window_text(MONDAY, MONDAY + timedelta(days=30)), _("Urgent")]
-    assert "15/04/2026" in row[3]
-    assert cells(panel.model, [2])[3] == ["Dr Claire Morel"]
+    assert row[1:] == [_("Urgent"), _("today"), "Visite à domicile", _("Anyone"),
+                       window_text(MONDAY, MONDAY + timedelta(days=30))]
+    assert "15/04/2026" in row[5]
+    assert cells(panel.model, [4])[3] == ["Dr Claire Morel"]
     assert panel.table.currentIndex().row() == 0
+    assert "02 47 11 22 33" in panel.details.text()   # the highlighted one's phone
+    agenda.ws.clock.advance(days=2)
+    panel.refresh()
+    assert cells(panel.model, [2])[0] == [ngettext("{n} day", "{n} days", 2).format(n=2)]
 
     # Withdraw with the Delete key.
     panel.table.setFocus()
@@ -149,7 +155,7 @@ def test_adding_an_entry_with_the_keyboard(qtbot, agenda, bus):
     assert (entry.patient_id, entry.type_id, entry.practitioner_ids, entry.urgency) == (
         agenda.patients[2], agenda.consult, frozenset({agenda.morel}), 1)
     assert entry.window_from == MONDAY and entry.window_until == MONDAY + timedelta(days=31)
-    assert cells(panel.model, [0, 4]) == [["N'DIAYE Awa", _("Soon")]]
+    assert cells(panel.model, [0, 1]) == [["N'DIAYE Awa", _("Soon")]]
 
 
 def test_booking_from_an_entry_opens_the_finder_preset_and_marks_it_booked(qtbot, agenda,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -199,7 +199,10 @@ class SeriesDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         for b in (self.check_button, self.create_button, self.force_button, self.cancel_button):
             b.setAutoDefault(False)
-        self.check_button.setDefault(True)
+        self.check_button.setDefault(True)  # Enter checks
+        self.create_button.setToolTip(_("Ctrl+Enter, once the series is checked"))
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._create_shortcut)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self._create_shortcut)
 
         self._layout()
         self.patient.set_patient(patient_id)
@@ -353,6 +356,10 @@ class SeriesDialog(QDialog):
             self.table.selectRow(first_bad)
         elif n:
             self.table.selectRow(0)
+
+    def _create_shortcut(self) -> None:
+        if self.create_button.isEnabled():
+            self.create(force=False)
 
     def create(self, *, force: bool) -> SeriesResult | None:
         if self.plan is None:

@@ -131,13 +131,14 @@ def describe_constraints(c: Constraints) -> str:
     overall = _span(c.after_min or 0, c.before_min if c.before_min is not None else DAY_MIN)
     if overall:
         parts.append(overall)
+    or_ = f" {_('or')} "
     alternatives = []
     for w in c.windows:
-        days = _(" or ").join(weekday_name(d) for d in sorted(w.weekdays))
+        days = or_.join(weekday_name(d) for d in sorted(w.weekdays))
         times = _span(w.after_min, w.before_min)
         alternatives.append(" ".join(p for p in (days, times) if p))
     if alternatives:
-        parts.append(_(" or ").join(a for a in alternatives if a))
+        parts.append(or_.join(a for a in alternatives if a))
     if c.not_before is not None:
         parts.append(_("not before {day}").format(day=long_day(c.not_before)))
     return " ; ".join(p for p in parts if p)
@@ -456,7 +457,7 @@ class SlotFinderDialog(QDialog):
         period_box.setSpacing(2)
         period_box.addLayout(period)
         period_box.addWidget(self.period_error)
-        form.addRow(_("From"), period_box)
+        form.addRow(_("Period"), period_box)
         chips = QHBoxLayout()
         chips.addWidget(self.morning)
         chips.addWidget(self.afternoon)
@@ -668,6 +669,13 @@ class SlotFinderDialog(QDialog):
 
     # -- keys ----------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down
+                and obj in (self.first, self.last, self.wishes)):
+            if self._typing_timer.isActive():
+                self.search()
+            if self.model.rowCount():
+                self.table.setFocus()  # from a typed criterion, down into the slots
+            return True
         if event.type() == QEvent.Type.KeyPress and event.key() in _RETURN:
             if obj is self.table:
                 self.book_highlighted()

@@ -86,11 +86,12 @@ def _urgency_ink(urgency: int) -> QColor | None:
 
 
 class WaitingEntryModel(RowTableModel):
-    """Patient, type, with whom, window, urgency, waiting since."""
+    """Patient, urgency, waiting since, type, with whom, window: what decides whom to
+    call first comes first (the side panel is narrow; the rest scrolls)."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Type"), _("With"), _("Window"), _("Urgency"),
-                          _("Waiting")], parent)
+        super().__init__([_("Patient"), _("Urgency"), _("Waiting"), _("Type"), _("With"),
+                          _("Window")], parent)
         self._rows: list[WaitingEntry]
         self._names: dict[str, str] = {}
         self._now: datetime | None = None
@@ -105,11 +106,11 @@ class WaitingEntryModel(RowTableModel):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (e.patient_name, e.type_name or _("Any type"),
+            return (e.patient_name, urgency_labels().get(e.urgency, str(e.urgency)),
+                    waited_text(e.created_at, self._now or e.created_at),
+                    e.type_name or _("Any type"),
                     practitioners_text(e.practitioner_ids, self._names),
-                    window_text(e.window_from, e.window_until),
-                    urgency_labels().get(e.urgency, str(e.urgency)),
-                    waited_text(e.created_at, self._now or e.created_at))[col]
+                    window_text(e.window_from, e.window_until))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             bits = [e.patient_name]
             if e.phone:
@@ -119,9 +120,20 @@ class WaitingEntryModel(RowTableModel):
             since = self._zone.day_of(e.created_at) if self._zone else e.created_at.date()
             bits.append(_("On the list since {day}").format(day=format_date(since)))
             return "\n".join(bits)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 4:
+        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return _urgency_ink(e.urgency)
         return None
+
+    def details(self, e: WaitingEntry) -> str:
+        """The highlighted entry in one line, under the list."""
+        bits = [e.type_name or _("Any type"),
+                _("with {who}").format(who=practitioners_text(e.practitioner_ids, self._names)),
+                window_text(e.window_from, e.window_until)]
+        if e.phone:
+            bits.append(e.phone)
+        if e.note:
+            bits.append(e.note)
+        return " · ".join(bits)
 
 
 class WaitingEntryDialog(QDialog):
@@ -379,13 +391,15 @@ class WaitingListPanel(QWidget):
         self.model = WaitingEntryModel(self)
         self.table = result_table(self.model)
         header = self.table.horizontalHeader()
-        for col in range(1, 6):
+        for col in range(6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.setAccessibleName(_("Waiting list"))
         self.table.doubleClicked.connect(lambda _i: self.book_selected())
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._sync_buttons())
         self.caption = label("", "Muted", wrap=True)
+        self.details = label("", "Hint", wrap=True)
         self.status = label("", "Muted", wrap=True)
         self.add_button = QPushButton(_("Add…"))
         self.add_button.setToolTip(_("Put a patient on the waiting list"))
@@ -405,6 +419,7 @@ class WaitingListPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         bus.changed.connect(self._on_bus)
@@ -436,9 +451,10 @@ class WaitingListPanel(QWidget):
             self.refresh()
 
     def _sync_buttons(self) -> None:
-        has = self.selected() is not None
-        self.book_button.setEnabled(has)
-        self.withdraw_button.setEnabled(has)
+        entry = self.selected()
+        self.book_button.setEnabled(entry is not None)
+        self.withdraw_button.setEnabled(entry is not None)
+        self.details.setText(self.model.details(entry) if entry is not None else "")
 
     def selected(self) -> WaitingEntry | None:
         index = self.table.currentIndex()
