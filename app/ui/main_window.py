@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.models import ContactCategory
+from app.services.agenda.day_queries import DayQueries
 from app.services.importing import PatientImporter
 from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
+from app.ui.agenda import booking_tools, day_tools
 from app.ui.agenda.page import AgendaPage
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
+                                     appointments=DayQueries.of(workspace),
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus)
@@ -150,7 +153,16 @@ class MainWindow(QMainWindow):
         geometry = window_state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        # The agenda's tools plug in once the page exists; the card books through them.
+        booking_tools.install(self.agenda)
+        day_tools.install(self.agenda)
+        self.patients.book_requested.connect(self.book_for_patient)
         self.agenda.grid.setFocus()
+
+    def book_for_patient(self, patient_id: str) -> None:
+        """"Book…" on a patient card: the agenda, with the slot finder for that patient."""
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
+        self.agenda.open_booking(patient_id)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
