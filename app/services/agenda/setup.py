@@ -30,6 +30,8 @@ def parse_hhmm(value: str | int) -> int:
         m = _HHMM.match(value)
         if not m:
             raise ValueError(value)
+        if int(m.group(2) or 0) > 59:
+            raise ValueError(value)
         minute = int(m.group(1)) * 60 + int(m.group(2) or 0)
     if not 0 <= minute <= 24 * 60:
         raise ValueError(value)

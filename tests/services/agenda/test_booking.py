@@ -163,3 +163,13 @@ def test_day_loads_count_booked_and_open_minutes(agenda):
     [easter] = agenda.service.day_loads([agenda.morel], MONDAY + timedelta(days=21),
                                         MONDAY + timedelta(days=21))
     assert easter.open_minutes == 0 and easter.holiday_name == "Lundi de Pâques"
+
+
+def test_hours_are_read_as_a_clock_reads_them():
+    from app.services.agenda.setup import parse_hhmm
+
+    assert [parse_hhmm(v) for v in ("8:30", "08h30", "14h", "14H05", "24:00")] == \
+        [510, 510, 840, 845, 1440]
+    for bad in ("9h75", "25:00", "midi", ""):
+        with pytest.raises(ValueError):
+            parse_hhmm(bad)
