@@ -70,6 +70,7 @@ from app.ui.agenda.adapter import (
 )
 from app.ui.agenda.grid_data import GridColumn, GridData
 from app.ui.agenda.grid_paint import paint_grid
+from app.ui.agenda.page import day_caption, week_caption
 from app.ui.exporting import ChoosePath, ask_save_path
 
 log = logging.getLogger("permanence.ui.printing")
@@ -146,16 +147,8 @@ def list_row(entry: DayEntry, zone, labels: dict[str, str]) -> ListRow:
 
 
 def period_text(first: date, last: date) -> str:
-    """"lundi 16 mars 2026", "semaine du 16 au 22 mars 2026"."""
-    if first == last:
-        return format_date(first, "EEEE d MMMM y")
-    if first.year != last.year:
-        start = format_date(first, "d MMMM y")
-    elif first.month != last.month:
-        start = format_date(first, "d MMMM")
-    else:
-        start = format_date(first, "d")
-    return _("week of {first} to {last}").format(first=start, last=format_date(last, "d MMMM y"))
+    """"lundi 16 mars 2026", "semaine du 16 au 22 mars 2026": as the agenda page says it."""
+    return day_caption(first) if first == last else week_caption(first)
 
 
 def build_sheet(ws, queries: DayQueries, request: PrintRequest) -> Sheet:
