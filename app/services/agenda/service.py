@@ -513,6 +513,8 @@ class AgendaService:
             appt.status = status
             if status == AppointmentStatus.ARRIVED.value and appt.arrived_at is None:
                 appt.arrived_at = self._clock.now()
+            elif status in (AppointmentStatus.BOOKED.value, AppointmentStatus.CONFIRMED.value):
+                appt.arrived_at = None  # set back by mistake: a later arrival is timed anew
             if status != AppointmentStatus.NO_SHOW.value and appt.cancel_reason == \
                     CancelReason.NO_SHOW.value:
                 appt.cancel_reason = ""

@@ -173,3 +173,13 @@ def test_hours_are_read_as_a_clock_reads_them():
     for bad in ("9h75", "25:00", "midi", ""):
         with pytest.raises(ValueError):
             parse_hhmm(bad)
+
+
+def test_back_to_booked_forgets_the_arrival_time(agenda, clock):
+    a = _book(agenda, agenda.morel, 10, 0).appointment
+    agenda.service.set_status(a.id, "arrived")
+    agenda.service.set_status(a.id, "booked")
+    clock.advance(minutes=20)
+    agenda.service.set_status(a.id, "arrived")
+    with agenda.ws.store.reader() as s:
+        assert s.get(Appointment, a.id).arrived_at == clock.now()
