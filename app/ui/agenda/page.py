@@ -59,6 +59,7 @@ from app.ui.agenda_settings.common import ENTITIES as SETTINGS_ENTITIES
 from app.ui.agenda_settings.common import CheckMenu
 from app.ui.change_bus import ChangeBus
 
+SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
 VIEW_DAY, VIEW_WEEK, VIEW_MONTH = "day", "week", "month"
 VIEWS = (VIEW_DAY, VIEW_WEEK, VIEW_MONTH)
 APPOINTMENT_ENTITY = "appointment"
@@ -291,7 +292,7 @@ class AgendaPage(QWidget):
         self.side.show()
         if self.splitter.sizes()[1] == 0:
             total = max(400, self.splitter.width())
-            self.splitter.setSizes([total - 300, 300])
+            self.splitter.setSizes([total - SIDE_PANEL_WIDTH, SIDE_PANEL_WIDTH])
 
     def _panels_toggled(self, shown: bool) -> None:
         self.side.setVisible(shown and self.side.count() > 0)

@@ -391,8 +391,12 @@ class WaitingListPanel(QWidget):
         self.model = WaitingEntryModel(self)
         self.table = result_table(self.model)
         header = self.table.horizontalHeader()
-        for col in range(6):
+        for col in range(1, 6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        # Names are elided (the full one is in the tooltip) so that urgency and waiting
+        # time stay in view in the narrow panel; the other columns scroll.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 150)
         header.setStretchLastSection(True)
         self.table.setAccessibleName(_("Waiting list"))
         self.table.doubleClicked.connect(lambda _i: self.book_selected())
