@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from app.clock import Clock
-from app.services.agenda.ics import IcsExporter
 from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.series import SeriesService
 from app.services.agenda.service import AgendaService
@@ -29,6 +29,9 @@ from app.services.practice import (
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
 from app.storage.profile import OpenProfile, ProfilePaths, create_database, open_profile
+
+if TYPE_CHECKING:
+    from app.services.agenda.ics import IcsExporter
 
 
 @dataclass
@@ -61,6 +64,8 @@ class Workspace:
 
     @cached_property
     def agenda_export(self) -> IcsExporter:
+        from app.services.agenda.ics import IcsExporter  # icalendar: ~65 ms, on first export
+
         return IcsExporter(self.store, actor_id=self.user_id, clock=self.clock)
 
     @cached_property

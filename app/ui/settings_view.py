@@ -64,9 +64,17 @@ class SettingsView(QWidget):
         outer.addWidget(label(_("Settings"), "PageTitle"))
         self.tabs = QTabWidget()
         general = QWidget()
-        self.agenda = AgendaSettingsPage(workspace, bus)
+        # The agenda's settings are built when their tab is first shown: they read every
+        # motif, hour set and absence, which the start of the application does not need.
+        self._agenda_args = (workspace, bus)
+        self._agenda_page: AgendaSettingsPage | None = None
+        self.agenda_tab = QWidget()
+        agenda_layout = QVBoxLayout(self.agenda_tab)
+        agenda_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(general, _("General"))
-        self.tabs.addTab(self.agenda, _("Agenda"))
+        self.tabs.addTab(self.agenda_tab, _("Agenda"))
+        self.tabs.currentChanged.connect(
+            lambda i: self.agenda if self.tabs.widget(i) is self.agenda_tab else None)
         outer.addWidget(self.tabs)
         layout = QVBoxLayout(general)
 
@@ -99,6 +107,17 @@ class SettingsView(QWidget):
         if code != current_language():
             self._settings.set("language", code)
             self.language_changed.emit(code)
+
+    @property
+    def agenda(self) -> AgendaSettingsPage:
+        if self._agenda_page is None:
+            self._agenda_page = AgendaSettingsPage(*self._agenda_args)
+            self.agenda_tab.layout().addWidget(self._agenda_page)
+        return self._agenda_page
+
+    def show_agenda(self) -> AgendaSettingsPage:
+        self.tabs.setCurrentWidget(self.agenda_tab)
+        return self.agenda
 
     def _run_checks(self) -> None:
         self.check_button.setEnabled(False)

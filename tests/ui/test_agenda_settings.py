@@ -34,7 +34,7 @@ def agenda(workspace):
 def window(agenda, main_window):
     """The main window on Réglages › Agenda (the agenda is set up before it opens)."""
     main_window.nav.setCurrentRow(main_window.pages.indexOf(main_window.settings))
-    main_window.settings.tabs.setCurrentWidget(main_window.settings.agenda)
+    main_window.settings.show_agenda()
     main_window.activateWindow()
     yield main_window
     page = main_window.settings.agenda
@@ -86,7 +86,7 @@ def test_the_agenda_settings_are_a_tab_of_the_settings_page(window):
     assert [page.sections.tabText(i) for i in range(4)] == [
         _("Appointment types"), _("Weekly hours"), _("Absences"), _("Public holidays")]
     assert settings.tabs.widget(0).isAncestorOf(settings.language)  # the general settings
-    assert settings.tabs.widget(1) is page
+    assert settings.tabs.widget(1).isAncestorOf(page)
 
 
 # -- appointment types ---------------------------------------------------------------------
@@ -543,3 +543,10 @@ def test_a_type_offered_by_one_practitioner_is_not_offered_in_the_others_ranges(
     offered = page.hours.days[0].rows[0].types.type_actions
     names = {a.text() for a in offered.values()}
     assert "Pédiatrie" not in names and "Consultation" in names
+
+
+def test_the_agenda_settings_are_built_only_when_their_tab_is_shown(main_window):
+    settings = main_window.settings
+    assert settings._agenda_page is None  # noqa: SLF001 - nothing read at start
+    settings.show_agenda()
+    assert settings._agenda_page is not None and settings.agenda_tab.isAncestorOf(settings.agenda)  # noqa: SLF001

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
-import holidays
-
 from app.i18n import _
 
 METROPOLITAN = ""
@@ -38,7 +36,18 @@ def valid_region(code: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+def _dates(region: str, year: int) -> frozenset[date]:
+    # Without a language: the package's translations cost ~80 ms on first use, and most
+    # questions ("is the 12th closed?") need no name.
+    import holidays  # ~50 ms to import: only once the agenda asks
+
+    return frozenset(holidays.France(years=year, subdiv=region or None))
+
+
+@lru_cache(maxsize=64)
 def _calendar(region: str, year: int) -> dict[date, str]:
+    import holidays
+
     cal = holidays.France(years=year, subdiv=region or None, language="fr")
     return dict(cal.items())
 
@@ -59,13 +68,18 @@ class PublicHolidays:
             else:
                 self._open_for.add((day, practitioner_id))
 
+    def is_holiday(self, day: date) -> bool:
+        return day in _dates(self.region, day.year)
+
     def name(self, day: date) -> str | None:
         """The holiday's French name, or None on an ordinary day."""
+        if not self.is_holiday(day):
+            return None
         return _calendar(self.region, day.year).get(day)
 
     def closes(self, day: date, practitioner_id: str) -> bool:
         """True when ``day`` is a holiday this practitioner does not work."""
-        if self.name(day) is None:
+        if not self.is_holiday(day):
             return False
         return day not in self._open_all and (day, practitioner_id) not in self._open_for
 

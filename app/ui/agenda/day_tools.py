@@ -17,6 +17,7 @@ import logging
 import threading
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -35,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_number, ngettext
 from app.services.agenda.day_queries import DayQueries
-from app.services.agenda.ics import IcsExportResult
 from app.services.errors import Cancelled
 from app.services.exporting.files import ExportError
 from app.services.practice import list_practitioners
@@ -45,6 +45,9 @@ from app.ui.agenda.waiting_room import WaitingRoomPanel
 from app.ui.exporting import ChoosePath, ask_save_path
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
+
+if TYPE_CHECKING:
+    from app.services.agenda.ics import IcsExportResult  # icalendar loads on first export
 
 log = logging.getLogger("permanence.ui.agenda.day_tools")
 

@@ -391,8 +391,9 @@ class WaitingListPanel(QWidget):
         self.model = WaitingEntryModel(self)
         self.table = result_table(self.model)
         header = self.table.horizontalHeader()
+        # Sized once per refresh, not at every repaint (ResizeToContents re-reads every cell).
         for col in range(1, 6):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         # Names are elided (the full one is in the tooltip) so that urgency and waiting
         # time stay in view in the narrow panel; the other columns scroll.
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -436,6 +437,8 @@ class WaitingListPanel(QWidget):
         self.model.set_context(self._ws.agenda.practitioner_names(), self._ws.clock.now(),
                                self._ws.zone)
         self.model.set_rows(entries)
+        for col in range(1, 6):
+            self.table.resizeColumnToContents(col)
         row = self.model.row_of(current.id) if current is not None else -1
         if row >= 0:
             self.table.selectRow(row)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.models import Appointment, AuditEntry
 from app.services.agenda.guard import ABSENCE, CLOSED, HOLIDAY, OVERLAP, SAME_PATIENT, TYPE_NOT_HERE
-from app.services.agenda.service import BookingRefused, OverrideNotAllowed
+from app.services.agenda.service import BookingRefused, OverrideNotAllowed, _field_labels
 from app.services.agenda.setup import AbsenceInput
 from app.services.agenda.views import BookingInput
 from app.services.errors import ValidationError
@@ -78,7 +78,7 @@ def test_closed_hours_holiday_absence_and_type_ranges_are_refused(agenda):
 def test_the_owner_may_override_and_it_is_recorded(agenda):
     _book(agenda, agenda.morel, 9, 0)
     r = _book(agenda, agenda.morel, 9, 5, patient=1, override=True)
-    assert "Overlaps" in r.appointment.override_note or r.appointment.override_note
+    assert "09:00–09:15" in r.appointment.override_note
     with agenda.ws.store.reader() as s:
         actions = s.execute(select(AuditEntry.action, AuditEntry.detail)
                             .where(AuditEntry.entity_id == r.appointment.id)).all()
@@ -114,9 +114,10 @@ def test_move_resize_and_history(agenda):
     assert resized.appointment.minutes == 30
     history = agenda.service.history(a.id)
     assert [h.action for h in history] == ["create", "move", "move"]
+    names = _field_labels()
     labels = {c[0]: (c[1], c[2]) for c in history[1].changes}
-    assert labels["start"] == ("16/03/2026 09:00", "16/03/2026 10:30")
-    assert labels["practitioner"] == ("Dr Claire Morel", "Dr Julien Faure")
+    assert labels[names["starts_at"]] == ("16/03/2026 09:00", "16/03/2026 10:30")
+    assert labels[names["practitioner_id"]] == ("Dr Claire Morel", "Dr Julien Faure")
     assert history[0].actor == "Dr Morel"
 
 
