@@ -87,10 +87,10 @@ class MainWindow(QMainWindow):
         self.patients = PatientsView(workspace.patients, bus, timeline=workspace.timeline,
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
-                                     appointments=DayQueries.of(workspace),
+                                     appointments=DayQueries.of(workspace), load_now=False,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
-        self.directory = DirectoryView(workspace.directory, bus)
+        self.directory = DirectoryView(workspace.directory, bus, load_now=False)
         self.settings = SettingsView(workspace, settings, bus=bus)
         self.settings.language_changed.connect(self.language_changed)
         self._bus = bus

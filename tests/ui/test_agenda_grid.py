@@ -29,6 +29,7 @@ from app.ui.agenda import (
     item_summary,
     paint_grid,
 )
+from app.ui.agenda.grid_data import flag_label, status_label
 from app.ui.agenda.grid_layout import (
     Cursor,
     GridGeometry,
@@ -314,7 +315,7 @@ def test_item_summary_lists_status_and_flags():
                     flags=frozenset({FLAG_OVERRIDE}))
     text = item_summary(item)
     assert "10:00–10:30" in text
-    assert "Cancelled" in text and "double-booking" in text
+    assert status_label(STATUS_CANCELLED) in text and flag_label(FLAG_OVERRIDE) in text
 
 
 def test_selection_and_cursor_survive_a_reload_while_they_exist(qtbot, grid):

@@ -13,7 +13,15 @@ def names(window) -> list[str]:
     return [model.index(r, 0).data() for r in range(model.rowCount())]
 
 
+def test_the_list_is_read_when_the_screen_is_first_shown(main_window):
+    # The window opens on the agenda: nothing of the patient list is read behind it.
+    assert names(main_window) == []
+    main_window.show_patients()
+    assert len(names(main_window)) == 5
+
+
 def test_typing_in_the_search_box_filters_the_list(qtbot, main_window):
+    main_window.show_patients()
     assert len(names(main_window)) == 5
     qtbot.keyClicks(main_window.search, "dup")
     assert names(main_window) == ["DUPONT Jean-Éric"]

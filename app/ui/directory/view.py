@@ -33,8 +33,10 @@ ENTITY = "contact"
 
 
 class DirectoryView(QWidget):
-    def __init__(self, service: DirectoryService, bus: ChangeBus, parent=None) -> None:
+    def __init__(self, service: DirectoryService, bus: ChangeBus, parent=None, *,
+                 load_now: bool = True) -> None:
         super().__init__(parent)
+        self._loaded = False
         self._service = service
         self._bus = bus
 
@@ -110,7 +112,13 @@ class DirectoryView(QWidget):
         # do not fire), so Ctrl+N here is a new contact, on Patients a new patient.
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_contact)
         bus.changed.connect(self._on_changed)
-        self.refresh()
+        if load_now:
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._loaded:  # built hidden behind the agenda: the list is read when shown
+            self.refresh()
 
     # -- search -------------------------------------------------------------------
     @property
@@ -118,6 +126,7 @@ class DirectoryView(QWidget):
         return self.search.text()
 
     def refresh(self, *args) -> None:
+        self._loaded = True
         query, category = self.query, self.category.currentData()
         rows = self._service.search(query, category=category, limit=MAX_RESULTS)
         self.model.set_rows(rows)

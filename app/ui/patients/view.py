@@ -47,8 +47,9 @@ class PatientsView(QWidget):
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
                  pick_contact=None, duplicates: DuplicateService | None = None,
-                 appointments=None) -> None:
+                 appointments=None, load_now: bool = True) -> None:
         super().__init__(parent)
+        self._loaded = False
         self._service = service
         self._duplicates = duplicates
         self.duplicates_dialog: DuplicatesDialog | None = None
@@ -136,7 +137,13 @@ class PatientsView(QWidget):
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
         bus.changed.connect(self._on_changed)
-        self.refresh()
+        if load_now:
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._loaded:  # built hidden behind the agenda: the list is read when shown
+            self.refresh()
 
     # -- search -------------------------------------------------------------------
     def set_query(self, text: str) -> None:
@@ -144,6 +151,7 @@ class PatientsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        self._loaded = True
         rows = self._service.search(self._query, limit=MAX_RESULTS)
         self.model.set_rows(rows)
         self.count_label.setText(results_caption(
