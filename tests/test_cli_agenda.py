@@ -182,7 +182,7 @@ def test_a_bad_date_is_refused_before_unlocking(profile, tmp_path, first, last, 
     assert result.returncode == 2, result.stderr
     option = "--from" if bad == first else "--to"
     assert f"{option} {bad}" in result.stderr
-    assert "yyyy-mm-dd" in result.stderr and "dd/mm/yyyy" in result.stderr
+    assert "2026-03-29" in result.stderr and "29/03/2026" in result.stderr  # the examples
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
