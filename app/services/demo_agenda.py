@@ -701,9 +701,10 @@ def generate_agenda(store, *, actor_id: str, seed: int, practitioners: list[Prac
             {"id": type_ids[i], "name": m.name, "duration_min": m.duration,
              "buffer_after_min": m.buffer, "colour": m.colour,
              "remote_bookable": m.remote_bookable, "active": True,
-             "practitioner_ids": id_set_text(p.id for p in practitioners
-                                             if p.specialty in m.specialties)}
-            for i, m in enumerate(MOTIFS)]))
+             "practitioner_ids": id_set_text(offering)}
+            for i, m in enumerate(MOTIFS)
+            # A motif nobody here offers is left out: an empty set would mean "everyone".
+            if (offering := [p.id for p in practitioners if p.specialty in m.specialties])]))
         hours = []
         for p, w in zip(practitioners, weeks):
             for (valid_from, valid_until), ranges in w.sets:

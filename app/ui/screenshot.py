@@ -256,6 +256,11 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
 
     window.nav.setCurrentRow(window.pages.indexOf(window.settings))
     shoot(window, "19-reglages")
+    agenda_settings = window.settings.show_agenda()
+    agenda_settings.show_section(0)
+    shoot(window, "19-reglages-motifs")
+    agenda_settings.show_section(1)
+    shoot(window, "19-reglages-horaires")
     window.hide()
 
     unlock = UnlockDialog(lambda secret, rec: b"", profile_label=str(workspace.paths.root))

@@ -374,7 +374,7 @@ class TypesEditor(QWidget):
         left_layout.addWidget(self.table, 1)
         right = QWidget()
         right.setObjectName("Card")
-        right.setMinimumWidth(420)
+        right.setMinimumWidth(470)  # the longest French check box label, unclipped
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(16, 12, 16, 12)
         right_layout.addWidget(self.form)
@@ -382,9 +382,11 @@ class TypesEditor(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([540, 420])
+        # The form keeps the room it needs; the list takes the rest (names elided, in full
+        # in their tooltip).
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([550, 470])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
