@@ -40,57 +40,36 @@ class _Progress(QObject):
     moved = Signal(int, int)
 
 
-class ExportActions(QObject):
-    """"Export … (CSV)…" and "Export … (vCard)…" added to ``menu``."""
+# A job run off the UI thread: (progress(done, total), cancelled()) -> its result.
+Job = Callable[[Callable[[int, int], None], Callable[[], bool]], object]
 
-    finished = Signal(object)  # the ExportResult
+
+class BackgroundExport(QObject):
+    """One export at a time, off the UI thread, with a progress dialog and Cancel, then a
+    message saying what was written (or why nothing was). Subclasses say which actions
+    to disable while it runs and how to word the result."""
+
+    finished = Signal(object)  # the job's result
     failed = Signal(str)  # the message shown to the user (a cancel included)
 
-    def __init__(self, menu: QMenu, exporter: ExportService, *, entity: str, parent: QWidget,
-                 choose_path: ChoosePath = ask_save_path) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._exporter = exporter
-        self._entity = entity
         self._parent = parent
-        self._choose_path = choose_path
         self._task = None
         self.progress_dialog: QProgressDialog | None = None
         self.message_box: QMessageBox | None = None
-        if entity == PATIENTS:
-            csv_text, vcard_text = _("Export patients (CSV)…"), _("Export patients (vCard)…")
-        else:
-            csv_text, vcard_text = (_("Export the directory (CSV)…"),
-                                    _("Export the directory (vCard)…"))
-        self.csv_action = menu.addAction(csv_text)
-        self.csv_action.triggered.connect(lambda: self.start("csv"))
-        self.vcard_action = menu.addAction(vcard_text)
-        self.vcard_action.triggered.connect(lambda: self.start("vcard"))
-        self._captions = {"csv": csv_text.rstrip("…"), "vcard": vcard_text.rstrip("…")}
 
     @property
     def running(self) -> bool:
         return self._task is not None
 
-    def start(self, fmt: str) -> bool:
-        """Ask for the destination and start; False if nothing was started."""
-        if self.running:
-            return False
-        caption = self._captions[fmt]
-        suffix = ".csv" if fmt == "csv" else ".vcf"
-        name_filter = _("CSV files (*.csv)") if fmt == "csv" else _("vCard files (*.vcf)")
-        path = self._choose_path(self._parent, caption,
-                                 self._exporter.suggested_name(self._entity, fmt), name_filter)
-        if path is None:
-            return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(suffix)
-        exporter = self._exporter
-        run = {("csv", True): exporter.export_patients_csv,
-               ("vcard", True): exporter.export_patients_vcard,
-               ("csv", False): exporter.export_directory_csv,
-               ("vcard", False): exporter.export_directory_vcard}[fmt, self._entity == PATIENTS]
+    def _set_enabled(self, enabled: bool) -> None:
+        raise NotImplementedError
 
+    def _done_text(self, result) -> str:
+        raise NotImplementedError
+
+    def _run(self, caption: str, job: Job) -> None:
         cancel = threading.Event()
         progress = _Progress(self)
         dialog = QProgressDialog(_("Preparing the export…"), _("Cancel"), 0, 0, self._parent)
@@ -104,10 +83,8 @@ class ExportActions(QObject):
         self.progress_dialog = dialog
         dialog.show()
         self._set_enabled(False)
-        self._task = run_in_background(
-            lambda: run(path, progress=progress.moved.emit, cancel=cancel.is_set),
-            self._done, self._failed)
-        return True
+        self._task = run_in_background(lambda: job(progress.moved.emit, cancel.is_set),
+                                       self._done, self._failed)
 
     # -- on the UI thread -----------------------------------------------------------------
     def _moved(self, done: int, total: int) -> None:
@@ -119,16 +96,9 @@ class ExportActions(QObject):
         dialog.setLabelText(_("{done} of {total} exported…").format(
             done=format_number(done), total=format_number(total)))
 
-    def _done(self, result: ExportResult) -> None:
+    def _done(self, result) -> None:
         self._end()
-        if result.entity == PATIENTS:
-            text = ngettext("{n} patient exported to {path}.", "{n} patients exported to {path}.",
-                            result.rows)
-        else:
-            text = ngettext("{n} contact exported to {path}.", "{n} contacts exported to {path}.",
-                            result.rows)
-        self._tell(QMessageBox.Icon.Information,
-                   text.format(n=format_number(result.rows), path=result.path))
+        self._tell(QMessageBox.Icon.Information, self._done_text(result))
         self.finished.emit(result)
 
     def _failed(self, exc: Exception) -> None:
@@ -156,6 +126,59 @@ class ExportActions(QObject):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()
+
+
+class ExportActions(BackgroundExport):
+    """"Export … (CSV)…" and "Export … (vCard)…" added to ``menu``."""
+
+    def __init__(self, menu: QMenu, exporter: ExportService, *, entity: str, parent: QWidget,
+                 choose_path: ChoosePath = ask_save_path) -> None:
+        super().__init__(parent)
+        self._exporter = exporter
+        self._entity = entity
+        self._choose_path = choose_path
+        if entity == PATIENTS:
+            csv_text, vcard_text = _("Export patients (CSV)…"), _("Export patients (vCard)…")
+        else:
+            csv_text, vcard_text = (_("Export the directory (CSV)…"),
+                                    _("Export the directory (vCard)…"))
+        self.csv_action = menu.addAction(csv_text)
+        self.csv_action.triggered.connect(lambda: self.start("csv"))
+        self.vcard_action = menu.addAction(vcard_text)
+        self.vcard_action.triggered.connect(lambda: self.start("vcard"))
+        self._captions = {"csv": csv_text.rstrip("…"), "vcard": vcard_text.rstrip("…")}
+
+    def start(self, fmt: str) -> bool:
+        """Ask for the destination and start; False if nothing was started."""
+        if self.running:
+            return False
+        caption = self._captions[fmt]
+        suffix = ".csv" if fmt == "csv" else ".vcf"
+        name_filter = _("CSV files (*.csv)") if fmt == "csv" else _("vCard files (*.vcf)")
+        path = self._choose_path(self._parent, caption,
+                                 self._exporter.suggested_name(self._entity, fmt), name_filter)
+        if path is None:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(suffix)
+        exporter = self._exporter
+        run = {("csv", True): exporter.export_patients_csv,
+               ("vcard", True): exporter.export_patients_vcard,
+               ("csv", False): exporter.export_directory_csv,
+               ("vcard", False): exporter.export_directory_vcard}[fmt, self._entity == PATIENTS]
+        self._run(caption, lambda progress, cancelled: run(path, progress=progress,
+                                                            cancel=cancelled))
+        return True
+
+    def _done_text(self, result: ExportResult) -> str:
+        if result.entity == PATIENTS:
+            text = ngettext("{n} patient exported to {path}.", "{n} patients exported to {path}.",
+                            result.rows)
+        else:
+            text = ngettext("{n} contact exported to {path}.", "{n} contacts exported to {path}.",
+                            result.rows)
+        return text.format(n=format_number(result.rows), path=result.path)
 
     def _set_enabled(self, enabled: bool) -> None:
         self.csv_action.setEnabled(enabled)

@@ -13,13 +13,11 @@ The page is used only through its public API (``workspace``, ``bus``,
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,28 +26,22 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QMessageBox,
-    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
 
 from app.i18n import _, format_number, ngettext
 from app.services.agenda.day_queries import DayQueries
-from app.services.errors import Cancelled
-from app.services.exporting.files import ExportError
 from app.services.practice import list_practitioners
 from app.ui.agenda.my_day import MyDayDialog
 from app.ui.agenda.printing import AskPrinter, PrintActions, ask_printer, pydate, qdate
 from app.ui.agenda.waiting_room import WaitingRoomPanel
-from app.ui.exporting import ChoosePath, ask_save_path
-from app.ui.tasks import run_in_background
+from app.ui.exporting import BackgroundExport, ChoosePath, ask_save_path
 from app.ui.widgets import label
 
 if TYPE_CHECKING:
     from app.services.agenda.ics import IcsExportResult  # icalendar loads on first export
 
-log = logging.getLogger("permanence.ui.agenda.day_tools")
 
 ICS_DEFAULT_DAYS = 28  # four weeks from the day shown
 
@@ -111,35 +103,20 @@ class IcsOptionsDialog(QDialog):
         self.error.show()
 
 
-class _Progress(QObject):
-    moved = Signal(int, int)
-
-
-class IcsExportAction(QObject):
+class IcsExportAction(BackgroundExport):
     """"Export (iCalendar)…": options, file, then the export off the UI thread."""
-
-    finished = Signal(object)  # IcsExportResult
-    failed = Signal(str)
 
     def __init__(self, workspace, parent: QWidget, *, defaults,
                  choose_path: ChoosePath = ask_save_path) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._parent = parent
         self._defaults = defaults
         self._choose_path = choose_path
-        self._task = None
         self.dialog: IcsOptionsDialog | None = None
-        self.progress_dialog: QProgressDialog | None = None
-        self.message_box: QMessageBox | None = None
         self.action = QAction(_("Export (iCalendar)…"), parent)
         self.action.setToolTip(_("A practitioner's appointments as an .ics file for their own "
                                  "calendar (initials only unless names are asked for)"))
         self.action.triggered.connect(self.open_options)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None
 
     def open_options(self) -> IcsOptionsDialog | None:
         if self.running:
@@ -166,67 +143,17 @@ class IcsExportAction(QObject):
         path = Path(path)
         if path.suffix.lower() != ".ics":
             path = path.with_name(path.name + ".ics")
-        cancel = threading.Event()
-        progress = _Progress(self)
-        dialog = QProgressDialog(_("Preparing the export…"), _("Cancel"), 0, 0, self._parent)
-        dialog.setWindowTitle(caption)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(cancel.set)
-        progress.moved.connect(self._moved)
-        self.progress_dialog = dialog
-        dialog.show()
-        self.action.setEnabled(False)
-        self._task = run_in_background(
-            lambda: exporter.export(path, practitioner_id=practitioner_id, first=first,
-                                    last=last, patient_names=names,
-                                    progress=progress.moved.emit, cancel=cancel.is_set),
-            self._done, self._failed)
+        self._run(caption, lambda progress, cancelled: exporter.export(
+            path, practitioner_id=practitioner_id, first=first, last=last, patient_names=names,
+            progress=progress, cancel=cancelled))
         return True
 
-    def _moved(self, done: int, total: int) -> None:
-        dialog = self.progress_dialog
-        if dialog is None or dialog.wasCanceled():
-            return
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(min(done, max(total, 1)))
-        dialog.setLabelText(_("{done} of {total} exported…").format(
-            done=format_number(done), total=format_number(total)))
-
-    def _done(self, result: IcsExportResult) -> None:
-        self._end()
-        text = ngettext("{n} event exported to {path}.", "{n} events exported to {path}.",
+    def _done_text(self, result: IcsExportResult) -> str:
+        return ngettext("{n} event exported to {path}.", "{n} events exported to {path}.",
                         result.events).format(n=format_number(result.events), path=result.path)
-        self._tell(QMessageBox.Icon.Information, text)
-        self.finished.emit(result)
 
-    def _failed(self, exc: Exception) -> None:
-        self._end()
-        if isinstance(exc, Cancelled):
-            text = _("Export stopped; no file was written.")
-        elif isinstance(exc, ExportError):
-            text = exc.user_message
-        else:
-            log.error("ics export failed: %s", type(exc).__name__)  # never the data or path
-            text = _("The export failed; no file was written.")
-        self._tell(QMessageBox.Icon.Warning, text)
-        self.failed.emit(text)
-
-    def _end(self) -> None:
-        self._task = None
-        if self.progress_dialog is not None:
-            self.progress_dialog.close()
-            self.progress_dialog.deleteLater()
-            self.progress_dialog = None
-        self.action.setEnabled(True)
-
-    def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
-        box = QMessageBox(icon, _("Export"), text, parent=self._parent)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.message_box = box
-        box.open()
+    def _set_enabled(self, enabled: bool) -> None:
+        self.action.setEnabled(enabled)
 
 
 # -- the page's tools ------------------------------------------------------------------------
