@@ -1,11 +1,9 @@
-"""Small reads and one write the agenda's booking tools need beyond the agenda services.
+"""Small reads the agenda's booking tools need beyond the agenda services.
 
 - ``patient_label``: the name, first phone and alert shown once a patient is chosen in
   a booking dialog (what a search result shows; not the card, so not an audited read).
 - ``appointment_brief``: who, when and which series for an appointment the agenda
   already shows (the freed slot after a cancellation, the series actions).
-- ``book_for_waiting_entry``: book and mark the waiting-list entry booked in one unit of
-  work, whatever type, practitioner and time the secretary settled on.
 - ``practitioners_offering``: the active practitioners who offer a type, by name.
 """
 
@@ -18,9 +16,7 @@ from sqlalchemy import select
 
 from app.models import Appointment, Patient, PatientPhone
 from app.models.patient import patient_display_name
-from app.services.agenda.service import AgendaService
-from app.services.agenda.views import BookingInput, BookingResult, TypeInfo
-from app.services.agenda.waiting_list import WaitingListService
+from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound
 from app.services.phones import display_phone
 from app.services.practice import PractitionerInfo
@@ -81,14 +77,3 @@ def practitioners_offering(practitioners: list[PractitionerInfo],
     if type_info is None:
         return list(practitioners)
     return [p for p in practitioners if type_info.offered_by(p.id)]
-
-
-def book_for_waiting_entry(store: Store, *, actor_id: str, agenda: AgendaService,
-                           waiting_list: WaitingListService, entry_id: str,
-                           data: BookingInput, override: bool = False) -> BookingResult:
-    """Book ``data`` and mark the entry booked: both happen or neither does (the entry
-    may have been booked or withdrawn meanwhile: ValidationError, nothing written)."""
-    with store.unit_of_work(actor_id=actor_id) as uow:
-        result = agenda.book(data, override=override, uow=uow)
-        waiting_list.mark_booked(entry_id, result.appointment.id, uow=uow)
-    return result

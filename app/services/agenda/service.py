@@ -315,14 +315,6 @@ class AgendaService:
             out.append(Busy(aid, pid, pat, s_at, e_at, buf or 0, label))
         return out
 
-    def _check(self, s: Session, proposal: Proposal) -> list[Conflict]:
-        day = self.zone.day_of(proposal.starts_at)
-        sched = load_schedule(s, self.zone, self.holiday_region, [proposal.practitioner_id],
-                              day, day)
-        busy = self._busy(s, proposal.practitioner_id, proposal.patient_id,
-                          proposal.starts_at, proposal.ends_at)
-        return self._guard(s, sched, proposal, busy)
-
     def _guard(self, s: Session, schedule: Schedule, proposal: Proposal, busy) -> list[Conflict]:
         # Names are only for the messages: read them once there is something to say.
         conflicts = check(schedule, proposal, busy)
@@ -335,7 +327,7 @@ class AgendaService:
     def check(self, data: BookingInput, *, ignore_id: str | None = None) -> list[Conflict]:
         """What the guard would say about ``data``, without writing anything."""
         with self._store.reader() as s:
-            return self._check(s, self._proposal(s, data, ignore_id))
+            return self.conflicts(s, self._proposal(s, data, ignore_id))
 
     def _type(self, s: Session, type_id: str | None) -> TypeInfo | None:
         if type_id is None:
@@ -385,7 +377,7 @@ class AgendaService:
 
     def _judge(self, uow, proposal: Proposal, override: bool) -> tuple[list[Conflict], str, str]:
         """(warnings, the override note, the overridden kinds for the audit trail)."""
-        conflicts = self._check(uow.session, proposal)
+        conflicts = self.conflicts(uow.session, proposal)
         blocking = [c for c in conflicts if c.blocking]
         if blocking and not override:
             raise BookingRefused(conflicts, can_override=self.can_override)

@@ -217,10 +217,20 @@ class WaitingListService:
         of work: either both happen or neither does."""
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             entry = self._waiting(uow.session, entry_id)
-            result = self._agenda.book(BookingInput(practitioner_id, starts_at, None,
-                                                    entry.patient_id, entry.type_id,
-                                                    remote=remote), override=override, uow=uow)
-            self._mark(uow, entry_id, result.appointment.id)
+            return self.book_for_entry(entry_id, BookingInput(
+                practitioner_id, starts_at, None, entry.patient_id, entry.type_id,
+                remote=remote), override=override, uow=uow)
+
+    def book_for_entry(self, entry_id: str, data: BookingInput, *, override: bool = False,
+                       uow=None) -> BookingResult:
+        """Book ``data`` (whatever patient, type and time the secretary settled on) and mark
+        the entry booked: both or neither (an entry booked or withdrawn meanwhile:
+        ValidationError, nothing written)."""
+        if uow is None:
+            with self._store.unit_of_work(actor_id=self._actor) as uow:
+                return self.book_for_entry(entry_id, data, override=override, uow=uow)
+        result = self._agenda.book(data, override=override, uow=uow)
+        self._mark(uow, entry_id, result.appointment.id)
         return result
 
     # -- helpers ---------------------------------------------------------------------------

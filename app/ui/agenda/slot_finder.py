@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_date, locale, ngettext
 from app.services.agenda.booking_queries import (
-    book_for_waiting_entry,
     patient_label,
     practitioners_offering,
 )
@@ -637,10 +636,7 @@ class SlotFinderDialog(QDialog):
         data = BookingInput(slot.practitioner_id, slot.starts_at, None, patient_id, info.id)
         try:
             if self._waiting_entry_id:
-                ws = self._ws
-                result = book_for_waiting_entry(ws.store, actor_id=ws.user_id, agenda=ws.agenda,
-                                                waiting_list=ws.waiting_list,
-                                                entry_id=self._waiting_entry_id, data=data)
+                result = self._ws.waiting_list.book_for_entry(self._waiting_entry_id, data)
             else:
                 result = self._ws.agenda.book(data)
         except BookingRefused as exc:
