@@ -6,7 +6,7 @@ for the signed-in user. It is the only object the composition root hands around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -81,6 +81,15 @@ class Workspace:
     def waiting_list(self) -> WaitingListService:
         return WaitingListService(self.store, agenda=self.agenda, actor_id=self.user_id,
                                   clock=self.clock)
+
+    def set_holiday_region(self, region: str) -> None:
+        """Save the practice's holiday region; the agenda and the slot finder follow at once
+        (the series and the waiting list read it from the agenda)."""
+        self.agenda_setup.set_holiday_region(region)
+        self.practice = replace(self.practice, holiday_region=region)
+        for service in (self.agenda, vars(self).get("slots")):  # the finder, if made
+            if service is not None:
+                service.holiday_region = region
 
     @cached_property
     def role(self) -> str:

@@ -91,16 +91,6 @@ class HolidayTableModel(RowTableModel):
         return True
 
 
-def follow_region(workspace, code: str) -> None:
-    """The open agenda, and whatever reads the practice later, use the new region at
-    once: the services already made hold a copy of it (the slot finder only if it was
-    made: it is not made here for nothing)."""
-    workspace.practice = replace(workspace.practice, holiday_region=code)
-    for service in (workspace.agenda, vars(workspace).get("slots")):
-        if service is not None and hasattr(service, "holiday_region"):
-            service.holiday_region = code
-
-
 class HolidaysEditor(QWidget):
     """The region (which calendar) and this year's and next year's holidays."""
 
@@ -174,11 +164,10 @@ class HolidaysEditor(QWidget):
         code = self.region_code
         self.region_error.show_message("")
         try:
-            self._ws.agenda_setup.set_holiday_region(code)
+            self._ws.set_holiday_region(code)
         except ValidationError as exc:
             self.region_error.show_message(exc.errors.get("region", ""))
             return
-        follow_region(self._ws, code)
         self.reload()
         self.changed.emit([])
 

@@ -184,3 +184,13 @@ def test_back_to_booked_forgets_the_arrival_time(agenda, clock):
     agenda.service.set_status(a.id, "arrived")
     with agenda.ws.store.reader() as s:
         assert s.get(Appointment, a.id).arrived_at == clock.now()
+
+
+def test_a_new_holiday_region_applies_at_once(agenda):
+    good_friday = MONDAY + timedelta(days=18)  # 3 April 2026: a holiday in Moselle only
+    _book(agenda, agenda.morel, 9, 0, day=good_friday)
+    agenda.ws.set_holiday_region("57")
+    assert agenda.ws.practice.holiday_region == "57"
+    with pytest.raises(BookingRefused) as exc:
+        _book(agenda, agenda.morel, 10, 0, day=good_friday, patient=1)
+    assert _kinds(exc) == [HOLIDAY]
