@@ -9,7 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from app import i18n
-from app.clock import SystemClock
+from datetime import datetime, timezone
+
+from app.clock import FrozenClock, SystemClock
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import PracticeInput, PractitionerInput
 from app.services.settings import WorkstationSettings
@@ -19,6 +21,7 @@ from app.storage.profile import ProfilePaths
 
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 PASSPHRASE = "correct horse battery"
+FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)  # Monday 09:30 in Paris
 
 SAMPLE = [
     ("Dupont", "", "Jean-Éric", "12/03/1958", "06 12 34 56 78"),
@@ -54,6 +57,19 @@ def workspace(ui_paths):
                                         birth_date=dob, phones=[PhoneEntry(phone)], city="Lyon"))
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def frozen_workspace(ui_paths):
+    """The practice (no sample patients) on a frozen clock, for the agenda's screens: a test
+    file that needs it defines ``workspace`` as this one."""
+    created = create_practice(
+        ui_paths,
+        PracticeInput(name="Cabinet médical des Tilleuls",
+                      practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
+        passphrase=PASSPHRASE, keychain=None, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
+    yield created.workspace
+    created.workspace.close()
 
 
 @pytest.fixture

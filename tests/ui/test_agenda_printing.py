@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import icalendar
 import pytest
@@ -14,35 +14,24 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlalchemy import select
 
-from app.clock import FrozenClock
 from app.i18n import _
 from app.models import AppointmentStatus, AuditEntry
 from app.services.agenda.day_queries import DayCounts, DayQueries
 from app.services.agenda.views import BookingInput
-from app.services.practice import PracticeInput, PractitionerInput
-from app.services.workspace import create_practice
 from app.ui.agenda.day_tools import DayTools, install, tools_of
 from app.ui.agenda.my_day import MyDayDialog
 from app.ui.agenda.printing import PrintActions, PrintRequest, build_sheet, period_text
 from app.ui.agenda.waiting_room import WaitingRoomPanel
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.ui.conftest import FAST_KDF, PASSPHRASE
 
-FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)  # Monday 09:30 in Paris
 SUNDAY = MONDAY + timedelta(days=6)
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def workspace(ui_paths):
-    created = create_practice(
-        ui_paths,
-        PracticeInput(name="Cabinet médical des Tilleuls",
-                      practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-        passphrase=PASSPHRASE, keychain=None, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
-    yield created.workspace
-    created.workspace.close()
+def workspace(frozen_workspace):
+    return frozen_workspace
 
 
 @pytest.fixture

@@ -3,40 +3,29 @@ list and counts, status keys checked in the database, what is pending."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from app.clock import FrozenClock
 from app.i18n import _
 from app.models import AppointmentStatus
 from app.services.agenda.day_queries import DayCounts
 from app.services.agenda.views import BookingInput
 from app.services.agenda.waiting_list import WaitingInput
-from app.services.practice import PracticeInput, PractitionerInput
-from app.services.workspace import create_practice
 from app.ui.agenda.my_day import MyDayDialog
 from app.ui.agenda.printing import PrintActions
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.ui.conftest import FAST_KDF, PASSPHRASE
 
-FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)  # Monday 09:30 in Paris
 TUESDAY = MONDAY + timedelta(days=1)
 S = AppointmentStatus
 
 
 @pytest.fixture
-def workspace(ui_paths):
-    created = create_practice(
-        ui_paths,
-        PracticeInput(name="Cabinet médical des Tilleuls",
-                      practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-        passphrase=PASSPHRASE, keychain=None, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
-    yield created.workspace
-    created.workspace.close()
+def workspace(frozen_workspace):
+    return frozen_workspace
 
 
 @pytest.fixture

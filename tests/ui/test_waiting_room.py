@@ -3,36 +3,25 @@ who arrived, in arrival order, for how long, and the keys that send them in."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 
-from app.clock import FrozenClock
 from app.models import AppointmentStatus
 from app.services.agenda.day_queries import DayQueries
 from app.services.agenda.views import BookingInput
 from app.services.patients import PatientInput
-from app.services.practice import PracticeInput, PractitionerInput
-from app.services.workspace import create_practice
 from app.ui.agenda.waiting_room import WaitingRoomPanel, waited
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.ui.conftest import FAST_KDF, PASSPHRASE
+from tests.ui.conftest import FROZEN_AT
 
-FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)  # Monday 09:30 in Paris
 
 
 @pytest.fixture
-def workspace(ui_paths):
-    """The practice on a frozen clock (the shared fixture runs on the system clock)."""
-    created = create_practice(
-        ui_paths,
-        PracticeInput(name="Cabinet médical des Tilleuls",
-                      practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-        passphrase=PASSPHRASE, keychain=None, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
-    yield created.workspace
-    created.workspace.close()
+def workspace(frozen_workspace):
+    return frozen_workspace
 
 
 @pytest.fixture
