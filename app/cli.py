@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="render each main screen to OUT_DIR/*.png")
     _common(shot, top=False)
     shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    shot.add_argument("--force", action="store_true",
+                      help="replace the screenshots already in OUT_DIR")
 
     imp = sub.add_parser("import", help="import patients from a CSV file written by another "
                                         "program")
@@ -117,8 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the patients' names (by default, their initials only)")
     agenda.add_argument("--include-cancelled", action="store_true",
                         help="also write cancelled appointments, marked cancelled")
+    export.add_argument("--force", action="store_true",
+                        help="replace OUT if it exists (never a file of the profile folder)")
     export.add_argument("out", type=Path, metavar="OUT")
     return parser
+
+
+def _export_refused(exc) -> UsageError:
+    from app.services.exporting import DestinationExists
+
+    if isinstance(exc, DestinationExists):
+        return UsageError(exc.user_message + " " + _("Add --force to replace it."))
+    return UsageError(exc.user_message)
 
 
 def _profile_paths(args) -> ProfilePaths:
@@ -221,14 +233,19 @@ def cmd_check(args) -> int:
 
 
 def cmd_screenshot(args) -> int:
-    from app.ui.screenshot import render_screens
+    from app.services.exporting import ExportError
     from app.services.workspace import open_workspace
+    from app.ui.screenshot import render_screens
 
     paths = _profile_paths(args)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
-        written = render_screens(ws, args.out_dir.expanduser().resolve(),
-                                 WorkstationSettings(paths.workstation_settings))
+        # Not resolved: a link given as OUT_DIR is refused, never followed.
+        written = render_screens(ws, Path(os.path.abspath(args.out_dir.expanduser())),
+                                 WorkstationSettings(paths.workstation_settings),
+                                 overwrite=args.force)
+    except ExportError as exc:
+        raise _export_refused(exc) from exc
     finally:
         ws.close()
     for path in written:
@@ -249,6 +266,11 @@ def cmd_practitioners(args) -> int:
     for p in practitioners:
         print(f"{p.id}\t{p.display_name}\t{p.specialty}")
     return 0
+
+
+def _out_path(path: Path) -> Path:
+    """Absolute, but not resolved: a link planted at the name must be seen, not followed."""
+    return Path(os.path.abspath(path.expanduser()))
 
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -286,18 +308,19 @@ def cmd_export_agenda(args) -> int:
         raise UsageError(_("--from {first} is after --to {last}.").format(
             first=first.isoformat(), last=last.isoformat()))
     paths = _profile_paths(args)
-    out = args.out.expanduser().resolve()
+    out = _out_path(args.out)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
         exporter = IcsExporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
         result = exporter.export(out, practitioner_id=args.practitioner, first=first,
                                  last=last, patient_names=args.patient_names,
-                                 include_cancelled=args.include_cancelled)
+                                 include_cancelled=args.include_cancelled,
+                                 overwrite=args.force)
     except UnknownPractitioner as exc:
         raise UsageError(exc.user_message + "\n" + _("'permanence practitioners' lists the "
                                                      "ids.")) from exc
     except ExportError as exc:
-        raise UsageError(exc.user_message) from exc
+        raise _export_refused(exc) from exc
     finally:
         ws.close()
     print(ngettext("{n} event exported to {path} (iCalendar).",
@@ -320,19 +343,19 @@ def cmd_export(args) -> int:
     if args.one_per_contact and args.format != "vcard":
         raise UsageError(_("--one-per-contact goes with --format vcard."))
     paths = _profile_paths(args)
-    out = args.out.expanduser().resolve()
+    out = _out_path(args.out)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
         exports = ws.exports
         patients = args.what == "patients"
         if args.format == "csv":
             run = exports.export_patients_csv if patients else exports.export_directory_csv
-            result = run(out)
+            result = run(out, overwrite=args.force)
         else:
             run = exports.export_patients_vcard if patients else exports.export_directory_vcard
-            result = run(out, one_per_contact=args.one_per_contact)
+            result = run(out, one_per_contact=args.one_per_contact, overwrite=args.force)
     except ExportError as exc:
-        raise UsageError(exc.user_message) from exc
+        raise _export_refused(exc) from exc
     finally:
         ws.close()
     if args.format == "csv":

@@ -109,3 +109,21 @@ def test_screenshot_writes_pngs(profile, tmp_path):
     pngs = sorted(out.glob("*.png"))
     assert len(pngs) >= 10
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_screenshots_never_go_into_the_profile_and_replace_only_with_force(profile, tmp_path):
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    before = snapshot(profile)
+    inside = permanence("screenshot", "--profile", str(profile), str(profile / "shots"),
+                        passphrase="une phrase de passe", env=env)
+    assert inside.returncode == 2 and "Traceback" not in inside.stderr
+    assert not (profile / "shots").exists()
+    assert {k: v for k, v in snapshot(profile).items() if "logs" not in k} == \
+        {k: v for k, v in before.items() if "logs" not in k}
+    out = tmp_path / "shots"
+    out.mkdir()
+    (out / "agenda-day.png").write_bytes(b"mine")
+    again = permanence("screenshot", "--profile", str(profile), str(out),
+                       passphrase="une phrase de passe", env=env)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert [p.name for p in out.iterdir()] == ["agenda-day.png"]

@@ -106,3 +106,53 @@ def test_a_wrong_passphrase_exports_nothing(profile, tmp_path):
     result = export(root, "patients", str(tmp_path / "p.csv"), passphrase="mauvaise")
     assert result.returncode == 3
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["keys.json", "permanence.db", "permanence.db-wal",
+                                  "backups/new.csv", "logs/export.csv", "fresh.csv"])
+def test_an_export_into_the_profile_folder_is_refused_and_changes_nothing(tmp_path, name):
+    # A profile of its own: the test must prove its database and keys survive.
+    root = tmp_path / "cabinet"
+    made = permanence("init", "--profile", str(root), "--practice", "Cabinet test",
+                      passphrase=PASS)
+    assert made.returncode == 0, made.stderr
+    (root / "backups").mkdir(exist_ok=True)
+    (root / "logs").mkdir(exist_ok=True)
+    before = snapshot(root)
+    for extra in ([], ["--force"]):
+        result = export(root, "patients", *extra, str(root / name))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and str(root) in result.stderr
+        result = permanence("export", "agenda", "--profile", str(root), *extra,
+                            "--practitioner", "x", "--from", "2026-01-01", "--to", "2026-01-02",
+                            str(root / name), passphrase=PASS)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+    after = snapshot(root)
+    assert {k: v for k, v in after.items() if "logs" not in k} == \
+        {k: v for k, v in before.items() if "logs" not in k}
+    check = permanence("check", "--profile", str(root), passphrase=PASS)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_an_existing_file_needs_force(profile, tmp_path):
+    root, count = profile
+    out = tmp_path / "patients.csv"
+    out.write_text("earlier", encoding="utf-8")
+    result = export(root, "patients", str(out))
+    assert result.returncode == 2 and "--force" in result.stderr
+    assert out.read_text(encoding="utf-8") == "earlier"
+    result = export(root, "patients", "--force", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_link_at_the_destination_is_refused_even_with_force(profile, tmp_path):
+    root, _ = profile
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (tmp_path / "p.csv").symlink_to(victim)
+    for extra in ([], ["--force"]):
+        result = export(root, "patients", *extra, str(tmp_path / "p.csv"))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert (tmp_path / "p.csv").is_symlink()

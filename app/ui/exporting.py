@@ -159,16 +159,17 @@ class ExportActions(BackgroundExport):
                                  self._exporter.suggested_name(self._entity, fmt), name_filter)
         if path is None:
             return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(suffix)
+        chosen = Path(path)
+        path = chosen if chosen.suffix else chosen.with_suffix(suffix)
+        # The dialog asked before replacing the name it was given, not another one.
+        overwrite = path == chosen
         exporter = self._exporter
         run = {("csv", True): exporter.export_patients_csv,
                ("vcard", True): exporter.export_patients_vcard,
                ("csv", False): exporter.export_directory_csv,
                ("vcard", False): exporter.export_directory_vcard}[fmt, self._entity == PATIENTS]
-        self._run(caption, lambda progress, cancelled: run(path, progress=progress,
-                                                            cancel=cancelled))
+        self._run(caption, lambda progress, cancelled: run(path, overwrite=overwrite,
+                                                            progress=progress, cancel=cancelled))
         return True
 
     def _done_text(self, result: ExportResult) -> str:

@@ -7,7 +7,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.i18n import format_date, set_language
+from app.i18n import _, format_date, set_language
+from app.services.exporting.files import (
+    DestinationExists,
+    ExportError,
+    TempFile,
+    refuse_link,
+    refuse_protected,
+)
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 
@@ -127,7 +134,23 @@ def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
             opened.done(0)
 
 
-def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings) -> list[Path]:
+def check_out_dir(out_dir: Path, profile_root: Path, *, overwrite: bool) -> None:
+    """Refuse, before anything is rendered: the profile folder (or inside it), a link, a
+    file, and a folder already holding screenshots unless ``overwrite``."""
+    refuse_link(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExportError(_("{path} is a file; give a folder.").format(path=out_dir))
+    refuse_protected(out_dir, profile_root)
+    if not overwrite and out_dir.is_dir() and any(out_dir.glob("*.png")):
+        raise DestinationExists(_("The folder {path} already holds screenshots; nothing was "
+                                  "written.").format(path=out_dir))
+
+
+def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings, *,
+                   overwrite: bool = False) -> list[Path]:
+    """Each screen to ``out_dir/NAME.png``. Raises ExportError (a subclass when the folder
+    already holds screenshots and ``overwrite`` is not given) before anything is drawn."""
+    check_out_dir(out_dir, workspace.paths.root, overwrite=overwrite)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -166,7 +189,17 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
             painter.setPen(QColor("#94a3b8"))  # the frame a window manager would draw
             painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
             painter.end()
-        image.save(str(path))
+        # Beside the target then renamed: a link planted at the name is refused, not
+        # followed, and a killed run leaves no half-written image under a real name.
+        temp = TempFile(path, overwrite=overwrite)
+        try:
+            if not image.save(str(temp.path), "PNG"):
+                raise ExportError(_("The screenshot {path} could not be written.")
+                                  .format(path=path))
+            temp.place()
+        except BaseException:
+            temp.discard()
+            raise
         written.append(path)
 
     # Window geometry is not saved: a screenshot run must not touch the profile's state.

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.models import AuditEntry, Contact, Patient
 from app.models.text import sort_key
 from app.services.errors import Cancelled
-from app.services.exporting import ExportError, ExportService
+from app.services.exporting import DestinationExists, ExportError, ExportService
 from app.services.exporting.csv_format import DIRECTORY_HEADERS, PATIENT_HEADERS, neutralise
 from app.services.exporting.vcard import escape, fold
 from app.services.patients import PatientInput, PhoneEntry
@@ -264,7 +264,8 @@ def test_a_cancelled_export_leaves_nothing_and_is_not_audited(workspace, out, ho
     previous.write_bytes(b"an earlier export\r\n")
     target = {"csv": out / "p.csv", "vcard": out / "p.vcf", "folder": out / "cards"}[how]
     before = entries(out)
-    run = {"csv": exports.export_patients_csv, "vcard": exports.export_patients_vcard,
+    run = {"csv": lambda p, **kw: exports.export_patients_csv(p, overwrite=True, **kw),
+           "vcard": exports.export_patients_vcard,
            "folder": lambda p, **kw: exports.export_patients_vcard(p, one_per_contact=True, **kw)}
     # stop_at 3: every batch written, stopped at the very last check before the rename.
     with pytest.raises(Cancelled):
@@ -304,12 +305,91 @@ def test_an_export_is_readable_by_its_owner_only(workspace, exports, out):
     assert (out / "cards").stat().st_mode & 0o077 == 0
 
 
-def test_an_existing_file_is_replaced_whole(workspace, exports, out):
+def test_an_existing_file_is_replaced_whole_only_when_asked(workspace, exports, out):
     (out / "p.csv").write_text("x" * 100_000, encoding="utf-8")
     add_patient(workspace)
-    exports.export_patients_csv(out / "p.csv")
+    with pytest.raises(DestinationExists) as refused:
+        exports.export_patients_csv(out / "p.csv")
+    assert str(out / "p.csv") in refused.value.user_message
+    assert (out / "p.csv").read_text(encoding="utf-8") == "x" * 100_000
+    assert entries(out) == ["p.csv"] and audits(workspace) == []
+    exports.export_patients_csv(out / "p.csv", overwrite=True)
     assert len(read_csv(out / "p.csv")) == 1
     assert entries(out) == ["p.csv"]
+
+
+def test_a_file_appearing_while_the_export_runs_is_kept(workspace, exports, out):
+    add_patient(workspace)
+    target = out / "p.csv"
+
+    def someone_writes_it(done, total):
+        target.write_text("theirs", encoding="utf-8")
+
+    with pytest.raises(DestinationExists):
+        exports.export_patients_csv(target, progress=someone_writes_it)
+    assert target.read_text(encoding="utf-8") == "theirs"
+    assert entries(out) == ["p.csv"] and audits(workspace) == []
+
+
+PROFILE_FILES = ["keys.json", "permanence.db", "permanence.db-wal", "permanence.db-shm",
+                 "backups/copy.db", "logs/permanence.log", "new-name.csv"]
+
+
+@pytest.mark.parametrize("name", PROFILE_FILES)
+def test_nothing_is_ever_written_into_the_profile_folder(workspace, exports, name):
+    root = workspace.paths.root
+    (root / "backups").mkdir(exist_ok=True)
+    (root / "logs").mkdir(exist_ok=True)
+    target = root / name
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    for overwrite in (False, True):
+        with pytest.raises(ExportError) as refused:
+            exports.export_patients_csv(target, overwrite=overwrite)
+        assert str(root) in refused.value.user_message
+        with pytest.raises(ExportError):
+            exports.export_directory_vcard(target, overwrite=overwrite)
+    with pytest.raises(ExportError):
+        exports.export_patients_vcard(root / "cards", one_per_contact=True)
+    with pytest.raises(ExportError):
+        exports.export_patients_vcard(root, one_per_contact=True)
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert after.keys() == before.keys()
+    assert {p: b for p, b in after.items() if "-wal" not in p.name and "-shm" not in p.name} == \
+        {p: b for p, b in before.items() if "-wal" not in p.name and "-shm" not in p.name}
+    assert audits(workspace) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_the_profile_folder_is_recognised_through_a_link_or_another_spelling(workspace,
+                                                                            exports, out):
+    root = workspace.paths.root
+    (out / "door").symlink_to(root, target_is_directory=True)
+    for target in (out / "door" / "keys.json", root / "." / "keys.json",
+                   root / "backups" / ".." / "keys.json"):
+        with pytest.raises(ExportError):
+            exports.export_patients_csv(target, overwrite=True)
+    assert workspace.paths.envelope.read_bytes()[:1] == b"{"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_a_link_planted_at_the_destination_is_refused_not_followed(workspace, exports, out):
+    add_patient(workspace)
+    victim = out / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (out / "p.csv").symlink_to(victim)
+    (out / "dangling.csv").symlink_to(out / "nowhere")
+    (out / "cards").symlink_to(out / "elsewhere", target_is_directory=True)
+    for target in ("p.csv", "dangling.csv"):
+        for overwrite in (False, True):
+            with pytest.raises(ExportError) as refused:
+                exports.export_patients_csv(out / target, overwrite=overwrite)
+            assert "link" in refused.value.user_message or "lien" in refused.value.user_message
+    with pytest.raises(ExportError):
+        exports.export_patients_vcard(out / "cards", one_per_contact=True)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not (out / "nowhere").exists() and not (out / "elsewhere").exists()
+    assert sorted(entries(out)) == ["cards", "dangling.csv", "p.csv", "victim.txt"]
+    assert audits(workspace) == []
 
 
 # -- vCard ----------------------------------------------------------------------------

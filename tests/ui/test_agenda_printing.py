@@ -301,3 +301,18 @@ def test_install_adds_the_day_tools_to_the_agenda_page(qtbot, agenda, tmp_path):
     assert (tmp_path / "page.pdf").read_bytes().startswith(b"%PDF")
     details = [e.detail for e in audits(ws, "print")]
     assert details == ["2026-03-16 output=printer phones=no", "2026-03-16 output=pdf phones=no"]
+
+
+@pytest.mark.parametrize("name", ["keys.json", "permanence.db", "plan.pdf"])
+def test_a_pdf_is_never_saved_into_the_profile_folder(qtbot, agenda, owner, name):
+    ws = agenda.ws
+    root = ws.paths.root
+    envelope = ws.paths.envelope.read_bytes()
+    actions = PrintActions(ws, owner, defaults=lambda: (agenda.morel, MONDAY),
+                           choose_path=lambda *a: root / name)
+    with qtbot.waitSignal(actions.failed) as failed:
+        assert not actions.save_pdf(PrintRequest.day(agenda.morel, MONDAY))
+    assert str(root) in failed.args[0]
+    assert ws.paths.envelope.read_bytes() == envelope
+    assert not (root / "plan.pdf").exists() and audits(ws, "print") == []
+    assert not [p for p in root.iterdir() if p.name.startswith(".permanence-export-")]

@@ -155,6 +155,19 @@ def test_an_unwritable_destination_is_explained(qtbot, view, workspace, tmp_path
     actions.message_box.close()
 
 
+@pytest.mark.parametrize("name", ["keys.json", "permanence.db", "patients"])
+def test_the_save_dialog_cannot_point_an_export_into_the_profile(qtbot, view, workspace, name):
+    root = workspace.paths.root
+    envelope = workspace.paths.envelope.read_bytes()
+    actions, _ = make_actions(view, workspace, root / name)
+    with qtbot.waitSignal(actions.failed, timeout=20_000) as failed:
+        menu_action(view, "Export patients (CSV)…").trigger()
+    assert str(root) in failed.args[0]
+    assert workspace.paths.envelope.read_bytes() == envelope
+    assert not (root / "patients.csv").exists() and export_audits(workspace) == []
+    actions.message_box.close()
+
+
 def test_the_main_window_offers_both_exports(main_window):
     texts = [a.text() for a in main_window.patients.tools_menu.actions()]
     assert _("Export patients (CSV)…") in texts and _("Export patients (vCard)…") in texts

@@ -128,7 +128,8 @@ class IcsExporter:
 
     def export(self, path: Path | str, *, practitioner_id: str, first: date, last: date,
                patient_names: bool = False, include_cancelled: bool = False,
-               include_absences: bool = True, progress: ProgressFn | None = None,
+               include_absences: bool = True, overwrite: bool = False,
+               progress: ProgressFn | None = None,
                cancel: CancelFn | None = None) -> IcsExportResult:
         """Write the agenda of ``practitioner_id`` from ``first`` to ``last`` (practice-local
         days, inclusive) to ``path``. Raises ``UnknownPractitioner``, ``InvalidRange``,
@@ -137,7 +138,8 @@ class IcsExporter:
         cancel = cancel or _never
         if first > last:
             raise InvalidRange(first, last)
-        check_file_destination(path)
+        check_file_destination(path, protected=Path(self._store.path).parent,
+                               overwrite=overwrite)
         with self._store.reader() as session:
             practitioner = session.get(Practitioner, practitioner_id)
             if practitioner is None or practitioner.deleted_at is not None:
@@ -152,7 +154,7 @@ class IcsExporter:
                         if include_absences else [])
             name = practitioner.display_name
         head = _calendar_head(name, zone_name, first, last)
-        temp = TempFile(path)
+        temp = TempFile(path, overwrite=overwrite)
         try:
             with open(temp.path, "wb") as fh:
                 fh.write(head)

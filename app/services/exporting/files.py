@@ -43,28 +43,78 @@ def cannot_write(folder: Path, exc: OSError) -> ExportError:
         folder=folder, reason=_reason(exc)))
 
 
-def check_file_destination(path: Path) -> None:
+def _same_folder_or_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies anywhere under it, by identity (device and
+    inode), so a symlinked parent, another spelling or a case-insensitive disk cannot
+    hide it."""
+    try:
+        protected = os.stat(folder)
+    except OSError:
+        return False
+    for candidate in (path, *path.parents):
+        try:
+            if os.path.samestat(os.stat(candidate), protected):
+                return True
+        except OSError:
+            continue  # not there yet (the file to write) or not reachable
+    return False
+
+
+def refuse_protected(path: Path, protected: Path | None) -> None:
+    """Nothing is ever written into the practice's profile folder: an export there could
+    replace the database or its key envelope, and every patient would be lost."""
+    if protected is not None and _same_folder_or_inside(path, protected):
+        raise ExportError(_("{path} is inside the practice's profile folder ({folder}), which "
+                            "holds the database and its keys. Choose another folder; nothing "
+                            "was written.").format(path=path, folder=protected))
+
+
+def refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise ExportError(_("{path} is a symbolic link; Permanence does not write through "
+                            "links. Choose another name; nothing was written.").format(path=path))
+
+
+class DestinationExists(ExportError):
+    """The file is there and replacing it was not asked for."""
+
+
+def exists_error(path: Path) -> DestinationExists:
+    return DestinationExists(_("{path} already exists; nothing was written.").format(path=path))
+
+
+def check_file_destination(path: Path, *, protected: Path | None,
+                           overwrite: bool = False) -> None:
+    """Refuse, before anything is written: a folder, a missing folder, the profile folder,
+    a symbolic link, and an existing file unless ``overwrite``."""
+    refuse_link(path)
     if path.is_dir():
         raise ExportError(_("{path} is a folder; give a file name.").format(path=path))
     if not path.parent.is_dir():
         raise ExportError(_("The folder {folder} does not exist.").format(folder=path.parent))
+    refuse_protected(path, protected)
+    if path.exists() and not overwrite:
+        raise exists_error(path)
 
 
-def check_folder_destination(path: Path) -> None:
+def check_folder_destination(path: Path, *, protected: Path | None) -> None:
+    refuse_link(path)
     if path.exists() and not path.is_dir():
         raise ExportError(_("{path} is a file; give a new or empty folder.").format(path=path))
+    if not path.parent.is_dir():
+        raise ExportError(_("The folder {folder} does not exist.").format(folder=path.parent))
+    refuse_protected(path, protected)
     if path.is_dir() and any(path.iterdir()):
         raise ExportError(_("The folder {path} is not empty; give a new or empty folder.")
                           .format(path=path))
-    if not path.parent.is_dir():
-        raise ExportError(_("The folder {folder} does not exist.").format(folder=path.parent))
 
 
 class TempFile:
     """A hidden temporary file beside ``target``; ``place()`` renames it into place."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, *, overwrite: bool = False) -> None:
         self.target = target
+        self.overwrite = overwrite
         try:
             fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=target.parent)
         except OSError as exc:
@@ -73,8 +123,26 @@ class TempFile:
         os.close(fd)
 
     def place(self) -> None:
+        """Rename into place. Checked again here, as the folder may have changed while
+        the export ran: a link planted meanwhile is refused, and without ``overwrite`` a
+        file that appeared meanwhile is kept (a hard link fails on an existing name)."""
+        refuse_link(self.target)
         try:
-            os.replace(self.path, self.target)
+            if self.overwrite:
+                os.replace(self.path, self.target)
+                return
+            try:
+                os.link(self.path, self.target)
+            except FileExistsError:
+                raise exists_error(self.target) from None
+            except OSError:  # a disk without hard links (FAT, some shares)
+                if os.path.lexists(self.target):
+                    raise exists_error(self.target) from None
+                os.replace(self.path, self.target)
+                return
+            os.unlink(self.path)
+        except ExportError:
+            raise
         except OSError as exc:
             raise cannot_write(self.target.parent, exc) from exc
 
@@ -96,6 +164,7 @@ class TempFolder:
             raise cannot_write(target.parent, exc) from exc
 
     def place(self) -> None:
+        refuse_link(self.target)
         try:
             if self.target.is_dir():
                 self.target.rmdir()  # checked empty before the export started

@@ -65,27 +65,31 @@ class ExportService:
         self._batch = batch_size
 
     # -- public operations -------------------------------------------------------------
-    def export_patients_csv(self, path: Path | str, *, progress: ProgressFn | None = None,
+    # ``overwrite``: replace an existing file (a dialog asked, or --force); otherwise an
+    # existing file is refused. Nothing is ever written into the profile folder.
+    def export_patients_csv(self, path: Path | str, *, overwrite: bool = False,
+                            progress: ProgressFn | None = None,
                             cancel: CancelFn | None = None) -> ExportResult:
         return self._csv(PATIENTS, Path(path), csv_format.PATIENT_HEADERS,
-                         csv_format.patient_cells, progress, cancel)
+                         csv_format.patient_cells, overwrite, progress, cancel)
 
-    def export_directory_csv(self, path: Path | str, *, progress: ProgressFn | None = None,
+    def export_directory_csv(self, path: Path | str, *, overwrite: bool = False,
+                             progress: ProgressFn | None = None,
                              cancel: CancelFn | None = None) -> ExportResult:
         return self._csv(CONTACTS, Path(path), csv_format.DIRECTORY_HEADERS,
-                         csv_format.contact_cells, progress, cancel)
+                         csv_format.contact_cells, overwrite, progress, cancel)
 
     def export_patients_vcard(self, path: Path | str, *, one_per_contact: bool = False,
-                              progress: ProgressFn | None = None,
+                              overwrite: bool = False, progress: ProgressFn | None = None,
                               cancel: CancelFn | None = None) -> ExportResult:
         return self._vcard(PATIENTS, Path(path), vcard.patient_card, one_per_contact,
-                           progress, cancel)
+                           overwrite, progress, cancel)
 
     def export_directory_vcard(self, path: Path | str, *, one_per_contact: bool = False,
-                               progress: ProgressFn | None = None,
+                               overwrite: bool = False, progress: ProgressFn | None = None,
                                cancel: CancelFn | None = None) -> ExportResult:
         return self._vcard(CONTACTS, Path(path), vcard.contact_card, one_per_contact,
-                           progress, cancel)
+                           overwrite, progress, cancel)
 
     def suggested_name(self, entity: str, fmt: str) -> str:
         """A default file name that says what and when, and nothing about anyone."""
@@ -94,9 +98,13 @@ class ExportService:
         return f"{stem}-{day}.{'csv' if fmt == 'csv' else 'vcf'}"
 
     # -- the two shapes -------------------------------------------------------------------
-    def _csv(self, entity, path, headers, cells, progress, cancel) -> ExportResult:
-        check_file_destination(path)
-        temp = TempFile(path)
+    @property
+    def _profile_folder(self) -> Path:
+        return Path(self._store.path).parent
+
+    def _csv(self, entity, path, headers, cells, overwrite, progress, cancel) -> ExportResult:
+        check_file_destination(path, protected=self._profile_folder, overwrite=overwrite)
+        temp = TempFile(path, overwrite=overwrite)
         try:
             with self._store.reader() as session:
                 with self._open(temp.path, csv_format.ENCODING) as fh:
@@ -117,13 +125,14 @@ class ExportService:
             raise
         return ExportResult(entity, "csv", rows, path, 1)
 
-    def _vcard(self, entity, path, card, one_per_contact, progress, cancel) -> ExportResult:
+    def _vcard(self, entity, path, card, one_per_contact, overwrite, progress,
+               cancel) -> ExportResult:
         if one_per_contact:
-            check_folder_destination(path)
+            check_folder_destination(path, protected=self._profile_folder)
             temp: TempFile | TempFolder = TempFolder(path)
         else:
-            check_file_destination(path)
-            temp = TempFile(path)
+            check_file_destination(path, protected=self._profile_folder, overwrite=overwrite)
+            temp = TempFile(path, overwrite=overwrite)
         try:
             rows = 0
             with self._store.reader() as session:

@@ -140,12 +140,15 @@ class IcsExportAction(BackgroundExport):
                                  _("iCalendar files (*.ics)"))
         if path is None:
             return False
-        path = Path(path)
+        chosen = Path(path)
+        path = chosen
         if path.suffix.lower() != ".ics":
             path = path.with_name(path.name + ".ics")
+        # The dialog asked before replacing the name it was given, not another one.
+        overwrite = path == chosen
         self._run(caption, lambda progress, cancelled: exporter.export(
             path, practitioner_id=practitioner_id, first=first, last=last, patient_names=names,
-            progress=progress, cancel=cancelled))
+            overwrite=overwrite, progress=progress, cancel=cancelled))
         return True
 
     def _done_text(self, result: IcsExportResult) -> str:

@@ -378,13 +378,15 @@ def render(device, sheet: Sheet) -> int:
         painter.end()
 
 
-def write_pdf(ws, queries: DayQueries, request: PrintRequest, path: Path | str) -> int:
+def write_pdf(ws, queries: DayQueries, request: PrintRequest, path: Path | str, *,
+              overwrite: bool = False) -> int:
     """The sheet as a PDF at ``path``, whole or not at all, owner-only, audited; the
-    number of pages. Raises ExportError when the destination cannot be written."""
+    number of pages. Raises ExportError when the destination cannot be written (an
+    existing file unless ``overwrite``, a link, the profile folder…)."""
     path = Path(path)
-    check_file_destination(path)
+    check_file_destination(path, protected=ws.paths.root, overwrite=overwrite)
     sheet = build_sheet(ws, queries, request)
-    temp = TempFile(path)
+    temp = TempFile(path, overwrite=overwrite)
     try:
         writer = QPdfWriter(str(temp.path))
         writer.setPageLayout(page_layout(request))
@@ -577,11 +579,13 @@ class PrintActions(QObject):
                                  suggested_name(request), _("PDF files (*.pdf)"))
         if path is None:
             return False
-        path = Path(path)
+        chosen = Path(path)
+        path = chosen
         if path.suffix.lower() != ".pdf":
             path = path.with_name(path.name + ".pdf")
         try:
-            write_pdf(self._ws, self._queries, request, path)
+            # The dialog asked before replacing the name it was given, not another one.
+            write_pdf(self._ws, self._queries, request, path, overwrite=path == chosen)
         except ExportError as exc:
             return self._fail(exc.user_message, parent)
         except Exception as exc:  # noqa: BLE001 - told to the user, never the data
