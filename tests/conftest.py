@@ -17,13 +17,20 @@ import pytest
 from app import i18n
 from app.clock import FrozenClock
 from app.services.practice import PracticeInput, PractitionerInput
-from app.services.workspace import NewPractice, Workspace, create_practice
+from app.services.workspace import NewPractice, Workspace
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
+from tests.practice_template import practice_from_template, remove_templates
 
 PASSPHRASE = "correct horse"
 # A Monday morning, in UTC. Frozen so stamps and backups are reproducible.
 FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def practice_templates() -> Iterator[None]:
+    yield
+    remove_templates()
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +72,7 @@ def practice_factory(tmp_path, fast_kdf, clock) -> Iterator[Callable[..., NewPra
         while root.exists():
             n += 1
             root = tmp_path / f"{name}-{n}"
-        created = create_practice(
+        created = practice_from_template(
             ProfilePaths(root),
             PracticeInput(name="Cabinet médical des Tilleuls", owner_name="Dr Morel",
                           practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),

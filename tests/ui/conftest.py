@@ -15,7 +15,7 @@ from app.clock import FrozenClock, SystemClock
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import PracticeInput, PractitionerInput
 from app.services.settings import WorkstationSettings
-from app.services.workspace import create_practice
+from tests.practice_template import practice_from_template
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
 
@@ -46,11 +46,11 @@ def ui_paths(tmp_path) -> ProfilePaths:
 
 @pytest.fixture
 def workspace(ui_paths):
-    created = create_practice(
+    created = practice_from_template(
         ui_paths,
         PracticeInput(name="Cabinet médical des Tilleuls",
                       practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-        passphrase=PASSPHRASE, keychain=None, clock=SystemClock(), kdf=FAST_KDF)
+        passphrase=PASSPHRASE, clock=SystemClock(), kdf=FAST_KDF)
     ws = created.workspace
     for birth, used, first, dob, phone in SAMPLE:
         ws.patients.create(PatientInput(birth_name=birth, used_name=used, first_names=first,
@@ -63,11 +63,11 @@ def workspace(ui_paths):
 def frozen_workspace(ui_paths):
     """The practice (no sample patients) on a frozen clock, for the agenda's screens: a test
     file that needs it defines ``workspace`` as this one."""
-    created = create_practice(
+    created = practice_from_template(
         ui_paths,
         PracticeInput(name="Cabinet médical des Tilleuls",
                       practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-        passphrase=PASSPHRASE, keychain=None, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
+        passphrase=PASSPHRASE, clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF)
     yield created.workspace
     created.workspace.close()
 
