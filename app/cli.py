@@ -18,9 +18,9 @@ from app.i18n import _, ngettext
 from app.clock import SystemClock
 from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
-from app.services.errors import ValidationError
+from app.errors import ExitCode, MessageError, PermanenceError
 from app.services.settings import WorkstationSettings
-from app.storage.errors import NoPassphraseError, StorageError, WrongSecretError
+from app.storage.errors import NoPassphraseError, WrongSecretError
 from app.storage.keychain import Keychain
 from app.storage.profile import ProfilePaths, default_profile_dir, demo_profile_dir, unlock_key
 
@@ -28,8 +28,10 @@ PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
 DEMO_PASSPHRASE = "demo"
 
 
-class UsageError(Exception):
-    pass
+class UsageError(MessageError):
+    """A command used wrongly (options, dates, files); its message says how to fix it."""
+
+    code = "usage"
 
 
 # -- options --------------------------------------------------------------------------
@@ -419,12 +421,9 @@ def _print_import_report(report, *, shown: int = 50) -> None:
 
 
 def cmd_import(args) -> int:
-    from app.services.errors import Cancelled
     from app.services.importing import (
         ImportRefused,
         PatientImporter,
-        UnreadableFile,
-        UnusableMapping,
         field_label,
         mapping_problems,
         preview_file,
@@ -432,11 +431,8 @@ def cmd_import(args) -> int:
     from app.services.workspace import open_workspace
 
     path = args.file.expanduser().resolve()
-    try:
-        preview = preview_file(path)
-        mapping = _import_mapping(preview, args.map)
-    except UnreadableFile as exc:
-        raise UsageError(exc.user_message) from exc
+    preview = preview_file(path)  # UnreadableFile: printed by main(), exit 2
+    mapping = _import_mapping(preview, args.map)
     problems = mapping_problems(mapping)
     print(_("File: {path}").format(path=path))
     print(_("Encoding: {encoding}; delimiter: {delimiter}").format(
@@ -469,8 +465,6 @@ def cmd_import(args) -> int:
         _print_import_report(exc.report)
         print(exc.user_message, file=sys.stderr)
         return 2
-    except (UnreadableFile, UnusableMapping, Cancelled) as exc:
-        raise UsageError(exc.user_message) from exc
     finally:
         ws.close()
     if sys.stderr.isatty():
@@ -529,19 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     command = COMMANDS.get(args.command, cmd_gui)
     try:
         return command(args)
-    except StorageError as exc:
+    except PermanenceError as exc:  # the one place a failure is printed
         print(exc.user_message, file=sys.stderr)
-        return exc.exit_code
-    except ValidationError as exc:
-        for message in exc.errors.values():
-            print(message, file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -6,12 +6,15 @@ import re
 from datetime import date
 
 from app.i18n import _
+from app.services.errors import ServiceError
 
 _DMY = re.compile(r"^\s*(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})\s*$")
 _COMPACT = re.compile(r"^\s*(\d{2})(\d{2})(\d{4})\s*$")
 
 
-class InvalidDate(ValueError):
+class InvalidDate(ServiceError, ValueError):
+    code = "invalid_date"
+
     def __init__(self, text: str, *, exists: bool = True) -> None:
         super().__init__(text)
         self.well_formed = not exists

@@ -30,7 +30,7 @@ from app.models.base import Syncable
 from app.models.patient import patient_display_name, patient_identity_key
 from app.models.text import sort_key
 from app.services.dates import InvalidDate, parse_french_date
-from app.services.errors import ConcurrentEdit, NotFound
+from app.services.errors import ConcurrentEdit, NotFound, ServiceError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneView
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import remove_from_index, write_index
@@ -151,8 +151,8 @@ class MergeInfo:
     can_undo: bool
 
 
-class MergeRefused(Exception):
-    """A merge or an undo that cannot be done; nothing was written."""
+class MergeRefused(ServiceError):
+    """A merge or an undo that cannot be done; nothing was written. ``code`` says why."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 
+from app.i18n import _
+from app.services.errors import ServiceError
+
 DEFAULT_REGION = "FR"
 
 # The usual ways a French number is written: "06 12 34 56 78", "06.12.34.56.78",
@@ -26,8 +29,12 @@ class ParsedPhone:
     e164: str
 
 
-class InvalidPhone(ValueError):
-    pass
+class InvalidPhone(ServiceError, ValueError):
+    code = "invalid_phone"
+
+    @property
+    def user_message(self) -> str:
+        return _("This is not a valid phone number.")
 
 
 def parse_phone(raw: str, region: str = DEFAULT_REGION) -> ParsedPhone:

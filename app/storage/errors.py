@@ -1,20 +1,19 @@
 """Storage failures, each with a message for the user in their language.
 
-The CLI prints ``user_message`` and exits non-zero; the GUI shows it in a dialog.
-None of these is raised after a file has been modified.
+Part of the one error family (``app.errors``): the CLI prints ``user_message`` and
+exits with ``exit_code``; the GUI shows it. None of these is raised after a file has
+been modified.
 """
 
 from __future__ import annotations
 
+from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 
 
-class StorageError(Exception):
-    exit_code = 2
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(detail or self.__class__.__name__)
-        self.detail = detail
+class StorageError(PermanenceError):
+    code = "storage"
+    exit_code = ExitCode.BAD_INPUT
 
     @property
     def user_message(self) -> str:
@@ -22,7 +21,8 @@ class StorageError(Exception):
 
 
 class WrongSecretError(StorageError):
-    exit_code = 3
+    code = "wrong_secret"
+    exit_code = ExitCode.SECRET
 
     @property
     def user_message(self) -> str:
@@ -30,7 +30,8 @@ class WrongSecretError(StorageError):
 
 
 class NoPassphraseError(StorageError):
-    exit_code = 3
+    code = "no_passphrase"
+    exit_code = ExitCode.SECRET
 
     @property
     def user_message(self) -> str:
@@ -41,12 +42,14 @@ class NoPassphraseError(StorageError):
 
 
 class ProfileNotFoundError(StorageError):
+    code = "no_profile"
     @property
     def user_message(self) -> str:
         return _("No practice database in this profile folder: {path}").format(path=self.detail)
 
 
 class ProfileExistsError(StorageError):
+    code = "profile_exists"
     @property
     def user_message(self) -> str:
         return _("A practice database already exists in this profile folder: {path}").format(
@@ -55,6 +58,7 @@ class ProfileExistsError(StorageError):
 
 
 class EnvelopeError(StorageError):
+    code = "envelope_damaged"
     @property
     def user_message(self) -> str:
         return _(
@@ -65,6 +69,7 @@ class EnvelopeError(StorageError):
 
 
 class PlainDatabaseError(StorageError):
+    code = "not_encrypted"
     @property
     def user_message(self) -> str:
         return _(
@@ -74,6 +79,7 @@ class PlainDatabaseError(StorageError):
 
 
 class CorruptDatabaseError(StorageError):
+    code = "database_damaged"
     @property
     def user_message(self) -> str:
         return _(
@@ -83,6 +89,7 @@ class CorruptDatabaseError(StorageError):
 
 
 class NewerSchemaError(StorageError):
+    code = "newer_schema"
     @property
     def user_message(self) -> str:
         return _(
@@ -92,7 +99,8 @@ class NewerSchemaError(StorageError):
 
 
 class ProfileLockedError(StorageError):
-    exit_code = 4
+    code = "profile_in_use"
+    exit_code = ExitCode.PROFILE_IN_USE
 
     @property
     def user_message(self) -> str:
@@ -103,6 +111,7 @@ class ProfileLockedError(StorageError):
 
 
 class KeychainError(StorageError):
+    code = "keychain_unusable"
     @property
     def user_message(self) -> str:
         return _(

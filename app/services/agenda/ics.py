@@ -71,12 +71,16 @@ _STATUS = {
 
 
 class UnknownPractitioner(ExportError):
+    code = "unknown_practitioner"
+
     def __init__(self, practitioner_id: str) -> None:
         super().__init__(_("No practitioner has the id {id}.").format(id=practitioner_id))
         self.practitioner_id = practitioner_id
 
 
 class InvalidRange(ExportError):
+    code = "invalid_range"
+
     def __init__(self, first: date, last: date) -> None:
         super().__init__(_("The first day ({first}) is after the last day ({last}).").format(
             first=first.isoformat(), last=last.isoformat()))

@@ -38,7 +38,7 @@ from app.services.agenda.service import AgendaService, BookingRefused, OverrideN
 from app.services.agenda.setup import parse_hhmm
 from app.services.agenda.views import AppointmentView, BookingInput
 from app.services.agenda.zone import PracticeTime
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import NotFound, ServiceError, ValidationError
 from app.storage.store import Store
 
 MAX_OCCURRENCES = 200
@@ -172,8 +172,10 @@ class SeriesInfo:
     note: str
 
 
-class SeriesRefused(Exception):
+class SeriesRefused(ServiceError):
     """Some occurrences collide; nothing was written. ``collisions`` say which and why."""
+
+    code = "series_refused"
 
     def __init__(self, collisions: Sequence[Occurrence], zone: PracticeTime, *,
                  can_override: bool) -> None:

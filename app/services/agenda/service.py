@@ -31,18 +31,20 @@ from app.services.agenda.views import (
     AppointmentView, BookingInput, BookingResult, DayLoad, HistoryEntry, TypeInfo,
 )
 from app.services.agenda.zone import PracticeTime
-from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.services.errors import ConcurrentEdit, NotFound, ServiceError, ValidationError
 from app.storage.store import Store
 
 _SCAN_BACK = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
 MAX_BUFFER_MIN = 120
 
 
-class BookingRefused(Exception):
+class BookingRefused(ServiceError):
     """The guard refused; ``conflicts`` say why (blocking first). Nothing was written."""
 
+    code = "booking_refused"
+
     def __init__(self, conflicts: Sequence[Conflict], *, can_override: bool) -> None:
-        super().__init__("; ".join(c.kind for c in conflicts))
+        super().__init__("; ".join(c.kind for c in conflicts))  # kinds only, no names
         self.conflicts = tuple(conflicts)
         self.can_override = can_override
 
@@ -51,7 +53,9 @@ class BookingRefused(Exception):
         return "\n".join(c.message for c in self.conflicts if c.blocking)
 
 
-class OverrideNotAllowed(PermissionError):
+class OverrideNotAllowed(ServiceError):
+    code = "override_not_allowed"
+
     @property
     def user_message(self) -> str:
         return _("Only the practice owner can book over a refusal.")

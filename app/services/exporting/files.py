@@ -16,16 +16,15 @@ import tempfile
 from pathlib import Path
 
 from app.i18n import _
+from app.services.errors import MessageError
 
 TEMP_PREFIX = ".permanence-export-"
 
 
-class ExportError(Exception):
+class ExportError(MessageError):
     """The destination cannot be written; nothing was exported."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    code = "export_refused"
 
 
 def _reason(exc: OSError) -> str:
@@ -77,6 +76,8 @@ def refuse_link(path: Path) -> None:
 
 class DestinationExists(ExportError):
     """The file is there and replacing it was not asked for."""
+
+    code = "destination_exists"
 
 
 def exists_error(path: Path) -> DestinationExists:

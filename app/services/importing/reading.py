@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.i18n import _
+from app.services.errors import MessageError
 
 DELIMITERS = (";", ",", "\t")
 # Codec names this module produces, in the order a reader would try them.
@@ -25,12 +26,10 @@ _SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 30
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(MessageError):
     """The file cannot be imported at all (missing, empty, no header)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.user_message = message
+    code = "unreadable_file"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from app.clock import Clock
 from app.i18n import _, ngettext
 from app.models import Patient, PatientPhone
 from app.models.ids import uuid7
-from app.services.errors import Cancelled, ValidationError
+from app.services.errors import Cancelled, ServiceError, ValidationError
 from app.services.importing.mapping import Mapping, infer_mapping, mapping_problems
 from app.services.importing.reading import CsvFormat, UnreadableFile, detect_format, read_records
 from app.services.importing.values import convert_row
@@ -35,8 +35,10 @@ _TICK = 500  # records between two progress reports and cancellation checks
 _QUERY_SIZE = 500  # ids per IN (...) query
 
 
-class UnusableMapping(Exception):
+class UnusableMapping(ServiceError):
     """No usable column mapping (nothing recognised, a required field missing)."""
+
+    code = "unusable_mapping"
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
@@ -116,8 +118,10 @@ class ImportReport:
                 f"duplicates={self.duplicate_count} skipped={self.skipped_duplicates}")
 
 
-class ImportRefused(Exception):
+class ImportRefused(ServiceError):
     """Invalid rows and no ``skip_invalid``: nothing was written."""
+
+    code = "import_refused"
 
     def __init__(self, report: ImportReport) -> None:
         super().__init__(f"{report.invalid} invalid rows")
