@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QSizePolicy,
     QSplitter,
@@ -58,6 +57,7 @@ from app.ui.agenda.refusal import run_guarded, show_failure
 from app.ui.agenda_settings.common import ENTITIES as SETTINGS_ENTITIES
 from app.ui.agenda_settings.common import CheckMenu
 from app.ui.change_bus import ChangeBus
+from app.ui.widgets import label
 
 SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
 VIEW_DAY, VIEW_WEEK, VIEW_MONTH = "day", "week", "month"
@@ -152,7 +152,7 @@ class AgendaPage(QWidget):
 
         self.banner = QFrame()
         self.banner.setObjectName("WarnPanel")
-        self.banner_text = QLabel()
+        self.banner_text = label("")
         self.banner_text.setObjectName("WarnText")
         self.banner_text.setWordWrap(True)
         banner_close = QToolButton()
@@ -212,7 +212,7 @@ class AgendaPage(QWidget):
 
     def _build_toolbar(self) -> None:
         """Two rows: the period shown and the tools' actions; then the navigation."""
-        self.caption = QLabel()
+        self.caption = label("")
         self.caption.setObjectName("PageTitle")
         self.caption.setContentsMargins(4, 0, 8, 0)
         self.toolbar = QToolBar()  # the tools' actions (add_toolbar_action), at the right
