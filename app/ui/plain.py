@@ -31,11 +31,13 @@ def escape(text: str) -> str:
 
 def tooltip(text: str) -> str:
     """A tooltip that reads as ``text``. Qt has no plain-text switch for tooltips: text
-    that could pass for markup is escaped inside a paragraph that keeps its line breaks;
-    any other text is left as it is (it is shown literally already)."""
+    that could pass for markup is escaped inside a paragraph that keeps its spaces and
+    line breaks; any other text is left as it is (it is shown literally already)."""
     if "<" not in text and "&" not in text:
         return text
-    return f"<p style='white-space:pre-wrap'>{escape(text)}</p>"
+    # Short lines stay whole, as in a plain tooltip; only a long one may wrap.
+    wrap = "pre-wrap" if any(len(line) > 80 for line in text.splitlines()) else "pre"
+    return f"<p style='white-space:{wrap}'>{escape(text)}</p>"
 
 
 def message_box(icon: QMessageBox.Icon, title: str, text: str,

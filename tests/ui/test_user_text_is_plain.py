@@ -451,6 +451,8 @@ def test_the_helpers_leave_ordinary_text_alone():
 
     assert tooltip("N'Diaye Awa\n06 12") == "N'Diaye Awa\n06 12"
     assert shown(tooltip("Dupont & <Fils>\nligne 2")) == "Dupont & <Fils>\nligne 2"
+    long = "<b>" + " apporter les résultats" * 5  # a long line may wrap, still as written
+    assert shown(tooltip(long)) == long
     assert tooltip("") == ""
     assert PlainLabel(ALERT).textFormat() == Qt.TextFormat.PlainText
 
