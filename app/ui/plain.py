@@ -40,6 +40,13 @@ def tooltip(text: str) -> str:
     return f"<p style='white-space:{wrap}'>{escape(text)}</p>"
 
 
+def button_text(text: str) -> str:
+    """``text`` for a button, a check box or a menu entry, where Qt takes "&" as the mark
+    of a keyboard shortcut ("Bilan & suivi" would show as "Bilan  suivi"): doubled, so it
+    shows as written."""
+    return text.replace("&", "&&")
+
+
 def message_box(icon: QMessageBox.Icon, title: str, text: str,
                 parent: QWidget | None = None) -> QMessageBox:
     """A message box (not yet shown) whose text, informative text included, is literal."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
-from PySide6.QtGui import QHelpEvent, QTextDocument
+from PySide6.QtGui import QAction, QHelpEvent, QTextDocument
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +48,7 @@ from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.agenda.printing import PrintActions, PrintRequest, build_sheet
 from app.ui.agenda.waiting_list_panel import WaitingListPanel
 from app.ui.agenda.waiting_room import WaitingRoomPanel
+from app.ui.agenda_settings.hours_editor import TypesButton
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
 from tests.agenda_fixtures import MONDAY, build_agenda
@@ -85,6 +86,11 @@ def tooltip_at(widget: QWidget, point: QPoint) -> str:
     return shown(QToolTip.text())
 
 
+def displayed(text: str) -> str:
+    """What a button, a check box or a menu entry shows of ``text`` ("&" marks a shortcut)."""
+    return QAction(text).iconText()
+
+
 def tip(index) -> str:
     return shown(index.data(Qt.ItemDataRole.ToolTipRole) or "")
 
@@ -120,11 +126,12 @@ def answer_next_message_box(role: QMessageBox.ButtonRole) -> list[tuple[str, Qt.
 # -- a practice full of markup -------------------------------------------------------
 @pytest.fixture
 def workspace(ui_paths):
-    """The practice's name and its practitioner's carry markup too."""
+    """The practice's name and its practitioner's carry markup too (and an "&", which a
+    button or a menu entry would take for a shortcut mark)."""
     created = create_practice(
         ui_paths,
         PracticeInput(name=PRACTICE,
-                      practitioners=[PractitionerInput("<i>Claire</i>", "Morel",
+                      practitioners=[PractitionerInput("<i>Claire</i>", "Morel & Roux",
                                                        "Médecine générale")]),
         passphrase="correct horse battery", keychain=None,
         clock=FrozenClock(MONDAY_0830), kdf=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
@@ -138,6 +145,7 @@ class Marked:
     patient: str  # its id
     name: str  # its display name, as the service makes it
     motif: str  # a motif's name
+    motif_id: str
     practitioner: str  # Dr Morel's display name
     contact: str  # a directory contact's id
     contact_name: str
@@ -156,7 +164,7 @@ def marked(workspace) -> Marked:
     details = ws.patients.create(PatientInput(
         birth_name="<b>Dupont</b>", first_names="Jean", phones=[PhoneEntry("06 11 22 33 44")],
         alert=ALERT, admin_note=NOTE))
-    motif = ws.agenda_setup.save_type(TypeInput(f"{IMG} Consultation longue", 30,
+    motif = ws.agenda_setup.save_type(TypeInput(f"{IMG} Bilan & suivi", 30,
                                                 colour="#3b7dd8"))
     arrived = ws.agenda.book(BookingInput(agenda.morel, agenda.at(MONDAY, 9), None, details.id,
                                           agenda.consult, note=NOTE)).appointment.id
@@ -174,13 +182,13 @@ def marked(workspace) -> Marked:
                                                organisation=IMG, note=NOTE))
     practitioner = next(p.display_name for p in list_practitioners(ws.store)
                         if p.id == agenda.morel)
-    return Marked(agenda, details.id, details.display_name, motif.name, practitioner,
+    return Marked(agenda, details.id, details.display_name, motif.name, motif.id, practitioner,
                   contact.id, contact.display_name, arrived, afternoon)
 
 
 def test_the_data_really_holds_markup(marked):
     assert "<B>DUPONT</B>" in marked.name
-    assert "<i>Claire</i>" in marked.practitioner
+    assert "<i>Claire</i> Morel & Roux" in marked.practitioner
     assert IMG in marked.motif and "<b>Martin</b>" in marked.contact_name
 
 
@@ -240,7 +248,16 @@ def test_the_agenda_settings_show_motifs_and_practitioners_as_written(agenda_set
     assert tip(types.model.index(row, 0)) == marked.motif
     types.table.selectRow(row)
     assert reads(types.form.heading) == marked.motif
+    assert displayed(types.form.practitioner_checks[marked.agenda.morel].text()) \
+        == marked.practitioner
     assert assert_no_label_renders_markup(types) >= 1
+
+    page.show_section(1)  # weekly hours: each range's menu of types
+    hours = page.editor(1)
+    hours.practitioner.setCurrentIndex(hours.practitioner.findData(marked.agenda.morel))
+    menus = [b for b in hours.findChildren(TypesButton) if marked.motif_id in b.type_actions]
+    assert menus
+    assert displayed(menus[0].type_actions[marked.motif_id].text()) == marked.motif
 
     page.show_section(2)  # absences
     absences = page.editor(2)
@@ -339,6 +356,9 @@ def test_the_agenda_grid_tooltips_show_names_motifs_and_practitioners_as_written
     assert marked.practitioner in text
 
 
+def test_the_agenda_practitioner_menu_shows_names_as_written(page, marked):
+    action = page.practitioner_actions[marked.agenda.morel]
+    assert displayed(action.text()) == marked.practitioner
 def test_the_appointment_and_its_cancellation_show_the_patient_as_written(qtbot, page,
                                                                          marked):
     dialog = AppointmentDialog(marked.ws, appointment_id=marked.afternoon)

@@ -57,6 +57,7 @@ from app.ui.agenda.refusal import run_guarded, show_failure
 from app.ui.agenda_settings.common import ENTITIES as SETTINGS_ENTITIES
 from app.ui.agenda_settings.common import CheckMenu
 from app.ui.change_bus import ChangeBus
+from app.ui.plain import button_text
 from app.ui.widgets import label
 
 SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
@@ -306,7 +307,7 @@ class AgendaPage(QWidget):
         menu.addSeparator()
         self.practitioner_actions: dict[str, QAction] = {}
         for p in self._practitioners:
-            action = menu.addAction(p.display_name)
+            action = menu.addAction(button_text(p.display_name))
             action.setCheckable(True)
             action.triggered.connect(lambda _checked=False, pid=p.id: self._practitioner_toggled(pid))
             self.practitioner_actions[p.id] = action
@@ -325,7 +326,7 @@ class AgendaPage(QWidget):
         else:
             text = ngettext("{n} practitioner", "{n} practitioners",
                             len(self._selected)).format(n=len(self._selected))
-        self.practitioner_button.setText(text)
+        self.practitioner_button.setText(button_text(text))
 
     def _all_chosen(self) -> None:
         self.set_practitioners([p.id for p in self._practitioners])

@@ -45,7 +45,7 @@ from app.ui.agenda_settings.common import (
     with_error,
 )
 from app.ui.agenda_settings.types_editor import swatch
-from app.ui.plain import message_box, tooltip
+from app.ui.plain import button_text, message_box, tooltip
 from app.ui.widgets import FieldError, ask_unsaved, label, mark_invalid
 
 _DIGITS = re.compile(r"^\s*(\d{1,4})\s*$")
@@ -131,7 +131,7 @@ class TypesButton(QToolButton):
         self._sync()
 
     def _add_type(self, type_id: str, name: str, colour: str) -> None:
-        action = self._menu.addAction(swatch(colour), name)
+        action = self._menu.addAction(swatch(colour), button_text(name))
         action.setCheckable(True)
         action.triggered.connect(lambda checked, t=type_id: self._type_toggled(t, checked))
         self.type_actions[type_id] = action
@@ -156,7 +156,8 @@ class TypesButton(QToolButton):
             action.setChecked(type_id in self._chosen)
         full = types_summary(self._chosen, self._names)
         self.setToolTip(tooltip(_("Types accepted in this range: {types}").format(types=full)))
-        self.setText(self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, 150))
+        self.setText(button_text(self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight,
+                                                              150)))
 
 
 class RangeRow(QWidget):

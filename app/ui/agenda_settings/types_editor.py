@@ -25,7 +25,7 @@ from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound, ValidationError
 from app.services.practice import PractitionerInfo
 from app.ui.agenda_settings.common import with_error
-from app.ui.plain import tooltip
+from app.ui.plain import button_text, tooltip
 from app.ui.record_form import RecordForm
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, ask_unsaved, card_frame, label, mark_invalid, result_table
@@ -225,7 +225,7 @@ class TypeForm(RecordForm):
             box.deleteLater()
         self.practitioner_checks = {}
         for p in practitioners:
-            box = QCheckBox(p.display_name)
+            box = QCheckBox(button_text(p.display_name))
             box.toggled.connect(self._mark_dirty)
             self._practitioner_layout.addWidget(box)
             self.practitioner_checks[p.id] = box
