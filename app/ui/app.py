@@ -29,6 +29,7 @@ from app.storage.profile import (
 )
 from app.ui.change_bus import ChangeBus
 from app.ui.main_window import MainWindow
+from app.ui.plain import message_box
 from app.ui.setup_wizard import SetupWizard
 from app.ui.theme import apply_theme, install_qt_translations
 from app.ui.unlock_dialog import UnlockDialog
@@ -106,7 +107,7 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) 
             try:
                 restore_keychain_entry(paths, key, keychain)
             except StorageError as exc:
-                QMessageBox.warning(None, "Permanence", exc.user_message)
+                message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
     return open_workspace(paths, key, clock=clock)
 
 
@@ -126,7 +127,7 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int
             probe.acquire()
             probe.release()
         except ProfileLockedError as exc:
-            QMessageBox.warning(None, "Permanence", exc.user_message)
+            message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
             return exc.exit_code
 
     try:
@@ -135,7 +136,7 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int
         else:
             workspace = _setup_new_practice(paths, clock)
     except StorageError as exc:
-        QMessageBox.critical(None, "Permanence", exc.user_message)
+        message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message).exec()
         return exc.exit_code
     if workspace is None:
         return 0

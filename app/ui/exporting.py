@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, 
 from app.i18n import _, format_number, ngettext
 from app.services.errors import Cancelled
 from app.services.exporting import PATIENTS, ExportError, ExportResult, ExportService
+from app.ui.plain import message_box
 from app.ui.tasks import run_in_background
 
 log = logging.getLogger("permanence.ui.exporting")
@@ -122,7 +123,7 @@ class BackgroundExport(QObject):
         self._set_enabled(True)
 
     def _tell(self, icon: QMessageBox.Icon, text: str) -> None:
-        box = QMessageBox(icon, _("Export"), text, parent=self._parent)
+        box = message_box(icon, _("Export"), text, parent=self._parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()

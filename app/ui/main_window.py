@@ -9,7 +9,6 @@ from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QMainWindow,
@@ -167,9 +166,9 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
-        self.lock_label = QLabel(_("Encrypted database (SQLCipher), unlocked"))
+        self.lock_label = label(_("Encrypted database (SQLCipher), unlocked"))
         bar.addWidget(self.lock_label)
-        self.zone_label = QLabel()
+        self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         self._zone_timer = QTimer(self)
         self._zone_timer.setSingleShot(True)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -85,13 +84,13 @@ class SettingsView(QWidget):
         form.addRow(label(_("This workstation"), "SectionTitle"))
         form.addRow(_("Language"), self.language)
         form.addRow(label(_("Practice"), "SectionTitle"))
-        form.addRow(_("Name"), QLabel(practice.name))
-        form.addRow(_("Time zone"), QLabel(practice.timezone))
-        form.addRow(_("Address"), QLabel(practice.address or "—"))
+        form.addRow(_("Name"), label(practice.name))
+        form.addRow(_("Time zone"), label(practice.timezone))
+        form.addRow(_("Address"), label(practice.address or "—"))
         form.addRow(label(_("Security"), "SectionTitle"))
-        form.addRow(_("Encryption"), QLabel(_("SQLCipher 4, 256-bit AES key")))
-        form.addRow(_("Opens with"), QLabel(", ".join(ways)))
-        folder = QLabel(str(workspace.paths.root))
+        form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
+        form.addRow(_("Opens with"), label(", ".join(ways)))
+        folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
         form.addRow(_("Profile folder"), folder)
         layout.addLayout(form)

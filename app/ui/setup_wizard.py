@@ -29,6 +29,7 @@ from app.i18n import _, pgettext
 from app.services.errors import ValidationError
 from app.services.practice import PracticeInput, PractitionerInput, timezone_names
 from app.storage.errors import StorageError
+from app.ui.plain import escape
 from app.ui.widgets import FieldError, label
 
 MIN_PASSPHRASE = 10
@@ -266,13 +267,19 @@ class RecoveryPage(QWizardPage):
         doc = QTextDocument()
         doc.setDefaultFont(QFont("DejaVu Sans", 12))
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
-        doc.setHtml(
-            f"<h2>Permanence — {_('Recovery key')}</h2>"
-            f"<p>{_('Practice')}: {wizard.practice_page.name.text().strip()}</p>"
-            f"<p style='font-family: monospace; font-size: 20pt'>{self.key_label.text()}</p>"
-            f"<p>{_('Keep this sheet in a safe place, away from the computer.')}</p>"
-        )
+        doc.setHtml(recovery_sheet_html(wizard.practice_page.name.text().strip(),
+                                        self.key_label.text()))
         doc.print_(printer)
+
+
+def recovery_sheet_html(practice: str, key: str) -> str:
+    """The printed recovery sheet; the practice's name is typed by the user, so escaped."""
+    title, practice_word = _("Recovery key"), _("Practice")
+    keep = _("Keep this sheet in a safe place, away from the computer.")
+    return (f"<h2>Permanence — {escape(title)}</h2>"
+            f"<p>{escape(practice_word)}: {escape(practice)}</p>"
+            f"<p style='font-family: monospace; font-size: 20pt'>{escape(key)}</p>"
+            f"<p>{escape(keep)}</p>")
 
 
 class SetupWizard(QWizard):

@@ -21,17 +21,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, ngettext
+from app.ui.plain import PlainLabel, message_box
 
 
 def label(text: str, name: str | None = None, *, wrap: bool = False) -> QLabel:
-    w = QLabel(text)
+    """A label whose text is shown literally: any of ours may one day show user data."""
+    w = PlainLabel(text)
     if name:
         w.setObjectName(name)
     w.setWordWrap(wrap)
     return w
 
 
-class FieldError(QLabel):
+class FieldError(PlainLabel):
     """A red message under a field; hidden when empty."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -81,7 +83,7 @@ def result_table(model, *, row_height: int | None = 28) -> QTableView:
 
 def ask_unsaved(parent: QWidget, message: str) -> str:
     """"save", "discard" or "cancel": what to do with a card's unsaved edits."""
-    box = QMessageBox(QMessageBox.Icon.Question, _("Unsaved changes"), message, parent=parent)
+    box = message_box(QMessageBox.Icon.Question, _("Unsaved changes"), message, parent)
     save = box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole)
     discard = box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -48,6 +47,7 @@ from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid_data import hhmm
 from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.agenda.refusal import BULLET, run_guarded, show_failure
+from app.ui.plain import tooltip
 from app.ui.widgets import FieldError, ask_unsaved, label
 
 _START = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
@@ -164,7 +164,7 @@ class AppointmentDialog(QDialog):
         when = QHBoxLayout()
         when.setSpacing(8)
         when.addWidget(self.date)
-        when.addWidget(QLabel(_("at")))
+        when.addWidget(label(_("at")))
         when.addWidget(self.start)
         when.addWidget(self.local_time)
         when.addStretch()
@@ -345,7 +345,7 @@ class AppointmentDialog(QDialog):
             when = self._zone.local(entry.at).strftime("%d/%m/%Y %H:%M")
             item = QTreeWidgetItem([when, entry.actor or "—", action_label(entry),
                                     history_details(entry)])
-            item.setToolTip(3, history_details(entry))
+            item.setToolTip(3, tooltip(history_details(entry)))
             self.history.addTopLevelItem(item)
         for col in range(3):
             self.history.resizeColumnToContents(col)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.services.agenda.service import cancel_reason_labels
+from app.ui.widgets import label
 
 
 class CancelDialog(QDialog):
@@ -24,14 +24,14 @@ class CancelDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("CancelDialog")
         self.setWindowTitle(_("Cancel the appointment"))
-        intro = QLabel(summary)
+        intro = label(summary)
         intro.setWordWrap(True)
         intro.setObjectName("SectionTitle")
         self.reasons: dict[str, QRadioButton] = {}
         self.group = QButtonGroup(self)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(QLabel(_("Who cancelled?")))
+        layout.addWidget(label(_("Who cancelled?")))
         for value, text in cancel_reason_labels().items():
             radio = QRadioButton(text)
             self.reasons[value] = radio

@@ -36,6 +36,7 @@ from app.ui.agenda.grid_layout import (
     step_selection,
 )
 from app.ui.agenda.grid_paint import Ghost, GridStyle, PaintState, paint_body, paint_header, paint_ruler
+from app.ui.plain import tooltip
 
 DAY_END = 24 * 60
 _AUTO_SCROLL_EDGE = 24  # px from the top or bottom of the body where a drag scrolls
@@ -324,7 +325,7 @@ class AgendaGrid(QAbstractScrollArea):
         if event.type() == QEvent.Type.ToolTip:
             text = self._tooltip_at(event.pos())
             if text:
-                QToolTip.showText(event.globalPos(), text, self.viewport())
+                QToolTip.showText(event.globalPos(), tooltip(text), self.viewport())
             else:
                 QToolTip.hideText()
                 event.ignore()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.i18n import _, format_date, format_number, locale, ngettext
+from app.ui.plain import tooltip
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +372,8 @@ class MonthOverview(QWidget):
                 QToolTip.hideText()
                 event.ignore()
             else:
-                QToolTip.showText(event.globalPos(), day_summary(self._days.get(day, MonthDay(day))), self)
+                QToolTip.showText(event.globalPos(),
+                                  tooltip(day_summary(self._days.get(day, MonthDay(day)))), self)
             return True
         return super().event(event)
 

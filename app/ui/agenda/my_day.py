@@ -51,6 +51,7 @@ from app.ui.agenda.waiting_room import (
     wall_time,
 )
 from app.ui.change_bus import ChangeBus
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
 
@@ -108,7 +109,7 @@ class DayModel(RowTableModel):
                 return QColor("#b91c1c")
         if role == Qt.ItemDataRole.ToolTipRole and col in (PATIENT, ALERT):
             bits = [e.patient_alert and "⚠ " + e.patient_alert, e.note, e.phone]
-            return "\n".join(b for b in bits if b) or None
+            return tooltip("\n".join(b for b in bits if b)) or None
         if role == ID_ROLE:
             return e.id
         return None
@@ -322,7 +323,7 @@ class MyDayDialog(QDialog):
                 child = QTreeWidgetItem([text])
                 child.setData(0, ID_ROLE, ref)
                 child.setData(0, DAY_ROLE, day)
-                child.setToolTip(0, text)
+                child.setToolTip(0, tooltip(text))
                 top.addChild(child)
             self.pending.addTopLevelItem(top)
             top.setExpanded(True)

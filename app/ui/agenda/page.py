@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
     QSizePolicy,
     QSplitter,
@@ -58,6 +57,8 @@ from app.ui.agenda.refusal import run_guarded, show_failure
 from app.ui.agenda_settings.common import ENTITIES as SETTINGS_ENTITIES
 from app.ui.agenda_settings.common import CheckMenu
 from app.ui.change_bus import ChangeBus
+from app.ui.plain import button_text
+from app.ui.widgets import label
 
 SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
 VIEW_DAY, VIEW_WEEK, VIEW_MONTH = "day", "week", "month"
@@ -152,7 +153,7 @@ class AgendaPage(QWidget):
 
         self.banner = QFrame()
         self.banner.setObjectName("WarnPanel")
-        self.banner_text = QLabel()
+        self.banner_text = label("")
         self.banner_text.setObjectName("WarnText")
         self.banner_text.setWordWrap(True)
         banner_close = QToolButton()
@@ -212,7 +213,7 @@ class AgendaPage(QWidget):
 
     def _build_toolbar(self) -> None:
         """Two rows: the period shown and the tools' actions; then the navigation."""
-        self.caption = QLabel()
+        self.caption = label("")
         self.caption.setObjectName("PageTitle")
         self.caption.setContentsMargins(4, 0, 8, 0)
         self.toolbar = QToolBar()  # the tools' actions (add_toolbar_action), at the right
@@ -306,7 +307,7 @@ class AgendaPage(QWidget):
         menu.addSeparator()
         self.practitioner_actions: dict[str, QAction] = {}
         for p in self._practitioners:
-            action = menu.addAction(p.display_name)
+            action = menu.addAction(button_text(p.display_name))
             action.setCheckable(True)
             action.triggered.connect(lambda _checked=False, pid=p.id: self._practitioner_toggled(pid))
             self.practitioner_actions[p.id] = action
@@ -325,7 +326,7 @@ class AgendaPage(QWidget):
         else:
             text = ngettext("{n} practitioner", "{n} practitioners",
                             len(self._selected)).format(n=len(self._selected))
-        self.practitioner_button.setText(text)
+        self.practitioner_button.setText(button_text(text))
 
     def _all_chosen(self) -> None:
         self.set_practitioners([p.id for p in self._practitioners])

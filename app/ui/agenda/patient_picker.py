@@ -9,11 +9,13 @@ date and phone, the card's alert in amber and how many appointments the patient 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.i18n import _, format_date, format_number, ngettext
 from app.services.agenda.service import AgendaService
 from app.services.patients import PatientService, PatientSummary
+from app.ui.plain import tooltip
+from app.ui.widgets import label
 
 RESULTS = 8
 _ID_ROLE = Qt.ItemDataRole.UserRole
@@ -61,14 +63,14 @@ class PatientPicker(QWidget):
         self.results.setMaximumHeight(RESULTS * 22 + 6)
         self.results.itemClicked.connect(self._clicked)
         self.results.hide()
-        self.info = QLabel()
+        self.info = label("")
         self.info.setObjectName("Muted")
         self.info.hide()
-        self.alert = QLabel()
+        self.alert = label("")
         self.alert.setObjectName("AlertBanner")
         self.alert.setWordWrap(True)
         self.alert.hide()
-        self.no_shows = QLabel()
+        self.no_shows = label("")
         self.no_shows.setObjectName("WarnText")
         self.no_shows.hide()
 
@@ -110,7 +112,7 @@ class PatientPicker(QWidget):
             item = QListWidgetItem(summary_line(row))
             item.setData(_ID_ROLE, row.id)
             if row.alert:
-                item.setToolTip(row.alert)
+                item.setToolTip(tooltip(row.alert))
             self.results.addItem(item)
         if self._rows:
             self.results.setCurrentRow(0)

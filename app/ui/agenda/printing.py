@@ -72,6 +72,7 @@ from app.ui.agenda.grid_data import GridColumn, GridData
 from app.ui.agenda.grid_paint import paint_grid
 from app.ui.agenda.page import day_caption, week_caption
 from app.ui.exporting import ChoosePath, ask_save_path
+from app.ui.plain import message_box
 
 log = logging.getLogger("permanence.ui.printing")
 
@@ -602,7 +603,7 @@ class PrintActions(QObject):
         return False
 
     def _tell(self, icon: QMessageBox.Icon, text: str, parent: QWidget) -> None:
-        box = QMessageBox(icon, _("Agenda"), text, parent=parent)
+        box = message_box(icon, _("Agenda"), text, parent=parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.message_box = box
         box.open()

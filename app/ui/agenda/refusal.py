@@ -17,6 +17,7 @@ from app.i18n import _
 from app.services.agenda.guard import Conflict
 from app.services.agenda.service import BookingRefused, OverrideNotAllowed
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.ui.plain import message_box
 
 BULLET = "\u2022 "
 
@@ -38,7 +39,7 @@ def refusal_box(parent: QWidget | None, refused: BookingRefused, *, can_override
     """The question, not yet shown: (the box, its override button or None)."""
     intro = (_("This appointment cannot be moved there:") if moving
              else _("This appointment cannot be booked there:"))
-    box = QMessageBox(QMessageBox.Icon.Warning, _("Not possible here"),
+    box = message_box(QMessageBox.Icon.Warning, _("Not possible here"),
                       intro + "\n\n" + reasons_text(refused.conflicts), parent=parent)
     box.setObjectName("RefusalBox")
     override = None
@@ -76,7 +77,7 @@ def failure_message(exc: Exception) -> str:
 
 
 def show_failure(parent: QWidget | None, exc: Exception) -> None:
-    box = QMessageBox(QMessageBox.Icon.Warning, _("Not possible"), failure_message(exc),
+    box = message_box(QMessageBox.Icon.Warning, _("Not possible"), failure_message(exc),
                       parent=parent)
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()

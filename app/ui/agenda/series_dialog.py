@@ -60,6 +60,7 @@ from app.ui.agenda.slot_finder import (
     type_text,
     weekday_short,
 )
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, result_table
 
@@ -110,7 +111,8 @@ class OccurrenceModel(RowTableModel):
             if col == 2:
                 return f"{local:%H:%M}"
             state = occurrence_state(row)
-            return state if role == Qt.ItemDataRole.ToolTipRole else state.replace("\n", " · ")
+            return tooltip(state) if role == Qt.ItemDataRole.ToolTipRole else state.replace(
+                "\n", " · ")
         if role == Qt.ItemDataRole.ForegroundRole and col == 3:
             if row.blocking:
                 return COLLISION_INK

@@ -54,6 +54,7 @@ from app.services.agenda.views import AppointmentView, BookingInput, BookingResu
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
+from app.ui.plain import button_text, tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, mark_invalid, result_table, select_first_row
 
@@ -304,7 +305,7 @@ class PractitionerChecks(QWidget):
             box.deleteLater()
         self.boxes = {}
         for p in practitioners:
-            box = QCheckBox(p.display_name)
+            box = QCheckBox(button_text(p.display_name))
             box.setChecked(checked is None or p.id in checked)
             box.toggled.connect(lambda _on: self.changed.emit())
             self._layout.addWidget(box)
@@ -335,7 +336,8 @@ class SlotTableModel(RowTableModel):
             return slot_day(row.day, self._today)
         if col == 1:
             return hhmm(row.start_min)
-        return self._names.get(row.practitioner_id, "")
+        name = self._names.get(row.practitioner_id, "")
+        return tooltip(name) if role == Qt.ItemDataRole.ToolTipRole else name
 
 
 class SlotFinderDialog(QDialog):

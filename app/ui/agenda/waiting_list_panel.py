@@ -48,6 +48,7 @@ from app.ui.agenda.slot_finder import (
     parse_day,
     type_combo,
 )
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, result_table, select_first_row
 
@@ -119,7 +120,7 @@ class WaitingEntryModel(RowTableModel):
                 bits.append(e.note)
             since = self._zone.day_of(e.created_at) if self._zone else e.created_at.date()
             bits.append(_("On the list since {day}").format(day=format_date(since)))
-            return "\n".join(bits)
+            return tooltip("\n".join(bits))
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return _urgency_ink(e.urgency)
         return None
@@ -249,8 +250,9 @@ class CandidateModel(RowTableModel):
             return None
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (e.patient_name, e.phone or "—", urgency_labels().get(e.urgency, ""),
+            text = (e.patient_name, e.phone or "—", urgency_labels().get(e.urgency, ""),
                     waited_text(e.created_at, self._now or e.created_at), e.note)[col]
+            return tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return _urgency_ink(e.urgency)
         return None

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -30,6 +29,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.practice import PractitionerInfo
 from app.ui.agenda_settings.common import hhmm, parse_day, practitioner_combo, with_error
 from app.ui.agenda_settings.hours_editor import read_time
+from app.ui.plain import message_box, tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, card_frame, label, mark_invalid, result_table
 
@@ -70,18 +70,23 @@ class AbsenceTableModel(RowTableModel):
         if row is None:
             return None
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if col <= 1:
-                return span_text(self._zone, row.starts_at, row.ends_at)[col]
-            if col == 2:
-                return absence_kind_labels().get(row.kind, row.kind)
-            if col == 3:
-                return self._names.get(row.replacement_id, "?") if row.replacement_id else "—"
-            return row.note
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(self._text(row, col))
         if (role == Qt.ItemDataRole.ForegroundRole and self._past_before is not None
                 and row.ends_at <= self._past_before):
             return PAST_INK
         return None
+
+    def _text(self, row, col: int) -> str:
+        if col <= 1:
+            return span_text(self._zone, row.starts_at, row.ends_at)[col]
+        if col == 2:
+            return absence_kind_labels().get(row.kind, row.kind)
+        if col == 3:
+            return self._names.get(row.replacement_id, "?") if row.replacement_id else "—"
+        return row.note
 
 
 class AbsencesEditor(QWidget):
@@ -189,7 +194,7 @@ class AbsencesEditor(QWidget):
         card_layout.addWidget(card_body)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Practitioner")))
+        top.addWidget(label(_("Practitioner")))
         top.addWidget(self.practitioner)
         top.addSpacing(12)
         top.addWidget(self.show_past)
@@ -299,7 +304,7 @@ class AbsencesEditor(QWidget):
         if absence is None:
             return False
         first, last = span_text(self._zone, absence.starts_at, absence.ends_at)
-        box = QMessageBox(QMessageBox.Icon.Question, _("Remove an absence"),
+        box = message_box(QMessageBox.Icon.Question, _("Remove an absence"),
                           _("Remove the absence of {name} from {first} to {last}? The agenda "
                             "opens again at those times.").format(
                               name=self.practitioner.currentText(), first=first, last=last),

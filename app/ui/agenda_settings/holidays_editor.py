@@ -16,6 +16,7 @@ from app.services.agenda.setup_queries import holiday_openings
 from app.services.errors import ValidationError
 from app.services.practice import get_practice
 from app.ui.agenda_settings.common import long_date
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, result_table
 
@@ -74,7 +75,8 @@ class HolidayTableModel(RowTableModel):
             if self.is_past(row):
                 return _("Already past")
             if row.others:
-                return _("Works that day anyway: {names}").format(names=", ".join(row.others))
+                return tooltip(_("Works that day anyway: {names}").format(
+                    names=", ".join(row.others)))
         return None
 
     def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -46,6 +45,7 @@ from app.ui.agenda_settings.common import (
     with_error,
 )
 from app.ui.agenda_settings.types_editor import swatch
+from app.ui.plain import button_text, message_box, tooltip
 from app.ui.widgets import FieldError, ask_unsaved, label, mark_invalid
 
 _DIGITS = re.compile(r"^\s*(\d{1,4})\s*$")
@@ -131,7 +131,7 @@ class TypesButton(QToolButton):
         self._sync()
 
     def _add_type(self, type_id: str, name: str, colour: str) -> None:
-        action = self._menu.addAction(swatch(colour), name)
+        action = self._menu.addAction(swatch(colour), button_text(name))
         action.setCheckable(True)
         action.triggered.connect(lambda checked, t=type_id: self._type_toggled(t, checked))
         self.type_actions[type_id] = action
@@ -155,8 +155,9 @@ class TypesButton(QToolButton):
         for type_id, action in self.type_actions.items():
             action.setChecked(type_id in self._chosen)
         full = types_summary(self._chosen, self._names)
-        self.setToolTip(_("Types accepted in this range: {types}").format(types=full))
-        self.setText(self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, 150))
+        self.setToolTip(tooltip(_("Types accepted in this range: {types}").format(types=full)))
+        self.setText(button_text(self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight,
+                                                              150)))
 
 
 class RangeRow(QWidget):
@@ -191,7 +192,7 @@ class RangeRow(QWidget):
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(self.start)
-        line.addWidget(QLabel("–"))
+        line.addWidget(label("–"))
         line.addWidget(self.end)
         line.addWidget(self.types)
         line.addWidget(self.remove_button)
@@ -411,9 +412,9 @@ class HoursEditor(QWidget):
         self.dates_row = QWidget()
         dates = QHBoxLayout(self.dates_row)
         dates.setContentsMargins(0, 0, 0, 0)
-        dates.addWidget(QLabel(_("From")))
+        dates.addWidget(label(_("From")))
         dates.addWidget(with_error(self.valid_from, self.from_error), 0, Qt.AlignmentFlag.AlignTop)
-        dates.addWidget(QLabel(_("to (inclusive)")))
+        dates.addWidget(label(_("to (inclusive)")))
         dates.addWidget(with_error(self.valid_until, self.until_error), 0,
                         Qt.AlignmentFlag.AlignTop)
         dates.addWidget(label(_("Leave one date empty for no limit on that side."), "Hint",
@@ -464,10 +465,10 @@ class HoursEditor(QWidget):
         self.revert_button.clicked.connect(self.revert)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Practitioner")))
+        top.addWidget(label(_("Practitioner")))
         top.addWidget(self.practitioner)
         top.addSpacing(12)
-        top.addWidget(QLabel(_("Hours")))
+        top.addWidget(label(_("Hours")))
         top.addWidget(self.set_choice)
         top.addWidget(self.new_set_button)
         top.addWidget(self.remove_set_button)
@@ -635,7 +636,7 @@ class HoursEditor(QWidget):
             self._drop_unsaved_choice()
             self.reload()
             return True
-        box = QMessageBox(QMessageBox.Icon.Question, _("Remove a set of hours"),
+        box = message_box(QMessageBox.Icon.Question, _("Remove a set of hours"),
                           _("Remove the hours “{set}” of {name}? The usual week applies "
                             "again on those days.").format(
                               set=set_title(*choice.key), name=self.practitioner.currentText()),

@@ -25,6 +25,7 @@ from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound, ValidationError
 from app.services.practice import PractitionerInfo
 from app.ui.agenda_settings.common import with_error
+from app.ui.plain import button_text, tooltip
 from app.ui.record_form import RecordForm
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, ask_unsaved, card_frame, label, mark_invalid, result_table
@@ -85,12 +86,12 @@ class TypeTableModel(RowTableModel):
             return QColor(row.colour)  # the colour the agenda paints it with
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
-                return row.name
+                return tooltip(row.name)
             if col == 3:
                 return (_("A remote secretary may book it") if row.remote_bookable
                         else _("Booked at the practice only"))
             if col == 4:
-                return self.offered_by(row)
+                return tooltip(self.offered_by(row))
             if col == 5:
                 return _("Offered when booking") if row.active else _("No longer offered")
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
@@ -224,7 +225,7 @@ class TypeForm(RecordForm):
             box.deleteLater()
         self.practitioner_checks = {}
         for p in practitioners:
-            box = QCheckBox(p.display_name)
+            box = QCheckBox(button_text(p.display_name))
             box.toggled.connect(self._mark_dirty)
             self._practitioner_layout.addWidget(box)
             self.practitioner_checks[p.id] = box

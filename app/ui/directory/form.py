@@ -27,6 +27,7 @@ from app.services.directory import (
 )
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.plain import message_box
 from app.ui.record_form import RecordForm
 from app.ui.widgets import FieldError, card_frame, label, mark_invalid
 
@@ -306,7 +307,7 @@ class ContactForm(RecordForm):
                 "as removed from the directory.",
                 "{n} patients have this contact as referring doctor; their cards will show "
                 "it as removed from the directory.", linked).format(n=linked)
-        box = QMessageBox(QMessageBox.Icon.Question, _("Delete a contact"), text, parent=self)
+        box = message_box(QMessageBox.Icon.Question, _("Delete a contact"), text, parent=self)
         delete = box.addButton(_("Delete"), QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)

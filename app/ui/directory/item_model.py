@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from app.i18n import _
 from app.services.directory import ContactSummary, category_label
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -35,7 +36,7 @@ class ContactTableModel(RowTableModel):
             if col == 4:
                 return row.city
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and row.organisation:
-            return row.organisation
+            return tooltip(row.organisation)
         if role == ID_ROLE:
             return row.id
         if role == NAME_ROLE:

@@ -29,6 +29,7 @@ from app.services.duplicates import (
 from app.services.errors import NotFound
 from app.ui.change_bus import ChangeBus
 from app.ui.patients.merge_dialog import MergeDialog
+from app.ui.plain import tooltip
 from app.ui.tasks import run_in_background
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
@@ -64,13 +65,8 @@ class DuplicatePairModel(RowTableModel):
             return None
         pair = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            col = index.column()
-            if col == 0:
-                return side_text(pair.a)
-            if col == 1:
-                return side_text(pair.b)
-            if col == 2:
-                return reason_text(pair.reasons)
+            text = (side_text(pair.a), side_text(pair.b), reason_text(pair.reasons))[index.column()]
+            return tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         return None
 
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -49,6 +48,7 @@ from app.services.importing import (
 )
 from app.services.importing.reading import DELIMITERS, ENCODINGS, delimiter_label, encoding_label
 from app.ui.change_bus import ChangeBus
+from app.ui.plain import tooltip
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 
@@ -183,9 +183,9 @@ class MappingPage(QWizardPage):
         self.problems.hide()
 
         fmt_row = QHBoxLayout()
-        fmt_row.addWidget(QLabel(_("Encoding")))
+        fmt_row.addWidget(label(_("Encoding")))
         fmt_row.addWidget(self.encoding)
-        fmt_row.addWidget(QLabel(_("Delimiter")))
+        fmt_row.addWidget(label(_("Delimiter")))
         fmt_row.addWidget(self.delimiter)
         fmt_row.addStretch()
         layout = QVBoxLayout(self)
@@ -220,7 +220,7 @@ class MappingPage(QWizardPage):
             combo.setCurrentIndex(max(0, combo.findData(key)))
             combo.currentIndexChanged.connect(self._mapping_changed)
             self.combos.append(combo)
-            self.columns_form.addRow(f"« {header} »", combo)
+            self.columns_form.addRow(label(f"« {header} »"), combo)
         self.preview.clear()
         self.preview.setColumnCount(len(preview.headers))
         self.preview.setHorizontalHeaderLabels(preview.headers)
@@ -339,7 +339,7 @@ class CheckPage(QWizardPage):
         for error in report.errors[:SHOWN_PROBLEMS]:
             column = error.column or (field_label(error.field) if error.field else "")
             item = QTreeWidgetItem([str(error.line), column, error.message])
-            item.setToolTip(2, error.message)
+            item.setToolTip(2, tooltip(error.message))
             self.errors.addTopLevelItem(item)
         for dup in report.duplicates[:SHOWN_PROBLEMS]:
             self.duplicates.addTopLevelItem(QTreeWidgetItem([str(dup.line), dup.message]))

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from app.i18n import _, format_date, pgettext
 from app.services.patients import PatientSummary
+from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -39,7 +40,7 @@ class PatientTableModel(RowTableModel):
             if role == Qt.ItemDataRole.DecorationRole:
                 return self._alert_icon
             if role == Qt.ItemDataRole.ToolTipRole:
-                return row.alert
+                return tooltip(row.alert)
         if role == ID_ROLE:
             return row.id
         return None

@@ -30,6 +30,7 @@ from app.services.duplicates import (
 )
 from app.services.errors import ConcurrentEdit
 from app.services.patients import PatientDetails
+from app.ui.plain import button_text
 from app.ui.widgets import label
 
 
@@ -156,8 +157,8 @@ class MergeDialog(QDialog):
             if field not in preview.differing:
                 continue
             group = QButtonGroup(self)
-            kept = QRadioButton(field_text(preview.kept, field) or _("(empty)"))
-            merged = QRadioButton(field_text(preview.merged, field) or _("(empty)"))
+            kept = QRadioButton(button_text(field_text(preview.kept, field) or _("(empty)")))
+            merged = QRadioButton(button_text(field_text(preview.merged, field) or _("(empty)")))
             for button in (kept, merged):
                 button.setAccessibleDescription(labels[field])
             group.addButton(kept)
