@@ -23,6 +23,7 @@ from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.change_bus import ChangeBus
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
+from app.ui.failures import failure_text
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
 
@@ -134,4 +135,4 @@ class SettingsView(QWidget):
 
     def _checks_failed(self, exc: Exception) -> None:
         self.check_button.setEnabled(True)
-        self.check_result.setText(getattr(exc, "user_message", _("The check could not run.")))
+        self.check_result.setText(failure_text(exc, _("The check could not run.")))

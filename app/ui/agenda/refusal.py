@@ -18,6 +18,7 @@ from app.services.agenda.guard import Conflict
 from app.services.agenda.service import BookingRefused, OverrideNotAllowed
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.ui.plain import message_box
+from app.ui.failures import failure_text
 
 BULLET = "\u2022 "
 
@@ -67,13 +68,9 @@ def ask_to_override(parent: QWidget | None, refused: BookingRefused, *, can_over
 
 
 def failure_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "\n".join(exc.errors.values())
-    if isinstance(exc, (ConcurrentEdit, OverrideNotAllowed)):
-        return exc.user_message
     if isinstance(exc, NotFound):
         return _("This appointment no longer exists (it was removed elsewhere).")
-    return getattr(exc, "user_message", "") or _("The change could not be made.")
+    return failure_text(exc, _("The change could not be made."))
 
 
 def show_failure(parent: QWidget | None, exc: Exception) -> None:

@@ -33,6 +33,7 @@ from app.ui.plain import tooltip
 from app.ui.tasks import run_in_background
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
+from app.ui.failures import failure_text
 
 MERGE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -182,8 +183,7 @@ class DuplicatesDialog(QDialog):
         if self._closing or generation != self._generation:
             return
         self.loading = False
-        self.status.setText(getattr(exc, "user_message",
-                                    _("The possible duplicates could not be read.")))
+        self.status.setText(failure_text(exc, _("The possible duplicates could not be read.")))
         self.loaded.emit()
 
     def _show_merges(self, merges: list[MergeInfo]) -> None:

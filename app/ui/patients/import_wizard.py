@@ -51,6 +51,7 @@ from app.ui.change_bus import ChangeBus
 from app.ui.plain import tooltip
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
+from app.ui.failures import failure_text
 
 PREVIEW_ROWS = 8
 SHOWN_PROBLEMS = 500  # lines in each list; the counts above them are complete
@@ -63,8 +64,7 @@ class _Progress(QObject):
 
 
 def _user_message(exc: Exception) -> str:
-    return getattr(exc, "user_message", "") or _("The import failed: {error}").format(
-        error=type(exc).__name__)
+    return failure_text(exc, _("The import failed: {error}").format(error=type(exc).__name__))
 
 
 class _Background:
@@ -237,8 +237,8 @@ class MappingPage(QWizardPage):
         try:
             self._wizard.load(self._wizard.path, fmt=fmt)
         except (UnreadableFile, UnicodeDecodeError) as exc:
-            self.problems.setText(getattr(exc, "user_message", "")
-                                  or _("The file cannot be read with this encoding."))
+            self.problems.setText(failure_text(
+                exc, _("The file cannot be read with this encoding.")))
             self.problems.show()
             return
         self._show(self._wizard.preview)
