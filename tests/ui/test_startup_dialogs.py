@@ -17,7 +17,7 @@ def _unlocker(paths):
     def unlock(secret: str, recovery: bool) -> bytes:
         if recovery:
             return unlock_key(paths, recovery_key=secret)
-        return unlock_key(paths, passphrase=secret)
+        return unlock_key(paths, passphrase=secret, kdf_floor=FAST_KDF)
     return unlock
 
 
@@ -102,7 +102,7 @@ def test_setup_wizard_creates_a_passphrase_protected_practice(qtbot, tmp_path):
         assert ws.practice.name == "Cabinet du Parc"
     finally:
         ws.close()
-    assert unlock_key(paths, passphrase="tilleul cerise velo")
+    assert unlock_key(paths, passphrase="tilleul cerise velo", kdf_floor=FAST_KDF)
     assert unlock_key(paths, recovery_key=key_text)
 
 
