@@ -366,3 +366,17 @@ def test_a_huge_file_is_refused_but_a_padded_one_within_the_limit_opens(made, db
     assert env.unwrap_with_passphrase(PASSPHRASE, kdf_floor=fast_kdf) == db_key
     made["path"].write_text(text + " " * (MAX_ENVELOPE_BYTES - len(text) + 1))
     assert isinstance(_load_within(made["path"]), EnvelopeError)
+
+
+def test_only_a_demo_profile_may_be_created_with_the_demo_passphrase(tmp_path, fast_kdf, clock):
+    from app.storage.profile import ProfilePaths, create_database, try_demo_unlock
+
+    practice = ProfilePaths(tmp_path / "practice")
+    with pytest.raises(ValueError):
+        create_database(practice, passphrase="demo", keychain=None, kdf=fast_kdf, clock=clock)
+    assert not practice.exists()
+    demo = ProfilePaths(tmp_path / "demo")
+    created = create_database(demo, passphrase="demo", keychain=None, kdf=KdfParams(),
+                              clock=clock, demo=True)
+    assert KeyEnvelope.load(demo.envelope).is_demo
+    assert try_demo_unlock(demo) == created.key
