@@ -20,12 +20,18 @@ from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
 from app.errors import ExitCode, MessageError, PermanenceError
 from app.services.settings import WorkstationSettings
-from app.storage.errors import NoPassphraseError, WrongSecretError
+from app.storage.errors import NoPassphraseError
 from app.storage.keychain import Keychain
-from app.storage.profile import ProfilePaths, default_profile_dir, demo_profile_dir, unlock_key
+from app.storage.keys import DEMO_PASSPHRASE
+from app.storage.profile import (
+    ProfilePaths,
+    default_profile_dir,
+    demo_profile_dir,
+    try_demo_unlock,
+    unlock_key,
+)
 
 PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
-DEMO_PASSPHRASE = "demo"
 
 
 class UsageError(MessageError):
@@ -148,8 +154,9 @@ def given_passphrase(args) -> str | None:
     path = getattr(args, "passphrase_file", None)
     if path:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
+            # utf-8-sig: a byte-order mark left by a Windows editor is not part of it.
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(_("Cannot read the passphrase file: {path}").format(path=path)) from exc
         return text.rstrip("\r\n")
     value = os.environ.get(PASSPHRASE_ENV)
@@ -157,26 +164,28 @@ def given_passphrase(args) -> str | None:
 
 
 def headless_key(paths: ProfilePaths, args) -> bytes:
-    """The database key for a headless command: passphrase given, else keychain, else
-    the documented demo passphrase (demo profiles only open that way)."""
+    """The database key for a headless command: passphrase given, else keychain, else,
+    for a profile marked as a demo only, the documented demo passphrase."""
     passphrase = given_passphrase(args)
     if passphrase is not None:
         return unlock_key(paths, passphrase=passphrase)
     try:
         return unlock_key(paths, keychain=Keychain())
     except NoPassphraseError:
-        try:
-            return unlock_key(paths, passphrase=DEMO_PASSPHRASE)
-        except WrongSecretError:
-            raise NoPassphraseError() from None
+        key = try_demo_unlock(paths)
+        if key is None:
+            raise
+        return key
 
 
 # -- commands -------------------------------------------------------------------------
 def cmd_demo(args) -> int:
     from app.services.demo import generate_demo
+    from app.services.passphrase_policy import check_new_passphrase
 
     paths = _profile_paths(args)
     passphrase = given_passphrase(args) or DEMO_PASSPHRASE
+    check_new_passphrase(passphrase, demo=True)
 
     label = _("Creating the demo practice…")
 
@@ -199,6 +208,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_init(args) -> int:
+    from app.services.passphrase_policy import check_new_passphrase
     from app.services.practice import PracticeInput
     from app.services.workspace import create_practice
 
@@ -207,6 +217,7 @@ def cmd_init(args) -> int:
     if not passphrase:
         raise UsageError(_("Give the new passphrase in {env} or with --passphrase-file FILE.")
                          .format(env=PASSPHRASE_ENV))
+    check_new_passphrase(passphrase, context=[args.practice])
     created = create_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
                               passphrase=passphrase, keychain=None, clock=SystemClock())
     created.workspace.close()
@@ -503,10 +514,9 @@ def cmd_gui(args) -> int:
         cmd_demo(args)
     from app.ui.app import run_gui
 
-    passphrase = given_passphrase(args)
-    if passphrase is None and getattr(args, "demo", False):
-        passphrase = DEMO_PASSPHRASE
-    return run_gui(paths, passphrase=passphrase, clock=SystemClock())
+    # A demo profile opens without a prompt: run_gui tries the demo passphrase on
+    # profiles marked as demos, and on no other.
+    return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock())
 
 
 COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,

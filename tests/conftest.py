@@ -23,6 +23,9 @@ from app.storage.profile import ProfilePaths
 from tests.practice_template import practice_from_template, remove_templates
 
 PASSPHRASE = "correct horse"
+# Cheap Argon2 for test profiles. Opening one with a passphrase needs it passed as
+# ``kdf_floor=FAST_KDF``: production refuses any cost below KdfParams() from the file.
+FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 # A Monday morning, in UTC. Frozen so stamps and backups are reproducible.
 FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)
 
@@ -43,7 +46,7 @@ def french() -> Iterator[None]:
 
 @pytest.fixture
 def fast_kdf() -> KdfParams:
-    return KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+    return FAST_KDF
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def practice_from_template(paths: ProfilePaths, data: PracticeInput, *, passphra
         created = create_practice(template, data, passphrase=passphrase, keychain=None,
                                   clock=clock, kdf=kdf)
         created.workspace.close()
-        _made[key] = (template.root, unlock_key(template, passphrase=passphrase))
+        _made[key] = (template.root, unlock_key(template, passphrase=passphrase, kdf_floor=kdf))
     source, template_key = _made[key]
     if paths.exists():
         raise ProfileExistsError(str(paths.root))

@@ -44,7 +44,7 @@ def profile(tmp_path_factory) -> Profile:
             PractitionerInput("Paul", "Girard", "Pédiatrie")]),
         passphrase=PASS, keychain=None,
         clock=FrozenClock(datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)),
-        kdf=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
+        kdf=KdfParams())  # the command line accepts only the production cost
     ws = created.workspace
     try:
         p = Profile()

@@ -49,7 +49,7 @@ from app.services.practice import PracticeInput, PractitionerInput
 from app.models.text import fold
 from app.services.workspace import Workspace, create_practice, open_workspace
 from app.storage.errors import ProfileExistsError
-from app.storage.keys import KdfParams
+from app.storage.keys import DEMO_PASSPHRASE, KdfParams
 from app.storage.profile import ProfilePaths, unlock_key
 
 ProgressFn = Callable[[int, int], None]
@@ -782,7 +782,7 @@ _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], 
 
 # -- the entry point ---------------------------------------------------------------------
 def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: int = 1,
-                  passphrase: str = "demo", clock: Clock, kdf: KdfParams = KdfParams(),
+                  passphrase: str = DEMO_PASSPHRASE, clock: Clock, kdf: KdfParams = KdfParams(),
                   progress: ProgressFn | None = None,
                   cancelled: CancelledFn | None = None) -> Workspace:
     """Create a fictional practice at ``paths`` and return it open (the caller closes it).
@@ -806,7 +806,8 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
                                      dir=target.parent))
     try:
         created = create_practice(ProfilePaths(building), practice_input(spec),
-                                  passphrase=passphrase, keychain=None, clock=clock, kdf=kdf)
+                                  passphrase=passphrase, keychain=None, clock=clock, kdf=kdf,
+                                  demo=True)
         run = _Run(created.workspace, spec, seed, clock,
                    total=sum(count(spec) for _, count, _ in _SECTIONS),
                    progress=progress, cancelled=cancelled)

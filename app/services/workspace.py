@@ -135,10 +135,15 @@ class NewPractice:
 
 def create_practice(paths: ProfilePaths, data: PracticeInput, *, passphrase: str | None,
                     keychain: Keychain | None, clock: Clock,
-                    kdf: KdfParams = KdfParams()) -> NewPractice:
-    """A new profile holding a set-up practice, open; the recovery key to show once."""
+                    kdf: KdfParams = KdfParams(), demo: bool = False) -> NewPractice:
+    """A new profile holding a set-up practice, open; the recovery key to show once.
+
+    The caller checks a new passphrase first (app.services.passphrase_policy); ``demo``
+    marks a demo practice, the only kind that may use the documented demo passphrase.
+    """
     validate_practice(data)  # before any file is written
-    created = create_database(paths, passphrase=passphrase, keychain=keychain, kdf=kdf, clock=clock)
+    created = create_database(paths, passphrase=passphrase, keychain=keychain, kdf=kdf,
+                              clock=clock, demo=demo)
     profile = open_profile(paths, created.key, clock=clock)
     try:
         setup_practice(profile.store, data)

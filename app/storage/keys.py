@@ -3,21 +3,40 @@
 The 32-byte database key is never written in clear. ``keys.json`` holds it wrapped
 (AES-256-GCM) under one or more secrets:
 
-- ``passphrase``: a key derived from the passphrase with Argon2id (memory-hard);
+- ``passphrase``: a key derived from the passphrase (NFC-normalised) with Argon2id
+  (memory-hard);
 - ``keychain``: a random 32-byte secret kept in the OS keychain;
 - ``recovery``: the recovery key shown once to the owner (160 random bits, so a fast
   HKDF is enough).
 
-Each wrap authenticates the envelope id and its own kind, so wraps cannot be swapped
-between profiles or kinds. A wrong secret fails the GCM tag: nothing is modified.
+Each wrap authenticates, as GCM associated data, the envelope id, the demo flag and
+every field of the wrap but its nonce and ciphertext (kind, salt, KDF name and cost):
+wraps cannot be swapped between profiles or kinds, and an edited parameter or flag
+fails the tag. A wrong secret fails the tag too: nothing is modified.
+
+The file is untrusted input: it is read only if it is a small regular file, and every
+field is checked for type, length and bounds before use (the KDF cost between a floor
+and a ceiling, so a hostile file can neither ask for terabytes nor offer a cheap
+derivation). Anything else is an ``EnvelopeError`` ("missing or damaged").
+
+Format history: version 1 (the first release) authenticated only the envelope id and
+the kind (``FORMAT/1/id/kind``). Its wraps still open; each new wrap is sealed the
+version-2 way (marked ``"v": 2``) and the file is written as version 2 at its next save.
+A version-1 wrap is resealed only when rewrapped, since that needs its secret; its KDF
+parameters are bound all the same, as inputs of the derivation.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
+import re
 import secrets
+import stat
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +50,21 @@ from app.models.ids import uuid7
 from app.storage.errors import EnvelopeError, WrongSecretError
 
 FORMAT = "permanence-key-envelope"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2            # what this version writes
+READABLE_VERSIONS = (1, 2)
+WRAP_VERSION = 2              # a wrap without "v" was sealed the version-1 way
 KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+SALT_BYTES = 16
+MAX_SALT_BYTES = 64
 RECOVERY_BYTES = 20
+MAX_ENVELOPE_BYTES = 64 * 1024  # a real envelope is under 2 KiB
+KINDS = ("passphrase", "keychain", "recovery")
+# The documented passphrase of demo practices; only an envelope marked demo opens with it
+# by default, and no other profile may be created with it.
+DEMO_PASSPHRASE = "demo"
+_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 _B32_CONFUSABLES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 
 
@@ -44,6 +75,18 @@ class KdfParams:
     memory_kib: int = 64 * 1024
     iterations: int = 3
     lanes: int = 4
+
+    def at_least(self, floor: KdfParams) -> bool:
+        return (self.memory_kib >= floor.memory_kib and self.iterations >= floor.iterations
+                and self.lanes >= floor.lanes)
+
+
+# The cost a passphrase wrap read from a file must have: the first release's defaults.
+# Never raise it (envelopes written with them must keep opening). Tests that create
+# profiles with a cheaper cost pass their own floor explicitly; the file never chooses it.
+MIN_KDF = KdfParams()
+# Beyond this a file is damaged or hostile (1 GiB, ten passes: about a minute of work).
+MAX_KDF = KdfParams(memory_kib=1024 * 1024, iterations=10, lanes=16)
 
 
 def new_database_key() -> bytes:
@@ -60,13 +103,18 @@ def new_recovery_key() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+def normalise_passphrase(passphrase: str) -> str:
+    """NFC, so "é" typed as one character or as e + accent derives the same key."""
+    return unicodedata.normalize("NFC", passphrase)
+
+
 def _recovery_bytes(recovery_key: str) -> bytes:
     cleaned = "".join(ch for ch in recovery_key.upper() if ch.isalnum()).translate(
         _B32_CONFUSABLES
     )
     try:
         raw = base64.b32decode(cleaned)
-    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+    except (ValueError, binascii.Error) as exc:
         raise WrongSecretError("recovery key is not base32") from exc
     if len(raw) != RECOVERY_BYTES:
         raise WrongSecretError("recovery key has the wrong length")
@@ -95,6 +143,121 @@ def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(secret)
 
 
+# -- reading the file --------------------------------------------------------------------
+def _read_small_regular_file(path: Path) -> bytes:
+    """At most MAX_ENVELOPE_BYTES of a regular file; never through a symlink, never from
+    a device or a FIFO (opened non-blocking, then checked before any read)."""
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise EnvelopeError("keys.json is a symbolic link")
+        flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise EnvelopeError("missing") from exc
+    except OSError as exc:
+        raise EnvelopeError("unreadable") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise EnvelopeError("keys.json is not a regular file")
+        if info.st_size > MAX_ENVELOPE_BYTES:
+            raise EnvelopeError("keys.json is too large")
+        chunks, size = [], 0
+        while size <= MAX_ENVELOPE_BYTES:
+            chunk = os.read(fd, MAX_ENVELOPE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise EnvelopeError("unreadable") from exc
+    finally:
+        os.close(fd)
+    if size > MAX_ENVELOPE_BYTES:  # it grew after fstat
+        raise EnvelopeError("keys.json is too large")
+    return b"".join(chunks)
+
+
+# -- checking what was read ---------------------------------------------------------------
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _decoded(value, lengths: Iterable[int], what: str) -> bytes:
+    if not isinstance(value, str) or len(value) > 4 * MAX_SALT_BYTES:
+        raise EnvelopeError(f"{what} is not base64 text")
+    try:
+        raw = _unb64(value)
+    except (ValueError, binascii.Error) as exc:
+        raise EnvelopeError(f"{what} is not base64") from exc
+    if len(raw) not in lengths:
+        raise EnvelopeError(f"{what} has the wrong length")
+    return raw
+
+
+def _kdf_params(kdf) -> KdfParams:
+    """The cost of a passphrase wrap, checked against absolute bounds and the ceiling."""
+    if not isinstance(kdf, dict) or set(kdf) != {"name", "salt", "memory_kib", "iterations",
+                                                "lanes"}:
+        raise EnvelopeError("malformed kdf")
+    if kdf["name"] != "argon2id":
+        raise EnvelopeError("unknown kdf")
+    _decoded(kdf["salt"], range(SALT_BYTES, MAX_SALT_BYTES + 1), "kdf salt")
+    values = (kdf["memory_kib"], kdf["iterations"], kdf["lanes"])
+    if not all(_is_int(v) and v >= 1 for v in values):
+        raise EnvelopeError("kdf parameters are not positive integers")
+    params = KdfParams(*values)
+    if not MAX_KDF.at_least(params):
+        raise EnvelopeError("kdf cost beyond any this program writes")
+    if params.memory_kib < 8 * params.lanes:  # Argon2's own minimum
+        raise EnvelopeError("kdf memory below Argon2's minimum")
+    return params
+
+
+def _check_wrap(wrap, version: int) -> None:
+    if not isinstance(wrap, dict) or wrap.get("kind") not in KINDS:
+        raise EnvelopeError("malformed wrap")
+    kind = wrap["kind"]
+    own = {"kdf"} if kind == "passphrase" else {"salt"}
+    keys = set(wrap)
+    if "v" in keys:
+        if version < 2 or wrap["v"] != WRAP_VERSION or not _is_int(wrap["v"]):
+            raise EnvelopeError(f"unknown {kind} wrap version")
+        keys.discard("v")
+    if keys != {"kind", "nonce", "ct"} | own:
+        raise EnvelopeError(f"malformed {kind} wrap")
+    _decoded(wrap["nonce"], (NONCE_BYTES,), f"{kind} nonce")
+    _decoded(wrap["ct"], (KEY_BYTES + TAG_BYTES,), f"{kind} ciphertext")
+    if kind == "passphrase":
+        _kdf_params(wrap["kdf"])
+    else:
+        _decoded(wrap["salt"], range(SALT_BYTES, MAX_SALT_BYTES + 1), f"{kind} salt")
+
+
+def _check(data) -> None:
+    """Every field, before anything is derived from it; EnvelopeError if anything is off."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise EnvelopeError("not an envelope")
+    version = data.get("version")
+    if not _is_int(version) or version not in READABLE_VERSIONS:
+        raise EnvelopeError(f"unsupported envelope version {version!r}")
+    expected = {"format", "version", "id", "wraps"} | ({"demo"} if version >= 2 else set())
+    if set(data) != expected:
+        raise EnvelopeError("malformed envelope")
+    if not isinstance(data["id"], str) or not _ID.fullmatch(data["id"]):
+        raise EnvelopeError("malformed envelope id")
+    if version >= 2 and not isinstance(data["demo"], bool):
+        raise EnvelopeError("malformed demo flag")
+    wraps = data["wraps"]
+    if not isinstance(wraps, list) or not 1 <= len(wraps) <= len(KINDS):
+        raise EnvelopeError("malformed wraps")
+    for wrap in wraps:
+        _check_wrap(wrap, version)
+    if len({w["kind"] for w in wraps}) != len(wraps):
+        raise EnvelopeError("two wraps of the same kind")
+
+
 class KeyEnvelope:
     """Read, create and update ``keys.json``. Writes are atomic (temp file + rename)."""
 
@@ -104,26 +267,23 @@ class KeyEnvelope:
 
     # -- construction -------------------------------------------------------------
     @classmethod
-    def new(cls, path: Path) -> KeyEnvelope:
-        return cls(path, {"format": FORMAT, "version": FORMAT_VERSION, "id": uuid7(), "wraps": []})
+    def new(cls, path: Path, *, demo: bool = False) -> KeyEnvelope:
+        return cls(path, {"format": FORMAT, "version": FORMAT_VERSION, "id": uuid7(),
+                          "demo": demo, "wraps": []})
 
     @classmethod
     def load(cls, path: Path) -> KeyEnvelope:
+        raw = _read_small_regular_file(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise EnvelopeError("missing") from exc
-        except (OSError, ValueError) as exc:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, or absurd nesting
             raise EnvelopeError("unreadable") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise EnvelopeError("not an envelope")
-        if data.get("version") != FORMAT_VERSION:
-            raise EnvelopeError(f"unsupported envelope version {data.get('version')!r}")
-        if not isinstance(data.get("wraps"), list) or not isinstance(data.get("id"), str):
-            raise EnvelopeError("malformed envelope")
+        _check(data)
         return cls(path, data)
 
     def save(self) -> None:
+        self._data["version"] = FORMAT_VERSION
+        self._data.setdefault("demo", False)  # a version-1 envelope was never a demo's
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = json.dumps(self._data, indent=2, sort_keys=True).encode("utf-8")
         with open(tmp, "wb") as fh:
@@ -143,8 +303,13 @@ class KeyEnvelope:
     def envelope_id(self) -> str:
         return self._data["id"]
 
+    @property
+    def is_demo(self) -> bool:
+        """Marked as a demo practice's (authenticated by every version-2 wrap)."""
+        return self._data.get("demo") is True
+
     def kinds(self) -> set[str]:
-        return {w.get("kind") for w in self._data["wraps"]}
+        return {w["kind"] for w in self._data["wraps"]}
 
     @property
     def has_passphrase(self) -> bool:
@@ -155,63 +320,75 @@ class KeyEnvelope:
         return "keychain" in self.kinds()
 
     # -- wrapping -----------------------------------------------------------------
-    def _aad(self, kind: str) -> bytes:
-        return f"{FORMAT}/{FORMAT_VERSION}/{self.envelope_id}/{kind}".encode("ascii")
+    def _aad(self, wrap: dict) -> bytes:
+        if wrap.get("v") != WRAP_VERSION:  # sealed by the first release
+            return f"{FORMAT}/1/{self.envelope_id}/{wrap['kind']}".encode("ascii")
+        covered = {"format": FORMAT, "id": self.envelope_id, "demo": self.is_demo,
+                   "wrap": {k: v for k, v in wrap.items() if k not in ("nonce", "ct")}}
+        return json.dumps(covered, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def _put(self, kind: str, wrapping_key: bytes, db_key: bytes, extra: dict) -> None:
-        nonce = secrets.token_bytes(12)
-        ct = AESGCM(wrapping_key).encrypt(nonce, db_key, self._aad(kind))
-        self._data["wraps"] = [w for w in self._data["wraps"] if w.get("kind") != kind]
-        self._data["wraps"].append({"kind": kind, "nonce": _b64(nonce), "ct": _b64(ct), **extra})
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        wrap = {"kind": kind, "v": WRAP_VERSION, **extra}
+        ct = AESGCM(wrapping_key).encrypt(nonce, db_key, self._aad(wrap))
+        self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind]
+        self._data["wraps"].append({**wrap, "nonce": _b64(nonce), "ct": _b64(ct)})
 
-    def _open(self, kind: str, wrapping_key_for) -> bytes:
-        wrap = next((w for w in self._data["wraps"] if w.get("kind") == kind), None)
+    def _wrap(self, kind: str) -> dict:
+        wrap = next((w for w in self._data["wraps"] if w["kind"] == kind), None)
         if wrap is None:
             raise EnvelopeError(f"no {kind} wrap")
-        try:
-            nonce, ct = _unb64(wrap["nonce"]), _unb64(wrap["ct"])
-            wrapping_key = wrapping_key_for(wrap)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise EnvelopeError(f"malformed {kind} wrap") from exc
-        try:
-            key = AESGCM(wrapping_key).decrypt(nonce, ct, self._aad(kind))
-        except InvalidTag as exc:
-            raise WrongSecretError(kind) from exc
-        if len(key) != KEY_BYTES:
-            raise EnvelopeError("wrapped key has the wrong size")
-        return key
+        return wrap
+
+    def _open(self, wrap: dict, wrapping_keys: Iterable[bytes]) -> bytes:
+        nonce, ct, aad = _unb64(wrap["nonce"]), _unb64(wrap["ct"]), self._aad(wrap)
+        for wrapping_key in wrapping_keys:
+            try:
+                key = AESGCM(wrapping_key).decrypt(nonce, ct, aad)
+            except InvalidTag:
+                continue
+            if len(key) != KEY_BYTES:
+                raise EnvelopeError("wrapped key has the wrong size")
+            return key
+        raise WrongSecretError(wrap["kind"])
 
     def wrap_with_passphrase(self, db_key: bytes, passphrase: str, params: KdfParams) -> None:
-        salt = secrets.token_bytes(16)
+        salt = secrets.token_bytes(SALT_BYTES)
         kdf = {"name": "argon2id", "salt": _b64(salt), "memory_kib": params.memory_kib,
                "iterations": params.iterations, "lanes": params.lanes}
-        self._put("passphrase", _argon2(passphrase, salt, params), db_key, {"kdf": kdf})
+        wrapping_key = _argon2(normalise_passphrase(passphrase), salt, params)
+        self._put("passphrase", wrapping_key, db_key, {"kdf": kdf})
 
-    def unwrap_with_passphrase(self, passphrase: str) -> bytes:
-        def derive(wrap: dict) -> bytes:
-            kdf = wrap["kdf"]
-            if kdf["name"] != "argon2id":
-                raise ValueError("unknown kdf")
-            params = KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
-            return _argon2(passphrase, _unb64(kdf["salt"]), params)
-
-        return self._open("passphrase", derive)
+    def unwrap_with_passphrase(self, passphrase: str, *, kdf_floor: KdfParams = MIN_KDF) -> bytes:
+        """``kdf_floor``: the least cost accepted from the file (tests pass a cheaper one)."""
+        wrap = self._wrap("passphrase")
+        kdf = wrap["kdf"]
+        params = _kdf_params(kdf)
+        if not params.at_least(kdf_floor):
+            raise EnvelopeError("kdf cost below the floor")
+        salt = _unb64(kdf["salt"])
+        forms = [normalise_passphrase(passphrase)]
+        if wrap.get("v") != WRAP_VERSION and passphrase != forms[0]:
+            forms.append(passphrase)  # the first release derived from the bytes as typed
+        return self._open(wrap, (_argon2(form, salt, params) for form in forms))
 
     def wrap_with_keychain_secret(self, db_key: bytes, secret: bytes) -> None:
-        salt = secrets.token_bytes(16)
+        salt = secrets.token_bytes(SALT_BYTES)
         self._put("keychain", _hkdf(secret, salt, b"keychain"), db_key, {"salt": _b64(salt)})
 
     def unwrap_with_keychain_secret(self, secret: bytes) -> bytes:
-        return self._open("keychain", lambda w: _hkdf(secret, _unb64(w["salt"]), b"keychain"))
+        wrap = self._wrap("keychain")
+        return self._open(wrap, [_hkdf(secret, _unb64(wrap["salt"]), b"keychain")])
 
     def wrap_with_recovery_key(self, db_key: bytes, recovery_key: str) -> None:
-        salt = secrets.token_bytes(16)
+        salt = secrets.token_bytes(SALT_BYTES)
         wk = _hkdf(_recovery_bytes(recovery_key), salt, b"recovery")
         self._put("recovery", wk, db_key, {"salt": _b64(salt)})
 
     def unwrap_with_recovery_key(self, recovery_key: str) -> bytes:
+        wrap = self._wrap("recovery")
         raw = _recovery_bytes(recovery_key)
-        return self._open("recovery", lambda w: _hkdf(raw, _unb64(w["salt"]), b"recovery"))
+        return self._open(wrap, [_hkdf(raw, _unb64(wrap["salt"]), b"recovery")])
 
     def remove(self, kind: str) -> None:
-        self._data["wraps"] = [w for w in self._data["wraps"] if w.get("kind") != kind]
+        self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind]

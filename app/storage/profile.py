@@ -25,9 +25,18 @@ from app.storage.errors import (
     NoPassphraseError,
     ProfileExistsError,
     ProfileNotFoundError,
+    WrongSecretError,
 )
 from app.storage.keychain import Keychain
-from app.storage.keys import KdfParams, KeyEnvelope, new_database_key, new_keychain_secret, new_recovery_key
+from app.storage.keys import (
+    DEMO_PASSPHRASE,
+    MIN_KDF,
+    KdfParams,
+    KeyEnvelope,
+    new_database_key,
+    new_keychain_secret,
+    new_recovery_key,
+)
 from app.storage.lock import ProfileLock
 from app.storage.migrate import current_revision, head_revision, known_revisions, upgrade_to_head
 from app.storage.store import META_NODE_ID, Store
@@ -79,14 +88,18 @@ class CreatedProfile:
 
 
 def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Keychain | None,
-                    kdf: KdfParams, clock: Clock) -> CreatedProfile:
+                    kdf: KdfParams, clock: Clock, demo: bool = False) -> CreatedProfile:
     """A new empty, migrated, encrypted database and its key envelope.
 
     At least one of ``passphrase`` and ``keychain`` must be given; the recovery key is
-    always added and returned so the caller can show it once.
+    always added and returned so the caller can show it once. ``demo`` marks the envelope
+    as a demo practice's: only such a profile may use the documented demo passphrase.
+    The passphrase's strength is the caller's to check (app.services.passphrase_policy).
     """
     if passphrase is None and keychain is None:
         raise ValueError("a profile needs a passphrase or a keychain")
+    if passphrase == DEMO_PASSPHRASE and not demo:
+        raise ValueError("the demo passphrase is for demo practices only")
     if paths.exists():
         raise ProfileExistsError(str(paths.root))
     paths.root.mkdir(parents=True, exist_ok=True)
@@ -94,7 +107,7 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
         os.chmod(paths.root, 0o700)
 
     key = new_database_key()
-    envelope = KeyEnvelope.new(paths.envelope)
+    envelope = KeyEnvelope.new(paths.envelope, demo=demo)
     if keychain is not None:
         secret = new_keychain_secret()
         keychain.store(envelope.envelope_id, secret)  # raises KeychainError, read back
@@ -133,13 +146,18 @@ def load_envelope(paths: ProfilePaths) -> KeyEnvelope:
 
 
 def unlock_key(paths: ProfilePaths, *, passphrase: str | None = None,
-               recovery_key: str | None = None, keychain: Keychain | None = None) -> bytes:
-    """The database key, from the first secret given that the envelope accepts."""
+               recovery_key: str | None = None, keychain: Keychain | None = None,
+               kdf_floor: KdfParams = MIN_KDF) -> bytes:
+    """The database key, from the first secret given that the envelope accepts.
+
+    ``kdf_floor``: the least Argon2 cost accepted from the file; production keeps the
+    default, tests that created the profile with a cheaper cost pass theirs.
+    """
     envelope = load_envelope(paths)
     if recovery_key is not None:
         return envelope.unwrap_with_recovery_key(recovery_key)
     if passphrase is not None:
-        return envelope.unwrap_with_passphrase(passphrase)
+        return envelope.unwrap_with_passphrase(passphrase, kdf_floor=kdf_floor)
     if keychain is not None and envelope.has_keychain:
         secret = keychain.load(envelope.envelope_id)
         if secret is not None:
@@ -161,6 +179,21 @@ def try_keychain_unlock(paths: ProfilePaths, keychain: Keychain) -> bytes | None
     try:
         return envelope.unwrap_with_keychain_secret(secret)
     except Exception:  # noqa: BLE001 - a stale keychain entry: fall back to the prompt
+        return None
+
+
+def try_demo_unlock(paths: ProfilePaths) -> bytes | None:
+    """The key of a profile marked as a demo, from the documented demo passphrase; None
+    for any other profile (whatever its passphrase) or when that passphrase was changed."""
+    try:
+        envelope = load_envelope(paths)
+    except (ProfileNotFoundError, EnvelopeError):
+        return None
+    if not envelope.is_demo or not envelope.has_passphrase:
+        return None
+    try:
+        return envelope.unwrap_with_passphrase(DEMO_PASSPHRASE)
+    except (WrongSecretError, EnvelopeError):
         return None
 
 

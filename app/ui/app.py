@@ -24,6 +24,7 @@ from app.storage.profile import (
     ProfilePaths,
     load_envelope,
     restore_keychain_entry,
+    try_demo_unlock,
     try_keychain_unlock,
     unlock_key,
 )
@@ -86,6 +87,8 @@ def _setup_new_practice(paths: ProfilePaths, clock: Clock) -> Workspace | None:
 def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) -> Workspace | None:
     keychain = Keychain()
     key = try_keychain_unlock(paths, keychain)
+    if key is None and passphrase is None:
+        key = try_demo_unlock(paths)  # None unless the profile is marked as a demo
     if key is None and passphrase is not None:
         try:
             key = unlock_key(paths, passphrase=passphrase)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -27,12 +28,12 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, pgettext
 from app.services.errors import ValidationError
+from app.services.passphrase_policy import Level, check_new_passphrase, estimate
 from app.services.practice import PracticeInput, PractitionerInput, timezone_names
 from app.storage.errors import StorageError
 from app.ui.plain import escape
 from app.ui.widgets import FieldError, label
 
-MIN_PASSPHRASE = 10
 PALETTE = ["#2563eb", "#16a34a", "#db2777", "#ea580c", "#7c3aed", "#0891b2", "#ca8a04", "#dc2626"]
 
 # (practice, passphrase or None, use keychain) -> recovery key; raises on failure
@@ -156,8 +157,13 @@ class PractitionersPage(QWizardPage):
 
 
 class ProtectionPage(QWizardPage):
-    def __init__(self, keychain_problem: str | None) -> None:
+    def __init__(self, keychain_problem: str | None,
+                 context: Callable[[], list[str]] = list) -> None:
+        """``context()``: the practice's and the people's names, which a passphrase
+        should not be made of."""
         super().__init__()
+        self._context = context
+        self._estimate = None
         self.setTitle(_("Protection"))
         self.setSubTitle(_("The practice database is encrypted. Choose how its key is kept."))
         self.setCommitPage(True)
@@ -178,12 +184,20 @@ class ProtectionPage(QWizardPage):
                                          "key shown next opens the practice."))
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setPlaceholderText(_("At least {n} characters").format(n=MIN_PASSPHRASE))
+        self.passphrase.setPlaceholderText(_("Several unrelated words"))
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm.setPlaceholderText(_("Type it again"))
         self.pass_hint = label(_("A few unrelated words make a passphrase that is long and "
-                                 "easy to remember."), "Hint", wrap=True)
+                                 "easy to remember. It never expires: change it only if it "
+                                 "may have been seen."), "Hint", wrap=True)
+        # Estimated while typing; the button stays off until the estimate says "strong".
+        self.strength_bar = QProgressBar()
+        self.strength_bar.setObjectName("PassphraseStrength")
+        self.strength_bar.setRange(0, 100)
+        self.strength_bar.setTextVisible(False)
+        self.strength = label("", "Hint", wrap=True)
+        self.strength.setTextFormat(Qt.TextFormat.PlainText)
         self.error = FieldError()
         layout = QVBoxLayout(self)
         layout.addWidget(self.keychain)
@@ -193,6 +207,8 @@ class ProtectionPage(QWizardPage):
         form = QFormLayout()
         form.addRow(_("Passphrase"), self.passphrase)
         form.addRow(_("Confirm"), self.confirm)
+        form.addRow(_("Strength"), self.strength_bar)
+        form.addRow("", self.strength)
         layout.addLayout(form)
         layout.addWidget(self.pass_hint)
         layout.addWidget(self.error)
@@ -206,17 +222,41 @@ class ProtectionPage(QWizardPage):
     def uses_passphrase(self) -> bool:
         return self.passphrase_choice.isChecked()
 
+    def initializePage(self) -> None:
+        self._sync()  # the names may have changed since: estimate again
+
     def _sync(self) -> None:
         on = self.uses_passphrase()
-        for w in (self.passphrase, self.confirm, self.pass_hint):
+        for w in (self.passphrase, self.confirm, self.pass_hint, self.strength_bar,
+                  self.strength):
             w.setEnabled(on)
+        self._show_strength()
         self.error.show_message("")
         self.completeChanged.emit()
+
+    def _show_strength(self) -> None:
+        text = self.passphrase.text()
+        self._estimate = estimate(text, context=self._context()) if text else None
+        level = self._estimate.level if self._estimate else None
+        self.strength_bar.setValue(round(100 * self._estimate.fraction) if level is not None
+                                   else 0)
+        self.strength_bar.setProperty("level", {Level.WEAK: "weak", Level.MEDIUM: "medium",
+                                                Level.STRONG: "strong"}.get(level, ""))
+        self.strength_bar.style().unpolish(self.strength_bar)
+        self.strength_bar.style().polish(self.strength_bar)
+        if self._estimate is None:
+            self.strength.setText("")
+            return
+        shown = _("Strength: {level}.").format(level=self._estimate.label)
+        if self._estimate.advice:
+            shown += " " + self._estimate.advice
+        self.strength.setText(shown)
 
     def isComplete(self) -> bool:
         if not self.uses_passphrase():
             return True
-        return len(self.passphrase.text()) >= MIN_PASSPHRASE and bool(self.confirm.text())
+        return (self._estimate is not None and self._estimate.acceptable
+                and bool(self.confirm.text()))
 
     def validatePage(self) -> bool:
         if self.uses_passphrase() and self.passphrase.text() != self.confirm.text():
@@ -298,7 +338,7 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Open Permanence"))
         self.practice_page = PracticePage()
         self.practitioners_page = PractitionersPage()
-        self.protection_page = ProtectionPage(keychain_problem)
+        self.protection_page = ProtectionPage(keychain_problem, self._passphrase_context)
         self.recovery_page = RecoveryPage()
         for page in (self.practice_page, self.practitioners_page, self.protection_page,
                      self.recovery_page):
@@ -311,9 +351,20 @@ class SetupWizard(QWizard):
                              practitioners=self.practitioners_page.practitioners(),
                              owner_name=p.owner.text().strip())
 
+    def _passphrase_context(self) -> list[str]:
+        p = self.practice_page
+        people = [f"{x.first_name} {x.last_name}" for x in self.practitioners_page.practitioners()]
+        return [p.name.text(), p.owner.text(), *people]
+
     def create_practice(self, error: FieldError) -> bool:
         page = self.protection_page
         passphrase = page.passphrase.text() if page.uses_passphrase() else None
+        if passphrase is not None:
+            try:  # the same rule as the command line's, whatever isComplete let through
+                check_new_passphrase(passphrase, context=self._passphrase_context())
+            except ValidationError as exc:
+                error.show_message(" ".join(exc.errors.values()))
+                return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             recovery = self._creator(self.practice_input(), passphrase, not page.uses_passphrase())

@@ -172,7 +172,7 @@ def test_the_profile_opens_with_the_passphrase(tmp_path):
     (root).mkdir()  # an empty folder made beforehand is fine
     ws = generate(root, size="demo", passphrase="une phrase")
     ws.close()
-    assert unlock_key(ProfilePaths(root), passphrase="une phrase")
+    assert unlock_key(ProfilePaths(root), passphrase="une phrase", kdf_floor=FAST_KDF)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cabinet"]
 
 

@@ -35,6 +35,7 @@ from app.services.patients import PatientInput, PhoneEntry
 from app.storage.engine import make_engine
 from app.storage.migrate import known_revisions
 from app.storage.profile import unlock_key
+from tests.conftest import FAST_KDF
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -523,7 +524,7 @@ def test_migration_0003_creates_the_dismissal_table(workspace, passphrase):
         == "0002"
     paths = workspace.paths
     workspace.close()
-    engine = make_engine(paths.db, unlock_key(paths, passphrase=passphrase))
+    engine = make_engine(paths.db, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF))
     try:
         insp = inspect(engine)
         columns = {c["name"]: c for c in insp.get_columns("duplicate_dismissal")}

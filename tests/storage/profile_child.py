@@ -18,7 +18,11 @@ from pathlib import Path
 from app.clock import SystemClock
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.workspace import open_workspace
+from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths, unlock_key
+
+# The cost of the profiles the tests make (tests/conftest.py FAST_KDF), accepted explicitly.
+FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 
 
 def say(line: str) -> None:
@@ -28,7 +32,7 @@ def say(line: str) -> None:
 
 def open_ws(root: str):
     paths = ProfilePaths(Path(root))
-    key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"])
+    key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"], kdf_floor=FAST_KDF)
     return open_workspace(paths, key, clock=SystemClock())
 
 
@@ -58,7 +62,6 @@ def canary(root: str, marker: str, phone: str) -> None:
     from app.services.settings import WorkstationSettings
     from app.services.workspace import create_practice
     from app.storage.backup import backup_database
-    from app.storage.keys import KdfParams
 
     paths = ProfilePaths(Path(root))
     configure(paths.logs)
@@ -67,8 +70,7 @@ def canary(root: str, marker: str, phone: str) -> None:
     clock = SystemClock()
     created = create_practice(paths, PracticeInput(name="Cabinet du Canari"),
                               passphrase=os.environ["PERMANENCE_PASSPHRASE"], keychain=None,
-                              clock=clock, kdf=KdfParams(memory_kib=8 * 1024, iterations=1,
-                                                         lanes=1))
+                              clock=clock, kdf=FAST_KDF)
     ws = created.workspace
     log.info("canary session started")
     accented = marker.replace("c", "ç", 1).replace("a", "ä", 1)  # folds back to the marker

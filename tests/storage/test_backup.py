@@ -12,6 +12,7 @@ from app.storage.backup import backup_database
 from app.storage.engine import PAGE_SIZE, SQLITE_HEADER, connect_raw
 from app.storage.errors import CorruptDatabaseError
 from app.storage.profile import ProfilePaths, unlock_key
+from tests.conftest import FAST_KDF
 
 
 def _backup(ws, reason="manual"):
@@ -44,7 +45,7 @@ def test_backup_restores_to_the_same_data(new_practice, tmp_path, clock, passphr
 
     for secret in ({"passphrase": passphrase}, {"recovery_key": new_practice.recovery_key}):
         paths = _restore(backup, tmp_path / f"restored-{next(iter(secret))}")
-        restored = open_workspace(paths, unlock_key(paths, **secret), clock=clock)
+        restored = open_workspace(paths, unlock_key(paths, **secret, kdf_floor=FAST_KDF), clock=clock)
         try:
             assert [(s.id, s.display_name, s.phone)
                     for s in restored.patients.search("sauve")] == source
@@ -66,7 +67,7 @@ def test_damaged_database_is_never_backed_up(workspace, passphrase):
         root = s.connection().exec_driver_sql(
             "SELECT rootpage FROM sqlite_master WHERE name = 'patient'").scalar()
     workspace.close()
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     data = bytearray(paths.db.read_bytes())
     middle = (root - 1) * PAGE_SIZE + 1000
     data[middle:middle + 4] = bytes(b ^ 0xFF for b in data[middle:middle + 4])

@@ -22,6 +22,7 @@ from app.services.check import run_checks
 from app.services.workspace import open_workspace
 from app.storage.audit import GENESIS, entry_hash
 from app.storage.profile import ProfilePaths, unlock_key
+from tests.conftest import FAST_KDF
 
 TABLES = ("patient", "patient_phone", "contact", "change_journal", "audit_trail")
 
@@ -40,7 +41,7 @@ def copies(new_practice, passphrase, clock, tmp_path):
             dest = tmp_path / f"copy-{len(opened)}"
             shutil.copytree(root, dest, ignore=shutil.ignore_patterns("permanence.lock"))
             paths = ProfilePaths(dest)
-            opened.append(open_workspace(paths, unlock_key(paths, passphrase=passphrase),
+            opened.append(open_workspace(paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF),
                                          clock=clock))
         return opened[-n:]
 

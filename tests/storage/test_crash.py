@@ -21,6 +21,7 @@ from app.models import Patient
 from app.services.check import run_checks
 from app.services.workspace import open_workspace
 from app.storage.profile import unlock_key
+from tests.conftest import FAST_KDF
 
 ROUNDS = 12
 
@@ -34,7 +35,7 @@ def test_sigkill_loses_no_acknowledged_commit(workspace, passphrase, clock, spaw
     rng = random.Random(seed)
     paths = workspace.paths
     workspace.close()
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     acked: dict[str, str] = {}  # patient id -> birth name
     killed_while_writing = 0
 

@@ -24,6 +24,7 @@ from app.storage.profile import (
     try_keychain_unlock,
     unlock_key,
 )
+from tests.conftest import FAST_KDF
 
 cryptfile = pytest.importorskip("keyrings.cryptfile.cryptfile")
 alt_file = pytest.importorskip("keyrings.alt.file")
@@ -188,7 +189,7 @@ def test_restore_is_refused_on_an_unsafe_keychain(practice_factory, tmp_path, pa
     made = practice_factory()
     paths = made.workspace.paths
     made.workspace.close()
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     # A passphrase-only profile does not use the keychain at all.
     assert not restore_keychain_entry(paths, key, Keychain(_plaintext(tmp_path)))
     assert KeyEnvelope.load(paths.envelope).kinds() == {"passphrase", "recovery"}

@@ -35,20 +35,20 @@ def envelope(tmp_path, db_key, recovery, fast_kdf) -> KeyEnvelope:
     return KeyEnvelope.load(tmp_path / "keys.json")
 
 
-def test_passphrase_unwraps_the_key(envelope, db_key):
-    assert envelope.unwrap_with_passphrase("correct horse") == db_key
+def test_passphrase_unwraps_the_key(envelope, db_key, fast_kdf):
+    assert envelope.unwrap_with_passphrase("correct horse", kdf_floor=fast_kdf) == db_key
 
 
-def test_wrong_passphrase_is_refused(envelope):
+def test_wrong_passphrase_is_refused(envelope, fast_kdf):
     with pytest.raises(WrongSecretError):
-        envelope.unwrap_with_passphrase("correct horse ")
+        envelope.unwrap_with_passphrase("correct horse ", kdf_floor=fast_kdf)
     with pytest.raises(WrongSecretError):
-        envelope.unwrap_with_passphrase("Correct horse")
+        envelope.unwrap_with_passphrase("Correct horse", kdf_floor=fast_kdf)
 
 
-def test_wrong_secret_has_a_french_message(envelope, french_message):
+def test_wrong_secret_has_a_french_message(envelope, french_message, fast_kdf):
     with pytest.raises(WrongSecretError) as info:
-        envelope.unwrap_with_passphrase("nope")
+        envelope.unwrap_with_passphrase("nope", kdf_floor=fast_kdf)
     french_message(lambda: info.value.user_message, "phrase de passe")
 
 
@@ -131,9 +131,11 @@ def test_wraps_cannot_be_moved_between_envelopes(tmp_path, fast_kdf):
     data_b["wraps"] = data_a["wraps"]  # B's id, A's wrap
     (tmp_path / "b.json").write_text(json.dumps(data_b))
     with pytest.raises(WrongSecretError):
-        KeyEnvelope.load(tmp_path / "b.json").unwrap_with_passphrase("same passphrase")
+        KeyEnvelope.load(tmp_path / "b.json").unwrap_with_passphrase("same passphrase",
+                                                                    kdf_floor=fast_kdf)
     # Control: the untouched envelope still opens with the same passphrase.
-    assert KeyEnvelope.load(tmp_path / "a.json").unwrap_with_passphrase("same passphrase") == key_a
+    assert KeyEnvelope.load(tmp_path / "a.json").unwrap_with_passphrase(
+        "same passphrase", kdf_floor=fast_kdf) == key_a
 
 
 def test_wraps_cannot_be_moved_between_kinds(tmp_path, db_key):
@@ -154,7 +156,7 @@ def test_wraps_cannot_be_moved_between_kinds(tmp_path, db_key):
             _recovery_bytes(recovery))
 
 
-def test_tampered_ciphertext_is_refused(envelope, tmp_path):
+def test_tampered_ciphertext_is_refused(envelope, tmp_path, fast_kdf):
     data = json.loads((tmp_path / "keys.json").read_text())
     wrap = next(w for w in data["wraps"] if w["kind"] == "passphrase")
     ct = bytearray(base64.b64decode(wrap["ct"]))
@@ -162,7 +164,8 @@ def test_tampered_ciphertext_is_refused(envelope, tmp_path):
     wrap["ct"] = base64.b64encode(bytes(ct)).decode()
     (tmp_path / "keys.json").write_text(json.dumps(data))
     with pytest.raises(WrongSecretError):
-        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse")
+        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse",
+                                                                       kdf_floor=fast_kdf)
 
 
 def _valid(tmp_path) -> dict:
@@ -178,10 +181,11 @@ def _valid(tmp_path) -> dict:
     pytest.param(lambda d: json.dumps({**d, "wraps": "x"}), id="wraps-not-list"),
     pytest.param(lambda d: json.dumps({k: v for k, v in d.items() if k != "id"}), id="no-id"),
 ])
-def test_malformed_envelope_files_are_envelope_errors(envelope, tmp_path, mutate):
+def test_malformed_envelope_files_are_envelope_errors(envelope, tmp_path, mutate, fast_kdf):
     (tmp_path / "keys.json").write_text(mutate(_valid(tmp_path)))
     with pytest.raises(EnvelopeError):
-        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse")
+        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse",
+                                                                       kdf_floor=fast_kdf)
 
 
 def test_binary_garbage_envelope_is_an_envelope_error(envelope, tmp_path):
@@ -203,12 +207,13 @@ def test_missing_envelope_is_an_envelope_error(tmp_path):
     pytest.param(lambda w: w["kdf"].pop("salt"), id="no-salt"),
     pytest.param(lambda w: w["kdf"].update(memory_kib="lots"), id="kdf-param-not-int"),
 ])
-def test_malformed_wraps_are_envelope_errors(envelope, tmp_path, breakage):
+def test_malformed_wraps_are_envelope_errors(envelope, tmp_path, breakage, fast_kdf):
     data = _valid(tmp_path)
     breakage(next(w for w in data["wraps"] if w["kind"] == "passphrase"))
     (tmp_path / "keys.json").write_text(json.dumps(data))
     with pytest.raises(EnvelopeError):
-        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse")
+        KeyEnvelope.load(tmp_path / "keys.json").unwrap_with_passphrase("correct horse",
+                                                                       kdf_floor=fast_kdf)
 
 
 def test_missing_wrap_kind_is_an_envelope_error(envelope):

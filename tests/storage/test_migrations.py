@@ -11,12 +11,13 @@ from app.storage.engine import connect_raw, make_engine
 from app.storage.migrate import current_revision, head_revision, known_revisions
 from app.storage.migrations.naming import include_object
 from app.storage.profile import unlock_key
+from tests.conftest import FAST_KDF
 
 
 def _closed(workspace, passphrase):
     paths = workspace.paths
     workspace.close()
-    return paths, unlock_key(paths, passphrase=passphrase)
+    return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
 
 
 def test_migrated_schema_matches_the_models(workspace, passphrase):

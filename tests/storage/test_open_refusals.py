@@ -28,6 +28,7 @@ from app.storage.errors import (
     WrongSecretError,
 )
 from app.storage.profile import ProfilePaths, unlock_key
+from tests.conftest import FAST_KDF
 
 # Words a French reader must see in each refusal.
 CORRUPT_WORDS = ("endommagée", "tronquée", "corrompue")
@@ -44,7 +45,7 @@ def closed_profile(new_practice, passphrase) -> tuple[ProfilePaths, bytes]:
     paths = ws.paths
     ws.close()
     assert not Path(f"{paths.db}-wal").exists()
-    return paths, unlock_key(paths, passphrase=passphrase)
+    return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
 
 
 def _open_and_close(paths: ProfilePaths, key: bytes, clock) -> None:
@@ -72,7 +73,7 @@ def test_wrong_passphrase(closed_profile, profile_snapshot, french_message):
     paths, _key = closed_profile
     before = profile_snapshot(paths.root)
     with pytest.raises(WrongSecretError) as info:
-        unlock_key(paths, passphrase="correct horse battery")
+        unlock_key(paths, passphrase="correct horse battery", kdf_floor=FAST_KDF)
     with pytest.raises(WrongSecretError):
         unlock_key(paths, recovery_key="AAAA-" * 7 + "AAAA")
     assert profile_snapshot(paths.root) == before
@@ -91,7 +92,7 @@ def test_missing_key_file(closed_profile, profile_snapshot, french_message):
     paths.envelope.unlink()
     before = profile_snapshot(paths.root)
     with pytest.raises(EnvelopeError) as info:
-        unlock_key(paths, passphrase="correct horse")
+        unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
     assert profile_snapshot(paths.root) == before
     french_message(lambda: info.value.user_message, "keys.json")
 
@@ -253,7 +254,7 @@ def crashed_copy(workspace, tmp_path, passphrase) -> tuple[ProfilePaths, bytes]:
     copy = tmp_path / "crashed"
     shutil.copytree(live.root, copy)
     paths = ProfilePaths(copy)
-    return paths, unlock_key(paths, passphrase=passphrase)
+    return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
 
 
 def _data_files(snapshot: dict[str, str]) -> dict[str, str]:
@@ -287,7 +288,7 @@ def test_newer_schema_in_a_hot_wal_is_refused_unchanged(workspace, tmp_path, pas
                                                         profile_snapshot):
     workspace.patients.create(PatientInput(birth_name="Futur", first_names="Ana"))
     live = workspace.paths
-    key = unlock_key(live, passphrase=passphrase)
+    key = unlock_key(live, passphrase=passphrase, kdf_floor=FAST_KDF)
     conn = connect_raw(live.db, key, mode="rw")
     try:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")

@@ -21,6 +21,7 @@ from app.services.phones import parse_phone
 from app.models.text import fold
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
+from tests.conftest import FAST_KDF
 
 
 def needles_for(marker: str, phone: str) -> set[bytes]:
@@ -91,7 +92,7 @@ def test_no_file_holds_patient_data_in_clear(tmp_path, spawn_child, wait_for_lin
 
     # Control: the data really is in there, readable with the key.
     paths = ProfilePaths(root)
-    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase), clock=clock)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF), clock=clock)
     try:
         with ws.store.reader() as s:
             assert s.execute(select(Patient.admin_note).where(Patient.birth_name == marker)

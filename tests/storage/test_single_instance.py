@@ -7,13 +7,14 @@ import pytest
 from app.services.workspace import open_workspace
 from app.storage.errors import ProfileLockedError
 from app.storage.profile import open_profile, unlock_key
+from tests.conftest import FAST_KDF
 
 
 @pytest.fixture
 def closed(workspace, passphrase):
     paths = workspace.paths
     workspace.close()
-    return paths, unlock_key(paths, passphrase=passphrase)
+    return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
 
 
 def test_second_process_is_refused_until_the_first_closes(closed, clock, spawn_child,

@@ -16,6 +16,7 @@ from app.storage.audit import GENESIS, entry_hash, verify_chain
 from app.storage.hlc import COUNTER_BITS, HybridLogicalClock, physical_ms
 from app.storage.profile import unlock_key
 from app.storage.uow import WriteRefused
+from tests.conftest import FAST_KDF
 
 
 def counts(store) -> tuple[int, int]:
@@ -288,7 +289,7 @@ def test_editing_the_first_audit_row_is_caught(audited):
 def test_chain_continues_across_reopen(audited, passphrase, clock):
     paths = audited.paths
     audited.close()
-    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase), clock=clock)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF), clock=clock)
     try:
         add_practitioners(ws, "Après")
         assert verify_chain_of(ws.store).ok
@@ -349,7 +350,7 @@ def test_versions_continue_after_reopen_with_an_earlier_clock(workspace, passphr
     paths = workspace.paths
     workspace.close()
     past = FrozenClock(datetime(2020, 1, 1, tzinfo=timezone.utc))
-    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase), clock=past)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF), clock=past)
     try:
         (b,) = add_practitioners(ws, "Second")
         assert b.version > a.version

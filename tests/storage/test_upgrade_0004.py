@@ -8,6 +8,7 @@ from app.storage.engine import make_engine
 from app.storage.migrate import head_revision, known_revisions
 from tests.storage.schema_steps import undo_0005
 from app.storage.profile import unlock_key
+from tests.conftest import FAST_KDF
 
 NEW_INDEXES = {"ix_contact_live_sort", "ix_contact_category_sort"}
 
@@ -37,7 +38,7 @@ def test_a_0003_directory_gains_its_sort_indexes_and_searches_the_same(
     ws.close()
 
     # The same database as schema 0003 left it: no sort indexes yet.
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     engine = make_engine(paths.db, key)
     try:
         with engine.begin() as conn:

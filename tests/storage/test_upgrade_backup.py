@@ -7,6 +7,7 @@ import shutil
 from app.storage import migrate
 from app.storage.engine import connect_raw
 from app.storage.profile import open_profile, unlock_key
+from tests.conftest import FAST_KDF
 
 NEXT_REVISION = '''
 from alembic import op
@@ -39,7 +40,7 @@ def test_an_older_schema_is_backed_up_then_upgraded(new_practice, passphrase, cl
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
     assert migrate.head_revision() == "9999"
 
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     with open_profile(paths, key, clock=clock) as opened:
         with opened.store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "9999"

@@ -17,7 +17,7 @@ def _unlocker(paths):
     def unlock(secret: str, recovery: bool) -> bytes:
         if recovery:
             return unlock_key(paths, recovery_key=secret)
-        return unlock_key(paths, passphrase=secret)
+        return unlock_key(paths, passphrase=secret, kdf_floor=FAST_KDF)
     return unlock
 
 
@@ -102,7 +102,7 @@ def test_setup_wizard_creates_a_passphrase_protected_practice(qtbot, tmp_path):
         assert ws.practice.name == "Cabinet du Parc"
     finally:
         ws.close()
-    assert unlock_key(paths, passphrase="tilleul cerise velo")
+    assert unlock_key(paths, passphrase="tilleul cerise velo", kdf_floor=FAST_KDF)
     assert unlock_key(paths, recovery_key=key_text)
 
 
@@ -138,3 +138,64 @@ def test_screenshot_command_renders_every_screen(qtbot, workspace, settings, tmp
     for path in written:
         image = QImage(str(path))
         assert image.width() >= 400 and image.height() >= 200, path
+
+
+def _protection_page(qtbot, tmp_path, made: dict):
+    paths = ProfilePaths(tmp_path / "new")
+
+    def creator(practice, passphrase, use_keychain):
+        created = create_practice(paths, practice, passphrase=passphrase, keychain=None,
+                                  clock=SystemClock(), kdf=FAST_KDF)
+        made["ws"] = created.workspace
+        return created.recovery_key
+
+    wizard = SetupWizard(creator, keychain_problem="no keychain backend")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.keyClicks(wizard.practice_page.name, "Cabinet du Parc")
+    wizard.next()
+    table = wizard.practitioners_page.table
+    for col, value in ((1, "Claire"), (2, "Morel")):
+        table.item(0, col).setText(value)
+    wizard.next()
+    return wizard, paths
+
+
+def test_setup_wizard_shows_the_strength_and_wants_a_strong_passphrase(qtbot, tmp_path):
+    made: dict = {}
+    wizard, paths = _protection_page(qtbot, tmp_path, made)
+    page = wizard.protection_page
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    for weak, level in (("x", "faible"), ("aaaaaaaaaa", "faible"),
+                        ("Cabinet du ParcCabinet du Parc", "faible"),
+                        ("Claire Morel Claire", "moyenne"), ("correct horse", "moyenne")):
+        page.passphrase.clear()
+        page.confirm.clear()
+        qtbot.keyClicks(page.passphrase, weak)
+        qtbot.keyClicks(page.confirm, weak)
+        assert page.strength.text().startswith(f"Robustesse : {level}."), weak
+        assert page.strength_bar.value() < 100
+        assert page.strength_bar.property("level") != "strong"
+        assert not commit.isEnabled(), weak
+    page.passphrase.clear()
+    page.confirm.clear()
+    qtbot.keyClicks(page.passphrase, "Tilleul-ambre-93-grenade-lotus")
+    assert page.strength.text() == "Robustesse : forte."
+    assert page.strength_bar.value() == 100 and page.strength_bar.property("level") == "strong"
+    qtbot.keyClicks(page.confirm, "Tilleul-ambre-93-grenade-lotus")
+    assert commit.isEnabled()
+    wizard.next()
+    assert paths.db.exists()
+    made["ws"].close()
+
+
+def test_setup_wizard_refuses_a_weak_passphrase_even_if_the_button_was_on(qtbot, tmp_path):
+    """The rule is checked again when creating, whatever enabled the button."""
+    made: dict = {}
+    wizard, paths = _protection_page(qtbot, tmp_path, made)
+    page = wizard.protection_page
+    for field in (page.passphrase, page.confirm):
+        qtbot.keyClicks(field, "aaaaaaaaaa")
+    assert not wizard.create_practice(page.error)
+    assert page.error.isVisible() and "trop facile" in page.error.text()
+    assert not paths.exists() and "ws" not in made

@@ -99,11 +99,13 @@ from app.clock import FrozenClock
 from app.services.agenda.slots import SlotQuery
 from app.services.agenda.views import BookingInput
 from app.services.workspace import open_workspace
+from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths, unlock_key
 
 root, pid, type_id, patient = sys.argv[1:5]
 paths = ProfilePaths(Path(root))
-key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"])
+key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"],
+                 kdf_floor=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))  # the test cost
 ws = open_workspace(paths, key, clock=FrozenClock(datetime(2026, 3, 16, 8, 30,
                                                            tzinfo=timezone.utc)))
 out = {"workstation": list(time.tzname), "booked": {}}
