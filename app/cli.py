@@ -32,6 +32,7 @@ from app.storage.profile import (
 )
 
 PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
+PASSPHRASE_FILE_MAX = 4096  # bytes; far more than any passphrase
 
 
 class UsageError(MessageError):
@@ -154,8 +155,14 @@ def given_passphrase(args) -> str | None:
     path = getattr(args, "passphrase_file", None)
     if path:
         try:
+            # Read bounded: a pipe (--passphrase-file <(…)) works, a device never hangs.
+            with open(path, "rb") as fh:
+                raw = fh.read(PASSPHRASE_FILE_MAX + 1)
+            if len(raw) > PASSPHRASE_FILE_MAX:
+                raise UsageError(_("The passphrase file {path} is too long to hold a "
+                                   "passphrase.").format(path=path))
             # utf-8-sig: a byte-order mark left by a Windows editor is not part of it.
-            text = Path(path).read_text(encoding="utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(_("Cannot read the passphrase file: {path}").format(path=path)) from exc
         return text.rstrip("\r\n")

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,11 @@ def test_a_damaged_key_file_is_a_message_and_exit_2_and_changes_nothing(profile,
     assert DAMAGED in result.stderr and DAMAGED_FR in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(profile) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX devices and pipes")
+def test_a_passphrase_file_that_never_ends_is_refused_without_hanging(tmp_path):
+    result = permanence("check", "--profile", str(tmp_path / "none"), "--passphrase-file",
+                        "/dev/zero", timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "/dev/zero" in result.stderr
