@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.models.ids import uuid7
 from app.storage.errors import EnvelopeError, WrongSecretError
+from app.storage.private import open_private
 
 FORMAT = "permanence-key-envelope"
 FORMAT_VERSION = 1
@@ -126,7 +127,7 @@ class KeyEnvelope:
     def save(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = json.dumps(self._data, indent=2, sort_keys=True).encode("utf-8")
-        with open(tmp, "wb") as fh:
+        with os.fdopen(open_private(tmp), "wb") as fh:  # owner-only, whatever the umask
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

@@ -129,17 +129,18 @@ def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
 
 def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QBuffer, QIODevice, QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.storage.keys import new_recovery_key
+    from app.storage.private import make_private_dirs, write_private
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
     from app.ui.setup_wizard import SetupWizard
     from app.ui.theme import apply_theme, install_qt_translations
     from app.ui.unlock_dialog import UnlockDialog
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(out_dir)
     language = settings.get("language")
     set_language(language)
     app = QApplication.instance() or QApplication([])
@@ -166,7 +167,10 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
             painter.setPen(QColor("#94a3b8"))  # the frame a window manager would draw
             painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
             painter.end()
-        image.save(str(path))
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        write_private(path, bytes(buffer.data()))  # owner-only; a full disk raises
         written.append(path)
 
     # Window geometry is not saved: a screenshot run must not touch the profile's state.
