@@ -13,6 +13,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import sqlcipher3
+from sqlalchemy.exc import SQLAlchemyError
+
 from app import i18n
 from app.i18n import _, ngettext
 from app.clock import SystemClock
@@ -20,16 +23,39 @@ from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
 from app.services.errors import ValidationError
 from app.services.settings import WorkstationSettings
-from app.storage.errors import NoPassphraseError, StorageError, WrongSecretError
+from app.storage.errors import (
+    EXIT_CANNOT_WRITE,
+    NoPassphraseError,
+    StorageError,
+    WrongSecretError,
+    write_failure,
+)
 from app.storage.keychain import Keychain
-from app.storage.profile import ProfilePaths, default_profile_dir, demo_profile_dir, unlock_key
+from app.storage.profile import (
+    ProfilePaths,
+    default_profile_dir,
+    demo_profile_dir,
+    exposure_warning,
+    finish_interrupted,
+    unlock_key,
+)
 
 PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
 DEMO_PASSPHRASE = "demo"
 
 
 class UsageError(Exception):
-    pass
+    """Bad input: exit 2. An export the disk refused says so with ``exit_code`` 5."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _export_failed(exc) -> UsageError:
+    """An ``ExportError``: bad input (2), or the disk refused the file (5)."""
+    refused = isinstance(exc.__cause__, OSError) and write_failure(exc.__cause__) is not None
+    return UsageError(exc.user_message, EXIT_CANNOT_WRITE if refused else 2)
 
 
 # -- options --------------------------------------------------------------------------
@@ -145,6 +171,7 @@ def given_passphrase(args) -> str | None:
 def headless_key(paths: ProfilePaths, args) -> bytes:
     """The database key for a headless command: passphrase given, else keychain, else
     the documented demo passphrase (demo profiles only open that way)."""
+    warn_if_exposed(paths)
     passphrase = given_passphrase(args)
     if passphrase is not None:
         return unlock_key(paths, passphrase=passphrase)
@@ -155,6 +182,12 @@ def headless_key(paths: ProfilePaths, args) -> bytes:
             return unlock_key(paths, passphrase=DEMO_PASSPHRASE)
         except WrongSecretError:
             raise NoPassphraseError() from None
+
+
+def warn_if_exposed(paths: ProfilePaths) -> None:
+    warning = exposure_warning(paths)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 # -- commands -------------------------------------------------------------------------
@@ -186,19 +219,27 @@ def cmd_demo(args) -> int:
 
 def cmd_init(args) -> int:
     from app.services.practice import PracticeInput
-    from app.services.workspace import create_practice
+    from app.services.workspace import prepare_practice
 
     paths = _profile_paths(args)
     passphrase = given_passphrase(args)
     if not passphrase:
         raise UsageError(_("Give the new passphrase in {env} or with --passphrase-file FILE.")
                          .format(env=PASSPHRASE_ENV))
-    created = create_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
-                              passphrase=passphrase, keychain=None, clock=SystemClock())
-    created.workspace.close()
+    clock = SystemClock()
+    pending = prepare_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
+                               passphrase=passphrase, keychain=None, clock=clock)
+    try:
+        # The profile exists only once its recovery key is out: killed before, the
+        # practice is not created, and the next run removes what was built.
+        print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
+        print(f"    {pending.recovery_key}", flush=True)
+        workspace = pending.place(clock=clock)
+    except BaseException:
+        pending.discard()
+        raise
+    workspace.close()
     print(_("Practice “{name}” created in {path}.").format(name=args.practice, path=paths.root))
-    print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
-    print(f"    {created.recovery_key}")
     return 0
 
 
@@ -297,7 +338,7 @@ def cmd_export_agenda(args) -> int:
         raise UsageError(exc.user_message + "\n" + _("'permanence practitioners' lists the "
                                                      "ids.")) from exc
     except ExportError as exc:
-        raise UsageError(exc.user_message) from exc
+        raise _export_failed(exc) from exc
     finally:
         ws.close()
     print(ngettext("{n} event exported to {path} (iCalendar).",
@@ -332,7 +373,7 @@ def cmd_export(args) -> int:
             run = exports.export_patients_vcard if patients else exports.export_directory_vcard
             result = run(out, one_per_contact=args.one_per_contact)
     except ExportError as exc:
-        raise UsageError(exc.user_message) from exc
+        raise _export_failed(exc) from exc
     finally:
         ws.close()
     if args.format == "csv":
@@ -496,15 +537,26 @@ COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot"
             "practitioners": cmd_practitioners, "export": cmd_export, "import": cmd_import}
 
 
+def _configure_logging(paths: ProfilePaths, verbose: bool) -> None:
+    """Log into a real profile only: a folder that is not one is left untouched."""
+    failure = configure_logging(paths.logs if paths.is_profile() else None, verbose=verbose)
+    if failure is not None:
+        refused = write_failure(failure, paths.logs)
+        reason = refused.reason_text if refused else (failure.strerror or str(failure))
+        print(_("Warning: the log cannot be written in {folder} ({reason}); Permanence goes "
+                "on without it.").format(folder=paths.logs, reason=reason), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = _profile_paths(args)
     harden_process()
-    configure_logging(paths.logs if paths.root.exists() else None, verbose=bool(args.verbose))
     install_excepthook()
-    i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
     command = COMMANDS.get(args.command, cmd_gui)
     try:
+        i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
+        finish_interrupted(paths)
+        _configure_logging(paths, bool(args.verbose))
         return command(args)
     except StorageError as exc:
         print(exc.user_message, file=sys.stderr)
@@ -515,10 +567,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except UsageError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return 130
+    except (OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
+        # The disk refused a write or a read (full, read-only, size limit...): say so,
+        # with its exit code, instead of a traceback. Anything else is a bug.
+        failure = write_failure(exc, paths.root)
+        if failure is None:
+            raise
+        print(failure.user_message, file=sys.stderr)
+        return failure.exit_code
 
 
 if __name__ == "__main__":
