@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from keyring.backends import fail
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 
 from app.clock import SystemClock
@@ -119,3 +119,8 @@ def test_a_profile_others_may_read_is_warned_about(qtbot, closed_profile, monkey
     answer_message_box(texts)
     assert run_gui(paths, passphrase=PASSPHRASE, clock=SystemClock()) == 0
     assert any("chmod -R go-rwx" in t and str(paths.root) in t for t in texts), texts
+    window_ini = paths.root / "window.ini"
+    state = QSettings(str(window_ini), QSettings.Format.IniFormat)  # as the window saves
+    state.setValue("main/geometry", b"x")
+    state.sync()
+    assert window_ini.stat().st_size and window_ini.stat().st_mode & 0o777 == 0o600
