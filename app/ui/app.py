@@ -171,17 +171,16 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int
     apply_theme(app)
     install_qt_translations(app, language)
 
-    # A second instance says so before asking for anything.
-    if paths.exists():
-        probe = ProfileLock(paths.root)
-        try:
-            probe.acquire()
-            probe.release()
-        except ProfileLockedError as exc:
-            QMessageBox.warning(None, "Permanence", exc.user_message)
-            return exc.exit_code
-
     try:
+        # A second instance (or a read-only profile) says so before asking for anything.
+        if paths.exists():
+            probe = ProfileLock(paths.root)
+            try:
+                probe.acquire()
+                probe.release()
+            except ProfileLockedError as exc:
+                QMessageBox.warning(None, "Permanence", exc.user_message)
+                return exc.exit_code
         if paths.exists():
             workspace = _unlock_and_open(paths, passphrase, clock)
         else:
