@@ -13,6 +13,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import sqlcipher3
+from sqlalchemy.exc import SQLAlchemyError
+
 from app import i18n
 from app.i18n import _, ngettext
 from app.clock import SystemClock
@@ -20,13 +23,15 @@ from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
 from app.errors import ExitCode, MessageError, PermanenceError
 from app.services.settings import WorkstationSettings
-from app.storage.errors import NoPassphraseError
+from app.storage.errors import NoPassphraseError, write_failure
 from app.storage.keychain import Keychain
 from app.storage.keys import DEMO_PASSPHRASE
 from app.storage.profile import (
     ProfilePaths,
     default_profile_dir,
     demo_profile_dir,
+    exposure_warning,
+    finish_interrupted,
     try_demo_unlock,
     unlock_key,
 )
@@ -134,12 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _export_refused(exc) -> UsageError:
+def _export_refused(exc) -> PermanenceError:
+    """An ``ExportError``: bad input (2, with the --force hint for an existing file), or
+    the disk refused the file (5)."""
     from app.services.exporting import DestinationExists
 
     if isinstance(exc, DestinationExists):
         return UsageError(exc.user_message + " " + _("Add --force to replace it."))
-    return UsageError(exc.user_message)
+    refused = isinstance(exc.__cause__, OSError) and write_failure(exc.__cause__) is not None
+    error = UsageError(exc.user_message)
+    if refused:
+        error.exit_code = ExitCode.CANNOT_WRITE
+    return error
 
 
 def _profile_paths(args) -> ProfilePaths:
@@ -173,6 +184,7 @@ def given_passphrase(args) -> str | None:
 def headless_key(paths: ProfilePaths, args) -> bytes:
     """The database key for a headless command: passphrase given, else keychain, else,
     for a profile marked as a demo only, the documented demo passphrase."""
+    warn_if_exposed(paths)
     passphrase = given_passphrase(args)
     if passphrase is not None:
         return unlock_key(paths, passphrase=passphrase)
@@ -183,6 +195,12 @@ def headless_key(paths: ProfilePaths, args) -> bytes:
         if key is None:
             raise
         return key
+
+
+def warn_if_exposed(paths: ProfilePaths) -> None:
+    warning = exposure_warning(paths)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 # -- commands -------------------------------------------------------------------------
@@ -217,7 +235,7 @@ def cmd_demo(args) -> int:
 def cmd_init(args) -> int:
     from app.services.passphrase_policy import check_new_passphrase
     from app.services.practice import PracticeInput
-    from app.services.workspace import create_practice
+    from app.services.workspace import prepare_practice
 
     paths = _profile_paths(args)
     passphrase = given_passphrase(args)
@@ -225,12 +243,20 @@ def cmd_init(args) -> int:
         raise UsageError(_("Give the new passphrase in {env} or with --passphrase-file FILE.")
                          .format(env=PASSPHRASE_ENV))
     check_new_passphrase(passphrase, context=[args.practice])
-    created = create_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
-                              passphrase=passphrase, keychain=None, clock=SystemClock())
-    created.workspace.close()
+    clock = SystemClock()
+    pending = prepare_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
+                               passphrase=passphrase, keychain=None, clock=clock)
+    try:
+        # The profile exists only once its recovery key is out: killed before, the
+        # practice is not created, and the next run removes what was built.
+        print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
+        print(f"    {pending.recovery_key}", flush=True)
+        workspace = pending.place(clock=clock)
+    except BaseException:
+        pending.discard()
+        raise
+    workspace.close()
     print(_("Practice “{name}” created in {path}.").format(name=args.practice, path=paths.root))
-    print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
-    print(f"    {created.recovery_key}")
     return 0
 
 
@@ -530,15 +556,26 @@ COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot"
             "practitioners": cmd_practitioners, "export": cmd_export, "import": cmd_import}
 
 
+def _configure_logging(paths: ProfilePaths, verbose: bool) -> None:
+    """Log into a real profile only: a folder that is not one is left untouched."""
+    failure = configure_logging(paths.logs if paths.is_profile() else None, verbose=verbose)
+    if failure is not None:
+        refused = write_failure(failure, paths.logs)
+        reason = refused.reason_text if refused else (failure.strerror or str(failure))
+        print(_("Warning: the log cannot be written in {folder} ({reason}); Permanence goes "
+                "on without it.").format(folder=paths.logs, reason=reason), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = _profile_paths(args)
     harden_process()
-    configure_logging(paths.logs if paths.root.exists() else None, verbose=bool(args.verbose))
     install_excepthook()
-    i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
     command = COMMANDS.get(args.command, cmd_gui)
     try:
+        i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
+        finish_interrupted(paths)
+        _configure_logging(paths, bool(args.verbose))
         return command(args)
     except PermanenceError as exc:  # the one place a failure is printed
         print(exc.user_message, file=sys.stderr)
@@ -546,6 +583,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except (OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
+        # The disk refused a write or a read (full, read-only, size limit...): say so,
+        # with its exit code, instead of a traceback. Anything else is a bug.
+        failure = write_failure(exc, paths.root)
+        if failure is None:
+            raise
+        print(failure.user_message, file=sys.stderr)
+        return int(failure.exit_code)
 
 
 if __name__ == "__main__":

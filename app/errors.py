@@ -23,7 +23,9 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1  # a check found a problem, or no display for the GUI
     BAD_INPUT = 2  # a refusal: options, files, data the user gave
     SECRET = 3  # wrong or missing passphrase / recovery key
-    PROFILE_IN_USE = 4  # another Permanence holds the profile
+    PROFILE_IN_USE = 4  # another Permanence holds the profile (or took it over)
+    CANNOT_WRITE = 5  # the disk refused a write: full, read-only, size limit, permission
+    DAMAGED = 6  # the profile cannot be used as it is: damage, newer version, failed upgrade
     INTERRUPTED = 130  # Ctrl+C
 
 

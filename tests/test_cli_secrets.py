@@ -167,11 +167,11 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_damaged_key_file_is_a_message_and_exit_2_and_changes_nothing(profile, damage):
+def test_a_damaged_key_file_is_a_message_and_exit_6_and_changes_nothing(profile, damage):
     damage(profile / "keys.json")
     before = snapshot(profile)
     result = permanence("check", "--profile", str(profile), passphrase=STRONG, timeout=60)
-    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.returncode == 6, result.stdout + result.stderr
     assert DAMAGED in result.stderr and DAMAGED_FR in result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(profile) == before

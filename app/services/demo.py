@@ -11,21 +11,18 @@ does not change the patients of an existing seed. The agenda (motifs, hours, abs
 appointments, series, waiting list) is in ``demo_agenda``.
 
 The profile is built in a hidden folder beside the target and renamed into place at
-the end: a cancelled or failed generation leaves nothing behind.
+the end: a cancelled or failed generation leaves nothing behind, and what a killed one
+left is removed by the next run.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import accumulate, islice
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -47,10 +44,11 @@ from app.services.errors import Cancelled
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import PracticeInput, PractitionerInput
 from app.models.text import fold
-from app.services.workspace import Workspace, create_practice, open_workspace
+from app.services.workspace import Workspace, prepare_practice
+from app.storage import leftovers
 from app.storage.errors import ProfileExistsError
 from app.storage.keys import DEMO_PASSPHRASE, KdfParams
-from app.storage.profile import ProfilePaths, unlock_key
+from app.storage.profile import ProfilePaths
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
@@ -798,17 +796,15 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
             spec = SIZES[size]
         except KeyError:
             raise ValueError(f"unknown demo size {size!r}; one of {', '.join(SIZES)}") from None
-    target = Path(paths.root)
+    # Hidden ".partial" folders of a generation killed under an older version.
+    leftovers.remove_stale(paths.root.parent, f".{paths.root.name}.", ".partial", legacy=True)
     if paths.exists():
-        raise ProfileExistsError(str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial",
-                                     dir=target.parent))
+        raise ProfileExistsError(str(paths.root))
+    pending = prepare_practice(paths, practice_input(spec), passphrase=passphrase,
+                               keychain=None, clock=clock, kdf=kdf, demo=True)
     try:
-        created = create_practice(ProfilePaths(building), practice_input(spec),
-                                  passphrase=passphrase, keychain=None, clock=clock, kdf=kdf,
-                                  demo=True)
-        run = _Run(created.workspace, spec, seed, clock,
+        workspace = pending.open_aside(clock=clock)
+        run = _Run(workspace, spec, seed, clock,
                    total=sum(count(spec) for _, count, _ in _SECTIONS),
                    progress=progress, cancelled=cancelled)
         try:
@@ -818,26 +814,8 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
                 section(run)
             run.check()
         finally:
-            created.workspace.close()
-        _move_into_place(building, target)
+            workspace.close()
+        return pending.place(clock=clock)
     except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+        pending.discard()
         raise
-    # The recovery key unwraps with a fast KDF: no second Argon2 run to reopen.
-    key = unlock_key(paths, recovery_key=created.recovery_key)
-    return open_workspace(paths, key, clock=clock)
-
-
-def _move_into_place(building: Path, target: Path) -> None:
-    if target.is_dir() and not any(target.iterdir()):
-        target.rmdir()
-    if not target.exists():
-        os.replace(building, target)
-        return
-    # An existing folder holding other files (but no profile): move ours in beside them.
-    for entry in building.iterdir():
-        dest = target / entry.name
-        if dest.exists():
-            raise ProfileExistsError(str(dest))
-        os.replace(entry, dest)
-    building.rmdir()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.i18n import SUPPORTED_LANGUAGES
+from app.storage.private import make_private_dirs, write_private
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class WorkstationSettings:
         if spec.allowed is not None and value not in spec.allowed:
             raise ValueError(f"{value!r} is not allowed for {key}")
         self._values[key] = value
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(self._path.parent)
         tmp = self._path.with_name(self._path.name + ".tmp")
-        tmp.write_text(json.dumps(self._values, indent=2, sort_keys=True), encoding="utf-8")
+        write_private(tmp, json.dumps(self._values, indent=2, sort_keys=True).encode("utf-8"))
         os.replace(tmp, self._path)

@@ -28,7 +28,14 @@ from app.services.practice import (
 )
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
-from app.storage.profile import OpenProfile, ProfilePaths, create_database, open_profile
+from app.storage.profile import (
+    CreatedProfile,
+    OpenProfile,
+    ProfileBuild,
+    ProfilePaths,
+    create_database,
+    open_profile,
+)
 
 if TYPE_CHECKING:
     from app.services.agenda.ics import IcsExporter
@@ -133,20 +140,80 @@ class NewPractice:
     recovery_key: str
 
 
-def create_practice(paths: ProfilePaths, data: PracticeInput, *, passphrase: str | None,
-                    keychain: Keychain | None, clock: Clock,
-                    kdf: KdfParams = KdfParams(), demo: bool = False) -> NewPractice:
-    """A new profile holding a set-up practice, open; the recovery key to show once.
+class PendingPractice:
+    """A new practice, built and set up in a hidden folder beside its profile folder,
+    not yet in place: the caller shows ``recovery_key``, then ``place()``s it (or
+    ``discard()``s it). Until then the profile folder holds no profile, and a process
+    killed meanwhile leaves nothing that the next run does not remove."""
+
+    def __init__(self, build: ProfileBuild, created: CreatedProfile,
+                 keychain: Keychain | None) -> None:
+        self.paths = build.target
+        self.recovery_key = created.recovery_key
+        self._build = build
+        self._created = created
+        self._keychain = keychain
+        self.placed = False
+
+    def open_aside(self, *, clock: Clock) -> Workspace:
+        """The practice where it is built, to fill it before placing it (the demo)."""
+        return open_workspace(self._build.paths, self._created.key, clock=clock)
+
+    def place(self, *, clock: Clock) -> Workspace:
+        """Move it into its profile folder and open it there."""
+        self._build.place()
+        self.placed = True
+        return open_workspace(self.paths, self._created.key, clock=clock)
+
+    def discard(self) -> None:
+        """Drop it, unless it is already in place."""
+        if self.placed:
+            return
+        self._build.discard()
+        if self._keychain is not None and self._created.protected_by_keychain:
+            self._keychain.delete(self._created.envelope_id)
+
+
+def prepare_practice(paths: ProfilePaths, data: PracticeInput, *, passphrase: str | None,
+                     keychain: Keychain | None, clock: Clock,
+                     kdf: KdfParams = KdfParams(), demo: bool = False) -> PendingPractice:
+    """A new profile holding a set-up practice, built aside (see ``PendingPractice``).
 
     The caller checks a new passphrase first (app.services.passphrase_policy); ``demo``
     marks a demo practice, the only kind that may use the documented demo passphrase.
     """
     validate_practice(data)  # before any file is written
-    created = create_database(paths, passphrase=passphrase, keychain=keychain, kdf=kdf,
-                              clock=clock, demo=demo)
-    profile = open_profile(paths, created.key, clock=clock)
+    build = ProfileBuild(paths)
     try:
-        setup_practice(profile.store, data)
-    finally:
-        profile.close()
-    return NewPractice(open_workspace(paths, created.key, clock=clock), created.recovery_key)
+        created = create_database(build.paths, passphrase=passphrase, keychain=keychain,
+                                  kdf=kdf, clock=clock, demo=demo)
+        pending = PendingPractice(build, created, keychain)
+    except BaseException:
+        build.discard()
+        raise
+    try:
+        profile = open_profile(build.paths, created.key, clock=clock)
+        try:
+            setup_practice(profile.store, data)
+        finally:
+            profile.close()
+    except BaseException:
+        pending.discard()
+        raise
+    return pending
+
+
+def create_practice(paths: ProfilePaths, data: PracticeInput, *, passphrase: str | None,
+                    keychain: Keychain | None, clock: Clock,
+                    kdf: KdfParams = KdfParams(), demo: bool = False) -> NewPractice:
+    """A new profile holding a set-up practice, in place and open; the recovery key to
+    show once. (The command line and the setup assistant show the key before placing:
+    ``prepare_practice``.)"""
+    pending = prepare_practice(paths, data, passphrase=passphrase, keychain=keychain,
+                               clock=clock, kdf=kdf, demo=demo)
+    try:
+        workspace = pending.place(clock=clock)
+    except BaseException:
+        pending.discard()
+        raise
+    return NewPractice(workspace, pending.recovery_key)

@@ -13,7 +13,12 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from app.storage.errors import CorruptDatabaseError, PlainDatabaseError
+from app.storage.errors import (
+    CorruptDatabaseError,
+    NotAFileError,
+    PlainDatabaseError,
+    write_failure,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PAGE_SIZE = 4096  # SQLCipher 4 default
@@ -67,7 +72,10 @@ def apply_session_pragmas(conn: sqlcipher3.Connection) -> None:
 
 
 def check_file_shape(path: Path) -> None:
-    """Cheap checks that need no key: a plain SQLite file, or one cut mid-page."""
+    """Cheap checks that need no key: a folder where the file should be, a plain SQLite
+    file, or one cut mid-page."""
+    if not path.is_file():
+        raise NotAFileError(str(path))
     size = path.stat().st_size
     with open(path, "rb") as fh:
         head = fh.read(len(SQLITE_HEADER))
@@ -89,7 +97,7 @@ def open_preflight(path: Path, key: bytes) -> sqlcipher3.Connection:
     try:
         conn = connect_raw(path, key, mode=mode)
     except sqlcipher3.DatabaseError as exc:
-        raise CorruptDatabaseError(str(exc)) from exc
+        raise (write_failure(exc, path) or CorruptDatabaseError(str(exc))) from exc
     try:
         page_count = conn.execute("PRAGMA page_count").fetchone()[0]
         if page_count * PAGE_SIZE > path.stat().st_size and not wal.exists():
@@ -138,6 +146,8 @@ def make_engine(path: Path, key: bytes) -> Engine:
         # the user's words instead of a driver traceback.
         if type(context.original_exception) is sqlcipher3.DatabaseError:
             return CorruptDatabaseError(str(context.original_exception))
-        return None
+        # A full disk, a read-only folder, a size limit: the user's words too. SQLite
+        # has rolled the statement (or the transaction) back.
+        return write_failure(context.original_exception, path)
 
     return engine

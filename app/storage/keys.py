@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.models.ids import uuid7
 from app.storage.errors import EnvelopeError, WrongSecretError
+from app.storage.private import open_private
 
 FORMAT = "permanence-key-envelope"
 FORMAT_VERSION = 2            # what this version writes
@@ -286,7 +287,7 @@ class KeyEnvelope:
         self._data.setdefault("demo", False)  # a version-1 envelope was never a demo's
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = json.dumps(self._data, indent=2, sort_keys=True).encode("utf-8")
-        with open(tmp, "wb") as fh:
+        with os.fdopen(open_private(tmp), "wb") as fh:  # owner-only, whatever the umask
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

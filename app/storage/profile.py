@@ -3,29 +3,42 @@
 Creating, unlocking and opening a profile. Opening never modifies a file it refuses:
 the key is checked against the envelope, then the database is examined read-only, and
 only a database that passes is opened for writing (after a backup, if it needs an
-upgrade).
+upgrade; a failed upgrade is rolled back).
+
+A new profile is built in a hidden sibling folder and moved into place only once its
+recovery key has been shown (``ProfileBuild``): a profile folder holds a whole
+profile or none, whenever the process is killed. Every file is owner-only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 from app.clock import Clock
+from app.i18n import _
 from app.models.ids import uuid7
-from app.storage.backup import backup_database
+from app.storage import leftovers
+from app.storage.backup import backup_before_upgrade
 from app.storage.engine import make_engine, open_preflight
 from app.storage.errors import (
     CorruptDatabaseError,
     EnvelopeError,
+    MigrationError,
     NewerSchemaError,
+    NotAFileError,
     NoPassphraseError,
     ProfileExistsError,
     ProfileNotFoundError,
+    StorageError,
     WrongSecretError,
+    write_failure,
 )
 from app.storage.keychain import Keychain
 from app.storage.keys import (
@@ -37,11 +50,13 @@ from app.storage.keys import (
     new_keychain_secret,
     new_recovery_key,
 )
-from app.storage.lock import ProfileLock
+from app.storage.lock import LOCK_FILE, ProfileLock
 from app.storage.migrate import current_revision, head_revision, known_revisions, upgrade_to_head
+from app.storage.private import exposed, make_private_dirs, restrict, touch_private, write_private
 from app.storage.store import META_NODE_ID, Store
 
 APP_NAME = "Permanence"
+log = logging.getLogger("permanence.storage")
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,26 @@ class ProfilePaths:
     def exists(self) -> bool:
         return self.db.exists() or self.envelope.exists()
 
+    def is_profile(self) -> bool:
+        """Both the database and its key envelope are there: a folder to log into."""
+        return self.db.is_file() and self.envelope.is_file()
+
+    def exposed(self) -> list[Path]:
+        """The profile's folder and files that the group or others may read (POSIX)."""
+        wal, shm = Path(f"{self.db}-wal"), Path(f"{self.db}-shm")
+        return [p for p in (self.root, self.db, wal, shm, self.envelope, self.backups)
+                if p.exists() and exposed(p)]
+
+
+def exposure_warning(paths: ProfilePaths) -> str | None:
+    """What to say when others may read the profile (its folder, database or key file)."""
+    shown = paths.exposed()
+    if not shown:
+        return None
+    return _("Warning: other users of this computer may read {paths}. Make the profile "
+             "readable by you only: chmod -R go-rwx {root}").format(
+                 paths=", ".join(str(p) for p in shown), root=paths.root)
+
 
 def default_profile_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
@@ -85,6 +120,7 @@ class CreatedProfile:
     key: bytes
     recovery_key: str
     protected_by_keychain: bool
+    envelope_id: str = ""
 
 
 def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Keychain | None,
@@ -102,9 +138,11 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
         raise ValueError("the demo passphrase is for demo practices only")
     if paths.exists():
         raise ProfileExistsError(str(paths.root))
-    paths.root.mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(paths.root, 0o700)
+    try:
+        make_private_dirs(paths.root)
+        restrict(paths.root)
+    except OSError as exc:
+        raise (write_failure(exc, paths.root) or exc) from exc
 
     key = new_database_key()
     envelope = KeyEnvelope.new(paths.envelope, demo=demo)
@@ -118,7 +156,9 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
     envelope.wrap_with_recovery_key(key, recovery)
 
     try:
-        engine = make_engine(paths.db, key)  # its first connection creates the file
+        # SQLite keeps the mode of an existing file, and gives it to -wal and -shm.
+        touch_private(paths.db)
+        engine = make_engine(paths.db, key)
         try:
             upgrade_to_head(engine)
             with engine.begin() as conn:
@@ -130,18 +170,118 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
         finally:
             engine.dispose()
         envelope.save()
-    except BaseException:
+    except BaseException as exc:
         for p in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm"), paths.envelope):
             p.unlink(missing_ok=True)
         if keychain is not None:
             keychain.delete(envelope.envelope_id)
+        if isinstance(exc, OSError) and (failure := write_failure(exc, paths.root)):
+            raise failure from exc
         raise
-    return CreatedProfile(key, recovery, keychain is not None)
+    return CreatedProfile(key, recovery, keychain is not None, envelope.envelope_id)
+
+
+# -- building a new profile aside -------------------------------------------------------
+_BUILD_SUFFIX = ".init"
+_PLACING = "placing"  # in a build folder: its key was shown, it is being moved into place
+
+
+def _build_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+class ProfileBuild:
+    """A new profile under construction in a hidden sibling of its folder.
+
+    ``paths`` is where to build it (``create_database`` and anything else); ``place()``
+    moves it into the profile folder, ``discard()`` drops it. A build whose process
+    was killed is removed on the next run (``finish_interrupted``), or finished if it
+    was already being placed.
+    """
+
+    def __init__(self, target: ProfilePaths) -> None:
+        self.target = target
+        finish_interrupted(target)
+        if target.exists():
+            raise ProfileExistsError(str(target.root))
+        try:
+            make_private_dirs(target.root.parent)
+            self.paths = ProfilePaths(Path(tempfile.mkdtemp(
+                prefix=_build_prefix(target.root) + leftovers.writer_tag(),
+                suffix=_BUILD_SUFFIX, dir=target.root.parent)))
+        except OSError as exc:
+            raise (write_failure(exc, target.root.parent) or exc) from exc
+
+    def place(self) -> None:
+        """Move the profile into its folder: one rename when the folder is new or
+        empty; else its files one by one, the database last, after a marker that lets
+        the next run finish a placement the process did not."""
+        root, build = self.target.root, self.paths.root
+        (build / LOCK_FILE).unlink(missing_ok=True)  # the builder's, released
+        try:
+            if self.target.exists():
+                raise ProfileExistsError(str(root))
+            if root.is_dir() and not any(root.iterdir()):
+                root.rmdir()
+            if not root.exists():
+                os.rename(build, root)
+                _sync_folder(root.parent)
+                return
+            _sync_folder(build)
+            write_private(build / _PLACING, b"")
+            _sync_folder(build)
+            _move_in(build, root)
+        except OSError as exc:
+            raise (write_failure(exc, root) or exc) from exc
+
+    def discard(self) -> None:
+        shutil.rmtree(self.paths.root, ignore_errors=True)
+
+
+def _move_in(build: Path, root: Path) -> None:
+    names = [n for n in os.listdir(build) if n not in (_PLACING, LOCK_FILE)]
+    names.sort(key=lambda n: n == "permanence.db")  # the database last: it makes a profile
+    for name in names:
+        if (root / name).exists():
+            raise ProfileExistsError(str(root))
+    for name in names:
+        os.rename(build / name, root / name)
+    _sync_folder(root)
+    restrict(root)
+    shutil.rmtree(build)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make renames in ``folder`` durable (POSIX)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def finish_interrupted(target: ProfilePaths) -> None:
+    """Builds of this profile folder left by a killed process: removed, or moved into
+    place when the process was placing them (their recovery key had been shown)."""
+    root = target.root
+    for build in list(leftovers.stale_entries(root.parent, _build_prefix(root),
+                                              _BUILD_SUFFIX)):
+        if not (build / _PLACING).exists():
+            leftovers.remove(build)
+            continue
+        try:
+            _move_in(build, root)
+        except (OSError, ProfileExistsError):
+            log.warning("an interrupted profile creation could not be finished")
 
 
 def load_envelope(paths: ProfilePaths) -> KeyEnvelope:
     if not paths.db.exists():
         raise ProfileNotFoundError(str(paths.root))
+    if not paths.db.is_file():  # said first: no secret can help with a folder there
+        raise NotAFileError(str(paths.db))
     return KeyEnvelope.load(paths.envelope)
 
 
@@ -240,14 +380,14 @@ def open_profile(paths: ProfilePaths, key: bytes, *, clock: Clock) -> OpenProfil
     lock = ProfileLock(paths.root)
     lock.acquire()
     try:
-        store = _open_store(paths, key, clock=clock)
+        store = _open_store(paths, key, clock=clock, write_guard=lock.ensure_held)
     except BaseException:
         lock.release()
         raise
     return OpenProfile(paths, store, lock)
 
 
-def _open_store(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Store:
+def _open_store(paths: ProfilePaths, key: bytes, *, clock: Clock, write_guard=None) -> Store:
     preflight = open_preflight(paths.db, key)
     try:
         try:
@@ -260,15 +400,26 @@ def _open_store(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Store:
             raise NewerSchemaError(revision)
         needs_upgrade = revision != head_revision()
         if needs_upgrade:
-            backup_database(preflight, paths.backups, paths.envelope, reason="before-upgrade",
-                            now=clock.now())
+            backup_before_upgrade(preflight, paths.backups, paths.envelope, key=key,
+                                  revision=revision, now=clock.now())
     finally:
         preflight.close()
     engine = make_engine(paths.db, key)
     try:
         if needs_upgrade:
-            upgrade_to_head(engine)
-        return Store(engine, path=paths.db, clock=clock)
+            _upgrade(engine, paths, revision)
+        return Store(engine, path=paths.db, clock=clock, write_guard=write_guard)
     except BaseException:
         engine.dispose()
         raise
+
+
+def _upgrade(engine, paths: ProfilePaths, revision: str) -> None:
+    """The schema upgrade, in one transaction: a failure leaves the database as it was."""
+    try:
+        upgrade_to_head(engine)
+    except StorageError:
+        raise  # the disk refused (full, read-only...): said as such
+    except Exception as exc:
+        log.error("schema upgrade from revision %s failed: %s", revision, type(exc).__name__)
+        raise MigrationError(revision, backups=str(paths.backups)) from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,9 +22,17 @@ def _refuse_writes(session: Session, flush_context, instances) -> None:
         raise WriteRefused("reader sessions do not write; use the unit of work")
 
 
+def _no_guard() -> None:
+    pass
+
+
 class Store:
-    def __init__(self, engine: Engine, *, path: Path, clock: Clock) -> None:
+    def __init__(self, engine: Engine, *, path: Path, clock: Clock,
+                 write_guard: Callable[[], None] | None = None) -> None:
         self.engine = engine
+        # Called before each unit of work: raises if this instance may no longer write
+        # (the profile lock was lost to another instance).
+        self.write_guard = write_guard or _no_guard
         self.writer_engine = engine.execution_options(immediate=True)
         self.path = path
         self.clock = clock

@@ -57,6 +57,7 @@ class UnitOfWork:
 
     # -- context ------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
+        self._store.write_guard()
         self.session = Session(
             bind=self._store.writer_engine, expire_on_commit=False, autoflush=True
         )

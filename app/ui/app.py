@@ -8,20 +8,27 @@ import os
 import sys
 import time
 
+from collections.abc import Callable
+
+import sqlcipher3
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import i18n
 from app.clock import Clock
 from app.logging_setup import configure as configure_logging
 from app.services.practice import PracticeInput
 from app.services.settings import WorkstationSettings
-from app.services.workspace import Workspace, create_practice, open_workspace
-from app.storage.errors import ProfileLockedError, StorageError, WrongSecretError
+from app.services.workspace import PendingPractice, Workspace, open_workspace, prepare_practice
+from app.storage.errors import ProfileLockedError, StorageError, WrongSecretError, write_failure
 from app.storage.keychain import Keychain
+from app.storage.keys import MIN_KDF, KdfParams
+from app.storage.private import touch_private
 from app.storage.lock import ProfileLock
 from app.storage.profile import (
     ProfilePaths,
+    exposure_warning,
     load_envelope,
     restore_keychain_entry,
     try_demo_unlock,
@@ -48,8 +55,12 @@ class GuiSession:
         self.workspace = workspace
         self.settings = settings
         self.bus = ChangeBus()
-        self.window_state = QSettings(str(workspace.paths.root / "window.ini"),
-                                      QSettings.Format.IniFormat)
+        ini = workspace.paths.root / "window.ini"
+        try:
+            touch_private(ini)  # Qt keeps the mode of an existing file
+        except OSError:
+            pass  # geometry is not worth a failed start
+        self.window_state = QSettings(str(ini), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
 
     def show(self) -> MainWindow:
@@ -69,36 +80,79 @@ class GuiSession:
         old.deleteLater()
 
 
-def _setup_new_practice(paths: ProfilePaths, clock: Clock) -> Workspace | None:
-    keychain = Keychain()
-    result: dict[str, Workspace] = {}
+def _setup_new_practice(paths: ProfilePaths, clock: Clock, *, keychain: Keychain | None = None,
+                        kdf: KdfParams = KdfParams(),
+                        run: Callable[[SetupWizard], int] = SetupWizard.exec,
+                        ) -> Workspace | None:
+    """The setup assistant. The practice is built aside when its protection is chosen,
+    and moved into the profile folder only once its recovery key has been acknowledged
+    (Finish): closed before, nothing is created. ``run`` shows the assistant (tests
+    drive it)."""
+    keychain = keychain or Keychain()
+    pending: list[PendingPractice] = []
 
     def creator(practice: PracticeInput, passphrase: str | None, use_keychain: bool) -> str:
-        created = create_practice(paths, practice, passphrase=passphrase,
-                                  keychain=keychain if use_keychain else None, clock=clock)
-        result["workspace"] = created.workspace
-        return created.recovery_key
+        for earlier in pending:  # created, then Back to change the protection
+            earlier.discard()
+        pending.clear()
+        pending.append(prepare_practice(paths, practice, passphrase=passphrase,
+                                        keychain=keychain if use_keychain else None,
+                                        clock=clock, kdf=kdf))
+        return pending[0].recovery_key
 
     wizard = SetupWizard(creator, keychain_problem=keychain.unusable_reason())
-    wizard.exec()
-    return result.get("workspace")
+    accepted = run(wizard) == QDialog.DialogCode.Accepted
+    if not pending:
+        return None
+    if not accepted:
+        pending[0].discard()
+        return None
+    try:
+        return pending[0].place(clock=clock)
+    except BaseException:
+        pending[0].discard()
+        raise
 
 
-def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) -> Workspace | None:
+def install_storage_error_dialog() -> None:
+    """A storage failure in the middle of a session (a full disk, the lock lost to
+    another instance) is shown in the user's words; the exception hook installed by
+    the command line still logs it."""
+    logged = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        if not isinstance(exc, StorageError):
+            logged(exc_type, exc, tb)
+            return
+        _log_only(exc, tb)
+        message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message,
+                    QApplication.activeWindow()).exec()
+
+    sys.excepthook = hook
+
+
+def _log_only(exc: BaseException, tb) -> None:
+    from app.logging_setup import log, scrubbed_traceback
+
+    log.error("storage failure: %s", scrubbed_traceback(exc.with_traceback(tb)))
+
+
+def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock,
+                     kdf_floor: KdfParams = MIN_KDF) -> Workspace | None:
     keychain = Keychain()
     key = try_keychain_unlock(paths, keychain)
     if key is None and passphrase is None:
         key = try_demo_unlock(paths)  # None unless the profile is marked as a demo
     if key is None and passphrase is not None:
         try:
-            key = unlock_key(paths, passphrase=passphrase)
+            key = unlock_key(paths, passphrase=passphrase, kdf_floor=kdf_floor)
         except WrongSecretError:
             key = None  # fall through to the prompt
     if key is None:
         def unlocker(secret: str, is_recovery: bool) -> bytes:
             if is_recovery:
                 return unlock_key(paths, recovery_key=secret)
-            return unlock_key(paths, passphrase=secret)
+            return unlock_key(paths, passphrase=secret, kdf_floor=kdf_floor)
 
         envelope = load_envelope(paths)
         dialog = UnlockDialog(unlocker, profile_label=str(paths.root),
@@ -114,7 +168,10 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) 
     return open_workspace(paths, key, clock=clock)
 
 
-def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int:
+def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
+            kdf_floor: KdfParams = MIN_KDF) -> int:
+    """``kdf_floor``: the least Argon2 cost a key file may ask for (tests use a cheaper
+    practice; the program never lowers it)."""
     settings = WorkstationSettings(paths.workstation_settings)
     language = settings.get("language")
     i18n.set_language(language)
@@ -123,27 +180,33 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int
     apply_theme(app)
     install_qt_translations(app, language)
 
-    # A second instance says so before asking for anything.
-    if paths.exists():
-        probe = ProfileLock(paths.root)
-        try:
-            probe.acquire()
-            probe.release()
-        except ProfileLockedError as exc:
-            message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
-            return exc.exit_code
-
     try:
+        # A second instance (or a read-only profile) says so before asking for anything.
         if paths.exists():
-            workspace = _unlock_and_open(paths, passphrase, clock)
+            probe = ProfileLock(paths.root)
+            try:
+                probe.acquire()
+                probe.release()
+            except ProfileLockedError as exc:
+                message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
+                return exc.exit_code
+        if paths.exists():
+            workspace = _unlock_and_open(paths, passphrase, clock, kdf_floor)
         else:
             workspace = _setup_new_practice(paths, clock)
-    except StorageError as exc:
-        message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message).exec()
-        return exc.exit_code
+    except (StorageError, OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
+        failure = exc if isinstance(exc, StorageError) else write_failure(exc, paths.root)
+        if failure is None:
+            raise
+        message_box(QMessageBox.Icon.Critical, "Permanence", failure.user_message).exec()
+        return failure.exit_code
     if workspace is None:
         return 0
     configure_logging(paths.logs)
+    exposure = exposure_warning(paths)
+    if exposure:
+        message_box(QMessageBox.Icon.Warning, "Permanence", exposure).exec()
+    install_storage_error_dialog()
 
     session = GuiSession(app, workspace, settings)
     window = session.show()

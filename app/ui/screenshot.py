@@ -156,13 +156,14 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     from PySide6.QtWidgets import QApplication
 
     from app.storage.keys import new_recovery_key
+    from app.storage.private import make_private_dirs
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
     from app.ui.setup_wizard import SetupWizard
     from app.ui.theme import apply_theme, install_qt_translations
     from app.ui.unlock_dialog import UnlockDialog
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(out_dir)
     language = settings.get("language")
     set_language(language)
     app = QApplication.instance() or QApplication([])

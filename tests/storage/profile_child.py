@@ -2,6 +2,9 @@
 
     python profile_child.py hold   PROFILE          open, say READY, wait for a line on stdin, close
     python profile_child.py write  PROFILE TAG      open, create patients forever: "ACK <n> <id>"
+    python profile_child.py writer PROFILE TAG      open, say READY, then for each line on stdin
+                                                    "write": create a patient, say "WROTE <id>"
+                                                    or "REFUSED <exit code>"; "close": close
     python profile_child.py canary PROFILE MARKER PHONE
                                                     a whole session with a marked patient
 
@@ -56,6 +59,25 @@ def write(root: str, tag: str) -> None:
         n += 1
 
 
+def writer(root: str, tag: str) -> None:
+    from app.storage.errors import StorageError
+
+    ws = open_ws(root)
+    say("READY")
+    n = 0
+    for line in sys.stdin:
+        if line.strip() == "close":
+            break
+        try:
+            p = ws.patients.create(PatientInput(birth_name=f"{tag}x{n}", first_names="Verrou"))
+            say(f"WROTE {p.id}")
+        except StorageError as exc:
+            say(f"REFUSED {exc.exit_code}")
+        n += 1
+    ws.close()
+    say("CLOSED")
+
+
 def canary(root: str, marker: str, phone: str) -> None:
     from app.logging_setup import configure, install_excepthook, log
     from app.services.practice import PracticeInput
@@ -104,4 +126,4 @@ def canary(root: str, marker: str, phone: str) -> None:
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"hold": hold, "write": write, "canary": canary}[mode](*args)
+    {"hold": hold, "write": write, "writer": writer, "canary": canary}[mode](*args)

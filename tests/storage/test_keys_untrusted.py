@@ -156,7 +156,7 @@ def test_malformed_envelopes_are_refused_when_read(made, mutate, fast_kdf):
     made["path"].write_text(json.dumps(data))
     with pytest.raises(EnvelopeError) as info:
         KeyEnvelope.load(made["path"])
-    assert info.value.exit_code == 2
+    assert info.value.exit_code == 6
     assert "keys.json" in info.value.user_message
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
@@ -135,6 +137,9 @@ def test_screenshot_command_renders_every_screen(qtbot, workspace, settings, tmp
 
     written = render_screens(workspace, tmp_path / "shots", settings)
     assert len(written) >= 10
+    if sys.platform != "win32":  # screenshots show patients: owner-only
+        assert (tmp_path / "shots").stat().st_mode & 0o777 == 0o700
+        assert {p.stat().st_mode & 0o777 for p in written} == {0o600}
     for path in written:
         image = QImage(str(path))
         assert image.width() >= 400 and image.height() >= 200, path

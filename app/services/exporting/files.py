@@ -2,8 +2,9 @@
 
 Everything is written to a hidden sibling in the destination folder (a file, or a folder
 of cards) with a random name, flushed to disk, then renamed into place: a cancelled or
-failed export leaves neither a half-written file nor a stray temporary one. The
-temporary names carry nothing about patients. Created files are readable by the
+failed export leaves neither a half-written file nor a stray temporary one, and what
+a killed one left is removed by the next export there. The temporary names carry
+nothing about patients. Created files are readable by the
 current user only (``mkstemp``/``mkdtemp`` use 0600/0700): an export is patient data.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from app.i18n import _
 from app.services.errors import MessageError
+from app.storage import leftovers
 
 TEMP_PREFIX = ".permanence-export-"
 
@@ -110,14 +112,25 @@ def check_folder_destination(path: Path, *, protected: Path | None) -> None:
                           .format(path=path))
 
 
+def remove_stale_temporaries(folder: Path) -> None:
+    """Temporary exports a killed process left in ``folder`` (they hold patient data):
+    ours only, by their prefix, and only once their writer is gone."""
+    leftovers.remove_stale(folder, TEMP_PREFIX, ".part", legacy=True)  # TempFile
+    leftovers.remove_stale(folder, TEMP_PREFIX, legacy=True)  # TempFolder (no suffix)
+
+
 class TempFile:
-    """A hidden temporary file beside ``target``; ``place()`` renames it into place."""
+    """A hidden temporary file beside ``target``; ``place()`` renames it into place.
+    Its name carries the writer's pid, so that the next export can tell the leftovers
+    of a killed one from a running one's."""
 
     def __init__(self, target: Path, *, overwrite: bool = False) -> None:
         self.target = target
         self.overwrite = overwrite
+        remove_stale_temporaries(target.parent)
         try:
-            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX + leftovers.writer_tag(),
+                                        suffix=".part", dir=target.parent)
         except OSError as exc:
             raise cannot_write(target.parent, exc) from exc
         self.path = Path(name)
@@ -159,8 +172,10 @@ class TempFolder:
 
     def __init__(self, target: Path) -> None:
         self.target = target
+        remove_stale_temporaries(target.parent)
         try:
-            self.path = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=target.parent))
+            self.path = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + leftovers.writer_tag(),
+                                              dir=target.parent))
         except OSError as exc:
             raise cannot_write(target.parent, exc) from exc
 

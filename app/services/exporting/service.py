@@ -34,6 +34,7 @@ from app.services.exporting.sources import (
     count_patients,
     patient_batches,
 )
+from app.storage.private import open_private
 from app.storage.store import Store
 
 ProgressFn = Callable[[int, int], None]
@@ -183,8 +184,8 @@ class ExportService:
 
     @staticmethod
     def _open(path: Path, encoding: str) -> TextIO:
-        try:
-            return open(path, "w", encoding=encoding, newline="")
+        try:  # an export is patient data: owner-only, whatever the umask
+            return open(open_private(path), "w", encoding=encoding, newline="")
         except OSError as exc:
             raise cannot_write(path.parent, exc) from exc
 
