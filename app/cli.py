@@ -18,6 +18,7 @@ from app.i18n import _, ngettext
 from app.clock import SystemClock
 from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
+from app.models.text import clean_name, one_line
 from app.services.errors import ValidationError
 from app.services.settings import WorkstationSettings
 from app.storage.errors import NoPassphraseError, StorageError, WrongSecretError
@@ -29,7 +30,14 @@ DEMO_PASSPHRASE = "demo"
 
 
 class UsageError(Exception):
-    pass
+    """A mistake of the user's; each argument is one line of the message."""
+
+
+def say(*lines: str, file=None) -> None:
+    """Print each line as one terminal line: text from users and files may hold line
+    breaks, tabs, escape sequences or bidirectional overrides that would forge output."""
+    for line in lines:
+        print(one_line(str(line)), file=file)
 
 
 # -- options --------------------------------------------------------------------------
@@ -178,9 +186,9 @@ def cmd_demo(args) -> int:
     finally:
         ws.close()
     print(file=sys.stderr)
-    print(_("Demo practice created in {path} ({count} patients, {appointments} "
-            "appointments).").format(path=paths.root, count=i18n.format_number(count),
-                                     appointments=i18n.format_number(appointments)))
+    say(_("Demo practice created in {path} ({count} patients, {appointments} "
+          "appointments).").format(path=paths.root, count=i18n.format_number(count),
+                                   appointments=i18n.format_number(appointments)))
     return 0
 
 
@@ -196,7 +204,8 @@ def cmd_init(args) -> int:
     created = create_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
                               passphrase=passphrase, keychain=None, clock=SystemClock())
     created.workspace.close()
-    print(_("Practice “{name}” created in {path}.").format(name=args.practice, path=paths.root))
+    say(_("Practice “{name}” created in {path}.").format(name=clean_name(args.practice),
+                                                        path=paths.root))
     print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
     print(f"    {created.recovery_key}")
     return 0
@@ -232,7 +241,7 @@ def cmd_screenshot(args) -> int:
     finally:
         ws.close()
     for path in written:
-        print(path)
+        say(path)
     return 0
 
 
@@ -246,8 +255,8 @@ def cmd_practitioners(args) -> int:
         practitioners = list_practitioners(ws.store)
     finally:
         ws.close()
-    for p in practitioners:
-        print(f"{p.id}\t{p.display_name}\t{p.specialty}")
+    for p in practitioners:  # tab-separated: no field may hold a tab or a line break
+        print("\t".join(clean_name(v) for v in (p.id, p.display_name, p.specialty)))
     return 0
 
 
@@ -294,15 +303,15 @@ def cmd_export_agenda(args) -> int:
                                  last=last, patient_names=args.patient_names,
                                  include_cancelled=args.include_cancelled)
     except UnknownPractitioner as exc:
-        raise UsageError(exc.user_message + "\n" + _("'permanence practitioners' lists the "
-                                                     "ids.")) from exc
+        raise UsageError(exc.user_message,
+                         _("'permanence practitioners' lists the ids.")) from exc
     except ExportError as exc:
         raise UsageError(exc.user_message) from exc
     finally:
         ws.close()
-    print(ngettext("{n} event exported to {path} (iCalendar).",
-                   "{n} events exported to {path} (iCalendar).", result.events).format(
-                       n=i18n.format_number(result.events), path=out))
+    say(ngettext("{n} event exported to {path} (iCalendar).",
+                 "{n} events exported to {path} (iCalendar).", result.events).format(
+                     n=i18n.format_number(result.events), path=out))
     return 0
 
 
@@ -347,7 +356,7 @@ def cmd_export(args) -> int:
     else:
         text = ngettext("{n} directory contact exported to {path} ({format}).",
                         "{n} directory contacts exported to {path} ({format}).", result.rows)
-    print(text.format(n=i18n.format_number(result.rows), path=out, format=shape))
+    say(text.format(n=i18n.format_number(result.rows), path=out, format=shape))
     return 0
 
 
@@ -379,8 +388,8 @@ def _print_import_report(report, *, shown: int = 50) -> None:
         for error in report.errors[:shown]:
             where = (f"{field_label(error.field)} (« {error.column} »)" if error.column
                      else field_label(error.field) if error.field else "")
-            print("  " + _("line {line}").format(line=error.line)
-                  + (f" · {where}" if where else "") + f" : {error.message}")
+            say("  " + _("line {line}").format(line=error.line)
+                + (f" · {where}" if where else "") + f" : {error.message}")
         if report.error_count > shown:
             more = report.error_count - shown
             print("  " + ngettext("… and {n} more error.", "… and {n} more errors.", more)
@@ -388,7 +397,7 @@ def _print_import_report(report, *, shown: int = 50) -> None:
     if report.duplicate_count:
         print(_("Possible duplicates:"))
         for dup in report.duplicates[:shown]:
-            print("  " + _("line {line}").format(line=dup.line) + f" : {dup.message}")
+            say("  " + _("line {line}").format(line=dup.line) + f" : {dup.message}")
         if report.duplicate_count > shown:
             more = report.duplicate_count - shown
             print("  " + ngettext("… and {n} more.", "… and {n} more.", more).format(
@@ -415,15 +424,15 @@ def cmd_import(args) -> int:
     except UnreadableFile as exc:
         raise UsageError(exc.user_message) from exc
     problems = mapping_problems(mapping)
-    print(_("File: {path}").format(path=path))
+    say(_("File: {path}").format(path=path))
     print(_("Encoding: {encoding}; delimiter: {delimiter}").format(
         encoding=preview.format.encoding_label, delimiter=preview.format.delimiter_label))
     print(_("Columns:"))
     for header, key in zip(preview.headers, mapping):
         target = field_label(key) if key else _("(ignored)")
-        print(f"  « {header} » → {target}")
+        say(f"  « {header} » → {target}")
     if problems:
-        raise UsageError("\n".join(problems))
+        raise UsageError(*problems)
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty() and total:
@@ -444,7 +453,7 @@ def cmd_import(args) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)
         _print_import_report(exc.report)
-        print(exc.user_message, file=sys.stderr)
+        say(exc.user_message, file=sys.stderr)
         return 2
     except (UnreadableFile, UnusableMapping, Cancelled) as exc:
         raise UsageError(exc.user_message) from exc
@@ -507,14 +516,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return command(args)
     except StorageError as exc:
-        print(exc.user_message, file=sys.stderr)
+        say(exc.user_message, file=sys.stderr)
         return exc.exit_code
     except ValidationError as exc:
-        for message in exc.errors.values():
-            print(message, file=sys.stderr)
+        say(*exc.errors.values(), file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        say(*exc.args, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)

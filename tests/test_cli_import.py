@@ -141,3 +141,27 @@ def test_wrong_passphrase_is_refused(profile, tmp_path):
                         passphrase="mauvaise")
     assert result.returncode == 3
     assert state(profile) == (0, 0)
+
+
+TERMINAL_BAD = set("\x7f\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                   "\u2068\u2069") | {chr(c) for c in range(0x20) if c != 0x0a} | {
+                       chr(c) for c in range(0x80, 0xa0)}
+
+
+def test_headers_values_and_options_from_the_user_reach_the_terminal_as_plain_lines(
+        profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    csv.write_text('Nom;Prénom(s);DDN;"Remarque\x1b[2J\nligne 99 : FAUX\u202e"\r\n'
+                   'Martin;Paul;"31/02\x1b]0;titre\x07\nligne 98 : FAUX\u2066";\r\n',
+                   encoding="utf-8", newline="")
+    result = run_import(profile, csv, "--dry-run")
+    assert result.returncode == 2, result.stdout + result.stderr  # the invalid date
+    for stream in (result.stdout, result.stderr):
+        assert not set(stream) & TERMINAL_BAD, repr(stream)
+        assert not [line for line in stream.splitlines() if line.startswith("ligne 9")]
+    assert "« Remarque [2J ligne 99 : FAUX »" in result.stdout
+    assert "31/02 ]0;titre  ligne 98 : FAUX" in result.stdout  # the message quotes it
+    mapped = run_import(profile, csv, "--dry-run", "--map", "Nom\x1b[31m\nligne 97=birth_name")
+    assert mapped.returncode == 2
+    assert not set(mapped.stderr) & TERMINAL_BAD, repr(mapped.stderr)
+    assert not [line for line in mapped.stderr.splitlines() if line.startswith("ligne 97")]

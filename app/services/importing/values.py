@@ -56,7 +56,7 @@ _MAX_LENGTH = {key: Patient.__table__.c[key].type.length for key in (
     "referring_doctor", "alert")}
 _PHONE_MAX = 40
 # A leading apostrophe before these marks a cell kept as text (not a formula).
-_NEUTRALISED = frozenset("=+-@\t\r")
+_NEUTRALISED = frozenset("=+-@\t\r\n")
 
 
 def excel_serial_date(serial: int) -> date:
