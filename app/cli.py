@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp_patients = imp_what.add_parser(
         "patients", help="import patients from FILE.csv (UTF-8 or Windows-1252; ; , or tab)",
         description="Exit status: 0 imported (or, with --dry-run, would be), 2 refused "
-                    "(invalid rows without --skip-invalid, unreadable file, no column "
-                    "recognised).")
+                    "(invalid rows without --skip-invalid, unreadable file, not a regular "
+                    "file or larger than 200 MB, a file that is UTF-8 but for some lines "
+                    "without --encoding, no column recognised).")
     _common(imp_patients, top=False)
     imp_patients.add_argument("file", type=Path, metavar="FILE.csv")
     imp_patients.add_argument("--dry-run", action="store_true",
@@ -97,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp_patients.add_argument("--skip-duplicates", action="store_true",
                               help="leave out rows with the birth name, first name and birth "
                                    "date of a recorded patient or of an earlier row")
+    imp_patients.add_argument("--encoding", choices=("utf-8", "cp1252"), default=None,
+                              help="read FILE in this encoding instead of detecting it: "
+                                   "needed for a file that is UTF-8 except on a few lines "
+                                   "(utf-8: their stray bytes become \ufffd and the lines "
+                                   "are listed; cp1252: the whole file as Windows-1252)")
     imp_patients.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                               help="override the column mapping (FIELD '-' ignores the column), "
                                    "e.g. --map 'Nom JF=birth_name'")
@@ -408,6 +414,7 @@ def cmd_import(args) -> int:
     from app.services.errors import Cancelled
     from app.services.importing import (
         ImportRefused,
+        MixedEncoding,
         PatientImporter,
         UnreadableFile,
         UnusableMapping,
@@ -419,14 +426,23 @@ def cmd_import(args) -> int:
 
     path = args.file.expanduser().resolve()
     try:
-        preview = preview_file(path)
+        preview = preview_file(path, encoding=args.encoding)
         mapping = _import_mapping(preview, args.map)
+    except MixedEncoding as exc:
+        raise UsageError(exc.user_message, _(
+            "Choose how to read it: --encoding utf-8 (those bytes become \ufffd, the lines are "
+            "listed) or --encoding cp1252 (the whole file as Windows-1252).")) from exc
     except UnreadableFile as exc:
         raise UsageError(exc.user_message) from exc
     problems = mapping_problems(mapping)
     say(_("File: {path}").format(path=path))
     print(_("Encoding: {encoding}; delimiter: {delimiter}").format(
         encoding=preview.format.encoding_label, delimiter=preview.format.delimiter_label))
+    if preview.format.broken:
+        broken = preview.format.broken
+        print(ngettext("Line {lines} is not in UTF-8: its stray bytes are read as \ufffd.",
+                       "Lines {lines} are not in UTF-8: their stray bytes are read as \ufffd.",
+                       broken.count).format(lines=broken.label))
     print(_("Columns:"))
     for header, key in zip(preview.headers, mapping):
         target = field_label(key) if key else _("(ignored)")
