@@ -154,6 +154,18 @@ def _decodes(fh, encoding: str) -> bool:
     return True
 
 
+def _has_utf8_character(fh) -> bool:
+    """Whether the file holds one UTF-8 character beyond ASCII (a quick test: a file
+    Windows-1252 wrote almost never does, and then needs no line by line look)."""
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    for chunk in iter(lambda: fh.read(_CHUNK), b""):
+        # What does not decode becomes U+FFFD: anything else beyond ASCII is UTF-8.
+        if not decoder.decode(chunk).replace("\ufffd", "").isascii():
+            return True
+    return not decoder.decode(b"", final=True).replace("\ufffd", "").isascii()
+
+
 def _utf8_lines(fh) -> tuple[BrokenLines, bool]:
     """The lines that are not UTF-8, and whether some line with accents is: a file
     Windows-1252 wrote has no such line (its accents are never valid UTF-8), a UTF-8
@@ -206,9 +218,10 @@ def detect_encoding(path: Path) -> str:
             return "utf-16"
         if _decodes(fh, "utf-8"):
             return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
-        broken, utf8_text = _utf8_lines(fh)
-        if utf8_text:
-            raise MixedEncoding(broken)
+        if _has_utf8_character(fh):
+            broken, utf8_text = _utf8_lines(fh)
+            if utf8_text:
+                raise MixedEncoding(broken)
         return "cp1252" if _decodes(fh, "cp1252") else "latin-1"
 
 
