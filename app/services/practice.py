@@ -58,7 +58,7 @@ def timezone_names() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
-def clean_practice(data: PracticeInput) -> PracticeInput:
+def _cleaned(data: PracticeInput) -> PracticeInput:
     """The names as they are saved, cleaned as patients' names are (no control
     character, no line break, no bidirectional override, single spaces)."""
     return PracticeInput(
@@ -72,7 +72,7 @@ def clean_practice(data: PracticeInput) -> PracticeInput:
 
 
 def validate_practice(data: PracticeInput) -> None:
-    data = clean_practice(data)
+    data = _cleaned(data)
     errors: dict[str, str] = {}
     if not data.name:
         errors["name"] = _("The practice name is required.")
@@ -95,7 +95,7 @@ def setup_practice(store: Store, data: PracticeInput) -> str:
     The owner's own id is the actor of this first unit of work.
     """
     validate_practice(data)
-    data = clean_practice(data)
+    data = _cleaned(data)
     owner = User(id=uuid7(), display_name=data.owner_name or _("Practice owner"),
                  role=ROLE_OWNER)
     with store.unit_of_work(actor_id=owner.id) as uow:
