@@ -22,6 +22,7 @@ from app.clock import SystemClock
 from app.logging_setup import configure as configure_logging
 from app.logging_setup import harden_process, install_excepthook
 from app.errors import ExitCode, MessageError, PermanenceError
+from app.models.text import clean_name, one_line
 from app.services.settings import WorkstationSettings
 from app.storage.errors import NoPassphraseError, write_failure
 from app.storage.keychain import Keychain
@@ -41,9 +42,20 @@ PASSPHRASE_FILE_MAX = 4096  # bytes; far more than any passphrase
 
 
 class UsageError(MessageError):
-    """A command used wrongly (options, dates, files); its message says how to fix it."""
+    """A command used wrongly (options, dates, files); each argument is one line of the
+    message, which says how to fix it."""
 
     code = "usage"
+
+    def __init__(self, *lines: str) -> None:
+        super().__init__("\n".join(lines))
+
+
+def say(*lines: str, file=None) -> None:
+    """Print each line as one terminal line: text from users and files may hold line
+    breaks, tabs, escape sequences or bidirectional overrides that would forge output."""
+    for line in lines:
+        print(one_line(str(line)), file=file)
 
 
 # -- options --------------------------------------------------------------------------
@@ -94,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp_patients = imp_what.add_parser(
         "patients", help="import patients from FILE.csv (UTF-8 or Windows-1252; ; , or tab)",
         description="Exit status: 0 imported (or, with --dry-run, would be), 2 refused "
-                    "(invalid rows without --skip-invalid, unreadable file, no column "
-                    "recognised).")
+                    "(invalid rows without --skip-invalid, unreadable file, not a regular "
+                    "file or larger than 200 MB, a file that is UTF-8 but for some lines "
+                    "without --encoding, no column recognised).")
     _common(imp_patients, top=False)
     imp_patients.add_argument("file", type=Path, metavar="FILE.csv")
     imp_patients.add_argument("--dry-run", action="store_true",
@@ -105,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp_patients.add_argument("--skip-duplicates", action="store_true",
                               help="leave out rows with the birth name, first name and birth "
                                    "date of a recorded patient or of an earlier row")
+    imp_patients.add_argument("--encoding", choices=("utf-8", "cp1252"), default=None,
+                              help="read FILE in this encoding instead of detecting it: "
+                                   "needed for a file that is UTF-8 except on a few lines "
+                                   "(utf-8: their stray bytes become \ufffd and the lines "
+                                   "are listed; cp1252: the whole file as Windows-1252)")
     imp_patients.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                               help="override the column mapping (FIELD '-' ignores the column), "
                                    "e.g. --map 'Nom JF=birth_name'")
@@ -226,9 +244,9 @@ def cmd_demo(args) -> int:
     finally:
         ws.close()
     print(file=sys.stderr)
-    print(_("Demo practice created in {path} ({count} patients, {appointments} "
-            "appointments).").format(path=paths.root, count=i18n.format_number(count),
-                                     appointments=i18n.format_number(appointments)))
+    say(_("Demo practice created in {path} ({count} patients, {appointments} "
+          "appointments).").format(path=paths.root, count=i18n.format_number(count),
+                                   appointments=i18n.format_number(appointments)))
     return 0
 
 
@@ -256,7 +274,8 @@ def cmd_init(args) -> int:
         pending.discard()
         raise
     workspace.close()
-    print(_("Practice “{name}” created in {path}.").format(name=args.practice, path=paths.root))
+    say(_("Practice “{name}” created in {path}.").format(name=clean_name(args.practice),
+                                                        path=paths.root))
     return 0
 
 
@@ -295,7 +314,7 @@ def cmd_screenshot(args) -> int:
     finally:
         ws.close()
     for path in written:
-        print(path)
+        say(path)
     return 0
 
 
@@ -309,8 +328,8 @@ def cmd_practitioners(args) -> int:
         practitioners = list_practitioners(ws.store)
     finally:
         ws.close()
-    for p in practitioners:
-        print(f"{p.id}\t{p.display_name}\t{p.specialty}")
+    for p in practitioners:  # tab-separated: no field may hold a tab or a line break
+        print("\t".join(clean_name(v) for v in (p.id, p.display_name, p.specialty)))
     return 0
 
 
@@ -363,15 +382,15 @@ def cmd_export_agenda(args) -> int:
                                  include_cancelled=args.include_cancelled,
                                  overwrite=args.force)
     except UnknownPractitioner as exc:
-        raise UsageError(exc.user_message + "\n" + _("'permanence practitioners' lists the "
-                                                     "ids.")) from exc
+        raise UsageError(exc.user_message,
+                         _("'permanence practitioners' lists the ids.")) from exc
     except ExportError as exc:
         raise _export_refused(exc) from exc
     finally:
         ws.close()
-    print(ngettext("{n} event exported to {path} (iCalendar).",
-                   "{n} events exported to {path} (iCalendar).", result.events).format(
-                       n=i18n.format_number(result.events), path=out))
+    say(ngettext("{n} event exported to {path} (iCalendar).",
+                 "{n} events exported to {path} (iCalendar).", result.events).format(
+                     n=i18n.format_number(result.events), path=out))
     return 0
 
 
@@ -416,7 +435,7 @@ def cmd_export(args) -> int:
     else:
         text = ngettext("{n} directory contact exported to {path} ({format}).",
                         "{n} directory contacts exported to {path} ({format}).", result.rows)
-    print(text.format(n=i18n.format_number(result.rows), path=out, format=shape))
+    say(text.format(n=i18n.format_number(result.rows), path=out, format=shape))
     return 0
 
 
@@ -448,8 +467,8 @@ def _print_import_report(report, *, shown: int = 50) -> None:
         for error in report.errors[:shown]:
             where = (f"{field_label(error.field)} (« {error.column} »)" if error.column
                      else field_label(error.field) if error.field else "")
-            print("  " + _("line {line}").format(line=error.line)
-                  + (f" · {where}" if where else "") + f" : {error.message}")
+            say("  " + _("line {line}").format(line=error.line)
+                + (f" · {where}" if where else "") + f" : {error.message}")
         if report.error_count > shown:
             more = report.error_count - shown
             print("  " + ngettext("… and {n} more error.", "… and {n} more errors.", more)
@@ -457,7 +476,7 @@ def _print_import_report(report, *, shown: int = 50) -> None:
     if report.duplicate_count:
         print(_("Possible duplicates:"))
         for dup in report.duplicates[:shown]:
-            print("  " + _("line {line}").format(line=dup.line) + f" : {dup.message}")
+            say("  " + _("line {line}").format(line=dup.line) + f" : {dup.message}")
         if report.duplicate_count > shown:
             more = report.duplicate_count - shown
             print("  " + ngettext("… and {n} more.", "… and {n} more.", more).format(
@@ -467,6 +486,7 @@ def _print_import_report(report, *, shown: int = 50) -> None:
 def cmd_import(args) -> int:
     from app.services.importing import (
         ImportRefused,
+        MixedEncoding,
         PatientImporter,
         field_label,
         mapping_problems,
@@ -475,18 +495,28 @@ def cmd_import(args) -> int:
     from app.services.workspace import open_workspace
 
     path = args.file.expanduser().resolve()
-    preview = preview_file(path)  # UnreadableFile: printed by main(), exit 2
-    mapping = _import_mapping(preview, args.map)
+    try:
+        preview = preview_file(path, encoding=args.encoding)
+        mapping = _import_mapping(preview, args.map)
+    except MixedEncoding as exc:
+        raise UsageError(exc.user_message, _(
+            "Choose how to read it: --encoding utf-8 (those bytes become \ufffd, the lines are "
+            "listed) or --encoding cp1252 (the whole file as Windows-1252).")) from exc
     problems = mapping_problems(mapping)
-    print(_("File: {path}").format(path=path))
+    say(_("File: {path}").format(path=path))
     print(_("Encoding: {encoding}; delimiter: {delimiter}").format(
         encoding=preview.format.encoding_label, delimiter=preview.format.delimiter_label))
+    if preview.format.broken:
+        broken = preview.format.broken
+        print(ngettext("Line {lines} is not in UTF-8: its stray bytes are read as \ufffd.",
+                       "Lines {lines} are not in UTF-8: their stray bytes are read as \ufffd.",
+                       broken.count).format(lines=broken.label))
     print(_("Columns:"))
     for header, key in zip(preview.headers, mapping):
         target = field_label(key) if key else _("(ignored)")
-        print(f"  « {header} » → {target}")
+        say(f"  « {header} » → {target}")
     if problems:
-        raise UsageError("\n".join(problems))
+        raise UsageError(*problems)
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty() and total:
@@ -507,7 +537,7 @@ def cmd_import(args) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)
         _print_import_report(exc.report)
-        print(exc.user_message, file=sys.stderr)
+        say(exc.user_message, file=sys.stderr)
         return 2
     finally:
         ws.close()
@@ -578,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(paths, bool(args.verbose))
         return command(args)
     except PermanenceError as exc:  # the one place a failure is printed
-        print(exc.user_message, file=sys.stderr)
+        say(*exc.user_message.splitlines(), file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,126 @@ def test_wrong_passphrase_is_refused(profile, tmp_path):
                         passphrase="mauvaise")
     assert result.returncode == 3
     assert state(profile) == (0, 0)
+
+
+TERMINAL_BAD = set("\x7f\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                   "\u2068\u2069") | {chr(c) for c in range(0x20) if c != 0x0a} | {
+                       chr(c) for c in range(0x80, 0xa0)}
+
+
+def test_headers_values_and_options_from_the_user_reach_the_terminal_as_plain_lines(
+        profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    csv.write_text('Nom;Prénom(s);DDN;"Remarque\x1b[2J\nligne 99 : FAUX\u202e"\r\n'
+                   'Martin;Paul;"31/02\x1b]0;titre\x07\nligne 98 : FAUX\u2066";\r\n',
+                   encoding="utf-8", newline="")
+    result = run_import(profile, csv, "--dry-run")
+    assert result.returncode == 2, result.stdout + result.stderr  # the invalid date
+    for stream in (result.stdout, result.stderr):
+        assert not set(stream) & TERMINAL_BAD, repr(stream)
+        assert not [line for line in stream.splitlines() if line.startswith("ligne 9")]
+    assert "« Remarque [2J ligne 99 : FAUX »" in result.stdout
+    assert "31/02 ]0;titre  ligne 98 : FAUX" in result.stdout  # the message quotes it
+    mapped = run_import(profile, csv, "--dry-run", "--map", "Nom\x1b[31m\nligne 97=birth_name")
+    assert mapped.returncode == 2
+    assert not set(mapped.stderr) & TERMINAL_BAD, repr(mapped.stderr)
+    assert not [line for line in mapped.stderr.splitlines() if line.startswith("ligne 97")]
+
+
+# -- files that are not what they seem ------------------------------------------------------
+def mostly_utf8(path: Path) -> Path:
+    """UTF-8 with accents on every line but lines 3 and 17, which hold stray bytes."""
+    lines = [b"Nom;Prenom;Ville\r\n"] + [f"Lefèvre{i};Hélène;Saint-Étienne\r\n".encode()
+                                         for i in range(30)]
+    lines[2] = b"Gar\xe7on;No\xebl;Lyon\r\n"
+    lines[16] = "Martin;Zoé;Lyon".encode() + b"\x92\r\n"
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+def test_a_utf8_file_with_stray_bytes_needs_an_encoding_chosen(profile, tmp_path):
+    csv = mostly_utf8(tmp_path / "export.csv")
+    refused = run_import(profile, csv, "--dry-run")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "3, 17" in refused.stderr and "--encoding" in refused.stderr
+    assert refused.stdout == ""
+    as_utf8 = run_import(profile, csv, "--dry-run", "--encoding", "utf-8")
+    assert as_utf8.returncode == 0, as_utf8.stdout + as_utf8.stderr
+    assert "UTF-8" in as_utf8.stdout
+    (named,) = [line for line in as_utf8.stdout.splitlines() if "3, 17" in line]
+    assert "\ufffd" in named
+    as_cp1252 = run_import(profile, csv, "--dry-run", "--encoding", "cp1252")
+    assert as_cp1252.returncode == 0, as_cp1252.stdout + as_cp1252.stderr
+    assert "Windows-1252" in as_cp1252.stdout and "3, 17" not in as_cp1252.stdout
+    assert state(profile) == (0, 0)
+    result = run_import(profile, csv, "--encoding", "utf-8")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert state(profile) == (30, 1)
+
+
+def test_a_windows_1252_file_needs_no_encoding(profile, tmp_path):
+    result = run_import(profile, cp1252_file(tmp_path / "export.csv", GOOD * 10), "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Windows-1252" in result.stdout
+
+
+def refused_quickly(profile: Path, csv: Path, *fragments: str, seconds: int = 60):
+    started = time.monotonic()
+    result = permanence("import", "patients", str(csv), "--profile", str(profile),
+                        "--dry-run", passphrase=PASSPHRASE, timeout=seconds)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert time.monotonic() - started < seconds
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    return result
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_is_refused(profile, tmp_path):
+    link = tmp_path / "export.csv"
+    link.symlink_to("/dev/zero")
+    refused_quickly(profile, Path("/dev/zero"), "/dev/zero")
+    refused_quickly(profile, link, "/dev/zero")  # the path is resolved: named as it is
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_pipe_or_a_folder_is_refused(profile, tmp_path):
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    refused_quickly(profile, fifo, str(fifo))
+    refused_quickly(profile, tmp_path, str(tmp_path))
+
+
+def test_a_file_above_200_mb_is_refused(profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    with open(csv, "wb") as fh:
+        fh.write(HEADER.encode("cp1252"))
+        fh.truncate(200 * 1024 * 1024 + 1)  # sparse
+    refused_quickly(profile, csv, "200")
+
+
+def test_an_unclosed_quote_in_50_mb_is_refused_at_its_line(profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    with open(csv, "w", encoding="cp1252", newline="") as fh:
+        fh.write(HEADER + GOOD[0] + "\r\n" + 'Mme;"Petit;Awa;05/05/1990;;69003;Lyon\r\n')
+        block = "".join(r + "\r\n" for r in GOOD) * 1000
+        for _ in range(50 * 1024 * 1024 // len(block)):
+            fh.write(block)
+    assert csv.stat().st_size > 49 * 1024 * 1024
+    result = refused_quickly(profile, csv, seconds=30)
+    assert re.search(r"\b3\b", result.stderr)
+    assert state(profile) == (0, 0)
+
+
+def test_a_value_too_long_is_an_error_of_its_row(profile, tmp_path):
+    csv = tmp_path / "export.csv"
+    csv.write_text("Nom;Prénom;Remarque\r\nRoux;Zoé;court\r\nRoux;Léo;" + "x" * 4001 + "\r\n",
+                   encoding="utf-8")
+    result = run_import(profile, csv, "--dry-run")
+    assert result.returncode == 2, result.stdout + result.stderr  # the row is invalid
+    (error,) = [line for line in result.stdout.splitlines() if "« Remarque »" in line
+                and "→" not in line]
+    assert re.search(r"\b3\b", error) and "4" in error
+    assert run_import(profile, csv, "--skip-invalid").returncode == 0
+    assert state(profile) == (1, 1)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.i18n import _, pgettext
 from app.models import Contact, ContactCategory, Patient, contact_display_name
-from app.models.text import name_tokens, sort_key
+from app.models.text import clean_name, name_tokens, sort_key
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import remove_from_index, write_index
@@ -152,7 +152,7 @@ class ContactReference:
 
 
 def _clean(value: str) -> str:
-    return " ".join(value.split())
+    return clean_name(value)
 
 
 def _terms(values: dict) -> str:

@@ -19,7 +19,7 @@ from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import write_index
 from app.services.search_terms import fts_query, index_terms
-from app.models.text import name_tokens, sort_key
+from app.models.text import clean_name, name_tokens, sort_key
 from app.storage.store import Store
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -130,7 +130,7 @@ def parse_time_of_day(value: time | str | None) -> time | None:
 
 
 def _clean(value: str) -> str:
-    return " ".join(value.split())
+    return clean_name(value)
 
 
 class PatientService:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.i18n import _
 from app.models import ROLE_OWNER, Practice, Practitioner, User
 from app.models.ids import uuid7
+from app.models.text import clean_name
 from app.services.errors import ValidationError
 from app.storage.store import Store
 
@@ -57,16 +58,30 @@ def timezone_names() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
+def _cleaned(data: PracticeInput) -> PracticeInput:
+    """The names as they are saved, cleaned as patients' names are (no control
+    character, no line break, no bidirectional override, single spaces)."""
+    return PracticeInput(
+        name=clean_name(data.name), timezone=data.timezone,
+        address=data.address.strip(), holiday_region=data.holiday_region,
+        owner_name=clean_name(data.owner_name),
+        practitioners=[PractitionerInput(
+            first_name=clean_name(p.first_name), last_name=clean_name(p.last_name),
+            specialty=clean_name(p.specialty), colour=p.colour, title=clean_name(p.title))
+            for p in data.practitioners])
+
+
 def validate_practice(data: PracticeInput) -> None:
+    data = _cleaned(data)
     errors: dict[str, str] = {}
-    if not data.name.strip():
+    if not data.name:
         errors["name"] = _("The practice name is required.")
     try:
         ZoneInfo(data.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = _("Unknown time zone: {zone}").format(zone=data.timezone)
     for i, p in enumerate(data.practitioners):
-        if not p.last_name.strip():
+        if not p.last_name:
             errors[f"practitioner{i}"] = _("Each practitioner needs a last name.")
         elif not _COLOUR.match(p.colour):
             errors[f"practitioner{i}"] = _("Colours are written #rrggbb.")
@@ -80,16 +95,16 @@ def setup_practice(store: Store, data: PracticeInput) -> str:
     The owner's own id is the actor of this first unit of work.
     """
     validate_practice(data)
-    owner = User(id=uuid7(), display_name=data.owner_name.strip() or _("Practice owner"),
+    data = _cleaned(data)
+    owner = User(id=uuid7(), display_name=data.owner_name or _("Practice owner"),
                  role=ROLE_OWNER)
     with store.unit_of_work(actor_id=owner.id) as uow:
         uow.session.add(owner)
-        uow.session.add(Practice(name=data.name.strip(), timezone=data.timezone,
-                                 address=data.address.strip(),
-                                 holiday_region=data.holiday_region))
+        uow.session.add(Practice(name=data.name, timezone=data.timezone,
+                                 address=data.address, holiday_region=data.holiday_region))
         for p in data.practitioners:
-            uow.session.add(Practitioner(title=p.title.strip(), first_name=p.first_name.strip(),
-                                         last_name=p.last_name.strip(), specialty=p.specialty.strip(),
+            uow.session.add(Practitioner(title=p.title, first_name=p.first_name,
+                                         last_name=p.last_name, specialty=p.specialty,
                                          colour=p.colour))
     return owner.id
 

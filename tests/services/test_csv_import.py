@@ -248,12 +248,28 @@ def test_formula_looking_cells_are_plain_text(workspace, importer, tmp_path):
                      ("Léo", "@SUM(A1:A2)", "+Lyon")}
 
 
-def test_field_larger_than_the_csv_default_limit(workspace, importer, tmp_path):
-    note = "Suivi administratif. " * 10_000  # 210,000 characters, above csv's 131,072
-    assert len(note) > 131_072  # csv.field_size_limit() before the import raises it
-    path = write_csv(tmp_path / "p.csv", [HEADER, ["Roux", "Zoé", "", "", "", "", note]])
-    assert importer.run(path).imported == 1
-    assert patients(workspace)[0].admin_note == note.strip()
+def test_a_note_holds_4000_characters_any_other_value_1000(workspace, importer, tmp_path):
+    note = ("Suivi administratif. " * 200)[:4000]
+    path = write_csv(tmp_path / "p.csv", [
+        HEADER, ["Roux", "Zoé", "", "", "", "", note],
+        ["Roux", "Léo", "", "", "", "", note + "x"],
+        ["Roux", "Léa", "", "F" * 1001, "", "", ""]])
+    report = importer.dry_run(path)
+    assert [(e.line, e.field, e.column) for e in report.errors] == [
+        (3, "admin_note", "Remarque"), (4, "sex", "Sexe")]
+    assert "4" in report.errors[0].message and "1" in report.errors[1].message
+    assert report.valid == 1  # no crash, no truncation: the long ones are row errors
+    report = importer.run(path, skip_invalid=True)
+    assert report.imported == 1 and patients(workspace)[0].admin_note == note
+
+
+def test_a_record_beyond_the_cap_refuses_the_file_at_its_line(importer, tmp_path):
+    note = "Suivi administratif. " * 10_000  # 210,000 characters on one line
+    path = write_csv(tmp_path / "p.csv", [HEADER, ["Martin", "Paul", "", "", "", "", ""],
+                                          ["Roux", "Zoé", "", "", "", "", note]])
+    with pytest.raises(UnreadableFile) as info:
+        importer.dry_run(path)
+    assert "3" in info.value.user_message
 
 
 def test_a_value_too_long_for_the_card_is_an_error(importer, tmp_path):

@@ -166,3 +166,40 @@ def test_stop_keeps_nothing(qtbot, wizard, workspace, tmp_path):
     assert run.report is None
     assert run.status.text() == Cancelled().user_message
     assert stored(workspace) == before
+
+
+def test_a_utf8_file_with_stray_bytes_asks_how_to_read_it(qtbot, wizard, tmp_path):
+    rows = [f"Lefèvre{i};Hélène;01/07/1975;F;;Lyon".encode() for i in range(20)]
+    rows[1] = b"Gar\xe7on;No\xebl;21256;M;;Lyon"  # line 3
+    rows[15] = "Roux;Zoé;2015-11-23;F;;Lyon".encode() + b"\x92"  # line 17
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\r\n".join([ROWS[0].encode()] + rows) + b"\r\n")
+    file_page = wizard.file_page
+    assert file_page.encoding_choice.isHidden()
+    qtbot.keyClicks(file_page.path_edit, str(path))
+    click(qtbot, wizard, NEXT)
+    assert wizard.currentPage() is file_page  # not silently read as Windows-1252
+    assert file_page.error.isVisible() and "3, 17" in file_page.error.text()
+    assert file_page.encoding_choice.isVisible()
+    file_page.encoding_choice.setCurrentIndex(file_page.encoding_choice.findData("utf-8"))
+    click(qtbot, wizard, NEXT)
+
+    page = wizard.mapping_page
+    assert wizard.currentPage() is page
+    assert page.encoding.currentData() == "utf-8"
+    assert page.broken.isVisible() and "3, 17" in page.broken.text()
+    assert page.preview.item(0, 1).text() == "Hélène"
+    assert page.preview.item(1, 0).text() == "Gar\ufffdon"
+    page.encoding.setCurrentIndex(page.encoding.findData("cp1252"))  # changed here too
+    assert page.preview.item(0, 1).text() == "HÃ©lÃ¨ne" and page.broken.isHidden()
+    page.encoding.setCurrentIndex(page.encoding.findData("utf-8"))
+    assert "3, 17" in page.broken.text() and not page.broken.isHidden()
+
+    wizard.back()
+    file_page.encoding_choice.setCurrentIndex(file_page.encoding_choice.findData("cp1252"))
+    click(qtbot, wizard, NEXT)
+    assert wizard.currentPage() is page and page.encoding.currentData() == "cp1252"
+    assert page.preview.item(1, 0).text() == "Garçon" and page.broken.isHidden()
+    wizard.back()
+    file_page.path_edit.clear()  # another file: the choice goes until it is needed again
+    assert file_page.encoding_choice.isHidden()

@@ -43,6 +43,7 @@ from app.models import (
     Practitioner,
 )
 from app.models.patient import patient_display_name
+from app.models.text import clean_name
 from app.services.agenda.zone import UTC, PracticeTime
 from app.services.errors import Cancelled
 from app.services.exporting.files import ExportError, TempFile, cannot_write, check_file_destination
@@ -156,7 +157,9 @@ class IcsExporter:
                                              include_cancelled=include_cancelled)
             absences = (_absence_rows(session, practitioner_id, start, end, zone)
                         if include_absences else [])
-            name = practitioner.display_name
+            # Names saved before they were cleaned, or synced in, may still hold a line
+            # break (which the iCalendar writer refuses) or a control character.
+            name = clean_name(practitioner.display_name)
         head = _calendar_head(name, zone_name, first, last)
         temp = TempFile(path, overwrite=overwrite)
         try:
@@ -235,7 +238,7 @@ def _appointment_rows(session: Session, practitioner_id: str, start: datetime, e
             name = who(birth, used, given)
             if name:
                 summary = f"{summary} — {name}"
-        rows.append(_Row(aid, starts, ends, summary, _STATUS.get(status, "TENTATIVE"),
+        rows.append(_Row(aid, starts, ends, clean_name(summary), _STATUS.get(status, "TENTATIVE"),
                          created, updated))
     return rows
 

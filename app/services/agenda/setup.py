@@ -13,6 +13,7 @@ from app.clock import Clock
 from app.i18n import _
 from app.models import Absence, AbsenceKind, AppointmentType, HolidayOpening, OpeningHours, Practice
 from app.models.agenda import id_set, id_set_text
+from app.models.text import clean_name
 from app.services.agenda.public_holidays import valid_region
 from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound, ValidationError
@@ -104,7 +105,8 @@ class AgendaSetupService:
     # -- appointment types -----------------------------------------------------------
     def save_type(self, data: TypeInput, type_id: str | None = None) -> TypeInfo:
         errors = {}
-        if not data.name.strip():
+        name = clean_name(data.name)  # as patients' names: it reaches calendars and lists
+        if not name:
             errors["name"] = _("The appointment type needs a name.")
         if not 5 <= data.duration_min <= 720:
             errors["duration"] = _("The duration is between 5 minutes and 12 hours.")
@@ -122,7 +124,7 @@ class AgendaSetupService:
                 t = uow.session.get(AppointmentType, type_id)
                 if t is None:
                     raise NotFound(type_id)
-            t.name, t.duration_min = data.name.strip(), data.duration_min
+            t.name, t.duration_min = name, data.duration_min
             t.buffer_after_min, t.colour = data.buffer_after_min, data.colour
             t.remote_bookable, t.active = data.remote_bookable, data.active
             t.practitioner_ids = id_set_text(data.practitioner_ids)

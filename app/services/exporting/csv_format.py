@@ -9,6 +9,7 @@ interface language. Files are written UTF-8 with a BOM (so Excel reads the accen
 from __future__ import annotations
 
 from app.models import ContactCategory, PhoneKind
+from app.models.text import plain_text
 from app.services.exporting.sources import ContactRow, PatientRow
 from app.services.phones import display_phone
 
@@ -46,9 +47,9 @@ CATEGORY = {
 }
 
 # A spreadsheet runs a cell starting with one of these as a formula (or, for tab and
-# carriage return, may drop them and then see one): "=HYPERLINK(...)" in a name would
+# line breaks, may drop them and then see one): "=HYPERLINK(...)" in a name would
 # run when the secretary opens the file. A leading apostrophe makes the cell text.
-FORMULA_STARTS = frozenset("=+-@\t\r")
+FORMULA_STARTS = frozenset("=+-@\t\r\n")
 
 
 def neutralise(value: str) -> str:
@@ -56,6 +57,9 @@ def neutralise(value: str) -> str:
 
 
 def _neutralised(cells: list[str]) -> list[str]:
+    # Cleaned first (line breaks kept, in a quoted cell): a bidirectional override or a
+    # control character before "=" would otherwise hide it from the check.
+    cells = [plain_text(c) for c in cells]
     return ["'" + c if c[:1] in FORMULA_STARTS else c for c in cells]
 
 

@@ -8,30 +8,33 @@ card exported twice is recognised as the same contact by the address book.
 
 from __future__ import annotations
 
-import re
-
 from app.models.patient import PhoneKind
+from app.models.text import one_line, plain_text
 from app.services.exporting.csv_format import CATEGORY
 from app.services.exporting.sources import ContactRow, PatientRow
 
 CRLF = "\r\n"
 MAX_OCTETS = 75
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATIENT_TEL = {PhoneKind.MOBILE.value: "cell", PhoneKind.HOME.value: "home",
                 PhoneKind.WORK.value: "work", PhoneKind.OTHER.value: "voice"}
 _CIVILITY = {"mme": "Mme", "m": "M."}
 
 
 def escape(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub(" ", value)
+    # Any line break one "\n" (escaped below); no other control, no bidirectional override.
+    value = plain_text(value)
     return (value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
             .replace("\n", "\\n"))
 
 
+def escape_line(value: str) -> str:
+    """A value shown on one line (a name, an address): no line break at all."""
+    return escape(one_line(value))
+
+
 def structured(*components: str) -> str:
     """A compound value (N, ADR, ORG): each component escaped, joined by ``;``."""
-    return ";".join(escape(c) for c in components)
+    return ";".join(escape_line(c) for c in components)
 
 
 def fold(line: str) -> str:
@@ -64,7 +67,7 @@ def _tel(params: str, e164: str) -> tuple[str, str]:
     # A number that could not be normalised stays a text value, as typed.
     if e164.startswith("+"):
         return f"TEL;TYPE={params};VALUE=uri", f"tel:{e164}"
-    return f"TEL;TYPE={params}", escape(e164)
+    return f"TEL;TYPE={params}", escape_line(e164)
 
 
 def _address(street: str, postal_code: str, city: str) -> str:
@@ -75,7 +78,7 @@ def _address(street: str, postal_code: str, city: str) -> str:
 def patient_card(p: PatientRow) -> str:
     props = [
         ("KIND", "individual"),
-        ("FN", escape(p.display_name)),
+        ("FN", escape_line(p.display_name)),
         ("N", structured(p.used_name or p.birth_name, p.first_names, "",
                          _CIVILITY.get(p.civility, ""), "")),
     ]
@@ -85,35 +88,36 @@ def patient_card(p: PatientRow) -> str:
         props.append(("GENDER", p.sex))
     props.extend(_tel(_PATIENT_TEL.get(kind, "voice"), e164) for kind, e164 in p.phones)
     if p.email:
-        props.append(("EMAIL;TYPE=home;PREF=1", escape(p.email)))
+        props.append(("EMAIL;TYPE=home;PREF=1", escape_line(p.email)))
     if p.email_other:
-        props.append(("EMAIL", escape(p.email_other)))
+        props.append(("EMAIL", escape_line(p.email_other)))
     if p.address_line or p.postal_code or p.city:
         props.append(("ADR;TYPE=home", _address(p.address_line, p.postal_code, p.city)))
-    note = "\n".join(x for x in (f"Alerte : {p.alert}" if p.alert else "", p.admin_note) if x)
+    alert = f"Alerte : {one_line(p.alert)}" if p.alert else ""  # one line, before the note
+    note = "\n".join(x for x in (alert, p.admin_note) if x)
     props.append(("NOTE", escape(note)))
     return _card(props, p.id)
 
 
 def contact_card(c: ContactRow) -> str:
     is_org = not c.first_name
-    props = [("KIND", "org" if is_org else "individual"), ("FN", escape(c.display_name))]
+    props = [("KIND", "org" if is_org else "individual"), ("FN", escape_line(c.display_name))]
     if is_org:
         units = [c.organisation, c.name] if c.organisation and c.organisation != c.name else [c.name]
         props.append(("ORG", structured(*units)))
     else:
         props.append(("N", structured(c.name, c.first_name, "", c.title, "")))
         props.append(("ORG", structured(c.organisation)))
-    props.append(("TITLE", escape(c.specialty)))
-    props.append(("CATEGORIES", escape(CATEGORY.get(c.category, c.category))))
+    props.append(("TITLE", escape_line(c.specialty)))
+    props.append(("CATEGORIES", escape_line(CATEGORY.get(c.category, c.category))))
     for params, number in (("work,voice", c.phone), ("work,voice", c.phone2), ("fax", c.fax)):
         if number:
             props.append(_tel(params, number))
     if c.email:
-        props.append(("EMAIL;TYPE=work;PREF=1", escape(c.email)))
+        props.append(("EMAIL;TYPE=work;PREF=1", escape_line(c.email)))
     if c.mssante:
         # The secure health messaging address, told apart by an extended type.
-        props.append(("EMAIL;TYPE=work,x-mssante", escape(c.mssante)))
+        props.append(("EMAIL;TYPE=work,x-mssante", escape_line(c.mssante)))
     if c.address_line or c.postal_code or c.city:
         props.append(("ADR;TYPE=work", _address(c.address_line, c.postal_code, c.city)))
     props.append(("NOTE", escape(c.note)))

@@ -6,7 +6,13 @@ mapping; ``dry_run`` reports per-row errors and possible duplicates without writ
 """
 
 from app.services.importing.mapping import FIELDS, REQUIRED, field_label, infer_mapping, mapping_problems
-from app.services.importing.reading import CsvFormat, UnreadableFile, detect_format
+from app.services.importing.reading import (
+    BrokenLines,
+    CsvFormat,
+    MixedEncoding,
+    UnreadableFile,
+    detect_format,
+)
 from app.services.importing.run import (
     MAX_KEPT,
     Duplicate,
@@ -20,7 +26,8 @@ from app.services.importing.run import (
 )
 
 __all__ = [
-    "FIELDS", "MAX_KEPT", "REQUIRED", "CsvFormat", "Duplicate", "ImportRefused", "ImportReport",
-    "PatientImporter", "Preview", "RowError", "UnreadableFile", "UnusableMapping",
+    "FIELDS", "MAX_KEPT", "REQUIRED", "BrokenLines", "CsvFormat", "Duplicate", "ImportRefused",
+    "ImportReport", "MixedEncoding", "PatientImporter", "Preview", "RowError", "UnreadableFile",
+    "UnusableMapping",
     "detect_format", "field_label", "infer_mapping", "mapping_problems", "preview_file",
 ]

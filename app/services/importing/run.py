@@ -155,8 +155,9 @@ class PatientImporter:
         self._actor_id = actor_id
         self._clock = clock
 
-    def preview(self, path: Path, *, fmt: CsvFormat | None = None, rows: int = 10) -> Preview:
-        return preview_file(path, fmt=fmt, rows=rows)
+    def preview(self, path: Path, *, fmt: CsvFormat | None = None, encoding: str | None = None,
+                delimiter: str | None = None, rows: int = 10) -> Preview:
+        return preview_file(path, fmt=fmt, encoding=encoding, delimiter=delimiter, rows=rows)
 
     def dry_run(self, path: Path, *, fmt: CsvFormat | None = None,
                 mapping: Mapping | None = None, progress: ProgressFn | None = None,
@@ -211,10 +212,13 @@ class PatientImporter:
                      today=self._clock.now().date(), **options)
 
 
-def preview_file(path: Path, *, fmt: CsvFormat | None = None, rows: int = 10) -> Preview:
-    """The detected format, the headers, the inferred mapping and the first rows."""
+def preview_file(path: Path, *, fmt: CsvFormat | None = None, encoding: str | None = None,
+                 delimiter: str | None = None, rows: int = 10) -> Preview:
+    """The format (detected, or as ``encoding`` and ``delimiter`` choose), the headers,
+    the inferred mapping and the first rows. ``MixedEncoding`` when the user must
+    choose the encoding."""
     path = Path(path)
-    fmt = fmt or detect_format(path)
+    fmt = fmt or detect_format(path, encoding=encoding, delimiter=delimiter)
     records = read_records(path, fmt)
     try:
         headers = _headers(records)
@@ -304,7 +308,8 @@ class _Scan:
                                                                  expected=ncols)))
                     continue
                 converted = convert_row(cells, self._mapping, today=self._today)
-                errors = {key: (None, message) for key, message in converted.errors.items()}
+                errors = {key: (converted.error_columns.get(key), message)
+                          for key, message in converted.errors.items()}
                 try:
                     values, phones = validate(converted.data)
                 except ValidationError as exc:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from app.i18n import _
+from app.i18n import _, format_number
 from app.models import Civility, ContactChannel, Patient, PhoneKind, Sex
 from app.models.text import fold
 from app.services.dates import InvalidDate, parse_french_date
@@ -55,8 +55,13 @@ _MAX_LENGTH = {key: Patient.__table__.c[key].type.length for key in (
     "birth_name", "used_name", "first_names", "email", "email_other", "address_line", "city",
     "referring_doctor", "alert")}
 _PHONE_MAX = 40
+# Any cell, and the notes: a longer one is an error for its row (a runaway value, a
+# document pasted into a cell), never a truncation.
+MAX_CELL = 1_000
+MAX_NOTE = 4_000
+_NOTE_FIELDS = frozenset({"admin_note", "alert"})
 # A leading apostrophe before these marks a cell kept as text (not a formula).
-_NEUTRALISED = frozenset("=+-@\t\r")
+_NEUTRALISED = frozenset("=+-@\t\r\n")
 
 
 def excel_serial_date(serial: int) -> date:
@@ -132,14 +137,26 @@ class Converted:
     phone_columns: list[int]
     # errors found before validation: field key -> message
     errors: dict[str, str]
+    # the column (index in the file) of an error, when one cell is at fault
+    error_columns: dict[str, int] = field(default_factory=dict)
+
+
+def _too_long(limit: int) -> str:
+    return _("Too long: at most {limit} characters.").format(limit=format_number(limit))
 
 
 def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     """The cells of one record, through the mapping, as a ``PatientInput``."""
     values: dict[str, list[str]] = {}
     phone_cells: list[tuple[int, str, str]] = []
+    errors: dict[str, str] = {}
+    error_columns: dict[str, int] = {}
     for index, (cell, key) in enumerate(zip(cells, mapping)):
         if key is None:
+            continue
+        limit = MAX_NOTE if key in _NOTE_FIELDS else MAX_CELL
+        if len(cell) > limit:
+            errors[key], error_columns[key] = _too_long(limit), index
             continue
         if cell[:1] == "'" and cell[1:2] in _NEUTRALISED:
             cell = cell[1:]  # the apostrophe a spreadsheet export puts before "=", "+"...
@@ -150,7 +167,6 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     def one(key: str) -> str:
         return values.get(key, [""])[0].strip()
 
-    errors: dict[str, str] = {}
     data = PatientInput(
         birth_name=one("birth_name"), first_names=one("first_names"),
         used_name=one("used_name"), email=one("email"), email_other=one("email_other"),
@@ -161,9 +177,12 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     )
     if data.postal_code.isdigit() and len(data.postal_code) == 4:
         data.postal_code = "0" + data.postal_code  # Ain to Var lose their zero in a spreadsheet
+    if len(data.admin_note) > MAX_NOTE:  # several columns put together
+        errors.setdefault("admin_note", _too_long(MAX_NOTE))
+        data.admin_note = ""
     for key, limit in _MAX_LENGTH.items():
         if len(getattr(data, key)) > limit:
-            errors[key] = _("Too long: at most {limit} characters.").format(limit=limit)
+            errors.setdefault(key, _too_long(limit))
             setattr(data, key, "")
     birth = one("birth_date")
     try:
@@ -209,7 +228,7 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
                 continue
             data.phones.append(PhoneEntry(number, _phone_kind(key, number)))
             phone_columns.append(index)
-    return Converted(data, phone_columns, errors)
+    return Converted(data, phone_columns, errors, error_columns)
 
 
 def _phone_kind(key: str, number: str) -> str:

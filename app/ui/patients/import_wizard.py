@@ -36,9 +36,9 @@ from app.i18n import _, format_number, ngettext
 from app.services.errors import Cancelled
 from app.services.importing import (
     FIELDS,
-    CsvFormat,
     ImportRefused,
     ImportReport,
+    MixedEncoding,
     PatientImporter,
     Preview,
     UnreadableFile,
@@ -48,7 +48,7 @@ from app.services.importing import (
 )
 from app.services.importing.reading import DELIMITERS, ENCODINGS, delimiter_label, encoding_label
 from app.ui.change_bus import ChangeBus
-from app.ui.plain import tooltip
+from app.ui.plain import PlainLabel, tooltip
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 from app.ui.failures import failure_text
@@ -123,13 +123,30 @@ class FilePage(QWizardPage):
         self.browse_button.clicked.connect(self._browse)
         self.error = label("", "FieldError", wrap=True)
         self.error.hide()
+        # Offered when the file is UTF-8 but for a few lines: neither reading is lossless.
+        self.encoding_choice = QComboBox()
+        self.encoding_choice.addItem(_("UTF-8: the bytes of those lines become \ufffd, "
+                                       "the rest of the file reads right"), "utf-8")
+        self.encoding_choice.addItem(_("Windows-1252: the whole file, its accents garbled "
+                                       "if it is really UTF-8"), "cp1252")
+        self.encoding_title = PlainLabel(_("Read the file as"))
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse_button)
+        choice = QHBoxLayout()
+        choice.addWidget(self.encoding_title)
+        choice.addWidget(self.encoding_choice, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.error)
+        layout.addLayout(choice)
         layout.addStretch()
+        self._show_choice(False)
+        self.path_edit.textChanged.connect(lambda _text: self._show_choice(False))
+
+    def _show_choice(self, shown: bool) -> None:
+        self.encoding_title.setVisible(shown)
+        self.encoding_choice.setVisible(shown)
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -143,11 +160,19 @@ class FilePage(QWizardPage):
 
     def validatePage(self) -> bool:
         path = Path(self.path_edit.text().strip()).expanduser()
+        chosen = None if self.encoding_choice.isHidden() else self.encoding_choice.currentData()
         try:
-            self._wizard.load(path)
+            self._wizard.load(path, encoding=chosen)
+        except MixedEncoding as exc:
+            self.error.setText(exc.user_message + "\n" + _("Choose how to read it, then "
+                                                           "Next."))
+            self.error.show()
+            self._show_choice(True)
+            return False
         except UnreadableFile as exc:
             self.error.setText(exc.user_message)
             self.error.show()
+            self._show_choice(False)
             return False
         self.error.hide()
         return True
@@ -168,6 +193,8 @@ class MappingPage(QWizardPage):
         self.encoding.currentIndexChanged.connect(self._format_chosen)
         self.delimiter.currentIndexChanged.connect(self._format_chosen)
         self.detected = label("", "Hint", wrap=True)
+        self.broken = label("", "FieldError", wrap=True)
+        self.broken.hide()
         self.combos: list[QComboBox] = []
         self.columns_form = QFormLayout()
         columns = QWidget()
@@ -190,6 +217,7 @@ class MappingPage(QWizardPage):
         fmt_row.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.detected)
+        layout.addWidget(self.broken)
         layout.addLayout(fmt_row)
         layout.addWidget(scroll, 1)
         layout.addWidget(label(_("First rows of the file"), "SectionTitle"))
@@ -209,6 +237,12 @@ class MappingPage(QWizardPage):
             combo.blockSignals(True)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             combo.blockSignals(False)
+        if fmt.broken:
+            self.broken.setText(ngettext(
+                "Line {lines} is not in UTF-8: its stray bytes are shown as \ufffd.",
+                "Lines {lines} are not in UTF-8: their stray bytes are shown as \ufffd.",
+                fmt.broken.count).format(lines=fmt.broken.label))
+        self.broken.setVisible(bool(fmt.broken))
         while self.columns_form.rowCount():
             self.columns_form.removeRow(0)
         self.combos = []
@@ -233,9 +267,9 @@ class MappingPage(QWizardPage):
         self._mapping_changed()
 
     def _format_chosen(self) -> None:
-        fmt = CsvFormat(self.encoding.currentData(), self.delimiter.currentData())
         try:
-            self._wizard.load(self._wizard.path, fmt=fmt)
+            self._wizard.load(self._wizard.path, encoding=self.encoding.currentData(),
+                              delimiter=self.delimiter.currentData())
         except (UnreadableFile, UnicodeDecodeError) as exc:
             self.problems.setText(failure_text(
                 exc, _("The file cannot be read with this encoding.")))
@@ -469,8 +503,11 @@ class ImportWizard(QWizard):
             self.addPage(page)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
 
-    def load(self, path: Path, *, fmt: CsvFormat | None = None) -> None:
-        self.preview = self.importer.preview(path, fmt=fmt, rows=PREVIEW_ROWS)
+    def load(self, path: Path, *, encoding: str | None = None,
+             delimiter: str | None = None) -> None:
+        """Read the file's first rows; the format is detected unless chosen."""
+        self.preview = self.importer.preview(path, encoding=encoding, delimiter=delimiter,
+                                             rows=PREVIEW_ROWS)
         self.path = path
 
     @property
