@@ -12,9 +12,14 @@ RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
 def apply_theme(app: QApplication) -> None:
+    """Once per application: setting the style sheet again repolishes every widget alive,
+    which is wasted work at best (and has crashed Qt over widgets being torn down)."""
+    if app.property("permanence_theme"):
+        return
     app.setStyle("Fusion")
     app.setStyleSheet((RESOURCES / "style.qss").read_text(encoding="utf-8"))
     app.setWindowIcon(QIcon(str(RESOURCES / "permanence.svg")))
+    app.setProperty("permanence_theme", True)
 
 
 def install_qt_translations(app: QApplication, language: str) -> list[QTranslator]:
