@@ -49,6 +49,7 @@ class UsageError(MessageError):
 
     def __init__(self, *lines: str) -> None:
         super().__init__("\n".join(lines))
+        self.lines = lines
 
 
 def say(*lines: str, file=None) -> None:
@@ -608,7 +609,10 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(paths, bool(args.verbose))
         return command(args)
     except PermanenceError as exc:  # the one place a failure is printed
-        say(*exc.user_message.splitlines(), file=sys.stderr)
+        # A usage error keeps the lines it was given: a line break inside one (a forged
+        # header or option) must not start a line of its own.
+        say(*(exc.lines if isinstance(exc, UsageError) else exc.user_message.splitlines()),
+            file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print(_("Interrupted."), file=sys.stderr)

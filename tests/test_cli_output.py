@@ -36,7 +36,7 @@ def profile(tmp_path_factory) -> tuple[Path, str]:
             PractitionerInput("Claire", "Morel", "Médecine générale")]),
         passphrase=PASS, keychain=None,
         clock=FrozenClock(datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)),
-        kdf=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
+        kdf=KdfParams())  # the command line accepts no cheaper key file
     ws = created.workspace
     try:
         (morel,) = list_practitioners(ws.store)
