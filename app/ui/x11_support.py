@@ -1,6 +1,10 @@
 """Whether Qt's X11 (xcb) platform plugin can load here, asked before Qt loads: when a
 system library it needs is missing, Qt aborts with a message of its own that names no
-package; this says which packages to install instead."""
+package; this says which packages to install instead.
+
+Cost at start: about 1.5 ms to read the ELF headers and 2 ms of imports; the rest (about
+10 ms) is the system's loader mapping the libraries, which Qt needs mapped a moment later
+anyway."""
 
 from __future__ import annotations
 
