@@ -224,7 +224,7 @@ def warn_if_exposed(paths: ProfilePaths) -> None:
 
 # -- commands -------------------------------------------------------------------------
 def cmd_demo(args) -> int:
-    from app.services.demo import generate_demo
+    from app.demo import generate_demo
     from app.services.passphrase_policy import check_new_passphrase
 
     paths = _profile_paths(args)

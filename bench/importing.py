@@ -52,7 +52,7 @@ def _phone_cell(i: int, number: str) -> str:
 
 def generate_csv(path: Path, rows: int, *, seed: int = SEED) -> int:
     """Write the fictional export; its size in bytes."""
-    from app.services.demo import SIZES, demo_patients
+    from app.demo import SIZES, demo_patients
 
     with open(path, "w", encoding="cp1252", errors="replace", newline="") as fh:
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from app.clock import Clock, SystemClock
-from app.services.demo import SIZES, generate_demo
+from app.demo import SIZES, generate_demo
 from app.storage.engine import SQLITE_HEADER, apply_session_pragmas, connect_raw
 from app.storage.profile import ProfilePaths
 from app.storage.store import Store
@@ -27,10 +27,10 @@ SEED = 1
 
 def _generator_stamp() -> str:
     """Changes whenever the demo generator does, so a cached profile never goes stale."""
-    import app.services.demo as demo
+    import app.demo as demo
 
     digest = hashlib.sha256()
-    for source in sorted(Path(demo.__file__).parent.glob("demo*.py")):
+    for source in sorted(Path(demo.__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 

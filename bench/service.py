@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.services.demo import demo_patients
+from app.demo import demo_patients
 from app.services.patients import PatientService
 
 from bench.queries import Query

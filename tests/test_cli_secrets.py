@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.clock import SystemClock
-from app.services.demo import DemoSize, generate_demo
+from app.demo import DemoSize, generate_demo
 from app.services.practice import PracticeInput
 from app.services.workspace import create_practice
 from app.storage.keys import KdfParams, KeyEnvelope

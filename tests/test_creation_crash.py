@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from app.clock import SystemClock
-from app.services.demo import DemoSize, generate_demo
+from app.demo import DemoSize, generate_demo
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths, unlock_key
 from tests.test_cli import ROOT, permanence

@@ -33,7 +33,10 @@ def exception_classes():
             continue  # Qt; Alembic's scripts run only inside a migration
         module = importlib.import_module(info.name)
         for _name, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, BaseException) and obj.__module__ == info.name:
+            # A private exception (leading underscore) is control flow inside its module,
+            # turned into one of the family before it leaves.
+            if issubclass(obj, BaseException) and obj.__module__ == info.name \
+                    and not obj.__name__.startswith("_"):
                 found.append(obj)
     return found
 

@@ -17,7 +17,7 @@ import pytest
 
 from app.clock import SystemClock
 from app.logging_setup import configure as configure_logging
-from app.services.demo import DemoSize, generate_demo
+from app.demo import DemoSize, generate_demo
 from app.services.practice import PracticeInput
 from app.services.settings import WorkstationSettings
 from app.services.workspace import create_practice

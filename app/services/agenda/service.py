@@ -9,7 +9,6 @@ the audit trail.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -19,13 +18,18 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.i18n import _
 from app.models import (
-    Appointment, AppointmentStatus, AppointmentType, AuditEntry, CancelReason, ChangeJournal,
-    Patient, Practitioner, User,
+    Appointment, AppointmentStatus, AppointmentType, CancelReason, Patient, Practitioner,
 )
 from app.models.agenda import HOLDING_STATUSES, MAX_APPOINTMENT_MINUTES, id_set
 from app.models.patient import patient_display_name
 from app.models.user import ROLE_OWNER
 from app.services.agenda.guard import Busy, Conflict, Proposal, check
+from app.services.agenda.history import appointment_history
+from app.services.agenda.labels import (  # noqa: F401 - also imported from here by screens
+    cancel_reason_labels,
+    practitioner_names,
+    status_labels,
+)
 from app.services.agenda.schedule import Schedule, load_schedule
 from app.services.agenda.views import (
     AppointmentView, BookingInput, BookingResult, DayLoad, HistoryEntry, TypeInfo,
@@ -59,33 +63,6 @@ class OverrideNotAllowed(ServiceError):
     @property
     def user_message(self) -> str:
         return _("Only the practice owner can book over a refusal.")
-
-
-def status_labels() -> dict[str, str]:
-    return {
-        AppointmentStatus.BOOKED.value: _("Booked"),
-        AppointmentStatus.CONFIRMED.value: _("Confirmed"),
-        AppointmentStatus.ARRIVED.value: _("In the waiting room"),
-        AppointmentStatus.IN_CONSULTATION.value: _("In consultation"),
-        AppointmentStatus.SEEN.value: _("Seen"),
-        AppointmentStatus.NO_SHOW.value: _("No-show"),
-        AppointmentStatus.CANCELLED.value: _("Cancelled"),
-    }
-
-
-def cancel_reason_labels() -> dict[str, str]:
-    return {
-        CancelReason.BY_PATIENT.value: _("Cancelled by the patient"),
-        CancelReason.BY_PRACTICE.value: _("Cancelled by the practice"),
-        CancelReason.NO_SHOW.value: _("Patient did not come"),
-    }
-
-
-def _field_labels() -> dict[str, str]:
-    return {"starts_at": _("start"), "ends_at": _("end"), "practitioner_id": _("practitioner"),
-            "patient_id": _("patient"), "type_id": _("type"), "status": _("status"),
-            "cancel_reason": _("cancellation"), "cancel_note": _("cancellation note"),
-            "note": _("note"), "override_note": _("override")}
 
 
 _VIEW_COLUMNS = (
@@ -147,7 +124,7 @@ class AgendaService:
 
     @staticmethod
     def _names(session: Session) -> dict[str, str]:
-        return {p.id: p.display_name for p in session.execute(select(Practitioner)).scalars()}
+        return practitioner_names(session)
 
     def schedule(self, practitioner_ids: Iterable[str], first: date, last: date) -> Schedule:
         with self._store.reader() as s:
@@ -237,63 +214,9 @@ class AgendaService:
         return out
 
     def history(self, appointment_id: str) -> list[HistoryEntry]:
-        """Every change of the appointment, oldest first: who, when, which field from what to what."""
-        labels = _field_labels()
+        """Every change of the appointment, oldest first (see ``history``)."""
         with self._store.reader() as s:
-            journal = s.execute(select(ChangeJournal.at, ChangeJournal.op, ChangeJournal.payload)
-                                .where(ChangeJournal.entity == Appointment.__sync_entity__,
-                                       ChangeJournal.entity_id == appointment_id)
-                                .order_by(ChangeJournal.seq)).all()
-            audits = s.execute(select(AuditEntry.at, AuditEntry.action, AuditEntry.detail,
-                                      User.display_name)
-                               .join(User, User.id == AuditEntry.user_id, isouter=True)
-                               .where(AuditEntry.entity_id == appointment_id)
-                               .order_by(AuditEntry.seq)).all()
-            names = self._names(s)
-            type_names = dict(s.execute(select(AppointmentType.id, AppointmentType.name)).all())
-        who = {at: name or "" for at, _a, _d, name in audits}
-        # The explicit actions (move, cancel, status, override) name what happened.
-        actions: dict[datetime, tuple[str, str]] = {}
-        for at, action, detail, _name in audits:
-            if action not in ("create", "update", "delete", "read"):
-                actions[at] = (action, detail)
-        state: dict[str, object] = {}
-        out: list[HistoryEntry] = []
-        for at, op, payload in journal:
-            values = json.loads(payload)
-            if op == "insert":
-                state = values
-                action, detail = actions.get(at, ("create", ""))
-                out.append(HistoryEntry(at, who.get(at, ""), "create" if action != "override"
-                                        else "override", (), detail))
-                continue
-            changes = []
-            for key, label in labels.items():
-                if key in values and values[key] != state.get(key):
-                    changes.append((label, self._render(key, state.get(key), names, type_names),
-                                    self._render(key, values[key], names, type_names)))
-            state.update(values)
-            action, detail = actions.get(at, ("update", ""))
-            out.append(HistoryEntry(at, who.get(at, ""), action, tuple(changes), detail))
-        return out
-
-    def _render(self, key: str, value, names: dict[str, str], type_names: dict[str, str]) -> str:
-        if value in (None, ""):
-            return ""
-        if key in ("starts_at", "ends_at"):
-            instant = datetime.fromisoformat(str(value))
-            return self.zone.local(instant).strftime("%d/%m/%Y %H:%M")
-        if key == "practitioner_id":
-            return names.get(str(value), "")
-        if key == "type_id":
-            return type_names.get(str(value), "")
-        if key == "status":
-            return status_labels().get(str(value), str(value))
-        if key == "cancel_reason":
-            return cancel_reason_labels().get(str(value), str(value))
-        if key == "patient_id":
-            return _("another patient")
-        return str(value)
+            return appointment_history(s, self.zone, appointment_id)
 
     # -- the guard -----------------------------------------------------------------
     def _busy(self, s: Session, practitioner_id: str, patient_id: str | None,

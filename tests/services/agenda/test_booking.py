@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.models import Appointment, AuditEntry
 from app.services.agenda.guard import ABSENCE, CLOSED, HOLIDAY, OVERLAP, SAME_PATIENT, TYPE_NOT_HERE
-from app.services.agenda.service import BookingRefused, OverrideNotAllowed, _field_labels
+from app.services.agenda.labels import field_labels
+from app.services.agenda.service import BookingRefused, OverrideNotAllowed
 from app.services.agenda.setup import AbsenceInput
 from app.services.agenda.views import BookingInput
 from app.services.errors import ValidationError
@@ -114,7 +115,7 @@ def test_move_resize_and_history(agenda):
     assert resized.appointment.minutes == 30
     history = agenda.service.history(a.id)
     assert [h.action for h in history] == ["create", "move", "move"]
-    names = _field_labels()
+    names = field_labels()
     labels = {c[0]: (c[1], c[2]) for c in history[1].changes}
     assert labels[names["starts_at"]] == ("16/03/2026 09:00", "16/03/2026 10:30")
     assert labels[names["practitioner_id"]] == ("Dr Claire Morel", "Dr Julien Faure")

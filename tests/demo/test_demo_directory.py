@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from app.clock import FrozenClock
 from app.models import ChangeJournal, Contact, ContactCategory, Patient
-from app.services.demo import REFERRAL_SHARE, SIZES, demo_contacts, demo_patients, generate_demo
+from app.demo import REFERRAL_SHARE, SIZES, demo_contacts, demo_patients, generate_demo
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
 

@@ -31,7 +31,7 @@ from app.models.agenda import (
 )
 from app.services.agenda.public_holidays import PublicHolidays
 from app.services.agenda.zone import PracticeTime
-from app.services.demo import SIZES, DemoSize, generate_demo
+from app.demo import SIZES, DemoSize, generate_demo
 from app.services.errors import Cancelled
 from app.storage.audit import verify_chain
 from app.storage.keys import KdfParams

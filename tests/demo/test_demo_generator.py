@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from app.clock import FrozenClock
 from app.models import ChangeJournal, Civility, Patient, PatientPhone, PhoneKind, Practitioner, Sex
 from app.models.patient import patient_display_name
-from app.services.demo import SIZES, demo_patients, generate_demo
+from app.demo import SIZES, demo_patients, generate_demo
 from app.services.errors import Cancelled
 from app.services.phones import parse_phone
 from app.storage.audit import verify_chain
