@@ -26,6 +26,7 @@ from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
 )
+from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
 from app.storage.profile import OpenProfile, ProfilePaths, create_database, open_profile
@@ -48,6 +49,11 @@ class Workspace:
     @property
     def store(self):
         return self.profile.store
+
+    @property
+    def initiator(self) -> Initiator:
+        """Who the changes made through this workspace come from (the signed-in user)."""
+        return Initiator(self.user_id)
 
     @cached_property
     def zone(self) -> PracticeTime:
