@@ -91,7 +91,16 @@ class Workspace:
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once
         (the series and the waiting list read it from the agenda)."""
-        self.agenda_setup.set_holiday_region(region)
+        previous = self.practice.holiday_region
+        # Before the write: whoever the store tells of it reads with the new region.
+        self._use_holiday_region(region)
+        try:
+            self.agenda_setup.set_holiday_region(region)
+        except BaseException:
+            self._use_holiday_region(previous)
+            raise
+
+    def _use_holiday_region(self, region: str) -> None:
         self.practice = replace(self.practice, holiday_region=region)
         for service in (self.agenda, vars(self).get("slots")):  # the finder, if made
             if service is not None:

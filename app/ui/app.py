@@ -45,7 +45,7 @@ class GuiSession:
         self.app = app
         self.workspace = workspace
         self.settings = settings
-        self.bus = ChangeBus()
+        self.bus = ChangeBus(workspace.store, workspace.initiator)
         self.window_state = QSettings(str(workspace.paths.root / "window.ini"),
                                       QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
