@@ -89,21 +89,26 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None
     """Write ``changes`` in ``uow`` (a unit of work ``from_peer``), in their order."""
     session = uow.session
     models = syncable_models()
+    mark, ahead, wrote = hlc.last, False, False
     for change in changes:
         model = models.get(change.kind)
         if model is None:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
-        hlc.observe(max([change.version, *(change.field_versions or {}).values()]))
+        received = max([change.version, *(change.field_versions or {}).values()])
+        ahead = ahead or received >= mark
+        hlc.observe(received)
         row = session.get(model, change.entity_id)
         if row is None:
-            _insert(uow, model, change)
+            wrote = _insert(uow, model, change) or wrote
         else:
-            _merge(uow, row, change)
-    # Entries applied keep older stamps than ours: the clock's mark survives a restart.
-    session.merge(LocalMeta(key=META_HLC, value=str(hlc.last)))
+            wrote = _merge(uow, row, change) or wrote
+    if wrote or ahead:
+        # Entries applied keep their stamps, older than ours or newer: the clock's mark is
+        # kept beside them, so that it survives a restart.
+        session.merge(LocalMeta(key=META_HLC, value=str(hlc.last)))
 
 
-def _insert(uow, model: type[Syncable], change: RemoteChange) -> None:
+def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
     if change.op != INSERT:
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
                                   "this node never received")
@@ -124,9 +129,10 @@ def _insert(uow, model: type[Syncable], change: RemoteChange) -> None:
                        origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
                        field_versions=dict(change.field_versions or {}) or None)
+    return True
 
 
-def _merge(uow, row: Syncable, change: RemoteChange) -> None:
+def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
     columns = type(row).__table__.c
     held = versions.parse(row.field_versions, row.version)
     applied: dict[str, Any] = {}
@@ -140,7 +146,7 @@ def _merge(uow, row: Syncable, change: RemoteChange) -> None:
             held[name] = stamps[name] = stamp
             applied[name] = value
     if not applied:
-        return
+        return False
     newest = max(stamps.values())
     if newest > row.version:
         row.version = newest
@@ -154,6 +160,7 @@ def _merge(uow, row: Syncable, change: RemoteChange) -> None:
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
                        field_versions=stamps)
+    return True
 
 
 def _from_json(column, value):

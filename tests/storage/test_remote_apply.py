@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clock import FrozenClock
-from app.models import AuditEntry, ChangeJournal, Patient, kinds
+from app.models import AuditEntry, ChangeJournal, LocalMeta, Patient, kinds
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.workspace import open_workspace
 from app.storage import versions
 from app.storage.changes import ChangeSet, KindChanges
 from app.storage.profile import unlock_key
-from app.storage.remote import RemoteChange, RemoteChangeRefused
+from app.storage.remote import META_HLC, RemoteChange, RemoteChangeRefused
 
 THIRD_NODE = "0190a5b2-0000-7000-8000-00000000000c"
 CARD = ("birth_name", "first_names", "birth_date", "city", "email", "call_not_before",
@@ -115,7 +115,7 @@ def test_applying_the_same_changes_twice_changes_nothing(nodes):
     edit(a, pid, city="Tours")
     incoming = since(a, b, seq)
     assert send(a, b, incoming) is not None
-    before, stored = counts(b), card(b, pid)
+    before, stored, mark = counts(b), card(b, pid), clock_mark(b)
     heard: list[ChangeSet] = []
     b.store.subscribe(heard.append)
 
@@ -123,7 +123,13 @@ def test_applying_the_same_changes_twice_changes_nothing(nodes):
     assert send(a, b, incoming[1:]) is None  # any part of it too
 
     assert counts(b) == before  # no journal entry, no audit entry
-    assert card(b, pid) == stored and heard == []
+    assert card(b, pid) == stored and heard == [] and clock_mark(b) == mark
+
+
+def clock_mark(ws) -> str | None:
+    with ws.store.reader() as s:
+        meta = s.get(LocalMeta, META_HLC)
+        return meta.value if meta else None
 
 
 def test_two_nodes_editing_different_fields_of_one_card_both_win(nodes, clock):
