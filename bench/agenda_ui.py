@@ -46,7 +46,7 @@ def main() -> int:
     paths = ProfilePaths(root)
     key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"])
     ws = open_workspace(paths, key, clock=SystemClock())
-    page = AgendaPage(ws, ChangeBus())
+    page = AgendaPage(ws, ChangeBus(ws.store, ws.initiator))
     page.resize(1600, 900)
     page.show()
     app.processEvents()

@@ -42,7 +42,8 @@ def main() -> int:
     key = unlock_key(paths, passphrase=os.environ["PERMANENCE_PASSPHRASE"])
     ws = open_workspace(paths, key, clock=SystemClock())
     state = QSettings(str(root / "bench-window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(ws, WorkstationSettings(paths.workstation_settings), ChangeBus(), state)
+    window = MainWindow(ws, WorkstationSettings(paths.workstation_settings),
+                        ChangeBus(ws.store, ws.initiator), state)
     window.resize(1280, 800)
     window.show()
     app.processEvents()

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import kinds
 from app.models.base import Base, Syncable, UTCDateTime
 
 MAX_APPOINTMENT_MINUTES = 12 * 60  # bounds the range scan of a day or week
@@ -66,7 +67,7 @@ class AppointmentType(Syncable, Base):
     """A motif: consultation, première consultation, urgence, téléconsultation…"""
 
     __tablename__ = "appointment_type"
-    __sync_entity__ = "appointment_type"
+    __sync_entity__ = kinds.APPOINTMENT_TYPE
 
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     duration_min: Mapped[int] = mapped_column(Integer, nullable=False, default=15)
@@ -81,7 +82,7 @@ class OpeningHours(Syncable, Base):
     """One weekly range of a practitioner, e.g. Tuesday 08:30–12:00, valid over dates."""
 
     __tablename__ = "opening_hours"
-    __sync_entity__ = "opening_hours"
+    __sync_entity__ = kinds.OPENING_HOURS
     __table_args__ = (Index("ix_opening_hours_practitioner", "practitioner_id", "weekday"),)
 
     practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioner.id"), nullable=False)
@@ -95,7 +96,7 @@ class OpeningHours(Syncable, Base):
 
 class Absence(Syncable, Base):
     __tablename__ = "absence"
-    __sync_entity__ = "absence"
+    __sync_entity__ = kinds.ABSENCE
     __table_args__ = (Index("ix_absence_practitioner_starts", "practitioner_id", "starts_at"),)
 
     practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioner.id"), nullable=False)
@@ -110,7 +111,7 @@ class HolidayOpening(Syncable, Base):
     """A public holiday on which the practice (or one practitioner) works anyway."""
 
     __tablename__ = "holiday_opening"
-    __sync_entity__ = "holiday_opening"
+    __sync_entity__ = kinds.HOLIDAY_OPENING
     __table_args__ = (Index("ix_holiday_opening_day", "day"),)
 
     day: Mapped[date] = mapped_column(Date, nullable=False)
@@ -121,7 +122,7 @@ class AppointmentSeries(Syncable, Base):
     """A recurring booking: an RFC 5545 RRULE over the practice's wall time."""
 
     __tablename__ = "appointment_series"
-    __sync_entity__ = "appointment_series"
+    __sync_entity__ = kinds.APPOINTMENT_SERIES
 
     practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioner.id"), nullable=False)
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patient.id"), nullable=True)
@@ -135,7 +136,7 @@ class AppointmentSeries(Syncable, Base):
 
 class Appointment(Syncable, Base):
     __tablename__ = "appointment"
-    __sync_entity__ = "appointment"
+    __sync_entity__ = kinds.APPOINTMENT
     __table_args__ = (
         Index("ix_appointment_practitioner_starts", "practitioner_id", "starts_at"),
         Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
@@ -164,7 +165,7 @@ class WaitingListEntry(Syncable, Base):
     """A patient who wants an earlier slot: which type, with whom, within which dates."""
 
     __tablename__ = "waiting_list_entry"
-    __sync_entity__ = "waiting_list_entry"
+    __sync_entity__ = kinds.WAITING_LIST_ENTRY
     __table_args__ = (Index("ix_waiting_list_status", "status", "created_at"),)
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, MetaData, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.models.ids import uuid7
@@ -39,12 +39,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# Columns of a syncable row that only the unit of work writes.
+BOOKKEEPING = frozenset({"created_at", "updated_at", "version", "origin_node", "field_versions"})
+
+
 class Syncable:
     """Columns needed to replicate a row between installations.
 
     ``version`` is a hybrid-logical-clock stamp and ``origin_node`` the node that wrote
-    it; both are set by the unit of work, never by hand. Rows are never hard-deleted:
-    ``deleted_at`` is the tombstone.
+    it; both are set by the unit of work, never by hand, as is ``field_versions``, the
+    stamp of each field (``app.storage.versions``; NULL while every field carries
+    ``version``). Rows are never hard-deleted: ``deleted_at`` is the tombstone.
     """
 
     __sync_entity__: str  # stable name used in the change journal and audit trail
@@ -55,6 +60,7 @@ class Syncable:
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     origin_node: Mapped[str] = mapped_column(String(36), nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    field_versions: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @property
     def is_deleted(self) -> bool:

@@ -7,6 +7,7 @@ import enum
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import kinds
 from app.models.base import Base, Syncable
 
 
@@ -33,7 +34,7 @@ def contact_display_name(title: str, name: str, first_name: str) -> str:
 
 class Contact(Syncable, Base):
     __tablename__ = "contact"
-    __sync_entity__ = "contact"
+    __sync_entity__ = kinds.CONTACT
 
     category: Mapped[str] = mapped_column(String(20), nullable=False, default="other")
     title: Mapped[str] = mapped_column(String(20), nullable=False, default="")

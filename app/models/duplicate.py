@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import kinds
 from app.models.base import Base, Syncable
 
 
@@ -16,7 +17,7 @@ class DuplicateDismissal(Syncable, Base):
     """
 
     __tablename__ = "duplicate_dismissal"
-    __sync_entity__ = "duplicate_dismissal"
+    __sync_entity__ = kinds.DUPLICATE_DISMISSAL
 
     patient_a: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False)
     patient_b: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False)

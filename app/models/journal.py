@@ -14,18 +14,30 @@ from app.models.base import Base, UTCDateTime
 
 
 class ChangeJournal(Base):
-    """One row per written entity, in commit order; the source of outgoing sync batches."""
+    """One row per written entity, in commit order; the source of outgoing sync batches.
+
+    ``tx_id``: the transaction the entry belongs to (one unit of work; entries applied
+    from a peer keep the transaction id they had there), so a batch applies a whole
+    transaction or none of it. ``version`` and ``origin_node``: the stamp and the node
+    of the write, kept as they were when the entry comes from a peer. ``peer_node``:
+    the peer the entry was applied from (NULL: written here), so it is never sent back
+    there. ``field_versions``: JSON, the stamp of each field of ``payload`` (an update,
+    or a change applied from a peer); NULL when every field has ``version`` (an insert).
+    """
 
     __tablename__ = "change_journal"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    entity: Mapped[str] = mapped_column(String(40), nullable=False)
+    tx_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    entity: Mapped[str] = mapped_column(String(40), nullable=False)  # a kind (app.models.kinds)
     entity_id: Mapped[str] = mapped_column(String(36), nullable=False)
     op: Mapped[str] = mapped_column(String(10), nullable=False)  # insert | update | delete
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     origin_node: Mapped[str] = mapped_column(String(36), nullable=False)
+    peer_node: Mapped[str | None] = mapped_column(String(36), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the changed fields
+    field_versions: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # A record's history (the patient timeline) is read by entity id.
     __table_args__ = (Index("ix_change_journal_entity_id", "entity_id"),)
@@ -62,7 +74,9 @@ class LocalMeta(Base):
 
 
 class PracticeSetting(Base):
-    """Practice-scope settings (workstation preferences live outside the database)."""
+    """Key/value settings of this installation, not replicated (workstation preferences
+    live outside the database). Nothing uses it yet: a setting peers must share (time
+    zone, holiday region, motifs, hours) belongs on a syncable row instead."""
 
     __tablename__ = "practice_setting"
 

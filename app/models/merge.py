@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import kinds
 from app.models.base import Base, Syncable, UTCDateTime
 
 
 class PatientMerge(Syncable, Base):
     __tablename__ = "patient_merge"
-    __sync_entity__ = "patient_merge"
+    __sync_entity__ = kinds.PATIENT_MERGE
 
     kept_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False, index=True)
     merged_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False, index=True)

@@ -8,6 +8,7 @@ from datetime import date, time
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models import kinds
 from app.models.base import Base, Syncable
 from app.models.text import name_tokens
 
@@ -63,7 +64,7 @@ def patient_identity_key(birth_name: str, first_names: str, birth_date: date | N
 
 class Patient(Syncable, Base):
     __tablename__ = "patient"
-    __sync_entity__ = "patient"
+    __sync_entity__ = kinds.PATIENT
 
     civility: Mapped[str] = mapped_column(String(8), nullable=False, default="")
     birth_name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -123,7 +124,7 @@ class Patient(Syncable, Base):
 
 class PatientPhone(Syncable, Base):
     __tablename__ = "patient_phone"
-    __sync_entity__ = "patient_phone"
+    __sync_entity__ = kinds.PATIENT_PHONE
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patient.id"), nullable=False)
     kind: Mapped[str] = mapped_column(String(10), nullable=False, default=PhoneKind.MOBILE.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import kinds
 from app.models.base import Base, Syncable
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -12,7 +13,7 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 
 class Practice(Syncable, Base):
     __tablename__ = "practice"
-    __sync_entity__ = "practice"
+    __sync_entity__ = kinds.PRACTICE
 
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default=DEFAULT_TIMEZONE)
@@ -25,7 +26,7 @@ class Practice(Syncable, Base):
 
 class Practitioner(Syncable, Base):
     __tablename__ = "practitioner"
-    __sync_entity__ = "practitioner"
+    __sync_entity__ = kinds.PRACTITIONER
 
     title: Mapped[str] = mapped_column(String(20), nullable=False, default="Dr")
     first_name: Mapped[str] = mapped_column(String(100), nullable=False)

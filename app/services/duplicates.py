@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.i18n import _
 from app.models import DuplicateDismissal, Patient, PatientMerge, PatientPhone
-from app.models.base import Syncable
+from app.models.base import BOOKKEEPING, Syncable
 from app.models.patient import patient_display_name, patient_identity_key
 from app.models.text import sort_key
 from app.services.dates import InvalidDate, parse_french_date
@@ -65,8 +65,7 @@ MERGE_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Columns recomputed from the others, and the merge's own bookkeeping.
 DERIVED_COLUMNS = ("sort_key", "identity_key")
-_NOT_CARD = {"id", "created_at", "updated_at", "version", "origin_node", "deleted_at",
-             "merged_into_id"}
+_NOT_CARD = {"id", "deleted_at", "merged_into_id", *BOOKKEEPING}
 
 # A number shared by more cards than this is a switchboard (nursing home, school), not
 # a sign of a duplicate: it would list every pair of its residents.

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.models import AuditEntry, ChangeJournal, PatientMerge, PatientPhone, User
+from app.models import AuditEntry, ChangeJournal, PatientMerge, PatientPhone, User, kinds
 from app.storage.store import Store
 
 MAX_EVENTS = 200
@@ -62,13 +62,14 @@ def _card_history(session: Session, patient_id: str) -> list[TimelineEvent]:
     rows = session.execute(
         select(ChangeJournal.entity, ChangeJournal.entity_id, ChangeJournal.op,
                ChangeJournal.at, ChangeJournal.payload)
-        .where(ChangeJournal.entity_id.in_(ids), ChangeJournal.entity.in_(("patient", "patient_phone")))
+        .where(ChangeJournal.entity_id.in_(ids),
+               ChangeJournal.entity.in_((kinds.PATIENT, kinds.PATIENT_PHONE)))
         .order_by(ChangeJournal.seq.desc()).limit(MAX_EVENTS * 2)
     ).all()
     events: list[TimelineEvent] = []
     phone_writes: dict[datetime, int] = {}
     for entity, _entity_id, op, at, payload in rows:
-        if entity == "patient_phone":
+        if entity == kinds.PATIENT_PHONE:
             phone_writes[at] = phone_writes.get(at, 0) + 1
             continue
         if op == "insert":

@@ -26,6 +26,7 @@ from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
 )
+from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
 from app.storage.profile import (
@@ -55,6 +56,11 @@ class Workspace:
     @property
     def store(self):
         return self.profile.store
+
+    @property
+    def initiator(self) -> Initiator:
+        """Who the changes made through this workspace come from (the signed-in user)."""
+        return Initiator(self.user_id)
 
     @cached_property
     def zone(self) -> PracticeTime:
@@ -92,7 +98,16 @@ class Workspace:
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once
         (the series and the waiting list read it from the agenda)."""
-        self.agenda_setup.set_holiday_region(region)
+        previous = self.practice.holiday_region
+        # Before the write: whoever the store tells of it reads with the new region.
+        self._use_holiday_region(region)
+        try:
+            self.agenda_setup.set_holiday_region(region)
+        except BaseException:
+            self._use_holiday_region(previous)
+            raise
+
+    def _use_holiday_region(self, region: str) -> None:
         self.practice = replace(self.practice, holiday_region=region)
         for service in (self.agenda, vars(self).get("slots")):  # the finder, if made
             if service is not None:

@@ -1,8 +1,9 @@
-"""An open practice database: engine, sessions, clock and node identity."""
+"""An open practice database: engine, sessions, clock and node identity; the listeners
+told what each committed unit of work changed; applying changes from a peer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,10 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models.journal import ChangeJournal, LocalMeta
+from app.storage import remote
+from app.storage.changes import ChangeSet, Listener, Listeners
 from app.storage.hlc import HybridLogicalClock
 from app.storage.uow import UnitOfWork, WriteRefused
 
 META_NODE_ID = "node_id"
+META_HLC = remote.META_HLC
 
 
 def _refuse_writes(session: Session, flush_context, instances) -> None:
@@ -44,7 +48,11 @@ class Store:
             last = s.execute(
                 select(ChangeJournal.version).order_by(ChangeJournal.seq.desc()).limit(1)
             ).scalar()
-        self.hlc = HybridLogicalClock(clock, last or 0)
+            # Entries applied from a peer keep their own stamps, which may be older than
+            # ours: the clock's high-water mark is kept beside them.
+            seen = s.get(LocalMeta, META_HLC)
+        self.hlc = HybridLogicalClock(clock, max(last or 0, int(seen.value) if seen else 0))
+        self.listeners = Listeners()
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -64,6 +72,29 @@ class Store:
 
     def unit_of_work(self, *, actor_id: str) -> UnitOfWork:
         return UnitOfWork(self, actor_id=actor_id)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(change_set)`` after each commit that wrote rows, in the
+        committing thread; returns what unsubscribes it."""
+        return self.listeners.add(listener)
+
+    def apply_remote(self, changes: Sequence[remote.RemoteChange], *, peer_node_id: str,
+                     actor_id: str) -> ChangeSet | None:
+        """Apply changes received from ``peer_node_id`` in one transaction (all or
+        nothing), field by field where the incoming stamp is newer; see ``remote``.
+        The change set of what was applied, None if nothing was newer."""
+        if peer_node_id == self.node_id:
+            raise ValueError("changes from this node are not applied to it again")
+        with UnitOfWork(self, actor_id=actor_id, from_peer=peer_node_id) as uow:
+            remote.apply(uow, changes, self.hlc)
+        return uow.change_set
+
+    def changes_for_peer(self, peer_node_id: str, *, after_seq: int = 0
+                         ) -> list[tuple[int, remote.RemoteChange]]:
+        """Journal entries after ``after_seq`` that ``peer_node_id`` does not hold: neither
+        written there nor applied from there; with their sequence numbers."""
+        with self.reader() as s:
+            return remote.outgoing(s, peer_node_id, after_seq)
 
     def checkpoint(self) -> None:
         with self.engine.connect() as conn:

@@ -1,10 +1,15 @@
 """The unit of work: the only write path.
 
 Inside one SQLite transaction (BEGIN IMMEDIATE) it stamps every new or changed
-syncable row with a hybrid-logical-clock version and this node's id, appends a change
-journal entry per row (for sync) and an audit entry per row (who, action, entity, id,
-time; nothing else about the patient), hash-chained to the previous one.
+syncable row with a hybrid-logical-clock version, this node's id and the stamp of each
+changed field, appends a change journal entry per row (for sync; all entries of one unit
+of work share its transaction id) and an audit entry per row (who, action, entity, id,
+time; nothing else about the patient), hash-chained to the previous one. Once committed,
+it hands what it wrote to the store's listeners as one change set (``changes``).
 Hard deletes of syncable rows are refused: set the tombstone instead.
+
+Changes applied from a peer go through the same class (``from_peer``): they are not
+stamped as local writes; ``app.storage.remote`` writes them with their own stamps.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from app.models.base import Syncable
+from app.models.base import BOOKKEEPING, Syncable
 from app.models.ids import uuid7
 from app.models.journal import AuditEntry, ChangeJournal
+from app.storage import versions
 from app.storage.audit import GENESIS, entry_hash
-
-_BOOKKEEPING = {"created_at", "updated_at", "version", "origin_node"}
+from app.storage.changes import DELETE, INSERT, UPDATE, ChangeCollector, ChangeSet, Initiator
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,7 +40,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _columns(obj: Syncable) -> list[str]:
-    return [attr.key for attr in inspect(type(obj)).column_attrs]
+    return [attr.key for attr in inspect(type(obj)).column_attrs if attr.key != "field_versions"]
 
 
 class WriteRefused(RuntimeError):
@@ -45,13 +50,19 @@ class WriteRefused(RuntimeError):
 class UnitOfWork:
     """``with store.unit_of_work(actor_id=...) as uow:`` then ``uow.session.add(...)``.
 
-    Commits on a clean exit, rolls back on an exception.
+    Commits on a clean exit, rolls back on an exception. After a commit that wrote rows,
+    ``change_set`` is what the store's listeners were given.
     """
 
-    def __init__(self, store, *, actor_id: str) -> None:
+    def __init__(self, store, *, actor_id: str, from_peer: str | None = None) -> None:
         self._store = store
         self.actor_id = actor_id
+        self.initiator = Initiator(actor_id)
+        self.tx_id = uuid7()
+        self.from_peer = from_peer
         self.session: Session | None = None
+        self.change_set: ChangeSet | None = None
+        self._changes = ChangeCollector()
         self._last_hash: str | None = None
         self._at: datetime | None = None
 
@@ -70,13 +81,19 @@ class UnitOfWork:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.session is not None
+        committed = False
         try:
             if exc_type is None:
                 self.session.commit()
+                committed = True
             else:
                 self.session.rollback()
         finally:
             self.session.close()
+        if committed:
+            self.change_set = self._changes.build(self.tx_id, self.initiator, self.from_peer)
+            if self.change_set is not None:
+                self._store.listeners.notify(self.change_set)
 
     # -- stamping -----------------------------------------------------------------
     @property
@@ -90,6 +107,8 @@ class UnitOfWork:
         for obj in list(session.deleted):
             if isinstance(obj, Syncable):
                 raise WriteRefused(f"hard delete of {type(obj).__name__}; set deleted_at")
+        if self.from_peer is not None:
+            return  # rows from a peer keep the stamps they came with
         for obj in list(session.new):
             if isinstance(obj, Syncable):
                 self._stamp_new(obj)
@@ -109,8 +128,9 @@ class UnitOfWork:
         obj.created_at = obj.updated_at = self.now
         obj.version = self._store.hlc.now()
         obj.origin_node = self._store.node_id
+        obj.field_versions = None  # every field carries the row's version
         payload = {c: _jsonable(getattr(obj, c)) for c in _columns(obj)}
-        self._record(obj.__sync_entity__, obj.id, "insert", obj.version, payload)
+        self._record(obj.__sync_entity__, obj.id, INSERT, obj.version, payload)
 
     def _stamp_update(self, obj: Syncable) -> None:
         state = inspect(obj)
@@ -118,27 +138,49 @@ class UnitOfWork:
         tombstoned = False
         for attr in state.mapper.column_attrs:
             hist = state.attrs[attr.key].history
-            if hist.has_changes() and attr.key not in _BOOKKEEPING:
+            if hist.has_changes() and attr.key not in BOOKKEEPING:
                 changed[attr.key] = _jsonable(getattr(obj, attr.key))
                 if attr.key == "deleted_at" and obj.deleted_at is not None:
                     tombstoned = True
         if not changed:
             return
+        before = obj.version
         obj.updated_at = self.now
-        obj.version = self._store.hlc.now()
+        obj.version = stamp = self._store.hlc.now()
         obj.origin_node = self._store.node_id
+        obj.field_versions = versions.stamped(obj.field_versions, before, changed, stamp)
         changed["updated_at"] = _jsonable(obj.updated_at)
-        self._record(obj.__sync_entity__, obj.id, "delete" if tombstoned else "update",
-                     obj.version, changed)
+        # Every field of the entry carries its stamp, so a peer merges field by field.
+        self._record(obj.__sync_entity__, obj.id, DELETE if tombstoned else UPDATE, stamp,
+                     changed, field_versions=dict.fromkeys(changed, stamp))
 
-    def _record(self, entity: str, entity_id: str, op: str, version: int, payload: dict) -> None:
+    def _record(self, entity: str, entity_id: str, op: str, version: int, payload: dict, *,
+                field_versions: dict | None = None) -> None:
         assert self.session is not None
         self.session.add(ChangeJournal(
-            entity=entity, entity_id=entity_id, op=op, version=version,
+            tx_id=self.tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
             origin_node=self._store.node_id, at=self.now,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            field_versions=versions.dump(field_versions) if field_versions else None,
         ))
-        self.session.add(self._audit_entry({"insert": "create"}.get(op, op), entity, entity_id))
+        self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id))
+        self._changes.note(entity, entity_id, op)
+
+    def record_applied(self, entity: str, entity_id: str, op: str, *, tx_id: str, version: int,
+                       origin_node: str, at: datetime, payload: dict,
+                       field_versions: dict[str, int] | None) -> None:
+        """Journal and audit a change applied from the peer ``from_peer``, with the
+        transaction id, stamp, node and time it had there."""
+        assert self.session is not None and self.from_peer is not None
+        self.session.add(ChangeJournal(
+            tx_id=tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
+            origin_node=origin_node, peer_node=self.from_peer, at=at,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            field_versions=versions.dump(field_versions) if field_versions else None,
+        ))
+        self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id,
+                                           f"applied from peer {self.from_peer}"))
+        self._changes.note(entity, entity_id, op)
 
     # -- audit --------------------------------------------------------------------
     def _audit_entry(self, action: str, entity: str, entity_id: str, detail: str = "") -> AuditEntry:
@@ -226,9 +268,9 @@ class UnitOfWork:
         n = len(rows)
         ids = [r["id"] for r in rows] if "id" in given else [uuid7() for _ in range(n)]
         stamp = hlc.now
-        versions = [stamp() for _ in range(n)]
+        stamps = [stamp() for _ in range(n)]
         # Python values of each column, the stamps being the same for every row.
-        python: dict[str, list] = {"id": ids, "version": versions, "origin_node": [node_id] * n,
+        python: dict[str, list] = {"id": ids, "version": stamps, "origin_node": [node_id] * n,
                                    "created_at": [now] * n, "updated_at": [now] * n}
         if "deleted_at" not in given:
             python["deleted_at"] = [None] * n
@@ -255,9 +297,10 @@ class UnitOfWork:
         audit = self._audit_rows("create", entity, ids, at)
         conn.exec_driver_sql(plan.sql, list(zip(*columns)))
         conn.exec_driver_sql(plan.journal_sql, list(zip(
-            repeat(entity), ids, repeat("insert"), versions, repeat(node_id), repeat(at),
-            payloads)))
+            repeat(self.tx_id), repeat(entity), ids, repeat(INSERT), stamps, repeat(node_id),
+            repeat(at), payloads)))
         conn.exec_driver_sql(plan.audit_sql, audit)
+        self._changes.note_inserted(entity, ids)
         return ids
 
     def _bulk_insert_core(self, model: type[Syncable], rows: list[dict]) -> list[str]:
@@ -276,7 +319,7 @@ class UnitOfWork:
             stamped.append(row)
             payload = {c: _jsonable(row[c]) for c in columns if c in row}
             journal.append({
-                "entity": entity, "entity_id": row["id"], "op": "insert",
+                "tx_id": self.tx_id, "entity": entity, "entity_id": row["id"], "op": INSERT,
                 "version": row["version"], "origin_node": node_id, "at": now,
                 "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
             })
@@ -285,10 +328,12 @@ class UnitOfWork:
             self.session.execute(insert(model.__table__), stamped)
             self.session.execute(insert(ChangeJournal.__table__), journal)
             self.session.execute(insert(AuditEntry.__table__), audit)
+            self._changes.note_inserted(entity, [r["id"] for r in stamped])
         return [r["id"] for r in stamped]
 
 
-_JOURNAL_COLUMNS = ("entity", "entity_id", "op", "version", "origin_node", "at", "payload")
+_JOURNAL_COLUMNS = ("tx_id", "entity", "entity_id", "op", "version", "origin_node", "at",
+                    "payload")
 _AUDIT_COLUMNS = ("at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash",
                   "hash")
 _STAMPS = ("id", "deleted_at", "created_at", "updated_at", "version", "origin_node")

@@ -54,7 +54,7 @@ class GuiSession:
         self.app = app
         self.workspace = workspace
         self.settings = settings
-        self.bus = ChangeBus()
+        self.bus = ChangeBus(workspace.store, workspace.initiator)
         ini = workspace.paths.root / "window.ini"
         try:
             touch_private(ini)  # Qt keeps the mode of an existing file

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
                  window_state: QSettings, parent=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
+        self.bus = bus
         self._window_state = window_state
         self.setWindowTitle(f"Permanence — {workspace.practice.name}")
         self.resize(1280, 800)
@@ -90,9 +91,8 @@ class MainWindow(QMainWindow):
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
-        self.settings = SettingsView(workspace, settings, bus=bus)
+        self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
-        self._bus = bus
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
         self.import_action.triggered.connect(self.import_patients)
@@ -183,10 +183,10 @@ class MainWindow(QMainWindow):
         self._zone_timer.start(max(1_000, (60 - now.second) * 1000 - now.microsecond // 1000))
 
     def import_patients(self) -> ImportWizard:
-        """The CSV import wizard; when it has imported, the bus tells the lists."""
+        """The CSV import wizard; once it has imported, the store tells the lists."""
         ws = self._workspace
         importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
-        self.import_wizard = ImportWizard(importer, self._bus, parent=self)
+        self.import_wizard = ImportWizard(importer, parent=self)
         self.import_wizard.open()
         return self.import_wizard
 

@@ -20,7 +20,6 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
 from app.ui.agenda_settings.page import AgendaSettingsPage
-from app.ui.change_bus import ChangeBus
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 from app.ui.failures import failure_text
@@ -31,8 +30,7 @@ LANGUAGES = (("fr", "Français"), ("en", "English"))
 class SettingsView(QWidget):
     language_changed = Signal(str)
 
-    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None, *,
-                 bus: ChangeBus | None = None) -> None:
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -66,7 +64,6 @@ class SettingsView(QWidget):
         general = QWidget()
         # The agenda's settings are built when their tab is first shown: they read every
         # motif, hour set and absence, which the start of the application does not need.
-        self._agenda_args = (workspace, bus)
         self._agenda_page: AgendaSettingsPage | None = None
         self.agenda_tab = QWidget()
         agenda_layout = QVBoxLayout(self.agenda_tab)
@@ -111,7 +108,7 @@ class SettingsView(QWidget):
     @property
     def agenda(self) -> AgendaSettingsPage:
         if self._agenda_page is None:
-            self._agenda_page = AgendaSettingsPage(*self._agenda_args)
+            self._agenda_page = AgendaSettingsPage(self._workspace)
             self.agenda_tab.layout().addWidget(self._agenda_page)
         return self._agenda_page
 

@@ -19,6 +19,9 @@ class RowTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def rows(self) -> list:
+        return list(self._rows)
+
     def row_at(self, row: int):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 

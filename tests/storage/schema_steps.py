@@ -1,7 +1,18 @@
-"""Turn a head database back into what an older schema left, to test the upgrades."""
+"""Turn a head database back into what an older schema left, to test the upgrades.
+
+Call them newest first: ``undo_0006`` then ``undo_0005``."""
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
+SYNCABLE_TABLES = ("practice", "practitioner", "app_user", "patient", "patient_phone",
+                   "patient_merge", "duplicate_dismissal", "contact", *AGENDA_TABLES)
+
+
+def undo_0006(conn) -> None:
+    for table in SYNCABLE_TABLES:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN field_versions")
+    for column in ("tx_id", "peer_node", "field_versions"):
+        conn.exec_driver_sql(f"ALTER TABLE change_journal DROP COLUMN {column}")
 
 
 def undo_0005(conn) -> None:

@@ -51,14 +51,21 @@ def copies(new_practice, passphrase, clock, tmp_path):
 
 
 def stored(ws) -> dict[str, list[tuple]]:
-    """Every row of the compared tables, each value as SQLite's ``quote()`` renders it."""
+    """Every row of the compared tables, each value as SQLite's ``quote()`` renders it;
+    transaction ids (random) as the order in which each first appears."""
     out = {}
     with ws.store.engine.connect() as conn:
         for table in TABLES:
             names = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
             cols = ", ".join(f'quote("{n}")' for n in names)
-            out[table] = [tuple(r) for r in conn.exec_driver_sql(
+            rows = [tuple(r) for r in conn.exec_driver_sql(
                 f"SELECT {cols} FROM {table} ORDER BY rowid")]
+            if "tx_id" in names:
+                at = names.index("tx_id")
+                order: dict[str, int] = {}
+                rows = [(*r[:at], order.setdefault(r[at], len(order)), *r[at + 1:])
+                        for r in rows]
+            out[table] = rows
     return out
 
 

@@ -85,7 +85,8 @@ def main_window(qtbot, workspace, settings):
     from app.ui.main_window import MainWindow
 
     state = QSettings(str(workspace.paths.root / "window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workspace, settings, ChangeBus(), state)
+    window = MainWindow(workspace, settings, ChangeBus(workspace.store, workspace.initiator),
+                        state)
     window.show()
     qtbot.waitExposed(window)
     yield window

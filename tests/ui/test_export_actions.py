@@ -35,7 +35,7 @@ class Chooser:
 
 @pytest.fixture
 def view(qtbot, workspace):
-    widget = PatientsView(workspace.patients, ChangeBus())
+    widget = PatientsView(workspace.patients, ChangeBus(workspace.store, workspace.initiator))
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)

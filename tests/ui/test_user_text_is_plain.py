@@ -334,7 +334,7 @@ def test_the_agenda_patient_picker_shows_the_alert_as_written(qtbot, marked):
 # -- the agenda: grid, waiting list, waiting room, my day --------------------------------
 @pytest.fixture
 def page(qtbot, marked):
-    widget = AgendaPage(marked.ws, ChangeBus())
+    widget = AgendaPage(marked.ws, ChangeBus(marked.ws.store, marked.ws.initiator))
     qtbot.addWidget(widget)
     install_booking_tools(widget)
     widget.resize(1300, 820)
@@ -386,7 +386,7 @@ def test_the_appointment_and_its_cancellation_show_the_patient_as_written(qtbot,
 
 
 def test_the_waiting_list_shows_entries_as_written(qtbot, marked):
-    panel = WaitingListPanel(marked.ws, ChangeBus())
+    panel = WaitingListPanel(marked.ws, ChangeBus(marked.ws.store, marked.ws.initiator))
     qtbot.addWidget(panel)
     panel.show()
     [row] = [r for r in range(panel.model.rowCount())
@@ -398,7 +398,7 @@ def test_the_waiting_list_shows_entries_as_written(qtbot, marked):
 
 
 def test_the_waiting_room_shows_patients_and_alerts_as_written(qtbot, marked):
-    panel = WaitingRoomPanel(marked.ws, ChangeBus())
+    panel = WaitingRoomPanel(marked.ws, ChangeBus(marked.ws.store, marked.ws.initiator))
     qtbot.addWidget(panel)
     panel.resize(420, 600)
     panel.show()
@@ -410,7 +410,7 @@ def test_the_waiting_room_shows_patients_and_alerts_as_written(qtbot, marked):
 
 
 def test_my_day_shows_patients_alerts_and_notes_as_written(qtbot, marked):
-    dialog = MyDayDialog(marked.ws, ChangeBus(), practitioner_id=marked.agenda.morel,
+    dialog = MyDayDialog(marked.ws, ChangeBus(marked.ws.store, marked.ws.initiator), practitioner_id=marked.agenda.morel,
                          queries=DayQueries.of(marked.ws))
     qtbot.addWidget(dialog)
     dialog.show()

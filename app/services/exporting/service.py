@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app.clock import Clock
+from app.models import kinds
 from app.services.errors import Cancelled
 from app.services.exporting import csv_format, vcard
 from app.services.exporting.files import (
@@ -40,8 +41,8 @@ from app.storage.store import Store
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
 
-PATIENTS = "patient"
-CONTACTS = "contact"
+PATIENTS = kinds.PATIENT  # what is exported, named as the journal and the audit name it
+CONTACTS = kinds.CONTACT
 
 
 @dataclass(frozen=True)

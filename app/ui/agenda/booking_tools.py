@@ -87,8 +87,7 @@ class BookingTools(QObject):
             self.finder.raise_()
             self.finder.activateWindow()
             return self.finder
-        dialog = SlotFinderDialog(self.workspace, self.bus, self.page, patient_id=patient_id,
-                                  **presets)
+        dialog = SlotFinderDialog(self.workspace, self.page, patient_id=patient_id, **presets)
         dialog.booked.connect(lambda appt, d=dialog: self._booked(d, appt))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.finder = dialog
@@ -131,7 +130,7 @@ class BookingTools(QObject):
                            type_id=brief.type_id, start_min=zone.wall_minute(brief.starts_at),
                            first_day=max(zone.day_of(brief.starts_at) + timedelta(days=7),
                                          today))
-        dialog = SeriesDialog(self.workspace, self.bus, self.page, **presets)
+        dialog = SeriesDialog(self.workspace, self.page, **presets)
         dialog.created.connect(self._series_created)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.series_dialog = dialog

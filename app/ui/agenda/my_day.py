@@ -33,29 +33,31 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, ngettext
+from app.models import kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, MyDay
 from app.services.agenda.service import status_labels
 from app.services.practice import list_practitioners
 from app.ui.agenda.printing import pydate, qdate
 from app.ui.agenda.waiting_room import (
     ALERT_COLOUR,
-    APPOINTMENT_ENTITY,
     ARRIVED,
     IN_CONSULTATION,
     NO_SHOW,
-    PATIENT_ENTITY,
     SEEN,
     back_status,
     change_status,
     waited,
     wall_time,
 )
+from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
 
-WAITING_LIST_ENTITIES = ("waiting_list", "waiting_list_entry")
+# What the day is read from: its appointments and the waiting list (what is pending), or
+# the card of someone in it.
+READ_FROM = (kinds.APPOINTMENT, kinds.WAITING_LIST_ENTRY)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DAY_ROLE = Qt.ItemDataRole.UserRole + 2
 TIME, PATIENT, MOTIF, STATUS, ALERT = range(5)
@@ -130,7 +132,6 @@ class MyDayDialog(QDialog):
         self.setObjectName("MyDay")
         self.resize(1040, 620)
         self._ws = workspace
-        self._bus = bus
         self._queries = queries or DayQueries.of(workspace)
         self._zone = workspace.zone
         self._print_day = print_day
@@ -359,8 +360,8 @@ class MyDayDialog(QDialog):
             out[top.text(0)] = [top.child(j).text(0) for j in range(top.childCount())]
         return out
 
-    def _on_changed(self, entity: str, ids: list) -> None:
-        if entity in (APPOINTMENT_ENTITY, PATIENT_ENTITY, *WAITING_LIST_ENTITIES):
+    def _on_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(*READ_FROM, kinds.PATIENT):
             self._stale = True
             if self.isVisible():
                 self.refresh()
@@ -379,10 +380,10 @@ class MyDayDialog(QDialog):
         entry = self.current_entry()
         if entry is None or entry.status == status:
             return False
-        message = change_status(self._ws.agenda, self._bus, entry, status)
+        message = change_status(self._ws.agenda, entry, status)
         self.error.setText(message)
         self.error.setVisible(bool(message))
-        if self._stale or not self.isVisible():
+        if self._stale or message or not self.isVisible():  # nothing written: read anyway
             self.refresh()
         return not message
 

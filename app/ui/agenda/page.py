@@ -4,9 +4,8 @@ It reads a window of the agenda from the service, turns it into the painted widg
 plain values (``adapter``) and turns their signals into service calls: a click on free
 time books (the appointment dialog), a drag moves, Delete cancels, Ctrl+X / Ctrl+V
 move through cut and paste. Every write goes through the booking guard; a refusal
-shows its reasons, and only the practice owner may book anyway (recorded). After each
-write the change bus is told, and the page reloads when the bus says something it shows
-has changed.
+shows its reasons, and only the practice owner may book anyway (recorded). The page
+reloads when the change bus says something it shows has changed, whoever wrote it.
 
 Keyboard: Ctrl+1 / Ctrl+2 / Ctrl+3 day, week, month; PageUp / PageDown or Alt+Left /
 Alt+Right the previous or next period; Ctrl+T or Home today; Ctrl+G the date field.
@@ -41,12 +40,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, ngettext
+from app.models import kinds
 from app.models.agenda import AppointmentStatus
 from app.services.agenda.service import status_labels
 from app.services.agenda.views import AppointmentView
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
 from app.services.workspace import Workspace
+from app.storage.changes import ChangeSet
 from app.ui.agenda import adapter
 from app.ui.agenda.appointment_dialog import AppointmentDialog
 from app.ui.agenda.cancel_dialog import ask_cancel
@@ -54,7 +55,6 @@ from app.ui.agenda.grid import AgendaGrid
 from app.ui.agenda.grid_data import hhmm
 from app.ui.agenda.month import MonthOverview, month_weeks
 from app.ui.agenda.refusal import run_guarded, show_failure
-from app.ui.agenda_settings.common import ENTITIES as SETTINGS_ENTITIES
 from app.ui.agenda_settings.common import CheckMenu
 from app.ui.change_bus import ChangeBus
 from app.ui.plain import button_text
@@ -63,9 +63,11 @@ from app.ui.widgets import label
 SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
 VIEW_DAY, VIEW_WEEK, VIEW_MONTH = "day", "week", "month"
 VIEWS = (VIEW_DAY, VIEW_WEEK, VIEW_MONTH)
-APPOINTMENT_ENTITY = "appointment"
-# What the page shows, so a change of any of these redraws it.
-WATCHED = frozenset({APPOINTMENT_ENTITY, "patient", "practitioner", *SETTINGS_ENTITIES})
+# What the page draws from: a change of any of these redraws it (a card, only when
+# someone shown has changed).
+DRAWN_FROM = frozenset({kinds.APPOINTMENT, *kinds.AGENDA_SETTINGS})
+# What its reference lists (practitioners, motifs) are read from.
+REFERENCE = (kinds.PRACTITIONER, kinds.APPOINTMENT_TYPE)
 # The statuses offered in the context menu (booked is the default, cancelled has its dialog).
 MENU_STATUSES = (AppointmentStatus.CONFIRMED.value, AppointmentStatus.ARRIVED.value,
                  AppointmentStatus.IN_CONSULTATION.value, AppointmentStatus.SEEN.value,
@@ -577,16 +579,22 @@ class AgendaPage(QWidget):
         else:
             self.grid.set_now(None)
 
-    def _on_bus(self, entity: str, ids: list) -> None:
-        if entity not in WATCHED:
+    def _on_bus(self, changes: ChangeSet) -> None:
+        if not changes.touches(*DRAWN_FROM) and not self._shows_any(changes.ids(kinds.PATIENT)):
             return
-        if entity in ("practitioner", "appointment_type"):
+        if changes.touches(*REFERENCE):
             self._load_reference()
             self._fill_practitioner_menu()
         if self.isVisible():
             self.load()
         else:
             self._stale = True
+
+    def _shows_any(self, patient_ids: frozenset[str]) -> bool:
+        """True when one of these patients has an appointment drawn (the month draws no
+        names)."""
+        return bool(patient_ids) and self._view != VIEW_MONTH and any(
+            a.patient_id in patient_ids for a in self._appointments.values())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -595,10 +603,10 @@ class AgendaPage(QWidget):
 
     # ------------------------------------------------------------------ writes
 
-    def _published(self, ids: list[str], warnings: tuple = ()) -> None:
+    def _written(self, _ids: list[str] = (), warnings: tuple = ()) -> None:
+        """After a write of the page's own (the bus has told it already)."""
         if warnings:
             self.show_message("\n".join(c.message for c in warnings))
-        self.bus.publish(APPOINTMENT_ENTITY, list(ids))
         if self._stale:  # not on screen: still keep what the page holds current
             self.load()
 
@@ -611,7 +619,7 @@ class AgendaPage(QWidget):
             kwargs.setdefault("type_id", self._usual_type(kwargs["practitioner_id"]))
         dialog = AppointmentDialog(self.workspace, self, practitioners=self._practitioners,
                                    types=self._types, **kwargs)
-        dialog.written.connect(self._published)
+        dialog.written.connect(self._written)
         dialog.cancelled.connect(self.appointment_cancelled)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.dialog = dialog
@@ -661,7 +669,7 @@ class AgendaPage(QWidget):
         if result is None:
             self.load()  # the box goes back where it is
             return False
-        self._published([appointment_id], tuple(result.warnings))
+        self._written([appointment_id], tuple(result.warnings))
         self.grid.select_item(appointment_id)
         return True
 
@@ -684,7 +692,7 @@ class AgendaPage(QWidget):
             return False
         if self._cut is not None and self._cut[0] == appointment_id:
             self.drop_cut()
-        self._published([appointment_id])
+        self._written([appointment_id])
         self.appointment_cancelled.emit(appointment_id)
         return True
 
@@ -697,7 +705,7 @@ class AgendaPage(QWidget):
             show_failure(self, exc)
             self.load()
             return False
-        self._published([appointment_id])
+        self._written([appointment_id])
         return True
 
     # ------------------------------------------------------------------ cut and paste
@@ -729,16 +737,17 @@ class AgendaPage(QWidget):
             return False
         appointment_id, length = self._cut
         starts_at = self._zone.to_utc(day, start_min)
+        self._cut = None  # so the page the store has redrawn shows no cut mark
         result = run_guarded(self, lambda override: self._agenda.move(
             appointment_id, starts_at, starts_at + timedelta(minutes=length),
             practitioner_id=practitioner_id, override=override),
             can_override=self._agenda.can_override, moving=True)
         if result is None:
+            self._cut = (appointment_id, length)  # nothing written: still to paste
             return False
-        self._cut = None
         self.grid.set_pending_paste(None)
         self.hide_message()
-        self._published([appointment_id], tuple(result.warnings))
+        self._written([appointment_id], tuple(result.warnings))
         self.grid.select_item(appointment_id)
         return True
 

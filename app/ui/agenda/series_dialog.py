@@ -51,7 +51,6 @@ from app.services.dates import InvalidDate
 from app.services.errors import NotFound, ValidationError
 from app.services.practice import list_practitioners
 from app.ui.agenda.slot_finder import (
-    APPOINTMENT_ENTITY,
     PatientField,
     first_error,
     hhmm,
@@ -126,12 +125,11 @@ class SeriesDialog(QDialog):
 
     created = Signal(object)
 
-    def __init__(self, workspace, bus=None, parent=None, *, patient_id: str | None = None,
+    def __init__(self, workspace, parent=None, *, patient_id: str | None = None,
                  practitioner_id: str | None = None, type_id: str | None = None,
                  first_day: date | None = None, start_min: int | None = None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus
         self.plan: SeriesPlan | None = None
         self.result: SeriesResult | None = None
         self.setWindowTitle(_("Recurring appointments"))
@@ -382,8 +380,6 @@ class SeriesDialog(QDialog):
             self.error.show_message(first_error(exc))
             return None
         self.result = result
-        if self._bus is not None:
-            self._bus.publish(APPOINTMENT_ENTITY, [a.id for a in result.appointments])
         self.created.emit(result)
         self.accept()
         return result
@@ -476,7 +472,7 @@ def _remaining(workspace, series_id: str, starts_at: datetime) -> int:
                if a.starts_at >= starts_at and a.status in _UPCOMING)
 
 
-def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
+def series_actions_for(workspace, appointment_id: str, parent: QWidget, *,
                        on_cancelled: Callable[[str], None] | None = None,
                        on_changed: Callable[[], None] | None = None) -> list[QAction]:
     """The series actions for ``appointment_id``: [] if it is not part of a series.
@@ -493,9 +489,7 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
     local = zone.local(brief.starts_at)
     when = f"{format_date(local.date(), 'EEEE d MMMM y')} {local:%H:%M}"
 
-    def publish(ids: list[str]) -> None:
-        if bus is not None:
-            bus.publish(APPOINTMENT_ENTITY, ids)
+    def changed() -> None:
         if on_changed is not None:
             on_changed()
 
@@ -513,7 +507,7 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
                                           else _("This appointment no longer exists."))
                 return
             dialog.accept()
-            publish([appointment_id])
+            changed()
             if on_cancelled is not None:
                 on_cancelled(appointment_id)
 
@@ -531,14 +525,14 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
 
         def confirmed() -> None:
             try:
-                views = workspace.series.cancel_remaining(series_id, appointment_id,
-                                                          dialog.reason(), dialog.note.text())
+                workspace.series.cancel_remaining(series_id, appointment_id, dialog.reason(),
+                                                  dialog.note.text())
             except (ValidationError, NotFound) as exc:
                 dialog.error.show_message(first_error(exc) if isinstance(exc, ValidationError)
                                           else _("This appointment no longer exists."))
                 return
             dialog.accept()
-            publish([v.id for v in views])
+            changed()
 
         dialog.confirm.clicked.connect(confirmed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -559,9 +553,8 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
 
         def confirmed(force: bool) -> None:
             try:
-                views = workspace.series.move_remaining(series_id, appointment_id,
-                                                        dialog.start.text().strip(),
-                                                        override=force)
+                workspace.series.move_remaining(series_id, appointment_id,
+                                                dialog.start.text().strip(), override=force)
             except SeriesRefused as exc:
                 dialog.show_refusal(exc.user_message)
                 return
@@ -575,7 +568,7 @@ def series_actions_for(workspace, bus, appointment_id: str, parent: QWidget, *,
                 dialog.error.show_message(_("This appointment no longer exists."))
                 return
             dialog.accept()
-            publish([v.id for v in views])
+            changed()
 
         dialog.confirm.clicked.connect(lambda: confirmed(False))
         dialog.force.clicked.connect(lambda: confirmed(True))
@@ -597,6 +590,5 @@ def series_actions(page, appointment_id: str) -> list[QAction]:
     """For the agenda page's menus: the series actions of ``appointment_id`` ([] if it
     is not part of a series). Cancelling one occurrence alone is told like any other
     cancellation on the page (``appointment_cancelled``)."""
-    return series_actions_for(page.workspace, page.bus, appointment_id, page,
-                              on_cancelled=page.appointment_cancelled.emit,
-                              on_changed=page.refresh)
+    return series_actions_for(page.workspace, appointment_id, page,
+                              on_cancelled=page.appointment_cancelled.emit)

@@ -62,8 +62,6 @@ PAGE_SIZE = 20           # slots shown at first, and added by "More slots"
 PATIENT_MATCHES = 8      # type-ahead matches listed under the patient field
 DEFAULT_MONTHS = 3       # the period searched by default, from today
 TYPING_DELAY_MS = 250    # typed wishes and dates: search once the typing pauses
-APPOINTMENT_ENTITY = "appointment"
-WAITING_ENTITY = "waiting_list"
 _FAR_AHEAD = date(2099, 12, 31)  # two-digit years typed here are future years
 _RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -351,13 +349,12 @@ class SlotFinderDialog(QDialog):
 
     booked = Signal(object)
 
-    def __init__(self, workspace, bus=None, parent=None, *, patient_id: str | None = None,
+    def __init__(self, workspace, parent=None, *, patient_id: str | None = None,
                  type_id: str | None = None, practitioner_ids=(), first: date | None = None,
                  last: date | None = None, wishes: str = "",
                  waiting_entry_id: str | None = None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus
         self._waiting_entry_id = waiting_entry_id
         self._limit = PAGE_SIZE
         self._constraints_error = ""
@@ -651,10 +648,6 @@ class SlotFinderDialog(QDialog):
             self.search(keep_row=True)
             return
         self.result = result
-        if self._bus is not None:
-            self._bus.publish(APPOINTMENT_ENTITY, [result.appointment.id])
-            if self._waiting_entry_id:
-                self._bus.publish(WAITING_ENTITY, [self._waiting_entry_id])
         self.booked.emit(result.appointment)
         self.accept()
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, ngettext
+from app.models import kinds
 from app.services.agenda.booking_queries import AppointmentBrief, appointment_brief
 from app.services.agenda.service import BookingRefused
 from app.services.agenda.waiting_list import MAX_URGENCY, WaitingEntry, WaitingInput
@@ -38,8 +39,6 @@ from app.services.dates import InvalidDate
 from app.services.errors import NotFound, ValidationError
 from app.services.practice import list_practitioners
 from app.ui.agenda.slot_finder import (
-    APPOINTMENT_ENTITY,
-    WAITING_ENTITY,
     PatientField,
     PractitionerChecks,
     SlotFinderDialog,
@@ -49,15 +48,17 @@ from app.ui.agenda.slot_finder import (
     type_combo,
 )
 from app.ui.plain import tooltip
+from app.storage.changes import ChangeSet
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, result_table, select_first_row
 
 DEFAULT_WINDOW_MONTHS = 1
 URGENT_INK = QColor("#b91c1c")
 SOON_INK = QColor("#92400e")
-# What the list shows, so a change of any of these reloads it.
-WATCHED = frozenset({WAITING_ENTITY, APPOINTMENT_ENTITY, "patient", "practitioner",
-                     "appointment_type"})
+# What the list is read from, so a change of any of these reloads it (a card, only when
+# its patient is listed).
+WATCHED = frozenset({kinds.WAITING_LIST_ENTRY, kinds.PATIENT_PHONE, kinds.PRACTITIONER,
+                     kinds.APPOINTMENT_TYPE})
 _RETURN = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -142,11 +143,9 @@ class WaitingEntryDialog(QDialog):
 
     added = Signal(object)
 
-    def __init__(self, workspace, bus=None, parent=None, *, patient_id: str | None = None
-                 ) -> None:
+    def __init__(self, workspace, parent=None, *, patient_id: str | None = None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus
         self.entry: WaitingEntry | None = None
         self.setWindowTitle(_("Add to the waiting list"))
         self.resize(560, 420)
@@ -225,8 +224,6 @@ class WaitingEntryDialog(QDialog):
             self.error.show_message(first_error(exc))
             return None
         self.entry = entry
-        if self._bus is not None:
-            self._bus.publish(WAITING_ENTITY, [entry.id])
         self.added.emit(entry)
         self.accept()
         return entry
@@ -266,11 +263,10 @@ class FreedSlotWindow(QDialog):
 
     booked = Signal(object)
 
-    def __init__(self, workspace, bus, freed: AppointmentBrief, candidates: list[WaitingEntry],
+    def __init__(self, workspace, freed: AppointmentBrief, candidates: list[WaitingEntry],
                  parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus
         self.freed = freed
         self.result = None
         self.setModal(False)
@@ -349,9 +345,6 @@ class FreedSlotWindow(QDialog):
                 self.freed.practitioner_id, self.freed.starts_at, self.freed.ends_at))
             return None
         self.result = result
-        if self._bus is not None:
-            self._bus.publish(APPOINTMENT_ENTITY, [result.appointment.id])
-            self._bus.publish(WAITING_ENTITY, [entry.id])
         self.booked.emit(result.appointment)
         self.accept()
         return result
@@ -384,7 +377,6 @@ class WaitingListPanel(QWidget):
     def __init__(self, workspace, bus, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus
         self.freed_windows: list[FreedSlotWindow] = []
         self.finder: SlotFinderDialog | None = None
         self.entry_dialog: WaitingEntryDialog | None = None
@@ -455,8 +447,10 @@ class WaitingListPanel(QWidget):
         super().showEvent(event)
         self.refresh()  # entries added elsewhere meanwhile
 
-    def _on_bus(self, entity: str, _ids: list) -> None:
-        if entity in WATCHED:
+    def _on_bus(self, changes: ChangeSet) -> None:
+        patients = changes.ids(kinds.PATIENT)
+        if changes.touches(*WATCHED) or (
+                patients and any(e.patient_id in patients for e in self.model.rows())):
             self.refresh()
 
     def _sync_buttons(self) -> None:
@@ -470,7 +464,7 @@ class WaitingListPanel(QWidget):
         return self.model.row_at(index.row()) if index.isValid() else None
 
     def add_entry(self, patient_id: str | None = None) -> WaitingEntryDialog:
-        dialog = WaitingEntryDialog(self._ws, self._bus, self, patient_id=patient_id)
+        dialog = WaitingEntryDialog(self._ws, self, patient_id=patient_id)
         dialog.added.connect(lambda entry: self._select(entry.id))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.entry_dialog = dialog
@@ -478,7 +472,7 @@ class WaitingListPanel(QWidget):
         return dialog
 
     def _select(self, entry_id: str) -> None:
-        self.refresh()
+        # The store has told the list already: it holds the new entry.
         row = self.model.row_of(entry_id)
         if row >= 0:
             self.table.selectRow(row)
@@ -490,12 +484,10 @@ class WaitingListPanel(QWidget):
         try:
             self._ws.waiting_list.withdraw(entry.id)
         except (ValidationError, NotFound):
-            pass  # already booked or withdrawn elsewhere: the refresh shows it
-        else:
-            self.status.setText(_("{who} is no longer on the waiting list.").format(
-                who=entry.patient_name))
-        self._bus.publish(WAITING_ENTITY, [entry.id])
-        self.refresh()
+            self.refresh()  # already booked or withdrawn elsewhere: show it
+            return
+        self.status.setText(_("{who} is no longer on the waiting list.").format(
+            who=entry.patient_name))
 
     def book_selected(self) -> SlotFinderDialog | None:
         """The slot finder for the highlighted entry; the entry is marked booked with it."""
@@ -504,7 +496,7 @@ class WaitingListPanel(QWidget):
             return None
         today = self._ws.zone.today(self._ws.clock.now())
         first = max(entry.window_from, today)
-        dialog = SlotFinderDialog(self._ws, self._bus, self, patient_id=entry.patient_id,
+        dialog = SlotFinderDialog(self._ws, self, patient_id=entry.patient_id,
                                   type_id=entry.type_id,
                                   practitioner_ids=tuple(entry.practitioner_ids),
                                   first=first, last=max(entry.window_until, first),
@@ -525,7 +517,7 @@ class WaitingListPanel(QWidget):
                                                           freed.starts_at, freed.ends_at)
         if not candidates:
             return None
-        window = FreedSlotWindow(self._ws, self._bus, freed, candidates, self)
+        window = FreedSlotWindow(self._ws, freed, candidates, self)
         window.booked.connect(self.booked)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _o=None, w=window: self._forget(w))

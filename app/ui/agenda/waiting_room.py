@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, ngettext
-from app.models import AppointmentStatus
+from app.models import AppointmentStatus, kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
+from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.widgets import label
 
-APPOINTMENT_ENTITY = "appointment"
-PATIENT_ENTITY = "patient"
+# What the room is read from: an appointment, or the card of someone in it.
+READ_FROM = (kinds.APPOINTMENT,)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT_COLOUR = "#b45309"   # amber, readable on white and on the selection
 MUTED_COLOUR = "#6b7280"
@@ -56,19 +57,17 @@ def waited(now: datetime, since: datetime) -> str:
     return _("for {hours} h {minutes:02d}").format(hours=minutes // 60, minutes=minutes % 60)
 
 
-def change_status(agenda, bus: ChangeBus, entry: DayEntry, status: str) -> str:
-    """Write ``status`` on ``entry`` and tell the open views; "" or what went wrong."""
+def change_status(agenda, entry: DayEntry, status: str) -> str:
+    """Write ``status`` on ``entry`` (the store tells the open views); "" or what went
+    wrong, nothing being written then."""
     try:
         agenda.set_status(entry.id, status, expected_version=entry.version)
     except ConcurrentEdit as exc:
-        bus.publish(APPOINTMENT_ENTITY, [entry.id])  # show what it is now
         return exc.user_message
     except NotFound:
-        bus.publish(APPOINTMENT_ENTITY, [entry.id])
         return _("This appointment no longer exists.")
     except ValidationError as exc:
         return " ".join(exc.errors.values())
-    bus.publish(APPOINTMENT_ENTITY, [entry.id])
     return ""
 
 
@@ -88,7 +87,6 @@ class WaitingRoomPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("WaitingRoom")
         self._ws = workspace
-        self._bus = bus
         self._queries = queries or DayQueries.of(workspace)
         self._zone = workspace.zone
         self._entries: list[DayEntry] = []
@@ -156,8 +154,10 @@ class WaitingRoomPanel(QWidget):
             self.refresh()
         super().showEvent(event)
 
-    def _on_changed(self, entity: str, ids: list) -> None:
-        if entity in (APPOINTMENT_ENTITY, PATIENT_ENTITY):
+    def _on_changed(self, changes: ChangeSet) -> None:
+        patients = changes.ids(kinds.PATIENT)
+        if changes.touches(*READ_FROM) or (
+                patients and any(e.patient_id in patients for e in self._entries)):
             self._stale = True
             if self.isVisible():
                 self.refresh()
@@ -259,10 +259,10 @@ class WaitingRoomPanel(QWidget):
             return False
         if status == IN_CONSULTATION and entry.status != ARRIVED:
             return False
-        message = change_status(self._ws.agenda, self._bus, entry, status)
+        message = change_status(self._ws.agenda, entry, status)
         self.error.setText(message)
         self.error.setVisible(bool(message))
-        if self._stale:  # the bus did not reach us while hidden: read now
+        if self._stale or message:  # hidden when the bus told us, or nothing written
             self.refresh()
         return not message
 

@@ -13,14 +13,6 @@ from app.services.dates import parse_french_date
 from app.services.practice import PractitionerInfo
 from app.ui.widgets import FieldError
 
-# Bus entities published by these screens (ids: type ids, practitioner ids, absence
-# ids, ISO days), so the agenda can follow at once.
-TYPE_ENTITY = "appointment_type"
-HOURS_ENTITY = "opening_hours"
-ABSENCE_ENTITY = "absence"
-HOLIDAY_ENTITY = "holiday"
-ENTITIES = (TYPE_ENTITY, HOURS_ENTITY, ABSENCE_ENTITY, HOLIDAY_ENTITY)
-
 # Two-digit years typed here are near-future years (a summer set, an absence), never
 # birth years: parse as if "today" were far ahead, so "01/07/27" is 2027.
 _FAR_AHEAD = date(2099, 12, 31)

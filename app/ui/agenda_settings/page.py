@@ -1,8 +1,7 @@
 """The agenda's settings: appointment types, weekly hours, absences, public holidays.
 
-One tab for each. Every write goes through the agenda setup
-service; what changed is published on the change bus (entities in ``common``) so an
-open agenda redraws.
+One tab for each. Every write goes through the agenda setup service; the store tells
+an open agenda what changed (the change bus), so it redraws.
 """
 
 from __future__ import annotations
@@ -13,18 +12,15 @@ from app.i18n import _
 from app.services.practice import list_practitioners
 from app.services.workspace import Workspace
 from app.ui.agenda_settings.absences_editor import AbsencesEditor
-from app.ui.agenda_settings.common import ABSENCE_ENTITY, HOLIDAY_ENTITY, HOURS_ENTITY, TYPE_ENTITY
 from app.ui.agenda_settings.holidays_editor import HolidaysEditor
 from app.ui.agenda_settings.hours_editor import HoursEditor
 from app.ui.agenda_settings.types_editor import TypesEditor
-from app.ui.change_bus import ChangeBus
 
 
 class AgendaSettingsPage(QWidget):
-    def __init__(self, workspace: Workspace, bus: ChangeBus | None = None, parent=None) -> None:
+    def __init__(self, workspace: Workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._bus = bus or ChangeBus(self)
         today = workspace.zone.today(workspace.clock.now())
 
         self.types = TypesEditor(workspace.agenda_setup, workspace.agenda)
@@ -49,9 +45,6 @@ class AgendaSettingsPage(QWidget):
         layout.addWidget(self.sections)
 
         self.types.changed.connect(self._types_changed)
-        self.hours.changed.connect(lambda ids: self._bus.publish(HOURS_ENTITY, ids))
-        self.absences.changed.connect(lambda ids: self._bus.publish(ABSENCE_ENTITY, ids))
-        self.holidays.changed.connect(lambda ids: self._bus.publish(HOLIDAY_ENTITY, ids))
         self.reload()
 
     def reload(self) -> None:
@@ -62,11 +55,10 @@ class AgendaSettingsPage(QWidget):
         self.hours.set_reference(practitioners, self._ws.agenda.types(include_inactive=True))
         self.absences.set_practitioners(practitioners)
 
-    def _types_changed(self, ids: list) -> None:
+    def _types_changed(self, _ids: list) -> None:
         # Ranges offer the types by name: the hours editor needs the new list.
         self.hours.set_reference(list_practitioners(self._ws.store),
                                  self._ws.agenda.types(include_inactive=True))
-        self._bus.publish(TYPE_ENTITY, ids)
 
     def editor(self, index: int) -> QWidget:
         return (self.types, self.hours, self.absences, self.holidays)[index]

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_number, ngettext
 from app.services.directory import MAX_RESULTS, DirectoryService
 from app.services.errors import NotFound
+from app.models import kinds
+from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.form import ContactForm, category_combo
 from app.ui.directory.item_model import ID_ROLE, ContactTableModel
@@ -28,8 +30,6 @@ from app.ui.widgets import (
     results_caption,
     select_first_row,
 )
-
-ENTITY = "contact"
 
 
 class DirectoryView(QWidget):
@@ -125,8 +125,11 @@ class DirectoryView(QWidget):
     def query(self) -> str:
         return self.search.text()
 
-    def refresh(self, *args) -> None:
+    def refresh(self, *args, keep_selection: bool = False) -> None:
+        """Search again; the first result is selected, or with ``keep_selection`` the
+        contact selected before, if still listed."""
         self._loaded = True
+        kept = self.selected_id() if keep_selection else None
         query, category = self.query, self.category.currentData()
         rows = self._service.search(query, category=category, limit=MAX_RESULTS)
         self.model.set_rows(rows)
@@ -134,7 +137,15 @@ class DirectoryView(QWidget):
             query, len(rows), MAX_RESULTS, lambda: self._service.count(category=category),
             lambda n: ngettext("{n} contact", "{n} contacts", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        select_first_row(self.table)
+        row = self.model.row_of(kept) if kept else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            select_first_row(self.table)
+
+    def selected_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.index(index.row(), 0).data(ID_ROLE) if index.isValid() else None
 
     def _update_empty_hint(self, has_rows: bool) -> None:
         if has_rows:
@@ -198,14 +209,25 @@ class DirectoryView(QWidget):
         self.form.name.setFocus()
 
     def _saved(self, contact_id: str) -> None:
-        self._bus.publish(ENTITY, [contact_id])
+        # The store has told the list already (it is up to date): show where the card is.
+        row = self.model.row_of(contact_id)
+        if row >= 0:
+            self.table.selectRow(row)
 
-    def _on_changed(self, entity: str, ids: list) -> None:
-        if entity == ENTITY:
-            self.refresh()
-            row = self.model.row_of(ids[0]) if ids else -1
-            if row >= 0:
-                self.table.selectRow(row)
+    def _on_changed(self, changes: ChangeSet) -> None:
+        if not changes.touches(kinds.CONTACT):
+            return
+        if self._loaded:
+            self.refresh(keep_selection=True)
+        # The card on screen changed through someone else: show what it is now, unless
+        # it holds edits of its own.
+        current = self.form.current_id
+        if (current and current in changes.ids(kinds.CONTACT) and not self.form.is_dirty
+                and not self._bus.is_own(changes)):
+            try:
+                self.form.load(self._service.get(current))
+            except NotFound:
+                self.form.new_contact()
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.KeyPress:

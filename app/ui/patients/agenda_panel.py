@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, ngettext
-from app.models import AppointmentStatus
+from app.models import AppointmentStatus, kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, PatientAgenda
 from app.services.agenda.service import status_labels
+from app.storage.changes import ChangeSet
 from app.ui.widgets import label
 
-APPOINTMENT_ENTITY = "appointment"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 UPCOMING = 5
 PAST = 5
@@ -35,12 +35,12 @@ _QUIET = {AppointmentStatus.CANCELLED.value}
 
 
 class PatientAgendaPanel(QWidget):
-    """``queries``: the agenda's day reads (``DayQueries.of(workspace)``); ``bus``, when
-    given, keeps the pane up to date when an appointment changes."""
+    """``queries``: the agenda's day reads (``DayQueries.of(workspace)``); ``bus`` keeps
+    the pane up to date when an appointment changes."""
 
     book_requested = Signal(str)  # the patient id
 
-    def __init__(self, queries: DayQueries, bus=None, parent=None) -> None:
+    def __init__(self, queries: DayQueries, bus, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("PatientAgenda")
         self._queries = queries
@@ -79,8 +79,7 @@ class PatientAgendaPanel(QWidget):
         layout.addWidget(self.upcoming, 3)
         layout.addWidget(self.past_title)
         layout.addWidget(self.past, 2)
-        if bus is not None:
-            bus.changed.connect(self._on_changed)
+        bus.changed.connect(self._on_changed)
         self.show_patient(None)
 
     @property
@@ -100,8 +99,8 @@ class PatientAgendaPanel(QWidget):
             self._load()
         super().showEvent(event)
 
-    def _on_changed(self, entity: str, ids: list) -> None:
-        if entity == APPOINTMENT_ENTITY and self._patient_id is not None:
+    def _on_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(kinds.APPOINTMENT) and self._patient_id is not None:
             self._stale = True
             if self.isVisible():
                 self._load()

@@ -27,7 +27,6 @@ from app.services.duplicates import (
     PairSide,
 )
 from app.services.errors import NotFound
-from app.ui.change_bus import ChangeBus
 from app.ui.patients.merge_dialog import MergeDialog
 from app.ui.plain import tooltip
 from app.ui.tasks import run_in_background
@@ -73,16 +72,14 @@ class DuplicatePairModel(RowTableModel):
 
 class DuplicatesDialog(QDialog):
     """``loaded`` is emitted each time the list of pairs has been read; ``cards_changed``
-    after a merge or an undo (the change bus is told too)."""
+    after a merge or an undo (the store tells the other views)."""
 
     loaded = Signal()
     cards_changed = Signal(list)  # ids of the cards a merge or an undo wrote
 
-    def __init__(self, service: DuplicateService, bus: ChangeBus | None = None,
-                 parent=None) -> None:
+    def __init__(self, service: DuplicateService, parent=None) -> None:
         super().__init__(parent)
         self._service = service
-        self._bus = bus
         self._task = None
         self._generation = 0  # a slow read finishing after a newer one is ignored
         self._closing = False
@@ -235,7 +232,7 @@ class DuplicatesDialog(QDialog):
         dialog = self.merge_dialog
         if dialog is None or dialog.result is None:
             return
-        self._publish([dialog.result.kept.id, dialog.result.merged_id])
+        self.cards_changed.emit([dialog.result.kept.id, dialog.result.merged_id])
         self.reload()
 
     def dismiss_selected(self) -> None:
@@ -259,13 +256,8 @@ class DuplicatesDialog(QDialog):
             self.reload()
             return
         self._show_error("")
-        self._publish([result.kept.id, result.restored.id])
+        self.cards_changed.emit([result.kept.id, result.restored.id])
         self.reload()
-
-    def _publish(self, ids: list[str]) -> None:
-        self.cards_changed.emit(ids)
-        if self._bus is not None:
-            self._bus.publish("patient", ids)
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

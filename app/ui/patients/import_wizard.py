@@ -47,7 +47,6 @@ from app.services.importing import (
     mapping_problems,
 )
 from app.services.importing.reading import DELIMITERS, ENCODINGS, delimiter_label, encoding_label
-from app.ui.change_bus import ChangeBus
 from app.ui.plain import PlainLabel, tooltip
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
@@ -466,7 +465,6 @@ class RunPage(QWizardPage):
                                    report.skipped_duplicates).format(
                 n=format_number(report.skipped_duplicates))
         self._end(text)
-        self._wizard.bus.publish("patient", [])
 
     def _failed(self, exc: Exception) -> None:
         self.setTitle(_("Nothing was imported"))
@@ -480,10 +478,9 @@ class RunPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    def __init__(self, importer: PatientImporter, bus: ChangeBus, parent=None) -> None:
+    def __init__(self, importer: PatientImporter, parent=None) -> None:
         super().__init__(parent)
         self.importer = importer
-        self.bus = bus
         self.path: Path | None = None
         self.preview: Preview | None = None
         self.mapping: list = []

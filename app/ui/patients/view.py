@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
-from app.models import DEFAULT_TIMEZONE
+from app.models import DEFAULT_TIMEZONE, kinds
 from app.services.duplicates import DuplicateService
 from app.services.patients import MAX_RESULTS, PatientService
 from app.services.timeline import TimelineService
+from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.patients.agenda_panel import PatientAgendaPanel
 from app.ui.patients.duplicates_dialog import DuplicatesDialog
@@ -91,7 +92,7 @@ class PatientsView(QWidget):
             if timeline is not None else None
         if self.timeline is not None:
             self.form.loaded.connect(lambda pid: self.timeline.show_patient(pid or None))
-            self.timeline.cards_changed.connect(self._merge_undone)
+            self.timeline.cards_changed.connect(self._cards_merged)
         self.agenda_panel = PatientAgendaPanel(appointments, bus) \
             if appointments is not None else None
         if self.agenda_panel is not None:
@@ -150,15 +151,26 @@ class PatientsView(QWidget):
         self._query = text
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, *, keep_selection: bool = False) -> None:
+        """Search again; the first result is selected, or with ``keep_selection`` the
+        patient selected before, if still listed."""
         self._loaded = True
+        kept = self.selected_id() if keep_selection else None
         rows = self._service.search(self._query, limit=MAX_RESULTS)
         self.model.set_rows(rows)
         self.count_label.setText(results_caption(
             self._query, len(rows), MAX_RESULTS, self._service.count,
             lambda n: ngettext("{n} patient", "{n} patients", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        select_first_row(self.table)
+        row = self.model.row_of(kept) if kept else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            select_first_row(self.table)
+
+    def selected_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.index(index.row(), 0).data(ID_ROLE) if index.isValid() else None
 
     def _update_empty_hint(self, has_rows: bool) -> None:
         if has_rows:
@@ -227,7 +239,7 @@ class PatientsView(QWidget):
         """Pairs of cards that may be one person: merge, dismiss, or undo a merge."""
         if self._duplicates is None or not self.confirm_leave():
             return
-        self.duplicates_dialog = DuplicatesDialog(self._duplicates, self._bus, parent=self)
+        self.duplicates_dialog = DuplicatesDialog(self._duplicates, parent=self)
         self.duplicates_dialog.cards_changed.connect(self._cards_merged)
         self.duplicates_dialog.open()
 
@@ -241,19 +253,23 @@ class PatientsView(QWidget):
         except NotFound:
             self.form.new_patient()
 
-    def _merge_undone(self, ids: list) -> None:
-        self._cards_merged(ids)
-        self._bus.publish("patient", ids)
-
     def _saved(self, patient_id: str) -> None:
-        self._bus.publish("patient", [patient_id])
+        # The store has told the list already (it is up to date): show where the card is.
+        row = self.model.row_of(patient_id)
+        if row >= 0:
+            self.table.selectRow(row)
 
-    def _on_changed(self, entity: str, ids: list) -> None:
-        if entity == "patient":
-            self.refresh()
-            row = self.model.row_of(ids[0]) if ids else -1
-            if row >= 0:
-                self.table.selectRow(row)
+    def _on_changed(self, changes: ChangeSet) -> None:
+        if not changes.touches(kinds.PATIENT, kinds.PATIENT_PHONE):
+            return
+        if self._loaded:
+            self.refresh(keep_selection=True)
+        # The card on screen changed through someone else (another user, a peer): show
+        # what it is now, unless it holds edits of its own.
+        current = self.form.current_id
+        if (current and current in changes.ids(kinds.PATIENT) and not self.form.is_dirty
+                and not self._bus.is_own(changes)):
+            self._cards_merged([current])
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress:

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.clock import FrozenClock
 from app.i18n import _
-from app.models import AppointmentStatus
+from app.models import AppointmentStatus, Patient, kinds
 from app.services.agenda.service import AgendaService
 from app.services.agenda.setup import AbsenceInput, HoursRange
 from app.services.agenda.views import BookingInput
+from app.services.directory import ContactInput
+from app.services.patients import PatientInput
 from app.ui.agenda import BAND_ABSENCE, BAND_HOLIDAY, BAND_OPEN, FLAG_OVERRIDE, FLAG_SAME_PATIENT
 from app.ui.agenda.adapter import CUT_MARK, absence_label, holiday_label
 from app.ui.agenda.cancel_dialog import CancelDialog
@@ -39,8 +41,8 @@ def agenda(workspace):
 
 
 @pytest.fixture
-def bus():
-    return ChangeBus()
+def bus(agenda):
+    return ChangeBus(agenda.ws.store, agenda.ws.initiator)
 
 
 @pytest.fixture
@@ -57,8 +59,16 @@ def page(qtbot, agenda, bus):
 
 @pytest.fixture
 def published(bus):
-    seen: list[tuple[str, list]] = []
-    bus.changed.connect(lambda entity, ids: seen.append((entity, list(ids))))
+    """What the bus told, as (kind, id, what happened) for each row written."""
+    seen: list[tuple[str, str, str]] = []
+
+    def heard(changes) -> None:
+        for kind, rows in changes.kinds.items():
+            seen.extend((kind, i, "inserted") for i in rows.inserted)
+            seen.extend((kind, i, "updated") for i in rows.updated)
+            seen.extend((kind, i, "tombstoned") for i in rows.tombstoned)
+
+    bus.changed.connect(heard)
     return seen
 
 
@@ -291,7 +301,7 @@ def test_dragging_an_appointment_from_nine_to_half_past_ten_moves_it(qtbot, page
     assert agenda.ws.zone.wall_minute(moved.starts_at) == 630
     assert agenda.ws.zone.wall_minute(moved.ends_at) == 645
     assert moved.starts_at == datetime(2026, 3, 16, 9, 30, tzinfo=timezone.utc)  # UTC+1 in March
-    assert ("appointment", [a.id]) in published
+    assert (kinds.APPOINTMENT, a.id, "updated") in published
     assert (items(page)[a.id].start_min, items(page)[a.id].end_min) == (630, 645)
     assert page.grid.selected_item() == a.id
 
@@ -389,7 +399,7 @@ def test_a_click_on_free_time_books_with_the_keyboard(qtbot, page, agenda, publi
     assert booked.note == "Certificat sport" and booked.type_id == agenda.consult
     assert booked.starts_at == datetime(2026, 3, 16, 10, 0, tzinfo=timezone.utc)
     assert booked.minutes == 15
-    assert ("appointment", [booked.id]) in published
+    assert (kinds.APPOINTMENT, booked.id, "inserted") in published
     shown = items(page)[booked.id]
     assert shown.title == "N'DIAYE Awa" and shown.start_min == 660
     assert page.grid.selected_item() == booked.id
@@ -457,7 +467,7 @@ def test_delete_cancels_with_a_reason_chosen_with_the_keyboard(qtbot, page, agen
     assert gone.status == AppointmentStatus.CANCELLED.value
     assert gone.cancel_reason == "practice" and gone.cancel_note == "Docteur en formation"
     assert cancelled == [a.id]
-    assert ("appointment", [a.id]) in published
+    assert (kinds.APPOINTMENT, a.id, "updated") in published
     assert items(page)[a.id].status == "cancelled" and not items(page)[a.id].movable
 
 
@@ -519,7 +529,7 @@ def test_cut_then_paste_on_another_day_keeps_the_length(qtbot, page, agenda, pub
     assert moved.starts_at == agenda.at(TUESDAY, 10, 15) and moved.minutes == 15
     assert page.cut_pending() == "" and not page.message()
     assert items(page)[a.id].title == "LEFÈVRE Jeanne"
-    assert ("appointment", [a.id]) in published
+    assert (kinds.APPOINTMENT, a.id, "updated") in published
 
 
 def test_escape_drops_a_cut(qtbot, page, agenda):
@@ -547,17 +557,44 @@ def test_a_click_then_enter_pastes_where_clicked(qtbot, page, agenda):
 # -- the change bus and the page API --------------------------------------------------
 
 
-def test_the_page_follows_changes_published_elsewhere(qtbot, page, agenda, bus):
+def test_the_page_follows_changes_made_elsewhere(qtbot, page, agenda):
     page.show_week(MONDAY)
     saturday = MONDAY + timedelta(days=5)
     assert not [b for b in page.grid.data().bands if b.kind == BAND_OPEN and b.day == saturday]
     agenda.ws.agenda_setup.set_hours(agenda.morel, [HoursRange(5, "09:00", "12:00")])
-    bus.publish("opening_hours", [agenda.morel])
     assert [(b.start_min, b.end_min) for b in page.grid.data().bands
             if b.kind == BAND_OPEN and b.day == saturday] == [(540, 720)]
     a = book(agenda, agenda.faure, 9, 0)
-    bus.publish("appointment", [a.id])
     assert a.id in items(page)
+    # A plain unit of work on the store, as the command line writes: a card renamed.
+    with agenda.ws.store.unit_of_work(actor_id=agenda.ws.user_id) as uow:
+        uow.session.get(Patient, agenda.patients[0]).birth_name = "Lefèvre-Durand"
+    assert "Lefèvre-Durand".upper() in items(page)[a.id].title.upper()
+
+
+def test_a_new_holiday_region_is_drawn_at_once(qtbot, page, agenda):
+    good_friday = date(2026, 4, 3)  # a public holiday in Alsace-Moselle only
+    page.go_to(good_friday)
+    assert not [b for b in page.grid.data().bands if b.kind == BAND_HOLIDAY]
+    agenda.ws.set_holiday_region("57")  # as the holidays tab saves it
+    (holiday,) = [b for b in page.grid.data().bands if b.kind == BAND_HOLIDAY]
+    assert holiday.day == good_friday
+
+
+def test_the_page_reads_again_only_when_what_it_shows_changed(qtbot, page, agenda):
+    a = book(agenda, agenda.morel, 9, 0, patient=0)
+    assert a.id in items(page)
+    loads = []
+    original = page.load
+    page.load = lambda **kw: (loads.append(1), original(**kw))
+    agenda.ws.directory.create(ContactInput(name="Martin", category="gp"))
+    agenda.ws.patients.create(PatientInput(birth_name="Personne", first_names="Jean"))
+    with agenda.ws.store.unit_of_work(actor_id=agenda.ws.user_id) as uow:
+        uow.session.get(Patient, agenda.patients[2]).city = "Tours"  # nobody on the page
+    assert loads == []
+    with agenda.ws.store.unit_of_work(actor_id=agenda.ws.user_id) as uow:
+        uow.session.get(Patient, agenda.patients[0]).city = "Tours"  # shown at 9:00
+    assert loads == [1]
 
 
 def test_the_page_api_for_the_agenda_tools(qtbot, page, agenda):

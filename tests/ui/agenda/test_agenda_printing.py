@@ -188,7 +188,7 @@ def test_printing_goes_to_the_chosen_printer_and_is_audited(qtbot, agenda, owner
 def _page(qtbot, ws):
     from app.ui.agenda.page import AgendaPage
 
-    page = AgendaPage(ws, ChangeBus())
+    page = AgendaPage(ws, ChangeBus(ws.store, ws.initiator))
     qtbot.addWidget(page)
     page.resize(1200, 800)
     return page

@@ -67,12 +67,11 @@ def booked(agenda):
 
 @pytest.fixture
 def dialog(qtbot, agenda, booked):
-    bus = ChangeBus()
-    widget = MyDayDialog(agenda.ws, bus, practitioner_id=agenda.morel)
+    widget = MyDayDialog(agenda.ws, ChangeBus(agenda.ws.store, agenda.ws.initiator),
+                         practitioner_id=agenda.morel)
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.bus = bus
     return widget
 
 
@@ -173,8 +172,7 @@ def test_days_and_practitioners_change_from_the_keyboard(qtbot, dialog, agenda, 
 
 
 def test_changes_elsewhere_reach_the_list(dialog, agenda, booked):
-    agenda.ws.agenda.set_status(booked["later"], S.ARRIVED.value)
-    dialog.bus.publish("appointment", [booked["later"]])
+    agenda.ws.agenda.set_status(booked["later"], S.ARRIVED.value)  # another screen's write
     assert dialog.my_day.counts.waiting == 2
 
 
@@ -194,7 +192,8 @@ def test_print_opens_the_day_sheet_with_the_phone_numbers(qtbot, agenda, booked,
     qtbot.addWidget(owner)
     actions = PrintActions(agenda.ws, owner, defaults=lambda: (None, MONDAY),
                            choose_path=lambda *a: tmp_path / "jour.pdf")
-    dialog = MyDayDialog(agenda.ws, ChangeBus(), practitioner_id=agenda.faure,
+    dialog = MyDayDialog(agenda.ws, ChangeBus(agenda.ws.store, agenda.ws.initiator),
+                         practitioner_id=agenda.faure,
                          print_day=lambda pid, day: actions.open_options(
                              pdf=True, practitioner_id=pid, day=day, phones=True))
     qtbot.addWidget(dialog)

@@ -20,7 +20,6 @@ from app.ui.agenda.series_dialog import (
     series_actions_for,
     series_rule,
 )
-from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
 
 LEFT = Qt.MouseButton.LeftButton
@@ -43,7 +42,7 @@ def local(agenda, appt) -> tuple[date, str]:
 
 
 def open_series(qtbot, agenda, **presets) -> SeriesDialog:
-    dialog = SeriesDialog(agenda.ws, ChangeBus(), **presets)
+    dialog = SeriesDialog(agenda.ws, **presets)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -121,7 +120,7 @@ def test_a_series_without_a_patient_is_not_planned(qtbot, agenda):
 
 
 def _make_series(agenda, count=3):
-    dialog = SeriesDialog(agenda.ws, None, patient_id=agenda.patients[0],
+    dialog = SeriesDialog(agenda.ws, patient_id=agenda.patients[0],
                           practitioner_id=agenda.morel, type_id=agenda.consult)
     dialog.start.setText("10:00")
     dialog.count.setValue(count)
@@ -145,9 +144,9 @@ def test_cancel_one_occurrence_or_the_rest(qtbot, agenda):
     freed = []
     single = agenda.service.book(BookingInput(agenda.morel, agenda.at(MONDAY, 11), None,
                                               agenda.patients[1], agenda.consult)).appointment
-    assert series_actions_for(agenda.ws, None, single.id, parent) == []
+    assert series_actions_for(agenda.ws, single.id, parent) == []
 
-    cancel_one, cancel_rest, move_rest = series_actions_for(agenda.ws, None, ids[0], parent,
+    cancel_one, cancel_rest, move_rest = series_actions_for(agenda.ws, ids[0], parent,
                                                             on_cancelled=freed.append)
     cancel_one.trigger()
     dialog = _dialog(parent, SeriesCancelDialog)
@@ -155,7 +154,7 @@ def test_cancel_one_occurrence_or_the_rest(qtbot, agenda):
     assert freed == [ids[0]]
     assert [a.id for a in booked(agenda, agenda.patients[0])] == ids[1:]
 
-    _one, cancel_rest, _move = series_actions_for(agenda.ws, None, ids[1], parent)
+    _one, cancel_rest, _move = series_actions_for(agenda.ws, ids[1], parent)
     cancel_rest.trigger()
     dialog = _dialog(parent, SeriesCancelDialog)
     assert "2" in dialog.summary.text()      # this one and the one after it
@@ -175,7 +174,7 @@ def test_move_the_rest_of_the_series(qtbot, agenda):
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
-    _one, _rest, move_rest = series_actions_for(agenda.ws, None, ids[1], parent)
+    _one, _rest, move_rest = series_actions_for(agenda.ws, ids[1], parent)
     move_rest.trigger()
     dialog = _dialog(parent, SeriesMoveDialog)
     assert dialog.start.text() == "10:00"

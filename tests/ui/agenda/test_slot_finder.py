@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from app.i18n import _
 from app.services.agenda.views import BookingInput
 from app.ui.agenda.slot_finder import SlotFinderDialog, describe_constraints, hhmm
+from app.models import kinds
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
 
@@ -24,13 +25,8 @@ def agenda(practice_factory):
     return build_agenda(practice_factory().workspace)
 
 
-@pytest.fixture
-def bus():
-    return ChangeBus()
-
-
-def open_finder(qtbot, agenda, bus, **presets) -> SlotFinderDialog:
-    dialog = SlotFinderDialog(agenda.ws, bus, **presets)
+def open_finder(qtbot, agenda, **presets) -> SlotFinderDialog:
+    dialog = SlotFinderDialog(agenda.ws, **presets)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -59,10 +55,11 @@ def holding(agenda, day=MONDAY, last=None):
                                        include_cancelled=False)
 
 
-def test_booking_with_the_keyboard_only(qtbot, agenda, bus):
-    published = []
-    bus.changed.connect(lambda entity, ids: published.append((entity, ids)))
-    dialog = open_finder(qtbot, agenda, bus)
+def test_booking_with_the_keyboard_only(qtbot, agenda):
+    bus = ChangeBus(agenda.ws.store, agenda.ws.initiator)
+    told = []
+    bus.changed.connect(told.append)
+    dialog = open_finder(qtbot, agenda)
     booked = []
     dialog.booked.connect(booked.append)
     assert focused() is dialog.patient.edit
@@ -96,13 +93,16 @@ def test_booking_with_the_keyboard_only(qtbot, agenda, bus):
     assert appt.starts_at == agenda.at(MONDAY, 14, 45)
     assert appt.ends_at == agenda.at(MONDAY, 15, 15)
     assert [a.id for a in booked] == [appt.id]
-    assert ("appointment", [appt.id]) in published
+    # The store told the open views, once, with no word from the dialog.
+    [changes] = told
+    assert changes.ids(kinds.APPOINTMENT) == changes.of(kinds.APPOINTMENT).inserted == {appt.id}
+    assert bus.is_own(changes)
 
 
-def test_a_booked_time_is_never_proposed(qtbot, agenda, bus):
+def test_a_booked_time_is_never_proposed(qtbot, agenda):
     agenda.service.book(BookingInput(agenda.morel, agenda.at(MONDAY, 10, 0), None,
                                      agenda.patients[1], agenda.consult))
-    dialog = open_finder(qtbot, agenda, bus, practitioner_ids=[agenda.morel])
+    dialog = open_finder(qtbot, agenda, practitioner_ids=[agenda.morel])
     assert list(dialog.practitioners.boxes) == [agenda.faure, agenda.morel]
     assert dialog.practitioners.checked() == [agenda.morel]
     times = [t for _pid, t in starts(dialog)]
@@ -111,8 +111,8 @@ def test_a_booked_time_is_never_proposed(qtbot, agenda, bus):
 
 
 def test_a_slot_taken_meanwhile_is_refused_with_the_reason_and_the_list_refreshed(
-        qtbot, agenda, bus):
-    dialog = open_finder(qtbot, agenda, bus, patient_id=agenda.patients[2],
+        qtbot, agenda):
+    dialog = open_finder(qtbot, agenda, patient_id=agenda.patients[2],
                          practitioner_ids=[agenda.morel])
     assert focused() is dialog.table  # preset patient: straight to the slots
     assert starts(dialog)[0] == (agenda.morel, "09:30")
@@ -131,8 +131,8 @@ def test_a_slot_taken_meanwhile_is_refused_with_the_reason_and_the_list_refreshe
         "09:30", "09:45"]
 
 
-def test_wishes_narrow_the_slots_and_say_how_they_were_understood(qtbot, agenda, bus):
-    dialog = open_finder(qtbot, agenda, bus, practitioner_ids=[agenda.morel])
+def test_wishes_narrow_the_slots_and_say_how_they_were_understood(qtbot, agenda):
+    dialog = open_finder(qtbot, agenda, practitioner_ids=[agenda.morel])
     dialog.wishes.setFocus()
     qtbot.keyClicks(focused(), "mardi apres 17h")
     qtbot.keyClick(focused(), Qt.Key.Key_Return)      # searches now, on to the slots
@@ -159,8 +159,8 @@ def test_wishes_narrow_the_slots_and_say_how_they_were_understood(qtbot, agenda,
     assert dialog.empty_hint.isVisible()
 
 
-def test_morning_chip_and_weekdays(qtbot, agenda, bus):
-    dialog = open_finder(qtbot, agenda, bus, practitioner_ids=[agenda.faure])
+def test_morning_chip_and_weekdays(qtbot, agenda):
+    dialog = open_finder(qtbot, agenda, practitioner_ids=[agenda.faure])
     dialog.afternoon.setChecked(True)
     dialog.weekdays[2].setChecked(True)   # Wednesday: Dr Faure has no afternoon then
     dialog.weekdays[3].setChecked(True)
@@ -169,8 +169,8 @@ def test_morning_chip_and_weekdays(qtbot, agenda, bus):
 
 
 def test_an_empty_list_says_how_to_widen_it_and_more_loads_the_next_twenty(
-        qtbot, agenda, bus):
-    dialog = open_finder(qtbot, agenda, bus, practitioner_ids=[agenda.morel])
+        qtbot, agenda):
+    dialog = open_finder(qtbot, agenda, practitioner_ids=[agenda.morel])
     assert dialog.model.rowCount() == 20
     dialog.table.selectRow(19)
     last = dialog.highlighted()
@@ -189,8 +189,8 @@ def test_an_empty_list_says_how_to_widen_it_and_more_loads_the_next_twenty(
     assert not dialog.book_button.isEnabled()
 
 
-def test_enter_without_a_patient_asks_for_one(qtbot, agenda, bus):
-    dialog = open_finder(qtbot, agenda, bus)
+def test_enter_without_a_patient_asks_for_one(qtbot, agenda):
+    dialog = open_finder(qtbot, agenda)
     dialog.table.setFocus()
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
     assert dialog.isVisible()

@@ -35,8 +35,8 @@ def agenda(practice_factory):
 
 
 @pytest.fixture
-def bus():
-    return ChangeBus()
+def bus(agenda):
+    return ChangeBus(agenda.ws.store, agenda.ws.initiator)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ who arrived, in arrival order, for how long, and the keys that send them in."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -54,13 +55,12 @@ def day(agenda):
 
 @pytest.fixture
 def panel(qtbot, agenda, day):
-    bus = ChangeBus()
+    bus = ChangeBus(agenda.ws.store, agenda.ws.initiator)
     widget = WaitingRoomPanel(agenda.ws, bus)
     qtbot.addWidget(widget)
     widget.resize(420, 600)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.bus = bus
     return widget
 
 
@@ -135,18 +135,31 @@ def test_buttons_change_the_status_and_back_undoes_an_arrival(qtbot, panel, agen
     assert panel.empty_hint.isVisible() and not panel.list.isVisible()
 
 
-def test_the_panel_follows_changes_made_elsewhere(panel, agenda, day):
+def test_the_panel_follows_changes_made_elsewhere(qtbot, panel, agenda, day):
+    # Another screen's service call: the store tells the panel at once.
     agenda.ws.agenda.set_status(day["later"], AppointmentStatus.ARRIVED.value)
-    assert day["later"] not in [e.id for e in panel.entries]  # not told yet
-    panel.bus.publish("appointment", [day["later"]])
     assert [e.id for e in panel.entries][-1] == day["later"]
+    # A plain unit of work on the store (as the command line writes) from another thread:
+    # told through the event loop.
+    writer = threading.Thread(target=lambda: agenda.ws.agenda.set_status(
+        day["earlier"], AppointmentStatus.IN_CONSULTATION.value))
+    writer.start()
+    writer.join()
+    assert [e.status for e in panel.entries if e.id == day["earlier"]] == ["arrived"]
+    qtbot.waitUntil(lambda: [e.status for e in panel.entries if e.id == day["earlier"]]
+                    == ["in_consultation"])
 
 
 def test_a_stale_version_is_reported_and_the_list_reloaded(qtbot, panel, agenda, day):
     panel.select(day["early"])
-    agenda.ws.agenda.set_status(day["early"], AppointmentStatus.IN_CONSULTATION.value)
-    panel.select(day["early"])
-    qtbot.keyClick(panel.list, Qt.Key.Key_V)  # the row on screen is out of date
+    # Written on another thread: the panel is told only once the event loop runs, and the
+    # secretary acts before that on the row as shown.
+    writer = threading.Thread(target=lambda: agenda.ws.agenda.set_status(
+        day["early"], AppointmentStatus.IN_CONSULTATION.value))
+    writer.start()
+    writer.join()
+    assert [e.status for e in panel.entries if e.id == day["early"]] == ["arrived"]
+    assert not panel.set_current_status(AppointmentStatus.SEEN.value)
     assert panel.error.isVisible() and panel.error.text()
     assert status_of(agenda, day["early"]) == AppointmentStatus.IN_CONSULTATION.value
     assert [e.status for e in panel.entries if e.id == day["early"]] == ["in_consultation"]

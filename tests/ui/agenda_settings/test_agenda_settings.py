@@ -15,7 +15,9 @@ from app.i18n import _, format_date
 from app.models import HolidayOpening
 from app.services.agenda.setup import HoursRange, TypeInput
 from app.services.practice import get_practice
-from app.ui.agenda_settings.common import ABSENCE_ENTITY, HOURS_ENTITY, TYPE_ENTITY, weekday_name
+from app.models import kinds
+from app.storage.changes import KindChanges
+from app.ui.agenda_settings.common import weekday_name
 from app.ui.agenda_settings.hours_editor import read_time
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.change_bus import ChangeBus
@@ -175,7 +177,7 @@ def test_leaving_an_edited_type_asks_first(qtbot, window, agenda):
 
 
 def test_no_type_yet_says_how_to_add_one(qtbot, workspace):
-    page = AgendaSettingsPage(workspace, ChangeBus())
+    page = AgendaSettingsPage(workspace)
     qtbot.addWidget(page)
     page.show()
     assert page.types.empty_hint.isVisible()
@@ -334,8 +336,8 @@ def test_switching_practitioner_with_unsaved_hours_asks(qtbot, window, agenda):
 
 
 def test_saved_hours_are_told_to_the_agenda(qtbot, workspace, agenda):
-    bus = ChangeBus()
-    page = AgendaSettingsPage(workspace, bus)
+    bus = ChangeBus(workspace.store, workspace.initiator)
+    page = AgendaSettingsPage(workspace)
     qtbot.addWidget(page)
     page.show_section(HOURS)
     choose_practitioner(page.hours, agenda.faure)
@@ -345,7 +347,9 @@ def test_saved_hours_are_told_to_the_agenda(qtbot, workspace, agenda):
     page.hours._mark_dirty()
     with qtbot.waitSignal(bus.changed) as signal:
         assert page.hours.save()
-    assert signal.args == [HOURS_ENTITY, [agenda.faure]]
+    [changes] = signal.args  # told by the store, not by the screen
+    assert set(changes.kinds) == {kinds.OPENING_HOURS}
+    assert changes.of(kinds.OPENING_HOURS).inserted and changes.of(kinds.OPENING_HOURS).tombstoned
     assert workspace.agenda.schedule([agenda.faure], date(2026, 3, 18), date(2026, 3, 18)) \
         .hours_for(agenda.faure, date(2026, 3, 18))[-1].start_min == 14 * 60
 
@@ -432,8 +436,8 @@ def test_an_absence_ending_before_it_starts_is_refused_inline(qtbot, window, age
 
 
 def test_adding_an_absence_tells_the_agenda(qtbot, workspace, agenda):
-    bus = ChangeBus()
-    page = AgendaSettingsPage(workspace, bus)
+    bus = ChangeBus(workspace.store, workspace.initiator)
+    page = AgendaSettingsPage(workspace)
     qtbot.addWidget(page)
     page.show_section(ABSENCES)
     choose_practitioner(page.absences, agenda.faure)
@@ -441,7 +445,8 @@ def test_adding_an_absence_tells_the_agenda(qtbot, workspace, agenda):
     with qtbot.waitSignal(bus.changed) as signal:
         assert page.absences.add()
     (absence,) = workspace.agenda_setup.absences(agenda.faure)
-    assert signal.args == [ABSENCE_ENTITY, [absence.id]]
+    [changes] = signal.args
+    assert dict(changes.kinds) == {kinds.ABSENCE: KindChanges(inserted=frozenset({absence.id}))}
 
 
 # -- public holidays ----------------------------------------------------------------
@@ -519,15 +524,17 @@ def test_past_holidays_cannot_be_opened(qtbot, window, agenda):
 
 
 def test_types_saved_reach_the_bus_and_the_hours_menus(qtbot, workspace, agenda):
-    bus = ChangeBus()
-    page = AgendaSettingsPage(workspace, bus)
+    bus = ChangeBus(workspace.store, workspace.initiator)
+    page = AgendaSettingsPage(workspace)
     qtbot.addWidget(page)
     page.types.new_type()
     page.types.form.name.setText("Urgence")
     with qtbot.waitSignal(bus.changed) as signal:
         assert page.types.form.save()
     urgent = next(t.id for t in workspace.agenda.types() if t.name == "Urgence")
-    assert signal.args == [TYPE_ENTITY, [urgent]]
+    [changes] = signal.args
+    assert dict(changes.kinds) == {
+        kinds.APPOINTMENT_TYPE: KindChanges(inserted=frozenset({urgent}))}
     page.hours.practitioner.setCurrentIndex(page.hours.practitioner.findData(agenda.morel))
     assert urgent in page.hours.days[0].rows[0].types.type_actions
 
@@ -537,7 +544,7 @@ def test_a_type_offered_by_one_practitioner_is_not_offered_in_the_others_ranges(
     workspace.agenda_setup.save_type(TypeInput("Pédiatrie", 20,
                                                practitioner_ids=frozenset({agenda.faure})))
     workspace.agenda_setup.set_hours(agenda.morel, [HoursRange(0, "08:00", "12:00")])
-    page = AgendaSettingsPage(workspace, ChangeBus())
+    page = AgendaSettingsPage(workspace)
     qtbot.addWidget(page)
     page.hours.practitioner.setCurrentIndex(page.hours.practitioner.findData(agenda.morel))
     offered = page.hours.days[0].rows[0].types.type_actions

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Qt, QThread
+from PySide6.QtWidgets import QApplication, QWizard
 from sqlalchemy import func, select
 
-from app.models import AuditEntry, Patient
+from app.models import AuditEntry, Patient, kinds
 from app.services.errors import Cancelled
 
 NEXT = QWizard.WizardButton.NextButton
@@ -47,6 +47,7 @@ def click(qtbot, wizard, which) -> None:
 
 @pytest.fixture
 def wizard(qtbot, main_window):
+    main_window.show_patients()  # where its menu is
     main_window.import_action.trigger()
     wizard = main_window.import_wizard
     qtbot.waitExposed(wizard)
@@ -102,9 +103,16 @@ def test_import_a_file_end_to_end(qtbot, main_window, wizard, workspace, tmp_pat
     check.skip_invalid.click()
     assert wizard.button(COMMIT).isEnabled()
 
-    with qtbot.waitSignal(wizard.bus.changed, timeout=30_000) as signal:
+    # The import commits on a worker thread: the store's change set reaches the screens on
+    # the Qt thread, and nothing else announces it.
+    threads = []
+    main_window.bus.changed.connect(lambda _c: threads.append(QThread.currentThread()))
+    with qtbot.waitSignal(main_window.bus.changed, timeout=30_000) as signal:
         click(qtbot, wizard, COMMIT)
-    assert signal.args[0] == "patient"
+    [changes] = signal.args
+    assert set(changes.kinds) == {kinds.PATIENT, kinds.PATIENT_PHONE}
+    assert len(changes.of(kinds.PATIENT).inserted) == 4 and not changes.of(kinds.PATIENT).updated
+    assert threads == [QApplication.instance().thread()]
     run = wizard.run_page
     qtbot.waitUntil(lambda: run.finished, timeout=30_000)
     assert run.report.imported == 4

@@ -61,15 +61,13 @@ def martin(agenda):
 
 @pytest.fixture
 def view(qtbot, agenda):
-    bus = ChangeBus()
     ws = agenda.ws
-    widget = PatientsView(ws.patients, bus, timeline=ws.timeline, zone=ws.practice.timezone,
-                          appointments=DayQueries.of(ws))
+    widget = PatientsView(ws.patients, ChangeBus(ws.store, ws.initiator), timeline=ws.timeline,
+                          zone=ws.practice.timezone, appointments=DayQueries.of(ws))
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.bus = bus
     return widget
 
 
@@ -147,6 +145,5 @@ def test_the_pane_follows_the_agenda(qtbot, view, agenda, martin):
     open_card(qtbot, view, pid)
     panel = view.agenda_panel
     view.card_tabs.setCurrentWidget(panel)
-    agenda.ws.agenda.set_status(ids["today"], S.NO_SHOW.value)
-    view.bus.publish("appointment", [ids["today"]])
+    agenda.ws.agenda.set_status(ids["today"], S.NO_SHOW.value)  # from the agenda's screens
     assert panel.data.no_shows == 4 and "4" in panel.no_shows.text()
