@@ -266,11 +266,13 @@ class RecoveryPage(QWizardPage):
         doc = QTextDocument()
         doc.setDefaultFont(QFont("DejaVu Sans", 12))
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        title, practice = _("Recovery key"), _("Practice")
+        keep = _("Keep this sheet in a safe place, away from the computer.")
         doc.setHtml(
-            f"<h2>Permanence — {_('Recovery key')}</h2>"
-            f"<p>{_('Practice')}: {wizard.practice_page.name.text().strip()}</p>"
+            f"<h2>Permanence — {title}</h2>"
+            f"<p>{practice}: {wizard.practice_page.name.text().strip()}</p>"
             f"<p style='font-family: monospace; font-size: 20pt'>{self.key_label.text()}</p>"
-            f"<p>{_('Keep this sheet in a safe place, away from the computer.')}</p>"
+            f"<p>{keep}</p>"
         )
         doc.print_(printer)
 
