@@ -110,8 +110,8 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock) 
     return open_workspace(paths, key, clock=clock)
 
 
-def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock) -> int:
-    settings = WorkstationSettings(paths.workstation_settings)
+def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
+            settings: WorkstationSettings) -> int:
     language = settings.get("language")
     i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv)
