@@ -7,6 +7,10 @@
     python3 dev.py bench     # run the benchmarks (see bench/)
     python3 dev.py app ARGS  # run `permanence ARGS` inside the environment
 
+The environment is .venv, made with the Python that first runs dev.py here; another
+Python version gets its own, .venv-X.Y (`python3.13 dev.py test` uses .venv-3.13), and
+PERMANENCE_VENV=DIR names one outright.
+
 Uses only the standard library, so it runs before anything is installed.
 """
 
@@ -20,7 +24,33 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
+
+
+def made_with(venv_dir: Path) -> str | None:
+    """The X.Y version of the Python a virtual environment was made with, if it exists."""
+    try:
+        lines = (venv_dir / "pyvenv.cfg").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() in ("version", "version_info"):
+            return ".".join(value.strip().split(".")[:2])
+    return None
+
+
+def choose_venv(root: Path, running: str, named: str | None) -> Path:
+    """``named`` (PERMANENCE_VENV) if given; else .venv unless it was made with another
+    Python version than ``running`` (X.Y), which then gets .venv-X.Y."""
+    if named:
+        return Path(named).resolve()
+    default = root / ".venv"
+    if made_with(default) in (None, running):
+        return default
+    return root / f".venv-{running}"
+
+
+VENV = choose_venv(ROOT, "%d.%d" % sys.version_info[:2], os.environ.get("PERMANENCE_VENV"))
 STAMP = VENV / ".installed"
 
 
@@ -33,7 +63,7 @@ def ensure_env(extras: str = "test") -> Path:
         sys.exit("Permanence needs Python 3.11 or newer (this is %d.%d)." % sys.version_info[:2])
     py = venv_python()
     if not py.exists():
-        print("Creating the virtual environment in .venv …", flush=True)
+        print(f"Creating the virtual environment in {VENV.name} …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if not STAMP.exists() or STAMP.read_text().strip() != want:

@@ -68,6 +68,22 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help=f"read the passphrase from FILE (or set {PASSPHRASE_ENV})")
     parser.add_argument("--verbose", action="store_true", default=default,
                         help="also log to the terminal (never patient data)")
+    parser.add_argument("--language", choices=i18n.SUPPORTED_LANGUAGES, default=default,
+                        help="the language for this run, instead of the one chosen in "
+                             "Réglages on this workstation (which stays as it is)")
+
+
+class _VersionAction(argparse.Action):
+    """--version: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from app import installed_version
+
+        print(f"{parser.prog} {installed_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agenda, call log and patient contacts for medical practices, "
                     "in an encrypted local database.",
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     _common(parser, top=True)
     parser.add_argument("--demo", action="store_true",
                         help="open the demo practice (created on first use; passphrase 'demo')")
@@ -178,6 +195,13 @@ def _profile_paths(args) -> ProfilePaths:
     if getattr(args, "demo", False):
         return ProfilePaths(demo_profile_dir())
     return ProfilePaths(default_profile_dir())
+
+
+def workstation_settings(args, paths: ProfilePaths) -> WorkstationSettings:
+    """This workstation's preferences, with --language (if given) for this run only."""
+    language = getattr(args, "language", None)
+    return WorkstationSettings(paths.workstation_settings,
+                               overrides={"language": language} if language else None)
 
 
 def given_passphrase(args) -> str | None:
@@ -308,8 +332,7 @@ def cmd_screenshot(args) -> int:
     try:
         # Not resolved: a link given as OUT_DIR is refused, never followed.
         written = render_screens(ws, Path(os.path.abspath(args.out_dir.expanduser())),
-                                 WorkstationSettings(paths.workstation_settings),
-                                 overwrite=args.force)
+                                 workstation_settings(args, paths), overwrite=args.force)
     except ExportError as exc:
         raise _export_refused(exc) from exc
     finally:
@@ -580,7 +603,8 @@ def cmd_gui(args) -> int:
 
     # A demo profile opens without a prompt: run_gui tries the demo passphrase on
     # profiles marked as demos, and on no other.
-    return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock())
+    return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock(),
+                   settings=workstation_settings(args, paths))
 
 
 COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,
@@ -604,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     install_excepthook()
     command = COMMANDS.get(args.command, cmd_gui)
     try:
-        i18n.set_language(WorkstationSettings(paths.workstation_settings).get("language"))
+        i18n.set_language(workstation_settings(args, paths).get("language"))
         finish_interrupted(paths)
         _configure_logging(paths, bool(args.verbose))
         return command(args)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import gettext
 from datetime import date, datetime
-from pathlib import Path
+from functools import cache
+from importlib.resources import files
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
@@ -18,7 +19,6 @@ from babel.numbers import format_decimal
 SUPPORTED_LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 DOMAIN = "permanence"
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 _current_language = DEFAULT_LANGUAGE
 _translations: gettext.NullTranslations = gettext.NullTranslations()
@@ -30,9 +30,19 @@ def set_language(language: str) -> None:
     if language not in SUPPORTED_LANGUAGES:
         language = DEFAULT_LANGUAGE
     _current_language = language
-    _translations = gettext.translation(
-        DOMAIN, localedir=str(TRANSLATIONS_DIR), languages=[language], fallback=True
-    )
+    _translations = _catalogue(language)
+
+
+@cache
+def _catalogue(language: str) -> gettext.NullTranslations:
+    # The compiled catalogues ship inside the package (app.translations, the top-level
+    # translations/ folder of the source tree).
+    mo = files("app.translations").joinpath(language, "LC_MESSAGES", f"{DOMAIN}.mo")
+    try:
+        with mo.open("rb") as fh:
+            return gettext.GNUTranslations(fh)
+    except FileNotFoundError:
+        return gettext.NullTranslations()
 
 
 def current_language() -> str:

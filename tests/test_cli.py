@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,50 @@ def test_no_passphrase_says_how_to_give_one(profile):
     result = permanence("check", "--profile", str(profile))
     assert result.returncode == 3
     assert "PERMANENCE_PASSPHRASE" in result.stderr
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    result = permanence("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"permanence {version('permanence')}\n"
+
+
+def test_version_when_not_installed(monkeypatch):
+    import app
+
+    monkeypatch.setattr(app, "DISTRIBUTION", "permanence-never-installed")
+    assert app.installed_version() == "0+unknown"
+
+
+@pytest.mark.parametrize("where", ["top", "sub-command"])
+def test_language_option_speaks_for_this_run_only(tmp_path, where):
+    def init(profile: Path, language: str):
+        option = ["--language", language]
+        command = ["init", "--profile", str(profile), "--practice", "Cabinet"]
+        args = option + command if where == "top" else command + option
+        return permanence(*args)  # no passphrase given: refused with a message
+
+    english_workstation = tmp_path / "en"
+    english_workstation.mkdir()
+    settings = english_workstation / "workstation.json"
+    settings.write_text(json.dumps({"language": "en"}), encoding="utf-8")
+    result = init(english_workstation, "fr")
+    assert result.returncode == 2
+    assert "Donnez la nouvelle phrase de passe" in result.stderr
+    assert json.loads(settings.read_text(encoding="utf-8")) == {"language": "en"}  # not saved
+
+    result = init(tmp_path / "fr", "en")  # no settings yet: French by default
+    assert result.returncode == 2
+    assert "Give the new passphrase" in result.stderr
+    assert not (tmp_path / "fr" / "workstation.json").exists()
+
+
+def test_unknown_language_is_refused():
+    result = permanence("--language", "de", "check")
+    assert result.returncode == 2
+    assert "--language" in result.stderr
 
 
 def test_passphrase_is_never_a_command_line_argument():

@@ -34,8 +34,11 @@ SETTINGS: dict[str, SettingSpec] = {
 
 
 class WorkstationSettings:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, overrides: dict[str, object] | None = None) -> None:
+        """``overrides``: values chosen for this run only (``--language en``); they win
+        over the file and are never saved."""
         self._path = path
+        self._overrides = {SETTINGS[k].key: v for k, v in (overrides or {}).items()}
         self._values: dict[str, object] = {}
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -46,7 +49,7 @@ class WorkstationSettings:
 
     def get(self, key: str):
         spec = SETTINGS[key]
-        value = self._values.get(key, spec.default)
+        value = self._overrides.get(key, self._values.get(key, spec.default))
         if spec.allowed is not None and value not in spec.allowed:
             return spec.default
         return value
@@ -59,6 +62,7 @@ class WorkstationSettings:
             raise ValueError(f"{value!r} is not allowed for {key}")
         self._values[key] = value
         make_private_dirs(self._path.parent)
+        self._overrides.pop(key, None)  # chosen now (in Réglages): it holds from here on
         tmp = self._path.with_name(self._path.name + ".tmp")
         write_private(tmp, json.dumps(self._values, indent=2, sort_keys=True).encode("utf-8"))
         os.replace(tmp, self._path)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Shipped inside the package; Alembic reads the scripts from that folder on disk.
+MIGRATIONS_DIR = files("app.storage") / "migrations"
 
 
 def alembic_config() -> Config:

@@ -169,10 +169,10 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock,
 
 
 def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
-            kdf_floor: KdfParams = MIN_KDF) -> int:
-    """``kdf_floor``: the least Argon2 cost a key file may ask for (tests use a cheaper
+            settings: WorkstationSettings, kdf_floor: KdfParams = MIN_KDF) -> int:
+    """``settings``: this workstation's, with the command line's choices for this run;
+    ``kdf_floor``: the least Argon2 cost a key file may ask for (tests use a cheaper
     practice; the program never lowers it)."""
-    settings = WorkstationSettings(paths.workstation_settings)
     language = settings.get("language")
     i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv)

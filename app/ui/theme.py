@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import as_file, files
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
-
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
 def apply_theme(app: QApplication) -> None:
@@ -16,9 +14,15 @@ def apply_theme(app: QApplication) -> None:
     which is wasted work at best (and has crashed Qt over widgets being torn down)."""
     if app.property("permanence_theme"):
         return
+    # Shipped inside the package (app.resources, the top-level resources/ folder of the
+    # source tree).
+    resources = files("app.resources")
     app.setStyle("Fusion")
-    app.setStyleSheet((RESOURCES / "style.qss").read_text(encoding="utf-8"))
-    app.setWindowIcon(QIcon(str(RESOURCES / "permanence.svg")))
+    app.setStyleSheet(resources.joinpath("style.qss").read_text(encoding="utf-8"))
+    # An installed package is a folder on disk: as_file gives the file itself, which Qt
+    # reads again whenever it draws the icon at a new size.
+    with as_file(resources.joinpath("permanence.svg")) as icon:
+        app.setWindowIcon(QIcon(str(icon)))
     app.setProperty("permanence_theme", True)
 
 

@@ -64,3 +64,26 @@ def test_every_setting_is_declared_with_a_valid_default():
     for spec in SETTINGS.values():
         assert spec.scope in {"workstation", "practice"}
         assert spec.allowed is None or spec.default in spec.allowed
+
+
+def test_an_override_holds_for_this_run_and_is_never_saved(tmp_path):
+    path = tmp_path / "workstation.json"
+    WorkstationSettings(path).set("language", "fr")
+    settings = WorkstationSettings(path, overrides={"language": "en"})  # --language en
+    assert settings.get("language") == "en"
+    assert json.loads(path.read_text(encoding="utf-8")) == {"language": "fr"}
+    assert WorkstationSettings(path).get("language") == "fr"
+
+
+def test_a_choice_made_during_the_run_replaces_the_override(tmp_path):
+    path = tmp_path / "workstation.json"
+    settings = WorkstationSettings(path, overrides={"language": "en"})
+    settings.set("language", "fr")  # chosen in Réglages
+    assert settings.get("language") == "fr"
+    settings.set("language", "en")
+    assert WorkstationSettings(path).get("language") == "en"
+
+
+def test_an_override_of_an_unknown_setting_is_refused(tmp_path):
+    with pytest.raises(KeyError):
+        WorkstationSettings(tmp_path / "w.json", overrides={"recent_patients": ["Dupont"]})

@@ -16,6 +16,7 @@ from app.clock import SystemClock
 from app.storage.errors import FULL, CannotWriteError
 from app.storage.keychain import Keychain
 from app.storage.profile import ProfilePaths, unlock_key
+from app.services.settings import WorkstationSettings
 from app.ui.app import _setup_new_practice, install_storage_error_dialog, run_gui
 from app.ui.main_window import MainWindow
 from tests.ui.conftest import FAST_KDF, PASSPHRASE
@@ -111,7 +112,8 @@ def test_a_folder_where_the_database_should_be_is_said_with_its_exit_code(qtbot,
     paths.db.mkdir()
     texts: list[str] = []
     answer_message_box(texts)
-    assert run_gui(paths, passphrase=PASSPHRASE, clock=SystemClock(), kdf_floor=FAST_KDF) == 6
+    assert run_gui(paths, passphrase=PASSPHRASE, clock=SystemClock(), kdf_floor=FAST_KDF,
+                   settings=WorkstationSettings(paths.workstation_settings)) == 6
     assert texts and "n'est pas un fichier" in texts[0]
     assert paths.db.is_dir()
 
@@ -125,7 +127,8 @@ def test_a_profile_others_may_read_is_warned_about(qtbot, closed_profile):
     texts: list[str] = []
     answer_message_box(texts, then=lambda: app.exit(0))  # the main window, once shown
     try:
-        assert run_gui(paths, passphrase=PASSPHRASE, clock=SystemClock(), kdf_floor=FAST_KDF) == 0
+        assert run_gui(paths, passphrase=PASSPHRASE, clock=SystemClock(), kdf_floor=FAST_KDF,
+                   settings=WorkstationSettings(paths.workstation_settings)) == 0
     finally:
         for widget in app.topLevelWidgets():
             if isinstance(widget, MainWindow):
@@ -151,7 +154,8 @@ def test_a_read_only_profile_is_said_before_anything_is_asked(qtbot, closed_prof
         assert subprocess.run(["mount", "-o", "remount,bind,ro", str(lock)]).returncode == 0
         texts: list[str] = []
         answer_message_box(texts)
-        assert run_gui(paths, passphrase=None, clock=SystemClock(), kdf_floor=FAST_KDF) == 5
+        assert run_gui(paths, passphrase=None, clock=SystemClock(), kdf_floor=FAST_KDF,
+                   settings=WorkstationSettings(paths.workstation_settings)) == 5
         assert texts and "lecture seule" in texts[0] and "permanence.lock" in texts[0]
     finally:
         subprocess.run(["umount", "-l", str(lock)])

@@ -129,7 +129,7 @@ def describe_constraints(c: Constraints) -> str:
     overall = _span(c.after_min or 0, c.before_min if c.before_min is not None else DAY_MIN)
     if overall:
         parts.append(overall)
-    or_ = f" {_('or')} "
+    or_ = " " + _("or") + " "
     alternatives = []
     for w in c.windows:
         days = or_.join(weekday_name(d) for d in sorted(w.weekdays))

@@ -212,8 +212,8 @@ class WaitingRoomPanel(QWidget):
                                                  waited=waited(now, arrived))
             lines = [f"<b>{esc(head)}</b> — <b>{name}</b>"]
         else:
-            lines = [f"<span style='color:{MUTED_COLOUR}'>{esc(_('In consultation'))}</span>"
-                     f" — {name}"]
+            consulting = esc(_("In consultation"))
+            lines = [f"<span style='color:{MUTED_COLOUR}'>{consulting}</span> — {name}"]
         detail = " · ".join(p for p in (
             _("appointment at {time}").format(time=wall_time(self._zone, entry.starts_at)),
             entry.practitioner_name, entry.type_name) if p)

@@ -1,0 +1,1 @@
+"""The style sheet and the icon, shipped inside the package as ``app.resources``."""

@@ -1,0 +1,1 @@
+"""The compiled catalogues, shipped inside the package as ``app.translations``."""
