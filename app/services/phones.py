@@ -27,7 +27,8 @@ _OVERSEAS_CODES = tuple(int(code) for code in FRENCH_PLAN_CODES[1:])
 # The overseas landlines and mobiles (0262, 0268, 0590, 0596, 0639, 0692, 0709 0...).
 # ``phonenumbers`` also counts some of them (0596, 0269...) as valid metropolitan
 # numbers, which they are not: for these leads the overseas codes are tried first.
-# Non-geographic numbers (08, 09) are national and stay metropolitan.
+# Non-geographic numbers (08, 09) are national and stay metropolitan. The leads are
+# checked against the ``phonenumbers`` metadata by the tests of every range.
 _OVERSEAS_LEADS = re.compile(r"26[2389]|59[0468]|639|69[0-467]|709", re.ASCII)
 _OVERSEAS_FIRST = (*_OVERSEAS_CODES, 33)
 _FRANCE_FIRST = (33, *_OVERSEAS_CODES)
