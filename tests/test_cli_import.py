@@ -266,3 +266,66 @@ def test_a_value_too_long_is_an_error_of_its_row(profile, tmp_path):
     assert re.search(r"\b3\b", error) and "4" in error
     assert run_import(profile, csv, "--skip-invalid").returncode == 0
     assert state(profile) == (1, 1)
+
+
+# A home-made spreadsheet of an overseas practice, as Excel saves it (Windows-1252,
+# semicolons): the maiden name only for married women, the numbers as dialled in France,
+# one with the leading zero Excel drops, a foreign one.
+HOME_MADE = (
+    "NOM;NOM JEUNE FILLE;PRENOM;DDN;PORTABLE;FIXE;MAIL;ADRESSE;CP;VILLE\r\n"
+    "PAYET;;Jean-Marc;12/03/1958;0692 45 67 89;0262 16 12 34;jm.payet@example.re;"
+    "12 rue de Paris;97400;Saint-Denis\r\n"
+    "HOARAU;GRONDIN;Marie-Josée;01/07/1975;0693 12 34 56;;;;97410;Saint-Pierre\r\n"
+    "JEAN-LOUIS;;Maryse;05/05/1990;690123456;0590 12 34 56;;;97110;Pointe-à-Pitre\r\n"
+    ";ZÉPHIR;Rosette;14/09/1962;0696 20 12 34;0596 30 12 34;;;97200;Fort-de-France\r\n"
+    "ABDALLAH;;Fatima;23/11/2015;0639 01 23 45;0269 60 12 34;;;97600;Mamoudzou\r\n"
+    "LÉVÊQUE;;Paul;02/02/1940;+41 79 123 45 67;0594 10 12 34;;;97300;Cayenne\r\n"
+)
+
+
+def test_a_home_made_overseas_spreadsheet_is_imported_whole(profile, tmp_path):
+    csv = tmp_path / "patients.csv"
+    csv.write_bytes(HOME_MADE.encode("cp1252"))
+    result = run_import(profile, csv)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for header, field in (("NOM", "Nom d'usage"), ("NOM JEUNE FILLE", "Nom de naissance"),
+                          ("DDN", "Date de naissance"), ("PORTABLE", "Téléphone portable"),
+                          ("FIXE", "Téléphone domicile"), ("MAIL", "E-mail"),
+                          ("CP", "Code postal"), ("VILLE", "Ville")):
+        assert f"« {header} » → {field}" in out
+    assert state(profile) == (6, 1)
+
+    paths = ProfilePaths(profile)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=PASSPHRASE), clock=SystemClock())
+    try:
+        cards = {p.display_name: ws.patients.get(p.id) for p in ws.patients.search("")}
+    finally:
+        ws.close()
+    assert set(cards) == {"PAYET Jean-Marc", "HOARAU (GRONDIN) Marie-Josée",
+                          "JEAN-LOUIS Maryse", "ZÉPHIR Rosette", "ABDALLAH Fatima",
+                          "LÉVÊQUE Paul"}
+    assert (cards["PAYET Jean-Marc"].birth_name, cards["PAYET Jean-Marc"].used_name) == (
+        "PAYET", "")
+    numbers = {name: [(p.kind, p.e164, p.display) for p in card.phones]
+               for name, card in cards.items()}
+    assert numbers["PAYET Jean-Marc"] == [("mobile", "+262692456789", "0692 45 67 89"),
+                                          ("home", "+262262161234", "0262 16 12 34")]
+    assert numbers["JEAN-LOUIS Maryse"] == [("mobile", "+590690123456", "0690 12 34 56"),
+                                            ("home", "+590590123456", "0590 12 34 56")]
+    assert numbers["ZÉPHIR Rosette"] == [("mobile", "+596696201234", "0696 20 12 34"),
+                                         ("home", "+596596301234", "0596 30 12 34")]
+    assert numbers["ABDALLAH Fatima"] == [("mobile", "+262639012345", "0639 01 23 45"),
+                                          ("home", "+262269601234", "0269 60 12 34")]
+    assert numbers["LÉVÊQUE Paul"] == [("mobile", "+41791234567", "+41 79 123 45 67"),
+                                       ("home", "+594594101234", "0594 10 12 34")]
+
+    exported = tmp_path / "export.csv"
+    result = permanence("export", "patients", "--profile", str(profile), str(exported),
+                        passphrase=PASSPHRASE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = exported.read_text(encoding="utf-8-sig")
+    for shown in ("0692 45 67 89", "0262 16 12 34", "0590 12 34 56", "0639 01 23 45",
+                  "'+41 79 123 45 67"):
+        assert shown in text
+    assert "+262" not in text and "+590" not in text

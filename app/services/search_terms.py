@@ -47,14 +47,13 @@ def index_terms(*, names: Iterable[str], phones_e164: Iterable[str], birth_date:
 
 
 def _phone_digits(word: str) -> str:
-    """Digits as indexed: French numbers in national form, others without "+" or "00"."""
+    """Digits as indexed: numbers of the French plan in national form, others without
+    "+" or "00"."""
     digits = re.sub(r"\D", "", word.replace("(0)", ""))
     if word.strip().startswith("+"):
         digits = "00" + digits
-    if digits.startswith("0033"):
-        return "0" + digits[4:]
     if digits.startswith("00"):
-        return digits[2:]
+        return national_digits("+" + digits[2:])
     return digits
 
 

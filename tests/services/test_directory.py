@@ -103,6 +103,17 @@ def test_values_are_cleaned_and_phones_kept_as_typed_and_normalised(workspace):
     assert c.display_name == "Bio Loire"
 
 
+def test_overseas_numbers_are_read_and_shown_as_dialled_in_france(workspace):
+    c = workspace.directory.create(ContactInput(
+        name="Laboratoire Sainte-Clotilde", category="lab", phone="0262 16 12 34",
+        phone2="0692.45.67.89", fax="0596 30 12 34"))
+    assert (c.phone_e164, c.phone_display) == ("+262262161234", "0262 16 12 34")
+    assert (c.phone2_e164, c.phone2_display) == ("+262692456789", "0692 45 67 89")
+    assert (c.fax_e164, c.fax_display) == ("+596596301234", "0596 30 12 34")
+    (s,) = workspace.directory.search("0262 16")
+    assert s.phone == "0262 16 12 34"
+
+
 def test_an_empty_category_is_other_and_every_category_has_a_label(workspace):
     c = workspace.directory.create(ContactInput(name="Mairie de Joué", category=""))
     assert c.category == ContactCategory.OTHER.value

@@ -326,6 +326,14 @@ def test_search_by_a_foreign_phone(workspace, typed):
     assert search(workspace, typed) == ["SMITH Jane"]
 
 
+@pytest.mark.parametrize("typed", ["0590 12 34 56", "0590123456", "+590 590 12 34 56",
+                                   "00590590123456", "059012", "3456"])
+def test_search_by_an_overseas_phone(workspace, typed):
+    workspace.patients.create(PatientInput(birth_name="Jean-Louis", first_names="Maryse",
+                                           phones=[PhoneEntry("0590 12 34 56")]))
+    assert search(workspace, typed) == ["JEAN-LOUIS Maryse"]
+
+
 def test_search_by_the_start_of_a_number_or_its_last_digits(workspace, people):
     assert sorted(search(workspace, "0611")) == ["ABADIE Martin"]
     assert search(workspace, "3344") == ["MARTIN Zoé"]

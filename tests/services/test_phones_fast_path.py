@@ -1,5 +1,10 @@
 """The shortcut for French numbers in ``parse_phone`` gives what ``phonenumbers`` gives:
-the same accepted and refused numbers, the same E.164 form, the same kept raw text."""
+the same accepted and refused numbers, the same E.164 form, the same kept raw text.
+
+A number typed nationally may be of an overseas department (one French plan): as the
+reference, ``phonenumbers`` reads it for Guadeloupe, Martinique, Guyane and La Réunion
+too, first for landlines and mobiles (leading 1 to 7: ``phonenumbers`` counts some
+overseas ranges, 0596, 0269, as metropolitan too), last for 08 and 09 numbers."""
 
 from __future__ import annotations
 
@@ -7,9 +12,12 @@ import phonenumbers
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumberFormat
 
 from app.services.phones import InvalidPhone, ParsedPhone, parse_phone
+
+
+OVERSEAS = ("GP", "MQ", "GF", "RE")
 
 
 def reference(raw: str, region: str = "FR") -> ParsedPhone | None:
@@ -18,13 +26,19 @@ def reference(raw: str, region: str = "FR") -> ParsedPhone | None:
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return ParsedPhone(raw=raw.strip(),
-                       e164=phonenumbers.format_number(number, PhoneNumberFormat.E164))
+    candidates = [number]
+    if region == "FR" and number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY:
+        overseas = [phonenumbers.parse(text, r) for r in OVERSEAS]
+        geographic = str(number.national_number)[:1] in "1234567"
+        candidates = overseas + candidates if geographic else candidates + overseas
+    for candidate in candidates:
+        if phonenumbers.is_valid_number(candidate):
+            return ParsedPhone(raw=raw.strip(),
+                               e164=phonenumbers.format_number(candidate, PhoneNumberFormat.E164))
+    return None
 
 
 def parsed(raw: str, region: str = "FR") -> ParsedPhone | None:
@@ -91,6 +105,20 @@ def test_every_three_digit_prefix(layout):
             raw = layout.format(a=a, b=b, c=tail[:2], d=tail[2:4], e=tail[4:], f="")
             raw = raw.rstrip(" .-")
             assert parsed(raw) == reference(raw), raw
+
+
+def test_every_overseas_range_typed_nationally():
+    """Every lead of a landline or mobile, with tails that reach the short ranges
+    (0709 0..., 0598 7...): the overseas ones are read as such."""
+    overseas = 0
+    for lead in range(100, 800):
+        for tail in ("000000", "123456", "999999", "505050", "200000", "300000", "700000",
+                     "800000", "400000", "600000"):
+            raw = f"0{lead}{tail}"
+            result = parsed(raw)
+            assert result == reference(raw), raw
+            overseas += result is not None and not result.e164.startswith("+33")
+    assert overseas > 100
 
 
 def test_other_regions_do_not_take_the_shortcut():

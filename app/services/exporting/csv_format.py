@@ -64,9 +64,10 @@ def _neutralised(cells: list[str]) -> list[str]:
 
 
 def phone_cell(number: str) -> str:
-    """French numbers in national form ("06 12 34 56 78": no leading +, nothing to
-    neutralise, and the spaces keep it text, so Excel keeps its leading 0); others in international
-    form, which ``neutralise`` then protects."""
+    """Numbers of France and its overseas departments in national form ("06 12 34 56 78",
+    "0692 45 67 89": no leading +, nothing to neutralise, and the spaces keep it text, so
+    Excel keeps its leading 0); others in international form, which ``neutralise`` then
+    protects."""
     return display_phone(number) if number.startswith("+") else number
 
 

@@ -64,6 +64,8 @@ def _card(props: list[tuple[str, str]], uid: str) -> str:
 
 
 def _tel(params: str, e164: str) -> tuple[str, str]:
+    # A global tel: URI (RFC 3966), not the national form shown on screen: a phone dials
+    # it right from anywhere, from abroad or for an overseas department's +590 number.
     # A number that could not be normalised stays a text value, as typed.
     if e164.startswith("+"):
         return f"TEL;TYPE={params};VALUE=uri", f"tel:{e164}"

@@ -23,6 +23,8 @@ FIELDS = (
 REPEATABLE = frozenset({"phone", "phone_mobile", "phone_home", "phone_work", "phone_other",
                         "address_line", "admin_note"})
 REQUIRED = ("birth_name", "first_names")
+# A file with only the name in use takes it as the birth name too (see ``values``).
+_STANDS_IN = {"birth_name": "used_name"}
 
 Mapping = list  # one entry per column of the file: a field key, or None (ignored)
 
@@ -47,25 +49,27 @@ def field_label(key: str) -> str:
 
 # Folded headers without spaces or punctuation -> field.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "birth_name": ("nom", "nomdenaissance", "nomnaissance", "nomdejeunefille", "nomjf",
-                   "nompatronymique", "patronyme", "nomdefamille", "lastname", "surname",
-                   "familyname", "birthname", "maidenname", "name", "nompatient"),
+    "birth_name": ("nom", "nomdenaissance", "nomnaissance", "nomdenaiss", "nomnaiss",
+                   "nomdejeunefille", "nomjeunefille", "nomjf", "nomdejf", "njf",
+                   "jeunefille", "nompatronymique", "patronyme", "nomdefamille", "lastname",
+                   "surname", "familyname", "birthname", "maidenname", "name", "nompatient"),
     "used_name": ("nomdusage", "nomusage", "nomusuel", "nommarital", "nomdepouse",
-                  "nomdepouse", "usedname", "marriedname", "preferredname",
+                  "nomepouse", "nommarie", "usedname", "marriedname", "preferredname",
                   "preferredlastname"),
     "first_names": ("prenom", "prenoms", "prenomsusuels", "firstname", "firstnames",
                     "givenname", "givennames", "forename", "forenames"),
-    "birth_date": ("datedenaissance", "datenaissance", "ddn", "naissance", "nele", "nee",
-                   "birthdate", "dateofbirth", "dob", "birthday"),
+    "birth_date": ("datedenaissance", "datenaissance", "datedenaiss", "datenaiss", "ddn",
+                   "naissance", "nele", "nee", "neele", "nesle", "birthdate", "dateofbirth",
+                   "dob", "birthday"),
     "sex": ("sexe", "sex", "gender", "genre"),
     "civility": ("civilite", "civ", "titre", "title", "civility", "salutation"),
     "phone": ("telephone", "tel", "phone", "telephone1", "tel1", "phonenumber", "numero",
               "numerodetelephone", "telephone2", "tel2"),
     "phone_mobile": ("telportable", "portable", "mobile", "telmobile", "gsm", "cellulaire",
                      "telephoneportable", "telephonemobile", "mobilephone", "cellphone",
-                     "cell", "portable2", "mobile2"),
+                     "cell", "telport", "portable1", "mobile1", "portable2", "mobile2"),
     "phone_home": ("teldomicile", "domicile", "telfixe", "fixe", "telephonedomicile",
-                   "telephonefixe", "homephone", "landline", "telperso",
+                   "telephonefixe", "teldom", "fixe1", "homephone", "landline", "telperso",
                    "telephonepersonnel"),
     "phone_work": ("teltravail", "travail", "telpro", "telprofessionnel", "telbureau",
                    "bureau", "telephonetravail", "telephoneprofessionnel", "workphone",
@@ -73,13 +77,14 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone_other": ("autretel", "autretelephone", "autrestel", "autrestelephones", "telautre",
                     "autresnumeros", "otherphone", "otherphones"),
     "email": ("email", "mail", "courriel", "mel", "adressemail", "adresseemail",
-              "adressecourriel", "emailaddress", "email1"),
+              "adressecourriel", "emailaddress", "email1", "mail1"),
     "email_other": ("email2", "mail2", "courriel2", "autreemail", "autrecourriel",
                     "emailsecondaire", "otheremail"),
     "address_line": ("adresse", "adresse1", "adresse2", "adresse3", "rue", "voie",
                      "adressepostale", "complementdadresse", "complementadresse", "address",
                      "address1", "address2", "addressline1", "addressline2", "street"),
-    "postal_code": ("codepostal", "cp", "postalcode", "zip", "zipcode", "postcode"),
+    "postal_code": ("codepostal", "codepost", "cp", "postalcode", "zip", "zipcode",
+                    "postcode"),
     "city": ("ville", "commune", "localite", "city", "town"),
     "referring_doctor": ("medecintraitant", "medecin", "medecinreferent", "medtraitant",
                          "referringdoctor", "doctor", "gp", "familydoctor",
@@ -113,7 +118,8 @@ def header_key(header: str) -> str:
 def infer_mapping(headers: list[str]) -> Mapping:
     """A field per header, None where nothing matches or the field is already taken.
 
-    A plain "Nom" beside a "Nom de naissance" column is the name in use.
+    A plain "Nom" beside a "Nom de naissance" or "Nom de jeune fille" column is the name
+    in use.
     """
     keys = [header_key(h) for h in headers]
     mapping: Mapping = [_BY_HEADER.get(k) for k in keys]
@@ -140,7 +146,7 @@ def mapping_problems(mapping: Mapping) -> list[str]:
         problems.append(_("No column of this file was recognised. Choose, for each column, "
                           "the field it holds."))
     for key in REQUIRED:
-        if key not in mapping:
+        if key not in mapping and _STANDS_IN.get(key) not in mapping:
             problems.append(_("Choose the column that holds the field “{field}”.").format(
                 field=field_label(key)))
     for key in FIELDS:

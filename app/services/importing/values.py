@@ -12,6 +12,7 @@ from app.models import Civility, ContactChannel, Patient, PhoneKind, Sex
 from app.models.text import fold
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.patients import PatientInput, PhoneEntry
+from app.services.phones import national_digits
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMY_TIME = re.compile(r"^(\d{1,2}[/.\- ]\d{1,2}[/.\- ]\d{2,4})\s+\d{1,2}[:h]\d{2}(?::\d{2})?$")
@@ -184,6 +185,7 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
         if len(getattr(data, key)) > limit:
             errors.setdefault(key, _too_long(limit))
             setattr(data, key, "")
+    _one_name_for_both(data)
     birth = one("birth_date")
     try:
         data.birth_date = parse_import_date(birth, today=today)
@@ -231,15 +233,29 @@ def convert_row(cells: list[str], mapping: list, *, today: date) -> Converted:
     return Converted(data, phone_columns, errors, error_columns)
 
 
+def _one_name_for_both(data: PatientInput) -> None:
+    """French exports leave the birth name empty when it is the name in use (or the name
+    in use empty when it is the birth name): one name, the birth name. An empty used
+    name is the card's way of saying "the birth name", so a copy of it is not kept."""
+    if not data.birth_name:
+        data.birth_name, data.used_name = data.used_name, ""
+    elif data.used_name and fold(data.used_name) == fold(data.birth_name):
+        data.used_name = ""
+
+
 def _phone_kind(key: str, number: str) -> str:
-    """The column says it, else the number does: a French mobile is a mobile; any other
-    number is a landline in a plain "phone" column, "other" in an "other phones" one."""
+    """The column says it, else the number does: a French mobile (overseas ones too) is a
+    mobile; any other number is a landline in a plain "phone" column, "other" in an
+    "other phones" one."""
     if key in _PHONE_KIND:
         return _PHONE_KIND[key]
     digits = "".join(ch for ch in number if ch.isdigit())
-    for prefix in ("0033", "33"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 9:
-            digits = "0" + digits[len(prefix):]
+    if number.lstrip()[:1] == "+":
+        digits = national_digits("+" + digits)
+    elif digits.startswith("00"):
+        digits = national_digits("+" + digits[2:])
+    elif digits.startswith("33") and len(digits) == 11:
+        digits = "0" + digits[2:]
     national = digits
     if national[:2] in ("06", "07"):
         return PhoneKind.MOBILE.value

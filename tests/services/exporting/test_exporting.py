@@ -142,6 +142,21 @@ def test_french_numbers_need_no_quote_and_foreign_ones_are_protected(workspace, 
     assert row["Tél. domicile"] == "'+44 20 7946 0958"
 
 
+def test_overseas_numbers_are_exported_as_dialled_in_france(workspace, exports, out):
+    add_patient(workspace, phones=[PhoneEntry("0692 45 67 89"),
+                                   PhoneEntry("0590 12 34 56", "home"),
+                                   PhoneEntry("+41 22 345 67 89", "work")])
+    exports.export_patients_csv(out / "p.csv")
+    (row,) = read_csv(out / "p.csv")
+    assert (row["Tél. portable"], row["Tél. domicile"], row["Tél. travail"]) == (
+        "0692 45 67 89", "0590 12 34 56", "'+41 22 345 67 89")
+    # A vCard is read by machines, in any country: the tel: URI stays E.164.
+    exports.export_patients_vcard(out / "p.vcf")
+    (card,) = cards(out / "p.vcf")
+    assert [t.value for t in card.tel_list] == [
+        "tel:+262692456789", "tel:+590590123456", "tel:+41223456789"]
+
+
 def test_neutralise_leaves_ordinary_text_alone():
     assert neutralise("Jean-Éric") == "Jean-Éric"
     assert neutralise("") == ""

@@ -21,6 +21,7 @@ from app.services.importing import (
     UnreadableFile,
     UnusableMapping,
     infer_mapping,
+    mapping_problems,
     preview_file,
 )
 from app.services.importing.values import convert_row, excel_serial_date, parse_import_date
@@ -150,6 +151,33 @@ def test_plain_name_beside_a_birth_name_is_the_used_name():
         "used_name", "birth_name", "first_names"]
 
 
+@pytest.mark.parametrize("headers, expected", [
+    (["NOM", "NOM JEUNE FILLE", "PRENOM", "DDN", "PORTABLE", "FIXE", "MAIL", "CP", "VILLE"],
+     ["used_name", "birth_name", "first_names", "birth_date", "phone_mobile", "phone_home",
+      "email", "postal_code", "city"]),
+    (["Nom", "Nom de jeune fille", "Prénom", "ddn", "portable", "fixe", "mail", "cp", "ville"],
+     ["used_name", "birth_name", "first_names", "birth_date", "phone_mobile", "phone_home",
+      "email", "postal_code", "city"]),
+    (["nom", "NJF", "prénom", "Né(e) le", "Tél. fixe", "Tél. port.", "E-Mail", "Code post."],
+     ["used_name", "birth_name", "first_names", "birth_date", "phone_home", "phone_mobile",
+      "email", "postal_code"]),
+    (["Nom", "N.J.F.", "PRÉNOM", "Date naiss."],
+     ["used_name", "birth_name", "first_names", "birth_date"]),
+    (["NOM DE JEUNE FILLE", "NOM", "PRÉNOMS", "DATE DE NAISSANCE"],
+     ["birth_name", "used_name", "first_names", "birth_date"]),
+    (["Nom épouse", "Nom de naissance", "Prénom"], ["used_name", "birth_name", "first_names"]),
+])
+def test_headings_of_other_software_and_home_made_spreadsheets(headers, expected):
+    assert infer_mapping(headers) == expected
+
+
+def test_a_file_with_only_the_name_in_use_is_usable():
+    mapping = infer_mapping(["Nom d'usage", "Prénom"])
+    assert mapping == ["used_name", "first_names"]
+    assert mapping_problems(mapping) == []
+    assert mapping_problems(["first_names"])  # but some name is needed
+
+
 def test_english_headers_are_recognised():
     headers = ["Title", "Last name", "First name", "Date of birth", "Gender", "Mobile phone",
                "Home phone", "Work phone", "Email", "Address", "Zip code", "City", "Notes"]
@@ -215,6 +243,59 @@ def test_generic_phone_column_and_two_numbers_in_a_cell(workspace, importer, tmp
     (p,) = patients(workspace)
     assert phones_of(workspace, p.id) == [("home", "+33478123456"), ("mobile", "+33612345678"),
                                           ("work", "+33140000001")]
+
+
+@pytest.mark.parametrize("birth, used, expected", [
+    ("", "Durand", ("Durand", "")),  # the name in use is the birth name
+    ("Roux", "", ("Roux", "")),  # no other name in use: the card shows the birth name
+    ("Roux", "Durand", ("Roux", "Durand")),
+    ("ROUX", "Roux", ("ROUX", "")),  # the same name twice: one is enough
+    ("", "", ("", "")),  # no name at all: the card's rules refuse the row
+])
+def test_one_name_stands_for_both(birth, used, expected):
+    converted = convert_row([birth, used, "Zoé"], ["birth_name", "used_name", "first_names"],
+                            today=TODAY)
+    assert (converted.data.birth_name, converted.data.used_name) == expected
+
+
+def test_an_empty_birth_name_takes_the_name_in_use(workspace, importer, tmp_path):
+    path = write_csv(tmp_path / "p.csv", [
+        ["NOM", "NOM JEUNE FILLE", "PRENOM", "DDN"],
+        ["Durand", "", "Zoé", "12/03/1958"],  # not married: the usual export leaves it empty
+        ["Martin", "Lefèvre", "Hélène", "01/07/1975"],
+        ["", "Petit", "Awa", "05/05/1990"],
+        ["BLANC", "Blanc", "Léo", "14/09/1962"],
+    ])
+    report = importer.run(path)
+    assert (report.imported, report.invalid) == (4, 0)
+    assert sorted((p.birth_name, p.used_name, p.first_names) for p in patients(workspace)) == [
+        ("Blanc", "", "Léo"), ("Durand", "", "Zoé"), ("Lefèvre", "Martin", "Hélène"),
+        ("Petit", "", "Awa")]
+    # the homonym check works on the birth name, wherever it came from
+    again = importer.dry_run(path)
+    assert [d.reason for d in again.duplicates] == ["identity"] * 4
+
+
+@pytest.mark.parametrize("typed, kind, e164", [
+    ("0590 12 34 56", "home", "+590590123456"),  # Guadeloupe
+    ("0690 12 34 56", "mobile", "+590690123456"),
+    ("0596 30 12 34", "home", "+596596301234"),  # Martinique
+    ("0696 20 12 34", "mobile", "+596696201234"),
+    ("0594 10 12 34", "home", "+594594101234"),  # Guyane
+    ("0694 20 12 34", "mobile", "+594694201234"),
+    ("0262 16 12 34", "home", "+262262161234"),  # La Réunion
+    ("0692 45 67 89", "mobile", "+262692456789"),
+    ("0269 60 12 34", "home", "+262269601234"),  # Mayotte
+    ("0639 01 23 45", "mobile", "+262639012345"),
+    ("262161234", "home", "+262262161234"),  # the leading zero a spreadsheet dropped
+    ("+262 692 45 67 89", "mobile", "+262692456789"),
+    ("00590 690 12 34 56", "mobile", "+590690123456"),
+])
+def test_overseas_numbers_are_imported_in_e164(workspace, importer, tmp_path, typed, kind, e164):
+    path = write_csv(tmp_path / "p.csv", [["Nom", "Prénom", "Téléphone"], ["Roux", "Zoé", typed]])
+    assert importer.run(path).imported == 1
+    (p,) = patients(workspace)
+    assert phones_of(workspace, p.id) == [(kind, e164)]
 
 
 @pytest.mark.parametrize("sex, civility, expected", [

@@ -225,6 +225,11 @@ def test_a_phone_is_checked_on_leaving_the_field(qtbot, window):
     form.phone2.editingFinished.emit()
     assert form.phone2.text() == "06 12 34 56 78"
     form.phone2.clear()
+    qtbot.keyClicks(form.phone2, "0262161234")  # La Réunion, as dialled in France
+    form.phone2.editingFinished.emit()
+    assert form.phone2.text() == "0262 16 12 34"
+    assert not form.errors["phone2"].isVisible()
+    form.phone2.clear()
     qtbot.keyClicks(form.phone2, "12")
     form.phone2.editingFinished.emit()
     assert form.errors["phone2"].isVisible()

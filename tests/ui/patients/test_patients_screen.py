@@ -121,6 +121,28 @@ def test_form_saves_a_valid_patient_and_the_list_shows_it(qtbot, main_window, wo
     assert "ROUSSEAU Anaïs" in names(main_window)
 
 
+def test_an_overseas_landline_typed_as_dialled_is_accepted_and_shown_so(
+        qtbot, main_window, workspace):
+    form = start_new_patient(qtbot, main_window)
+    number = form.phone_rows[0].number
+    qtbot.keyClicks(number, "0590123456")
+    number.editingFinished.emit()  # leaving the field
+    assert number.text() == "0590 12 34 56"
+    assert not form.phone_rows[0].error.isVisible()
+    number.clear()
+    qtbot.keyClicks(number, "0590 12 34 56")
+    qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not form.banner.isVisible()
+    assert not form.phone_rows[0].error.isVisible()
+    (found,) = workspace.patients.search("rousseau")
+    assert workspace.patients.get(found.id).phones[0].e164 == "+590590123456"
+    assert form.phone_rows[0].number.text() == "0590 12 34 56"  # the card as saved
+    main_window.search.clear()
+    qtbot.keyClicks(main_window.search, "0590 12")
+    assert names(main_window) == ["ROUSSEAU Anaïs"]
+    assert main_window.patients.model.index(0, 2).data() == "0590 12 34 56"
+
+
 def test_invalid_birth_date_is_refused(qtbot, main_window):
     main_window.show_patients()
     form = main_window.patients.form
