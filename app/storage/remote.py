@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from app.models.base import BOOKKEEPING, Base, Syncable
 from app.models.journal import ChangeJournal, LocalMeta
+from app.i18n import _
 from app.storage import versions
+from app.storage.errors import StorageError
 from app.storage.changes import DELETE, INSERT, UPDATE
 from app.storage.hlc import HybridLogicalClock
 
@@ -34,9 +36,16 @@ META_HLC = "hlc_last"
 _NOT_MERGED = BOOKKEEPING | {"id"}
 
 
-class RemoteChangeRefused(ValueError):
+class RemoteChangeRefused(StorageError, ValueError):
     """A change this node cannot apply (unknown kind, a change of a row it never
     received): nothing of the batch is applied."""
+
+    code = "remote_change_refused"
+
+    @property
+    def user_message(self) -> str:
+        return _("A change received from another installation could not be applied; "
+                 "nothing of what it sent was applied.")
 
 
 @dataclass(frozen=True)

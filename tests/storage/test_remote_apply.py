@@ -20,6 +20,7 @@ from app.storage import versions
 from app.storage.changes import ChangeSet, KindChanges
 from app.storage.profile import unlock_key
 from app.storage.remote import META_HLC, RemoteChange, RemoteChangeRefused
+from tests.conftest import FAST_KDF
 
 THIRD_NODE = "0190a5b2-0000-7000-8000-00000000000c"
 CARD = ("birth_name", "first_names", "birth_date", "city", "email", "call_not_before",
@@ -201,7 +202,8 @@ def test_stamps_received_move_the_clock_on_even_after_a_restart(practice_factory
     assert card(b, pid)[CARD.index("version")] > received
     paths = b.paths
     b.close()
-    reopened = open_workspace(paths, unlock_key(paths, passphrase=passphrase), clock=behind)
+    reopened = open_workspace(paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF),
+                              clock=behind)
     try:
         assert reopened.store.hlc.now() > received
     finally:

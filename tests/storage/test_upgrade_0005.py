@@ -16,6 +16,7 @@ from app.storage import versions
 from app.storage.engine import make_engine
 from app.storage.migrate import head_revision
 from app.storage.profile import unlock_key
+from tests.conftest import FAST_KDF
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.storage.schema_steps import SYNCABLE_TABLES, undo_0006
 
@@ -35,7 +36,7 @@ def test_a_0005_journal_gains_transaction_ids_and_keeps_its_meaning(workspace, p
     paths = ws.paths
     ws.close()
 
-    key = unlock_key(paths, passphrase=passphrase)
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     engine = make_engine(paths.db, key)
     try:
         with engine.begin() as conn:
