@@ -341,8 +341,8 @@ def page(qtbot, marked):
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
-    if widget.dialog is not None:
-        widget.dialog.done(0)
+    if widget.appointment_actions.dialog is not None:
+        widget.appointment_actions.dialog.done(0)
 
 
 def test_the_agenda_grid_tooltips_show_names_motifs_and_practitioners_as_written(page,
@@ -357,7 +357,7 @@ def test_the_agenda_grid_tooltips_show_names_motifs_and_practitioners_as_written
 
 
 def test_the_agenda_practitioner_menu_shows_names_as_written(page, marked):
-    action = page.practitioner_actions[marked.agenda.morel]
+    action = page.navigation.practitioner_actions[marked.agenda.morel]
     assert displayed(action.text()) == marked.practitioner
 def test_the_appointment_and_its_cancellation_show_the_patient_as_written(qtbot, page,
                                                                          marked):

@@ -53,8 +53,8 @@ def page(qtbot, agenda, bus):
     widget.show()
     qtbot.waitExposed(widget)
     yield widget
-    if widget.dialog is not None:
-        widget.dialog.done(0)
+    if widget.appointment_actions.dialog is not None:
+        widget.appointment_actions.dialog.done(0)
 
 
 @pytest.fixture
@@ -211,48 +211,50 @@ def test_holidays_and_absences_are_labelled_bands(qtbot, page, agenda):
 def test_views_captions_and_keyboard_navigation(qtbot, page, agenda):
     grid = page.grid
     grid.setFocus()
-    assert page.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_Right, ALT)
-    assert page.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "mardi 17 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
     assert page.current_day() == date(2026, 3, 18)
     qtbot.keyClick(grid, Qt.Key.Key_PageUp)
     qtbot.keyClick(grid, Qt.Key.Key_Left, ALT)
-    assert page.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_2, CTRL)
     assert page.current_view() == "week"
-    assert page.caption.text() == week_caption(MONDAY)
-    assert page.caption.text() == _("week of {first} to {last}").format(
+    assert page.navigation.caption.text() == week_caption(MONDAY)
+    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
         first="16", last="22 mars 2026")
     # Monday to Saturday: nobody works or is booked on Sunday.
     assert page.shown_days() == [MONDAY + timedelta(days=i) for i in range(6)]
     assert len(grid.data().columns) == 2 and len(grid.data().days) == 6
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.caption.text() == _("week of {first} to {last}").format(
+    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
         first="23", last="29 mars 2026")
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.caption.text() == _("week of {first} to {last}").format(
+    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
         first="30 mars", last="5 avril 2026")
     qtbot.keyClick(grid, Qt.Key.Key_Home)
-    assert page.caption.text() == week_caption(MONDAY)
+    assert page.navigation.caption.text() == week_caption(MONDAY)
     qtbot.keyClick(grid, Qt.Key.Key_3, CTRL)
-    assert page.current_view() == "month" and page.caption.text() == "mars 2026"
+    assert page.current_view() == "month" and page.navigation.caption.text() == "mars 2026"
     month = page.month
     assert month.isVisible() and month.month() == (2026, 3)
     qtbot.keyClick(month, Qt.Key.Key_PageDown)
-    assert page.caption.text() == "avril 2026" and month.selected_day() == date(2026, 4, 16)
+    assert page.navigation.caption.text() == "avril 2026"
+    assert month.selected_day() == date(2026, 4, 16)
     qtbot.keyClick(month, Qt.Key.Key_T, CTRL)
-    assert page.caption.text() == "mars 2026"
+    assert page.navigation.caption.text() == "mars 2026"
     # A click on a day opens it in the day view.
     rect = month.day_rect(date(2026, 3, 18))
     qtbot.mouseClick(month, LEFT, pos=rect.center())
-    assert page.current_view() == "day" and page.caption.text() == "mercredi 18 mars 2026"
+    assert page.current_view() == "day"
+    assert page.navigation.caption.text() == "mercredi 18 mars 2026"
     # Ctrl+G: type a date, Enter.
     qtbot.keyClick(grid, Qt.Key.Key_G, CTRL)
-    assert page.date_edit.hasFocus()
-    qtbot.keyClicks(page.date_edit, "02042026")
-    qtbot.keyClick(page.date_edit, Qt.Key.Key_Return)
-    assert page.caption.text() == "jeudi 2 avril 2026"
+    assert page.navigation.date_edit.hasFocus()
+    qtbot.keyClicks(page.navigation.date_edit, "02042026")
+    qtbot.keyClick(page.navigation.date_edit, Qt.Key.Key_Return)
+    assert page.navigation.caption.text() == "jeudi 2 avril 2026"
     qtbot.keyClick(grid, Qt.Key.Key_T, CTRL)
     assert page.current_day() == MONDAY
 
@@ -264,7 +266,7 @@ def test_the_week_shows_sunday_only_when_someone_is_booked_or_works_then(qtbot, 
     assert page.shown_days()[-1] == sunday
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
     assert page.selected_practitioners() == [agenda.morel]
-    assert page.practitioner_button.text() == "Dr Claire Morel"
+    assert page.navigation.practitioner_button.text() == "Dr Claire Morel"
 
 
 def test_the_month_shows_each_days_load(qtbot, page, agenda):
@@ -278,15 +280,15 @@ def test_the_month_shows_each_days_load(qtbot, page, agenda):
 
 
 def test_choosing_practitioners_from_the_menu(qtbot, page, agenda):
-    actions = page.practitioner_actions
+    actions = page.navigation.practitioner_actions
     actions[agenda.faure].trigger()  # untick Dr Faure
     assert page.selected_practitioners() == [agenda.morel]
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
     actions[agenda.morel].trigger()  # the last one stays: somebody is always shown
     assert page.selected_practitioners() == [agenda.morel]
-    page.all_action.trigger()
+    page.navigation.all_action.trigger()
     assert page.selected_practitioners() == [agenda.faure, agenda.morel]
-    assert page.practitioner_button.text() == _("All practitioners")
+    assert page.navigation.practitioner_button.text() == _("All practitioners")
 
 
 # -- moving ---------------------------------------------------------------------------
@@ -375,7 +377,7 @@ def test_a_click_on_free_time_books_with_the_keyboard(qtbot, page, agenda, publi
     grid = page.grid
     point = grid.position_of(agenda.morel, MONDAY, 11 * 60 + 2)
     qtbot.mouseClick(grid.viewport(), LEFT, pos=point)
-    dialog = page.dialog
+    dialog = page.appointment_actions.dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.practitioner.currentData() == agenda.morel
     assert dialog.start.text() == "11:00" and dialog.duration.value() == 15
@@ -424,7 +426,7 @@ def test_enter_on_an_appointment_opens_it(qtbot, page, agenda):
     page.grid.select_item(a.id)
     page.grid.setFocus()
     qtbot.keyClick(page.grid, Qt.Key.Key_Return)
-    dialog = page.dialog
+    dialog = page.appointment_actions.dialog
     assert dialog is not None and dialog.appointment.id == a.id
     assert dialog.patient.patient_name() == "LEFÈVRE Jeanne"
     dialog.done(0)
@@ -503,8 +505,8 @@ def test_the_context_menu_sets_a_status_and_offers_booking_on_free_time(qtbot, p
     new, paste = [x for x in free.actions() if x.text()]
     assert new.text() == _("New appointment here…") and not paste.isEnabled()
     new.trigger()
-    assert page.dialog.start.text() == "10:00"
-    page.dialog.done(0)
+    assert page.appointment_actions.dialog.start.text() == "10:00"
+    page.appointment_actions.dialog.done(0)
 
 
 # -- cut and paste --------------------------------------------------------------------
@@ -549,7 +551,7 @@ def test_a_click_then_enter_pastes_where_clicked(qtbot, page, agenda):
     page.cut(a.id)
     grid = page.grid
     qtbot.mouseClick(grid.viewport(), LEFT, pos=grid.position_of(agenda.morel, MONDAY, 11 * 60 + 2))
-    assert page.dialog is None  # a click places the cursor, it does not book
+    assert page.appointment_actions.dialog is None  # a click places the cursor, it does not book
     qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert stored(agenda, a.id).starts_at == agenda.at(MONDAY, 11)
 
@@ -603,11 +605,11 @@ def test_the_page_api_for_the_agenda_tools(qtbot, page, agenda):
 
     action = QAction("Outil", page)
     page.add_toolbar_action(action)
-    assert page.toolbar.actions()[-1] is action
-    assert not page.side.isVisible()
+    assert page.navigation.toolbar.actions()[-1] is action
+    assert not page.panels.side.isVisible()
     panel = QLabel("panneau")
     page.add_side_panel("Liste d'attente", panel)
-    assert page.side.isVisible() and page.side.tabText(0) == "Liste d'attente"
+    assert page.panels.side.isVisible() and page.panels.side.tabText(0) == "Liste d'attente"
     later = book(agenda, agenda.faure, 15, 0, day=MONDAY + timedelta(days=3))
     assert page.select_appointment(later.id)
     assert page.current_day() == MONDAY + timedelta(days=3)
@@ -629,7 +631,7 @@ def test_left_open_overnight_the_page_moves_to_the_new_day(qtbot, page, agenda):
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001 - the minute tick, without waiting for it
     assert page.current_day() == TUESDAY
-    assert page.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "mardi 17 mars 2026"
     page.go_to(MONDAY + timedelta(days=10))  # a day looked at on purpose stays shown
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001

@@ -246,10 +246,10 @@ def test_install_adds_the_day_tools_to_the_agenda_page(qtbot, agenda, tmp_path):
     page.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
 
-    titles = [page.side.tabText(i) for i in range(page.side.count())]
+    titles = [page.panels.side.tabText(i) for i in range(page.panels.side.count())]
     assert _("Waiting room") in titles
-    assert isinstance(page.side.widget(titles.index(_("Waiting room"))), WaitingRoomPanel)
-    toolbar = page.toolbar.actions()
+    assert isinstance(page.panels.side.widget(titles.index(_("Waiting room"))), WaitingRoomPanel)
+    toolbar = page.navigation.toolbar.actions()
     for action in (tools.my_day_action, tools.printing.print_action, tools.printing.pdf_action,
                    tools.ics.action):
         assert action in toolbar
@@ -258,7 +258,7 @@ def test_install_adds_the_day_tools_to_the_agenda_page(qtbot, agenda, tmp_path):
     [first] = [a for a in ws.agenda.appointments([agenda.morel], MONDAY, MONDAY)
                if a.starts_at == agenda.at(MONDAY, 9)]
     page.set_status(first.id, AppointmentStatus.ARRIVED.value)
-    page.side.setCurrentWidget(tools.waiting_room)
+    page.panels.side.setCurrentWidget(tools.waiting_room)
     assert [e.id for e in tools.waiting_room.entries] == [first.id]
 
     # Ctrl+J: "My day" for the first practitioner shown, today.

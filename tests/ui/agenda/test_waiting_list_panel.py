@@ -190,7 +190,7 @@ def test_booking_from_an_entry_opens_the_finder_preset_and_marks_it_booked(qtbot
 def test_after_a_cancellation_the_patients_to_call_and_propose_books(qtbot, agenda, waiting,
                                                                      page):
     tools = page.booking_tools
-    assert page.side.count() == 1 and page.side.tabText(0) == _("Waiting list")
+    assert page.panels.side.count() == 1 and page.panels.side.tabText(0) == _("Waiting list")
     assert tools.panel.model.rowCount() == 5
     appt = agenda.service.book(BookingInput(agenda.morel, agenda.at(THURSDAY, 10), None,
                                             agenda.patients[0], agenda.consult)).appointment
@@ -271,7 +271,7 @@ def test_ctrl_f_in_the_page_opens_the_finder_and_a_booking_is_shown_on_the_page(
     window.activateWindow()
     page.grid.setFocus()
     qtbot.waitUntil(lambda: focused() is page.grid)
-    assert page.booking_tools.find_action in page.toolbar.actions()
+    assert page.booking_tools.find_action in page.navigation.toolbar.actions()
 
     qtbot.keyClick(page.grid, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     finder = page.booking_tools.finder
