@@ -135,3 +135,13 @@ def select_first_row(table: QTableView) -> None:
         table.selectionModel().setCurrentIndex(
             model.index(0, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def reselect(table: QTableView, kept_id: str | None) -> None:
+    """After a list is read again: the row that was selected if it is still there (the
+    model has ``row_of``), else the first one."""
+    row = table.model().row_of(kept_id) if kept_id else -1
+    if row >= 0:
+        table.selectRow(row)
+    else:
+        select_first_row(table)

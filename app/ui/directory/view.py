@@ -28,7 +28,7 @@ from app.ui.widgets import (
     menu_button,
     result_table,
     results_caption,
-    select_first_row,
+    reselect,
 )
 
 
@@ -137,11 +137,7 @@ class DirectoryView(QWidget):
             query, len(rows), MAX_RESULTS, lambda: self._service.count(category=category),
             lambda n: ngettext("{n} contact", "{n} contacts", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        row = self.model.row_of(kept) if kept else -1
-        if row >= 0:
-            self.table.selectRow(row)
-        else:
-            select_first_row(self.table)
+        reselect(self.table, kept)
 
     def selected_id(self) -> str | None:
         index = self.table.currentIndex()
