@@ -8,3 +8,8 @@ def undo_0005(conn) -> None:
     for table in AGENDA_TABLES:  # children first
         conn.exec_driver_sql(f"DROP TABLE {table}")
     conn.exec_driver_sql("ALTER TABLE practice DROP COLUMN holiday_region")
+
+
+def undo_0006(conn) -> None:
+    for table in ("patient_search_variant", "patient_search_word"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
