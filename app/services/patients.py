@@ -14,11 +14,13 @@ from app.clock import Clock
 from app.i18n import _
 from app.models import Civility, Contact, ContactChannel, Patient, PatientPhone, PhoneKind, Sex
 from app.models.patient import patient_display_name, patient_identity_key
+from app.models.phonetic import (MAX_TYPO_WORD, MIN_TYPO_WORD, guessable, one_letter_off,
+                                 phonetic_key, within_one_edit)
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import write_index
-from app.services.search_terms import fts_query, index_terms
+from app.services.search_terms import fts_query, index_terms, name_words
 from app.models.text import clean_name, name_tokens, sort_key
 from app.storage.store import Store
 
@@ -323,7 +325,9 @@ class PatientService:
 
         Ranking: patients whose name in use starts with what was typed come first
         (so "martin" lists MARTIN before MARTINEZ), then every other match (birth
-        names, first names, phones, dates), each group in alphabetical order.
+        names, first names, phones, dates), then, while the page is not full, names
+        that sound like a word typed ("lefebvre" finds LEFÈVRE), then names one letter
+        off ("acour" finds ACHOUR); each group in alphabetical order.
         """
         match = fts_query(query)
         with self._store.reader() as s:
@@ -347,12 +351,15 @@ class PatientService:
                     "lo": prefix, "hi": prefix + "\uffff", "limit": limit}).scalars())
             if len(ids) < limit:
                 tokens = [t for t in name_tokens(query) if not t.isdigit()]
-                taken = set(ids)
-                more = s.execute(text(_MATCH_IDS_SQL), {
-                    "match": match, "first": tokens[0] if tokens else "",
-                    "limit": limit + len(ids)}).scalars()
-                ids.extend(i for i in more if i not in taken)
-                ids = ids[:limit]
+                ids = _more_ids(s, ids, match, tokens[0] if tokens else "", limit)
+            # Then names typed by ear: words that sound alike, then words one letter off.
+            words = [w for w in name_words(query) if guessable(w)] if len(ids) < limit else []
+            for alternatives in (_sounding_alike, _one_letter_off):
+                if len(ids) >= limit:
+                    break
+                found = alternatives(s, words)
+                if found:
+                    ids = _more_ids(s, ids, fts_query(query, found), "", limit)
             if not ids:
                 return []
             rows = {r[0]: r for r in s.execute(
@@ -381,6 +388,49 @@ class PatientService:
             call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
             alert=patient.alert,
         )
+
+
+def _more_ids(session: Session, ids: list[str], match: str, first: str,
+              limit: int) -> list[str]:
+    """``ids`` followed by the other patients matching ``match``, up to ``limit``."""
+    taken = set(ids)
+    more = session.execute(text(_MATCH_IDS_SQL), {
+        "match": match, "first": first, "limit": limit + len(ids)}).scalars()
+    return (ids + [i for i in more if i not in taken])[:limit]
+
+
+# Alternatives per typed word: enough for the spellings of one sound, few enough to
+# keep the index query short.
+MAX_ALTERNATIVES = 16
+
+
+def _sounding_alike(session: Session, words: list[str]) -> dict[str, list[str]]:
+    """Words of the index with the French phonetic key of each typed word; a key of four
+    sounds or more also stands for the keys it begins ("fili" finds PHILIPPE)."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        key = phonetic_key(word)
+        if not key:
+            continue
+        high = key + "~" if len(key) >= 4 else key
+        found[word] = list(session.execute(text(_SOUND_SQL), {
+            "lo": key, "hi": high, "limit": MAX_ALTERNATIVES}).scalars())
+    return {w: alts for w, alts in found.items() if alts}
+
+
+def _one_letter_off(session: Session, words: list[str]) -> dict[str, list[str]]:
+    """Words of the index one letter missing, extra, wrong or swapped from a typed word."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        if not MIN_TYPO_WORD <= len(word) <= MAX_TYPO_WORD:
+            continue
+        near = session.execute(
+            text(_VARIANT_SQL).bindparams(bindparam("variants", expanding=True)),
+            {"variants": sorted(one_letter_off(word)), "limit": 4 * MAX_ALTERNATIVES}).scalars()
+        alts = [w for w in near if w != word and within_one_edit(word, w)]
+        if alts:
+            found[word] = alts[:MAX_ALTERNATIVES]
+    return found
 
 
 def _contact_name(session: Session, contact_id: str | None) -> str:
@@ -432,6 +482,13 @@ ORDER BY (p.sort_key = :first OR substr(p.sort_key, 1, length(:first) + 1) = :fi
 LIMIT :limit"""
 
 _ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
+
+# The vocabulary of the index (see app/services/search_index.py), read by its keys.
+_SOUND_SQL = """SELECT word FROM patient_search_word INDEXED BY ix_patient_search_word_sound
+WHERE sound >= :lo AND sound <= :hi ORDER BY sound, word LIMIT :limit"""
+
+_VARIANT_SQL = """SELECT DISTINCT word FROM patient_search_variant WHERE variant IN :variants
+LIMIT :limit"""
 
 
 def _summary(row) -> PatientSummary:
