@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from app.services.phones import national_digits
@@ -100,6 +101,36 @@ def _number_group(word: str) -> str | None:
     if len(digits) == 4:
         return f'("_y{digits}" OR "_l{digits}")'
     return None  # fewer than four digits alone say too little to search on
+
+
+@dataclass(frozen=True)
+class PhoneSearch:
+    """A query that is one number searched as a phone: the start of the number in E.164
+    ("+33655"), and the four digits it may also end with ("" if none)."""
+
+    e164_start: str
+    last_four: str = ""
+
+
+def phone_search(query: str) -> PhoneSearch | None:
+    """What to look for when the whole query is the start of a phone number."""
+    words = _split_query(query)
+    if len(words) != 1 or _as_date(words[0]) is not None or not _is_number(words[0]):
+        return None
+    word = words[0]
+    digits = re.sub(r"\D", "", word)
+    last_four = ""
+    if word.startswith("+") or len(digits) >= 5:
+        national = _phone_digits(word)
+    elif len(digits) == 4 and digits.startswith("0"):
+        national, last_four = digits, digits
+    else:
+        return None
+    if len(national) < 4:
+        return None
+    # The inverse of national_digits: the index holds French numbers in national form.
+    e164 = "+33" + national[1:] if national.startswith("0") else "+" + national
+    return PhoneSearch(e164, last_four)
 
 
 def name_words(query: str) -> list[str]:
