@@ -410,10 +410,14 @@ def _phone_ids_in_number_order(session: Session, phone: PhoneSearch, limit: int)
     if phone.last_four:
         ids = list(session.execute(text(_MATCH_IDS_SQL), {
             "match": f'"_l{phone.last_four}"', "first": "", "limit": limit}).scalars())
-    starts = session.execute(text(_PHONE_ORDER_SQL), {
-        "lo": phone.e164_start, "hi": phone.e164_start + "~",
-        "limit": 2 * limit + len(ids)}).scalars()  # a card may hold two such numbers
-    return list(dict.fromkeys([*ids, *starts]))[:limit]
+    wanted = limit + len(ids) + 8
+    while True:
+        starts = list(session.execute(text(_PHONE_ORDER_SQL), {
+            "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": wanted}).scalars())
+        found = list(dict.fromkeys([*ids, *starts]))[:limit]
+        if len(found) == limit or len(starts) < wanted:
+            return found
+        wanted *= 2  # cards holding several such numbers: read further
 
 
 def _by_ear(session: Session, query: str, ids: list[str], limit: int, *,

@@ -197,3 +197,12 @@ def test_a_name_of_the_practice_typed_is_no_typo(people):
     assert search(people, "morel") == ["MOREL Philippe"]
     assert search(people, "marel") == ["MAREL Anne"]
     assert search(people, "murel") == ["MAREL Anne", "MOREL Philippe"]
+
+
+def test_a_card_holding_many_numbers_that_start_alike_is_listed_once(people):
+    people.patients.create(PatientInput(
+        birth_name="Standard", first_names="Maison de santé",
+        phones=[PhoneEntry(f"06 55 00 00 {i:02d}") for i in range(12)]))
+    # 06 55 00… (twelve numbers of one card) before 06 55 02… and 06 55 81…
+    assert search(people, "+33 6 55", limit=2) == ["STANDARD Maison de santé",
+                                                   "VINCENT (ACHOUR) Suzanne"]
