@@ -328,9 +328,9 @@ class PatientService:
         (so "martin" lists MARTIN before MARTINEZ), then every other match (birth
         names, first names, phones, dates), then, while the page is not full, names
         that sound like a word typed ("lefebvre" finds LEFÈVRE), or else names one
-        letter off ("acour" finds ACHOUR); each group in alphabetical order. The start of a
-        number shared by more patients than the page holds lists them in the order of
-        the number (see ``_phone_ids_in_number_order``).
+        letter off ("acour" finds ACHOUR); each group in alphabetical order. The start
+        of a number shared by more patients than the page holds lists them in the
+        order of the number (see ``_phone_ids_in_number_order``).
         """
         match = fts_query(query)
         with self._store.reader() as s:
@@ -571,9 +571,10 @@ LIMIT :limit"""
 
 _ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
 
-_PHONE_COUNT_SQL = """SELECT count(*) FROM (SELECT 1 FROM patient_phone
-INDEXED BY ix_patient_phone_e164 WHERE e164 >= :lo AND e164 < :hi AND deleted_at IS NULL
-LIMIT :limit)"""
+_PHONE_COUNT_SQL = """SELECT count(*) FROM (SELECT 1 FROM patient_phone ph
+INDEXED BY ix_patient_phone_e164
+JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL
+WHERE ph.e164 >= :lo AND ph.e164 < :hi AND ph.deleted_at IS NULL LIMIT :limit)"""
 
 _PHONE_ORDER_SQL = """SELECT ph.patient_id FROM patient_phone ph INDEXED BY ix_patient_phone_e164
 JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL

@@ -206,3 +206,13 @@ def test_a_card_holding_many_numbers_that_start_alike_is_listed_once(people):
     # 06 55 00… (twelve numbers of one card) before 06 55 02… and 06 55 81…
     assert search(people, "+33 6 55", limit=2) == ["STANDARD Maison de santé",
                                                    "VINCENT (ACHOUR) Suzanne"]
+
+
+def test_a_removed_card_does_not_count_among_the_numbers_starting_alike(people, clock):
+    gone = people.patients.create(PatientInput(birth_name="Ancien", first_names="Paul",
+                                               phones=[PhoneEntry("06 55 00 00 00")]))
+    with people.store.unit_of_work(actor_id=people.user_id) as uow:
+        uow.session.get(Patient, gone.id).deleted_at = clock.now()
+    # Two live cards for two places: all of them, in alphabetical order.
+    assert search(people, "+33 6 55", limit=2) == ["MARTIN (LEFÈVRE) Hélène",
+                                                   "VINCENT (ACHOUR) Suzanne"]
