@@ -89,16 +89,27 @@ def _is_number(word: str) -> bool:
     return bool(digits) and len(digits) == len(re.sub(r"[\s.\-()+]", "", word))
 
 
-def _number_group(word: str) -> str | None:
+def _as_phone(word: str) -> tuple[str, str] | None:
+    """(the start of a number as indexed, the four digits it may also end with or "") for
+    a number word searched as a phone; None if it is not one, or says too little."""
     digits = re.sub(r"\D", "", word)
     if word.startswith("+") or len(digits) >= 5:
         national = _phone_digits(word)
         # "+33 6" alone says too little: the start of a number from four digits on.
-        return f'"_p{national}"*' if len(national) >= 4 else None
+        return (national, "") if len(national) >= 4 else None
     if len(digits) == 4 and digits.startswith("0"):
         # No birth year starts with 0: the start of a French number, or its end.
-        return f'("_l{digits}" OR "_p{digits}"*)'
-    if len(digits) == 4:
+        return digits, digits
+    return None
+
+
+def _number_group(word: str) -> str | None:
+    phone = _as_phone(word)
+    if phone is not None:
+        start, last_four = phone
+        return f'("_l{last_four}" OR "_p{start}"*)' if last_four else f'"_p{start}"*'
+    digits = re.sub(r"\D", "", word)
+    if len(digits) == 4 and not word.startswith("+"):
         return f'("_y{digits}" OR "_l{digits}")'
     return None  # fewer than four digits alone say too little to search on
 
@@ -117,17 +128,10 @@ def phone_search(query: str) -> PhoneSearch | None:
     words = _split_query(query)
     if len(words) != 1 or _as_date(words[0]) is not None or not _is_number(words[0]):
         return None
-    word = words[0]
-    digits = re.sub(r"\D", "", word)
-    last_four = ""
-    if word.startswith("+") or len(digits) >= 5:
-        national = _phone_digits(word)
-    elif len(digits) == 4 and digits.startswith("0"):
-        national, last_four = digits, digits
-    else:
+    phone = _as_phone(words[0])
+    if phone is None:
         return None
-    if len(national) < 4:
-        return None
+    national, last_four = phone
     # The inverse of national_digits: the index holds French numbers in national form.
     e164 = "+33" + national[1:] if national.startswith("0") else "+" + national
     return PhoneSearch(e164, last_four)

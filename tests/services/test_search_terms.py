@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.services.search_terms import fts_query, index_terms, name_words
+from app.services.search_terms import PhoneSearch, fts_query, index_terms, name_words, phone_search
 
 
 def test_index_terms():
@@ -101,3 +101,24 @@ def test_a_name_word_can_stand_for_whole_words_of_the_index():
 ])
 def test_name_words(typed, words):
     assert name_words(typed) == words
+
+
+@pytest.mark.parametrize("typed, start, last_four", [
+    ("06 55", "+33655", "0655"),
+    ("0655", "+33655", "0655"),
+    ("06.55.02", "+3365502", ""),
+    ("+33 6 55", "+33655", ""),
+    ("+33 (0)6 12", "+33612", ""),
+    ("0033612345678", "+33612345678", ""),
+    ("+44 20", "+4420", ""),
+    ("0044 20 7946", "+44207946", ""),
+    ("4420794", "+4420794", ""),
+])
+def test_phone_search(typed, start, last_four):
+    assert phone_search(typed) == PhoneSearch(start, last_four)
+
+
+@pytest.mark.parametrize("typed", ["1958", "5678", "06", "+33 6", "12/03/1958", "dupont",
+                                   "dupont 0655", ""])
+def test_no_phone_search(typed):
+    assert phone_search(typed) is None
