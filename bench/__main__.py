@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                 ek, pk = search.encrypted.by_kind[kind], search.plain.by_kind[kind]
                 report.note(f"{kind:<28} p50 {ms(median(ek)):>8}  p95 {ms(percentile(ek, 95)):>8}"
                             f"   plain p50 {ms(median(pk)):>8}  p95 {ms(percentile(pk, 95)):>8}")
+            for kind, (page, found, of) in search.callers.items():
+                report.note(f"{kind}: the caller is found by {found} of {of} queries, on the "
+                            f"first page (100) by {page}")
 
             # c) writes ---------------------------------------------------------------------
             report.title("c) create one patient (commit incl. journal + audit, synchronous=FULL)")

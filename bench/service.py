@@ -26,6 +26,9 @@ class SearchResult:
     queries: int
     found: int       # queries with at least one result (on the encrypted store)
     mismatches: int  # queries whose results differ between the two stores
+    # kind -> (queries whose caller is on the first page, among all the patients found,
+    # queries that name a caller)
+    callers: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def _timed_search(service: PatientService, q: Query, times: SearchTimes) -> list[str]:
@@ -37,23 +40,32 @@ def _timed_search(service: PatientService, q: Query, times: SearchTimes) -> list
     return [r.id for r in rows]
 
 
+EVERY = 10**9  # a limit that no practice reaches
+
+
 def measure_search(encrypted: PatientService, plain: PatientService, queries: list[Query],
                    runs: int) -> SearchResult:
     """One warm-up pass on each store (also the results check), then ``runs`` timed passes,
     alternating the stores query by query so both see the same machine noise."""
     found = mismatches = 0
+    callers: dict[str, tuple[int, int, int]] = {}
     for q in queries:
         a = [r.id for r in encrypted.search(q.text)]
         b = [r.id for r in plain.search(q.text)]
         found += bool(a)
         mismatches += a != b
+        if q.patient_id:
+            page, found_at_all, of = callers.get(q.kind, (0, 0, 0))
+            every = {r.id for r in encrypted.search(q.text, limit=EVERY)}
+            callers[q.kind] = (page + (q.patient_id in a),
+                               found_at_all + (q.patient_id in every), of + 1)
     enc, pln = SearchTimes(), SearchTimes()
     for run in range(runs):
         for i, q in enumerate(queries):
             pair = ((encrypted, enc), (plain, pln))
             for service, times in (pair if (i + run) % 2 == 0 else pair[::-1]):
                 _timed_search(service, q, times)
-    return SearchResult(enc, pln, len(queries), found, mismatches)
+    return SearchResult(enc, pln, len(queries), found, mismatches, callers)
 
 
 @dataclass

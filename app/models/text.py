@@ -33,6 +33,17 @@ def name_tokens(text: str) -> list[str]:
     return [t for t in _SEPARATORS.split(fold(text)) if t]
 
 
+def name_terms(name: str) -> list[str]:
+    """The words of a name as the search finds them: each folded word, and a compound
+    word also joined ("N'Diaye" -> n, diaye, ndiaye; "Jean-Éric" -> jean, eric, jeaneric)."""
+    terms = name_tokens(name)
+    for word in name.split():
+        parts = name_tokens(word)
+        if len(parts) > 1:
+            terms.append("".join(parts))
+    return terms
+
+
 def sort_key(*parts: str) -> str:
     return " ".join(" ".join(name_tokens(p)) for p in parts if p).strip()
 

@@ -14,11 +14,14 @@ from app.clock import Clock
 from app.i18n import _
 from app.models import Civility, Contact, ContactChannel, Patient, PatientPhone, PhoneKind, Sex
 from app.models.patient import patient_display_name, patient_identity_key
+from app.models.phonetic import (MAX_TYPO_WORD, MIN_TYPO_WORD, guessable, one_letter_off,
+                                 phonetic_key, within_one_edit)
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import write_index
-from app.services.search_terms import fts_query, index_terms
+from app.services.search_terms import (PhoneSearch, fts_query, index_terms, name_words,
+                                       phone_search)
 from app.models.text import clean_name, name_tokens, sort_key
 from app.storage.store import Store
 
@@ -323,7 +326,11 @@ class PatientService:
 
         Ranking: patients whose name in use starts with what was typed come first
         (so "martin" lists MARTIN before MARTINEZ), then every other match (birth
-        names, first names, phones, dates), each group in alphabetical order.
+        names, first names, phones, dates), then, while the page is not full, names
+        that sound like a word typed ("lefebvre" finds LEFÈVRE), or else names one
+        letter off ("acour" finds ACHOUR); each group in alphabetical order. The start
+        of a number shared by more patients than the page holds lists them in the
+        order of the number (see ``_phone_ids_in_number_order``).
         """
         match = fts_query(query)
         with self._store.reader() as s:
@@ -334,12 +341,16 @@ class PatientService:
             ids: list[str] = []
             words = query.split()
             year = _birth_year(words)
+            phone = phone_search(query)
+            if phone is not None and _more_phones_than(s, phone, limit):
+                return _summaries(s, _phone_ids_in_number_order(s, phone, limit))
             if year is not None:
                 # A year: birth dates first, from an index in name order; phones
                 # ending with these four digits follow.
                 ids = list(s.execute(text(_YEAR_IDS_SQL), {
                     "lo": date(year, 1, 1), "hi": date(year + 1, 1, 1), "limit": limit}).scalars())
-            elif len(words) == 1 and not any(ch.isdigit() for ch in words[0]):
+            one_name = len(words) == 1 and not any(ch.isdigit() for ch in words[0])
+            if one_name:
                 # One name prefix, the broad first keystrokes: walk the sort index in
                 # order and stop at the limit instead of sorting every match.
                 prefix = " ".join(name_tokens(words[0]))
@@ -347,17 +358,10 @@ class PatientService:
                     "lo": prefix, "hi": prefix + "\uffff", "limit": limit}).scalars())
             if len(ids) < limit:
                 tokens = [t for t in name_tokens(query) if not t.isdigit()]
-                taken = set(ids)
-                more = s.execute(text(_MATCH_IDS_SQL), {
-                    "match": match, "first": tokens[0] if tokens else "",
-                    "limit": limit + len(ids)}).scalars()
-                ids.extend(i for i in more if i not in taken)
-                ids = ids[:limit]
-            if not ids:
-                return []
-            rows = {r[0]: r for r in s.execute(
-                text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
-        return [_summary(rows[i]) for i in ids if i in rows]
+                ids = _more_ids(s, ids, match, tokens[0] if tokens else "", limit)
+            if len(ids) < limit:
+                ids = _by_ear(s, query, ids, limit, one_name=one_name)
+            return _summaries(s, ids)
 
     @staticmethod
     def _details(session: Session, patient: Patient) -> PatientDetails:
@@ -381,6 +385,142 @@ class PatientService:
             call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
             alert=patient.alert,
         )
+
+
+def _summaries(session: Session, ids: list[str]) -> list[PatientSummary]:
+    if not ids:
+        return []
+    rows = {r[0]: r for r in session.execute(
+        text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
+    return [_summary(rows[i]) for i in ids if i in rows]
+
+
+def _more_phones_than(session: Session, phone: PhoneSearch, limit: int) -> bool:
+    if len(phone.e164_start) > 9:  # "06 12 34 5…": a few numbers at most, not worth a look
+        return False
+    return session.execute(text(_PHONE_COUNT_SQL), {
+        "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": limit + 1}
+    ).scalar_one() > limit
+
+
+def _phone_ids_in_number_order(session: Session, phone: PhoneSearch, limit: int) -> list[str]:
+    """More numbers start so than the page holds: the numbers ending with the four digits
+    typed (few) in alphabetical order, then those starting so in the order of the digits
+    still to come, read from the phone index in order instead of sorting thousands of
+    names (a local area code, the first two pairs of a mobile)."""
+    ids: list[str] = []
+    if phone.last_four:
+        ids = list(session.execute(text(_MATCH_IDS_SQL), {
+            "match": f'"_l{phone.last_four}"', "first": "", "limit": limit}).scalars())
+    wanted = limit + len(ids) + 8
+    while True:
+        starts = list(session.execute(text(_PHONE_ORDER_SQL), {
+            "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": wanted}).scalars())
+        found = list(dict.fromkeys([*ids, *starts]))[:limit]
+        if len(found) == limit or len(starts) < wanted:
+            return found
+        wanted *= 2  # cards holding several such numbers: read further
+
+
+def _by_ear(session: Session, query: str, ids: list[str], limit: int, *,
+            one_name: bool) -> list[str]:
+    """``ids`` followed by the patients found when the name words typed also stand for
+    the words of the index that sound alike; if that finds no one more, also for those
+    one letter off (a typo rather than a name heard)."""
+    words = [w for w in name_words(query) if guessable(w)]
+    tried = {w: {w} for w in words}
+    found_before = len(ids)
+    exact = fts_query(query)
+    for alternatives in (_sounding_alike, _one_letter_off):
+        if len(ids) > found_before or len(ids) >= limit:
+            break
+        new = False
+        for word, alts in alternatives(session, words).items():
+            new |= not tried[word].issuperset(alts)
+            tried[word].update(alts)
+        if not new:
+            continue  # nothing that the stage before did not look for
+        found = {w: sorted(alts - {w}) for w, alts in tried.items() if len(alts) > 1}
+        if one_name and len(words) == 1 and len(name_tokens(query)) == 1:
+            # As for the exact prefix: names in use first, from the sort index.
+            ids = _more_in_use(session, ids, found[words[0]], limit)
+        if len(ids) < limit:
+            # Only those the exact words did not find: they are on the page already.
+            ids = _more_ids(session, ids, f"({fts_query(query, found)}) NOT ({exact})", "",
+                            limit, disjoint=True)
+    return ids
+
+
+def _more_in_use(session: Session, ids: list[str], names: list[str], limit: int) -> list[str]:
+    """``ids`` followed by the patients whose name in use is one of ``names`` (whole
+    words), in alphabetical order, up to ``limit``."""
+    parts, params = [], {"limit": limit + len(ids)}
+    for i, name in enumerate(names):
+        parts.append(f"SELECT * FROM (SELECT p.id, p.sort_key FROM patient p "
+                     f"WHERE p.sort_key >= :lo{i} AND p.sort_key < :hi{i} "
+                     f"AND p.deleted_at IS NULL ORDER BY p.sort_key LIMIT :limit)")
+        params[f"lo{i}"], params[f"hi{i}"] = name + " ", name + " \uffff"
+    more = session.execute(text(" UNION ALL ".join(parts) + " ORDER BY 2 LIMIT :limit"),
+                           params).scalars()
+    taken = set(ids)
+    return (ids + [i for i in dict.fromkeys(more) if i not in taken])[:limit]
+
+
+def _more_ids(session: Session, ids: list[str], match: str, first: str,
+              limit: int, *, disjoint: bool = False) -> list[str]:
+    """``ids`` followed by the other patients matching ``match``, up to ``limit``;
+    ``disjoint``: ``match`` finds none of ``ids``."""
+    taken = set(ids)
+    more = session.execute(text(_MATCH_IDS_SQL), {
+        "match": match, "first": first,
+        "limit": limit - len(ids) if disjoint else limit + len(ids)}).scalars()
+    return (ids + [i for i in more if i not in taken])[:limit]
+
+
+# Alternatives per typed word: enough for the spellings of one sound, few enough to
+# keep the index query short.
+MAX_ALTERNATIVES = 16
+
+
+def _sounding_alike(session: Session, words: list[str]) -> dict[str, list[str]]:
+    """Words of the index with the French phonetic key of each typed word; a key of four
+    sounds or more also stands for the keys it begins ("fili" finds PHILIPPE)."""
+    parts, params = [], {"limit": MAX_ALTERNATIVES}
+    for i, word in enumerate(words):
+        key = phonetic_key(word)
+        if not key:
+            continue
+        # Not much longer: "martinbailly" (Martin-Bailly) is found by its own words.
+        high, longest = (key + "~", len(key) + 2) if len(key) >= 4 else (key, len(key))
+        parts.append(f"SELECT * FROM (SELECT {i}, word FROM patient_search_word "
+                     f"INDEXED BY ix_patient_search_word_sound WHERE sound >= :lo{i} "
+                     f"AND sound <= :hi{i} AND length(sound) <= :longest{i} "
+                     f"ORDER BY sound, word LIMIT :limit)")
+        params.update({f"lo{i}": key, f"hi{i}": high, f"longest{i}": longest})
+    found: dict[str, list[str]] = {}
+    if parts:  # one statement for every word
+        for i, alt in session.execute(text(" UNION ALL ".join(parts)), params):
+            if not alt.startswith(words[i]):  # else the prefix typed finds it already
+                found.setdefault(words[i], []).append(alt)
+    return found
+
+
+def _one_letter_off(session: Session, words: list[str]) -> dict[str, list[str]]:
+    """Words of the index one letter missing, extra, wrong or swapped from a typed word
+    that is not itself a name of the practice (then it is no typo)."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        if not MIN_TYPO_WORD <= len(word) <= MAX_TYPO_WORD:
+            continue
+        near = list(session.execute(
+            text(_VARIANT_SQL).bindparams(bindparam("variants", expanding=True)),
+            {"variants": sorted(one_letter_off(word)), "limit": 4 * MAX_ALTERNATIVES}).scalars())
+        if word in near:
+            continue
+        alts = [w for w in near if not w.startswith(word) and within_one_edit(word, w)]
+        if alts:
+            found[word] = alts[:MAX_ALTERNATIVES]
+    return found
 
 
 def _contact_name(session: Session, contact_id: str | None) -> str:
@@ -432,6 +572,20 @@ ORDER BY (p.sort_key = :first OR substr(p.sort_key, 1, length(:first) + 1) = :fi
 LIMIT :limit"""
 
 _ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
+
+_PHONE_COUNT_SQL = """SELECT count(*) FROM (SELECT 1 FROM patient_phone ph
+INDEXED BY ix_patient_phone_e164
+JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL
+WHERE ph.e164 >= :lo AND ph.e164 < :hi AND ph.deleted_at IS NULL LIMIT :limit)"""
+
+_PHONE_ORDER_SQL = """SELECT ph.patient_id FROM patient_phone ph INDEXED BY ix_patient_phone_e164
+JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL
+WHERE ph.e164 >= :lo AND ph.e164 < :hi AND ph.deleted_at IS NULL
+ORDER BY ph.e164, ph.patient_id LIMIT :limit"""
+
+# The vocabulary of the index (see app/services/search_index.py), read by its keys.
+_VARIANT_SQL = """SELECT DISTINCT word FROM patient_search_variant WHERE variant IN :variants
+LIMIT :limit"""
 
 
 def _summary(row) -> PatientSummary:
