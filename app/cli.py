@@ -562,7 +562,7 @@ def cmd_import(args) -> int:
             print(file=sys.stderr)
         _print_import_report(exc.report)
         say(exc.user_message, file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     finally:
         ws.close()
     if sys.stderr.isatty():
@@ -575,7 +575,7 @@ def cmd_import(args) -> int:
                            "--skip-invalid).", "The import would be refused: {n} rows are "
                            "invalid (see --skip-invalid).", report.invalid)
                   .format(n=report.invalid), file=sys.stderr)
-            return 2
+            return ExitCode.BAD_INPUT
         return 0
     print(ngettext("{n} patient imported.", "{n} patients imported.", report.imported)
           .format(n=i18n.format_number(report.imported)))
@@ -595,7 +595,7 @@ def cmd_gui(args) -> int:
             args.size, args.seed = "demo", 1
             cmd_demo(args)  # so the command in the hint works as printed
         print(problem, file=sys.stderr)
-        return 1
+        return ExitCode.CHECK_FAILED  # "no display", as documented
     if getattr(args, "demo", False) and not paths.exists():
         args.size, args.seed = "demo", 1
         cmd_demo(args)

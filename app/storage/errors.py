@@ -15,11 +15,6 @@ import sys
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 
-# Exit codes of the storage failures (README "Exit codes").
-EXIT_BAD_INPUT = ExitCode.BAD_INPUT
-EXIT_LOCKED = ExitCode.PROFILE_IN_USE
-EXIT_CANNOT_WRITE = ExitCode.CANNOT_WRITE
-EXIT_DAMAGED = ExitCode.DAMAGED
 
 
 class StorageError(PermanenceError):
@@ -70,7 +65,7 @@ class ProfileExistsError(StorageError):
 
 class EnvelopeError(StorageError):
     code = "envelope_damaged"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     @property
     def user_message(self) -> str:
@@ -83,7 +78,7 @@ class EnvelopeError(StorageError):
 
 class PlainDatabaseError(StorageError):
     code = "not_encrypted"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     @property
     def user_message(self) -> str:
@@ -95,7 +90,7 @@ class PlainDatabaseError(StorageError):
 
 class CorruptDatabaseError(StorageError):
     code = "database_damaged"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     @property
     def user_message(self) -> str:
@@ -107,7 +102,7 @@ class CorruptDatabaseError(StorageError):
 
 class NewerSchemaError(StorageError):
     code = "newer_schema"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     @property
     def user_message(self) -> str:
@@ -143,7 +138,7 @@ class NotAFileError(StorageError):
     """A folder (or a device, a socket…) where a file of the profile should be."""
 
     code = "not_a_file"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     @property
     def user_message(self) -> str:
@@ -158,7 +153,7 @@ class MigrationError(StorageError):
     """The schema upgrade failed; its transaction was rolled back."""
 
     code = "upgrade_failed"
-    exit_code = EXIT_DAMAGED
+    exit_code = ExitCode.DAMAGED
 
     def __init__(self, detail: str = "", *, backups: str = "") -> None:
         super().__init__(detail)
@@ -178,7 +173,7 @@ class LockLostError(StorageError):
     """The lock file was deleted and another instance now holds the profile."""
 
     code = "lock_lost"
-    exit_code = EXIT_LOCKED
+    exit_code = ExitCode.PROFILE_IN_USE
 
     @property
     def user_message(self) -> str:
@@ -208,7 +203,7 @@ class CannotWriteError(StorageError):
     """The disk refused a write: full, read-only, a file-size limit, no permission."""
 
     code = "cannot_write"
-    exit_code = EXIT_CANNOT_WRITE
+    exit_code = ExitCode.CANNOT_WRITE
 
     def __init__(self, reason: str, path: str = "") -> None:
         super().__init__(f"{reason}: {path}")
