@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true",
                         help="replace OUT if it exists (never a file of the profile folder)")
     export.add_argument("out", type=Path, metavar="OUT")
+    _register_groups(sub)
     return parser
 
 
@@ -607,6 +608,20 @@ def cmd_gui(args) -> int:
                    settings=workstation_settings(args, paths))
 
 
+# Command groups kept in modules of their own (app/cli/<name>.py): each module has
+# ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
+# ``common(parser, top=False)`` for the shared options) and gives each parser a
+# ``handler`` default, the function the command runs.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_groups(sub) -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"app.cli.{name}").register(sub, _common)
+
+
 COMMANDS = {"demo": cmd_demo, "init": cmd_init, "check": cmd_check, "screenshot": cmd_screenshot,
             "practitioners": cmd_practitioners, "export": cmd_export, "import": cmd_import}
 
@@ -626,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = _profile_paths(args)
     harden_process()
     install_excepthook()
-    command = COMMANDS.get(args.command, cmd_gui)
+    command = getattr(args, "handler", None) or COMMANDS.get(args.command, cmd_gui)
     try:
         i18n.set_language(workstation_settings(args, paths).get("language"))
         finish_interrupted(paths)
