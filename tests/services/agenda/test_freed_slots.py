@@ -118,6 +118,7 @@ def test_offers_record_the_answer_and_book_only_on_acceptance(agenda, clock):
                                   include_cancelled=False) == []
     assert ws.waiting_list.get(first.id).status == WaitingStatus.WAITING.value
 
+    clock.advance(minutes=1)
     result = slots.record_offer(slot, third.id, OfferOutcome.ACCEPTED.value)
     new = result.appointment
     assert (new.patient_id, new.starts_at, new.type_id) == (
