@@ -42,7 +42,8 @@ _STEP = 5 * 60  # seconds: a piece under way starts again at the next 5 minutes
 
 
 def cause_labels() -> dict[str, str]:
-    return {CANCELLED: _("cancelled"), "moved": _("moved"), "shortened": _("shortened")}
+    """What freed the time, as a noun (the list's "Freed by" column)."""
+    return {CANCELLED: _("cancellation"), "moved": _("move"), "shortened": _("shortening")}
 
 
 def outcome_labels() -> dict[str, str]:
