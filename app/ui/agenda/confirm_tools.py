@@ -2,14 +2,14 @@
 
 - "To confirm": the practice-wide list of the next working day's appointments to
   confirm by phone, one key per outcome (``confirm_list``);
-- "Unconfirmed": a toggle of the toolbar that shows only the appointments still to
-  confirm in the day (and week) grid;
+- "Unconfirmed only": a toggle of the navigation bar that shows only the appointments
+  still to confirm in the day (and week) grid;
 - the "Freed slots" side panel: time freed by a cancellation, a move or a shortening,
   to offer to the waiting list (``freed_slots_panel``).
 
 The page is used only through its public API (``workspace``, ``bus``,
-``add_toolbar_action``, ``add_side_panel``, ``set_appointment_filter``, ``go_to``,
-``select_appointment``).
+``add_toolbar_action``, ``add_view_toggle``, ``add_side_panel``, ``set_appointment_filter``,
+``go_to``, ``select_appointment``).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class ConfirmTools(QObject):
     def attach(self) -> None:
         page = self.page
         page.add_toolbar_action(self.confirm_action)
-        page.add_toolbar_action(self.unconfirmed_action)
+        page.add_view_toggle(self.unconfirmed_action)
         page.add_side_panel(_("Freed slots"), self.freed_panel)
 
     def _filter_toggled(self, on: bool) -> None:

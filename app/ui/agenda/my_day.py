@@ -305,6 +305,7 @@ class MyDayDialog(QDialog):
             self._sync_buttons()
             return
         self._day = self._queries.my_day(pid, self.day)
+        self.setWindowTitle(_("Practitioner's day") + " — " + self.practitioner.currentText())
         self.heading.setText(format_date(self.day, "EEEE d MMMM y").capitalize()
                              + " — " + self.practitioner.currentText())
         self.counts.setText(counts_text(self._day))

@@ -18,8 +18,8 @@ Home today, Escape drops a cut pending.
 
 The other agenda tools plug in through ``add_toolbar_action``, ``add_side_panel``,
 ``current_day``, ``selected_practitioners``, ``go_to``, ``select_appointment``,
-``refresh``, ``open_booking``, ``set_appointment_filter`` and the ``appointment_cancelled``
-signal.
+``refresh``, ``open_booking``, ``add_view_toggle``, ``set_appointment_filter`` and the
+``appointment_cancelled`` signal.
 """
 
 from __future__ import annotations
@@ -201,6 +201,9 @@ class AgendaPage(QWidget):
 
     def add_toolbar_action(self, action: QAction) -> None:
         self.navigation.add_toolbar_action(action)
+
+    def add_view_toggle(self, action: QAction) -> None:
+        self.navigation.add_view_toggle(action)
 
     def add_side_panel(self, title: str, widget: QWidget) -> None:
         self.panels.add(title, widget)

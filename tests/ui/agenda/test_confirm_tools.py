@@ -127,7 +127,9 @@ def test_the_unconfirmed_filter_shows_only_what_is_left_to_confirm(qtbot, agenda
     shown = lambda: {item.id for item in page.grid.data().items}  # noqa: E731
     assert shown() == set(tuesday)
     action = page.confirm_tools.unconfirmed_action
-    assert action in page.navigation.toolbar.actions() and action.isCheckable()
+    assert action in page.navigation.nav_bar.actions() and action.isCheckable()
+    button = page.navigation.nav_bar.widgetForAction(action)
+    assert button.isVisible() and button.text() == _("Unconfirmed only")
     action.trigger()
     assert shown() == {tuesday[1], tuesday[2]}     # a message left is still to confirm
     agenda.ws.confirmations.record(tuesday[2], "confirmed")   # elsewhere: the bus redraws

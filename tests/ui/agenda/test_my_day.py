@@ -227,7 +227,7 @@ def test_the_pending_phones_stay_in_view_at_1280_by_800(qtbot, agenda, booked, s
     dialog.resize(*size)
     dialog.show()
     qtbot.waitExposed(dialog)
-    assert dialog.windowTitle() == _("Practitioner's day")
+    assert dialog.windowTitle() == _("Practitioner's day") + " — Dr Claire Morel"
     tree = dialog.pending
     header = tree.header()
     metrics = tree.fontMetrics()
