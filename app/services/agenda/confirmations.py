@@ -104,6 +104,7 @@ class ConfirmationService:
                     return day
                 day += timedelta(days=1)
             booked = s.execute(select(Appointment.starts_at).where(
+                Appointment.practitioner_id.in_(pids),
                 Appointment.deleted_at.is_(None), Appointment.status.in_(CALLABLE),
                 Appointment.starts_at >= self.zone.day_start(first),
                 Appointment.starts_at < self.zone.day_start(last + timedelta(days=1)))
@@ -124,7 +125,9 @@ class ConfirmationService:
              .join(Patient, Patient.id == Appointment.patient_id)
              .join(AppointmentType, AppointmentType.id == Appointment.type_id, isouter=True)
              .join(User, User.id == Appointment.confirmation_by, isouter=True)
-             .where(Appointment.deleted_at.is_(None), Appointment.starts_at >= start,
+             # By practitioner: the (practitioner, start) index reads only that day.
+             .where(Appointment.practitioner_id.in_(select(Practitioner.id)),
+                    Appointment.deleted_at.is_(None), Appointment.starts_at >= start,
                     Appointment.starts_at < end,
                     Appointment.status.in_(CALLABLE)
                     | (Appointment.confirmation == Confirmation.CANCELLED.value))
