@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date, ngettext
 from app.models import kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, MyDay
+from app.services.agenda.labels import confirmation_labels
 from app.services.agenda.service import status_labels
 from app.services.practice import list_practitioners
 from app.ui.agenda.printing import pydate, qdate
@@ -354,11 +355,12 @@ class MyDayDialog(QDialog):
             return (wall_time(zone, e.starts_at), e.patient_name, phone,
                     " · ".join(p for p in extra if p))
 
+        calls = confirmation_labels()  # an unanswered call or a message left, if any
         if pending.confirm_day is not None:
             group(_("To confirm, {day}").format(day=format_date(pending.confirm_day,
                                                                  "EEEE d MMMM")),
-                  [(cells(e, e.phone, e.type_name), e.id, pending.confirm_day)
-                   for e in pending.to_confirm])
+                  [(cells(e, e.phone, e.type_name, calls.get(e.confirmation, "")), e.id,
+                    pending.confirm_day) for e in pending.to_confirm])
         group(_("No-shows to follow up"),
               [(cells(e, e.phone), e.id, self.day) for e in pending.no_shows])
         group(_("In the waiting room"),

@@ -149,6 +149,15 @@ def test_what_is_pending(dialog, booked):
     assert "N'DIAYE Awa" in listed and _("urgent") in listed
 
 
+def test_the_pending_calls_say_what_the_last_call_gave(dialog, agenda, booked):
+    agenda.ws.confirmations.record(booked["tue2"], "message_left")
+    to_confirm = group(dialog, _("To confirm, {day}").split("{")[0])
+    assert to_confirm[1] == "09:30 · N'DIAYE Awa · 02 47 11 22 33 · Consultation · " + \
+        _("Message left")
+    agenda.ws.confirmations.record(booked["tue1"], "confirmed")
+    assert len(group(dialog, _("To confirm, {day}").split("{")[0])) == 1
+
+
 def test_the_next_working_day_is_the_one_to_confirm_on_a_friday(qtbot, dialog, agenda, booked):
     friday = MONDAY + timedelta(days=4)
     monday = MONDAY + timedelta(days=7)
