@@ -104,7 +104,7 @@ class Workspace:
 
     @cached_property
     def freed_slots(self) -> FreedSlotService:
-        return FreedSlotService(self.store, waiting_list=self.waiting_list,
+        return FreedSlotService(self.store, agenda=self.agenda, waiting_list=self.waiting_list,
                                 actor_id=self.user_id, clock=self.clock)
 
     def set_holiday_region(self, region: str) -> None:

@@ -6,7 +6,8 @@ Nothing is kept that the data does not already say: the cancelled appointments g
 the time they freed, the ``FreedSlot`` rows the time a move or a shortening left
 (``freed_time.record_move``). Reading the list merges the freed time of each
 practitioner, takes away what is booked again (so a slot filled by any means leaves
-the list) and what is past, and keeps the pieces of at least ``MIN_MINUTES``.
+the list), what is past and what cannot be booked (outside the opening hours, during
+an absence or a holiday), and keeps the pieces of at least ``MIN_MINUTES``.
 
 An offer is one call to one waiting patient with its outcome (``SlotOffer``): accepted
 books the patient there and marks the entry booked, in the same unit of work; refused
@@ -29,6 +30,8 @@ from app.models import (
 )
 from app.models.agenda import HOLDING_STATUSES, MAX_APPOINTMENT_MINUTES
 from app.services.agenda.freed_time import subtract
+from app.services.agenda.schedule import Schedule, load_schedule
+from app.services.agenda.service import AgendaService
 from app.services.agenda.views import BookingInput, BookingResult
 from app.services.agenda.waiting_list import WaitingEntry, WaitingListService
 from app.services.errors import NotFound, ValidationError
@@ -85,9 +88,10 @@ def _ceil_step(instant: datetime) -> datetime:
 
 
 class FreedSlotService:
-    def __init__(self, store: Store, *, waiting_list: WaitingListService, actor_id: str,
-                 clock: Clock) -> None:
+    def __init__(self, store: Store, *, agenda: AgendaService,
+                 waiting_list: WaitingListService, actor_id: str, clock: Clock) -> None:
         self._store = store
+        self._agenda = agenda
         self._waiting = waiting_list
         self._actor = actor_id
         self._clock = clock
@@ -122,6 +126,11 @@ class FreedSlotService:
                            FreedSlot.starts_at < horizon, FreedSlot.deleted_at.is_(None))):
                 freed[pid].append((s_at, e_at, cause))
             out: list[FreedTime] = []
+            # Only time that can be booked: not the hours of an absence, a holiday or a
+            # closed day (a day cancelled because the practitioner is ill frees nothing).
+            schedule = load_schedule(s, self.zone, self._agenda.holiday_region, list(freed),
+                                     self.zone.day_of(start), self.zone.day_of(horizon)) \
+                if freed else None
             for pid, spans in freed.items():
                 spans = [(max(a, start), min(b, horizon), c) for a, b, c in spans
                          if b > start]
@@ -136,8 +145,9 @@ class FreedSlotService:
                            Appointment.deleted_at.is_(None))).all()
                 for a, b, causes in _merge(spans):
                     for piece_s, piece_e in subtract(a, b, held):
-                        if piece_e - piece_s >= timedelta(minutes=MIN_MINUTES):
-                            out.append(FreedTime(pid, names[pid], piece_s, piece_e, causes))
+                        for open_s, open_e in _open_parts(schedule, pid, piece_s, piece_e):
+                            if open_e - open_s >= timedelta(minutes=MIN_MINUTES):
+                                out.append(FreedTime(pid, names[pid], open_s, open_e, causes))
         out.sort(key=lambda f: (f.starts_at, f.practitioner_name))
         return out
 
@@ -212,6 +222,24 @@ class FreedSlotService:
                                       waiting_entry_id=entry_id, outcome=outcome,
                                       appointment_id=appointment_id))
         return result
+
+
+def _open_parts(schedule: Schedule, practitioner_id: str, start: datetime,
+                end: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of ``[start, end)`` inside the practitioner's open time (adjacent open
+    ranges make one part)."""
+    parts: list[tuple[datetime, datetime]] = []
+    day, last = schedule.zone.day_of(start), schedule.zone.day_of(end)
+    while day <= last:
+        for r in schedule.open_ranges(practitioner_id, day):
+            a, b = max(start, r.starts_at), min(end, r.ends_at)
+            if a < b:
+                if parts and parts[-1][1] == a:
+                    parts[-1] = (parts[-1][0], b)
+                else:
+                    parts.append((a, b))
+        day += timedelta(days=1)
+    return parts
 
 
 def _merge(spans: list[tuple[datetime, datetime, str]]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.models import OfferOutcome, SlotOffer, WaitingStatus
 from app.services.agenda.freed_slots import FreedSlotService
 from app.services.agenda.service import BookingRefused
+from app.services.agenda.setup import AbsenceInput
 from app.services.agenda.views import BookingInput
 from app.services.agenda.waiting_list import WaitingInput
 from app.services.errors import ValidationError
@@ -67,6 +68,22 @@ def test_cancelled_moved_and_shortened_time_is_listed_until_filled(agenda):
     assert _spans(agenda)[0][2:4] == ("10:15", "10:30")
     _book(agenda, agenda.morel, THURSDAY, 10, 15, patient=2)
     assert [s[0] for s in _spans(agenda)] == ["Faure", "Faure"]
+
+
+def test_only_time_that_can_be_booked_is_listed(agenda):
+    """A day cancelled because the practitioner is away frees nothing; time booked over
+    the lunch break frees only what is inside the opening hours."""
+    a = _book(agenda, agenda.morel, THURSDAY, 9)
+    b = agenda.service.book(BookingInput(agenda.faure, agenda.at(THURSDAY, 11, 30),
+                                         agenda.at(THURSDAY, 12, 30), agenda.patients[1],
+                                         None), override=True).appointment
+    for appt in (a, b):
+        agenda.service.cancel(appt.id, "practice")
+    assert [s[:4] for s in _spans(agenda)] == [("Morel", THURSDAY, "09:00", "09:15"),
+                                               ("Faure", THURSDAY, "11:30", "12:00")]
+    agenda.ws.agenda_setup.add_absence(AbsenceInput(
+        agenda.morel, agenda.at(THURSDAY, 0), agenda.at(THURSDAY + timedelta(days=1), 0)))
+    assert [s[:4] for s in _spans(agenda)] == [("Faure", THURSDAY, "11:30", "12:00")]
 
 
 def test_past_time_leaves_the_list_and_time_under_way_starts_at_the_next_five_minutes(
