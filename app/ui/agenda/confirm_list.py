@@ -66,7 +66,7 @@ def counts_text(rows: list[ToConfirm]) -> str:
 
 class ConfirmModel(RowTableModel):
     def __init__(self, zone, parent=None) -> None:
-        super().__init__([_("Time"), _("Patient"), _("Phones"), _("Practitioner"), _("Motif"),
+        super().__init__([_("Time"), _("Patient"), _("Phones"), _("Practitioner"), _("Type"),
                           _("Call")], parent)
         self._zone = zone
 
