@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout
 
 from app.i18n import _, format_date, ngettext
-from app.models import Confirmation, kinds
-from app.services.agenda.confirmations import ConfirmationService, ToConfirm
+from app.models import AppointmentStatus, Confirmation, kinds
+from app.services.agenda.confirmations import CALLABLE, ConfirmationService, ToConfirm
 from app.services.agenda.labels import confirmation_labels
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.storage.changes import ChangeSet
@@ -55,7 +55,7 @@ def call_text(row: ToConfirm, zone) -> str:
 def counts_text(rows: list[ToConfirm]) -> str:
     to_call = sum(not r.settled for r in rows)
     confirmed = sum(r.confirmed for r in rows)
-    cancelled = sum(r.status == "cancelled" for r in rows)
+    cancelled = sum(r.status == AppointmentStatus.CANCELLED.value for r in rows)
     parts = [ngettext("{n} to call", "{n} to call", to_call).format(n=to_call),
              ngettext("{n} confirmed", "{n} confirmed", confirmed).format(n=confirmed)]
     if cancelled:
@@ -89,7 +89,7 @@ class ConfirmModel(RowTableModel):
                 return tooltip("\n".join(bits))
             return text
         if role == Qt.ItemDataRole.ForegroundRole:
-            if r.status == "cancelled":
+            if r.status == AppointmentStatus.CANCELLED.value:
                 return CANCELLED_INK
             if r.settled:
                 return SETTLED_INK
@@ -231,7 +231,7 @@ class ConfirmListDialog(QDialog):
 
     def _sync_buttons(self) -> None:
         r = self.current()
-        callable_ = r is not None and r.status in ("booked", "confirmed")
+        callable_ = r is not None and r.status in CALLABLE
         for button in self.outcome_buttons.values():
             button.setEnabled(callable_)
 
@@ -240,7 +240,7 @@ class ConfirmListDialog(QDialog):
         """Write ``outcome`` for the highlighted appointment; a cancellation asks for the
         same key (or button) once more first."""
         r = self.current()
-        if r is None or r.status not in ("booked", "confirmed"):
+        if r is None or r.status not in CALLABLE:
             return False
         if outcome == Confirmation.CANCELLED.value and self._cancel_armed != r.id:
             self._cancel_armed = r.id
