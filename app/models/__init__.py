@@ -2,7 +2,8 @@
 
 from app.models.agenda import (
     Absence, AbsenceKind, Appointment, AppointmentSeries, AppointmentStatus, AppointmentType,
-    CancelReason, HolidayOpening, OpeningHours, WaitingListEntry, WaitingStatus,
+    CancelReason, Confirmation, FreedCause, FreedSlot, HolidayOpening, OfferOutcome,
+    OpeningHours, SlotOffer, WaitingListEntry, WaitingStatus,
 )
 from app.models.base import Base, Syncable
 from app.models.directory import Contact, ContactCategory, contact_display_name
@@ -15,7 +16,8 @@ from app.models.user import ROLE_OWNER, User
 
 __all__ = [
     "Absence", "AbsenceKind", "Appointment", "AppointmentSeries", "AppointmentStatus",
-    "AppointmentType", "CancelReason", "HolidayOpening", "OpeningHours", "WaitingListEntry",
+    "AppointmentType", "CancelReason", "Confirmation", "FreedCause", "FreedSlot",
+    "HolidayOpening", "OfferOutcome", "OpeningHours", "SlotOffer", "WaitingListEntry",
     "WaitingStatus",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
     "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",

@@ -50,6 +50,27 @@ class CancelReason(str, enum.Enum):
     NO_SHOW = "no_show"
 
 
+class Confirmation(str, enum.Enum):
+    """The outcome of the call the day before: what the secretary heard."""
+    NONE = ""
+    CONFIRMED = "confirmed"
+    UNREACHABLE = "unreachable"
+    MESSAGE_LEFT = "message_left"
+    CANCELLED = "cancelled"       # cancelled by the patient on that call
+
+
+class FreedCause(str, enum.Enum):
+    """Why time was freed, besides a cancellation (read from the cancelled appointment)."""
+    MOVED = "moved"
+    SHORTENED = "shortened"
+
+
+class OfferOutcome(str, enum.Enum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    NO_ANSWER = "no_answer"
+
+
 class AbsenceKind(str, enum.Enum):
     HOLIDAY = "holiday"     # congés
     TRAINING = "training"
@@ -159,6 +180,11 @@ class Appointment(Syncable, Base):
     override_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     remote: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                          server_default=text("0"))
+    # The confirmation call (``Confirmation``): its outcome, when and by whom (a user id).
+    confirmation: Mapped[str] = mapped_column(String(20), nullable=False, default="",
+                                              server_default=text("''"))
+    confirmation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmation_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class WaitingListEntry(Syncable, Base):
@@ -176,4 +202,35 @@ class WaitingListEntry(Syncable, Base):
     urgency: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # 0 normal … 2
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=WaitingStatus.WAITING.value)
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"), nullable=True)
+
+
+class FreedSlot(Syncable, Base):
+    """Time an appointment left when it was moved or shortened (a cancellation is read
+    from the cancelled appointment itself). Listed until it is filled or past."""
+
+    __tablename__ = "freed_slot"
+    __sync_entity__ = kinds.FREED_SLOT
+    __table_args__ = (Index("ix_freed_slot_practitioner_starts", "practitioner_id", "starts_at"),)
+
+    practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioner.id"), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    cause: Mapped[str] = mapped_column(String(20), nullable=False)
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"), nullable=True)
+
+
+class SlotOffer(Syncable, Base):
+    """A freed time offered on the phone to a waiting-list patient, and the answer."""
+
+    __tablename__ = "slot_offer"
+    __sync_entity__ = kinds.SLOT_OFFER
+    __table_args__ = (Index("ix_slot_offer_practitioner_starts", "practitioner_id", "starts_at"),)
+
+    practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioner.id"), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    waiting_entry_id: Mapped[str] = mapped_column(ForeignKey("waiting_list_entry.id"),
+                                                  nullable=False)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointment.id"), nullable=True)

@@ -25,11 +25,13 @@ HOLIDAY_OPENING = "holiday_opening"
 APPOINTMENT_SERIES = "appointment_series"
 APPOINTMENT = "appointment"
 WAITING_LIST_ENTRY = "waiting_list_entry"
+FREED_SLOT = "freed_slot"
+SLOT_OFFER = "slot_offer"
 
 ALL = frozenset({
     PRACTICE, PRACTITIONER, USER, PATIENT, PATIENT_PHONE, PATIENT_MERGE, DUPLICATE_DISMISSAL,
     CONTACT, APPOINTMENT_TYPE, OPENING_HOURS, ABSENCE, HOLIDAY_OPENING, APPOINTMENT_SERIES,
-    APPOINTMENT, WAITING_LIST_ENTRY,
+    APPOINTMENT, WAITING_LIST_ENTRY, FREED_SLOT, SLOT_OFFER,
 })
 
 # What the agenda's settings are made of: a change to any of them redraws an agenda.

@@ -11,6 +11,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app.clock import Clock
+from app.services.agenda.confirmations import ConfirmationService
+from app.services.agenda.freed_slots import FreedSlotService
 from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.series import SeriesService
 from app.services.agenda.service import AgendaService
@@ -94,6 +96,16 @@ class Workspace:
     def waiting_list(self) -> WaitingListService:
         return WaitingListService(self.store, agenda=self.agenda, actor_id=self.user_id,
                                   clock=self.clock)
+
+    @cached_property
+    def confirmations(self) -> ConfirmationService:
+        return ConfirmationService(self.store, agenda=self.agenda, actor_id=self.user_id,
+                                   clock=self.clock)
+
+    @cached_property
+    def freed_slots(self) -> FreedSlotService:
+        return FreedSlotService(self.store, agenda=self.agenda, waiting_list=self.waiting_list,
+                                actor_id=self.user_id, clock=self.clock)
 
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once

@@ -24,7 +24,7 @@ from app.services.importing import PatientImporter
 from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
-from app.ui.agenda import booking_tools, day_tools
+from app.ui.agenda import booking_tools, confirm_tools, day_tools
 from app.ui.agenda.page import AgendaPage
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         # The agenda's tools plug in once the page exists; the card books through them.
         booking_tools.install(self.agenda)
         day_tools.install(self.agenda)
+        confirm_tools.install(self.agenda)
         self.patients.book_requested.connect(self.book_for_patient)
         self.agenda.grid.setFocus()
 

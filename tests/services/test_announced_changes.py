@@ -151,7 +151,8 @@ def move(c: Ctx):
     a = c.book(10)
     return (lambda: c.agenda.service.move(a.id, c.agenda.at(MONDAY, 11), None,
                                           practitioner_id=c.agenda.faure),
-            lambda _r: {kinds.APPOINTMENT: Rows(updated=ids(a.id))})
+            lambda _r: {kinds.APPOINTMENT: Rows(updated=ids(a.id)),
+                        kinds.FREED_SLOT: Rows(inserted=1)})
 
 
 def cancel(c: Ctx):
@@ -189,7 +190,40 @@ def series_cancel_rest(c: Ctx):
 def series_move_rest(c: Ctx):
     r = c.ws.series.create_series(_series_plan(c))
     return (lambda: c.ws.series.move_remaining(r.series_id, r.appointments[0].id, "11:00"),
-            lambda _v: {kinds.APPOINTMENT: Rows(updated=ids(*(a.id for a in r.appointments)))})
+            lambda _v: {kinds.APPOINTMENT: Rows(updated=ids(*(a.id for a in r.appointments))),
+                        kinds.FREED_SLOT: Rows(inserted=3)})
+
+
+def confirmation_call(c: Ctx):
+    a = c.book(10, day=TUESDAY)
+    return (lambda: c.ws.confirmations.record(a.id, "unreachable"),
+            lambda _r: {kinds.APPOINTMENT: Rows(updated=ids(a.id))})
+
+
+def cancelled_by_phone(c: Ctx):
+    a = c.book(10, day=TUESDAY)
+    return (lambda: c.ws.confirmations.record(a.id, "cancelled"),
+            lambda _r: {kinds.APPOINTMENT: Rows(updated=ids(a.id))})
+
+
+def slot_offer_refused(c: Ctx):
+    a = c.book(10, day=TUESDAY)
+    c.agenda.service.cancel(a.id, "patient")
+    e = _waiting(c)
+    [slot] = c.ws.freed_slots.open_slots()
+    return (lambda: c.ws.freed_slots.record_offer(slot, e.id, "refused"),
+            lambda _r: {kinds.SLOT_OFFER: Rows(inserted=1)})
+
+
+def slot_offer_accepted(c: Ctx):
+    a = c.book(10, day=TUESDAY)
+    c.agenda.service.cancel(a.id, "patient")
+    e = _waiting(c)
+    [slot] = c.ws.freed_slots.open_slots()
+    return (lambda: c.ws.freed_slots.record_offer(slot, e.id, "accepted"),
+            lambda r: {kinds.SLOT_OFFER: Rows(inserted=1),
+                       kinds.APPOINTMENT: Rows(inserted=ids(r.appointment.id)),
+                       kinds.WAITING_LIST_ENTRY: Rows(updated=ids(e.id))})
 
 
 def _waiting(c: Ctx):
@@ -301,6 +335,7 @@ CASES: dict[str, Case] = {f.__name__: f for f in (
     patient_create, patient_update, patient_merge, patient_merge_undone, duplicates_dismissed,
     contact_create, contact_update, contact_delete,
     book, move, cancel, status, series_create, series_cancel_rest, series_move_rest,
+    confirmation_call, cancelled_by_phone, slot_offer_refused, slot_offer_accepted,
     waiting_add, waiting_withdraw, waiting_booked,
     motif_added, motif_changed, hours_set, absence_added, absence_removed, holiday_opened,
     holiday_closed_again, holiday_region, csv_import,

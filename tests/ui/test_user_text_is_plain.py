@@ -40,6 +40,7 @@ from app.storage.keys import KdfParams
 from app.ui.agenda.appointment_dialog import AppointmentDialog
 from app.ui.agenda.booking_tools import install as install_booking_tools
 from app.ui.agenda.cancel_dialog import CancelDialog
+from app.ui.agenda.my_day import P_PATIENT
 from app.ui.agenda.my_day import ALERT as ALERT_COLUMN
 from app.ui.agenda.my_day import PATIENT as PATIENT_COLUMN
 from app.ui.agenda.my_day import MyDayDialog
@@ -424,10 +425,10 @@ def test_my_day_shows_patients_alerts_and_notes_as_written(qtbot, marked):
     pending = [dialog.pending.topLevelItem(i).child(j)
                for i in range(dialog.pending.topLevelItemCount())
                for j in range(dialog.pending.topLevelItem(i).childCount())]
-    mine = [child for child in pending if marked.name in child.text(0)]
+    mine = [child for child in pending if marked.name in child.text(P_PATIENT)]
     assert mine  # to confirm tomorrow, in the waiting room, on the waiting list
     for child in mine:
-        assert marked.name in shown(child.toolTip(0))
+        assert marked.name in shown(child.toolTip(P_PATIENT))
     assert_no_label_renders_markup(dialog)
 
 

@@ -12,6 +12,7 @@ from app.i18n import _
 from app.models import Appointment, AppointmentType, AuditEntry, ChangeJournal, User
 from app.services.agenda.labels import (
     cancel_reason_labels,
+    confirmation_labels,
     field_labels,
     practitioner_names,
     status_labels,
@@ -78,6 +79,8 @@ def _render(zone: PracticeTime, key: str, value, names: dict[str, str],
         return status_labels().get(str(value), str(value))
     if key == "cancel_reason":
         return cancel_reason_labels().get(str(value), str(value))
+    if key == "confirmation":
+        return confirmation_labels().get(str(value), str(value))
     if key == "patient_id":
         return _("another patient")
     return str(value)

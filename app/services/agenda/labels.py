@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.models import AppointmentStatus, CancelReason, Practitioner
+from app.models import AppointmentStatus, CancelReason, Confirmation, Practitioner
 
 
 def status_labels() -> dict[str, str]:
@@ -31,11 +31,22 @@ def cancel_reason_labels() -> dict[str, str]:
     }
 
 
+def confirmation_labels() -> dict[str, str]:
+    """The outcomes of a confirmation call."""
+    return {
+        Confirmation.CONFIRMED.value: _("Confirmed"),
+        Confirmation.UNREACHABLE.value: _("Unreachable"),
+        Confirmation.MESSAGE_LEFT.value: _("Message left"),
+        Confirmation.CANCELLED.value: _("Cancelled by phone"),
+    }
+
+
 def field_labels() -> dict[str, str]:
     return {"starts_at": _("start"), "ends_at": _("end"), "practitioner_id": _("practitioner"),
             "patient_id": _("patient"), "type_id": _("type"), "status": _("status"),
             "cancel_reason": _("cancellation"), "cancel_note": _("cancellation note"),
-            "note": _("note"), "override_note": _("override")}
+            "note": _("note"), "override_note": _("override"),
+            "confirmation": _("confirmation call")}
 
 
 def practitioner_names(session: Session) -> dict[str, str]:

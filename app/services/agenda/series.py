@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _, ngettext
 from app.models import Appointment, AppointmentSeries, AppointmentStatus, CancelReason
+from app.services.agenda.freed_time import record_move
 from app.services.agenda.guard import OVERLAP, Conflict
 from app.services.agenda.schedule import load_schedule
 from app.services.agenda.service import AgendaService, BookingRefused, OverrideNotAllowed
@@ -354,7 +355,9 @@ class SeriesService:
                 raise OverrideNotAllowed()
             for a, p, conflicts in planned:
                 blocking = [c for c in conflicts if c.blocking]
+                before = (a.practitioner_id, a.starts_at, a.ends_at)
                 a.starts_at, a.ends_at = p.starts_at, p.ends_at
+                record_move(uow, a.id, before, (a.practitioner_id, a.starts_at, a.ends_at))
                 if blocking:
                     a.override_note = "\n".join(c.message for c in blocking)
                 s.flush()

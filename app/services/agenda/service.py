@@ -23,6 +23,7 @@ from app.models import (
 from app.models.agenda import HOLDING_STATUSES, MAX_APPOINTMENT_MINUTES, id_set
 from app.models.patient import patient_display_name
 from app.models.user import ROLE_OWNER
+from app.services.agenda.freed_time import record_move
 from app.services.agenda.guard import Busy, Conflict, Proposal, check
 from app.services.agenda.history import appointment_history
 from app.services.agenda.labels import (  # noqa: F401 - also imported from here by screens
@@ -388,8 +389,11 @@ class AgendaService:
                                 ends_at or starts_at + length, appt.patient_id, appt.type_id)
             proposal = self._proposal(uow.session, data, appointment_id)
             warnings, override_note, kinds = self._judge(uow, proposal, override)
+            before = (appt.practitioner_id, appt.starts_at, appt.ends_at)
             appt.starts_at, appt.ends_at = proposal.starts_at, proposal.ends_at
             appt.practitioner_id = proposal.practitioner_id
+            record_move(uow, appointment_id, before,
+                        (appt.practitioner_id, appt.starts_at, appt.ends_at))
             if override_note:
                 appt.override_note = override_note
             uow.session.flush()

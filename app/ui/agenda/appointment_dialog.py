@@ -80,7 +80,7 @@ def conflict_words(kinds: str) -> str:
 def action_label(entry: HistoryEntry) -> str:
     labels = {"create": _("Booked"), "update": _("Changed"), "move": _("Moved"),
               "cancel": _("Cancelled"), "status": _("Status changed"),
-              "override": _("Booked over a refusal")}
+              "override": _("Booked over a refusal"), "confirm": _("Confirmation call")}
     return labels.get(entry.action, entry.action)
 
 

@@ -1,7 +1,7 @@
 """The agenda page's day tools, plugged in by ``install(page)``:
 
 - the waiting room side panel ("Salle d'attente");
-- "My day" (Ctrl+J): one practitioner's day as a list, with what is pending;
+- "Practitioner's day" (Ctrl+J): one practitioner's day as a list, with what is pending;
 - "Print…" (Ctrl+P) and "PDF…": a practitioner's day or week on paper or as a PDF;
 - "Export (iCalendar)…": a practitioner's agenda as an .ics file, written off the UI
   thread with a progress dialog and Cancel.
@@ -176,7 +176,7 @@ class DayTools(QObject):
         self.waiting_room.appointment_activated.connect(
             lambda aid: self.show_appointment(aid, self.queries.today()))
 
-        self.my_day_action = QAction(_("My day"), page)
+        self.my_day_action = QAction(_("Practitioner's day"), page)
         self.my_day_action.setShortcut(QKeySequence("Ctrl+J"))
         self.my_day_action.setToolTip(_("A practitioner's day as a list, with what is pending "
                                         "(Ctrl+J)"))
@@ -191,7 +191,8 @@ class DayTools(QObject):
         return (selected[0] if selected else None), self.page.current_day()
 
     def open_my_day(self) -> MyDayDialog:
-        """Today, for the first practitioner shown; an open "My day" is brought back."""
+        """Today, for the first practitioner shown; an open practitioner's day is brought
+        back."""
         if self.my_day_dialog is not None:
             dialog = self.my_day_dialog
             dialog.show()
@@ -230,7 +231,7 @@ def tools_of(page) -> DayTools | None:
 
 def install(page, *, choose_path: ChoosePath = ask_save_path,
             ask_printer: AskPrinter = ask_printer) -> None:
-    """Add the waiting room panel, "My day", "Print…", "PDF…" and "Export (iCalendar)…"
+    """Add the waiting room panel, "Practitioner's day", "Print…", "PDF…" and "Export (iCalendar)…"
     to the agenda page. Called once, after the page is built."""
     if tools_of(page) is not None:
         return

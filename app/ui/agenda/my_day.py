@@ -1,10 +1,12 @@
-""""Ma journée": one practitioner's day as a list, to run it from the keyboard and
-review it in the evening.
+"""The practitioner's day ("Journée du praticien"): one practitioner's day as a list, to
+run it from the keyboard and review it in the evening.
 
 The day's appointments in order (time, patient, motif, status, the patient's alert),
-the counts at the top ("12 RDV · 3 vus · 1 absent"), and what is pending: the next
-day's bookings still to confirm (with the phone to call), the day's no-shows to follow
-up, who is in the waiting room, who waits for an earlier slot with this practitioner.
+the counts at the top ("12 RDV · 3 vus · 1 absent"), and what is pending ("À traiter"):
+the next day's bookings still to confirm (with the phone to call), the day's no-shows
+to follow up, who is in the waiting room, who waits for an earlier slot with this
+practitioner. The pending list has columns (time, patient, phone, details) so that the
+phone stays in view however narrow the panel: the name gives way first.
 
 Keys on the list: A arrived, C in consultation, V seen, N no-show, R one step back;
 Enter (or a double-click) shows the appointment in the agenda; Alt+Left / Alt+Right the
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date, ngettext
 from app.models import kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, MyDay
+from app.services.agenda.labels import confirmation_labels
 from app.services.agenda.service import status_labels
 from app.services.practice import list_practitioners
 from app.ui.agenda.printing import pydate, qdate
@@ -61,6 +64,10 @@ READ_FROM = (kinds.APPOINTMENT, kinds.WAITING_LIST_ENTRY)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DAY_ROLE = Qt.ItemDataRole.UserRole + 2
 TIME, PATIENT, MOTIF, STATUS, ALERT = range(5)
+# The pending list's columns.
+P_TIME, P_PATIENT, P_PHONE, P_DETAIL = range(4)
+PENDING_NAME_MAX = 170  # px: a long name is elided (whole in its tooltip) before the phone
+PENDING_MIN_WIDTH = 380  # px: time, a name, a phone and the start of the details
 
 STATUS_KEYS = {Qt.Key.Key_A: ARRIVED, Qt.Key.Key_C: IN_CONSULTATION, Qt.Key.Key_V: SEEN,
                Qt.Key.Key_N: NO_SHOW}
@@ -128,7 +135,7 @@ class MyDayDialog(QDialog):
                  queries: DayQueries | None = None,
                  print_day: Callable[[str, date], None] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("My day"))
+        self.setWindowTitle(_("Practitioner's day"))
         self.setObjectName("MyDay")
         self.resize(1040, 620)
         self._ws = workspace
@@ -191,6 +198,16 @@ class MyDayDialog(QDialog):
 
         self.pending = QTreeWidget()
         self.pending.setHeaderHidden(True)
+        self.pending.setColumnCount(4)
+        self.pending.setMinimumWidth(PENDING_MIN_WIDTH)
+        self.pending.setRootIsDecorated(False)
+        self.pending.setIndentation(8)
+        self.pending.setTextElideMode(Qt.TextElideMode.ElideRight)
+        pending_header = self.pending.header()
+        pending_header.setStretchLastSection(True)
+        for col in (P_TIME, P_PHONE):
+            pending_header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        pending_header.setSectionResizeMode(P_PATIENT, QHeaderView.ResizeMode.Interactive)
         self.pending.setObjectName("Pending")
         self.pending.setAccessibleName(_("Pending"))
         self.pending.itemActivated.connect(self._activated_pending)
@@ -289,6 +306,7 @@ class MyDayDialog(QDialog):
             self._sync_buttons()
             return
         self._day = self._queries.my_day(pid, self.day)
+        self.setWindowTitle(_("Practitioner's day") + " — " + self.practitioner.currentText())
         self.heading.setText(format_date(self.day, "EEEE d MMMM y").capitalize()
                              + " — " + self.practitioner.currentText())
         self.counts.setText(counts_text(self._day))
@@ -313,51 +331,72 @@ class MyDayDialog(QDialog):
         now = self._queries.now()
         zone = self._zone
 
-        def group(title: str, rows: list[tuple[str, str | None, date | None]]) -> None:
+        def group(title: str, rows: list[tuple[tuple[str, str, str, str], str | None,
+                                               date | None]]) -> None:
             if not rows:
                 return
             top = QTreeWidgetItem([f"{title} ({len(rows)})"])
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
-            for text, ref, day in rows:
-                child = QTreeWidgetItem([text])
+            for cells, ref, day in rows:
+                child = QTreeWidgetItem(list(cells))
                 child.setData(0, ID_ROLE, ref)
                 child.setData(0, DAY_ROLE, day)
-                child.setToolTip(0, tooltip(text))
+                whole = tooltip(" · ".join(c for c in cells if c))
+                for col in range(len(cells)):
+                    child.setToolTip(col, whole)
                 top.addChild(child)
             self.pending.addTopLevelItem(top)
+            top.setFirstColumnSpanned(True)
             top.setExpanded(True)
 
-        def line(e: DayEntry, *extra: str) -> str:
-            return " · ".join(p for p in (wall_time(zone, e.starts_at), e.patient_name,
-                                          *extra) if p)
+        def cells(e: DayEntry, phone: str = "", *extra: str) -> tuple[str, str, str, str]:
+            return (wall_time(zone, e.starts_at), e.patient_name, phone,
+                    " · ".join(p for p in extra if p))
 
+        calls = confirmation_labels()  # an unanswered call or a message left, if any
         if pending.confirm_day is not None:
             group(_("To confirm, {day}").format(day=format_date(pending.confirm_day,
                                                                  "EEEE d MMMM")),
-                  [(line(e, e.phone, e.type_name), e.id, pending.confirm_day)
-                   for e in pending.to_confirm])
+                  [(cells(e, e.phone, e.type_name, calls.get(e.confirmation, "")), e.id,
+                    pending.confirm_day) for e in pending.to_confirm])
         group(_("No-shows to follow up"),
-              [(line(e, e.phone), e.id, self.day) for e in pending.no_shows])
+              [(cells(e, e.phone), e.id, self.day) for e in pending.no_shows])
         group(_("In the waiting room"),
-              [(line(e, waited(now, e.arrived_at or e.starts_at)), e.id, self.day)
+              [(cells(e, "", waited(now, e.arrived_at or e.starts_at)), e.id, self.day)
                for e in pending.waiting_room])
         urgency = {1: _("soon"), 2: _("urgent")}
         group(_("Waiting list"),
-              [(" · ".join(p for p in (w.patient_name, w.type_name, urgency.get(w.urgency, ""),
-                                       _("until {day}").format(day=format_date(w.window_until)),
-                                       w.phone) if p), None, None)
+              [(("", w.patient_name, w.phone,
+                 " · ".join(p for p in (w.type_name, urgency.get(w.urgency, ""),
+                                        _("until {day}").format(day=format_date(w.window_until)))
+                            if p)), None, None)
                for w in pending.waiting_list])
         if not self.pending.topLevelItemCount():
-            self.pending.addTopLevelItem(QTreeWidgetItem([_("Nothing pending.")]))
+            empty = QTreeWidgetItem([_("Nothing pending.")])
+            self.pending.addTopLevelItem(empty)
+            empty.setFirstColumnSpanned(True)
+        self._size_pending()
+
+    def _size_pending(self) -> None:
+        """Time and phone to their contents; the name to its own, up to a cap, so that the
+        phone is never pushed out of the panel by a long name."""
+        widest = 0
+        metrics = self.pending.fontMetrics()
+        for i in range(self.pending.topLevelItemCount()):
+            top = self.pending.topLevelItem(i)
+            for j in range(top.childCount()):
+                widest = max(widest, metrics.horizontalAdvance(top.child(j).text(P_PATIENT)))
+        self.pending.header().resizeSection(P_PATIENT, min(widest + 16, PENDING_NAME_MAX))
 
     def pending_groups(self) -> dict[str, list[str]]:
         """Group title -> its lines, as shown (for reading back)."""
         out = {}
         for i in range(self.pending.topLevelItemCount()):
             top = self.pending.topLevelItem(i)
-            out[top.text(0)] = [top.child(j).text(0) for j in range(top.childCount())]
+            out[top.text(0)] = [" · ".join(t for t in (top.child(j).text(c) for c in range(4))
+                                           if t) for j in range(top.childCount())]
         return out
 
     def _on_changed(self, changes: ChangeSet) -> None:

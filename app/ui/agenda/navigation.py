@@ -119,12 +119,17 @@ class AgendaNavigation(QObject):
         bar.addWidget(self.practitioner_button)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
+        self._spacer = bar.addWidget(spacer)
         bar.addAction(panels_action)
 
     def add_toolbar_action(self, action: QAction) -> None:
         """A tool's action, at the right end of the toolbar."""
         self.toolbar.addAction(action)
+
+    def add_view_toggle(self, action: QAction) -> None:
+        """A tool's toggle of what the grid shows, in the navigation bar after the
+        practitioners (a filter belongs with the choice of whose agendas)."""
+        self.nav_bar.insertAction(self._spacer, action)
 
     def show_position(self) -> None:
         """The view's button and the date field say what the page is about to show."""

@@ -18,13 +18,15 @@ Home today, Escape drops a cut pending.
 
 The other agenda tools plug in through ``add_toolbar_action``, ``add_side_panel``,
 ``current_day``, ``selected_practitioners``, ``go_to``, ``select_appointment``,
-``refresh``, ``open_booking`` and the ``appointment_cancelled`` signal.
+``refresh``, ``open_booking``, ``add_view_toggle``, ``set_appointment_filter`` and the
+``appointment_cancelled`` signal.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from app.i18n import _, format_date
 from app.models import kinds
+from app.services.agenda.views import AppointmentView
 from app.services.errors import NotFound
 from app.services.practice import PractitionerInfo, list_practitioners
 from app.services.workspace import Workspace
@@ -199,8 +202,16 @@ class AgendaPage(QWidget):
     def add_toolbar_action(self, action: QAction) -> None:
         self.navigation.add_toolbar_action(action)
 
+    def add_view_toggle(self, action: QAction) -> None:
+        self.navigation.add_view_toggle(action)
+
     def add_side_panel(self, title: str, widget: QWidget) -> None:
         self.panels.add(title, widget)
+
+    def set_appointment_filter(self, only: Callable[[AppointmentView], bool] | None) -> None:
+        """Show only the appointments ``only`` keeps in the day and week grids (None: all)."""
+        self.state.only = only
+        self.load()
 
     def open_booking(self, patient_id: str | None = None) -> AppointmentDialog:
         return self.appointment_actions.open_booking(patient_id)
@@ -279,6 +290,8 @@ class AgendaPage(QWidget):
         week = adapter.week_of(state.day)
         days = week if state.view == VIEW_WEEK else [state.day]
         appointments, schedule = self._agenda.window(pids, days[0], days[-1])
+        if state.only is not None:
+            appointments = [a for a in appointments if state.only(a)]
         caption = self.navigation.caption
         if state.view == VIEW_WEEK:
             if not adapter.has_sunday(schedule, pids, week[6], appointments, self._zone):

@@ -7,6 +7,7 @@ changes the day, the view and whose agendas; the appointment actions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,3 +34,5 @@ class PageState:
     stale: bool = False  # changed while hidden: read again when shown
     month_stepping: bool = False  # the month overview chooses the day in the new month
     default_length: int = 15
+    # A filter of the grid set by a tool (e.g. only the unconfirmed): which appointments show.
+    only: Callable[[AppointmentView], bool] | None = None

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 from app.i18n import _
 
-SIDE_PANEL_WIDTH = 330  # room for a name, the urgency and the waiting time
+SIDE_PANEL_WIDTH = 390  # a name, the urgency and the waiting time; the three tabs in full
 
 
 class SidePanels(QObject):

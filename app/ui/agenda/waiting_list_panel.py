@@ -5,10 +5,11 @@ whoever has waited longest; add one, withdraw one, or book from one (the slot fi
 opens with the entry's patient, type, practitioners and window, and the entry is marked
 booked with the appointment, in the same write).
 
-``FreedSlotWindow``: when an appointment is cancelled, the patients of the list its
-time suits ("Créneau libéré — patients à appeler"), with their phone, urgency and how
-long they have waited; "Propose this slot" books the highlighted one there. It does not
-block the agenda and can be dismissed.
+``FreedSlotWindow``: freed time (after a cancellation, or chosen in the freed-slots
+list) and the patients of the list it suits ("Créneau libéré — patients à appeler"),
+with their phone, urgency, how long they have waited and the last answer; each call's
+answer is recorded, and only "accepted" books the patient there. It does not block the
+agenda and can be dismissed.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date, ngettext
-from app.models import kinds
-from app.services.agenda.booking_queries import AppointmentBrief, appointment_brief
+from app.models import OfferOutcome, kinds
+from app.services.agenda.booking_queries import appointment_brief
+from app.services.agenda.freed_slots import Candidate, FreedTime, outcome_labels
 from app.services.agenda.service import BookingRefused
 from app.services.agenda.waiting_list import MAX_URGENCY, WaitingEntry, WaitingInput
 from app.services.dates import InvalidDate
@@ -230,108 +232,140 @@ class WaitingEntryDialog(QDialog):
 
 
 class CandidateModel(RowTableModel):
-    """Whom to call: patient, phone, urgency, waiting since, note."""
+    """Whom to call: patient, phone, urgency, waiting since, the last answer, note."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("Waiting"), _("Note")],
-                         parent)
-        self._rows: list[WaitingEntry]
+        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("Waiting"),
+                          _("Last call"), _("Note")], parent)
+        self._rows: list[Candidate]
         self._now: datetime | None = None
+        self._zone = None
 
-    def set_now(self, now: datetime) -> None:
-        self._now = now
+    def set_context(self, now: datetime, zone) -> None:
+        self._now, self._zone = now, zone
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        e = self.row_at(index.row()) if index.isValid() else None
-        if e is None:
+        c = self.row_at(index.row()) if index.isValid() else None
+        if c is None:
             return None
-        col = index.column()
+        e, col = c.entry, index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            last = ""
+            if c.last_outcome:
+                last = outcome_labels().get(c.last_outcome, c.last_outcome)
+                if c.last_at is not None and self._zone is not None:
+                    last = _("{outcome} at {time}").format(
+                        outcome=last, time=self._zone.local(c.last_at).strftime("%H:%M"))
             text = (e.patient_name, e.phone or "—", urgency_labels().get(e.urgency, ""),
-                    waited_text(e.created_at, self._now or e.created_at), e.note)[col]
+                    waited_text(e.created_at, self._now or e.created_at), last, e.note)[col]
             return tooltip(text) if role == Qt.ItemDataRole.ToolTipRole else text
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             return _urgency_ink(e.urgency)
         return None
 
+    def row_of(self, row_id: str) -> int:
+        return next((i for i, c in enumerate(self._rows) if c.entry.id == row_id), -1)
+
 
 class FreedSlotWindow(QDialog):
-    """A freed time and the waiting patients it suits; not modal.
+    """Freed time and the waiting patients it suits, to call one after the other; not
+    modal. Each call's answer is recorded: accepted (Enter or A) books the patient there,
+    refused (R) takes them off this slot's list, no answer (P) puts them last.
 
-    ``booked(AppointmentView)`` once a candidate is booked there (then it closes).
+    ``booked(AppointmentView)`` once a patient accepted (then it closes).
     """
 
     booked = Signal(object)
 
-    def __init__(self, workspace, freed: AppointmentBrief, candidates: list[WaitingEntry],
-                 parent=None) -> None:
+    def __init__(self, workspace, slot: FreedTime, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self.freed = freed
+        self.slot = slot
         self.result = None
         self.setModal(False)
         self.setWindowTitle(_("Slot freed — patients to call"))
-        self.resize(640, 360)
+        self.resize(760, 380)
         zone = workspace.zone
-        names = workspace.agenda.practitioner_names()
-        day = zone.day_of(freed.starts_at)
-        start, end = zone.wall_minute(freed.starts_at), zone.wall_minute(freed.ends_at)
+        day = zone.day_of(slot.starts_at)
+        start, end = zone.wall_minute(slot.starts_at), zone.wall_minute(slot.ends_at)
         self.heading = label(_("Slot freed on {day} from {start} to {end} with {who}: patients "
                                "to call").format(day=format_date(day, "EEEE d MMMM y"),
                                                  start=hhmm(start), end=hhmm(end),
-                                                 who=names.get(freed.practitioner_id, "")),
+                                                 who=slot.practitioner_name),
                              "SectionTitle", wrap=True)
         self.model = CandidateModel(self)
-        self.model.set_now(workspace.clock.now())
         self.table = result_table(self.model)
+        self.table.setAccessibleName(_("Patients to call"))
         header = self.table.horizontalHeader()
-        for col in (1, 2, 3):
+        for col in (1, 2, 3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda _i: self.propose())
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.accepted_by_patient())
         self.table.installEventFilter(self)
+        self.empty = label(_("Nobody left to call for this slot."), "Hint", wrap=True)
         self.banner = label("", "AlertBanner", wrap=True)
         self.banner.hide()
-        self.propose_button = QPushButton(_("Propose this slot"))
-        self.propose_button.setObjectName("Primary")
-        self.propose_button.setToolTip(_("Book the highlighted patient into the freed slot "
-                                          "(Enter)"))
-        self.propose_button.setAutoDefault(False)
-        self.propose_button.clicked.connect(self.propose)
-        self.dismiss_button = QPushButton(_("Dismiss"))
-        self.dismiss_button.setAutoDefault(False)
+        self.accept_button = QPushButton(_("Accepted: book (Enter)"))
+        self.accept_button.setObjectName("Primary")
+        self.accept_button.setToolTip(_("The patient takes the slot: book them there (Enter "
+                                         "or A)"))
+        self.accept_button.clicked.connect(self.accepted_by_patient)
+        self.refuse_button = QPushButton(_("Refused (R)"))
+        self.refuse_button.setToolTip(_("The patient does not want this slot: not called "
+                                         "again for it"))
+        self.refuse_button.clicked.connect(lambda: self.answer(OfferOutcome.REFUSED.value))
+        self.no_answer_button = QPushButton(_("No answer (P)"))
+        self.no_answer_button.setToolTip(_("Nobody answered: the next patient, this one "
+                                           "again at the end"))
+        self.no_answer_button.clicked.connect(lambda: self.answer(OfferOutcome.NO_ANSWER.value))
+        self.dismiss_button = QPushButton(_("Close"))
         self.dismiss_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
+        for b in (self.accept_button, self.refuse_button, self.no_answer_button):
+            b.setAutoDefault(False)
+            buttons.addWidget(b)
         buttons.addStretch()
-        buttons.addWidget(self.propose_button)
+        self.dismiss_button.setAutoDefault(False)
         buttons.addWidget(self.dismiss_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
-        self._set_candidates(candidates)
+        self.reload()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.table.setFocus()
 
-    def _set_candidates(self, candidates: list[WaitingEntry]) -> None:
+    def reload(self, row: int = 0) -> None:
+        """The candidates read again; ``row`` highlighted (the next one after a call)."""
+        candidates = self._ws.freed_slots.candidates(self.slot)
+        self.model.set_context(self._ws.clock.now(), self._ws.zone)
         self.model.set_rows(candidates)
-        select_first_row(self.table)
-        self.propose_button.setEnabled(bool(candidates))
+        if candidates:
+            self.table.selectRow(min(row, len(candidates) - 1))
+        for b in (self.accept_button, self.refuse_button, self.no_answer_button):
+            b.setEnabled(bool(candidates))
+        self.empty.setVisible(not candidates)
 
     def highlighted(self) -> WaitingEntry | None:
         index = self.table.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        c = self.model.row_at(index.row()) if index.isValid() else None
+        return c.entry if c is not None else None
 
-    def propose(self):
+    def accepted_by_patient(self):
+        return self.answer(OfferOutcome.ACCEPTED.value)
+
+    def answer(self, outcome: str):
+        """Record the highlighted patient's answer; accepted books them."""
         entry = self.highlighted()
         if entry is None:
             return None
+        row = self.table.currentIndex().row()
         try:
-            result = self._ws.waiting_list.book_candidate(entry.id, self.freed.practitioner_id,
-                                                          self.freed.starts_at)
+            result = self._ws.freed_slots.record_offer(self.slot, entry.id, outcome)
         except (BookingRefused, ValidationError, NotFound) as exc:
             if isinstance(exc, BookingRefused):
                 text = exc.user_message
@@ -341,8 +375,11 @@ class FreedSlotWindow(QDialog):
                 text = _("This patient is no longer on the waiting list.")
             self._show_banner(_("This slot cannot be given to {who}:").format(
                 who=entry.patient_name) + "\n" + text)
-            self._set_candidates(self._ws.waiting_list.candidates_for(
-                self.freed.practitioner_id, self.freed.starts_at, self.freed.ends_at))
+            self.reload(row)
+            return None
+        self._show_banner("")
+        if result is None:
+            self.reload(row)  # refused or no answer: the next patient is on this row now
             return None
         self.result = result
         self.booked.emit(result.appointment)
@@ -354,9 +391,18 @@ class FreedSlotWindow(QDialog):
         self.banner.setVisible(bool(text))
 
     def eventFilter(self, obj, event) -> bool:
-        if obj is self.table and event.type() == QEvent.Type.KeyPress and event.key() in _RETURN:
-            self.propose()
-            return True
+        if obj is self.table and event.type() == QEvent.Type.KeyPress \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            key = event.key()
+            if key in _RETURN or key == Qt.Key.Key_A:
+                self.accepted_by_patient()
+                return True
+            if key == Qt.Key.Key_R:
+                self.answer(OfferOutcome.REFUSED.value)
+                return True
+            if key == Qt.Key.Key_P:
+                self.answer(OfferOutcome.NO_ANSWER.value)
+                return True
         return super().eventFilter(obj, event)
 
     def keyPressEvent(self, event) -> None:
@@ -511,13 +557,16 @@ class WaitingListPanel(QWidget):
     def slot_freed(self, appointment_id: str) -> FreedSlotWindow | None:
         """After a cancellation: the window of patients to call, if the time suits any."""
         freed = appointment_brief(self._ws.store, appointment_id)
-        if freed is None or freed.starts_at <= self._ws.clock.now():
+        if freed is None or freed.ends_at <= self._ws.clock.now():
             return None
-        candidates = self._ws.waiting_list.candidates_for(freed.practitioner_id,
-                                                          freed.starts_at, freed.ends_at)
-        if not candidates:
+        slot = self._ws.freed_slots.slot_at(freed.practitioner_id, freed.starts_at)
+        if slot is None or not self._ws.freed_slots.candidates(slot):
             return None
-        window = FreedSlotWindow(self._ws, freed, candidates, self)
+        return self.offer(slot)
+
+    def offer(self, slot: FreedTime) -> FreedSlotWindow:
+        """The window to call the patients ``slot`` suits (not modal)."""
+        window = FreedSlotWindow(self._ws, slot, self)
         window.booked.connect(self.booked)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _o=None, w=window: self._forget(w))

@@ -149,6 +149,15 @@ def test_what_is_pending(dialog, booked):
     assert "N'DIAYE Awa" in listed and _("urgent") in listed
 
 
+def test_the_pending_calls_say_what_the_last_call_gave(dialog, agenda, booked):
+    agenda.ws.confirmations.record(booked["tue2"], "message_left")
+    to_confirm = group(dialog, _("To confirm, {day}").split("{")[0])
+    assert to_confirm[1] == "09:30 · N'DIAYE Awa · 02 47 11 22 33 · Consultation · " + \
+        _("Message left")
+    agenda.ws.confirmations.record(booked["tue1"], "confirmed")
+    assert len(group(dialog, _("To confirm, {day}").split("{")[0])) == 1
+
+
 def test_the_next_working_day_is_the_one_to_confirm_on_a_friday(qtbot, dialog, agenda, booked):
     friday = MONDAY + timedelta(days=4)
     monday = MONDAY + timedelta(days=7)
@@ -207,3 +216,40 @@ def test_print_opens_the_day_sheet_with_the_phone_numbers(qtbot, agenda, booked,
     qtbot.mouseClick(options.ok_button, Qt.MouseButton.LeftButton)
     assert (tmp_path / "jour.pdf").read_bytes().startswith(b"%PDF")
     actions.message_box.close()  # "saved to …": the next test starts with no window open
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1040, 620)])
+def test_the_pending_phones_stay_in_view_at_1280_by_800(qtbot, agenda, booked, size):
+    """The "À traiter" panel showed one line per patient, cut at the panel's edge: a long
+    name pushed the phone out of view. Each phone now has its column, in view."""
+    from app.services.patients import PatientInput, PhoneEntry
+    from app.ui.agenda.my_day import P_PHONE
+
+    long_name = agenda.ws.patients.create(PatientInput(
+        birth_name="de La Rochefoucauld-Montmorency", used_name="Saint-Exupéry-Beauharnais",
+        first_names="Marie-Françoise-Élisabeth", phones=[PhoneEntry("0692 45 67 89")])).id
+    agenda.ws.agenda.book(BookingInput(agenda.morel, agenda.at(TUESDAY, 11, 0), None,
+                                       long_name, agenda.consult))
+    dialog = MyDayDialog(agenda.ws, ChangeBus(agenda.ws.store, agenda.ws.initiator),
+                         practitioner_id=agenda.morel)
+    qtbot.addWidget(dialog)
+    dialog.resize(*size)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.windowTitle() == _("Practitioner's day") + " — Dr Claire Morel"
+    tree = dialog.pending
+    header = tree.header()
+    metrics = tree.fontMetrics()
+    width = tree.viewport().width()
+    phones = []
+    for i in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(i)
+        for j in range(top.childCount()):
+            phone = top.child(j).text(P_PHONE)
+            if phone:
+                phones.append(phone)
+                left = header.sectionViewportPosition(P_PHONE)
+                assert left >= 0
+                assert header.sectionSize(P_PHONE) >= metrics.horizontalAdvance(phone)
+                assert left + metrics.horizontalAdvance(phone) <= width, (phone, left, width)
+    assert "0692 45 67 89" in phones and "06 98 76 54 32" in phones

@@ -1,7 +1,7 @@
 """The waiting list: the panel (most urgent first, then the longest waiting), adding and
 withdrawing, booking from an entry through the slot finder; and, on the real agenda
 page with the booking tools installed, the patients to call once an appointment is
-cancelled, "Propose this slot" booking the highlighted one there."""
+cancelled, "Accepted" booking the highlighted one there."""
 
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ def test_after_a_cancellation_the_patients_to_call_and_propose_books(qtbot, agen
     assert window.highlighted().id == waiting["urgent"].id
 
     window.table.setFocus()
-    qtbot.keyClick(window.table, Qt.Key.Key_Return)   # "Propose this slot"
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)   # "Accepted: book"
     assert not window.isVisible()
     [new] = agenda.service.appointments([agenda.morel], THURSDAY, THURSDAY,
                                         include_cancelled=False)
@@ -232,10 +232,10 @@ def test_propose_when_the_slot_was_taken_meanwhile(qtbot, agenda, page, waiting)
     window = tools.panel.freed_windows[0]
     agenda.service.book(BookingInput(agenda.morel, agenda.at(THURSDAY, 10), None,
                                      agenda.patients[1], agenda.consult))
-    qtbot.mouseClick(window.propose_button, LEFT)
+    qtbot.mouseClick(window.accept_button, LEFT)
     assert window.isVisible() and window.banner.isVisible()
     assert "10:00–10:15" in window.banner.text()
-    assert window.model.rowCount() == 0 and not window.propose_button.isEnabled()
+    assert window.model.rowCount() == 0 and not window.accept_button.isEnabled()
     assert agenda.ws.waiting_list.get(waiting["urgent"].id).status == WaitingStatus.WAITING.value
     qtbot.mouseClick(window.dismiss_button, LEFT)
     assert not window.isVisible()
