@@ -84,6 +84,8 @@ class BookingTools(QObject):
 
     # -- the slot finder -------------------------------------------------------------------
     def open_finder(self, patient_id: str | None = None, **presets) -> SlotFinderDialog:
+        if self.finder is not None and self.finder.isVisible() and self.finder.moving:
+            self.finder.reject()  # a move under way is not turned into a booking
         if self.finder is not None and self.finder.isVisible():
             if patient_id:
                 self.finder.patient.set_patient(patient_id)

@@ -553,11 +553,12 @@ class SlotFinderDialog(QDialog):
         self.moving_label.setText(_("Moving {who}, now {day} at {time} with {practitioner}: "
                                     "choose the new time.").format(
             who=a.patient_name or a.note or _("Appointment"),
-            day=slot_day(zone.day_of(a.starts_at), self._today), time=hhmm(minute),
+            day=format_date(zone.day_of(a.starts_at), "EEEE d MMMM y"), time=hhmm(minute),
             practitioner=self._names.get(a.practitioner_id, "")))
         self.patient.edit.setReadOnly(True)
         self.patient.edit.setClearButtonEnabled(False)
-        self.type.setEnabled(False)
+        # The motif stays; one without a motif chooses the length of the slots searched.
+        self.type.setEnabled(a.type_id is None)
 
     def _patient_chosen(self, patient_id: str) -> None:
         self.banner.hide()

@@ -171,7 +171,7 @@ class PatientsView(QWidget):
         self._query = text
         self.refresh()
 
-    def refresh(self, *, keep_selection: bool = True) -> None:
+    def refresh(self) -> None:
         """Search again; the card's patient stays selected if listed, else no row is
         (the card is never swapped behind the user's back: Enter opens the first row)."""
         self._loaded = True
@@ -256,6 +256,8 @@ class PatientsView(QWidget):
         patient_id = self.model.index(index.row(), 0).data(ID_ROLE)
         if patient_id == self.form.current_id:
             self._select_card_row()
+            if focus_card:
+                self.form.setFocus()
             return
         if not self.confirm_leave():
             self._select_card_row()  # the card stays: so does its row

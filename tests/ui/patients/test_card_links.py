@@ -230,6 +230,9 @@ def test_the_selected_row_and_the_card_are_the_same_patient(qtbot, window, agend
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Up)
     assert view.selected_id() == view.form.current_id != second
+    qtbot.keyClick(view.table, Qt.Key.Key_E, CTRL)  # Ctrl+E from the list edits that card
+    assert view.form.editing
+    view.form.cancel_editing()
     # A search that hides the card's row selects none rather than another patient.
     qtbot.keyClicks(window.search, "n'diaye")
     assert view.selected_id() is None
