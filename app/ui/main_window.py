@@ -157,12 +157,37 @@ class MainWindow(QMainWindow):
         day_tools.install(self.agenda)
         confirm_tools.install(self.agenda)
         self.patients.book_requested.connect(self.book_for_patient)
+        self.agenda.patient_requested.connect(self.open_patient_card)
+        self.patients.appointment_open_requested.connect(self.open_in_agenda)
+        self.patients.appointment_move_requested.connect(self.move_from_card)
+        self.patients.appointment_cancel_requested.connect(
+            lambda aid: self.agenda.cancel_appointment(aid, self.patients))
         self.agenda.grid.setFocus()
 
     def book_for_patient(self, patient_id: str) -> None:
         """"Book…" on a patient card: the agenda, with the slot finder for that patient."""
         self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
         self.agenda.open_booking(patient_id)
+
+    def open_patient_card(self, patient_id: str) -> bool:
+        """"Open the patient card" in the agenda: the Patients screen, that card shown and
+        its row selected (the search is emptied when it hides the row)."""
+        self.show_patients()
+        if not self.patients.show_patient(patient_id):
+            return False
+        if not self.patients.card_listed() and self.search.text():
+            self.search.clear()  # the list is read again, on the card's row
+        return True
+
+    def open_in_agenda(self, appointment_id: str) -> bool:
+        """From a patient card: the appointment's day in the agenda, the appointment selected."""
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
+        return self.agenda.select_appointment(appointment_id)
+
+    def move_from_card(self, appointment_id: str):
+        """From a patient card: the agenda on the appointment, and the slot finder to move it."""
+        self.open_in_agenda(appointment_id)
+        return self.agenda.find_new_slot(appointment_id)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

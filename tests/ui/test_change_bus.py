@@ -16,6 +16,7 @@ from app.models import Contact, Patient, kinds
 from app.services.directory import ContactInput, DirectoryService
 from app.services.patients import PatientInput, PatientService
 from app.ui.change_bus import ChangeBus
+from tests.ui.card_keys import edit_card
 
 
 def names(view) -> list[str]:
@@ -88,6 +89,7 @@ def test_a_card_on_screen_shows_another_users_change_but_not_its_own(qtbot, main
     assert view.form.city.text() == "Tours" and not view.form.is_dirty
 
     # The card's own save: nothing read again behind it.
+    edit_card(qtbot, view.form)
     view.form.city.clear()
     qtbot.keyClicks(view.form.city, "Blois")
     reads = []
@@ -101,6 +103,7 @@ def test_a_card_on_screen_shows_another_users_change_but_not_its_own(qtbot, main
     assert reads == [] and not view.form.is_dirty
 
     # Edits in progress are never overwritten.
+    edit_card(qtbot, view.form)
     view.form.city.clear()
     qtbot.keyClicks(view.form.city, "Amboise")
     with workspace.store.unit_of_work(actor_id="another-user") as uow:

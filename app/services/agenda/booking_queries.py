@@ -5,6 +5,8 @@
 - ``appointment_brief``: who, when and which series for an appointment the agenda
   already shows (the freed slot after a cancellation, the series actions).
 - ``practitioners_offering``: the active practitioners who offer a type, by name.
+- ``patient_phones``: a patient's numbers, as the agenda shows them beside an
+  appointment (tooltip, menu, dialog): what a search result shows, not an audited read.
 """
 
 from __future__ import annotations
@@ -58,6 +60,24 @@ def patient_label(store: Store, patient_id: str) -> PatientLabel:
     birth, used, first, alert = row
     return PatientLabel(patient_id, patient_display_name(birth, used or "", first or ""),
                         display_phone(phone) if phone else "", alert or "")
+
+
+@dataclass(frozen=True)
+class PhoneLine:
+    kind: str     # PhoneKind value
+    display: str  # national form for the French plan ("06 12 34 56 78")
+
+
+def patient_phones(store: Store, patient_id: str) -> list[PhoneLine]:
+    """The card's numbers in its order ([] if none, or the card is gone)."""
+    with store.reader() as s:
+        rows = s.execute(select(PatientPhone.kind, PatientPhone.e164)
+                         .join(Patient, Patient.id == PatientPhone.patient_id)
+                         .where(PatientPhone.patient_id == patient_id,
+                                PatientPhone.deleted_at.is_(None),
+                                Patient.deleted_at.is_(None))
+                         .order_by(PatientPhone.position)).all()
+    return [PhoneLine(kind, display_phone(e164)) for kind, e164 in rows]
 
 
 def appointment_brief(store: Store, appointment_id: str) -> AppointmentBrief | None:

@@ -1,6 +1,8 @@
 """What the agenda page does to appointments: open one, book from a click or a drag on
 free time, move, cancel, set a status, cut and paste, and the context menu that offers
-them. Every write goes through the booking guard (``refusal.run_guarded``); a refusal
+them (with the patient's phones and "Ouvrir la fiche patient"). After any move (a
+drag, a paste, the slot finder) the message line offers "Annuler le déplacement", as
+does Ctrl+Z: the service's ``MoveUndo`` puts it back, or says why it cannot. Every write goes through the booking guard (``refusal.run_guarded``); a refusal
 shows its reasons, and only the practice owner may book anyway (recorded).
 
 The store announces each write on the change bus, which reloads the page; these
@@ -20,7 +22,9 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from app.i18n import _, format_date
 from app.models.agenda import AppointmentStatus
+from app.services.agenda.move_undo import MoveUndo, UndoRefused
 from app.services.agenda.service import status_labels
+from app.services.agenda.views import AppointmentView
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.workspace import Workspace
 from app.ui.agenda import adapter
@@ -30,6 +34,7 @@ from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid import AgendaGrid
 from app.ui.agenda.grid_data import hhmm
 from app.ui.agenda.page_state import VIEW_MONTH, PageState
+from app.ui.agenda.patient_links import open_card_text, phone_texts
 from app.ui.agenda.refusal import run_guarded, show_failure
 
 # The statuses offered in the context menu (booked is the default, cancelled has its dialog).
@@ -40,11 +45,16 @@ MENU_STATUSES = (AppointmentStatus.CONFIRMED.value, AppointmentStatus.ARRIVED.va
 
 class AppointmentActions(QObject):
     """``page`` is the parent of the dialogs and menus; ``cancelled`` is emitted with the
-    appointment's id after a cancellation (the page's ``appointment_cancelled``)."""
+    appointment's id after a cancellation (the page's ``appointment_cancelled``),
+    ``patient_requested`` with a patient's id for "Open the patient card".
+
+    ``move_finder(appointment_id)``, once the booking tools set it, opens the slot finder
+    to move that appointment (the menu and the dialog offer it then)."""
 
     def __init__(self, state: PageState, page: QWidget, *, workspace: Workspace,
                  grid: AgendaGrid, banner: MessageBanner, cancelled: SignalInstance,
-                 load: Callable[..., None], today: Callable[[], date]) -> None:
+                 load: Callable[..., None], today: Callable[[], date],
+                 patient_requested: SignalInstance | None = None) -> None:
         super().__init__(page)
         self._state = state
         self._page = page
@@ -56,7 +66,10 @@ class AppointmentActions(QObject):
         self._cancelled = cancelled
         self._load = load
         self._today = today
+        self._patient_requested = patient_requested
         self.dialog: AppointmentDialog | None = None
+        self.undo = MoveUndo(self._agenda)
+        self.move_finder: Callable[[str], object] | None = None
         grid.create_requested.connect(self._create_requested)
         grid.move_requested.connect(self._move_requested)
         grid.open_requested.connect(self.open_appointment)
@@ -84,7 +97,12 @@ class AppointmentActions(QObject):
                                    practitioners=self._state.practitioners,
                                    types=self._state.types, **kwargs)
         dialog.written.connect(self._written)
+        dialog.moved.connect(self.moved)
         dialog.cancelled.connect(self._cancelled)
+        if self._patient_requested is not None:
+            dialog.enable_open_card(self._patient_requested.emit)
+        if self.move_finder is not None:
+            dialog.enable_move(self.move_finder)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
@@ -144,6 +162,7 @@ class AppointmentActions(QObject):
         ends_at = self._zone.to_utc(day, end_min) if end_min is not None else (
             starts_at + (a.ends_at - a.starts_at) if a is not None else None)
         version = a.version if a is not None else None
+        resized = end_min is not None and a is not None and starts_at == a.starts_at
         result = run_guarded(self._page, lambda override: self._agenda.move(
             appointment_id, starts_at, ends_at, practitioner_id=practitioner_id,
             override=override, expected_version=version),
@@ -152,24 +171,33 @@ class AppointmentActions(QObject):
             self._load()  # the box goes back where it is
             return False
         self._written([appointment_id], tuple(result.warnings))
+        if a is not None and not resized:
+            self.moved(a, result.appointment, tuple(result.warnings))
         self._grid.select_item(appointment_id)
         return True
 
-    def cancel_appointment(self, appointment_id: str) -> bool:
+    def cancel_appointment(self, appointment_id: str, parent: QWidget | None = None) -> bool:
+        """Ask why, then cancel; also for an appointment the page does not show (from a
+        patient card: ``parent`` is then the card's screen)."""
         a = self._state.appointments.get(appointment_id)
-        if a is None or not a.holds_time:
+        if a is None:
+            try:
+                a = self._agenda.get(appointment_id)
+            except NotFound:
+                return False
+        if not a.holds_time:
             return False
         summary = _("{who}, {day} at {time}").format(
             who=adapter.appointment_title(a),
             day=format_date(self._zone.day_of(a.starts_at), "EEEE d MMMM"),
             time=hhmm(self._zone.wall_minute(a.starts_at)))
-        answer = ask_cancel(self._page, summary)
+        answer = ask_cancel(parent or self._page, summary)
         if answer is None:
             return False
         try:
             self._agenda.cancel(appointment_id, answer[0], answer[1], expected_version=a.version)
         except (ValidationError, ConcurrentEdit, NotFound) as exc:
-            show_failure(self._page, exc)
+            show_failure(parent or self._page, exc)
             self._load()
             return False
         if self._state.cut is not None and self._state.cut[0] == appointment_id:
@@ -218,6 +246,7 @@ class AppointmentActions(QObject):
         if self._state.cut is None:
             return False
         appointment_id, length = self._state.cut
+        before = self._state.appointments.get(appointment_id)
         starts_at = self._zone.to_utc(day, start_min)
         self._state.cut = None  # so the page the store has redrawn shows no cut mark
         result = run_guarded(self._page, lambda override: self._agenda.move(
@@ -230,7 +259,40 @@ class AppointmentActions(QObject):
         self._grid.set_pending_paste(None)
         self._banner.hide_message()
         self._written([appointment_id], tuple(result.warnings))
+        if before is not None:
+            self.moved(before, result.appointment, tuple(result.warnings))
         self._grid.select_item(appointment_id)
+        return True
+
+    # -- undoing a move --------------------------------------------------------------------
+    def moved(self, before: AppointmentView, after: AppointmentView,
+              warnings: tuple = ()) -> None:
+        """After any move: remember where it was, and offer to put it back."""
+        if not self.undo.remember(before, after):
+            return
+        text = _("Moved: {who}, from {when}.").format(
+            who=adapter.appointment_title(after), when=self.undo.when(self.undo.last))
+        if warnings:
+            text += "\n" + "\n".join(c.message for c in warnings)
+        self._banner.show_message(text, action=(_("Undo the move"), self.undo_move))
+
+    def undo_move(self) -> bool:
+        """Put the last move back (Ctrl+Z); a refusal is said, nothing is written."""
+        record = self.undo.last
+        if record is None:
+            return False
+        try:
+            result = self.undo.undo()
+        except UndoRefused as exc:
+            self._banner.hide_message()
+            show_failure(self._page, exc)
+            self._load()
+            return False
+        self._written([record.appointment_id], tuple(result.warnings))
+        self._banner.show_message(_("Moved back to {when}.").format(
+            when=self.undo.when(record)))
+        if self._state.view != VIEW_MONTH:
+            self._grid.select_item(record.appointment_id)
         return True
 
     # -- the context menu ------------------------------------------------------------------
@@ -241,6 +303,11 @@ class AppointmentActions(QObject):
         a = self._state.appointments.get(item_id) if item_id else None
         if a is not None:
             menu.addAction(_("Open…"), lambda: self.open_appointment(item_id))
+            if a.patient_id and self._patient_requested is not None:
+                menu.addAction(open_card_text(),
+                               lambda: self._patient_requested.emit(a.patient_id))
+            for phone in phone_texts(self.workspace.store, a.patient_id):
+                menu.addAction("\u260e " + phone).setEnabled(False)  # ☎, to read out
             menu.addSeparator()
             names = status_labels()
             holding = a.holds_time
@@ -258,6 +325,10 @@ class AppointmentActions(QObject):
             cut = menu.addAction(_("Cut"), lambda: self.cut(item_id))
             cut.setShortcut(QKeySequence.StandardKey.Cut)
             cut.setEnabled(holding)
+            if self.move_finder is not None:
+                find = menu.addAction(_("Move with the slot finder…"),
+                                      lambda: self.move_finder(item_id))
+                find.setEnabled(holding)
         else:
             new = menu.addAction(_("New appointment here…"), lambda: self._open_dialog(
                 practitioner_id=key, day=day, start_min=minute))

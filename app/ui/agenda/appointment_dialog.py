@@ -6,8 +6,10 @@ length, an administrative note. As the fields change, the booking guard is asked
 it thinks: blocking reasons in red, warnings in amber; saving still goes through the
 guard, whose refusal offers the owner an explicit, recorded "book anyway".
 
-Opened on an existing appointment it adds its status (applied at once), "Cancel the
-appointment…", the override note if it was booked over a refusal, and a History tab
+The patient's phone numbers show under their name, with "Open the patient card" (the
+Patients screen, that card) when the page offers it. Opened on an existing appointment
+it adds its status (applied at once), "Cancel the appointment…", "Move…" (the slot
+finder, when the page has it), the override note if it was booked over a refusal, and a History tab
 with every change: when, who, what changed from what to what.
 
 Keyboard: Ctrl+S or Enter saves, Escape closes (asking first about unsaved changes).
@@ -16,6 +18,7 @@ Keyboard: Ctrl+S or Enter saves, Escape closes (asking first about unsaved chang
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Signal
@@ -45,6 +48,7 @@ from app.services.practice import PractitionerInfo, list_practitioners
 from app.services.workspace import Workspace
 from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid_data import hhmm
+from app.ui.agenda.patient_links import open_card_text, phone_texts
 from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.agenda.refusal import BULLET, run_guarded, show_failure
 from app.ui.plain import tooltip
@@ -97,10 +101,12 @@ def history_details(entry: HistoryEntry) -> str:
 class AppointmentDialog(QDialog):
     """``written(ids, warnings)`` after each write (a booking, a change, a status, a
     cancellation); ``cancelled(id)`` after a cancellation. ``appointment`` is the
-    appointment as last written (None until a new one is booked)."""
+    appointment as last written (None until a new one is booked); ``moved(before, after,
+    warnings)`` when a save changed its time or practitioner."""
 
     written = Signal(list, tuple)
     cancelled = Signal(str)
+    moved = Signal(object, object, tuple)  # before, after (AppointmentView), warnings
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None, *,
                  appointment_id: str | None = None, practitioner_id: str = "",
@@ -141,6 +147,21 @@ class AppointmentDialog(QDialog):
         self.duration.setSingleStep(5)
         self.duration.setSuffix(" min")
         self.end_label = label("", "Muted")
+        self.phones = label("", "Muted", wrap=True)
+        self.phones.setObjectName("PatientPhones")
+        self.phones.hide()
+        self.open_card_button = QPushButton(open_card_text())
+        self.open_card_button.setObjectName("OpenPatientCard")
+        self.open_card_button.setAutoDefault(False)
+        self.open_card_button.clicked.connect(self.open_card)
+        self.open_card_button.hide()
+        self._open_card: Callable[[str], object] | None = None
+        self.move_button = QPushButton(_("Move…"))
+        self.move_button.setToolTip(_("Find another time with the slot finder"))
+        self.move_button.setAutoDefault(False)
+        self.move_button.clicked.connect(self.move_elsewhere)
+        self.move_button.hide()
+        self._move: Callable[[str], object] | None = None
         self.note = QLineEdit()
         self.note.setMaxLength(500)
         self.note.setPlaceholderText(_("Administrative note only (no medical information)"))
@@ -176,6 +197,11 @@ class AppointmentDialog(QDialog):
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.addRow(_("Patient"), self.patient)
+        reach = QHBoxLayout()
+        reach.setSpacing(8)
+        reach.addWidget(self.phones, 1)
+        reach.addWidget(self.open_card_button)
+        form.addRow("", reach)
         form.addRow(_("Practitioner"), self.practitioner)
         form.addRow(_("Motif"), self.type)
         form.addRow(_("Day"), when)
@@ -222,6 +248,7 @@ class AppointmentDialog(QDialog):
         buttons = QHBoxLayout()
         if self.appointment is not None:
             buttons.addWidget(self.cancel_button)
+            buttons.addWidget(self.move_button)
         buttons.addStretch()
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
@@ -246,6 +273,7 @@ class AppointmentDialog(QDialog):
         self.practitioner.currentIndexChanged.connect(self._practitioner_changed)
         self.type.currentIndexChanged.connect(self._type_changed)
         self.patient.chosen.connect(lambda _pid: self._changed())
+        self.patient.chosen.connect(lambda _pid: self._show_phones())
         for signal in (self.date.dateChanged, self.start.textChanged, self.duration.valueChanged):
             signal.connect(self._changed)  # the note changes nothing the guard looks at
 
@@ -254,6 +282,7 @@ class AppointmentDialog(QDialog):
         else:
             self._fill_new(practitioner_id, day, start_min, length, patient_id, type_id)
         self._filling = False
+        self._show_phones()
         self._snapshot = self._values()
         self._refresh_texts()
         self.resize(620, self.sizeHint().height())
@@ -267,6 +296,43 @@ class AppointmentDialog(QDialog):
             first.setFocus()
             if first is self.start:
                 self.start.selectAll()
+
+    # -- the patient's card and phones ----------------------------------------------------
+    def enable_open_card(self, open_card: Callable[[str], object]) -> None:
+        """Offer "Open the patient card": ``open_card(patient_id)`` once the dialog closed."""
+        self._open_card = open_card
+        self._show_phones()
+
+    def enable_move(self, move: Callable[[str], object]) -> None:
+        """Offer "Move…": ``move(appointment_id)`` opens the slot finder to move it."""
+        self._move = move
+        a = self.appointment
+        self.move_button.setVisible(a is not None)
+        self.move_button.setEnabled(a is not None and a.holds_time)
+
+    def _show_phones(self) -> None:
+        pid = self.patient.patient_id()
+        phones = phone_texts(self._ws.store, pid)
+        self.phones.setText(" · ".join(phones) if phones else
+                            (_("No phone number on the card.") if pid else ""))
+        self.phones.setVisible(bool(pid))
+        self.open_card_button.setVisible(bool(pid) and self._open_card is not None)
+
+    def open_card(self) -> None:
+        pid = self.patient.patient_id()
+        if not pid or self._open_card is None:
+            return
+        self.reject()  # asks first about unsaved changes
+        if not self.isVisible():
+            self._open_card(pid)
+
+    def move_elsewhere(self) -> None:
+        a = self.appointment
+        if a is None or self._move is None:
+            return
+        self.reject()
+        if not self.isVisible():
+            self._move(a.id)
 
     # -- filling ------------------------------------------------------------------------
     def _fill_new(self, practitioner_id: str, day: date | None, start_min: int | None,
@@ -543,6 +609,7 @@ class AppointmentDialog(QDialog):
             if result is None:
                 self._run_check()
                 return False
+            before = a
             a = self.appointment = result.appointment
             warnings = tuple(result.warnings)
         if (data.patient_id, data.type_id, data.note) != (a.patient_id, a.type_id, a.note):
@@ -554,8 +621,11 @@ class AppointmentDialog(QDialog):
                 show_failure(self, exc)
                 if moved:
                     self.written.emit([a.id], warnings)
+                    self.moved.emit(before, a, warnings)
                 return False
         self._finish([a.id], warnings)
+        if moved:
+            self.moved.emit(before, self.appointment, warnings)
         return True
 
     def _finish(self, ids: list[str], warnings: tuple) -> None:

@@ -2,7 +2,8 @@
 
 - "Find a slot" (Ctrl+F while the agenda has the focus): the free-slot finder; it is
   also the page's ``open_booking(patient_id)``. Once a slot is booked the page goes to
-  the appointment and selects it.
+  the appointment and selects it. It also moves an appointment (the page's
+  ``find_new_slot``, offered by its menu and its dialog); the move can be undone.
 - "Series…": a new recurring series (preset from the selected appointment when there
   is one); its menu also holds the actions on the selected appointment's series
   (cancel it alone, cancel the rest, move the rest).
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import QMenu
 from app.i18n import _
 from app.services.agenda.booking_queries import appointment_brief
 from app.services.agenda.views import AppointmentView
+from app.services.errors import NotFound
 from app.ui.agenda.series_dialog import SeriesDialog, series_actions
 from app.ui.agenda.slot_finder import SlotFinderDialog
 from app.ui.agenda.waiting_list_panel import WaitingListPanel
@@ -75,12 +77,15 @@ class BookingTools(QObject):
         page.add_side_panel(_("Waiting list"), self.panel)
         page.appointment_cancelled.connect(self.slot_freed)
         page.open_booking = self.open_finder
+        page.set_move_finder(self.open_mover)
         # The main window's own Ctrl+F (its search box) would make the key ambiguous:
         # inside the agenda page, the page's meaning wins.
         page.installEventFilter(self)
 
     # -- the slot finder -------------------------------------------------------------------
     def open_finder(self, patient_id: str | None = None, **presets) -> SlotFinderDialog:
+        if self.finder is not None and self.finder.isVisible() and self.finder.moving:
+            self.finder.reject()  # a move under way is not turned into a booking
         if self.finder is not None and self.finder.isVisible():
             if patient_id:
                 self.finder.patient.set_patient(patient_id)
@@ -94,6 +99,28 @@ class BookingTools(QObject):
         dialog.destroyed.connect(lambda _o=None: self._forget_finder(dialog))
         dialog.open()
         return dialog
+
+    def open_mover(self, appointment_id: str) -> SlotFinderDialog | None:
+        """The slot finder, to move this appointment (the one open is closed first)."""
+        if self.finder is not None and self.finder.isVisible():
+            self.finder.reject()
+            if self.finder is not None and self.finder.isVisible():
+                return self.finder
+        try:
+            dialog = SlotFinderDialog(self.workspace, self.page, moving=appointment_id)
+        except NotFound:
+            self.page.refresh()
+            return None
+        dialog.moved.connect(self._moved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.finder = dialog
+        dialog.destroyed.connect(lambda _o=None: self._forget_finder(dialog))
+        dialog.open()
+        return dialog
+
+    def _moved(self, before: AppointmentView, after: AppointmentView, warnings: tuple) -> None:
+        self.show_appointment(after)
+        self.page.moved(before, after, warnings)
 
     def _forget_finder(self, dialog) -> None:
         if self.finder is dialog:

@@ -15,6 +15,7 @@ free time), Delete cancels, Ctrl+X cuts, Ctrl+V pastes at the selected free time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -103,6 +104,7 @@ class AgendaGrid(QAbstractScrollArea):
         self._drag: _Drag | None = None
         self._ghost: Ghost | None = None
         self._scene = None  # the prepared appointments, rebuilt when the layout changes
+        self._item_details: Callable[[str], str] | None = None
         self._auto_scroll = QTimer(self)
         self._auto_scroll.setInterval(30)
         self._auto_scroll.timeout.connect(self._auto_scroll_step)
@@ -118,6 +120,11 @@ class AgendaGrid(QAbstractScrollArea):
         self._update_scroll_range()
 
     # ------------------------------------------------------------------ data and settings
+
+    def set_item_details(self, details: Callable[[str], str] | None) -> None:
+        """``details(item_id)``: more lines for an appointment's tooltip (read when the
+        tooltip shows, e.g. the patient's phones)."""
+        self._item_details = details
 
     def set_data(self, days, columns, items=(), bands=()) -> None:
         """Replace everything shown: ``days`` (dates, in order), ``columns``
@@ -619,7 +626,9 @@ class AgendaGrid(QAbstractScrollArea):
             return "\n".join(x for x in (*lines, column.subtitle) if x)
         hit = hit_test(self._index, g, pos.x(), pos.y())
         if hit.placed is not None:
-            return item_summary(hit.placed.item, self._index.column(hit.placed.slot))
+            text = item_summary(hit.placed.item, self._index.column(hit.placed.slot))
+            extra = self._item_details(hit.placed.item.id) if self._item_details else ""
+            return f"{text}\n{extra}" if extra else text
         if hit.slot is not None:
             band = self._index.band_at(hit.slot, hit.minute)
             if band is not None and band.label:

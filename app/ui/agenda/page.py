@@ -14,12 +14,13 @@ shows has changed, whoever wrote it. It is composed of parts, each in its own mo
 - ``page_state``: what is shown (day, view, practitioners, appointments, cut), shared.
 
 Keyboard (besides the navigation's): PageUp / PageDown the previous or next period,
-Home today, Escape drops a cut pending.
+Home today, Escape drops a cut pending, Ctrl+Z puts the last move back.
 
 The other agenda tools plug in through ``add_toolbar_action``, ``add_side_panel``,
 ``current_day``, ``selected_practitioners``, ``go_to``, ``select_appointment``,
-``refresh``, ``open_booking``, ``add_view_toggle``, ``set_appointment_filter`` and the
-``appointment_cancelled`` signal.
+``refresh``, ``open_booking``, ``add_view_toggle``, ``set_appointment_filter``,
+``set_move_finder`` and the ``appointment_cancelled`` signal;
+``patient_requested(patient_id)`` asks the window for that patient's card.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 
 from app.i18n import _, format_date
@@ -48,6 +49,7 @@ from app.ui.agenda.grid import AgendaGrid
 from app.ui.agenda.month import MonthOverview, month_weeks
 from app.ui.agenda.navigation import AgendaNavigation
 from app.ui.agenda.page_state import VIEW_DAY, VIEW_MONTH, VIEW_WEEK, PageState
+from app.ui.agenda.patient_links import phone_texts
 from app.ui.agenda.side_panels import SidePanels
 from app.ui.change_bus import ChangeBus
 
@@ -84,9 +86,11 @@ def month_caption(year: int, month: int) -> str:
 
 
 class AgendaPage(QWidget):
-    """``appointment_cancelled(appointment_id)`` after a successful cancellation."""
+    """``appointment_cancelled(appointment_id)`` after a successful cancellation;
+    ``patient_requested(patient_id)`` for "Open the patient card"."""
 
     appointment_cancelled = Signal(str)
+    patient_requested = Signal(str)
 
     def __init__(self, workspace: Workspace, bus: ChangeBus, parent=None) -> None:
         super().__init__(parent)
@@ -112,7 +116,9 @@ class AgendaPage(QWidget):
         self.banner = MessageBanner(keep_open=lambda: self.state.cut is not None)
         self.appointment_actions = AppointmentActions(
             self.state, self, workspace=workspace, grid=self.grid, banner=self.banner,
-            cancelled=self.appointment_cancelled, load=self.load, today=self._today)
+            cancelled=self.appointment_cancelled, load=self.load, today=self._today,
+            patient_requested=self.patient_requested)
+        self.grid.set_item_details(self._item_details)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
@@ -224,8 +230,28 @@ class AgendaPage(QWidget):
         return self.appointment_actions.move_appointment(appointment_id, practitioner_id, day,
                                              start_min, end_min)
 
-    def cancel_appointment(self, appointment_id: str) -> bool:
-        return self.appointment_actions.cancel_appointment(appointment_id)
+    def cancel_appointment(self, appointment_id: str, parent: QWidget | None = None) -> bool:
+        return self.appointment_actions.cancel_appointment(appointment_id, parent)
+
+    def set_move_finder(self, finder) -> None:
+        """``finder(appointment_id)`` opens the slot finder to move it (the booking tools)."""
+        self.appointment_actions.move_finder = finder
+
+    def find_new_slot(self, appointment_id: str):
+        """The slot finder, to move this appointment (None without the booking tools)."""
+        finder = self.appointment_actions.move_finder
+        return finder(appointment_id) if finder is not None else None
+
+    def moved(self, before, after, warnings: tuple = ()) -> None:
+        """A move made elsewhere (the slot finder): offer to put it back."""
+        self.appointment_actions.moved(before, after, warnings)
+
+    def undo_move(self) -> bool:
+        return self.appointment_actions.undo_move()
+
+    def message_action(self) -> str:
+        """The action the message line offers ("" when none)."""
+        return self.banner.action_text()
 
     def set_status(self, appointment_id: str, status: str) -> bool:
         return self.appointment_actions.set_status(appointment_id, status)
@@ -365,6 +391,11 @@ class AgendaPage(QWidget):
         else:
             self.state.stale = True
 
+    def _item_details(self, item_id: str) -> str:
+        """The tooltip's extra lines for an appointment: its patient's phones."""
+        a = self.state.appointments.get(item_id)
+        return "\n".join(phone_texts(self.workspace.store, a.patient_id if a else None))
+
     def _shows_any(self, patient_ids: frozenset[str]) -> bool:
         """True when one of these patients has an appointment drawn (the month draws no
         names)."""
@@ -378,7 +409,21 @@ class AgendaPage(QWidget):
 
     # ------------------------------------------------------------------ keys
 
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo) and self.undo_move_pending():
+            self.undo_move()
+            return
+        super().keyPressEvent(event)
+
+    def undo_move_pending(self) -> bool:
+        return self.appointment_actions.undo.last is not None
+
     def eventFilter(self, obj, event) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and obj in (self.grid, self.month)
+                and event.matches(QKeySequence.StandardKey.Undo)):
+            if self.undo_move_pending():
+                self.undo_move()
+            return True
         if event.type() == QEvent.Type.KeyPress and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             key = event.key()
             if key == Qt.Key.Key_Home:

@@ -52,7 +52,7 @@ from app.services.agenda.slots import (
 )
 from app.services.agenda.views import AppointmentView, BookingInput, BookingResult, TypeInfo
 from app.services.dates import InvalidDate, parse_french_date
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
 from app.ui.plain import button_text, tooltip
 from app.ui.table_model import RowTableModel
@@ -341,6 +341,10 @@ class SlotTableModel(RowTableModel):
 class SlotFinderDialog(QDialog):
     """``booked(AppointmentView)`` once the highlighted slot is booked (then it closes).
 
+    ``moving`` (an appointment's id) makes it move that appointment instead: preset with
+    its patient, motif and practitioner, Enter moves it there (one move in its
+    history, through the guard) and ``moved(before, after, warnings)`` is emitted.
+
     Presets: ``patient_id``, ``type_id``, ``practitioner_ids`` (ticked among those
     offering the type), ``first`` / ``last`` (the period), ``wishes`` (typed wishes),
     ``waiting_entry_id`` (the waiting-list entry the booking fulfils: it is marked
@@ -348,18 +352,26 @@ class SlotFinderDialog(QDialog):
     """
 
     booked = Signal(object)
+    moved = Signal(object, object, tuple)
 
     def __init__(self, workspace, parent=None, *, patient_id: str | None = None,
                  type_id: str | None = None, practitioner_ids=(), first: date | None = None,
                  last: date | None = None, wishes: str = "",
-                 waiting_entry_id: str | None = None) -> None:
+                 waiting_entry_id: str | None = None, moving: str | None = None) -> None:
         super().__init__(parent)
         self._ws = workspace
         self._waiting_entry_id = waiting_entry_id
         self._limit = PAGE_SIZE
         self._constraints_error = ""
         self.result: BookingResult | None = None
-        self.setWindowTitle(_("Find a slot"))
+        # The appointment being moved (an audited read: it is opened to be moved).
+        self.moving: AppointmentView | None = workspace.agenda.get(moving) if moving else None
+        if self.moving is not None:
+            patient_id = self.moving.patient_id
+            type_id = self.moving.type_id
+            practitioner_ids = (self.moving.practitioner_id,)
+        self.setWindowTitle(_("Move an appointment") if self.moving is not None
+                            else _("Find a slot"))
         self.resize(760, 640)
 
         self._today = workspace.zone.today(workspace.clock.now())
@@ -413,9 +425,12 @@ class SlotFinderDialog(QDialog):
         self.banner = label("", "AlertBanner", wrap=True)
         self.banner.hide()
 
+        self.moving_label = label("", "InfoBanner", wrap=True)
+        self.moving_label.setVisible(self.moving is not None)
         self.more_button = QPushButton(_("More slots"))
         self.more_button.clicked.connect(self.load_more)
-        self.book_button = QPushButton(_("Book (Enter)"))
+        self.book_button = QPushButton(_("Move here (Enter)") if self.moving is not None
+                                       else _("Book (Enter)"))
         self.book_button.setObjectName("Primary")
         self.book_button.clicked.connect(self.book_highlighted)
         self.close_button = QPushButton(_("Close"))
@@ -434,6 +449,8 @@ class SlotFinderDialog(QDialog):
             w.installEventFilter(self)
 
         self.patient.set_patient(patient_id)
+        if self.moving is not None:
+            self._show_moving(self.moving)
         self._set_type(type_id, set(practitioner_ids) or None)
         self.type.currentIndexChanged.connect(lambda _i: self._set_type(self.type.currentData()))
         self.search()
@@ -477,6 +494,7 @@ class SlotFinderDialog(QDialog):
         buttons.addWidget(self.book_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.moving_label)
         layout.addLayout(form)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 1)
@@ -527,6 +545,20 @@ class SlotFinderDialog(QDialog):
         else:
             self.duration.setText("")
         self.search()
+
+    def _show_moving(self, a: AppointmentView) -> None:
+        """Who and what stay; only the time and the practitioner change."""
+        zone = self._ws.zone
+        minute = zone.wall_minute(a.starts_at)
+        self.moving_label.setText(_("Moving {who}, now {day} at {time} with {practitioner}: "
+                                    "choose the new time.").format(
+            who=a.patient_name or a.note or _("Appointment"),
+            day=format_date(zone.day_of(a.starts_at), "EEEE d MMMM y"), time=hhmm(minute),
+            practitioner=self._names.get(a.practitioner_id, "")))
+        self.patient.edit.setReadOnly(True)
+        self.patient.edit.setClearButtonEnabled(False)
+        # The motif stays; one without a motif chooses the length of the slots searched.
+        self.type.setEnabled(a.type_id is None)
 
     def _patient_chosen(self, patient_id: str) -> None:
         self.banner.hide()
@@ -624,6 +656,9 @@ class SlotFinderDialog(QDialog):
     # -- booking -------------------------------------------------------------------------
     def book_highlighted(self) -> None:
         slot = self.highlighted()
+        if slot is not None and self.moving is not None:
+            self._move_to(slot)
+            return
         info = self._type_info()
         if slot is None or info is None:
             return
@@ -649,6 +684,30 @@ class SlotFinderDialog(QDialog):
             return
         self.result = result
         self.booked.emit(result.appointment)
+        self.accept()
+
+    def _move_to(self, slot: Slot) -> None:
+        """Move the appointment to ``slot``, keeping its length."""
+        before = self.moving
+        assert before is not None
+        try:
+            result = self._ws.agenda.move(before.id, slot.starts_at,
+                                          practitioner_id=slot.practitioner_id,
+                                          expected_version=before.version)
+        except BookingRefused as exc:
+            self._show_banner(_("The appointment cannot be moved there:") + "\n"
+                              + exc.user_message)
+            self.search(keep_row=True)
+            self.table.setFocus()
+            return
+        except ValidationError as exc:
+            self._show_banner(first_error(exc))
+            return
+        except (ConcurrentEdit, NotFound) as exc:
+            self._show_banner(exc.user_message)
+            return
+        self.result = result
+        self.moved.emit(before, result.appointment, tuple(result.warnings))
         self.accept()
 
     def booked_appointment(self) -> AppointmentView | None:

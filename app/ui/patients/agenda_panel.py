@@ -1,5 +1,8 @@
 """The card's "Appointments" pane: the patient's next appointments and the last past
-ones, how many times they did not come, and "Book…".
+ones, how many times they did not come, and "Book…". Each appointment can be opened in
+the agenda (its day, selected; also by a double-click or Enter), moved with the slot
+finder or cancelled: ``open_requested``, ``move_requested`` and ``cancel_requested``
+(the appointment's id), which the main window hands to the agenda page.
 
 Read only while the pane is on screen (like the history pane): opening a card costs
 nothing here. ``book_requested(patient_id)`` asks for the agenda's booking with this
@@ -34,11 +37,32 @@ _MUTED = QColor("#6b7280")
 _QUIET = {AppointmentStatus.CANCELLED.value}
 
 
+def agenda_summary(data: PatientAgenda, zone) -> str:
+    """The card header's line: "Next appointment: Monday 16 March 2026 at 10:00 with
+    Dr Claire Morel · 2 unexcused absences"."""
+    if data.upcoming:
+        e = data.upcoming[0]
+        local = zone.local(e.starts_at)
+        text = _("Next appointment: {day} at {time}").format(
+            day=format_date(local.date(), "EEEE d MMMM y"), time=f"{local:%H:%M}")
+        if e.practitioner_name:
+            text = _("{appointment} with {practitioner}").format(
+                appointment=text, practitioner=e.practitioner_name)
+    else:
+        text = _("No appointment to come.")
+    n = data.no_shows
+    absences = ngettext("{n} unexcused absence", "{n} unexcused absences", n).format(n=n)
+    return f"{text} · {absences}"
+
+
 class PatientAgendaPanel(QWidget):
     """``queries``: the agenda's day reads (``DayQueries.of(workspace)``); ``bus`` keeps
     the pane up to date when an appointment changes."""
 
     book_requested = Signal(str)  # the patient id
+    open_requested = Signal(str)  # an appointment's id, from here on
+    move_requested = Signal(str)
+    cancel_requested = Signal(str)
 
     def __init__(self, queries: DayQueries, bus, parent=None) -> None:
         super().__init__(parent)
@@ -66,6 +90,24 @@ class PatientAgendaPanel(QWidget):
         self.book_button.setObjectName("Primary")
         self.book_button.setToolTip(_("Book an appointment for this patient in the agenda"))
         self.book_button.clicked.connect(self.request_booking)
+        self.open_button = QPushButton(_("Open in the agenda"))
+        self.open_button.setObjectName("OpenInAgenda")
+        self.open_button.setToolTip(_("Go to the appointment's day in the agenda (or "
+                                      "double-click it)"))
+        self.open_button.clicked.connect(lambda: self._request(self.open_requested))
+        self.move_button = QPushButton(_("Move…"))
+        self.move_button.setToolTip(_("Find another time with the slot finder"))
+        self.move_button.clicked.connect(lambda: self._request(self.move_requested))
+        self.cancel_button = QPushButton(_("Cancel…"))
+        self.cancel_button.setToolTip(_("Cancel the appointment, saying who cancelled"))
+        self.cancel_button.clicked.connect(lambda: self._request(self.cancel_requested))
+        self._entries: dict[str, DayEntry] = {}
+        self._chosen: str | None = None
+        for widget in (self.upcoming, self.past):
+            widget.itemDoubleClicked.connect(lambda item: self._open_item(item))
+            widget.itemActivated.connect(lambda item: self._open_item(item))
+            widget.currentItemChanged.connect(
+                lambda current, _previous, w=widget: self._current_changed(w, current))
 
         top = QHBoxLayout()
         top.addWidget(self.no_shows, 1)
@@ -79,6 +121,12 @@ class PatientAgendaPanel(QWidget):
         layout.addWidget(self.upcoming, 3)
         layout.addWidget(self.past_title)
         layout.addWidget(self.past, 2)
+        actions = QHBoxLayout()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.move_button)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch()
+        layout.addLayout(actions)
         bus.changed.connect(self._on_changed)
         self.show_patient(None)
 
@@ -124,8 +172,56 @@ class PatientAgendaPanel(QWidget):
         self.no_shows.setVisible(n > 0)
         saved = pid is not None
         self.hint.setVisible(not saved)
-        for w in (self.upcoming_title, self.upcoming, self.past_title, self.past):
+        for w in (self.upcoming_title, self.upcoming, self.past_title, self.past,
+                  self.open_button, self.move_button, self.cancel_button):
             w.setVisible(saved)
+        self._entries = {e.id: e for e in (*data.upcoming, *data.past)}
+        if self._chosen not in self._entries:
+            self._chosen = None
+        else:
+            self.select(self._chosen)  # kept across a reload
+        self._sync_buttons()
+
+    # -- one appointment -------------------------------------------------------------
+    def selected_id(self) -> str | None:
+        """The appointment chosen in either list (the last one picked)."""
+        return self._chosen if self._chosen in self._entries else None
+
+    def select(self, appointment_id: str) -> bool:
+        for widget in (self.upcoming, self.past):
+            for i in range(widget.count()):
+                if widget.item(i).data(ID_ROLE) == appointment_id:
+                    widget.setCurrentRow(i)
+                    self._current_changed(widget, widget.item(i))
+                    return True
+        return False
+
+    def _current_changed(self, widget: QListWidget, current) -> None:
+        if current is not None and current.data(ID_ROLE):
+            self._chosen = current.data(ID_ROLE)
+            other = self.past if widget is self.upcoming else self.upcoming
+            other.blockSignals(True)
+            other.setCurrentItem(None)  # one appointment chosen at a time
+            other.blockSignals(False)
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        entry = self._entries.get(self.selected_id() or "")
+        self.open_button.setEnabled(entry is not None)
+        live = entry is not None and entry.status not in _QUIET
+        upcoming = entry is not None and entry.starts_at >= self._queries.now()
+        self.move_button.setEnabled(live and upcoming)
+        self.cancel_button.setEnabled(live and upcoming)
+
+    def _open_item(self, item) -> None:
+        appointment_id = item.data(ID_ROLE) if item is not None else None
+        if appointment_id:
+            self.open_requested.emit(appointment_id)
+
+    def _request(self, signal) -> None:
+        appointment_id = self.selected_id()
+        if appointment_id:
+            signal.emit(appointment_id)
 
     def _fill(self, widget: QListWidget, entries, labels: dict[str, str], empty: str) -> None:
         widget.clear()

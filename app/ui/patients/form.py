@@ -1,4 +1,12 @@
-"""The patient card: identity and contact details, validated by the service."""
+"""The patient card: identity and contact details, validated by the service.
+
+A card opens read-only: typing during a call never lands in an identity. "Edit"
+(Ctrl+E; F2 is kept for the call panel) makes its fields editable; Escape or "Cancel"
+leaves editing (asking first about unsaved changes), and saving returns to read-only.
+A new card is typed into at once. The header line under the name says the patient's
+age (in months under 2), and, when the screen gives them, the next appointment and the
+unexcused absences (``set_agenda_summary``).
+"""
 
 from __future__ import annotations
 
@@ -19,15 +27,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from datetime import date
+
 from app.i18n import _, format_date, ngettext, pgettext
 from app.models import Civility, ContactChannel, PhoneKind, Sex
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.ui.record_form import RecordForm
-from app.ui.widgets import FieldError, card_frame, label, mark_invalid
+from app.ui.widgets import FieldError, ask_unsaved, card_frame, label, mark_invalid
 
 MAX_PHONES = 4
+EDIT_KEYS = "Ctrl+E"
+BABY_MONTHS = 24  # under this age, the age is said in months
+
+
+def age_text(born: date, today: date) -> str:
+    """"47 ans", "8 mois" under two years, "12 jours" under a month ("" if not born)."""
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months < 0:
+        return ""
+    if months >= BABY_MONTHS:
+        years = months // 12
+        return ngettext("{n} year old", "{n} years old", years).format(n=years)
+    if months >= 1:
+        return ngettext("{n} month old", "{n} months old", months).format(n=months)
+    days = (today - born).days
+    return ngettext("{n} day old", "{n} days old", days).format(n=days)
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -58,6 +84,11 @@ class PhoneRow(QWidget):
         grid.addWidget(self.error, 1, 1, 1, 2)
         grid.setColumnStretch(1, 1)
         self.number.editingFinished.connect(self.check)
+
+    def set_editable(self, on: bool) -> None:
+        self.number.setReadOnly(not on)
+        self.kind.setEnabled(on)
+        self.remove.setVisible(on)
 
     def check(self) -> bool:
         text = self.number.text().strip()
@@ -101,10 +132,15 @@ class PatientForm(RecordForm):
     loaded = Signal(str)  # the patient now shown; "" for a new card
     open_requested = Signal(str)  # "open that existing card instead"
 
+    editing_changed = Signal(bool)
+
     def __init__(self, service: PatientService, parent=None, *, pick_contact=None,
-                 similar=None) -> None:
+                 similar=None, today=date.today) -> None:
         super().__init__(parent)
         self._service = service
+        self._today = today  # the practice's clock: the age shown
+        self._editing = True
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # read-only, it holds the keys
         self._pick_contact = pick_contact
         # ``similar(PatientInput) -> [SimilarPatient]``: homonyms and shared phones,
         # shown before a new card is created.
@@ -116,6 +152,11 @@ class PatientForm(RecordForm):
 
         self.heading = label(_("New patient"), "PageTitle", wrap=True)
         self.subheading = label("", "Muted")
+        self.subheading.setObjectName("CardSubheading")
+        # The next appointment and the unexcused absences, when the screen gives them.
+        self.agenda_summary = label("", "Muted", wrap=True)
+        self.agenda_summary.setObjectName("CardAgendaSummary")
+        self.agenda_summary.hide()
         # The patient's alert, shown whenever the card opens ("interpreter needed").
         self.alert_banner = label("", "AlertBanner", wrap=True)
         self.alert_banner.hide()
@@ -257,17 +298,28 @@ class PatientForm(RecordForm):
         self.save_button.setObjectName("Primary")
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton(_("Discard changes"))
-        self.revert_button.clicked.connect(self.revert)
+        self.revert_button = QPushButton(_("Cancel"))
+        self.revert_button.setToolTip(_("Leave editing without saving (Escape)"))
+        self.revert_button.clicked.connect(self.cancel_editing)
+        self.edit_button = QPushButton(_("Edit"))
+        self.edit_button.setObjectName("Primary")
+        self.edit_button.setToolTip(_("Edit the card (Ctrl+E)"))
+        self.edit_button.clicked.connect(self.start_editing)
+        self.read_only_hint = label(_("Read only: press Ctrl+E or “Edit” to change the card."),
+                                    "Hint", wrap=True)
         buttons = QHBoxLayout()
-        buttons.addStretch()
+        buttons.addWidget(self.read_only_hint, 1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
+        buttons.addWidget(self.edit_button)
 
-        card_frame(self, [self.heading, self.subheading, self.alert_banner, self.banner,
-                          self.similar_panel], form, buttons)
+        card_frame(self, [self.heading, self.subheading, self.agenda_summary,
+                          self.alert_banner, self.banner, self.similar_panel], form, buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        for keys, slot in ((EDIT_KEYS, self.start_editing), ("Escape", self.cancel_editing)):
+            shortcut = QShortcut(QKeySequence(keys), self, activated=slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for edit in self._line_edits():
             edit.textEdited.connect(self._mark_dirty)
         self.admin_note.textChanged.connect(self._mark_dirty)
@@ -275,6 +327,68 @@ class PatientForm(RecordForm):
             combo.currentIndexChanged.connect(self._mark_dirty)
         self.reminder_consent.toggled.connect(self._mark_dirty)
         self.new_patient()
+
+    # -- read-only or editing ---------------------------------------------------------
+    @property
+    def editing(self) -> bool:
+        return self._editing
+
+    def _set_editing(self, on: bool) -> None:
+        self._editing = on
+        for edit in self._line_edits():
+            edit.setReadOnly(not on or (edit is self.referring_doctor
+                                        and self._contact_id is not None))
+        self.admin_note.setReadOnly(not on)
+        for widget in (self.civility, self.sex, self.preferred_channel,
+                       self.reminder_consent):
+            widget.setEnabled(on)
+        for row in self.phone_rows:
+            row.set_editable(on)
+        self.add_phone_button.setVisible(on)
+        self.pick_doctor_button.setVisible(on and self._pick_contact is not None)
+        self.unlink_doctor_button.setVisible(on and self._contact_id is not None)
+        self._sync_buttons()
+        self.editing_changed.emit(on)
+
+    def start_editing(self) -> bool:
+        """"Edit" (Ctrl+E): the card's fields take typing; False without a card shown."""
+        if self._editing:
+            return True
+        if self._current is None:
+            return False
+        self._set_editing(True)
+        self.birth_name.setFocus()
+        self.birth_name.selectAll()
+        return True
+
+    def cancel_editing(self) -> bool:
+        """Escape or "Cancel": back to the card as saved (asking first about unsaved
+        changes); False when the user chose to keep editing."""
+        if not self._editing:
+            return True
+        if self._dirty:
+            choice = ask_unsaved(self, _("The current patient card has unsaved changes."))
+            if choice == "cancel":
+                return False
+            if choice == "save":
+                return self.save()
+        self.revert()
+        return True
+
+    def _sync_buttons(self) -> None:
+        editing = self._editing
+        existing = self._current is not None
+        self.save_button.setVisible(editing)
+        self.save_button.setEnabled(editing and (self._dirty or not existing))
+        self.revert_button.setVisible(editing and (existing or self._dirty))
+        self.revert_button.setEnabled(editing)
+        self.edit_button.setVisible(not editing and existing)
+        self.read_only_hint.setVisible(not editing and existing)
+
+    def set_agenda_summary(self, text: str) -> None:
+        """The next appointment and the unexcused absences ("" hides the line)."""
+        self.agenda_summary.setText(text)
+        self.agenda_summary.setVisible(bool(text))
 
     def _with_error(self, widget: QWidget, key: str) -> QWidget:
         box = QWidget()
@@ -294,8 +408,8 @@ class PatientForm(RecordForm):
     def _set_contact(self, contact_id: str | None, name: str, *, dirty: bool = False) -> None:
         """A linked contact shows its directory name, read-only; unlinking frees the field."""
         self._contact_id = contact_id
-        self.referring_doctor.setReadOnly(contact_id is not None)
-        self.unlink_doctor_button.setVisible(contact_id is not None)
+        self.referring_doctor.setReadOnly(contact_id is not None or not self._editing)
+        self.unlink_doctor_button.setVisible(contact_id is not None and self._editing)
         if contact_id is not None:
             self.referring_doctor.setText(name)
         if dirty:
@@ -315,6 +429,7 @@ class PatientForm(RecordForm):
         row.removed.connect(self._remove_phone_row)
         row.number.textEdited.connect(self._mark_dirty)
         row.kind.currentIndexChanged.connect(self._mark_dirty)
+        row.set_editable(self._editing)
         self.phone_rows.append(row)
         self.phones_box.addWidget(row)
         row.show()  # a widget added to an already visible form is otherwise shown late
@@ -370,9 +485,11 @@ class PatientForm(RecordForm):
         self.alert_banner.hide()
         self.reminder_consent.setChecked(False)
         self._show_phones([])
+        self.set_agenda_summary("")
         self._clear_errors()
         self._loading = False
         self._set_clean()
+        self._set_editing(True)  # a new card is typed into at once
         self.loaded.emit("")
 
     def load(self, details: PatientDetails) -> None:
@@ -385,6 +502,9 @@ class PatientForm(RecordForm):
             born = {"F": pgettext("female", "born on {date}"),
                     "M": pgettext("male", "born on {date}")}.get(details.sex)
             bits.append((born or _("born on {date}")).format(date=when))
+            age = age_text(details.birth_date, self._today())
+            if age:
+                bits.append(age)
         if details.phones:
             bits.append(details.phones[0].display)
         self.subheading.setText(" · ".join(bits))
@@ -420,6 +540,7 @@ class PatientForm(RecordForm):
         self._clear_errors()
         self._loading = False
         self._set_clean()
+        self._set_editing(False)  # a card opens read-only
         self.loaded.emit(details.id)
 
     def revert(self) -> None:

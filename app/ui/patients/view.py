@@ -1,4 +1,10 @@
-"""The Patients screen: type-ahead results on the left, the card on the right."""
+"""The Patients screen: type-ahead results on the left, the card on the right.
+
+The selected row and the card shown are always the same patient: choosing a row (a
+click, the arrows, Enter) opens its card, read-only, and asks first when the card on
+screen holds unsaved edits (declining keeps both where they were); after the list is
+read again the card's own row is selected, or none when it is not listed.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +28,9 @@ from app.services.patients import MAX_RESULTS, PatientService
 from app.services.timeline import TimelineService
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
-from app.ui.patients.agenda_panel import PatientAgendaPanel
+from app.ui.patients.agenda_panel import PatientAgendaPanel, agenda_summary
 from app.ui.patients.duplicates_dialog import DuplicatesDialog
-from app.ui.patients.form import PatientForm
+from app.ui.patients.form import EDIT_KEYS, PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.timeline_view import TimelineView
 from app.ui.widgets import (
@@ -33,7 +39,6 @@ from app.ui.widgets import (
     menu_button,
     result_table,
     results_caption,
-    reselect,
 )
 
 
@@ -41,9 +46,15 @@ class PatientsView(QWidget):
     """``timeline`` shows the card's history in a second tab; ``pick_contact`` lets the
     card link its referring doctor to the directory (see PatientForm); ``appointments``
     (a DayQueries) shows the patient's appointments in a tab, whose "Book…" button emits
-    ``book_requested(patient_id)``."""
+    ``book_requested(patient_id)``, and each appointment's "Open in the agenda",
+    "Move…" and "Cancel…" emit ``appointment_open_requested``,
+    ``appointment_move_requested`` and ``appointment_cancel_requested`` (its id); it
+    also gives the card's header its next appointment and unexcused absences."""
 
     book_requested = Signal(str)
+    appointment_open_requested = Signal(str)
+    appointment_move_requested = Signal(str)
+    appointment_cancel_requested = Signal(str)
 
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
@@ -56,6 +67,8 @@ class PatientsView(QWidget):
         self.duplicates_dialog: DuplicatesDialog | None = None
         self._bus = bus
         self._query = ""
+        self._appointments = appointments
+        self._syncing = False  # the list's selection set by the screen, not the user
 
         self.title = label(_("Patients"), "PageTitle")
         self.count_label = label("", "Muted", wrap=True)  # wraps rather than widen the window
@@ -79,13 +92,17 @@ class PatientsView(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(3, 125)
         self.table.activated.connect(self._open_index)
+        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.table.installEventFilter(self)
 
         self.empty_hint = label("", "InfoBanner", wrap=True)
         self.empty_hint.hide()
 
         self.form = PatientForm(service, pick_contact=pick_contact,
-                                similar=duplicates.similar if duplicates is not None else None)
+                                similar=duplicates.similar if duplicates is not None else None,
+                                **({"today": appointments.today} if appointments is not None
+                                   else {}))
+        self.form.loaded.connect(self._show_agenda_summary)
         self.form.saved.connect(self._saved)
         self.form.open_requested.connect(self._open_existing)
         self.timeline = TimelineView(timeline, zone, merges=duplicates) \
@@ -98,6 +115,9 @@ class PatientsView(QWidget):
         if self.agenda_panel is not None:
             self.form.loaded.connect(lambda pid: self.agenda_panel.show_patient(pid or None))
             self.agenda_panel.book_requested.connect(self.book_requested)
+            self.agenda_panel.open_requested.connect(self.appointment_open_requested)
+            self.agenda_panel.move_requested.connect(self.appointment_move_requested)
+            self.agenda_panel.cancel_requested.connect(self.appointment_cancel_requested)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -151,18 +171,34 @@ class PatientsView(QWidget):
         self._query = text
         self.refresh()
 
-    def refresh(self, *, keep_selection: bool = False) -> None:
-        """Search again; the first result is selected, or with ``keep_selection`` the
-        patient selected before, if still listed."""
+    def refresh(self) -> None:
+        """Search again; the card's patient stays selected if listed, else no row is
+        (the card is never swapped behind the user's back: Enter opens the first row)."""
         self._loaded = True
-        kept = self.selected_id() if keep_selection else None
         rows = self._service.search(self._query, limit=MAX_RESULTS)
-        self.model.set_rows(rows)
+        self._syncing = True
+        try:
+            self.model.set_rows(rows)
+            self._select_card_row()
+        finally:
+            self._syncing = False
         self.count_label.setText(results_caption(
             self._query, len(rows), MAX_RESULTS, self._service.count,
             lambda n: ngettext("{n} patient", "{n} patients", n).format(n=format_number(n))))
         self._update_empty_hint(bool(rows))
-        reselect(self.table, kept)
+
+    def _select_card_row(self) -> None:
+        """Select the card's own row, or none when it is not listed."""
+        current = self.form.current_id
+        row = self.model.row_of(current) if current else -1
+        self._syncing, was = True, self._syncing
+        try:
+            if row >= 0:
+                self.table.selectRow(row)
+            else:
+                self.table.selectionModel().clear()
+        finally:
+            self._syncing = was
 
     def selected_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -183,11 +219,17 @@ class PatientsView(QWidget):
         self.empty_hint.show()
 
     def focus_results(self) -> None:
+        """Into the list (from the search box): on the card's row, else the first one."""
         if self.model.rowCount():
             self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
 
     def open_current(self) -> None:
+        """Enter: the selected row's card, or the first row's when none is selected."""
         index = self.table.currentIndex()
+        if not index.isValid() and self.model.rowCount():
+            index = self.model.index(0, 0)
         if index.isValid():
             self._open_index(index)
 
@@ -199,19 +241,64 @@ class PatientsView(QWidget):
         choice = ask_unsaved(self, _("The current patient card has unsaved changes."))
         if choice == "save":
             return self.form.save()
-        return choice == "discard"
+        if choice == "discard":
+            self.form.revert()
+            return True
+        return False
 
-    def _open_index(self, index) -> None:
-        # Only Enter or a double-click opens a card: each opening is an audited read.
+    def _row_chosen(self, current, _previous) -> None:
+        if self._syncing or not current.isValid():
+            return
+        self._open_index(current, focus_card=False)
+
+    def _open_index(self, index, *, focus_card: bool = True) -> None:
+        # A row chosen by the user opens its card: each opening is an audited read.
         patient_id = self.model.index(index.row(), 0).data(ID_ROLE)
-        if patient_id == self.form.current_id or not self.confirm_leave():
+        if patient_id == self.form.current_id:
+            self._select_card_row()
+            if focus_card:
+                self.form.setFocus()
+            return
+        if not self.confirm_leave():
+            self._select_card_row()  # the card stays: so does its row
             return
         try:
             self.form.load(self._service.get(patient_id))
         except NotFound:
             self.refresh()
             return
-        self.form.birth_name.setFocus()
+        self._select_card_row()
+        if focus_card:
+            self.form.setFocus()  # read-only: the keys go to the card, not into a field
+
+    def show_patient(self, patient_id: str) -> bool:
+        """Open this patient's card (from the agenda) and select its row; False when the
+        card stays (unsaved edits kept) or is gone."""
+        if patient_id != self.form.current_id:
+            if not self.confirm_leave():
+                return False
+            try:
+                self.form.load(self._service.get(patient_id))
+            except NotFound:
+                return False
+        if hasattr(self, "card_tabs"):
+            self.card_tabs.setCurrentWidget(self.form)
+        self._select_card_row()
+        self.form.setFocus()
+        return True
+
+    def card_listed(self) -> bool:
+        """Whether the card shown has its row in the list."""
+        current = self.form.current_id
+        return bool(current) and self.model.row_of(current) >= 0
+
+    def _show_agenda_summary(self, patient_id: str) -> None:
+        """The card's header: next appointment and unexcused absences."""
+        if self._appointments is None or not patient_id:
+            self.form.set_agenda_summary("")
+            return
+        data = self._appointments.patient_agenda(patient_id, upcoming=1, past=0)
+        self.form.set_agenda_summary(agenda_summary(data, self._appointments.zone))
 
     def _open_existing(self, patient_id: str) -> None:
         """From the "may already have a card" warning: the draft is dropped on purpose."""
@@ -220,15 +307,14 @@ class PatientsView(QWidget):
         except NotFound:
             return
         self.form.load(details)
-        row = self.model.row_of(patient_id)
-        if row >= 0:
-            self.table.selectRow(row)
-        self.form.birth_name.setFocus()
+        self._select_card_row()
+        self.form.setFocus()
 
     def new_patient(self) -> None:
         if not self.confirm_leave():
             return
         self.form.new_patient()
+        self._select_card_row()  # no row: the card is not listed yet
         self.form.birth_name.setFocus()
 
     def open_duplicates(self) -> None:
@@ -248,18 +334,17 @@ class PatientsView(QWidget):
             self.form.load(self._service.get(current))
         except NotFound:
             self.form.new_patient()
+        self._select_card_row()
 
     def _saved(self, patient_id: str) -> None:
         # The store has told the list already (it is up to date): show where the card is.
-        row = self.model.row_of(patient_id)
-        if row >= 0:
-            self.table.selectRow(row)
+        self._select_card_row()
 
     def _on_changed(self, changes: ChangeSet) -> None:
         if not changes.touches(kinds.PATIENT, kinds.PATIENT_PHONE):
             return
         if self._loaded:
-            self.refresh(keep_selection=True)
+            self.refresh()
         # The card on screen changed through someone else (another user, a peer): show
         # what it is now, unless it holds edits of its own.
         current = self.form.current_id
@@ -271,5 +356,8 @@ class PatientsView(QWidget):
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.open_current()
+                return True
+            if QKeySequence(event.keyCombination()) == QKeySequence(EDIT_KEYS):
+                self.form.start_editing()  # from the list too: Ctrl+E edits the card shown
                 return True
         return super().eventFilter(obj, event)

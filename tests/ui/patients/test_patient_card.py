@@ -7,6 +7,7 @@ from datetime import time
 from PySide6.QtCore import Qt
 
 from app.services.patients import PatientInput, PhoneEntry
+from tests.ui.card_keys import edit_card
 
 
 def _open(qtbot, window, query: str) -> None:
@@ -37,6 +38,7 @@ def test_the_alert_is_shown_whenever_the_card_opens(qtbot, main_window, workspac
 def test_contact_preferences_are_saved(qtbot, main_window, workspace):
     _open(qtbot, main_window, "dupont")
     form = main_window.patients.form
+    edit_card(qtbot, form)
     form.preferred_channel.setCurrentIndex(form.preferred_channel.findData("sms"))
     qtbot.keyClicks(form.call_not_before, "9h")
     qtbot.keyClicks(form.call_not_after, "18:30")
@@ -57,6 +59,7 @@ def test_a_wrong_call_window_is_refused_on_the_field(qtbot, main_window, workspa
     _open(qtbot, main_window, "dupont")
     form = main_window.patients.form
     version = workspace.patients.get(form.current_id).version
+    edit_card(qtbot, form)
     qtbot.keyClicks(form.call_not_before, "19:00")
     qtbot.keyClicks(form.call_not_after, "08:00")
     assert not form.save()
@@ -69,6 +72,7 @@ def test_history_tab_lists_the_changes(qtbot, main_window):
     _open(qtbot, main_window, "dupont")
     form = main_window.patients.form
     timeline = main_window.patients.timeline
+    edit_card(qtbot, form)
     qtbot.keyClicks(form.city, "-Centre")
     qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     main_window.patients.card_tabs.setCurrentWidget(timeline)  # read when shown
@@ -99,6 +103,7 @@ def test_referring_doctor_is_picked_from_the_directory(qtbot, main_window, works
         qtbot.keyClick(picker.search, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, choose)
+    edit_card(qtbot, form)
     form.pick_doctor_button.click()
     assert form.referring_doctor.text() == "Dr FERRAND Lucie"
     assert form.referring_doctor.isReadOnly() and form.is_dirty
@@ -109,6 +114,7 @@ def test_referring_doctor_is_picked_from_the_directory(qtbot, main_window, works
     _open(qtbot, main_window, "martinez")
     _open(qtbot, main_window, "dupont")  # shown linked again when the card reopens
     assert form.referring_doctor.text() == "Dr FERRAND Lucie"
+    edit_card(qtbot, form)
     form.unlink_doctor_button.click()
     assert not form.referring_doctor.isReadOnly()
     assert form.save()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from app.ui.patients.item_model import PatientTableModel
+from tests.ui.card_keys import edit_card
 
 
 def names(window) -> list[str]:
@@ -159,6 +160,7 @@ def test_editing_an_existing_patient_updates_it(qtbot, main_window, workspace):
     qtbot.keyClicks(main_window.search, "zoe")
     qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
     form = main_window.patients.form
+    edit_card(qtbot, form)
     form.city.clear()
     qtbot.keyClicks(form.city, "Villeurbanne")
     assert form.is_dirty

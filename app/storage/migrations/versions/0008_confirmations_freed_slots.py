@@ -2,14 +2,14 @@
 appointment (what, when, who), the time left by a move or a shortening, and the offers
 of freed time to waiting-list patients
 
-Revision ID: 0011
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0011'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
