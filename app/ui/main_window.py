@@ -26,6 +26,8 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.agenda import booking_tools, day_tools
 from app.ui.agenda.page import AgendaPage
+from app.ui.agenda.setup_hint import GUIDE, HOURS
+from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
@@ -156,7 +158,37 @@ class MainWindow(QMainWindow):
         booking_tools.install(self.agenda)
         day_tools.install(self.agenda)
         self.patients.book_requested.connect(self.book_for_patient)
+        self.agenda_guide: AgendaGuide | None = None
+        self.agenda.setup_requested.connect(self.open_agenda_setup)
+        self.settings.agenda_guide_requested.connect(self.open_agenda_guide)
         self.agenda.grid.setFocus()
+
+    def open_agenda_guide(self) -> AgendaGuide:
+        """The guide to the agenda's types and hours, over the agenda it sets up."""
+        if self.agenda_guide is not None and self.agenda_guide.isVisible():
+            self.agenda_guide.raise_()
+            return self.agenda_guide
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
+        guide = open_agenda_guide(self._workspace, self)
+        guide.created.connect(lambda types, weeks: self.agenda.show_message(
+            created_message(types, weeks)))
+        self.agenda_guide = guide
+        return guide
+
+    def open_agenda_setup(self, target: str, practitioner_id: str = "") -> None:
+        """Where a hint of what the agenda lacks leads: the guide, or the agenda
+        settings' types or weekly hours (of that practitioner)."""
+        if target == GUIDE:
+            self.open_agenda_guide()
+            return
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        page = self.settings.show_agenda()
+        page.show_section(1 if target == HOURS else 0)
+        if target == HOURS and practitioner_id:
+            combo = page.hours.practitioner
+            index = combo.findData(practitioner_id)
+            if index >= 0:
+                combo.setCurrentIndex(index)
 
     def book_for_patient(self, patient_id: str) -> None:
         """"Book…" on a patient card: the agenda, with the slot finder for that patient."""
