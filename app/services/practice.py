@@ -185,6 +185,12 @@ class PracticeEditor:
         self._clock = clock
 
     # -- the practice ----------------------------------------------------------------
+    def practice(self) -> PracticeInfo:
+        info = get_practice(self._store)
+        if info is None:
+            raise NotFound("practice")
+        return info
+
     def appointment_count(self) -> int:
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Appointment).where(

@@ -116,8 +116,8 @@ class MainWindow(QMainWindow):
         nav_layout.setContentsMargins(0, 0, 0, 0)
         nav_layout.setSpacing(0)
         nav_layout.addWidget(label("Permanence", "AppTitle"))
-        practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
-        nav_layout.addWidget(practice_name)
+        self.practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
+        nav_layout.addWidget(self.practice_name)
         nav_layout.addWidget(self.nav, 1)
 
         self.search = QLineEdit()
@@ -161,13 +161,20 @@ class MainWindow(QMainWindow):
         self.agenda_guide: AgendaGuide | None = None
         self.agenda.setup_requested.connect(self.open_agenda_setup)
         self.settings.agenda_guide_requested.connect(self.open_agenda_guide)
+        self.settings.practice_tab.details.saved.connect(self._practice_renamed)
         self.agenda.grid.setFocus()
+
+    def _practice_renamed(self, practice) -> None:
+        self.setWindowTitle(f"Permanence — {practice.name}")
+        self.practice_name.setText(practice.name)
 
     def open_agenda_guide(self) -> AgendaGuide:
         """The guide to the agenda's types and hours, over the agenda it sets up."""
-        if self.agenda_guide is not None and self.agenda_guide.isVisible():
-            self.agenda_guide.raise_()
-            return self.agenda_guide
+        if self.agenda_guide is not None:
+            if self.agenda_guide.isVisible():
+                self.agenda_guide.raise_()
+                return self.agenda_guide
+            self.agenda_guide.deleteLater()  # read again: the practice may have changed
         self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
         guide = open_agenda_guide(self._workspace, self)
         guide.created.connect(lambda types, weeks: self.agenda.show_message(

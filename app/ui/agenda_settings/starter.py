@@ -431,6 +431,5 @@ def open_agenda_guide(workspace, parent=None) -> AgendaGuide:
                         existing_names={t.name for t in workspace.agenda.types(
                             include_inactive=True)},
                         without_hours=set(readiness.without_hours), parent=parent)
-    guide.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     guide.open()
     return guide
