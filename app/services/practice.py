@@ -28,6 +28,10 @@ class PractitionerInput:
     colour: str = "#3b7dd8"
     title: str = "Dr"
 
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
 
 @dataclass
 class PracticeInput:
@@ -54,6 +58,24 @@ class PractitionerInfo:
     display_name: str
     specialty: str
     colour: str
+
+
+_TITLES = {"dr": "Dr", "dr.": "Dr", "docteur": "Dr", "pr": "Pr", "pr.": "Pr",
+           "professeur": "Pr"}
+
+
+def practitioner_from_name(text: str, *, title: str = "Dr",
+                           specialty: str = "") -> PractitionerInput:
+    """"Dr Claire Morel" → title, first name, last name (the last word); a title typed
+    first wins over ``title``. One word is a last name."""
+    words = clean_name(text).split(" ")
+    if words and words[0].casefold() in _TITLES:
+        title, words = _TITLES[words[0].casefold()], words[1:]
+    if not words or not words[-1]:
+        raise ValidationError({"practitioner": _("Give the practitioner's name, e.g. "
+                                                 "\"Dr Claire Morel\".")})
+    return PractitionerInput(first_name=" ".join(words[:-1]), last_name=words[-1],
+                             specialty=specialty, title=title)
 
 
 def timezone_names() -> list[str]:

@@ -237,11 +237,13 @@ def guess_specialty(text: str) -> str:
 
 
 def starter_plan(key: str, practitioner_ids: list[str], *,
-                 existing_names: set[str] = frozenset()) -> StarterPlan:
+                 existing_names: set[str] = frozenset(), everyone: bool = False) -> StarterPlan:
     """Every motif of the specialty (but those whose name is already a type) offered by
-    these practitioners, and the specialty's usual week for each of them."""
+    these practitioners (``everyone``: by every practitioner, present or future, as when
+    the whole practice shares the specialty), and the specialty's usual week for each of
+    them."""
     template = specialty(key)
     taken = {_folded(n) for n in existing_names}
-    ids = frozenset(practitioner_ids)
+    ids = frozenset() if everyone else frozenset(practitioner_ids)
     types = [m.as_input(ids) for m in template.motifs if _folded(m.name) not in taken]
     return StarterPlan(types=types, hours={pid: template.ranges() for pid in practitioner_ids})
