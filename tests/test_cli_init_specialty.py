@@ -24,7 +24,7 @@ def test_init_with_a_specialty_leaves_a_practice_that_can_book(tmp_path):
                         passphrase=PASSPHRASE)
     assert result.returncode == 0, result.stderr
     assert "Clé de secours" in result.stdout
-    assert re.search(r"7 types de rendez-vous de Chirurgie dentaire .* Dr Claire Morel",
+    assert re.search(r"7 motifs de Chirurgie dentaire .* Dr Claire Morel",
                      result.stdout + result.stderr)
     listed = permanence("practitioners", "--profile", str(root), passphrase=PASSPHRASE)
     assert listed.returncode == 0, listed.stderr

@@ -35,6 +35,7 @@ from app.services.practice import (
     timezone_names,
 )
 from app.services.workspace import Workspace
+from app.ui.agenda_settings.common import with_error
 from app.ui.agenda_settings.types_editor import OTHER_COLOUR, palette, swatch
 from app.ui.failures import failure_text
 from app.ui.plain import message_box, tooltip
@@ -76,14 +77,14 @@ class PracticeDetailsForm(QWidget):
         self.status = label("", "Muted")
         self.save_button = QPushButton(_("Save the practice"))
         self.save_button.clicked.connect(self.save)
+        self.setMaximumWidth(760)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(_("Practice name"), self.name)
-        form.addRow("", self.errors["name"])
+        form.addRow(_("Practice name"), with_error(self.name, self.errors["name"]))
         form.addRow(_("Address"), self.address)
-        form.addRow(_("Time zone"), self.timezone)
-        form.addRow("", self.errors["timezone"])
-        form.addRow("", self.zone_note)
+        zone = with_error(self.timezone, self.errors["timezone"])
+        zone.layout().addWidget(self.zone_note)
+        form.addRow(_("Time zone"), zone)
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.status, 1)
@@ -154,7 +155,6 @@ class PractitionersEditor(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._chosen)
-        self.table.setMinimumHeight(140)
 
         self.title = QLineEdit()
         self.title.setMaxLength(20)
@@ -180,29 +180,41 @@ class PractitionersEditor(QWidget):
         self.active_button.clicked.connect(self.toggle_active)
         self.status = label("", "Muted", wrap=True)
 
+        # The list at the left, the card of the one chosen at the right.
+        card = QWidget()
+        card.setFixedWidth(420)
         form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.heading)
         form.addRow(pgettext("practitioner", "Title"), self.title)
         form.addRow(_("First name"), self.first_name)
-        form.addRow(_("Last name") + " *", self.last_name)
-        form.addRow("", self.errors["last_name"])
+        form.addRow(_("Last name") + " *", with_error(self.last_name, self.errors["last_name"]))
         form.addRow(_("Specialty"), self.specialty)
-        form.addRow(_("Colour"), self.colour)
-        form.addRow("", self.errors["colour"])
+        form.addRow(_("Colour"), with_error(self.colour, self.errors["colour"]))
         buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
         buttons.addStretch()
         buttons.addWidget(self.active_button)
         buttons.addWidget(self.save_button)
-        layout = QVBoxLayout(self)
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(0, 0, 0, 0)
+        card_layout.addLayout(form)
+        card_layout.addLayout(buttons)
+        card_layout.addWidget(self.status)
+        card_layout.addStretch()
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        new_row = QHBoxLayout()
+        new_row.addWidget(self.new_button)
+        new_row.addStretch()
+        left.addLayout(new_row)
+        left.addWidget(label(_("A deactivated practitioner leaves the agenda and the "
+                               "pickers; their name stays in every history."), "Hint",
+                             wrap=True))
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addWidget(label(_("A deactivated practitioner leaves the agenda and the "
-                                 "pickers; their name stays in every history."), "Hint",
-                               wrap=True))
+        layout.addLayout(left, 1)
+        layout.addSpacing(16)
+        layout.addWidget(card)
         self.reload()
 
     # -- list ------------------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_after_the_assistant_the_guide_creates_edited_types_and_hours(qtbot, wor
     assert agenda_readiness(workspace.store, [pid]).ready
     page = window.agenda
     qtbot.waitUntil(lambda: page.setup_hint.isHidden())
-    assert "7 types de rendez-vous créés" in page.message()
+    assert "7 motifs créés" in page.message()
     window.close()
 
 
@@ -155,7 +155,7 @@ def test_the_agenda_says_what_is_missing_and_leads_there(qtbot, main_window):
     page = main_window.agenda
     hint = page.setup_hint
     assert hint.isVisibleTo(page) and hint.target() == GUIDE
-    assert "aucun type de rendez-vous" in hint.message().lower()
+    assert "aucun motif" in hint.message().lower()
     assert "aucun horaire" in hint.message()
     qtbot.mouseClick(hint.button, Qt.MouseButton.LeftButton)
     guide = main_window.agenda_guide
@@ -181,7 +181,7 @@ def test_the_slot_finder_says_there_is_no_type_and_opens_the_guide(qtbot, main_w
     page = main_window.agenda
     finder = page.booking_tools.open_finder()
     assert finder.setup_button.isVisibleTo(finder)
-    assert "type de rendez-vous" in finder.empty_hint.text()
+    assert "aucun motif" in finder.empty_hint.text().lower()
     qtbot.mouseClick(finder.setup_button, Qt.MouseButton.LeftButton)
     assert not finder.isVisible()
     assert main_window.agenda_guide is not None and main_window.agenda_guide.isVisible()

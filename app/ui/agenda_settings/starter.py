@@ -225,9 +225,11 @@ class WeekEditor(QWidget):
                             "(dated sets are kept).").format(name=practitioner.display_name),
                           "Hint", wrap=True)
         self.note.setVisible(has_hours)
+        # Columns: the day; from – to of the morning; a gap; from – to of the afternoon.
         grid = QGridLayout()
+        grid.setColumnMinimumWidth(4, 16)
         grid.addWidget(label(_("Morning"), "Muted"), 0, 1, 1, 3)
-        grid.addWidget(label(_("Afternoon"), "Muted"), 0, 4, 1, 3)
+        grid.addWidget(label(_("Afternoon"), "Muted"), 0, 5, 1, 3)
         self.days: list[tuple[QCheckBox, list[QLineEdit]]] = []
         for weekday in range(7):
             box = QCheckBox(weekday_name(weekday))
@@ -236,14 +238,16 @@ class WeekEditor(QWidget):
             for n, edit in enumerate(edits):
                 edit.setPlaceholderText("--:--")
                 edit.setMaximumWidth(70)
-                edit.setAccessibleName(f"{weekday_name(weekday)} {n + 1}")
+                edit.setAccessibleName("{day} {part}".format(
+                    day=weekday_name(weekday), part=(_("From"), _("To"))[n % 2]))
                 edit.textEdited.connect(self._touch)
-                grid.addWidget(edit, weekday + 1, 1 + n + n // 2)
+                grid.addWidget(edit, weekday + 1, 1 + 2 * n)
             grid.addWidget(label("–"), weekday + 1, 2)
-            grid.addWidget(label("–"), weekday + 1, 5)
+            grid.addWidget(label("–"), weekday + 1, 6)
             box.toggled.connect(self._touch)
+            box.toggled.connect(lambda on, edits=edits: [e.setEnabled(on) for e in edits])
             self.days.append((box, edits))
-        grid.setColumnStretch(7, 1)
+        grid.setColumnStretch(8, 1)
         self.error = FieldError()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -265,6 +269,8 @@ class WeekEditor(QWidget):
             box.blockSignals(True)
             box.setChecked(day.open)
             box.blockSignals(False)
+            for edit in edits:
+                edit.setEnabled(day.open)
             for part, (start, end) in zip((day.morning, day.afternoon),
                                           ((edits[0], edits[1]), (edits[2], edits[3]))):
                 start.setText(hhmm(part[0]) if part else "")
