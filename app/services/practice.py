@@ -15,6 +15,7 @@ from app.models.agenda import HOLDING_STATUSES
 from app.models.ids import uuid7
 from app.models.text import clean_name
 from app.services.errors import NotFound, ValidationError
+from app.services.phones import InvalidPhone, parse_phone
 from app.storage.store import Store
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -50,6 +51,7 @@ class PracticeInfo:
     timezone: str
     address: str
     holiday_region: str = ""
+    phone: str = ""  # E.164, or ""
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def get_practice(store: Store) -> PracticeInfo | None:
         p = s.execute(select(Practice).where(Practice.deleted_at.is_(None))
                       .order_by(Practice.created_at).limit(1)).scalar()
         return None if p is None else PracticeInfo(p.id, p.name, p.timezone, p.address,
-                                                         p.holiday_region)
+                                                         p.holiday_region, p.phone)
 
 
 def list_practitioners(store: Store) -> list[PractitionerInfo]:
@@ -172,6 +174,7 @@ class PracticeDetails:
     name: str
     address: str = ""
     timezone: str = "Europe/Paris"
+    phone: str = ""  # as typed
 
 
 @dataclass(frozen=True)
@@ -219,13 +222,19 @@ class PracticeEditor:
                 Appointment.deleted_at.is_(None))).scalar_one()
 
     def save_practice(self, data: PracticeDetails) -> PracticeInfo:
-        """Name, address and time zone. The time zone of a practice that has
+        """Name, address, phone and time zone. The time zone of a practice that has
         appointments is refused: each was booked at a time of day of the old zone, and
         would show at another hour in the new one."""
         name, address = clean_name(data.name), data.address.strip()
         errors = {}
         if not name:
             errors["name"] = _("The practice name is required.")
+        phone = ""
+        if data.phone.strip():
+            try:
+                phone = parse_phone(data.phone).e164
+            except InvalidPhone as exc:
+                errors["phone"] = exc.user_message
         try:
             ZoneInfo(data.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -249,8 +258,9 @@ class PracticeEditor:
                         "booked at times of {zone}; in another zone they would show at "
                         "other hours.", count).format(n=count, zone=practice.timezone)})
             practice.name, practice.address, practice.timezone = name, address, data.timezone
+            practice.phone = phone
             return PracticeInfo(practice.id, practice.name, practice.timezone, practice.address,
-                                practice.holiday_region)
+                                practice.holiday_region, practice.phone)
 
     # -- practitioners ---------------------------------------------------------------
     def practitioners(self, *, include_inactive: bool = True) -> list[PractitionerRecord]:

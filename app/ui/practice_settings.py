@@ -34,6 +34,7 @@ from app.services.practice import (
     PractitionerRecord,
     timezone_names,
 )
+from app.services.phones import display_phone
 from app.services.workspace import Workspace
 from app.ui.agenda_settings.common import with_error
 from app.ui.agenda_settings.types_editor import OTHER_COLOUR, palette, swatch
@@ -67,13 +68,16 @@ class PracticeDetailsForm(QWidget):
         self.name.setMaxLength(200)
         self.address = QLineEdit()
         self.address.setPlaceholderText(_("Street, postal code, town"))
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText(_("e.g. 04 78 12 34 56"))
+        self.phone.setMaximumWidth(220)
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(timezone_names())
         self.timezone.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.timezone.completer().setFilterMode(Qt.MatchFlag.MatchContains)
         self.zone_note = label("", "Hint", wrap=True)
-        self.errors = {k: FieldError() for k in ("name", "timezone")}
+        self.errors = {k: FieldError() for k in ("name", "phone", "timezone")}
         self.status = label("", "Muted")
         self.save_button = QPushButton(_("Save the practice"))
         self.save_button.clicked.connect(self.save)
@@ -82,6 +86,7 @@ class PracticeDetailsForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(_("Practice name"), with_error(self.name, self.errors["name"]))
         form.addRow(_("Address"), self.address)
+        form.addRow(_("Phone"), with_error(self.phone, self.errors["phone"]))
         zone = with_error(self.timezone, self.errors["timezone"])
         zone.layout().addWidget(self.zone_note)
         form.addRow(_("Time zone"), zone)
@@ -95,6 +100,7 @@ class PracticeDetailsForm(QWidget):
         practice = self._ws.practice_editor.practice()
         self.name.setText(practice.name)
         self.address.setText(practice.address)
+        self.phone.setText(display_phone(practice.phone) if practice.phone else "")
         self.timezone.setCurrentText(practice.timezone)
         count = self._ws.practice_editor.appointment_count()
         # Refused by the service too; said here before anyone tries.
@@ -120,7 +126,8 @@ class PracticeDetailsForm(QWidget):
             return False
         try:
             saved = self._ws.save_practice(PracticeDetails(
-                name=self.name.text(), address=self.address.text(), timezone=zone))
+                name=self.name.text(), address=self.address.text(), timezone=zone,
+                phone=self.phone.text()))
         except ValidationError as exc:
             for key, message in exc.errors.items():
                 self.errors.get(key, self.errors["name"]).show_message(message)

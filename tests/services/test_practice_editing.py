@@ -68,9 +68,17 @@ def test_changing_the_time_zone_of_a_practice_with_appointments_is_refused(works
     ws.save_practice(PracticeDetails(name="Cabinet", timezone="Europe/Paris"))
 
 
+def test_the_practice_phone_is_stored_as_dialled_abroad_and_can_be_emptied(workspace):
+    ws = workspace
+    saved = ws.save_practice(PracticeDetails(name="Cabinet", phone="0590 12 34 56"))
+    assert saved.phone == "+590590123456" == get_practice(ws.store).phone
+    assert ws.save_practice(PracticeDetails(name="Cabinet", phone=" ")).phone == ""
+
+
 @pytest.mark.parametrize("details, field", [
     (PracticeDetails(name=" "), "name"), (PracticeDetails(name="C", timezone="Mars/Olympus"),
                                          "timezone"),
+    (PracticeDetails(name="C", phone="12"), "phone"),
 ])
 def test_invalid_practice_details_are_refused(workspace, details, field):
     with pytest.raises(ValidationError) as exc:

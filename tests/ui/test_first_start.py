@@ -205,13 +205,18 @@ def test_the_practice_details_are_edited_in_reglages(qtbot, main_window):
     assert form.name.text() == "Cabinet médical des Tilleuls" and form.timezone.isEnabled()
     form.name.setText("Maison de santé du Parc")
     form.address.setText("2 place du Marché, 69003 Lyon")
+    form.phone.setText("0478123456")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     assert get_practice(ws.store).name == "Maison de santé du Parc"
+    assert get_practice(ws.store).phone == "+33478123456"
+    assert form.phone.text() == "04 78 12 34 56"  # shown as a secretary dials it
     assert main_window.windowTitle() == "Permanence — Maison de santé du Parc"
     assert main_window.practice_name.text() == "Maison de santé du Parc"
     form.name.setText("  ")
+    form.phone.setText("06 12")
     assert not form.save()
-    assert form.errors["name"].isVisibleTo(form)
+    assert form.errors["name"].isVisibleTo(form) and form.errors["phone"].isVisibleTo(form)
+    assert get_practice(ws.store).phone == "+33478123456"
 
 
 def test_the_time_zone_is_locked_with_a_reason_once_there_are_appointments(qtbot, main_window):
