@@ -26,7 +26,7 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.agenda import booking_tools, day_tools
 from app.ui.agenda.page import AgendaPage
-from app.ui.agenda.setup_hint import GUIDE, HOURS
+from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
@@ -183,12 +183,15 @@ class MainWindow(QMainWindow):
         return guide
 
     def open_agenda_setup(self, target: str, practitioner_id: str = "") -> None:
-        """Where a hint of what the agenda lacks leads: the guide, or the agenda
-        settings' types or weekly hours (of that practitioner)."""
+        """Where a hint of what the agenda lacks leads: the guide, the agenda settings'
+        types or weekly hours (of that practitioner), or the practitioners."""
         if target == GUIDE:
             self.open_agenda_guide()
             return
         self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        if target == PRACTITIONERS:
+            self.settings.show_practice()
+            return
         page = self.settings.show_agenda()
         page.show_section(1 if target == HOURS else 0)
         if target == HOURS and practitioner_id:

@@ -14,7 +14,7 @@ from app.services.agenda.readiness import agenda_readiness
 from app.services.agenda.setup import HoursRange, TypeInput
 from app.services.agenda.views import BookingInput
 from app.services.practice import PractitionerInput, get_practice, list_practitioners
-from app.ui.agenda.setup_hint import GUIDE, HOURS
+from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import NAME, AgendaGuide
 
 
@@ -262,4 +262,14 @@ def test_practitioners_are_added_edited_and_deactivated_in_reglages(qtbot, main_
     assert editor.table.item(1, 2).text() == "Désactivé"  # listed after the active ones
     assert editor.toggle_active()  # reactivating asks nothing
     assert morel in [p.id for p in list_practitioners(ws.store)]
+
+
+def test_without_any_active_practitioner_the_agenda_leads_to_them(qtbot, main_window):
+    ws = main_window._workspace
+    ws.practice_editor.set_active(_morel(ws), False)
+    page = main_window.agenda
+    qtbot.waitUntil(lambda: page.setup_hint.target() == PRACTITIONERS)
+    assert "Aucun praticien actif" in page.setup_hint.message()
+    qtbot.mouseClick(page.setup_hint.button, Qt.MouseButton.LeftButton)
+    assert main_window.settings.tabs.currentWidget() is main_window.settings.practice_tab
 

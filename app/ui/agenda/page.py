@@ -357,6 +357,9 @@ class AgendaPage(QWidget):
         shown = tuple(self.state.selected)
         if shown != self._hint_for:
             self._hint_for = shown
+            if not self.state.practitioners:
+                self.setup_hint.show_no_practitioner()
+                return
             self.setup_hint.show_readiness(agenda_readiness(self.workspace.store, shown),
                                            self.state.names)
 

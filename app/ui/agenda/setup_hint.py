@@ -2,8 +2,8 @@
 place that sets it: the guide when the practice has no appointment type at all, the
 agenda settings' weekly hours or types when one practitioner shown lacks them.
 
-``requested(target)``: ``GUIDE``, ``HOURS`` or ``TYPES``; ``practitioner_id()`` names
-whose hours (or types) to open.
+``requested(target)``: ``GUIDE``, ``HOURS``, ``TYPES`` or ``PRACTITIONERS``;
+``practitioner_id()`` names whose hours (or types) to open.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from app.i18n import _, ngettext
 from app.services.agenda.readiness import Readiness
 from app.ui.widgets import label
 
-GUIDE, HOURS, TYPES = "guide", "hours", "types"
+GUIDE, HOURS, TYPES, PRACTITIONERS = "guide", "hours", "types", "practitioners"
 
 
 def hint_for(readiness: Readiness, names: dict[str, str]) -> tuple[str, str, str, str]:
@@ -68,7 +68,14 @@ class SetupHint(QFrame):
         self.hide()
 
     def show_readiness(self, readiness: Readiness, names: dict[str, str]) -> None:
-        text, button, self._target, self._practitioner = hint_for(readiness, names)
+        self._show(*hint_for(readiness, names))
+
+    def show_no_practitioner(self) -> None:
+        self._show(_("No active practitioner: the agenda has no column to book in."),
+                   _("Practitioners…"), PRACTITIONERS, "")
+
+    def _show(self, text: str, button: str, target: str, practitioner_id: str) -> None:
+        self._target, self._practitioner = target, practitioner_id
         self.text_label.setText(text)
         self.button.setText(button)
         self.setVisible(bool(text))
