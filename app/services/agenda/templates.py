@@ -218,8 +218,9 @@ def specialty(key: str) -> SpecialtyTemplate:
                                                             keys=", ".join(SPECIALTY_KEYS))})
 
 
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+def folded_name(text: str) -> str:
+    """A type's name as compared with another: case, accents and spacing aside."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.casefold().split()))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -227,7 +228,7 @@ def guess_specialty(text: str) -> str:
     """The template a practitioner's typed specialty points to ("Masseur-kinésithérapeute"
     → physiotherapy); "" when none does. The more specific ones are tried first, so a
     "Médecin pédiatre" is a paediatrician."""
-    folded = _folded(text)
+    folded = folded_name(text)
     if not folded.strip():
         return ""
     for key in (*SPECIALTY_KEYS[1:], SPECIALTY_KEYS[0]):
@@ -243,7 +244,7 @@ def starter_plan(key: str, practitioner_ids: list[str], *,
     the whole practice shares the specialty), and the specialty's usual week for each of
     them."""
     template = specialty(key)
-    taken = {_folded(n) for n in existing_names}
+    taken = {folded_name(n) for n in existing_names}
     ids = frozenset() if everyone else frozenset(practitioner_ids)
-    types = [m.as_input(ids) for m in template.motifs if _folded(m.name) not in taken]
+    types = [m.as_input(ids) for m in template.motifs if folded_name(m.name) not in taken]
     return StarterPlan(types=types, hours={pid: template.ranges() for pid in practitioner_ids})

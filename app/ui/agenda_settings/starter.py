@@ -34,6 +34,7 @@ from app.services.agenda.setup import AgendaSetupService, HoursRange, StarterPla
 from app.services.agenda.templates import (
     SPECIALTY_KEYS,
     DayTemplate,
+    folded_name,
     guess_specialty,
     specialties,
     usual_week,
@@ -46,10 +47,6 @@ from app.ui.plain import button_text, tooltip
 from app.ui.widgets import FieldError, label
 
 NAME, DURATION, COLOUR, OFFERED = range(4)
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 @dataclass
@@ -70,7 +67,7 @@ class TypesStep(QWizardPage):
                            "types to create. Names, durations and colours can be changed here "
                            "or later in Settings › Agenda."))
         self._practitioners = practitioners
-        self._existing = {_folded(n) for n in existing_names}
+        self._existing = {folded_name(n) for n in existing_names}
         self._templates = {t.key: t for t in specialties()}
         self._edits: dict[tuple[str, str], tuple[bool, str, int, str]] = {}
         self.rows: list[_Row] = []
@@ -154,7 +151,7 @@ class TypesStep(QWizardPage):
             offered = (_("All practitioners") if not pids
                        else ", ".join(sorted(names[p] for p in pids)))
             for motif in self._templates[key].motifs:
-                exists = _folded(motif.name) in self._existing
+                exists = folded_name(motif.name) in self._existing
                 any_existing = any_existing or exists
                 ticked, name, minutes, colour = self._edits.get(
                     (key, motif.key), (not exists, motif.name, motif.duration_min, motif.colour))
