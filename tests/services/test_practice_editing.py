@@ -133,3 +133,25 @@ def test_deactivating_leaves_the_pickers_and_keeps_the_history(workspace):
     assert _audited(ws, morel)[-2:] == ["update", "update"]
     with pytest.raises(NotFound):
         editor.set_active("no-such-id", False)
+
+
+@pytest.mark.parametrize("typed, title, first, last", [
+    ("Dr Claire Morel", "Dr", "Claire", "Morel"),
+    ("  pr.  Jean  Paul   Roux ", "Pr", "Jean Paul", "Roux"),
+    ("Claire Morel", "", "Claire", "Morel"),
+    ("Morel", "", "", "Morel"),
+])
+def test_a_practitioner_typed_on_the_command_line(typed, title, first, last):
+    from app.services.practice import practitioner_from_name
+
+    p = practitioner_from_name(typed, title="", specialty="Psychologie")
+    assert (p.title, p.first_name, p.last_name, p.specialty) == (title, first, last,
+                                                                 "Psychologie")
+
+
+def test_an_empty_practitioner_name_is_refused():
+    from app.services.practice import practitioner_from_name
+
+    for typed in ("", "Dr", "  "):
+        with pytest.raises(ValidationError):
+            practitioner_from_name(typed)
