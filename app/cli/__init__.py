@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(init, top=False)
     init.add_argument("--practice", required=True, metavar="NAME")
     init.add_argument("--timezone", default="Europe/Paris")
+    init.add_argument("--practitioner", metavar="NAME",
+                      help="the first practitioner, e.g. 'Dr Claire Morel'")
+    # The keys are app.services.agenda.templates.SPECIALTY_KEYS (a test keeps them
+    # equal), written out so that parsing the command line does not load the agenda.
+    init.add_argument("--specialty", metavar="KEY",
+                      help="with --practitioner: create the usual appointment types and "
+                           "weekly hours of this specialty for them (one of: general, "
+                           "paediatrics, physiotherapy, dentistry, psychology, midwifery, "
+                           "speech_therapy, osteopathy, podiatry)")
 
     check = sub.add_parser("check", help="verify encryption, structure, schema and audit trail")
     _common(check, top=False)
@@ -277,20 +286,40 @@ def cmd_demo(args) -> int:
 
 
 def cmd_init(args) -> int:
+    from app.services.agenda.templates import specialty, starter_plan
     from app.services.passphrase_policy import check_new_passphrase
-    from app.services.practice import PracticeInput
+    from app.services.practice import PracticeInput, list_practitioners, practitioner_from_name
     from app.services.workspace import prepare_practice
 
     paths = _profile_paths(args)
+    if args.specialty and not args.practitioner:
+        raise UsageError(_("--specialty sets up a practitioner's agenda: give them with "
+                           "--practitioner NAME."))
+    template = specialty(args.specialty) if args.specialty else None
+    practitioners = []
+    if args.practitioner is not None:
+        practitioners.append(practitioner_from_name(
+            args.practitioner, title=template.title if template else "Dr",
+            specialty=template.label if template else ""))
     passphrase = given_passphrase(args)
     if not passphrase:
         raise UsageError(_("Give the new passphrase in {env} or with --passphrase-file FILE.")
                          .format(env=PASSPHRASE_ENV))
-    check_new_passphrase(passphrase, context=[args.practice])
+    check_new_passphrase(passphrase, context=[args.practice, args.practitioner or ""])
     clock = SystemClock()
-    pending = prepare_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone),
+    pending = prepare_practice(paths, PracticeInput(name=args.practice, timezone=args.timezone,
+                                                    practitioners=practitioners),
                                passphrase=passphrase, keychain=None, clock=clock)
     try:
+        created = 0
+        if template is not None:  # set up aside too: nothing is in place before the key
+            aside = pending.open_aside(clock=clock)
+            try:
+                pid = list_practitioners(aside.store)[0].id
+                created = len(aside.agenda_setup.apply_starter(
+                    starter_plan(template.key, [pid], everyone=True)))
+            finally:
+                aside.close()
         # The profile exists only once its recovery key is out: killed before, the
         # practice is not created, and the next run removes what was built.
         print(_("Recovery key (write it down and keep it safe; it is shown only once):"))
@@ -302,6 +331,12 @@ def cmd_init(args) -> int:
     workspace.close()
     say(_("Practice “{name}” created in {path}.").format(name=clean_name(args.practice),
                                                         path=paths.root))
+    if template is not None:
+        say(ngettext("{n} appointment type of {specialty} and the usual weekly hours "
+                     "created for {name}.",
+                     "{n} appointment types of {specialty} and the usual weekly hours "
+                     "created for {name}.", created).format(
+            n=created, specialty=template.label, name=practitioners[0].display_name))
     return 0
 
 

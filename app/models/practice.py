@@ -22,6 +22,8 @@ class Practice(Syncable, Base):
     # the ``holidays`` package ("57" Moselle, "6AE" Alsace, "971" Guadeloupe, "974" Réunion…).
     holiday_region: Mapped[str] = mapped_column(String(10), nullable=False, default="",
                                                 server_default=text("''"))
+    phone: Mapped[str] = mapped_column(String(20), nullable=False, default="",  # E.164
+                                       server_default=text("''"))
 
 
 class Practitioner(Syncable, Base):

@@ -26,7 +26,8 @@ from app.services.exporting import ExportService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
-    PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
+    PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, get_practice, owner_id,
+    setup_practice, user_role, validate_practice,
 )
 from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
@@ -124,6 +125,18 @@ class Workspace:
         for service in (self.agenda, vars(self).get("slots")):  # the finder, if made
             if service is not None:
                 service.holiday_region = region
+
+    @cached_property
+    def practice_editor(self) -> PracticeEditor:
+        return PracticeEditor(self.store, actor_id=self.user_id, clock=self.clock)
+
+    def save_practice(self, details: PracticeDetails) -> PracticeInfo:
+        """Save the practice's details; the name and address show at once. A new time
+        zone (allowed only before the first appointment) is saved and used from the next
+        start: the open agenda keeps the one it was opened with."""
+        saved = self.practice_editor.save_practice(details)
+        self.practice = replace(saved, timezone=self.practice.timezone)
+        return saved
 
     @cached_property
     def role(self) -> str:

@@ -63,10 +63,14 @@ class GuiSession:
         self.window_state = QSettings(str(ini), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
 
-    def show(self) -> MainWindow:
+    def show(self, *, first_start: bool = False) -> MainWindow:
+        """``first_start``: the practice was just created by the setup assistant; its
+        agenda has no types and no hours yet, so the guide to them opens over it."""
         self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state)
         self.window.language_changed.connect(self._switch_language)
         self.window.show()
+        if first_start:
+            self.window.open_agenda_guide()
         return self.window
 
     def _switch_language(self, language: str) -> None:
@@ -190,10 +194,11 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
             except ProfileLockedError as exc:
                 message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
                 return exc.exit_code
-        if paths.exists():
-            workspace = _unlock_and_open(paths, passphrase, clock, kdf_floor)
-        else:
+        first_start = not paths.exists()
+        if first_start:
             workspace = _setup_new_practice(paths, clock)
+        else:
+            workspace = _unlock_and_open(paths, passphrase, clock, kdf_floor)
     except (StorageError, OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
         failure = exc if isinstance(exc, StorageError) else write_failure(exc, paths.root)
         if failure is None:
@@ -209,7 +214,7 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
     install_storage_error_dialog()
 
     session = GuiSession(app, workspace, settings)
-    window = session.show()
+    window = session.show(first_start=first_start and not os.environ.get(BENCH_READY_ENV))
     if os.environ.get(BENCH_READY_ENV):
         # Launch benchmark: report once the first paint is done and the loop is idle.
         def ready() -> None:

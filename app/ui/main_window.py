@@ -26,6 +26,8 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.ui.agenda import booking_tools, confirm_tools, day_tools
 from app.ui.agenda.page import AgendaPage
+from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
+from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
@@ -114,8 +116,8 @@ class MainWindow(QMainWindow):
         nav_layout.setContentsMargins(0, 0, 0, 0)
         nav_layout.setSpacing(0)
         nav_layout.addWidget(label("Permanence", "AppTitle"))
-        practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
-        nav_layout.addWidget(practice_name)
+        self.practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
+        nav_layout.addWidget(self.practice_name)
         nav_layout.addWidget(self.nav, 1)
 
         self.search = QLineEdit()
@@ -162,7 +164,47 @@ class MainWindow(QMainWindow):
         self.patients.appointment_move_requested.connect(self.move_from_card)
         self.patients.appointment_cancel_requested.connect(
             lambda aid: self.agenda.cancel_appointment(aid, self.patients))
+        self.agenda_guide: AgendaGuide | None = None
+        self.agenda.setup_requested.connect(self.open_agenda_setup)
+        self.settings.agenda_guide_requested.connect(self.open_agenda_guide)
+        self.settings.practice_tab.details.saved.connect(self._practice_renamed)
         self.agenda.grid.setFocus()
+
+    def _practice_renamed(self, practice) -> None:
+        self.setWindowTitle(f"Permanence — {practice.name}")
+        self.practice_name.setText(practice.name)
+
+    def open_agenda_guide(self) -> AgendaGuide:
+        """The guide to the agenda's types and hours, over the agenda it sets up."""
+        if self.agenda_guide is not None:
+            if self.agenda_guide.isVisible():
+                self.agenda_guide.raise_()
+                return self.agenda_guide
+            self.agenda_guide.deleteLater()  # read again: the practice may have changed
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
+        guide = open_agenda_guide(self._workspace, self)
+        guide.created.connect(lambda types, weeks: self.agenda.show_message(
+            created_message(types, weeks)))
+        self.agenda_guide = guide
+        return guide
+
+    def open_agenda_setup(self, target: str, practitioner_id: str = "") -> None:
+        """Where a hint of what the agenda lacks leads: the guide, the agenda settings'
+        types or weekly hours (of that practitioner), or the practitioners."""
+        if target == GUIDE:
+            self.open_agenda_guide()
+            return
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        if target == PRACTITIONERS:
+            self.settings.show_practice()
+            return
+        page = self.settings.show_agenda()
+        page.show_section(1 if target == HOURS else 0)
+        if target == HOURS and practitioner_id:
+            combo = page.hours.practitioner
+            index = combo.findData(practitioner_id)
+            if index >= 0:
+                combo.setCurrentIndex(index)
 
     def book_for_patient(self, patient_id: str) -> None:
         """"Book…" on a patient card: the agenda, with the slot finder for that patient."""

@@ -20,6 +20,7 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
 from app.ui.agenda_settings.page import AgendaSettingsPage
+from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 from app.ui.failures import failure_text
@@ -28,7 +29,10 @@ LANGUAGES = (("fr", "Français"), ("en", "English"))
 
 
 class SettingsView(QWidget):
+    """``agenda_guide_requested``: the guide to the agenda's types and hours."""
+
     language_changed = Signal(str)
+    agenda_guide_requested = Signal()
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
         super().__init__(parent)
@@ -42,7 +46,6 @@ class SettingsView(QWidget):
         self.language.setCurrentIndex(self.language.findData(current_language()))
         self.language.currentIndexChanged.connect(self._language_chosen)
 
-        practice = workspace.practice
         envelope = KeyEnvelope.load(workspace.paths.envelope)
         ways = []
         if envelope.has_keychain:
@@ -68,8 +71,23 @@ class SettingsView(QWidget):
         self.agenda_tab = QWidget()
         agenda_layout = QVBoxLayout(self.agenda_tab)
         agenda_layout.setContentsMargins(0, 0, 0, 0)
+        self.guide_button = QPushButton(_("Start from a specialty's templates…"))
+        self.guide_button.setToolTip(_("The usual appointment types and weekly hours of a "
+                                       "specialty, to tick and adjust"))
+        self.guide_button.clicked.connect(self.agenda_guide_requested)
+        guide_row = QHBoxLayout()
+        guide_row.setContentsMargins(8, 8, 8, 0)
+        guide_row.addWidget(label(_("Appointment types and weekly hours can start from those "
+                                    "usual in each specialty."), "Hint", wrap=True), 1)
+        guide_row.addWidget(self.guide_button)
+        agenda_layout.addLayout(guide_row)
+        self.practice_tab = PracticeSettings(workspace)
+        # The agenda's settings list the practitioners: a change here reaches them.
+        self.practice_tab.practitioners.changed.connect(
+            lambda: self._agenda_page.reload() if self._agenda_page is not None else None)
         self.tabs.addTab(general, _("General"))
         self.tabs.addTab(self.agenda_tab, _("Agenda"))
+        self.tabs.addTab(self.practice_tab, _("Practice"))
         self.tabs.currentChanged.connect(
             lambda i: self.agenda if self.tabs.widget(i) is self.agenda_tab else None)
         outer.addWidget(self.tabs)
@@ -81,10 +99,6 @@ class SettingsView(QWidget):
         form.setHorizontalSpacing(16)
         form.addRow(label(_("This workstation"), "SectionTitle"))
         form.addRow(_("Language"), self.language)
-        form.addRow(label(_("Practice"), "SectionTitle"))
-        form.addRow(_("Name"), label(practice.name))
-        form.addRow(_("Time zone"), label(practice.timezone))
-        form.addRow(_("Address"), label(practice.address or "—"))
         form.addRow(label(_("Security"), "SectionTitle"))
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
@@ -111,6 +125,10 @@ class SettingsView(QWidget):
             self._agenda_page = AgendaSettingsPage(self._workspace)
             self.agenda_tab.layout().addWidget(self._agenda_page)
         return self._agenda_page
+
+    def show_practice(self) -> PracticeSettings:
+        self.tabs.setCurrentWidget(self.practice_tab)
+        return self.practice_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)

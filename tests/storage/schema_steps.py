@@ -1,6 +1,6 @@
 """Turn a head database back into what an older schema left, to test the upgrades.
 
-Call them newest first: ``undo_0008``, ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
+Call them newest first: ``undo_0009``, ``undo_0008``, ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
@@ -31,3 +31,19 @@ def undo_0008(conn) -> None:
         conn.exec_driver_sql(f"DROP TABLE {table}")
     for column in ("confirmation_by", "confirmation_at", "confirmation"):
         conn.exec_driver_sql(f"ALTER TABLE appointment DROP COLUMN {column}")
+
+
+def undo_0009(conn) -> None:
+    conn.exec_driver_sql("ALTER TABLE practice DROP COLUMN phone")
+
+
+def undo_after(conn, revision: str) -> None:
+    """Turn a head database back into what ``revision`` left: every step newer than it,
+    newest first, then ``alembic_version`` set to it. A new migration adds its
+    ``undo_NNNN`` above and every upgrade test follows."""
+    steps = sorted((name.removeprefix("undo_"), step) for name, step in globals().items()
+                   if name.startswith("undo_0"))
+    for number, step in reversed(steps):
+        if number > revision:
+            step(conn)
+    conn.exec_driver_sql("UPDATE alembic_version SET version_num = ?", (revision,))

@@ -226,7 +226,8 @@ def test_the_homonyms_panel_shows_names_as_written(qtbot, main_window, marked):
 
 def test_the_settings_show_the_practice_as_written(main_window, marked):
     main_window.nav.setCurrentRow(main_window.pages.indexOf(main_window.settings))
-    assert PRACTICE in [reads(lab) for lab in main_window.settings.findChildren(QLabel)]
+    details = main_window.settings.show_practice().details  # edited there, as written
+    assert details.name.text() == PRACTICE
     assert assert_no_label_renders_markup(main_window.settings) >= 1
 
 

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from app.clock import Clock
 from app.i18n import _
-from app.models import Absence, AbsenceKind, AppointmentType, HolidayOpening, OpeningHours, Practice
+from app.models import (
+    Absence, AbsenceKind, AppointmentType, HolidayOpening, OpeningHours, Practice, Practitioner,
+)
 from app.models.agenda import id_set, id_set_text
 from app.models.text import clean_name
 from app.services.agenda.public_holidays import valid_region
@@ -63,6 +65,14 @@ class HoursRange:
     type_ids: frozenset[str] = frozenset()
 
 
+@dataclass
+class StarterPlan:
+    """Types to create and, per practitioner id, a usual week replacing theirs."""
+
+    types: list[TypeInput] = field(default_factory=list)
+    hours: dict[str, list[HoursRange]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class HoursSet:
     valid_from: date | None
@@ -104,18 +114,7 @@ class AgendaSetupService:
 
     # -- appointment types -----------------------------------------------------------
     def save_type(self, data: TypeInput, type_id: str | None = None) -> TypeInfo:
-        errors = {}
-        name = clean_name(data.name)  # as patients' names: it reaches calendars and lists
-        if not name:
-            errors["name"] = _("The appointment type needs a name.")
-        if not 5 <= data.duration_min <= 720:
-            errors["duration"] = _("The duration is between 5 minutes and 12 hours.")
-        if not 0 <= data.buffer_after_min <= 120:
-            errors["buffer"] = _("The time after is between 0 and 120 minutes.")
-        if not _COLOUR.match(data.colour):
-            errors["colour"] = _("Colours are written #rrggbb.")
-        if errors:
-            raise ValidationError(errors)
+        name = self._check_type(data)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             if type_id is None:
                 t = AppointmentType()
@@ -124,13 +123,64 @@ class AgendaSetupService:
                 t = uow.session.get(AppointmentType, type_id)
                 if t is None:
                     raise NotFound(type_id)
-            t.name, t.duration_min = name, data.duration_min
-            t.buffer_after_min, t.colour = data.buffer_after_min, data.colour
-            t.remote_bookable, t.active = data.remote_bookable, data.active
-            t.practitioner_ids = id_set_text(data.practitioner_ids)
-            uow.session.flush()
-            return TypeInfo(t.id, t.name, t.duration_min, t.buffer_after_min, t.colour,
-                            t.remote_bookable, id_set(t.practitioner_ids), t.active)
+            return self._write_type(uow, t, name, data)
+
+    @staticmethod
+    def _check_type(data: TypeInput, prefix: str = "") -> str:
+        """The name as saved; ValidationError (fields prefixed) when a value is out of
+        bounds."""
+        errors = {}
+        name = clean_name(data.name)  # as patients' names: it reaches calendars and lists
+        if not name:
+            errors[prefix + "name"] = _("The appointment type needs a name.")
+        if not 5 <= data.duration_min <= 720:
+            errors[prefix + "duration"] = _("The duration is between 5 minutes and 12 hours.")
+        if not 0 <= data.buffer_after_min <= 120:
+            errors[prefix + "buffer"] = _("The time after is between 0 and 120 minutes.")
+        if not _COLOUR.match(data.colour):
+            errors[prefix + "colour"] = _("Colours are written #rrggbb.")
+        if errors:
+            raise ValidationError(errors)
+        return name
+
+    @staticmethod
+    def _write_type(uow, t: AppointmentType, name: str, data: TypeInput) -> TypeInfo:
+        t.name, t.duration_min = name, data.duration_min
+        t.buffer_after_min, t.colour = data.buffer_after_min, data.colour
+        t.remote_bookable, t.active = data.remote_bookable, data.active
+        t.practitioner_ids = id_set_text(data.practitioner_ids)
+        uow.session.flush()
+        return TypeInfo(t.id, t.name, t.duration_min, t.buffer_after_min, t.colour,
+                        t.remote_bookable, id_set(t.practitioner_ids), t.active)
+
+    # -- a starting point -----------------------------------------------------------
+    def apply_starter(self, plan: StarterPlan) -> list[TypeInfo]:
+        """Create the plan's types and replace the usual week of each practitioner it
+        names, all in one write: checked whole first, nothing written if a part is
+        wrong (fields ``type{i}.name``, ``hours:{practitioner id}``…)."""
+        names = [self._check_type(t, f"type{i}.") for i, t in enumerate(plan.types)]
+        checked = {}
+        for pid, ranges in plan.hours.items():
+            try:
+                checked[pid] = self._check_ranges(ranges)
+            except ValidationError as exc:
+                raise ValidationError({f"hours:{pid}": m for m in exc.errors.values()}) from None
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            known = set(uow.session.execute(select(Practitioner.id).where(
+                Practitioner.deleted_at.is_(None))).scalars())
+            unknown = set(plan.hours) - known
+            for data in plan.types:
+                unknown |= set(data.practitioner_ids) - known
+            if unknown:
+                raise NotFound(", ".join(sorted(unknown)))
+            created = []
+            for name, data in zip(names, plan.types):
+                t = AppointmentType()
+                uow.session.add(t)
+                created.append(self._write_type(uow, t, name, data))
+            for pid, rows in checked.items():
+                self._replace_hours(uow, pid, rows, None, None)
+            return created
 
     # -- weekly hours --------------------------------------------------------------
     def hours(self, practitioner_id: str) -> list[HoursSet]:
@@ -154,16 +204,20 @@ class AgendaSetupService:
         if valid_from and valid_until and valid_until < valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
         with self._store.unit_of_work(actor_id=self._actor) as uow:
-            now = self._clock.now()
-            for old in uow.session.execute(select(OpeningHours).where(
-                    OpeningHours.practitioner_id == practitioner_id,
-                    OpeningHours.deleted_at.is_(None))).scalars():
-                if (old.valid_from, old.valid_until) == (valid_from, valid_until):
-                    old.deleted_at = now
-            for weekday, start, end, types in checked.rows:
-                uow.session.add(OpeningHours(practitioner_id=practitioner_id, weekday=weekday,
-                                             start_min=start, end_min=end, type_ids=types,
-                                             valid_from=valid_from, valid_until=valid_until))
+            self._replace_hours(uow, practitioner_id, checked, valid_from, valid_until)
+
+    def _replace_hours(self, uow, practitioner_id: str, checked: _Checked,
+                       valid_from: date | None, valid_until: date | None) -> None:
+        now = self._clock.now()
+        for old in uow.session.execute(select(OpeningHours).where(
+                OpeningHours.practitioner_id == practitioner_id,
+                OpeningHours.deleted_at.is_(None))).scalars():
+            if (old.valid_from, old.valid_until) == (valid_from, valid_until):
+                old.deleted_at = now
+        for weekday, start, end, types in checked.rows:
+            uow.session.add(OpeningHours(practitioner_id=practitioner_id, weekday=weekday,
+                                         start_min=start, end_min=end, type_ids=types,
+                                         valid_from=valid_from, valid_until=valid_until))
 
     @staticmethod
     def _check_ranges(ranges: list[HoursRange]) -> _Checked:

@@ -94,6 +94,7 @@ class BookingTools(QObject):
             return self.finder
         dialog = SlotFinderDialog(self.workspace, self.page, patient_id=patient_id, **presets)
         dialog.booked.connect(lambda appt, d=dialog: self._booked(d, appt))
+        dialog.setup_requested.connect(self.page.setup_requested)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.finder = dialog
         dialog.destroyed.connect(lambda _o=None: self._forget_finder(dialog))

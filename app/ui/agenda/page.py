@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from app.i18n import _, format_date
 from app.models import kinds
 from app.services.agenda.views import AppointmentView
+from app.services.agenda.readiness import agenda_readiness
 from app.services.errors import NotFound
 from app.services.practice import PractitionerInfo, list_practitioners
 from app.services.workspace import Workspace
@@ -50,6 +51,7 @@ from app.ui.agenda.month import MonthOverview, month_weeks
 from app.ui.agenda.navigation import AgendaNavigation
 from app.ui.agenda.page_state import VIEW_DAY, VIEW_MONTH, VIEW_WEEK, PageState
 from app.ui.agenda.patient_links import phone_texts
+from app.ui.agenda.setup_hint import SetupHint
 from app.ui.agenda.side_panels import SidePanels
 from app.ui.change_bus import ChangeBus
 
@@ -87,10 +89,13 @@ def month_caption(year: int, month: int) -> str:
 
 class AgendaPage(QWidget):
     """``appointment_cancelled(appointment_id)`` after a successful cancellation;
-    ``patient_requested(patient_id)`` for "Open the patient card"."""
+    ``patient_requested(patient_id)`` for "Open the patient card";
+    ``setup_requested(target, practitioner_id)`` from the hint of what the agenda lacks
+    (``setup_hint.GUIDE``, ``HOURS`` or ``TYPES``)."""
 
     appointment_cancelled = Signal(str)
     patient_requested = Signal(str)
+    setup_requested = Signal(str, str)
 
     def __init__(self, workspace: Workspace, bus: ChangeBus, parent=None) -> None:
         super().__init__(parent)
@@ -114,6 +119,10 @@ class AgendaPage(QWidget):
                                            panels_action=self.panels.action, load=self.load,
                                            today=self._today)
         self.banner = MessageBanner(keep_open=lambda: self.state.cut is not None)
+        self.setup_hint = SetupHint()
+        self.setup_hint.requested.connect(
+            lambda target: self.setup_requested.emit(target, self.setup_hint.practitioner_id()))
+        self._hint_for: tuple[str, ...] | None = None  # whose readiness the hint shows
         self.appointment_actions = AppointmentActions(
             self.state, self, workspace=workspace, grid=self.grid, banner=self.banner,
             cancelled=self.appointment_cancelled, load=self.load, today=self._today,
@@ -126,6 +135,7 @@ class AgendaPage(QWidget):
         layout.addWidget(self.navigation.header)
         layout.addWidget(self.navigation.nav_bar)
         layout.addWidget(self.banner)
+        layout.addWidget(self.setup_hint)
         layout.addWidget(self.panels.splitter, 1)
 
         self.grid.installEventFilter(self)
@@ -304,6 +314,7 @@ class AgendaPage(QWidget):
         started = time.perf_counter()
         self.state.stale = False
         self.navigation.show_position()
+        self._update_setup_hint()
         if self.state.view == VIEW_MONTH:
             self._load_month()
         else:
@@ -380,9 +391,22 @@ class AgendaPage(QWidget):
         else:
             self.grid.set_now(None)
 
+    def _update_setup_hint(self) -> None:
+        """Read again only when whose agenda is shown, or the settings, have changed."""
+        shown = tuple(self.state.selected)
+        if shown != self._hint_for:
+            self._hint_for = shown
+            if not self.state.practitioners:
+                self.setup_hint.show_no_practitioner()
+                return
+            self.setup_hint.show_readiness(agenda_readiness(self.workspace.store, shown),
+                                           self.state.names)
+
     def _on_bus(self, changes: ChangeSet) -> None:
         if not changes.touches(*DRAWN_FROM) and not self._shows_any(changes.ids(kinds.PATIENT)):
             return
+        if changes.touches(*kinds.AGENDA_SETTINGS):
+            self._hint_for = None
         if changes.touches(*REFERENCE):
             self._load_reference()
             self.navigation.fill_practitioner_menu()

@@ -39,6 +39,7 @@ from app.services.agenda.booking_queries import (
     patient_label,
     practitioners_offering,
 )
+from app.services.agenda.readiness import agenda_readiness
 from app.services.agenda.service import BookingRefused
 from app.services.agenda.slots import (
     AFTERNOON,
@@ -54,6 +55,7 @@ from app.services.agenda.views import AppointmentView, BookingInput, BookingResu
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
+from app.ui.agenda.setup_hint import hint_for
 from app.ui.plain import button_text, tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, mark_invalid, result_table, select_first_row
@@ -349,10 +351,14 @@ class SlotFinderDialog(QDialog):
     offering the type), ``first`` / ``last`` (the period), ``wishes`` (typed wishes),
     ``waiting_entry_id`` (the waiting-list entry the booking fulfils: it is marked
     booked in the same write).
+
+    ``setup_requested(target, practitioner_id)`` when the hint of what the agenda lacks
+    (no type, no weekly hours) is followed; the dialog closes.
     """
 
     booked = Signal(object)
     moved = Signal(object, object, tuple)
+    setup_requested = Signal(str, str)
 
     def __init__(self, workspace, parent=None, *, patient_id: str | None = None,
                  type_id: str | None = None, practitioner_ids=(), first: date | None = None,
@@ -422,6 +428,11 @@ class SlotFinderDialog(QDialog):
         self.caption = label("", "Muted")
         self.empty_hint = label("", "InfoBanner", wrap=True)
         self.empty_hint.hide()
+        self.setup_button = QPushButton()
+        self.setup_button.setAutoDefault(False)
+        self.setup_button.hide()
+        self.setup_button.clicked.connect(self._setup_chosen)
+        self._setup = ("", "")
         self.banner = label("", "AlertBanner", wrap=True)
         self.banner.hide()
 
@@ -498,7 +509,10 @@ class SlotFinderDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty_hint)
+        hint_row = QHBoxLayout()
+        hint_row.addWidget(self.empty_hint, 1)
+        hint_row.addWidget(self.setup_button)
+        layout.addLayout(hint_row)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
 
@@ -619,6 +633,11 @@ class SlotFinderDialog(QDialog):
                 select_first_row(self.table)
         self.more_button.setEnabled(len(slots) >= self._limit)
         self.book_button.setEnabled(bool(slots))
+        if not slots:
+            hint = self._missing_setup() or hint
+        else:
+            self._setup = ("", "")
+        self.setup_button.setVisible(bool(self._setup[0]))
         self.empty_hint.setText(hint)
         self.empty_hint.setVisible(bool(hint))
         self.caption.setText(ngettext("{n} free slot", "{n} free slots", len(slots)).format(
@@ -644,6 +663,21 @@ class SlotFinderDialog(QDialog):
             return [], _("No free slot matches these criteria. Widen the period or the "
                          "practitioners, or loosen the wishes.")
         return slots, ""
+
+    def _missing_setup(self) -> str:
+        """Why nothing can be found when the agenda is not set up (no type at all, or
+        the practitioners searched have no weekly hours); "" otherwise."""
+        pids = self.practitioners.checked() or [p.id for p in self._practitioners]
+        text, button, target, pid = hint_for(agenda_readiness(self._ws.store, pids),
+                                             self._names)
+        self._setup = (target, pid)
+        self.setup_button.setText(button)
+        return text
+
+    def _setup_chosen(self) -> None:
+        target, pid = self._setup
+        self.reject()
+        self.setup_requested.emit(target, pid)
 
     def load_more(self) -> None:
         self._limit += PAGE_SIZE
