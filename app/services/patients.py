@@ -540,6 +540,7 @@ def _check_contact(session: Session, contact_id: str | None) -> None:
 
 
 _COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city, p.alert,
+  p.sex, p.civility,
   (SELECT ph.e164 FROM patient_phone ph WHERE ph.patient_id = p.id AND ph.deleted_at IS NULL
    ORDER BY ph.position LIMIT 1) AS phone"""
 
@@ -589,8 +590,9 @@ LIMIT :limit"""
 
 
 def _summary(row) -> PatientSummary:
-    pid, birth_name, used_name, first_names, birth_date, city, alert, phone = row
+    pid, birth_name, used_name, first_names, birth_date, city, alert, sex, civility, phone = row
     if isinstance(birth_date, str):
         birth_date = date.fromisoformat(birth_date)
-    return PatientSummary(id=pid, display_name=patient_display_name(birth_name, used_name, first_names), birth_date=birth_date,
+    name = patient_display_name(birth_name, used_name, first_names, sex, civility)
+    return PatientSummary(id=pid, display_name=name, birth_date=birth_date,
                           phone=display_phone(phone) if phone else "", city=city, alert=alert)
