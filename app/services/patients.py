@@ -321,6 +321,14 @@ class PatientService:
             return s.execute(select(func.count()).select_from(Patient)
                              .where(Patient.deleted_at.is_(None))).scalar_one()
 
+    def summary(self, patient_id: str) -> PatientSummary:
+        """The patient as a result list shows it (a card just made, to choose it)."""
+        with self._store.reader() as s:
+            found = _summaries(s, [patient_id])
+        if not found:
+            raise NotFound(patient_id)
+        return found[0]
+
     def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[PatientSummary]:
         """Type-ahead search; an empty query lists patients in alphabetical order.
 

@@ -18,7 +18,7 @@ from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
 from app.models import DEFAULT_TIMEZONE, kinds
 from app.services.duplicates import DuplicateService
-from app.services.patients import MAX_RESULTS, PatientService
+from app.services.patients import MAX_RESULTS, PatientInput, PatientService
 from app.services.timeline import TimelineService
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
@@ -62,7 +62,7 @@ class PatientsView(QWidget):
         self.new_button = QPushButton(_("New patient"))
         self.new_button.setObjectName("Primary")
         self.new_button.setToolTip(_("New patient (Ctrl+N)"))
-        self.new_button.clicked.connect(self.new_patient)
+        self.new_button.clicked.connect(lambda: self.new_patient())
         # Less frequent work on the patient file (import, export, duplicates): one menu.
         self.tools_button, self.tools_menu = menu_button(
             _("More"), _("Import, export, possible duplicates"), self)
@@ -136,7 +136,7 @@ class PatientsView(QWidget):
         layout.setContentsMargins(0, 0, 8, 8)
         layout.addWidget(splitter)
 
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_patient())
         bus.changed.connect(self._on_changed)
         if load_now:
             self.refresh()
@@ -147,9 +147,13 @@ class PatientsView(QWidget):
             self.refresh()
 
     # -- search -------------------------------------------------------------------
-    def set_query(self, text: str) -> None:
+    def set_query(self, text: str, *, now: bool = True) -> None:
+        """Search ``text``; with ``now=False`` (the page is hidden) when next shown."""
         self._query = text
-        self.refresh()
+        if now:
+            self.refresh()
+        else:
+            self._loaded = False
 
     def refresh(self, *, keep_selection: bool = False) -> None:
         """Search again; the first result is selected, or with ``keep_selection`` the
@@ -225,11 +229,33 @@ class PatientsView(QWidget):
             self.table.selectRow(row)
         self.form.birth_name.setFocus()
 
-    def new_patient(self) -> None:
-        if not self.confirm_leave():
-            return
-        self.form.new_patient()
+    def open_patient(self, patient_id: str) -> bool:
+        """Open this patient's card (and select the row when listed); False when the card
+        on screen keeps its unsaved edits or the patient is gone."""
+        if not self._loaded:
+            self.refresh()
+        if patient_id != self.form.current_id:
+            if not self.confirm_leave():
+                return False
+            try:
+                self.form.load(self._service.get(patient_id))
+            except NotFound:
+                self.refresh()
+                return False
+        row = self.model.row_of(patient_id)
+        if row >= 0:
+            self.table.selectRow(row)
         self.form.birth_name.setFocus()
+        return True
+
+    def new_patient(self, prefill: PatientInput | None = None) -> bool:
+        """An empty card, or one ``prefill``-ed from a search that found no one; False
+        when the card on screen keeps its unsaved edits."""
+        if not self.confirm_leave():
+            return False
+        self.form.new_patient(prefill)
+        (self.form.first_empty_field() if prefill is not None else self.form.birth_name).setFocus()
+        return True
 
     def open_duplicates(self) -> None:
         """Pairs of cards that may be one person: merge, dismiss, or undo a merge."""

@@ -164,6 +164,7 @@ def test_swap_and_a_concurrent_edit_in_the_merge_dialog(qtbot, main_window, work
 
 def test_the_card_on_screen_follows_a_merge(qtbot, main_window, workspace):
     kept, merged = twins(workspace)
+    main_window.show_patients()  # the search box lists patients there
     main_window.patients.refresh()
     qtbot.keyClicks(main_window.search, "garnier")
     qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
@@ -191,6 +192,7 @@ def test_a_merge_is_undone_from_the_cards_history(qtbot, main_window, workspace)
     workspace.duplicates.merge(kept_id=kept.id, merged_id=merged.id, choices={},
                                expected_versions=(kept.version, merged.version))
     view = main_window.patients
+    main_window.show_patients()  # the search box lists patients there
     main_window.search.clear()
     qtbot.keyClicks(main_window.search, "07 61 00 11 22")  # the merged card's number
     assert names(main_window) == ["LEFÈVRE Hélène"]  # now on the kept card
