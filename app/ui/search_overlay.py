@@ -73,8 +73,8 @@ class ActionChooser(QFrame):
         layout.addWidget(self.title)
         layout.addLayout(row)
 
-    def start(self, name: str) -> None:
-        self.title.setText(_("{name}: what to do?").format(name=name))
+    def start(self, patient: str) -> None:
+        self.title.setText(_("{name}: what to do?").format(name=patient))
         self.show()
         self.buttons[BOOK].setFocus()
 
@@ -201,7 +201,8 @@ class SearchOverlay(QFrame):
                 self.create_requested.emit(self._text)
             return
         self.message.hide()
-        self.chooser.start(self.current_name())
+        # The whole line: two patients may share a name.
+        self.chooser.start(picker_line(self._rows[max(0, self.results.currentRow())]))
         self._fit()
 
     def close_chooser(self) -> None:
