@@ -235,9 +235,8 @@ class MainWindow(QMainWindow):
             self.patients.set_query(text)
             return
         self.patients.set_query(text, now=False)
-        if self.search.hasFocus() or self.search_overlay.isVisible():
-            self._place_overlay()
-            self.search_overlay.search(text)
+        self._place_overlay()
+        self.search_overlay.search(text)
 
     def _search_enter(self) -> None:
         if self.pages.currentWidget() is self.patients:
