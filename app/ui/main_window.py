@@ -109,10 +109,8 @@ class MainWindow(QMainWindow):
             self.nav.addItem(title)
             self.pages.addWidget(page)
         # Alt+1/2/3 go from page to page (Ctrl+1/2/3 are the agenda's day, week, month).
-        self.page_keys: dict[QWidget, str] = {}
         for number, page in enumerate((self.agenda, self.patients, self.directory), start=1):
             keys = f"Alt+{number}"
-            self.page_keys[page] = keys
             item = self.nav.item(self.pages.indexOf(page))
             item.setToolTip(_("{page} ({keys})").format(page=item.text(), keys=keys))
             QShortcut(QKeySequence(keys), self, activated=lambda p=page: self.show_page(p))
@@ -226,6 +224,7 @@ class MainWindow(QMainWindow):
         self.search.setFocus()
         self.search.selectAll()
         if self.pages.currentWidget() is not self.patients and self.search.text().strip():
+            self._place_overlay()
             self.search_overlay.search(self.search.text())
 
     def _search_changed(self, text: str) -> None:
@@ -278,7 +277,8 @@ class MainWindow(QMainWindow):
     def move_next_appointment(self, patient_id: str) -> bool:
         """"Déplacer son prochain RDV": the agenda, on the patient's next appointment,
         selected, to move it there (drag, cut and paste, its menu). The one place where
-        the search hands an appointment to move to the agenda."""
+        the search hands an appointment to move over: a slot finder that moves
+        appointments opens here instead of the selection."""
         upcoming = DayQueries.of(self._workspace).patient_agenda(
             patient_id, upcoming=1, past=0).upcoming
         if not upcoming:

@@ -199,3 +199,26 @@ def test_a_page_key_closes_the_results(qtbot, agenda, main_window):
     assert main_window.pages.currentWidget() is main_window.directory
     assert not main_window.search_overlay.isVisible()
     assert _("Directory") == "Annuaire"
+
+
+def test_ctrl_k_again_shows_the_last_results_with_the_text_selected(qtbot, agenda,
+                                                                    main_window):
+    ctrl_k_from_the_grid(qtbot, main_window)
+    qtbot.keyClicks(main_window.search, "02 47 11")
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Escape)
+    assert not main_window.search_overlay.isVisible()
+    qtbot.keyClick(main_window, Qt.Key.Key_K, CTRL)
+    assert main_window.search_overlay.isVisible()
+    assert main_window.search.selectedText() == "02 47 11"  # typing replaces it
+    assert lines(main_window) == ["N'DIAYE Awa · 02 47 11 22 33"]
+
+
+def test_a_click_elsewhere_on_the_page_puts_the_results_aside(qtbot, agenda, main_window):
+    ctrl_k_from_the_grid(qtbot, main_window)
+    qtbot.keyClicks(main_window.search, "mar")
+    main_window.agenda.grid.setFocus()
+    assert not main_window.search_overlay.isVisible()
+    # Down in the box brings them back.
+    main_window.search.setFocus()
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Down)
+    assert main_window.search_overlay.isVisible()
