@@ -191,8 +191,12 @@ class SearchOverlay(QFrame):
         return self._rows[row].display_name if 0 <= row < len(self._rows) else ""
 
     def move(self, step: int) -> None:
-        if self._rows:
-            self.results.setCurrentRow((self.results.currentRow() + step) % len(self._rows))
+        """One row (round from the last to the first), or a page (stopping at the ends)."""
+        if not self._rows:
+            return
+        row = self.results.currentRow() + step
+        count = len(self._rows)
+        self.results.setCurrentRow(row % count if abs(step) == 1 else max(0, min(row, count - 1)))
 
     def choose_current(self) -> None:
         """Enter: the chooser for the highlighted patient, or "Créer ce patient"."""
