@@ -238,7 +238,11 @@ class MainWindow(QMainWindow):
         self.search_overlay.search(text)
 
     def _search_enter(self) -> None:
-        if self.pages.currentWidget() is self.patients:
+        if self.pages.currentWidget() is not self.patients:
+            return
+        if self.patients.model.rowCount() == 0 and self.search.text().strip():
+            self.create_patient_from(self.search.text())  # as over any other page
+        else:
             self.patients.open_current()
 
     def _place_overlay(self) -> None:

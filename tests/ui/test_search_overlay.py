@@ -222,3 +222,14 @@ def test_a_click_elsewhere_on_the_page_puts_the_results_aside(qtbot, agenda, mai
     main_window.search.setFocus()
     qtbot.keyClick(main_window.search, Qt.Key.Key_Down)
     assert main_window.search_overlay.isVisible()
+
+
+def test_on_the_patients_page_enter_creates_the_patient_found_nowhere(qtbot, agenda,
+                                                                       main_window):
+    main_window.show_patients()
+    qtbot.keyClicks(main_window.search, "Suzanne VINCENT")
+    assert main_window.patients.model.rowCount() == 0
+    assert "Entrée" in main_window.patients.empty_hint.text()
+    qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
+    form = main_window.patients.form
+    assert (form.used_name.text(), form.first_names.text()) == ("VINCENT", "Suzanne")

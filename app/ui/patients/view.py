@@ -179,8 +179,8 @@ class PatientsView(QWidget):
         if self._query.strip():
             self.empty_hint.setText(_(
                 "No patient matches “{query}”. Check the spelling, or search by phone number "
-                "(any format, or its last 4 digits) or birth date (dd/mm/yyyy). Press Ctrl+N "
-                "to create the patient.").format(query=self._query.strip()))
+                "(any format, or its last 4 digits) or birth date (dd/mm/yyyy). Press Enter "
+                "to create the patient from what was typed.").format(query=self._query.strip()))
         else:
             self.empty_hint.setText(_("No patient yet. Create the first one with “New patient” "
                                       "(Ctrl+N)."))
