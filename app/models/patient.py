@@ -42,12 +42,27 @@ class PhoneKind(str, enum.Enum):
     OTHER = "other"
 
 
-def patient_display_name(birth_name: str, used_name: str, first_names: str) -> str:
-    """"MARTIN (DUPONT) Jeanne": used name first, birth name in brackets if different."""
-    name = (used_name or birth_name).upper()
-    if used_name and used_name != birth_name:
-        name += f" ({birth_name.upper()})"
-    return f"{name} {first_names}".strip()
+def born_word(sex: str = "", civility: str = "") -> str:
+    """"née", "né", or "né(e)" when neither the sex nor the title says which."""
+    if sex == Sex.FEMALE.value or (not sex and civility == Civility.MADAME.value):
+        return "née"
+    if sex == Sex.MALE.value or (not sex and civility == Civility.MONSIEUR.value):
+        return "né"
+    return "né(e)"
+
+
+def patient_display_name(birth_name: str, used_name: str, first_names: str, sex: str = "",
+                         civility: str = "") -> str:
+    """The one way a patient is named on screens, printouts and exports, as French usage
+    writes it: "VINCENT née ACHOUR Suzanne" (the name in use, then the birth name after
+    "née", "né" or "né(e)" when the two differ, then the first names); "ACHOUR Suzanne"
+    when there is no other name in use. The same in every language: it is the civil
+    status form. ``sex`` ("F", "M", ""), or else ``civility``, chooses the word."""
+    used = used_name or ""
+    name = (used or birth_name).upper()
+    if used and birth_name and name_tokens(used) != name_tokens(birth_name):
+        name += f" {born_word(sex, civility)} {birth_name.upper()}"
+    return f"{name} {first_names or ''}".strip()
 
 
 def patient_identity_key(birth_name: str, first_names: str, birth_date: date | None) -> str:
@@ -119,7 +134,8 @@ class Patient(Syncable, Base):
 
     @property
     def display_name(self) -> str:
-        return patient_display_name(self.birth_name, self.used_name, self.first_names)
+        return patient_display_name(self.birth_name, self.used_name, self.first_names,
+                                    self.sex or "", self.civility or "")
 
 
 class PatientPhone(Syncable, Base):

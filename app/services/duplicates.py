@@ -612,11 +612,12 @@ def _sides(session: Session, ids: list[str]) -> dict[str, PairSide]:
             phones.setdefault(pid, []).append(display_phone(e164))
         for row in session.execute(
                 select(Patient.id, Patient.birth_name, Patient.used_name, Patient.first_names,
-                       Patient.birth_date, Patient.city, Patient.sort_key)
+                       Patient.birth_date, Patient.city, Patient.sort_key, Patient.sex,
+                       Patient.civility)
                 .where(Patient.id.in_(chunk))):
             out[row.id] = PairSide(
-                id=row.id, display_name=patient_display_name(row.birth_name, row.used_name,
-                                                             row.first_names),
+                id=row.id, display_name=patient_display_name(
+                    row.birth_name, row.used_name, row.first_names, row.sex, row.civility),
                 birth_date=row.birth_date, phones=tuple(phones.get(row.id, ())), city=row.city,
                 sort_key=row.sort_key)
     return out

@@ -321,6 +321,14 @@ class PatientService:
             return s.execute(select(func.count()).select_from(Patient)
                              .where(Patient.deleted_at.is_(None))).scalar_one()
 
+    def summary(self, patient_id: str) -> PatientSummary:
+        """The patient as a result list shows it (a card just made, to choose it)."""
+        with self._store.reader() as s:
+            found = _summaries(s, [patient_id])
+        if not found:
+            raise NotFound(patient_id)
+        return found[0]
+
     def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[PatientSummary]:
         """Type-ahead search; an empty query lists patients in alphabetical order.
 
@@ -540,6 +548,7 @@ def _check_contact(session: Session, contact_id: str | None) -> None:
 
 
 _COLUMNS = """p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.city, p.alert,
+  p.sex, p.civility,
   (SELECT ph.e164 FROM patient_phone ph WHERE ph.patient_id = p.id AND ph.deleted_at IS NULL
    ORDER BY ph.position LIMIT 1) AS phone"""
 
@@ -589,8 +598,9 @@ LIMIT :limit"""
 
 
 def _summary(row) -> PatientSummary:
-    pid, birth_name, used_name, first_names, birth_date, city, alert, phone = row
+    pid, birth_name, used_name, first_names, birth_date, city, alert, sex, civility, phone = row
     if isinstance(birth_date, str):
         birth_date = date.fromisoformat(birth_date)
-    return PatientSummary(id=pid, display_name=patient_display_name(birth_name, used_name, first_names), birth_date=birth_date,
+    name = patient_display_name(birth_name, used_name, first_names, sex, civility)
+    return PatientSummary(id=pid, display_name=name, birth_date=birth_date,
                           phone=display_phone(phone) if phone else "", city=city, alert=alert)

@@ -127,3 +127,13 @@ def national_digits(e164: str) -> str:
         if e164.startswith("+" + code):
             return "0" + e164[1 + len(code):]
     return e164.lstrip("+")
+
+
+def is_mobile(e164: str) -> bool:
+    """Whether the number is a mobile's (the card files it as "Mobile", else "Home")."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import shiboken6
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -21,6 +23,7 @@ from app.i18n import _
 from app.models import ContactCategory
 from app.services.agenda.day_queries import DayQueries
 from app.services.importing import PatientImporter
+from app.services.patient_prefill import prefill_from_search
 from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
@@ -34,6 +37,7 @@ from app.ui.directory.view import DirectoryView
 from app.ui.exporting import ExportActions
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
+from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
 
@@ -106,6 +110,12 @@ class MainWindow(QMainWindow):
                             (_("Directory"), self.directory), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
+        # Alt+1/2/3 go from page to page (Ctrl+1/2/3 are the agenda's day, week, month).
+        for number, page in enumerate((self.agenda, self.patients, self.directory), start=1):
+            keys = f"Alt+{number}"
+            item = self.nav.item(self.pages.indexOf(page))
+            item.setToolTip(_("{page} ({keys})").format(page=item.text(), keys=keys))
+            QShortcut(QKeySequence(keys), self, activated=lambda p=page: self.show_page(p))
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
 
@@ -123,10 +133,13 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit()
         self.search.setObjectName("GlobalSearch")
         self.search.setPlaceholderText(_("Search a patient: name, phone, birth date  (Ctrl+K)"))
+        self.search.setToolTip(_("Search a patient from any page (Ctrl+K): the results show "
+                                 "over the page, Esc goes back"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._search_enter)
         self.search.installEventFilter(self)
+        self._focus_before: QWidget | None = None
         top = QWidget()
         top.setObjectName("TopBar")
         top_layout = QHBoxLayout(top)
@@ -140,6 +153,14 @@ class MainWindow(QMainWindow):
         content_layout.setSpacing(0)
         content_layout.addWidget(top)
         content_layout.addWidget(self.pages, 1)
+        # On top of the page shown, over the other widgets of ``content``.
+        self.search_overlay = SearchOverlay(workspace.patients, self.search, content)
+        self.search_overlay.chosen.connect(self._search_action)
+        self.search_overlay.create_requested.connect(self.create_patient_from)
+        self.search_overlay.closed.connect(self._restore_focus)
+        self.nav.currentRowChanged.connect(lambda _row: self.search_overlay.hide())
+        self.pages.installEventFilter(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         central = QWidget()
         central_layout = QHBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
@@ -258,28 +279,112 @@ class MainWindow(QMainWindow):
         self.import_wizard.open()
         return self.import_wizard
 
-    # -- search -------------------------------------------------------------------
-    def show_patients(self) -> None:
-        self.nav.setCurrentRow(self.pages.indexOf(self.patients))
+    # -- pages --------------------------------------------------------------------
+    def show_page(self, page: QWidget) -> None:
+        self.nav.setCurrentRow(self.pages.indexOf(page))
 
+    def show_patients(self) -> None:
+        self.show_page(self.patients)
+
+    # -- search -------------------------------------------------------------------
     def focus_search(self) -> None:
-        self.show_patients()
+        """Ctrl+K from any page: the search box, its results over the page shown."""
         self.search.setFocus()
         self.search.selectAll()
+        if self.pages.currentWidget() is not self.patients and self.search.text().strip():
+            self._place_overlay()
+            self.search_overlay.search(self.search.text())
 
     def _search_changed(self, text: str) -> None:
-        self.show_patients()
-        self.patients.set_query(text)
+        # The Patients page lists the results itself; any other page keeps its place
+        # under the overlay, and the Patients page reads them when it is shown next.
+        if self.pages.currentWidget() is self.patients:
+            self.patients.set_query(text)
+            return
+        self.patients.set_query(text, now=False)
+        self._place_overlay()
+        self.search_overlay.search(text)
 
     def _search_enter(self) -> None:
+        if self.pages.currentWidget() is not self.patients:
+            return
+        if self.patients.model.rowCount() == 0 and self.search.text().strip():
+            self.create_patient_from(self.search.text())  # as over any other page
+        else:
+            self.patients.open_current()
+
+    def _place_overlay(self) -> None:
+        self.search_overlay.place(self.pages.geometry())
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        overlay = self.search_overlay
+        if new is self.search and old is not None and not overlay.isAncestorOf(old):
+            self._focus_before = old  # where Esc goes back to
+        elif (new is not None and new is not self.search and not overlay.isAncestorOf(new)
+              and overlay.isVisible() and new.window() is self):
+            overlay.hide()  # clicked elsewhere on the page: the results step aside
+
+    def _restore_focus(self) -> None:
+        before = self._focus_before
+        if before is not None and shiboken6.isValid(before) and before.isVisible():
+            before.setFocus()
+        else:
+            self.pages.currentWidget().setFocus()
+
+    def _search_action(self, action: str, patient_id: str) -> None:
+        if action == MOVE:
+            self.move_next_appointment(patient_id)
+            return
+        self.search_overlay.hide()
+        if action == BOOK:
+            self.book_for_patient(patient_id)
+        elif action == OPEN:
+            self.open_patient(patient_id)
+
+    def open_patient(self, patient_id: str) -> None:
+        """The patient's card, on the Patients page (listing the search's results)."""
         self.show_patients()
-        self.patients.open_current()
+        self.patients.open_patient(patient_id)
+
+    def move_next_appointment(self, patient_id: str) -> bool:
+        """"Déplacer son prochain RDV": the agenda on the patient's next appointment,
+        selected, and the slot finder to move it (Esc leaves it selected, to drag)."""
+        upcoming = DayQueries.of(self._workspace).patient_agenda(
+            patient_id, upcoming=1, past=0).upcoming
+        if not upcoming:
+            self.search_overlay.show_message(
+                _("{name} has no appointment to come.").format(
+                    name=self.search_overlay.current_name()))
+            return False
+        self.search_overlay.hide()
+        self.show_page(self.agenda)
+        if not self.agenda.select_appointment(upcoming[0].id):
+            return False
+        self.agenda.find_new_slot(upcoming[0].id)
+        return True
+
+    def create_patient_from(self, text: str) -> None:
+        """"Créer ce patient": a new card on the Patients page, prefilled with what was
+        typed (a name, a phone number, a birth date)."""
+        self.search_overlay.hide()
+        self.show_patients()
+        today = self._workspace.zone.today(self._workspace.clock.now())
+        self.patients.new_patient(prefill_from_search(text, today=today))
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            on_patients = self.pages.currentWidget() is self.patients
+            if on_patients and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
                 self.patients.focus_results()
                 return True
+            if (not on_patients and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return,
+                                                    Qt.Key.Key_Enter)
+                    and self.search.text().strip() and not self.search_overlay.isVisible()):
+                self._place_overlay()  # results closed by a click: the keys open them again
+                self.search_overlay.search(self.search.text())
+                return True
+        if obj is self.pages and event.type() == QEvent.Type.Resize:
+            self._place_overlay()
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:

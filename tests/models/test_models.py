@@ -47,16 +47,27 @@ def test_utc_datetime_stores_utc_and_reads_back_aware():
     assert UTCDateTime().process_result_value(None, None) is None
 
 
-@pytest.mark.parametrize("birth, used, first, shown", [
-    ("Dupont", "", "Jeanne", "DUPONT Jeanne"),
-    ("Dupont", "Martin", "Jeanne", "MARTIN (DUPONT) Jeanne"),
-    ("Dupont", "Dupont", "Jeanne", "DUPONT Jeanne"),
-    ("Lefèvre", "", "Hélène", "LEFÈVRE Hélène"),
-    ("Dupont", "", "", "DUPONT"),
+@pytest.mark.parametrize("birth, used, first, sex, civility, shown", [
+    ("Dupont", "", "Jeanne", "", "", "DUPONT Jeanne"),
+    ("Achour", "Vincent", "Suzanne", "F", "", "VINCENT née ACHOUR Suzanne"),
+    ("Achour", "Vincent", "Karim", "M", "", "VINCENT né ACHOUR Karim"),
+    ("Achour", "Vincent", "Camille", "", "", "VINCENT né(e) ACHOUR Camille"),
+    # No sex on the card: the title says which.
+    ("Achour", "Vincent", "Suzanne", "", "mme", "VINCENT née ACHOUR Suzanne"),
+    ("Achour", "Vincent", "Paul", "", "m", "VINCENT né ACHOUR Paul"),
+    # The sex wins over a title that says otherwise.
+    ("Achour", "Vincent", "Suzanne", "F", "m", "VINCENT née ACHOUR Suzanne"),
+    ("Dupont", "Martin-Dupont", "Jeanne", "F", "", "MARTIN-DUPONT née DUPONT Jeanne"),
+    # The same name written otherwise is no second name.
+    ("Dupont", "Dupont", "Jeanne", "F", "", "DUPONT Jeanne"),
+    ("Lefèvre", "LEFEVRE", "Hélène", "F", "", "LEFEVRE Hélène"),
+    ("Lefèvre", "", "Hélène", "F", "", "LEFÈVRE Hélène"),
+    ("Dupont", "", "", "", "", "DUPONT"),
 ])
-def test_patient_display_name(birth, used, first, shown):
-    assert patient_display_name(birth, used, first) == shown
-    assert Patient(birth_name=birth, used_name=used, first_names=first).display_name == shown
+def test_patient_display_name(birth, used, first, sex, civility, shown):
+    assert patient_display_name(birth, used, first, sex, civility) == shown
+    assert Patient(birth_name=birth, used_name=used, first_names=first, sex=sex,
+                   civility=civility).display_name == shown
 
 
 def test_tombstone_property():

@@ -174,7 +174,7 @@ def test_list_pairs_with_reasons(workspace, pair):
     first = workspace.duplicates.list_pairs()[0]  # both reasons first, older card as "a"
     assert (first.a.id, first.b.id) == (kept.id, merged.id)
     assert first.a.phones == ("06 12 34 56 78", "04 78 12 34 56")
-    assert first.b.display_name == "GARNIER (LEFEVRE) helene marie"
+    assert first.b.display_name == "GARNIER née LEFEVRE helene marie"
     assert first.b.birth_date == date(1975, 7, 1)
     assert len(workspace.duplicates.list_pairs(limit=2)) == 2
 
@@ -220,7 +220,7 @@ def test_merge_applies_each_choice(workspace, pair):
     card = workspace.patients.get(kept.id)
     assert card == result.kept
     assert (card.birth_name, card.first_names, card.used_name) == ("Lefèvre", "Hélène", "Garnier")
-    assert card.display_name == "GARNIER (LEFÈVRE) Hélène"
+    assert card.display_name == "GARNIER née LEFÈVRE Hélène"
     assert (card.email, card.email_other) == ("helene.lefevre@example.fr", "helene@example.org")
     assert (card.address_line, card.postal_code, card.city) == ("12 avenue Foch", "69006", "Lyon")
     assert (card.alert, card.preferred_channel, card.reminder_consent) == \
@@ -485,7 +485,7 @@ def test_merges_for_and_recent_merges(workspace, pair, clock):
     assert (for_kept.id, for_kept.kept_id, for_kept.merged_id, for_kept.can_undo) == \
         (result.merge_id, kept.id, merged.id, True)
     assert (for_kept.kept_name, for_kept.merged_name) == ("LEFÈVRE Hélène",
-                                                         "GARNIER (LEFEVRE) helene marie")
+                                                         "GARNIER née LEFEVRE helene marie")
     assert for_kept.at == clock.now() and for_kept.undone_at is None
     clock.advance(minutes=1)
     workspace.duplicates.undo_merge(result.merge_id)

@@ -125,7 +125,7 @@ def test_create_then_get_round_trip(workspace):
         phones=[PhoneEntry("06 12 34 56 78"), PhoneEntry("04 78 12 34 56", kind="home")]))
     got = workspace.patients.get(created.id)
     assert got == created
-    assert got.display_name == "MARTIN (DUPONT) Jeanne"
+    assert got.display_name == "MARTIN née DUPONT Jeanne"
     assert [p.display for p in got.phones] == ["06 12 34 56 78", "04 78 12 34 56"]
     assert got.reminder_consent is True and got.birth_date == date(1958, 3, 12)
     assert workspace.patients.count() == 1
@@ -295,8 +295,8 @@ def test_search_ignores_case_and_accents(workspace, people, typed):
 
 
 def test_search_finds_accented_names_from_plain_letters(workspace, people):
-    assert search(workspace, "lefevre") == ["MARTIN (LEFÈVRE) Hélène"]
-    assert search(workspace, "LEFÈVRE helene") == ["MARTIN (LEFÈVRE) Hélène"]
+    assert search(workspace, "lefevre") == ["MARTIN né(e) LEFÈVRE Hélène"]
+    assert search(workspace, "LEFÈVRE helene") == ["MARTIN né(e) LEFÈVRE Hélène"]
     assert search(workspace, "adele") == ["MARTINEZ Adèle"]
     assert search(workspace, "n'diaye") == ["N'DIAYE Awa"]
     assert search(workspace, "diaye") == ["N'DIAYE Awa"]
@@ -356,13 +356,13 @@ def test_exact_surname_is_ranked_first(workspace, people):
     # rank first (the exact surname before MARTINEZ), then other matches (here a first
     # name) alphabetically.
     assert search(workspace, "martin") == [
-        "MARTIN (LEFÈVRE) Hélène", "MARTIN Zoé", "MARTINEZ Adèle", "ABADIE Martin"]
+        "MARTIN né(e) LEFÈVRE Hélène", "MARTIN Zoé", "MARTINEZ Adèle", "ABADIE Martin"]
     assert search(workspace, "martinez") == ["MARTINEZ Adèle"]
 
 
 def test_search_by_used_and_birth_name(workspace, people):
-    assert "MARTIN (LEFÈVRE) Hélène" in search(workspace, "martin hel")
-    assert search(workspace, "lefevre martin") == ["MARTIN (LEFÈVRE) Hélène"]
+    assert "MARTIN né(e) LEFÈVRE Hélène" in search(workspace, "martin hel")
+    assert search(workspace, "lefevre martin") == ["MARTIN né(e) LEFÈVRE Hélène"]
 
 
 def test_tombstoned_patients_are_not_found(workspace, people, clock):
@@ -388,7 +388,7 @@ def test_search_follows_an_update(workspace, people):
 def test_empty_query_lists_alphabetically_with_a_limit(workspace, people):
     listed = workspace.patients.search("")
     assert names(listed) == ["ABADIE Martin", "DUPONT Jean-Éric", "DUPUIS Marc",
-                             "MARTIN (LEFÈVRE) Hélène", "MARTIN Zoé", "MARTINEZ Adèle",
+                             "MARTIN né(e) LEFÈVRE Hélène", "MARTIN Zoé", "MARTINEZ Adèle",
                              "N'DIAYE Awa"]
     assert len(workspace.patients.search("", limit=3)) == 3
     assert len(workspace.patients.search("m", limit=2)) == 2

@@ -82,8 +82,8 @@ def test_a_0006_practice_gains_the_vocabulary_of_its_patients_names(
         assert not {w for w, _ in sounds} & {"zorglub", "xavier"}
         assert sounds == {r for r in written[0] if r[0] not in {"zorglub", "xavier"}}
         assert variants == {r for r in written[1] if r[1] not in {"zorglub", "xavier"}}
-        assert _names(reopened, "lefebvre") == ["MARTIN (LEFÈVRE) Hélène"]
-        assert _names(reopened, "acour") == ["VINCENT (ACHOUR) Suzanne"]
+        assert _names(reopened, "lefebvre") == ["MARTIN né(e) LEFÈVRE Hélène"]
+        assert _names(reopened, "acour") == ["VINCENT né(e) ACHOUR Suzanne"]
         assert _names(reopened, "dupond") == ["DUPONT Jean-Éric"]
         assert _names(reopened, "mathieu") == ["GIRARD Matthieu"]
         assert _names(reopened, "filipe") == ["N'DIAYE Philippe"]

@@ -195,6 +195,7 @@ def test_the_data_really_holds_markup(marked):
 
 # -- the patient card and the patients list -------------------------------------------
 def test_the_patient_card_shows_the_alert_and_the_name_as_written(qtbot, main_window, marked):
+    main_window.show_patients()  # the search box lists patients there
     main_window.search.clear()
     qtbot.keyClicks(main_window.search, "dupont")
     first = main_window.patients.model.index(0, 0)

@@ -49,7 +49,7 @@ def patient_label(store: Store, patient_id: str) -> PatientLabel:
     """NotFound if the card is gone."""
     with store.reader() as s:
         row = s.execute(select(Patient.birth_name, Patient.used_name, Patient.first_names,
-                               Patient.alert)
+                               Patient.alert, Patient.sex, Patient.civility)
                         .where(Patient.id == patient_id, Patient.deleted_at.is_(None))).first()
         if row is None:
             raise NotFound(patient_id)
@@ -57,8 +57,9 @@ def patient_label(store: Store, patient_id: str) -> PatientLabel:
                           .where(PatientPhone.patient_id == patient_id,
                                  PatientPhone.deleted_at.is_(None))
                           .order_by(PatientPhone.position).limit(1)).scalar()
-    birth, used, first, alert = row
-    return PatientLabel(patient_id, patient_display_name(birth, used or "", first or ""),
+    birth, used, first, alert, sex, civility = row
+    return PatientLabel(patient_id, patient_display_name(birth, used or "", first or "", sex,
+                                                         civility),
                         display_phone(phone) if phone else "", alert or "")
 
 

@@ -111,7 +111,8 @@ def _query(*, phones: bool):
                    AppointmentType.name, Appointment.starts_at, Appointment.ends_at,
                    Appointment.status, Appointment.note, Patient.alert, Appointment.arrived_at,
                    _first_phone() if phones else literal(""),
-                   Appointment.version, Appointment.confirmation)
+                   Appointment.version, Appointment.confirmation, Patient.sex,
+                   Patient.civility)
             .join(Practitioner, Practitioner.id == Appointment.practitioner_id)
             .join(Patient, Patient.id == Appointment.patient_id, isouter=True)
             .join(AppointmentType, AppointmentType.id == Appointment.type_id, isouter=True)
@@ -120,9 +121,10 @@ def _query(*, phones: bool):
 
 def _entry(row) -> DayEntry:
     (aid, pid, title, first, last, patient_id, birth, used, given, type_name, starts, ends,
-     status, note, alert, arrived, phone, version, confirmation) = row
+     status, note, alert, arrived, phone, version, confirmation, sex, civility) = row
     who = " ".join(p for p in (title, first, last) if p)
-    name = patient_display_name(birth, used or "", given or "") if birth is not None else ""
+    name = patient_display_name(birth, used or "", given or "", sex or "",
+                                civility or "") if birth is not None else ""
     return DayEntry(aid, pid, who, patient_id, name, type_name or "", starts, ends, status,
                     note or "", alert or "", arrived, display_phone(phone) if phone else "",
                     version, confirmation or "")

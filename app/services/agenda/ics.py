@@ -220,7 +220,8 @@ def _appointment_rows(session: Session, practitioner_id: str, start: datetime, e
     # One Core select along ix_appointment_practitioner_starts: no ORM object per row.
     # A tombstoned motif or patient still names the appointments it had.
     stmt = (select(a.c.id, a.c.starts_at, a.c.ends_at, a.c.status, a.c.created_at,
-                   a.c.updated_at, t.c.name, p.c.birth_name, p.c.used_name, p.c.first_names)
+                   a.c.updated_at, t.c.name, p.c.birth_name, p.c.used_name, p.c.first_names,
+                   p.c.sex, p.c.civility)
             .select_from(a.outerjoin(t, t.c.id == a.c.type_id)
                          .outerjoin(p, p.c.id == a.c.patient_id))
             .where(a.c.practitioner_id == practitioner_id, a.c.deleted_at.is_(None),
@@ -228,14 +229,18 @@ def _appointment_rows(session: Session, practitioner_id: str, start: datetime, e
             .order_by(a.c.starts_at))
     if not include_cancelled:
         stmt = stmt.where(a.c.status != AppointmentStatus.CANCELLED.value)
-    who = patient_display_name if patient_names else initials
+    def who(birth: str, used: str, given: str, sex: str, civility: str) -> str:
+        if patient_names:
+            return patient_display_name(birth, used or "", given or "", sex or "", civility or "")
+        return initials(birth, used, given)
+
     fallback = _("Appointment")
     rows = []
     for (aid, starts, ends, status, created, updated, motif, birth, used,
-         given) in session.connection().execute(stmt):
+         given, sex, civility) in session.connection().execute(stmt):
         summary = motif or fallback
         if birth is not None:
-            name = who(birth, used, given)
+            name = who(birth, used, given, sex, civility)
             if name:
                 summary = f"{summary} — {name}"
         rows.append(_Row(aid, starts, ends, clean_name(summary), _STATUS.get(status, "TENTATIVE"),

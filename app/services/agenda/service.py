@@ -73,6 +73,7 @@ _VIEW_COLUMNS = (
     Appointment.starts_at, Appointment.ends_at, Appointment.status, Appointment.cancel_reason,
     Appointment.cancel_note, Appointment.note, Appointment.series_id, Appointment.override_note,
     Appointment.remote, Appointment.version, Patient.alert, AppointmentType.buffer_after_min,
+    Patient.sex, Patient.civility,
 )
 
 
@@ -84,8 +85,10 @@ def _view_query():
 
 def _view(row) -> AppointmentView:
     (aid, pid, patient_id, birth, used, first, type_id, type_name, colour, starts, ends, status,
-     reason, cancel_note, note, series_id, override, remote, version, alert, buffer_min) = row
-    name = patient_display_name(birth, used or "", first or "") if patient_id else ""
+     reason, cancel_note, note, series_id, override, remote, version, alert, buffer_min, sex,
+     civility) = row
+    name = patient_display_name(birth, used or "", first or "", sex or "",
+                                civility or "") if patient_id else ""
     return AppointmentView(aid, pid, patient_id, name, type_id, type_name or "",
                            colour or "#8a94a6", starts, ends, status, reason, cancel_note, note,
                            series_id, override, bool(remote), version, alert or "",

@@ -85,7 +85,8 @@ def _entries_query():
                    WaitingListEntry.practitioner_ids, WaitingListEntry.window_from,
                    WaitingListEntry.window_until, WaitingListEntry.urgency, WaitingListEntry.note,
                    WaitingListEntry.status, WaitingListEntry.created_at,
-                   WaitingListEntry.appointment_id, WaitingListEntry.version)
+                   WaitingListEntry.appointment_id, WaitingListEntry.version, Patient.sex,
+                   Patient.civility)
             .join(Patient, Patient.id == WaitingListEntry.patient_id)
             .join(AppointmentType, AppointmentType.id == WaitingListEntry.type_id, isouter=True)
             .where(WaitingListEntry.deleted_at.is_(None))
@@ -96,8 +97,9 @@ def _entries_query():
 
 def _entry(row) -> WaitingEntry:
     (eid, patient_id, birth, used, first, phone, type_id, type_name, duration, pids, w_from,
-     w_until, urgency, note, status, created, appointment_id, version) = row
-    return WaitingEntry(eid, patient_id, patient_display_name(birth, used or "", first or ""),
+     w_until, urgency, note, status, created, appointment_id, version, sex, civility) = row
+    name = patient_display_name(birth, used or "", first or "", sex or "", civility or "")
+    return WaitingEntry(eid, patient_id, name,
                         display_phone(phone) if phone else "", type_id, type_name or "",
                         duration or DEFAULT_MINUTES, id_set(pids), w_from, w_until, urgency,
                         note, status, created, appointment_id, version)

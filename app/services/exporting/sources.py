@@ -46,7 +46,8 @@ class PatientRow:
 
     @property
     def display_name(self) -> str:
-        return patient_display_name(self.birth_name, self.used_name, self.first_names)
+        return patient_display_name(self.birth_name, self.used_name, self.first_names,
+                                    self.sex, self.civility)
 
 
 @dataclass(frozen=True, slots=True)

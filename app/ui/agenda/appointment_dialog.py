@@ -50,6 +50,7 @@ from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid_data import hhmm
 from app.ui.agenda.patient_links import open_card_text, phone_texts
 from app.ui.agenda.patient_picker import PatientPicker
+from app.ui.patients.new_patient_dialog import NewPatientDialog
 from app.ui.agenda.refusal import BULLET, run_guarded, show_failure
 from app.ui.plain import tooltip
 from app.ui.widgets import FieldError, ask_unsaved, label
@@ -128,7 +129,9 @@ class AppointmentDialog(QDialog):
             self.appointment = self._agenda.get(appointment_id)  # an audited read
         self._filling = True
 
-        self.patient = PatientPicker(workspace.patients, self._agenda)
+        self.patient = PatientPicker(
+            workspace.patients, self._agenda,
+            new_patient=lambda typed, parent: NewPatientDialog(workspace, typed, parent))
         self.practitioner = QComboBox()
         for p in self._practitioners:
             self.practitioner.addItem(p.display_name, p.id)

@@ -2,18 +2,31 @@
 
 The results list sits under the field (no popup window, so the keyboard never leaves the
 field): typing searches, Down and Up move through the results, Enter picks one, Escape
-hides them. Once a patient is chosen the field shows the name, and below it the birth
+hides them; when nothing matches, Enter opens a new card prefilled with what was typed
+("Créer ce patient"). Once a patient is chosen the field shows the name, and below it the birth
 date and phone, the card's alert in amber and how many appointments the patient missed.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from collections.abc import Callable
 
-from app.i18n import _, format_date, format_number, ngettext
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _, format_number, ngettext
 from app.services.agenda.service import AgendaService
+from app.services.errors import NotFound
 from app.services.patients import PatientService, PatientSummary
+from app.ui.patients.lines import details_line, picker_line
 from app.ui.plain import tooltip
 from app.ui.widgets import label
 
@@ -21,31 +34,22 @@ RESULTS = 8
 _ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-def details_line(p: PatientSummary) -> str:
-    """"12/03/1958 · 06 12 34 56 78"."""
-    parts = []
-    if p.birth_date:
-        parts.append(format_date(p.birth_date))
-    if p.phone:
-        parts.append(p.phone)
-    return " · ".join(parts)
-
-
-def summary_line(p: PatientSummary) -> str:
-    """"LEFÈVRE Jeanne · 12/03/1958 · 06 12 34 56 78"."""
-    details = details_line(p)
-    return f"{p.display_name} · {details}" if details else p.display_name
-
-
 class PatientPicker(QWidget):
-    """``chosen(patient_id)`` ("" when the choice is cleared by typing again)."""
+    """``chosen(patient_id)`` ("" when the choice is cleared by typing again).
+
+    ``new_patient(typed, parent)`` (optional) makes the window of a new card prefilled
+    with what was typed (a NewPatientDialog): offered when nothing matches, and the
+    patient it saves is chosen."""
 
     chosen = Signal(str)
 
-    def __init__(self, patients: PatientService, agenda: AgendaService, parent=None) -> None:
+    def __init__(self, patients: PatientService, agenda: AgendaService, parent=None, *,
+                 new_patient: Callable[[str, QWidget], QDialog] | None = None) -> None:
         super().__init__(parent)
         self._patients = patients
         self._agenda = agenda
+        self._new_patient = new_patient
+        self.new_patient_dialog: QDialog | None = None
         self._patient_id = ""
         self._name = ""
         self._rows: list[PatientSummary] = []
@@ -63,6 +67,10 @@ class PatientPicker(QWidget):
         self.results.setMaximumHeight(RESULTS * 22 + 6)
         self.results.itemClicked.connect(self._clicked)
         self.results.hide()
+        self.create_button = QPushButton(_("Create this patient (Enter)"))
+        self.create_button.setAutoDefault(False)
+        self.create_button.clicked.connect(self.create_patient)
+        self.create_button.hide()
         self.info = label("")
         self.info.setObjectName("Muted")
         self.info.hide()
@@ -77,7 +85,8 @@ class PatientPicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
-        for w in (self.edit, self.results, self.info, self.alert, self.no_shows):
+        for w in (self.edit, self.results, self.create_button, self.info, self.alert,
+                  self.no_shows):
             layout.addWidget(w)
 
     # -- API ------------------------------------------------------------------------
@@ -98,6 +107,7 @@ class PatientPicker(QWidget):
         self._patient_id = self._name = ""
         self.edit.clear()
         self.results.hide()
+        self.create_button.hide()
         self._show_details("", "")
 
     # -- behaviour ------------------------------------------------------------------
@@ -109,7 +119,7 @@ class PatientPicker(QWidget):
         self._rows = self._patients.search(text, limit=RESULTS) if text.strip() else []
         self.results.clear()
         for row in self._rows:
-            item = QListWidgetItem(summary_line(row))
+            item = QListWidgetItem(picker_line(row))
             item.setData(_ID_ROLE, row.id)
             if row.alert:
                 item.setToolTip(tooltip(row.alert))
@@ -120,11 +130,35 @@ class PatientPicker(QWidget):
             self.results.addItem(QListWidgetItem(_("No patient matches; check the spelling, "
                                                    "or search by phone or birth date.")))
         self.results.setVisible(bool(text.strip()))
+        self.create_button.setVisible(self._new_patient is not None and bool(text.strip())
+                                      and not self._rows)
+
+    def create_patient(self) -> QDialog | None:
+        """"Créer ce patient": a new card prefilled with what was typed; the patient it
+        saves is chosen."""
+        if self._new_patient is None:
+            return None
+        dialog = self._new_patient(self.edit.text(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self._created)
+        self.new_patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _created(self, patient_id: str) -> None:
+        try:
+            summary = self._patients.summary(patient_id)
+        except NotFound:
+            return
+        self._rows = [summary]
+        self._pick(0)
+        self.edit.setFocus()
 
     def _pick(self, row: int) -> None:
         if not 0 <= row < len(self._rows):
             return
         p = self._rows[row]
+        self.create_button.hide()
         self._patient_id, self._name = p.id, p.display_name
         self.edit.setText(p.display_name)
         self.results.hide()
@@ -157,8 +191,11 @@ class PatientPicker(QWidget):
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 if count:
                     self._pick(max(0, self.results.currentRow()))
+                elif self.create_button.isVisible():
+                    self.create_patient()
                 return True
             if key == Qt.Key.Key_Escape:
                 self.results.hide()
+                self.create_button.hide()
                 return True
         return super().eventFilter(obj, event)

@@ -56,6 +56,8 @@ from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo, list_practitioners
 from app.ui.agenda.setup_hint import hint_for
+from app.ui.patients.lines import picker_line
+from app.ui.patients.new_patient_dialog import NewPatientDialog
 from app.ui.plain import button_text, tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, mark_invalid, result_table, select_first_row
@@ -148,7 +150,9 @@ def describe_constraints(c: Constraints) -> str:
 class PatientField(QWidget):
     """Type a name, phone or birth date; the matches are listed under the field, the
     arrows move among them, Enter or Tab takes the highlighted one. Editing the text
-    again drops the choice. ``chosen(patient_id)`` ("" when dropped)."""
+    again drops the choice. When nothing matches, Enter opens a new card prefilled with
+    what was typed ("Créer ce patient"), and the patient saved is taken.
+    ``chosen(patient_id)`` ("" when dropped)."""
 
     chosen = Signal(str)
 
@@ -156,6 +160,7 @@ class PatientField(QWidget):
         super().__init__(parent)
         self._ws = workspace
         self._patient_id = ""
+        self.new_patient_dialog: NewPatientDialog | None = None
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(_("Patient: name, phone or birth date"))
         self.edit.setClearButtonEnabled(True)
@@ -167,6 +172,10 @@ class PatientField(QWidget):
         self.matches.setMaximumHeight(150)
         self.matches.itemClicked.connect(lambda _item: self._take())
         self.matches.hide()
+        self.create_button = QPushButton(_("Create this patient (Enter)"))
+        self.create_button.setAutoDefault(False)
+        self.create_button.clicked.connect(self.create_patient)
+        self.create_button.hide()
         self.info = label("", "Muted", wrap=True)
         self.info.hide()
         self.error = FieldError()
@@ -175,6 +184,7 @@ class PatientField(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.edit)
         layout.addWidget(self.matches)
+        layout.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.info)
         layout.addWidget(self.error)
 
@@ -204,25 +214,38 @@ class PatientField(QWidget):
             self.chosen.emit("")
         self.show_error("")
         self.matches.clear()
+        self.create_button.hide()
         if not text.strip():
             self.matches.hide()
             return
         for row in self._ws.patients.search(text, limit=PATIENT_MATCHES):
-            bits = [row.display_name]
-            if row.birth_date:
-                bits.append(format_date(row.birth_date))
-            if row.phone:
-                bits.append(row.phone)
-            item = QListWidgetItem(" · ".join(bits))
+            item = QListWidgetItem(picker_line(row))
             item.setData(Qt.ItemDataRole.UserRole, (row.id, row.display_name, row.phone,
                                                     row.alert))
+            if row.alert:
+                item.setToolTip(tooltip(row.alert))
             self.matches.addItem(item)
         if self.matches.count():
             self.matches.setCurrentRow(0)
         else:
             self.matches.addItem(_("No patient matches."))
             self.matches.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+            self.create_button.show()
         self.matches.show()
+
+    def create_patient(self) -> NewPatientDialog:
+        """"Créer ce patient": a new card prefilled with what was typed; the patient it
+        saves is taken."""
+        dialog = NewPatientDialog(self._ws, self.edit.text(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self._created)
+        self.new_patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _created(self, patient_id: str) -> None:
+        self.set_patient(patient_id)
+        self.edit.setFocus()
 
     def _take(self) -> bool:
         item = self.matches.currentItem()
@@ -237,6 +260,7 @@ class PatientField(QWidget):
         self.edit.setText(name)
         self.matches.clear()
         self.matches.hide()
+        self.create_button.hide()
         self.show_error("")
         bits = [phone] if phone else []
         if patient_id:
@@ -269,9 +293,12 @@ class PatientField(QWidget):
                 if self._take():
                     self.edit.focusNextChild()
                     return True
+                if key in _RETURN and self.create_button.isVisible():
+                    self.create_patient()
                 return key in _RETURN  # nothing to take: Tab still moves on
             if key == Qt.Key.Key_Escape:
                 self.matches.hide()
+                self.create_button.hide()
                 return True
         return super().eventFilter(obj, event)
 

@@ -470,7 +470,9 @@ class PatientForm(RecordForm):
             mark_invalid(edit, False)
 
     # -- load ---------------------------------------------------------------------
-    def new_patient(self) -> None:
+    def new_patient(self, prefill: PatientInput | None = None) -> None:
+        """An empty card; ``prefill``: what a search typed ("Créer ce patient"), in its
+        fields (names, birth date, phones)."""
         self._loading = True
         self._current = None
         self.heading.setText(_("New patient"))
@@ -486,11 +488,27 @@ class PatientForm(RecordForm):
         self.reminder_consent.setChecked(False)
         self._show_phones([])
         self.set_agenda_summary("")
+        if prefill is not None:
+            self.birth_name.setText(prefill.birth_name)
+            self.used_name.setText(prefill.used_name)
+            self.first_names.setText(prefill.first_names)
+            self.birth_date.setText(str(prefill.birth_date or ""))
+            self._show_phones([(p.kind, p.number) for p in prefill.phones])
         self._clear_errors()
         self._loading = False
         self._set_clean()
         self._set_editing(True)  # a new card is typed into at once
         self.loaded.emit("")
+
+    def first_empty_field(self) -> QLineEdit:
+        """Where typing goes on a new card: the first required name still empty, else
+        the birth date, else the first phone."""
+        for edit in (self.birth_name, self.first_names, self.birth_date):
+            if not edit.text().strip():
+                return edit
+        if self.phone_rows and not self.phone_rows[0].number.text().strip():
+            return self.phone_rows[0].number
+        return self.birth_name
 
     def load(self, details: PatientDetails) -> None:
         self._loading = True

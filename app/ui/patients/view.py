@@ -24,7 +24,7 @@ from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
 from app.models import DEFAULT_TIMEZONE, kinds
 from app.services.duplicates import DuplicateService
-from app.services.patients import MAX_RESULTS, PatientService
+from app.services.patients import MAX_RESULTS, PatientInput, PatientService
 from app.services.timeline import TimelineService
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
@@ -75,7 +75,7 @@ class PatientsView(QWidget):
         self.new_button = QPushButton(_("New patient"))
         self.new_button.setObjectName("Primary")
         self.new_button.setToolTip(_("New patient (Ctrl+N)"))
-        self.new_button.clicked.connect(self.new_patient)
+        self.new_button.clicked.connect(lambda: self.new_patient())
         # Less frequent work on the patient file (import, export, duplicates): one menu.
         self.tools_button, self.tools_menu = menu_button(
             _("More"), _("Import, export, possible duplicates"), self)
@@ -156,7 +156,7 @@ class PatientsView(QWidget):
         layout.setContentsMargins(0, 0, 8, 8)
         layout.addWidget(splitter)
 
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_patient)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_patient())
         bus.changed.connect(self._on_changed)
         if load_now:
             self.refresh()
@@ -167,9 +167,13 @@ class PatientsView(QWidget):
             self.refresh()
 
     # -- search -------------------------------------------------------------------
-    def set_query(self, text: str) -> None:
+    def set_query(self, text: str, *, now: bool = True) -> None:
+        """Search ``text``; with ``now=False`` (the page is hidden) when next shown."""
         self._query = text
-        self.refresh()
+        if now:
+            self.refresh()
+        else:
+            self._loaded = False
 
     def refresh(self) -> None:
         """Search again; the card's patient stays selected if listed, else no row is
@@ -211,8 +215,8 @@ class PatientsView(QWidget):
         if self._query.strip():
             self.empty_hint.setText(_(
                 "No patient matches “{query}”. Check the spelling, or search by phone number "
-                "(any format, or its last 4 digits) or birth date (dd/mm/yyyy). Press Ctrl+N "
-                "to create the patient.").format(query=self._query.strip()))
+                "(any format, or its last 4 digits) or birth date (dd/mm/yyyy). Press Enter "
+                "to create the patient from what was typed.").format(query=self._query.strip()))
         else:
             self.empty_hint.setText(_("No patient yet. Create the first one with “New patient” "
                                       "(Ctrl+N)."))
@@ -310,12 +314,22 @@ class PatientsView(QWidget):
         self._select_card_row()
         self.form.setFocus()
 
-    def new_patient(self) -> None:
+    def open_patient(self, patient_id: str) -> bool:
+        """The search's way to a card: the list is loaded first, so that the card's row
+        is selected; False when the card on screen keeps its unsaved edits or is gone."""
+        if not self._loaded:
+            self.refresh()
+        return self.show_patient(patient_id)
+
+    def new_patient(self, prefill: PatientInput | None = None) -> bool:
+        """An empty card, or one ``prefill``-ed from a search that found no one; False
+        when the card on screen keeps its unsaved edits."""
         if not self.confirm_leave():
-            return
-        self.form.new_patient()
+            return False
+        self.form.new_patient(prefill)
         self._select_card_row()  # no row: the card is not listed yet
-        self.form.birth_name.setFocus()
+        (self.form.first_empty_field() if prefill is not None else self.form.birth_name).setFocus()
+        return True
 
     def open_duplicates(self) -> None:
         """Pairs of cards that may be one person: merge, dismiss, or undo a merge."""

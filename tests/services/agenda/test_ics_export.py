@@ -300,7 +300,7 @@ def test_full_names_when_asked(agenda, out):
     raw, vcal, ical = parse_both(result.path)
     summaries = {str(e["SUMMARY"]) for e in ical.walk("VEVENT")}
     assert "Consultation — DUPONT Jean-Éric Paul" in summaries
-    assert "Consultation — MARTIN (LEFÈVRE) Jeanne" in summaries
+    assert "Consultation — MARTIN né(e) LEFÈVRE Jeanne" in summaries
     assert {e.summary.value for e in vobject_events(vcal).values()} == summaries
     text = raw.decode("utf-8")
     for word in ("pénicilline", NOTE, "+33612345678", "06 12 34 56 78"):

@@ -429,7 +429,7 @@ def test_patient_vcards_parse_back_with_an_independent_reader(workspace, exports
     first, second = cards(out / "patients.vcf")
     assert first.version.value == "4.0"
     assert first.uid.value == f"urn:uuid:{patient.id}"
-    assert first.fn.value == "MARTIN (DUPONT) Jean-Éric, dit Jeff"
+    assert first.fn.value == "MARTIN né DUPONT Jean-Éric, dit Jeff"
     assert first.n.value.family == "Martin"
     assert first.n.value.given == "Jean-Éric, dit Jeff"
     assert first.n.value.prefix == "M."

@@ -140,11 +140,11 @@ def test_the_main_window_opens_on_todays_agenda_with_a_column_per_practitioner(
     assert page.grid.data().days == (today,)
     assert {c.key for c in page.grid.data().columns} == {agenda.morel, agenda.faure}
     assert page.selected_practitioners() == [agenda.faure, agenda.morel]  # by last name
-    # The global search still goes to the patients.
+    # The global search shows its results over the agenda, which stays.
     qtbot.keyClick(main_window, Qt.Key.Key_K, CTRL)
-    assert main_window.pages.currentWidget() is main_window.patients
     qtbot.keyClicks(main_window.search, "dup")
-    assert main_window.patients.model.rowCount() == 1
+    assert main_window.pages.currentWidget() is page
+    assert main_window.search_overlay.results.count() == 1
 
 
 def test_the_status_bar_gives_both_times_when_the_zones_differ():

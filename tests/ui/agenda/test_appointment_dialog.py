@@ -288,7 +288,7 @@ def test_the_patient_shows_its_alert_and_missed_appointments(qtbot, agenda):
     picker = dialog.patient
     qtbot.keyClicks(picker.edit, "garn")
     assert picker.results.count() == 1
-    assert picker.results.item(0).text() == "GARNIER Lucie · 04/05/1950 · 06 11 22 33 44"
+    assert picker.results.item(0).text() == "⚠ GARNIER Lucie · 04/05/1950 · 06 11 22 33 44"
     qtbot.keyClick(picker.edit, Qt.Key.Key_Return)
     assert picker.patient_id() == pid
     assert picker.alert.isVisible() and picker.alert.text() == "Malentendante"

@@ -83,9 +83,11 @@ def test_the_directory_sits_between_patients_and_settings(main_window):
 
 
 def test_the_global_search_stays_a_patient_search(qtbot, window):
+    # From the directory, the patients found show over it: the page stays.
     qtbot.keyClicks(window.search, "dup")
-    assert window.pages.currentWidget() is window.patients
-    assert window.patients.model.rowCount() == 1
+    assert window.pages.currentWidget() is window.directory
+    assert window.search_overlay.isVisible()
+    assert window.search_overlay.results.count() == 1
 
 
 # -- search -------------------------------------------------------------------------

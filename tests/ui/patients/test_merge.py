@@ -51,12 +51,12 @@ def names(window) -> list[str]:
 def test_merge_chosen_fields_from_the_duplicates_dialog_then_undo(qtbot, main_window, workspace):
     kept, merged = twins(workspace)
     main_window.patients.refresh()
-    assert "GARNIER (LEFEVRE) helene" in names(main_window)
+    assert "GARNIER né(e) LEFEVRE helene" in names(main_window)
     dialog = open_duplicates(qtbot, main_window)
 
     assert dialog.model.rowCount() == 1
     assert dialog.model.index(0, 0).data() == "LEFÈVRE Hélène · 01/07/1975 · 06 21 43 65 87"
-    assert dialog.model.index(0, 1).data().startswith("GARNIER (LEFEVRE) helene · 01/07/1975")
+    assert dialog.model.index(0, 1).data().startswith("GARNIER né(e) LEFEVRE helene · 01/07/1975")
     assert dialog.model.index(0, 2).data() == (_("same name and birth date") + ", "
                                                + _("same phone number"))
     assert not dialog.empty_hint.isVisible()
@@ -97,13 +97,13 @@ def test_merge_chosen_fields_from_the_duplicates_dialog_then_undo(qtbot, main_wi
     gone = card(workspace, merged.id)
     assert gone.deleted_at is not None and gone.merged_into_id == kept.id
     # The list behind refreshed from the change bus; the pair is no longer offered.
-    assert "GARNIER (LEFÈVRE) Hélène" in names(main_window)
-    assert "GARNIER (LEFEVRE) helene" not in names(main_window)
+    assert "GARNIER né(e) LEFÈVRE Hélène" in names(main_window)
+    assert "GARNIER né(e) LEFEVRE helene" not in names(main_window)
     assert dialog.model.rowCount() == 0 and dialog.empty_hint.isVisible()
 
     # The merge is listed, and can be undone from here.
     assert dialog.merges.count() == 1
-    assert "GARNIER (LEFEVRE) helene" in dialog.merges.item(0).text()
+    assert "GARNIER né(e) LEFEVRE helene" in dialog.merges.item(0).text()
     assert dialog.undo_button.isEnabled()
     qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
     wait_loaded(qtbot, dialog)
@@ -114,7 +114,7 @@ def test_merge_chosen_fields_from_the_duplicates_dialog_then_undo(qtbot, main_wi
     assert (back.deleted_at, back.merged_into_id) == (None, None)
     assert dialog.model.rowCount() == 1  # a possible duplicate again
     assert not dialog.undo_button.isEnabled()  # already undone
-    assert "GARNIER (LEFEVRE) helene" in names(main_window)
+    assert "GARNIER né(e) LEFEVRE helene" in names(main_window)
 
 
 def test_not_duplicates_removes_the_pair_for_good(qtbot, main_window, workspace):
@@ -164,6 +164,7 @@ def test_swap_and_a_concurrent_edit_in_the_merge_dialog(qtbot, main_window, work
 
 def test_the_card_on_screen_follows_a_merge(qtbot, main_window, workspace):
     kept, merged = twins(workspace)
+    main_window.show_patients()  # the search box lists patients there
     main_window.patients.refresh()
     qtbot.keyClicks(main_window.search, "garnier")
     qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
@@ -191,6 +192,7 @@ def test_a_merge_is_undone_from_the_cards_history(qtbot, main_window, workspace)
     workspace.duplicates.merge(kept_id=kept.id, merged_id=merged.id, choices={},
                                expected_versions=(kept.version, merged.version))
     view = main_window.patients
+    main_window.show_patients()  # the search box lists patients there
     main_window.search.clear()
     qtbot.keyClicks(main_window.search, "07 61 00 11 22")  # the merged card's number
     assert names(main_window) == ["LEFÈVRE Hélène"]  # now on the kept card
@@ -205,6 +207,6 @@ def test_a_merge_is_undone_from_the_cards_history(qtbot, main_window, workspace)
     assert timeline.undo_button.isEnabled()
     assert timeline.undo_selected_merge(confirm=False)
     assert card(workspace, merged.id).deleted_at is None  # both cards are back
-    assert names(main_window) == ["GARNIER (LEFEVRE) helene"]  # the number went back
+    assert names(main_window) == ["GARNIER né(e) LEFEVRE helene"]  # the number went back
     assert "annulée" in timeline.list.item(0).text().lower()
     assert not timeline.undo_button.isVisible()  # nothing left to undo

@@ -11,6 +11,7 @@ from tests.ui.card_keys import edit_card
 
 
 def _open(qtbot, window, query: str) -> None:
+    window.show_patients()  # the search box lists patients there
     window.search.clear()
     qtbot.keyClicks(window.search, query)
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
@@ -20,6 +21,7 @@ def test_the_alert_is_shown_whenever_the_card_opens(qtbot, main_window, workspac
     workspace.patients.create(PatientInput(
         birth_name="Vasseur", first_names="Odile", birth_date="02/02/1940",
         phones=[PhoneEntry("06 10 20 30 40")], alert="Malentendante : parler lentement"))
+    main_window.show_patients()  # the search box lists patients there
     main_window.search.clear()
     qtbot.keyClicks(main_window.search, "vasseur")
     first = main_window.patients.model.index(0, 0)
