@@ -239,3 +239,109 @@ def test_checkpoints_signed_with_another_key_are_refused(trail, clock):
     path.write_bytes(b"".join(lines))
     report = verify(paths, key, clock)
     assert (report.problem, report.line) == (trail_verify.FILE_ALTERED, 1)
+
+
+# -- the keychain's copy ------------------------------------------------------------------
+def test_the_folder_put_back_whole_is_caught_by_the_keychain_copy(workspace, clock, tmp_path):
+    """Database and checkpoint file rolled back together: only the keychain, which
+    follows the OS session and not the folder, still knows the later head."""
+    from tests.storage.test_keychain import _cryptfile_backend
+
+    from app.storage.keychain import Keychain
+
+    (tmp_path / "keyring").mkdir()
+    keychain = Keychain(_cryptfile_backend(tmp_path / "keyring" / "cryptfile.cfg"))
+    paths = workspace.paths
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    older = tmp_path / "older"
+    shutil.copytree(paths.root, older)
+    ws = open_workspace(paths, key, clock=clock, keychain=keychain)
+    add_practitioners(ws, "Émile")
+    ws.close()  # the last checkpoint, mirrored
+    for name in ("permanence.db", checkpoints.FILE_NAME):
+        shutil.copy2(older / name, paths.root / name)
+    ws = open_workspace(paths, key, clock=clock, keychain=keychain)
+    try:
+        report = ws.audit_trail.verify()
+    finally:
+        ws.close()
+    assert report.problem == trail_verify.MIRROR_AHEAD
+
+
+# -- retention ----------------------------------------------------------------------------
+def test_old_entries_are_summarised_into_a_signed_checkpoint_and_verify_still_passes(
+        workspace, clock):
+    from app.storage import trail_retention
+
+    add_practitioners(workspace, "Anne", "Bruno")
+    with workspace.store.unit_of_work(actor_id=workspace.user_id) as uow:
+        uow.audit("read", "patient", "p-1")
+    with workspace.store.engine.connect() as conn:
+        old = conn.exec_driver_sql("SELECT count(*), max(seq) FROM audit_trail").one()
+    clock.advance(days=200)
+    add_practitioners(workspace, "Chloé")  # recent: kept
+    workspace.audit_trail.set_retention_days(180)
+    summary = workspace.audit_trail.apply_retention()
+    assert summary is not None and summary.removed == old[0] and summary.cut.seq == old[1]
+    assert sum(summary.counts.values()) == old[0]
+    assert summary.counts["read patient 2026-03"] == 1
+    report = workspace.audit_trail.verify()
+    assert report.ok, report
+    with workspace.store.engine.connect() as conn:
+        first = conn.exec_driver_sql("SELECT min(seq) FROM audit_trail").scalar()
+    assert first == old[1] + 1
+    lines = log_lines(workspace.paths)
+    summaries = [r for r in lines if r["kind"] == "summary"]
+    assert summaries and summaries[-1]["seq"] == old[1] and summaries[-1]["count"] == old[0]
+    assert trail_retention.apply_configured(workspace.store) is None  # nothing more to cut
+    paths = workspace.paths
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    assert verify(paths, key, clock).ok  # and after reopening
+
+
+def test_retention_applies_when_the_practice_opens(workspace, clock):
+    add_practitioners(workspace, "Anne")
+    paths = workspace.paths
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    clock.advance(days=400)  # beyond the default year
+    ws = reopen(paths, key, clock)
+    try:
+        assert ws.audit_trail.verify().ok
+        with ws.store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM audit_trail").scalar() == 0
+    finally:
+        ws.close()
+    assert [r["kind"] for r in log_lines(paths)].count("summary") == 1
+
+
+def test_entries_removed_without_a_signed_summary_are_caught(workspace, clock):
+    add_practitioners(workspace, "Anne", "Bruno")
+    clock.advance(days=200)
+    add_practitioners(workspace, "Chloé")
+    workspace.audit_trail.set_retention_days(180)
+    workspace.audit_trail.apply_retention()
+    paths = workspace.paths
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    # Someone moves the cut further on, removing what it covers, and hashes nothing.
+    rows = entries(paths, key)
+    cut = {"seq": rows[1][0], "hash": rows[1][8]}
+    sql(paths, key, ("DELETE FROM audit_trail WHERE seq <= ?", (rows[1][0],)),
+        ("UPDATE local_meta SET value = ? WHERE key = 'audit_cut'", (json.dumps(cut),)))
+    report = verify(paths, key, clock)
+    assert (report.problem, report.seq) == (trail_verify.CUT_UNSIGNED, rows[1][0])
+
+
+def test_a_damaged_trail_is_never_summarised_away(workspace, clock):
+    add_practitioners(workspace, "Anne", "Bruno")
+    paths = workspace.paths
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    target = entries(paths, key)[2][0]
+    sql(paths, key, ("UPDATE audit_trail SET detail = 'x' WHERE seq = ?", (target,)))
+    clock.advance(days=400)
+    report = verify(paths, key, clock)  # opening tries the retention: it refuses
+    assert (report.problem, report.seq) == (trail_verify.EDITED, target)
