@@ -21,6 +21,7 @@ from app.clock import Clock
 from app.i18n import _, ngettext
 from app.models import Patient
 from app.models.journal import AuditEntry
+from app.models.patient import patient_display_name
 from app.models.user import User
 from app.services.agenda.zone import PracticeTime
 from app.services.errors import MessageError
@@ -155,6 +156,19 @@ class AuditTrailService:
         with self._store.reader() as s:
             return sorted(_people(s).items(), key=lambda item: item[1].casefold())
 
+    def record_names(self, rows: list[TrailRow]) -> dict[str, str]:
+        """The names of the patients these entries concern, looked up now (a card
+        erased since is simply not there): for showing, never stored in the trail."""
+        ids = sorted({r.entity_id for r in rows if r.entity in PATIENT_ENTITIES and r.entity_id})
+        names: dict[str, str] = {}
+        with self._store.reader() as s:
+            for i in range(0, len(ids), 500):
+                for pid, birth, used, first in s.execute(
+                        select(Patient.id, Patient.birth_name, Patient.used_name,
+                               Patient.first_names).where(Patient.id.in_(ids[i:i + 500]))):
+                    names[pid] = patient_display_name(birth, used, first)
+        return names
+
     def actions(self) -> list[str]:
         with self._store.reader() as s:
             return sorted(s.execute(select(AuditEntry.action).distinct()).scalars())
@@ -257,7 +271,3 @@ def _row(r, names: dict[str, str]) -> TrailRow:
     return TrailRow(seq, at, user_id, names.get(user_id, user_id), action, entity, entity_id,
                     detail)
 
-
-def patient_exists(store: Store, patient_id: str) -> bool:
-    with store.reader() as s:
-        return s.get(Patient, patient_id) is not None
