@@ -132,7 +132,7 @@ def read_log(path: Path, public: Ed25519PublicKey) -> LogRead:
         if not complete:
             result.torn = True
             break
-        record = parse(line, public)
+        record = parse(line, public) if len(line) <= MAX_LINE else None
         if record is None:
             if result.bad_line is None:
                 result.bad_line = number
@@ -198,7 +198,8 @@ class CheckpointLog:
 
     def _write(self, line: bytes) -> None:
         new = not self.path.exists()
-        fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        fd = open_private(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND
+                          | getattr(os, "O_NOFOLLOW", 0))
         try:
             if self._torn_at is not None:
                 # What a crash left of an append: never signed, so nothing is lost.
@@ -310,4 +311,8 @@ def attach(store, root: Path, *, db_key: bytes, envelope_id: str, keychain=None)
         checkpoints.append(START, head)
     elif checkpoints.last is None or head.seq > checkpoints.last.seq:
         checkpoints.note_head(head)
+    elif head.seq < checkpoints.last.seq or (head.seq == checkpoints.last.seq
+                                             and head.hash != checkpoints.last.hash):
+        log.warning("the audit trail is behind or apart from its checkpoints "
+                    "(permanence audit verify says where)")
     return anchor

@@ -345,3 +345,27 @@ def test_a_damaged_trail_is_never_summarised_away(workspace, clock):
     clock.advance(days=400)
     report = verify(paths, key, clock)  # opening tries the retention: it refuses
     assert (report.problem, report.seq) == (trail_verify.EDITED, target)
+
+
+def test_a_checkpoint_that_could_not_be_written_is_written_at_close(workspace, clock):
+    """The commit stands when its checkpoint cannot be appended (here the file's name
+    is taken by a folder); the head is checkpointed when the profile closes."""
+    paths = workspace.paths
+    log = paths.root / checkpoints.FILE_NAME
+    aside = paths.root / "aside.log"
+    log.rename(aside)
+    log.mkdir()
+    try:
+        add_practitioners(workspace, "Anne")  # committed; its checkpoint failed
+        assert workspace.store.anchor.log.pending is not None
+    finally:
+        log.rmdir()
+        aside.rename(log)
+    with workspace.store.engine.connect() as conn:
+        head = conn.exec_driver_sql(
+            "SELECT seq, hash FROM audit_trail ORDER BY seq DESC LIMIT 1").one()
+    assert log_lines(paths)[-1]["seq"] < head[0]
+    key = unlock_key(paths, passphrase="correct horse", kdf_floor=FAST_KDF)
+    workspace.close()
+    assert (log_lines(paths)[-1]["seq"], log_lines(paths)[-1]["hash"]) == tuple(head)
+    assert verify(paths, key, clock).ok
