@@ -259,8 +259,8 @@ class Anchor:
                 cut = conn.exec_driver_sql("SELECT value FROM local_meta WHERE key = ?",
                                            (META_CUT,)).scalar()
         if row is None:
-            value = json.loads(cut) if cut else {"seq": 0, "hash": GENESIS}
-            return Head(int(value["seq"]), str(value["hash"]), 0)
+            seq, hash_ = _cut(cut)
+            return Head(seq, hash_, 0)
         return Head(row[0], row[1], row[0] - self.cut_seq)
 
     def close(self) -> None:
@@ -282,6 +282,16 @@ def mirror(keychain, account: str, line: bytes | None) -> None:
         log.warning("audit checkpoint not mirrored in the keychain: %s", type(exc).__name__)
 
 
+def _cut(value: str | None) -> tuple[int, str]:
+    """The cut recorded in ``local_meta`` (none: 0 and the genesis hash). A damaged one
+    counts as none here: ``verify`` reports it, opening goes on."""
+    try:
+        data = json.loads(value) if value else {}
+        return int(data.get("seq", 0)), str(data.get("hash", GENESIS))
+    except (ValueError, TypeError, AttributeError):
+        return 0, GENESIS
+
+
 def keychain_account(envelope_id: str) -> str:
     return f"{envelope_id}.audit-checkpoint"
 
@@ -297,11 +307,7 @@ def attach(store, root: Path, *, db_key: bytes, envelope_id: str, keychain=None)
                                         (META_ANCHOR,)).scalar()
         cut = conn.exec_driver_sql("SELECT value FROM local_meta WHERE key = ?",
                                    (META_CUT,)).scalar()
-    try:
-        cut_seq = int(json.loads(cut)["seq"]) if cut else 0
-    except (ValueError, KeyError, TypeError):
-        cut_seq = 0
-    anchor = Anchor(checkpoints, store.engine, cut_seq=cut_seq, keychain=keychain,
+    anchor = Anchor(checkpoints, store.engine, cut_seq=_cut(cut)[0], keychain=keychain,
                     account=keychain_account(envelope_id))
     head = anchor.current_head()
     if anchored is None and checkpoints.last is None:

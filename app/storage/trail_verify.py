@@ -88,6 +88,8 @@ def verify_trail(store) -> TrailReport:
                                  or _restarted(records)
                                  or _other_key(anchored.value, anchor.log.public)):
         return TrailReport(FILE_MISSING, n, checkpoints=len(records))
+    if cut.seq < 0:  # the cut's record was damaged: where the trail starts is unknown
+        return TrailReport(CUT_UNSIGNED, n, None, checkpoints=len(records))
     if not chain.ok:
         return TrailReport(MISSING if chain.missing else EDITED, n, chain.first_broken_seq,
                            checkpoints=len(records))
