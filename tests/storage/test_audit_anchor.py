@@ -369,3 +369,10 @@ def test_a_checkpoint_that_could_not_be_written_is_written_at_close(workspace, c
     workspace.close()
     assert (log_lines(paths)[-1]["seq"], log_lines(paths)[-1]["hash"]) == tuple(head)
     assert verify(paths, key, clock).ok
+
+
+def test_a_damaged_cut_still_opens_and_is_reported(trail, clock):
+    paths, key = trail
+    sql(paths, key, ("INSERT INTO local_meta (key, value) VALUES ('audit_cut', 'garbage')", ()))
+    report = verify(paths, key, clock)
+    assert report.problem == trail_verify.CUT_UNSIGNED
