@@ -90,6 +90,19 @@ def action_label(action: str) -> str:
     return labels.get(action, action)
 
 
+def entity_label(entity: str) -> str:
+    """The words for a kind of record, in the user's language (the code if unknown)."""
+    labels = {
+        "patient": _("patient card"), "patient_phone": _("patient's phone"),
+        "appointment": _("appointment"), "appointment_series": _("series of appointments"),
+        "waiting_list_entry": _("waiting list"), "contact": _("directory contact"),
+        "practitioner": _("practitioner"), "practice": _("practice"), "user": _("account"),
+        "audit_trail": _("audit trail"), "absence": _("absence"),
+        "appointment_type": _("appointment type"), "opening_hours": _("opening hours"),
+    }
+    return labels.get(entity, entity)
+
+
 def describe(report: TrailReport) -> str:
     """What ``verify`` found, in the user's language, naming the first entry concerned."""
     seq = report.seq

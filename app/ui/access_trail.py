@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QHeaderView,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -33,6 +34,7 @@ from app.services.audit_trail import (
     TrailRow,
     action_label,
     describe,
+    entity_label,
 )
 from app.services.patients import PatientService
 from app.storage import trail_retention
@@ -40,6 +42,7 @@ from app.ui.exporting import ask_save_path
 from app.ui.failures import failure_text, show_failure
 from app.ui.plain import message_box
 from app.ui.table_model import RowTableModel
+from app.ui.tasks import run_in_background
 from app.ui.widgets import label, result_table
 
 
@@ -73,7 +76,7 @@ class TrailModel(RowTableModel):
             if row.entity == "patient" and row.entity_id:
                 return self._names.get(row.entity_id, _("patient card {id}").format(
                     id=row.entity_id[:8]))
-            return row.entity
+            return entity_label(row.entity)
         return row.detail
 
 
@@ -86,6 +89,7 @@ class AccessDialog(QDialog):
         self.setWindowTitle(_("Who viewed this card?"))
         self.model = TrailModel(zone, with_record=False, parent=self)
         self.table = result_table(self.model)
+        _fit_columns(self.table, stretch=1)
         self.model.set_entries(trail.who_viewed(patient_id))
         self.caption = label(ngettext("{n} access recorded.", "{n} accesses recorded.",
                                       self.model.rowCount()).format(
@@ -111,6 +115,7 @@ class AccessTrailPage(QWidget):
         self._trail = trail
         self._patients = patients
         self._choose_path = choose_path
+        self._task = None
 
         self.person = QComboBox()
         self.person.addItem(_("Everyone"), None)
@@ -122,6 +127,7 @@ class AccessTrailPage(QWidget):
             self.action.addItem(action_label(action), action)
         self.patient_query = QLineEdit()
         self.patient_query.setPlaceholderText(_("Patient name, then Enter"))
+        self.patient_query.setMinimumWidth(220)
         self.patient_query.returnPressed.connect(self._find_patients)
         self.patient = QComboBox()
         self.patient.addItem(_("Every patient"), None)
@@ -148,6 +154,7 @@ class AccessTrailPage(QWidget):
 
         self.model = TrailModel(zone, with_record=True, parent=self)
         self.table = result_table(self.model)
+        _fit_columns(self.table, stretch=3)
         self.caption = label("", "Muted")
 
         filters = QFormLayout()
@@ -231,14 +238,20 @@ class AccessTrailPage(QWidget):
         return path
 
     def verify(self) -> None:
-        try:
-            report = self._trail.verify()
-        except Exception as exc:  # noqa: BLE001
-            self.verify_result.setText(failure_text(exc))
-            return
+        """Off the UI thread: a long trail and its checkpoints take a while to walk."""
+        self.verify_button.setEnabled(False)
+        self.verify_result.setText(_("Checking…"))
+        self._task = run_in_background(self._trail.verify, self._verified, self._not_verified)
+
+    def _verified(self, report) -> None:
+        self.verify_button.setEnabled(True)
         word = _("Audit trail intact: {detail}.") if report.ok else _(
             "Audit trail damaged: {detail}.")
         self.verify_result.setText(word.format(detail=describe(report)))
+
+    def _not_verified(self, exc: Exception) -> None:
+        self.verify_button.setEnabled(True)
+        self.verify_result.setText(failure_text(exc))
 
     def save_retention(self) -> None:
         try:
@@ -248,6 +261,14 @@ class AccessTrailPage(QWidget):
             show_failure(self, exc)
             return
         self.refresh()
+
+
+def _fit_columns(table, *, stretch: int) -> None:
+    """Dates, people and actions as wide as they are; the given column takes the rest."""
+    header = table.horizontalHeader()
+    for column in range(table.model().columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == stretch
+                                    else QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _qdate(day: date) -> QDate:

@@ -71,7 +71,8 @@ def test_the_owner_filters_the_trail_and_exports_it(qtbot, main_window, workspac
 def test_the_owner_verifies_the_trail_and_sets_its_retention(qtbot, main_window, workspace):
     page = main_window.settings.show_trail()
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
-    assert "intact" in page.verify_result.text()
+    qtbot.waitUntil(lambda: "intact" in page.verify_result.text(), timeout=10000)
+    assert page.verify_button.isEnabled()
     page.retention.setValue(180)
     qtbot.mouseClick(page.retention_button, Qt.MouseButton.LeftButton)
     assert workspace.audit_trail.retention_days() == 180
