@@ -76,3 +76,19 @@ def test_the_owner_verifies_the_trail_and_sets_its_retention(qtbot, main_window,
     page.retention.setValue(180)
     qtbot.mouseClick(page.retention_button, Qt.MouseButton.LeftButton)
     assert workspace.audit_trail.retention_days() == 180
+
+
+def test_only_the_owner_has_the_access_trail_tab(qtbot, workspace, settings):
+    from app.models.user import User
+    from app.ui.settings_view import SettingsView
+
+    owner = SettingsView(workspace, settings)
+    qtbot.addWidget(owner)
+    assert owner.trail_tab is not None and owner.trail is not None
+    with workspace.store.unit_of_work(actor_id=workspace.user_id) as uow:
+        uow.session.get(User, workspace.user_id).role = "secretary"
+    vars(workspace).pop("role", None)  # read again, as at the next sign-in
+    secretary = SettingsView(workspace, settings)
+    qtbot.addWidget(secretary)
+    assert secretary.trail_tab is None and secretary.show_trail() is None
+    assert secretary.tabs.count() == 2
