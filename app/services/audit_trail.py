@@ -123,11 +123,11 @@ def describe(report: TrailReport) -> str:
                         "file was put back to an older copy"),
     }
     if report.ok:
-        return ngettext_entries(report.entries, report.checkpoints)
+        return _intact_text(report.entries, report.checkpoints)
     return texts[report.problem].format(seq=seq if seq is not None else "-", line=report.line)
 
 
-def ngettext_entries(entries: int, checkpoints: int) -> str:
+def _intact_text(entries: int, checkpoints: int) -> str:
     return ngettext("{n} entry, chain intact", "{n} entries, chain intact", entries).format(
         n=entries) + "; " + ngettext("{n} signed checkpoint", "{n} signed checkpoints",
                                      checkpoints).format(n=checkpoints)
