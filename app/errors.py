@@ -20,7 +20,7 @@ class ExitCode(IntEnum):
     """The command line's exit codes, documented in README (Command line)."""
 
     OK = 0
-    CHECK_FAILED = 1  # a check found a problem, or no display for the GUI
+    CHECK_FAILED = 1  # a check found a problem (check, audit verify), or no display for the GUI
     BAD_INPUT = 2  # a refusal: options, files, data the user gave
     SECRET = 3  # wrong or missing passphrase / recovery key
     PROFILE_IN_USE = 4  # another Permanence holds the profile (or took it over)

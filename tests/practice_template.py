@@ -4,9 +4,9 @@ Creating a practice runs every migration and an Argon2id derivation (about half 
 second); most tests only need a fresh, open, set-up practice. The first request for a
 given practice (its details, passphrase, KDF and, for a frozen clock, its instant)
 creates it for real in a folder kept for the run; later ones copy that folder, then give
-the copy a database key, a key envelope, a recovery key and a node id of its own, so two
-copies are two installations that share no secret, as two real practices would be. A
-request with a keychain is always created for real.
+the copy a database key, a key envelope, a recovery key, a node id and audit checkpoints
+of its own, so two copies are two installations that share no secret, as two real
+practices would be. A request with a keychain is always created for real.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from app.clock import Clock, FrozenClock
 from app.models.ids import uuid7
 from app.services.practice import PracticeInput
 from app.services.workspace import NewPractice, create_practice, open_workspace
+from app.storage.checkpoints import FILE_NAME as CHECKPOINTS_FILE
+from app.storage.checkpoints import META_ANCHOR
 from app.storage.engine import connect_raw
 from app.storage.keys import KdfParams, KeyEnvelope, new_database_key, new_recovery_key
 from app.storage.profile import ProfilePaths, unlock_key
@@ -58,10 +60,13 @@ def practice_from_template(paths: ProfilePaths, data: PracticeInput, *, passphra
     conn = connect_raw(paths.db, template_key)
     try:
         conn.execute("UPDATE local_meta SET value = ? WHERE key = ?", (uuid7(), META_NODE_ID))
+        # A new installation: its trail is anchored afresh, under its own key, when opened.
+        conn.execute("DELETE FROM local_meta WHERE key = ?", (META_ANCHOR,))
         conn.execute(f"PRAGMA rekey = \"x'{db_key.hex()}'\"")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+    (paths.root / CHECKPOINTS_FILE).unlink(missing_ok=True)
     recovery_key = new_recovery_key()
     envelope = KeyEnvelope.new(paths.envelope)
     envelope.wrap_with_passphrase(db_key, passphrase, kdf)

@@ -345,7 +345,8 @@ def cmd_check(args) -> int:
     from app.services.workspace import open_workspace
 
     paths = _profile_paths(args)
-    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock(),
+                        keychain=Keychain())
     try:
         items = run_checks(ws.store)
     finally:
@@ -647,7 +648,7 @@ def cmd_gui(args) -> int:
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("audit",)
 
 
 def _register_groups(sub) -> None:

@@ -46,7 +46,9 @@ class ChangeJournal(Base):
 class AuditEntry(Base):
     """Who did what to which record, and when. Nothing else about the patient.
 
-    Each entry hashes the previous one, so any edit or deletion breaks the chain.
+    Each entry hashes its sequence number and the previous entry, so any edit, deletion
+    or renumbering breaks the chain; signed checkpoints outside the database
+    (``app.storage.checkpoints``) catch a chain rewritten whole, cut or rolled back.
     """
 
     __tablename__ = "audit_trail"

@@ -1,4 +1,7 @@
-"""``permanence check``: is this practice database whole, current and untampered?"""
+"""``permanence check``: is this practice database whole, current and untampered?
+
+The audit trail is checked as ``permanence audit verify`` checks it: the chain in the
+database against the signed checkpoints kept outside it."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from dataclasses import dataclass
 import sqlcipher3
 
 from app.i18n import _
-from app.storage.audit import verify_chain
+from app.services.audit_trail import describe
 from app.storage.errors import CorruptDatabaseError
 from app.storage.migrate import head_revision
 from app.storage.store import Store
+from app.storage.trail_verify import verify_trail
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,9 @@ def run_checks(store: Store) -> list[CheckItem]:
     finally:
         raw.close()
     try:
-        with store.reader() as s:
-            chain = verify_chain(s)
+        trail = verify_trail(store)
     except CorruptDatabaseError as exc:
         items.append(CheckItem(_("Audit trail"), False, exc.detail))
         return items
-    detail = (_("{n} entries, chain intact").format(n=chain.entries) if chain.ok
-              else _("chain broken at entry {seq}").format(seq=chain.first_broken_seq))
-    items.append(CheckItem(_("Audit trail"), chain.ok, detail))
+    items.append(CheckItem(_("Audit trail"), trail.ok, describe(trail)))
     return items
-

@@ -20,6 +20,7 @@ from app.services.agenda.setup import AgendaSetupService
 from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
+from app.services.audit_trail import AuditTrailService
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
@@ -143,6 +144,11 @@ class Workspace:
         return user_role(self.store, self.user_id)
 
     @cached_property
+    def audit_trail(self) -> AuditTrailService:
+        return AuditTrailService(self.store, actor_id=self.user_id, clock=self.clock,
+                                 zone=self.zone)
+
+    @cached_property
     def exports(self) -> ExportService:
         return ExportService(self.store, actor_id=self.user_id, clock=self.clock)
 
@@ -154,9 +160,11 @@ class Workspace:
         self.profile.close()
 
 
-def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspace:
+def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
+                   keychain: Keychain | None = None) -> Workspace:
+    """``keychain``: where the audit trail's last checkpoint is mirrored, if usable."""
     register_agenda_links()
-    profile = open_profile(paths, key, clock=clock)
+    profile = open_profile(paths, key, clock=clock, keychain=keychain)
     try:
         store = profile.store
         user = owner_id(store)

@@ -24,7 +24,7 @@ import platformdirs
 from app.clock import Clock
 from app.i18n import _
 from app.models.ids import uuid7
-from app.storage import leftovers
+from app.storage import checkpoints, leftovers, trail_retention
 from app.storage.backup import backup_before_upgrade
 from app.storage.engine import make_engine, open_preflight
 from app.storage.errors import (
@@ -376,11 +376,24 @@ class OpenProfile:
         self.close()
 
 
-def open_profile(paths: ProfilePaths, key: bytes, *, clock: Clock) -> OpenProfile:
+def open_profile(paths: ProfilePaths, key: bytes, *, clock: Clock,
+                 keychain: Keychain | None = None) -> OpenProfile:
+    """``keychain``: where the audit trail's last checkpoint is mirrored, if usable."""
     lock = ProfileLock(paths.root)
     lock.acquire()
     try:
         store = _open_store(paths, key, clock=clock, write_guard=lock.ensure_held)
+        try:
+            envelope_id = load_envelope(paths).envelope_id
+            store.anchor = checkpoints.attach(store, paths.root, db_key=key,
+                                              envelope_id=envelope_id, keychain=keychain)
+            trail_retention.apply_configured(store)
+        except BaseException as exc:
+            store.anchor = None
+            store.close()
+            if isinstance(exc, OSError) and (failure := write_failure(exc, paths.root)):
+                raise failure from exc
+            raise
     except BaseException:
         lock.release()
         raise

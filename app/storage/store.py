@@ -53,6 +53,9 @@ class Store:
             seen = s.get(LocalMeta, META_HLC)
         self.hlc = HybridLogicalClock(clock, max(last or 0, int(seen.value) if seen else 0))
         self.listeners = Listeners()
+        # The audit trail's checkpoints outside the database (app.storage.checkpoints),
+        # attached by the profile that opened the store; None for a bare store.
+        self.anchor = None
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
@@ -102,6 +105,8 @@ class Store:
 
     def close(self) -> None:
         try:
+            if self.anchor is not None:
+                self.anchor.close()
             self.checkpoint()
         finally:
             self.engine.dispose()

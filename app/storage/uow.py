@@ -29,7 +29,7 @@ from app.models.base import BOOKKEEPING, Syncable
 from app.models.ids import uuid7
 from app.models.journal import AuditEntry, ChangeJournal
 from app.storage import versions
-from app.storage.audit import GENESIS, entry_hash
+from app.storage.audit import entry_hash, read_cut
 from app.storage.changes import DELETE, INSERT, UPDATE, ChangeCollector, ChangeSet, Initiator
 
 
@@ -64,6 +64,7 @@ class UnitOfWork:
         self.change_set: ChangeSet | None = None
         self._changes = ChangeCollector()
         self._last_hash: str | None = None
+        self._last_seq = 0
         self._at: datetime | None = None
 
     # -- context ------------------------------------------------------------------
@@ -91,6 +92,9 @@ class UnitOfWork:
         finally:
             self.session.close()
         if committed:
+            anchor = self._store.anchor
+            if anchor is not None and self._last_hash is not None:
+                anchor.committed(self._last_seq, self._last_hash)
             self.change_set = self._changes.build(self.tx_id, self.initiator, self.from_peer)
             if self.change_set is not None:
                 self._store.listeners.notify(self.change_set)
@@ -188,49 +192,64 @@ class UnitOfWork:
 
     def _audit_values(self, action: str, entity: str, entity_id: str, detail: str = "") -> dict:
         """The next entry of the hash chain, as column values (bulk inserts skip the ORM)."""
-        h = entry_hash(self._chain_head(), self.now, self.actor_id, action, entity, entity_id,
-                       detail)
-        values = {"at": self.now, "user_id": self.actor_id, "action": action, "entity": entity,
-                  "entity_id": entity_id, "detail": detail, "prev_hash": self._last_hash,
-                  "hash": h}
-        self._last_hash = h
+        prev = self._chain_head()
+        seq = self._last_seq + 1
+        h = entry_hash(seq, prev, self.now, self.actor_id, action, entity, entity_id, detail)
+        values = {"seq": seq, "at": self.now, "user_id": self.actor_id, "action": action,
+                  "entity": entity, "entity_id": entity_id, "detail": detail,
+                  "prev_hash": prev, "hash": h}
+        self._last_hash, self._last_seq = h, seq
         return values
 
     def _chain_head(self) -> str:
-        """The hash the next audit entry chains to."""
+        """The hash the next audit entry chains to (``_last_seq``: its sequence number)."""
         assert self.session is not None
         if self._last_hash is None:
             with self.session.no_autoflush:
                 last = self.session.execute(
-                    select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-                ).scalar()
-            self._last_hash = last or GENESIS
+                    select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+                    .limit(1)
+                ).first()
+                if last is None:  # an empty trail continues from its cut, if any
+                    cut = read_cut(self.session)
+                    last = (cut.seq, cut.hash)
+            self._last_seq, self._last_hash = last
         return self._last_hash
+
+    @property
+    def audit_head(self) -> tuple[int, str] | None:
+        """The sequence number and hash of the last audit entry this unit of work wrote;
+        None if it wrote none."""
+        return (self._last_seq, self._last_hash) if self._last_hash is not None else None
 
     def _audit_rows(self, action: str, entity: str, entity_ids: list[str], at) -> list[tuple]:
         """The next entries of the hash chain, one per id, as ``_AUDIT_COLUMNS`` values
         (``at`` as the column stores it)."""
         prev, now, actor = self._chain_head(), self.now, self.actor_id
+        seq = self._last_seq
         rows = []
         if not entity_ids:
             return rows
-        # entry_hash hashes its fields joined by U+001F; all but the previous hash and the
-        # id are the same for every entry here, so they are joined once. The first entry
-        # is hashed both ways: any other layout and entry_hash does every entry.
+        # entry_hash hashes its fields joined by U+001F; all but the sequence number, the
+        # previous hash and the id are the same for every entry here, so they are joined
+        # once. The first entry is hashed both ways: any other layout and entry_hash does
+        # every entry.
         middle = "\x1f".join((now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
                               actor, action, entity))
-        template = "{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f"
+        template = "{}\x1f{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f"
         first = entity_ids[0]
-        fast = (hashlib.sha256(template.format(prev, first).encode("utf-8")).hexdigest()
-                == entry_hash(prev, now, actor, action, entity, first, ""))
+        fast = (hashlib.sha256(template.format(seq + 1, prev, first).encode("utf-8")).hexdigest()
+                == entry_hash(seq + 1, prev, now, actor, action, entity, first, ""))
         for entity_id in entity_ids:
+            seq += 1
             if fast:
-                h = hashlib.sha256(template.format(prev, entity_id).encode("utf-8")).hexdigest()
+                h = hashlib.sha256(template.format(seq, prev, entity_id).encode("utf-8")
+                                   ).hexdigest()
             else:
-                h = entry_hash(prev, now, actor, action, entity, entity_id, "")
-            rows.append((at, actor, action, entity, entity_id, "", prev, h))
+                h = entry_hash(seq, prev, now, actor, action, entity, entity_id, "")
+            rows.append((seq, at, actor, action, entity, entity_id, "", prev, h))
             prev = h
-        self._last_hash = prev
+        self._last_hash, self._last_seq = prev, seq
         return rows
 
     def audit(self, action: str, entity: str, entity_id: str, detail: str = "") -> None:
@@ -334,7 +353,7 @@ class UnitOfWork:
 
 _JOURNAL_COLUMNS = ("tx_id", "entity", "entity_id", "op", "version", "origin_node", "at",
                     "payload")
-_AUDIT_COLUMNS = ("at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash",
+_AUDIT_COLUMNS = ("seq", "at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash",
                   "hash")
 _STAMPS = ("id", "deleted_at", "created_at", "updated_at", "version", "origin_node")
 

@@ -169,7 +169,8 @@ def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock,
                 restore_keychain_entry(paths, key, keychain)
             except StorageError as exc:
                 message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
-    return open_workspace(paths, key, clock=clock)
+    # The keychain also keeps the audit trail's last checkpoint, where it can.
+    return open_workspace(paths, key, clock=clock, keychain=keychain)
 
 
 def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
                                      appointments=DayQueries.of(workspace), load_now=False,
+                                     access_trail=workspace.audit_trail,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)

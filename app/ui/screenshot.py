@@ -234,6 +234,10 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     window.patients.card_tabs.setCurrentWidget(window.patients.timeline)
     shoot(window, "11-historique")
     window.patients.card_tabs.setCurrentIndex(0)
+    accesses = window.patients.show_accesses()
+    if accesses is not None:
+        shoot(window, "11-qui-a-consulte", over=accesses)
+        accesses.close()
 
     window.patients.new_patient()
     form = window.patients.form
@@ -295,6 +299,8 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     shoot(window, "19-reglages-motifs")
     agenda_settings.show_section(1)
     shoot(window, "19-reglages-horaires")
+    if window.settings.show_trail() is not None:
+        shoot(window, "19-reglages-journal-acces")
     window.hide()
 
     unlock = UnlockDialog(lambda secret, rec: b"", profile_label=str(workspace.paths.root))

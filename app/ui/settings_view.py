@@ -1,5 +1,5 @@
 """Réglages: language, the practice, how the database is protected, integrity check;
-the agenda's settings in their own tab."""
+the agenda's settings in their own tab; the access trail in another (the owner's)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from app.services.check import run_checks
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
+from app.models.user import ROLE_OWNER
+from app.ui.access_trail import AccessTrailPage
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
@@ -88,8 +90,14 @@ class SettingsView(QWidget):
         self.tabs.addTab(general, _("General"))
         self.tabs.addTab(self.agenda_tab, _("Agenda"))
         self.tabs.addTab(self.practice_tab, _("Practice"))
-        self.tabs.currentChanged.connect(
-            lambda i: self.agenda if self.tabs.widget(i) is self.agenda_tab else None)
+        # The access trail, the owner's: built when first shown, as the agenda's tab.
+        self._trail_page: AccessTrailPage | None = None
+        self.trail_tab: QWidget | None = None
+        if workspace.role == ROLE_OWNER:
+            self.trail_tab = QWidget()
+            QVBoxLayout(self.trail_tab).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(self.trail_tab, _("Access trail"))
+        self.tabs.currentChanged.connect(self._tab_shown)
         outer.addWidget(self.tabs)
         layout = QVBoxLayout(general)
 
@@ -129,6 +137,30 @@ class SettingsView(QWidget):
     def show_practice(self) -> PracticeSettings:
         self.tabs.setCurrentWidget(self.practice_tab)
         return self.practice_tab
+
+    def _tab_shown(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.agenda_tab:
+            self.agenda  # noqa: B018 - built on first show
+        elif widget is not None and widget is self.trail_tab:
+            self.trail  # noqa: B018
+
+    @property
+    def trail(self) -> AccessTrailPage | None:
+        if self.trail_tab is None:
+            return None
+        if self._trail_page is None:
+            ws = self._workspace
+            self._trail_page = AccessTrailPage(ws.audit_trail, ws.patients, ws.zone,
+                                               ws.zone.today(ws.clock.now()))
+            self.trail_tab.layout().addWidget(self._trail_page)
+            self._trail_page.setVisible(self.trail_tab.isVisible())  # not at the next loop
+        return self._trail_page
+
+    def show_trail(self) -> AccessTrailPage | None:
+        if self.trail_tab is not None:
+            self.tabs.setCurrentWidget(self.trail_tab)
+        return self.trail
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)

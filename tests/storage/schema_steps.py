@@ -1,6 +1,8 @@
-"""Turn a head database back into what an older schema left, to test the upgrades.
+"""Turn a head database back into what an older schema left, to test the upgrades:
+``undo_after(conn, revision)`` runs the steps newer than ``revision``, newest first."""
 
-Call them newest first: ``undo_0009``, ``undo_0008``, ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
+import hashlib
+from datetime import datetime, timezone
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
@@ -35,6 +37,23 @@ def undo_0008(conn) -> None:
 
 def undo_0009(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE practice DROP COLUMN phone")
+
+
+def undo_0010(conn) -> None:
+    """The audit chain hashed the way it was before 0010: without the sequence number."""
+    prev, updates = "0" * 64, []
+    for seq, at, user_id, action, entity, entity_id, detail in conn.exec_driver_sql(
+            "SELECT seq, at, user_id, action, entity, entity_id, detail FROM audit_trail "
+            "ORDER BY seq").fetchall():
+        instant = datetime.fromisoformat(str(at)).replace(tzinfo=timezone.utc)
+        fields = (prev, instant.isoformat(timespec="microseconds"), user_id, action, entity,
+                  entity_id, detail)
+        h = hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+        updates.append((prev, h, seq))
+        prev = h
+    if updates:
+        conn.exec_driver_sql("UPDATE audit_trail SET prev_hash = ?, hash = ? WHERE seq = ?",
+                             updates)
 
 
 def undo_after(conn, revision: str) -> None:

@@ -197,7 +197,8 @@ def test_rows_without_ids_get_new_ones_and_a_chained_entry_each(copies):
     assert [e.entity_id for e in entries] == ids
     for e in entries:
         assert e.prev_hash == last
-        assert e.hash == entry_hash(last, e.at, e.user_id, "create", "patient", e.entity_id, "")
+        assert e.hash == entry_hash(e.seq, last, e.at, e.user_id, "create", "patient",
+                                    e.entity_id, "")
         last = e.hash
 
 

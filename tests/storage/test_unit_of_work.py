@@ -249,7 +249,8 @@ def test_audit_chain_verifies(audited):
     assert entries[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:]))
     first = entries[0]
-    assert first.hash == entry_hash(GENESIS, first.at, first.user_id, first.action, first.entity,
+    assert first.seq == 1
+    assert first.hash == entry_hash(1, GENESIS, first.at, first.user_id, first.action, first.entity,
                                     first.entity_id, first.detail)
 
 
@@ -268,15 +269,26 @@ def test_editing_any_audit_row_breaks_the_chain_there(audited, column, value):
     assert not item.ok and str(target) in item.detail
 
 
-def test_deleting_a_middle_audit_row_breaks_the_chain_at_the_next(audited):
+def test_deleting_a_middle_audit_row_is_named_as_missing(audited):
     store = audited.store
     seqs = audit_seqs(store)
     target = seqs[len(seqs) // 2]
     raw_sql(store, "DELETE FROM audit_trail WHERE seq = ?", (target,))
     report = verify_chain_of(store)
-    assert report.first_broken_seq == seqs[seqs.index(target) + 1]
+    assert report.first_broken_seq == target and report.missing
     item = audit_check(store)
-    assert not item.ok and str(report.first_broken_seq) in item.detail
+    assert not item.ok and str(target) in item.detail
+
+
+def test_renumbering_entries_breaks_the_chain(audited):
+    """The sequence number is hashed: closing the gap of a deleted entry is caught."""
+    store = audited.store
+    seqs = audit_seqs(store)
+    target = seqs[len(seqs) // 2]
+    raw_sql(store, "DELETE FROM audit_trail WHERE seq = ?", (target,))
+    raw_sql(store, "UPDATE audit_trail SET seq = seq - 1 WHERE seq > ?", (target,))
+    report = verify_chain_of(store)
+    assert report.first_broken_seq == target and not report.missing
 
 
 def test_editing_the_first_audit_row_is_caught(audited):

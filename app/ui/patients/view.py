@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_number, ngettext
 from app.services.errors import NotFound
 from app.models import DEFAULT_TIMEZONE, kinds
+from app.services.agenda.zone import PracticeTime
 from app.services.duplicates import DuplicateService
 from app.services.patients import MAX_RESULTS, PatientInput, PatientService
 from app.services.timeline import TimelineService
 from app.storage.changes import ChangeSet
+from app.ui.access_trail import AccessDialog
 from app.ui.change_bus import ChangeBus
 from app.ui.patients.agenda_panel import PatientAgendaPanel, agenda_summary
 from app.ui.patients.duplicates_dialog import DuplicatesDialog
@@ -59,7 +61,7 @@ class PatientsView(QWidget):
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
                  pick_contact=None, duplicates: DuplicateService | None = None,
-                 appointments=None, load_now: bool = True) -> None:
+                 appointments=None, load_now: bool = True, access_trail=None) -> None:
         super().__init__(parent)
         self._loaded = False
         self._service = service
@@ -119,6 +121,17 @@ class PatientsView(QWidget):
             self.agenda_panel.move_requested.connect(self.appointment_move_requested)
             self.agenda_panel.cancel_requested.connect(self.appointment_cancel_requested)
 
+        # "Qui a consulté cette fiche ?": the card's entries of the audit trail.
+        self._access_trail = access_trail
+        self._zone = zone
+        self._card_id: str | None = None
+        self.access_dialog = None
+        self.access_button = QPushButton(_("Who viewed this card?"))
+        self.access_button.setEnabled(False)
+        self.access_button.setVisible(access_trail is not None)
+        self.access_button.clicked.connect(self.show_accesses)
+        self.form.loaded.connect(self._card_loaded)
+
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.count_label, 1, Qt.AlignmentFlag.AlignBottom)
@@ -146,6 +159,10 @@ class PatientsView(QWidget):
             if self.timeline is not None:
                 self.card_tabs.addTab(self.timeline, _("History"))
             right_layout.addWidget(self.card_tabs)
+        access_row = QHBoxLayout()
+        access_row.addStretch()
+        access_row.addWidget(self.access_button)
+        right_layout.addLayout(access_row)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -160,6 +177,19 @@ class PatientsView(QWidget):
         bus.changed.connect(self._on_changed)
         if load_now:
             self.refresh()
+
+    def _card_loaded(self, patient_id) -> None:
+        self._card_id = patient_id or None
+        self.access_button.setEnabled(self._card_id is not None)
+
+    def show_accesses(self):
+        """The dialog listing who opened, changed or printed the card shown."""
+        if self._access_trail is None or self._card_id is None:
+            return None
+        self.access_dialog = AccessDialog(self._access_trail, PracticeTime(self._zone),
+                                          self._card_id, self)
+        self.access_dialog.open()
+        return self.access_dialog
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
