@@ -26,10 +26,14 @@ APPOINTMENT_SERIES = "appointment_series"
 APPOINTMENT = "appointment"
 WAITING_LIST_ENTRY = "waiting_list_entry"
 
+CALL = "call"
+CALLBACK = "callback"
+CALLBACK_ATTEMPT = "callback_attempt"
+
 ALL = frozenset({
     PRACTICE, PRACTITIONER, USER, PATIENT, PATIENT_PHONE, PATIENT_MERGE, DUPLICATE_DISMISSAL,
     CONTACT, APPOINTMENT_TYPE, OPENING_HOURS, ABSENCE, HOLIDAY_OPENING, APPOINTMENT_SERIES,
-    APPOINTMENT, WAITING_LIST_ENTRY,
+    APPOINTMENT, WAITING_LIST_ENTRY, CALL, CALLBACK, CALLBACK_ATTEMPT,
 })
 
 # What the agenda's settings are made of: a change to any of them redraws an agenda.
