@@ -86,7 +86,7 @@ class Call(Syncable, Base):
         Index("ix_call_started", "started_at", "deleted_at", "direction", "answered_at",
               "ended_at", "reason", "outcome", "appointment_id", "practitioner_id"),
         # A number's history (the panel, unreturned missed calls).
-        Index("ix_call_number_started", "number", "started_at", "answered_at"),
+        Index("ix_call_number_started", "number", "started_at", "answered_at", "deleted_at"),
         # One practitioner's calls over a range (their indicators and day report).
         Index("ix_call_practitioner_started", "practitioner_id", "started_at"),
         # The phone system's events find their call by its id.

@@ -18,6 +18,7 @@ from app.services.agenda.setup import AgendaSetupService
 from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
+from app.services.calls import CallbackService, CallerIdentifier, CallService
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
@@ -112,6 +113,18 @@ class Workspace:
         for service in (self.agenda, vars(self).get("slots")):  # the finder, if made
             if service is not None:
                 service.holiday_region = region
+
+    @cached_property
+    def calls(self) -> CallService:
+        return CallService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone)
+
+    @cached_property
+    def callbacks(self) -> CallbackService:
+        return CallbackService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def callers(self) -> CallerIdentifier:
+        return CallerIdentifier(self.store)
 
     @cached_property
     def role(self) -> str:

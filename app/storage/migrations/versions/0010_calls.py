@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call'))
     )
     op.create_index('ix_call_external', 'call', ['external_id', 'started_at'], unique=False)
-    op.create_index('ix_call_number_started', 'call', ['number', 'started_at', 'answered_at'], unique=False)
+    op.create_index('ix_call_number_started', 'call', ['number', 'started_at', 'answered_at', 'deleted_at'], unique=False)
     op.create_index('ix_call_practitioner_started', 'call', ['practitioner_id', 'started_at'], unique=False)
     op.create_index('ix_call_started', 'call', ['started_at', 'deleted_at', 'direction', 'answered_at', 'ended_at', 'reason', 'outcome', 'appointment_id', 'practitioner_id'], unique=False)
     op.create_table('callback_attempt',
