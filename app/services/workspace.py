@@ -116,7 +116,9 @@ class Workspace:
 
     @cached_property
     def calls(self) -> CallService:
-        return CallService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone)
+        # Who handles a call is asked of the workspace at each call: the signed-in user.
+        return CallService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
+                           handler=lambda: self.user_id)
 
     @cached_property
     def callbacks(self) -> CallbackService:
