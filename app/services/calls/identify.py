@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.models import Patient, PatientPhone
 from app.models.calls import CallerKind
 from app.models.directory import contact_display_name
 from app.models.patient import patient_display_name
@@ -58,29 +56,33 @@ class Identification:
         return self.matches[0].id if len(self.matches) == 1 else None
 
 
-_CONTACTS_SQL = text(
+_CONTACTS_SQL = (
     "SELECT c.id, c.title, c.name, c.first_name, c.specialty, c.organisation, "
     "c.phone_e164, c.phone2_e164 FROM contact_search s "
     "JOIN contact_search_key k ON k.rowid = s.rowid JOIN contact c ON c.id = k.contact_id "
-    "WHERE contact_search MATCH :match AND c.deleted_at IS NULL "
-    "ORDER BY c.sort_key, c.id LIMIT :limit")
+    "WHERE contact_search MATCH ? AND c.deleted_at IS NULL "
+    "ORDER BY c.sort_key, c.id LIMIT ?")
+
+
+_PATIENTS_SQL = (
+    "SELECT DISTINCT p.id, p.birth_name, p.used_name, p.first_names, p.birth_date, p.sort_key "
+    "FROM patient_phone ph INDEXED BY ix_patient_phone_e164 "
+    "JOIN patient p ON p.id = ph.patient_id "
+    "WHERE ph.e164 = ? AND ph.deleted_at IS NULL AND p.deleted_at IS NULL "
+    "ORDER BY p.sort_key, p.id LIMIT ?")
 
 
 def patients_with(session: Session, e164: str) -> list[CallerMatch]:
-    rows = session.execute(
-        select(Patient.id, Patient.birth_name, Patient.used_name, Patient.first_names,
-               Patient.birth_date)
-        .join(PatientPhone, PatientPhone.patient_id == Patient.id)
-        .where(PatientPhone.e164 == e164, PatientPhone.deleted_at.is_(None),
-               Patient.deleted_at.is_(None))
-        .distinct().order_by(Patient.sort_key, Patient.id).limit(MAX_MATCHES))
-    return [CallerMatch(CallerKind.PATIENT.value, pid, patient_display_name(b, u, f), birth)
-            for pid, b, u, f, birth in rows]
+    # Raw SQL: the caller must be on screen while the phone rings.
+    rows = session.connection().exec_driver_sql(_PATIENTS_SQL, (e164, MAX_MATCHES))
+    return [CallerMatch(CallerKind.PATIENT.value, pid, patient_display_name(b, u, f),
+                        date.fromisoformat(birth) if birth else None)
+            for pid, b, u, f, birth, _key in rows]
 
 
 def contacts_with(session: Session, e164: str) -> list[CallerMatch]:
     match = f'"_p{national_digits(e164)}"'
-    rows = session.execute(_CONTACTS_SQL, {"match": match, "limit": MAX_MATCHES})
+    rows = session.connection().exec_driver_sql(_CONTACTS_SQL, (match, MAX_MATCHES))
     return [CallerMatch(CallerKind.CONTACT.value, cid, contact_display_name(title, name, first),
                         detail=specialty or organisation)
             for cid, title, name, first, specialty, organisation, phone, phone2 in rows
