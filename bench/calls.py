@@ -100,6 +100,7 @@ def measure(work: ProfilePaths, key: bytes, runs: int) -> dict:
         for _kind, number in queries[:50]:  # warm-up
             identifier.identify(number)
         lookup: dict[str, list[float]] = {}
+        search: list[float] = []  # the reference: the patient search on the same numbers
         matched = 0
         for _ in range(runs):
             for kind, number in queries:
@@ -107,6 +108,8 @@ def measure(work: ProfilePaths, key: bytes, runs: int) -> dict:
                 found = identifier.identify(number)
                 lookup.setdefault(kind, []).append(time.perf_counter() - t)
                 matched += bool(found.matches)
+                if kind != "withheld":
+                    search.append(_timed(ws.patients.search, number))
         # Logging: a whole call per unit of work, then the three events of a call; the
         # references of the same run: a unit of work that writes only an audit entry (the
         # floor: a transaction and its sync to disk) and creating one patient.
@@ -153,7 +156,7 @@ def measure(work: ProfilePaths, key: bytes, runs: int) -> dict:
             year.append(time.perf_counter() - t)
     finally:
         ws.close()
-    return {"total": total, "lookup": lookup, "matched": matched / (runs * len(queries)),
+    return {"total": total, "lookup": lookup, "search": search, "matched": matched / (runs * len(queries)),
             "record": record, "events": events, "floor": floor, "patient": patient, "day_log": day_log, "day_rows": day_rows,
             "year": year, "year_figures": year_figures}
 
@@ -171,6 +174,8 @@ def report(root: Path, r: dict) -> list[str]:
     for kind, ts in sorted(r["lookup"].items()):
         lines.append(f"    {kind:<9} p50 {ms(median(ts)):>9}  p95 {ms(percentile(ts, 95)):>9}")
     lines.append(f"    a match for {r['matched']:.0%} of the numbers looked up")
+    lines.append(f"    reference: the patient search on the same numbers p50 "
+                 f"{ms(median(r['search']))}, p95 {ms(percentile(r['search'], 95))}")
     m = median(r["record"])
     lines.append(f"  log a call (1 uow)  p50 {ms(m):>9}  p95 {ms(percentile(r['record'], 95)):>9}"
                  f"  {verdict(m, 'log_median')} (median ≤ 20 ms)")
