@@ -160,14 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export the patients or the directory to a CSV "
                                            "file (spreadsheets) or vCards (address books), "
-                                           "or a practitioner's agenda to iCalendar")
+                                           "a practitioner's agenda to iCalendar, or the "
+                                           "call log to CSV")
     _common(export, top=False)
-    export.add_argument("what", choices=("patients", "directory", "agenda"))
+    export.add_argument("what", choices=("patients", "directory", "agenda", "calls"))
     export.add_argument("--format", choices=("csv", "vcard"), default=None,
                         help="patients and directory: csv (the default) or vcard")
     export.add_argument("--one-per-contact", action="store_true",
                         help="vCard only: OUT is a new or empty folder, one file per contact")
-    agenda = export.add_argument_group("agenda (an iCalendar .ics file)")
+    agenda = export.add_argument_group("agenda (an iCalendar .ics file); calls (--from and "
+                                       "--to only)")
     agenda.add_argument("--practitioner", metavar="ID",
                         help="whose agenda (ids from 'permanence practitioners')")
     agenda.add_argument("--from", dest="first", metavar="DATE",
@@ -461,6 +463,10 @@ def cmd_export(args) -> int:
 
     if args.what == "agenda":
         return cmd_export_agenda(args)
+    if args.what == "calls":
+        from app.cli.calls import cmd_export_calls
+
+        return cmd_export_calls(args)
     if args.practitioner or args.first or args.last or args.patient_names \
             or args.include_cancelled:
         raise UsageError(_("--practitioner, --from, --to, --patient-names and "
@@ -648,7 +654,7 @@ def cmd_gui(args) -> int:
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit",)
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls")
 
 
 def _register_groups(sub) -> None:

@@ -8,7 +8,8 @@ The same ``seed`` gives the same contents in the same order (ids and timestamps
 differ: they come from the clock and the ID generator). Each kind of data has its own
 random stream derived from the seed, so adding a kind later (appointments, calls)
 does not change the patients of an existing seed. The agenda (motifs, hours, absences,
-appointments, series, waiting list) is in ``agenda_gen``.
+appointments, series, waiting list) is in ``agenda_gen``, the telephone (calls,
+callbacks) in ``calls_gen``.
 
 The profile is built in a hidden folder beside the target and renamed into place at
 the end: a cancelled or failed generation leaves nothing behind, and what a killed one
@@ -25,6 +26,7 @@ from itertools import islice
 from sqlalchemy import select
 
 from app.demo import agenda as agenda_gen
+from app.demo import calls as calls_gen
 from app.demo.directory import demo_contacts
 from app.demo.patients import demo_patients
 from app.demo.sizes import (
@@ -145,14 +147,30 @@ def _agenda_section(run: _Run) -> None:
         appointments=run.size.appointments, progress=run.advance, check=run.check)
 
 
-# Each kind of data in the order it is generated: (name, how many, generator).
-# Later kinds (calls) add a line here. The directory comes first (patients refer to its
+def _calls_section(run: _Run) -> None:
+    if not run.size.calls:
+        return
+    ws = run.workspace
+    with ws.store.reader() as s:
+        ids = {(first, last): pid for pid, first, last in s.execute(
+            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
+    lines = [calls_gen.Line(ids[p.first_name, p.last_name], p.specialty)
+             for p in PRACTITIONERS[:run.size.practitioners]]
+    calls_gen.generate_calls(
+        ws.store, actor_id=ws.user_id, seed=run.seed, lines=lines,
+        zone=PracticeTime(ws.practice.timezone),
+        holidays=PublicHolidays(ws.practice.holiday_region), now=run.clock.now(),
+        calls=run.size.calls, progress=run.advance, check=run.check)
+
+
+# Each kind of data in the order it is generated: (name, how many, generator). The directory comes first (patients refer to its
 # doctors), the agenda after the patients it books; progress counts patients and
 # appointments, the directory takes a moment.
 _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], ...] = (
     ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
     ("agenda", lambda s: s.appointments, _agenda_section),
+    ("calls", lambda s: s.calls, _calls_section),
 )
 
 

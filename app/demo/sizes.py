@@ -26,12 +26,16 @@ class DemoSize:
     appointments: int = 0
     months_back: int = 6
     months_ahead: int = 2
+    # The telephone: about this many calls, over as many working days before today as
+    # the practitioners' daily calls take (about six months for the demo).
+    calls: int = 0
 
 
 SIZES: dict[str, DemoSize] = {
-    "demo": DemoSize(practitioners=3, patients=2_000, contacts=150, appointments=8_500),
+    "demo": DemoSize(practitioners=3, patients=2_000, contacts=150, appointments=8_500,
+                     calls=9_500),
     "large": DemoSize(practitioners=10, patients=100_000, contacts=50_000,
-                      appointments=1_000_000, months_back=264),
+                      appointments=1_000_000, months_back=264, calls=1_000_000),
 }
 
 PRACTICE_NAME = "Cabinet médical des Tilleuls"

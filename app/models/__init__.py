@@ -6,6 +6,10 @@ from app.models.agenda import (
     OpeningHours, SlotOffer, WaitingListEntry, WaitingStatus,
 )
 from app.models.base import Base, Syncable
+from app.models.calls import (
+    AttemptOutcome, Call, Callback, CallbackAttempt, CallbackSource, CallDirection, CallerKind,
+    CallOutcome, CallReason,
+)
 from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
@@ -19,6 +23,8 @@ __all__ = [
     "AppointmentType", "CancelReason", "Confirmation", "FreedCause", "FreedSlot",
     "HolidayOpening", "OfferOutcome", "OpeningHours", "SlotOffer", "WaitingListEntry",
     "WaitingStatus",
+    "AttemptOutcome", "Call", "Callback", "CallbackAttempt", "CallbackSource", "CallDirection",
+    "CallerKind", "CallOutcome", "CallReason",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
     "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",

@@ -21,6 +21,7 @@ from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
 from app.services.audit_trail import AuditTrailService
+from app.services.calls import CallbackService, CallerIdentifier, CallService
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
@@ -138,6 +139,20 @@ class Workspace:
         saved = self.practice_editor.save_practice(details)
         self.practice = replace(saved, timezone=self.practice.timezone)
         return saved
+
+    @cached_property
+    def calls(self) -> CallService:
+        # Who handles a call is asked of the workspace at each call: the signed-in user.
+        return CallService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
+                           handler=lambda: self.user_id)
+
+    @cached_property
+    def callbacks(self) -> CallbackService:
+        return CallbackService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def callers(self) -> CallerIdentifier:
+        return CallerIdentifier(self.store)
 
     @cached_property
     def role(self) -> str:

@@ -146,7 +146,8 @@ def test_a_cancelled_generation_leaves_nothing_behind(tmp_path):
 
     with pytest.raises(Cancelled):
         generate(tmp_path / "cabinet", progress=progress, cancelled=lambda: len(calls) >= 2)
-    assert calls[0] == (0, SIZES["demo"].patients + SIZES["demo"].appointments)
+    assert calls[0] == (0, SIZES["demo"].patients + SIZES["demo"].appointments
+                        + SIZES["demo"].calls)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -56,6 +56,14 @@ def undo_0010(conn) -> None:
                              updates)
 
 
+CALL_TABLES = ("callback_attempt", "call", "callback")
+
+
+def undo_0011(conn) -> None:
+    for table in CALL_TABLES:  # children first
+        conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

@@ -1,0 +1,255 @@
+"""``permanence call …``, ``lookup``, ``kpi`` and ``export calls``: the call log headless.
+
+The phone system's events (``call ringing|answered|ended``) open the profile like any
+command and record the call (a running application receiving them comes later). Each
+prints what it did on one line; ``ringing`` prints the call id to give the next events
+(the ``--id`` given, or the call's own). ``lookup`` answers a PBX's caller-name query
+(``--format json``: only JSON on the standard output). ``kpi`` prints the indicators
+(``app.services.calls.indicators``). Refusals are exit code 2 and write nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+from app import i18n
+from app.cli import UsageError, _out_path, _profile_paths, headless_key, parse_day, say
+from app.clock import SystemClock
+from app.i18n import _, ngettext
+from app.models.text import clean_name
+
+
+def register(sub, common) -> None:
+    call = sub.add_parser("call", help="record the events a phone system sends: a call "
+                                       "ringing, answered, ended")
+    common(call, top=False)
+    events = call.add_subparsers(dest="event", required=True,
+                                 metavar="ringing|answered|ended")
+    ringing = events.add_parser(
+        "ringing", help="a call rings: records it and identifies the caller; prints the "
+                        "call id for the next events",
+        description="Exit status: 0 recorded, 2 refused (a malformed number, a call id "
+                    "still ringing). A withheld number (anonymous, masqué, empty) is "
+                    "recorded as an unknown caller.")
+    common(ringing, top=False)
+    ringing.add_argument("--from", dest="number", required=True, metavar="NUMBER",
+                         help="the caller's number, in any format, or empty when withheld")
+    ringing.add_argument("--to", dest="line", default=None, metavar="NUMBER",
+                         help="the practice's number that was called")
+    ringing.add_argument("--id", dest="call_id", default=None, metavar="CALL_ID",
+                         help="the phone system's id of the call")
+    ringing.set_defaults(handler=cmd_ringing)
+    for name, handler, text in (
+            ("answered", cmd_answered, "the call is answered (by this profile's user)"),
+            ("ended", cmd_ended, "the call ends; unanswered, it is a missed call and goes "
+                                 "on the callback list")):
+        parser = events.add_parser(
+            name, help=text,
+            description="Exit status: 0 recorded, 2 refused (an unknown call id, an event "
+                        "out of order).")
+        common(parser, top=False)
+        parser.add_argument("--id", dest="call_id", required=True, metavar="CALL_ID",
+                            help="the call id given to (or printed by) 'call ringing'")
+        parser.set_defaults(handler=handler)
+
+    lookup = sub.add_parser("lookup", help="who has this number: patients and directory "
+                                           "contacts (a phone system's caller-name lookup)")
+    common(lookup, top=False)
+    lookup.add_argument("number", metavar="NUMBER")
+    lookup.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: a list of {kind, id, name}, and nothing else on the "
+                             "standard output")
+    lookup.set_defaults(handler=cmd_lookup)
+
+    kpi = sub.add_parser("kpi", help="the call indicators over a range of days (see README, "
+                                     "Indicateurs)")
+    common(kpi, top=False)
+    kpi.add_argument("--from", dest="first", required=True, metavar="DATE",
+                     help="first day, yyyy-mm-dd or dd/mm/yyyy")
+    kpi.add_argument("--to", dest="last", required=True, metavar="DATE",
+                     help="last day (included)")
+    kpi.add_argument("--practitioner", metavar="ID",
+                     help="only this practitioner's calls and callbacks")
+    kpi.add_argument("--format", choices=("json", "csv"), required=True)
+    kpi.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    kpi.add_argument("out", type=Path, nargs="?", metavar="OUT",
+                     help="write to this file instead of the standard output")
+    kpi.set_defaults(handler=cmd_kpi)
+
+
+def _open(args):
+    from app.services.workspace import open_workspace
+
+    paths = _profile_paths(args)
+    return open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+
+
+def _time(ws, instant) -> str:
+    return ws.zone.local(instant).strftime("%H:%M:%S")
+
+
+def cmd_ringing(args) -> int:
+    ws = _open(args)
+    try:
+        result = ws.calls.ringing(args.number, line=args.line, call_id=args.call_id)
+    finally:
+        ws.close()
+    print(clean_name(result.call.ref))  # the id the next events give
+    caller = result.caller
+    if caller.withheld:
+        who = _("withheld number")
+    elif not caller.matches:
+        who = _("unknown caller")
+    else:
+        who = ", ".join(m.name for m in caller.matches)
+    say(_("Call ringing at {time}: {who}.").format(time=_time(ws, result.call.started_at),
+                                                   who=who), file=sys.stderr)
+    return 0
+
+
+def cmd_answered(args) -> int:
+    ws = _open(args)
+    try:
+        call = ws.calls.answered(args.call_id)
+    finally:
+        ws.close()
+    say(_("Call answered at {time}, after {seconds} s.").format(
+        time=_time(ws, call.answered_at), seconds=round(call.ring_seconds)))
+    return 0
+
+
+def cmd_ended(args) -> int:
+    ws = _open(args)
+    try:
+        result = ws.calls.ended(args.call_id)
+    finally:
+        ws.close()
+    call, callback = result.call, result.callback
+    if not call.missed:
+        say(_("Call ended at {time}, {seconds} s of conversation.").format(
+            time=_time(ws, call.ended_at), seconds=round(call.talk_seconds)))
+    elif callback is None:
+        say(_("Missed call at {time} from a withheld number: nobody to call back.").format(
+            time=_time(ws, call.ended_at)))
+    else:
+        say(ngettext("Missed call at {time}: to call back by {due} ({n} missed call from "
+                     "this number).",
+                     "Missed call at {time}: to call back by {due} ({n} missed calls from "
+                     "this number).", callback.missed_calls).format(
+            time=_time(ws, call.ended_at), due=ws.zone.local(callback.due_at).strftime("%H:%M"),
+            n=callback.missed_calls))
+    return 0
+
+
+def cmd_lookup(args) -> int:
+    from app.services.calls import CallerIdentifier
+
+    ws = _open(args)
+    try:
+        found = CallerIdentifier(ws.store).identify(args.number)
+    finally:
+        ws.close()
+    if args.format == "json":
+        print(json.dumps([{"kind": m.kind, "id": m.id, "name": clean_name(m.name)}
+                          for m in found.matches], ensure_ascii=False))
+        return 0
+    if not found.matches:
+        say(_("Withheld number.") if found.withheld else _("Nobody has this number."))
+    for m in found.matches:  # tab-separated: no field may hold a tab or a line break
+        extra = i18n.format_date(m.birth_date) if m.birth_date else m.detail
+        print("\t".join(clean_name(v) for v in (m.kind, m.id, m.name, extra or "")))
+    return 0
+
+
+def _kpi_text(values: dict, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(values, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(values)
+    writer.writerow("" if v is None else v for v in values.values())
+    return out.getvalue()
+
+
+def cmd_kpi(args) -> int:
+    from app.models import Practitioner
+    from app.services.calls import indicators
+    from app.services.exporting import ExportError
+    from app.services.exporting.files import TempFile, check_file_destination
+
+    first, last = parse_day("--from", args.first), parse_day("--to", args.last)
+    if first > last:
+        raise UsageError(_("--from {first} is after --to {last}.").format(
+            first=first.isoformat(), last=last.isoformat()))
+    out = _out_path(args.out) if args.out else None
+    ws = _open(args)
+    try:
+        if args.practitioner:
+            with ws.store.reader() as s:
+                p = s.get(Practitioner, args.practitioner)
+            if p is None or p.deleted_at is not None:
+                raise UsageError(_("No practitioner has the id {id}.").format(
+                    id=clean_name(args.practitioner)),
+                    _("'permanence practitioners' lists the ids."))
+        values = indicators(ws.store, ws.zone, first, last, now=ws.clock.now(),
+                            practitioner_id=args.practitioner)
+        text = _kpi_text(values, args.format)
+        if out is None:
+            sys.stdout.write(text)
+            return 0
+        from app.cli import _export_refused
+
+        try:
+            check_file_destination(out, protected=ws.paths.root, overwrite=args.force)
+            temp = TempFile(out, overwrite=args.force)
+            try:
+                with open(temp.path, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                temp.place()
+            except BaseException:
+                temp.discard()
+                raise
+        except ExportError as exc:
+            raise _export_refused(exc) from exc
+    finally:
+        ws.close()
+    say(_("Indicators written to {path}.").format(path=out))
+    return 0
+
+
+def cmd_export_calls(args) -> int:
+    """``permanence export calls --from D --to D OUT.csv`` (from ``cmd_export``)."""
+    from app.cli import _export_refused
+    from app.services.calls.export import CallExporter
+    from app.services.exporting import ExportError
+
+    if args.format not in (None, "csv") or args.one_per_contact or args.practitioner \
+            or args.patient_names or args.include_cancelled:
+        raise UsageError(_("export calls writes CSV: leave out --format vcard, "
+                           "--one-per-contact, --practitioner, --patient-names and "
+                           "--include-cancelled."))
+    if not (args.first and args.last):
+        raise UsageError(_("export calls needs --from DATE and --to DATE."))
+    first, last = parse_day("--from", args.first), parse_day("--to", args.last)
+    if first > last:
+        raise UsageError(_("--from {first} is after --to {last}.").format(
+            first=first.isoformat(), last=last.isoformat()))
+    out = _out_path(args.out)
+    ws = _open(args)
+    try:
+        exporter = CallExporter(ws.store, actor_id=ws.user_id, clock=ws.clock, zone=ws.zone)
+        result = exporter.export(out, first=first, last=last, overwrite=args.force)
+    except ExportError as exc:
+        raise _export_refused(exc) from exc
+    finally:
+        ws.close()
+    say(ngettext("{n} call exported to {path} (CSV).", "{n} calls exported to {path} (CSV).",
+                 result.rows).format(n=i18n.format_number(result.rows), path=out))
+    return 0
