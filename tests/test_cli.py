@@ -172,3 +172,41 @@ def test_screenshots_never_go_into_the_profile_and_replace_only_with_force(profi
                        passphrase="une phrase de passe", env=env)
     assert again.returncode == 2 and "--force" in again.stderr
     assert [p.name for p in out.iterdir()] == ["agenda-day.png"]
+
+
+def test_demo_at_builds_the_demo_around_that_moment(tmp_path):
+    from datetime import date, timedelta
+
+    from app.clock import FrozenClock
+    from app.services.agenda.zone import PracticeTime
+    from app.services.practice import list_practitioners
+    from app.services.workspace import open_workspace
+    from app.storage.profile import ProfilePaths, try_demo_unlock
+
+    root = tmp_path / "demo"
+    result = permanence("demo", "--profile", str(root), "--at", "2026-12-07 08:55")
+    assert result.returncode == 0, result.stderr
+    paths = ProfilePaths(root)
+    zone = PracticeTime("Europe/Paris")
+    monday = date(2026, 12, 7)
+    ws = open_workspace(paths, try_demo_unlock(paths), clock=FrozenClock(zone.to_utc(monday, 535)))
+    try:
+        appointments, _schedule = ws.agenda.window(
+            [p.id for p in list_practitioners(ws.store)], monday - timedelta(days=60),
+            monday + timedelta(days=30))
+    finally:
+        ws.close()
+    days = {zone.day_of(a.starts_at) for a in appointments}
+    assert monday in days
+    assert min(days) < monday - timedelta(days=30) and max(days) > monday + timedelta(days=20)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30 08:00", "demain", "2026-12-07 25:00",
+                                   "2026-12-07"])
+def test_at_refuses_what_is_not_a_moment(profile, tmp_path, value):
+    result = permanence("screenshot", "--profile", str(profile), str(tmp_path / "shots"),
+                        "--at", value, passphrase="une phrase de passe",
+                        env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--at" in result.stderr and "2026-12-07 08:55" in result.stderr
+    assert not (tmp_path / "shots").exists()

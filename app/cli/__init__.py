@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo, top=False)
     demo.add_argument("--size", choices=("demo", "large"), default="demo")
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--at", metavar="DATETIME",
+                      help=_("build the demo around this moment, practice time "
+                             "(\"yyyy-mm-dd HH:MM\"), instead of now"))
 
     init = sub.add_parser("init", help="create a practice headless, protected by a passphrase")
     _common(init, top=False)
@@ -116,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     shot.add_argument("--force", action="store_true",
                       help="replace the screenshots already in OUT_DIR")
+    shot.add_argument("--at", metavar="DATETIME",
+                      help=_("stop every clock at this moment, practice time "
+                             "(\"yyyy-mm-dd HH:MM\"): the same profile, --at and --language "
+                             "give the same images"))
 
     imp = sub.add_parser("import", help="import patients from a CSV file written by another "
                                         "program")
@@ -262,8 +269,13 @@ def cmd_demo(args) -> int:
         counts = f"{done:,}/{total:,}".replace(",", "\u202f")
         print(f"\r{label} {counts}", end="", file=sys.stderr, flush=True)
 
+    clock = SystemClock()
+    if getattr(args, "at", None):
+        from app.demo.sizes import PRACTICE_TIMEZONE
+
+        clock = fixed_clock(parse_at(args.at), PRACTICE_TIMEZONE)
     ws = generate_demo(paths, size=args.size, seed=args.seed, passphrase=passphrase,
-                       clock=SystemClock(), progress=progress)
+                       clock=clock, progress=progress)
     try:
         count = ws.patients.count()
         appointments = ws.agenda.count()
@@ -329,7 +341,12 @@ def cmd_screenshot(args) -> int:
     from app.ui.screenshot import render_screens
 
     paths = _profile_paths(args)
-    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    at = parse_at(args.at) if args.at else None
+    clock = fixed_clock(at, "UTC") if at else SystemClock()
+    ws = open_workspace(paths, headless_key(paths, args), clock=clock)
+    if at:
+        # Every clock the screens read stops at --at, in the practice's own time.
+        clock.set(ws.zone.to_utc(*at))
     try:
         # Not resolved: a link given as OUT_DIR is refused, never followed.
         written = render_screens(ws, Path(os.path.abspath(args.out_dir.expanduser())),
@@ -380,6 +397,29 @@ def parse_day(option: str, text: str) -> date:
     raise UsageError(_("{option} {value}: not a valid date; write it yyyy-mm-dd or dd/mm/yyyy "
                        "(for example 2026-03-29 or 29/03/2026).").format(option=option,
                                                                         value=text))
+
+
+_AT = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})$")
+
+
+def parse_at(text: str) -> tuple[date, int]:
+    """--at "yyyy-mm-dd HH:MM" (or dd/mm/yyyy): a day and a minute of practice time."""
+    m = _AT.match(text.strip())
+    if m and int(m[2]) < 24 and int(m[3]) < 60:
+        try:
+            return parse_day("--at", m[1]), int(m[2]) * 60 + int(m[3])
+        except UsageError:
+            pass
+    raise UsageError(_("--at {value}: not a valid time; write it \"yyyy-mm-dd HH:MM\" in the "
+                       "practice's time (for example \"2026-12-07 08:55\").").format(value=text))
+
+
+def fixed_clock(at: tuple[date, int], zone_name: str):
+    """A clock stopped at ``at``, practice time in ``zone_name``."""
+    from app.clock import FrozenClock
+    from app.services.agenda.zone import PracticeTime
+
+    return FrozenClock(PracticeTime(zone_name).to_utc(*at))
 
 
 def cmd_export_agenda(args) -> int:
