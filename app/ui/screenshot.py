@@ -162,12 +162,12 @@ def agenda_week(s: Shots) -> None:
     page = s.page
     page.set_view("week")
     page.grid.scroll_to_minute(8 * 60)
-    s.shoot(s.window, "agenda-semaine")
-    first = page.practitioners()[0].id if page.practitioners() else None
-    if first is not None:
-        page.set_practitioners([first])
-        page.grid.scroll_to_minute(8 * 60)
-        s.shoot(s.window, "agenda-semaine-un-praticien")
+    s.shoot(s.window, "agenda-semaine")  # one practitioner's week, as it opens
+    page.set_view("day")
+    page.navigation.show_cancelled(True)
+    page.grid.scroll_to_minute(8 * 60)
+    s.shoot(s.window, "agenda-jour-avec-annules")
+    page.navigation.show_cancelled(False)
     page.show_day(s.today(), [p.id for p in page.practitioners()])
 
 

@@ -42,11 +42,13 @@ from app.ui.agenda.appointment_actions import AppointmentActions
 from app.ui.agenda.appointment_dialog import AppointmentDialog
 from app.ui.agenda.banner import MessageBanner
 from app.ui.agenda.grid import AgendaGrid
+from app.ui.agenda.grid_data import status_legend
 from app.ui.agenda.month import MonthOverview, month_weeks
 from app.ui.agenda.navigation import AgendaNavigation
 from app.ui.agenda.page_state import VIEW_DAY, VIEW_MONTH, VIEW_WEEK, PageState
 from app.ui.agenda.side_panels import SidePanels
 from app.ui.change_bus import ChangeBus
+from app.ui.widgets import label
 
 # What the page draws from: a change of any of these redraws it (a card, only when
 # someone shown has changed).
@@ -118,6 +120,9 @@ class AgendaPage(QWidget):
         layout.addWidget(self.navigation.nav_bar)
         layout.addWidget(self.banner)
         layout.addWidget(self.panels.splitter, 1)
+        # What the marks in the boxes mean, always in view (as at the foot of a print).
+        self.legend = label(status_legend(), "Muted", wrap=True)
+        layout.addWidget(self.legend)
 
         self.grid.installEventFilter(self)
         self.month.installEventFilter(self)
@@ -289,8 +294,11 @@ class AgendaPage(QWidget):
         state.appointments = {a.id: a for a in appointments}
         today = self._today()
         columns = [adapter.column_for(p) for p in state.practitioners if p.id in set(pids)]
+        shown = [a for a in appointments if a.practitioner_id in set(pids)]
         items = adapter.grid_items(appointments, self._zone, columns=set(pids), days=set(days),
-                                   today=today, cut_id=state.cut[0] if state.cut else "")
+                                   today=today, cut_id=state.cut[0] if state.cut else "",
+                                   cancelled=state.cancelled_shown,
+                                   first_visits=self._agenda.first_visits(shown))
         bands = adapter.grid_bands(schedule, self._zone, pids, days, names=state.names,
                                    type_names=state.type_names)
         self.grid.set_min_column_width(WEEK_MIN_COLUMN if state.view == VIEW_WEEK

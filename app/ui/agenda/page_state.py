@@ -33,3 +33,6 @@ class PageState:
     stale: bool = False  # changed while hidden: read again when shown
     month_stepping: bool = False  # the month overview chooses the day in the new month
     default_length: int = 15
+    cancelled_shown: bool = False  # cancelled appointments drawn (struck) or left out
+    # The agendas shown in the day view before the week narrowed them to one.
+    day_selection: list[str] | None = None

@@ -19,7 +19,15 @@ from app.services.agenda.setup import AbsenceInput, HoursRange
 from app.services.agenda.views import BookingInput
 from app.services.directory import ContactInput
 from app.services.patients import PatientInput
-from app.ui.agenda import BAND_ABSENCE, BAND_HOLIDAY, BAND_OPEN, FLAG_OVERRIDE, FLAG_SAME_PATIENT
+from app.ui.agenda import (
+    BAND_ABSENCE,
+    BAND_HOLIDAY,
+    BAND_OPEN,
+    FLAG_ALERT,
+    FLAG_NEW_PATIENT,
+    FLAG_OVERRIDE,
+    FLAG_SAME_PATIENT,
+)
 from app.ui.agenda.adapter import CUT_MARK, absence_label, holiday_label
 from app.ui.agenda.cancel_dialog import CancelDialog
 from app.ui.agenda.page import AgendaPage, week_caption
@@ -179,7 +187,7 @@ def test_the_day_shows_hours_appointments_and_their_marks(qtbot, page, agenda):
     assert (shown[a.id].start_min, shown[a.id].end_min) == (540, 555)
     assert shown[a.id].colour == "#3b7dd8"
     assert FLAG_SAME_PATIENT in shown[a.id].flags and FLAG_SAME_PATIENT in shown[b.id].flags
-    assert shown[c.id].flags == frozenset({FLAG_OVERRIDE})
+    assert shown[c.id].flags == frozenset({FLAG_OVERRIDE, FLAG_NEW_PATIENT})  # Paul's first
     open_bands = sorted((b.start_min, b.end_min) for b in page.grid.data().bands
                         if b.kind == BAND_OPEN and b.column_key == agenda.morel)
     assert open_bands == [(510, 720), (840, 1140)]
@@ -226,7 +234,8 @@ def test_views_captions_and_keyboard_navigation(qtbot, page, agenda):
         first="16", last="22 mars 2026")
     # Monday to Saturday: nobody works or is booked on Sunday.
     assert page.shown_days() == [MONDAY + timedelta(days=i) for i in range(6)]
-    assert len(grid.data().columns) == 2 and len(grid.data().days) == 6
+    # One agenda a week (two side by side are too narrow to read).
+    assert len(grid.data().columns) == 1 and len(grid.data().days) == 6
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
     assert page.navigation.caption.text() == _("week of {first} to {last}").format(
         first="23", last="29 mars 2026")
@@ -265,7 +274,7 @@ def test_the_week_shows_sunday_only_when_someone_is_booked_or_works_then(qtbot, 
     page.show_week(MONDAY, [agenda.morel])
     assert page.shown_days()[-1] == sunday
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     assert page.navigation.practitioner_button.text() == "Dr Claire Morel"
 
 
@@ -282,10 +291,10 @@ def test_the_month_shows_each_days_load(qtbot, page, agenda):
 def test_choosing_practitioners_from_the_menu(qtbot, page, agenda):
     actions = page.navigation.practitioner_actions
     actions[agenda.faure].trigger()  # untick Dr Faure
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
     actions[agenda.morel].trigger()  # the last one stays: somebody is always shown
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     page.navigation.all_action.trigger()
     assert page.selected_practitioners() == [agenda.faure, agenda.morel]
     assert page.navigation.practitioner_button.text() == _("All practitioners")
@@ -470,6 +479,9 @@ def test_delete_cancels_with_a_reason_chosen_with_the_keyboard(qtbot, page, agen
     assert gone.cancel_reason == "practice" and gone.cancel_note == "Docteur en formation"
     assert cancelled == [a.id]
     assert (kinds.APPOINTMENT, a.id, "updated") in published
+    # Hidden by default, so the freed time looks free; the toggle draws it struck through.
+    assert a.id not in items(page)
+    page.navigation.cancelled_action.trigger()
     assert items(page)[a.id].status == "cancelled" and not items(page)[a.id].movable
 
 
@@ -636,3 +648,59 @@ def test_left_open_overnight_the_page_moves_to_the_new_day(qtbot, page, agenda):
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001
     assert page.current_day() == MONDAY + timedelta(days=10)
+
+
+def test_cancelled_appointments_are_hidden_until_asked_for(qtbot, page, agenda):
+    a = book(agenda, agenda.morel, 10, 0)
+    kept = book(agenda, agenda.morel, 10, 30)
+    agenda.service.cancel(a.id, "patient")
+    page.load()
+    assert set(items(page)) == {kept.id}
+    action = page.navigation.cancelled_action
+    assert action.isVisible() and action.isCheckable() and not action.isChecked()
+    action.trigger()
+    assert set(items(page)) == {a.id, kept.id}
+    action.trigger()
+    assert set(items(page)) == {kept.id}
+
+
+def test_boxes_mark_an_alert_and_a_new_patient(qtbot, page, agenda):
+    from app.services.patients import PatientInput
+
+    ws = agenda.ws
+    lefevre = agenda.patients[0]
+    card = ws.patients.get(lefevre)
+    ws.patients.update(lefevre, PatientInput(birth_name=card.birth_name,
+                                             first_names=card.first_names,
+                                             alert="Allergie à la pénicilline"),
+                       expected_version=card.version)
+    earlier = book(agenda, agenda.morel, 9, 0, day=MONDAY - timedelta(days=7), patient=0)
+    again = book(agenda, agenda.morel, 9, 0, patient=0)
+    first = book(agenda, agenda.morel, 9, 30, patient=1)
+    page.load()
+    shown = items(page)
+    assert FLAG_ALERT in shown[again.id].flags and FLAG_NEW_PATIENT not in shown[again.id].flags
+    assert shown[first.id].flags == frozenset({FLAG_NEW_PATIENT})
+    # A cancelled first visit does not count: the next one is the patient's first.
+    agenda.service.cancel(earlier.id, "patient")
+    page.load()
+    assert FLAG_NEW_PATIENT in items(page)[again.id].flags
+    # The marks are explained under the grid.
+    assert "\u26a0" in page.legend.text() and "\u2605" in page.legend.text()
+
+
+def test_the_week_of_several_agendas_shows_one_and_the_day_gets_them_back(qtbot, page, agenda):
+    a = book(agenda, agenda.faure, 9, 0)
+    page.show_day(MONDAY, [agenda.morel, agenda.faure])
+    page.grid.select_item(a.id)
+    page.navigation.view_actions["week"].trigger()
+    assert page.selected_practitioners() == [agenda.faure]  # where the selection was
+    assert len(page.grid.data().columns) == 1
+    page.navigation.view_actions["day"].trigger()
+    assert set(page.selected_practitioners()) == {agenda.morel, agenda.faure}
+    # Chosen in the week view, several agendas stay as chosen.
+    page.set_view("week")
+    page.set_practitioners([agenda.morel, agenda.faure])
+    page.set_view("day")
+    page.set_view("week")
+    assert len(page.selected_practitioners()) == 1
