@@ -210,3 +210,20 @@ def test_at_refuses_what_is_not_a_moment(profile, tmp_path, value):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--at" in result.stderr and "2026-12-07 08:55" in result.stderr
     assert not (tmp_path / "shots").exists()
+
+
+def test_help_and_usage_errors_speak_the_chosen_language(tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "APPDATA": str(tmp_path)}
+    french = permanence("screenshot", "--help", env=env)
+    assert french.returncode == 0
+    assert "utilisation :" in french.stdout and "afficher cette aide et quitter" in french.stdout
+    assert "arrêter toutes les horloges" in french.stdout
+    english = permanence("screenshot", "--help", "--language", "en", env=env)
+    assert "usage:" in english.stdout and "show this help message and exit" in english.stdout
+    assert "stop every clock" in english.stdout and "horloges" not in english.stdout
+    # --language after the command, or before it: the same.
+    assert permanence("--language", "en", "--help", env=env).stdout.startswith("usage:")
+    wrong = permanence("export", "bogus", env=env)
+    assert wrong.returncode == 2 and "erreur" in wrong.stderr and "choix invalide" in wrong.stderr
+    wrong = permanence("export", "bogus", "--language", "en", env=env)
+    assert "error" in wrong.stderr and "invalid choice" in wrong.stderr

@@ -177,7 +177,7 @@ class AppointmentDialog(QDialog):
         form.setHorizontalSpacing(14)
         form.addRow(_("Patient"), self.patient)
         form.addRow(_("Practitioner"), self.practitioner)
-        form.addRow(_("Motif"), self.type)
+        form.addRow(_("Type"), self.type)
         form.addRow(_("Day"), when)
         form.addRow(_("Length"), length_row)
         form.addRow(_("Note"), self.note)

@@ -68,7 +68,7 @@ def status_label(status: str) -> str:
         STATUS_ARRIVED: _("Arrived (waiting room)"),
         STATUS_IN_CONSULTATION: _("In consultation"),
         STATUS_SEEN: _("Seen"),
-        STATUS_NO_SHOW: _("Did not come"),
+        STATUS_NO_SHOW: _("No-show"),
         STATUS_CANCELLED: _("Cancelled"),
     }
     return labels.get(status, status)

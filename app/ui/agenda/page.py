@@ -31,7 +31,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 
-from app.i18n import _, format_date
+from app.i18n import _, capitalise_first, format_date, format_heading_date
 from app.models import kinds
 from app.services.errors import NotFound
 from app.services.practice import PractitionerInfo, list_practitioners
@@ -61,12 +61,12 @@ NOW_REFRESH_MS = 30_000
 
 
 def day_caption(day: date) -> str:
-    """"lundi 16 mars 2026"."""
-    return format_date(day, "EEEE d MMMM y")
+    """"Lundi 16 mars 2026": one style for every heading that names a day."""
+    return format_heading_date(day)
 
 
 def week_caption(monday: date) -> str:
-    """"semaine du 16 au 22 mars 2026" (the calendar week, Monday to Sunday)."""
+    """"Semaine du 16 au 22 mars 2026" (the calendar week, Monday to Sunday)."""
     sunday = monday + timedelta(days=6)
     if monday.month == sunday.month:
         first = format_date(monday, "d")
@@ -74,12 +74,13 @@ def week_caption(monday: date) -> str:
         first = format_date(monday, "d MMMM")
     else:
         first = format_date(monday, "d MMMM y")
-    return _("week of {first} to {last}").format(first=first, last=format_date(sunday, "d MMMM y"))
+    return capitalise_first(_("week of {first} to {last}").format(
+        first=first, last=format_date(sunday, "d MMMM y")))
 
 
 def month_caption(year: int, month: int) -> str:
-    """"mars 2026"."""
-    return format_date(date(year, month, 1), "LLLL y")
+    """"Mars 2026"."""
+    return capitalise_first(format_date(date(year, month, 1), "LLLL y"))
 
 
 class AgendaPage(QWidget):

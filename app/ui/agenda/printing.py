@@ -221,7 +221,7 @@ def _columns(width: int, phones: bool) -> list[_Col]:
     time_w, phone_w = 56, 118 if phones else 0
     rest = width - time_w - phone_w
     cols = [_Col("time", _("Time"), time_w), _Col("patient", _("Patient"), int(rest * 0.36)),
-            _Col("motif", _("Motif"), int(rest * 0.24))]
+            _Col("motif", _("Type"), int(rest * 0.24))]
     if phones:
         cols.append(_Col("phone", _("Phone"), phone_w))
     used = sum(c.width for c in cols)

@@ -92,7 +92,7 @@ class WaitingEntryModel(RowTableModel):
     call first comes first (the side panel is narrow; the rest scrolls)."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Urgency"), _("Waiting"), _("Type"), _("With"),
+        super().__init__([_("Patient"), _("Urgency"), _("On the list"), _("Type"), _("With"),
                           _("Window")], parent)
         self._rows: list[WaitingEntry]
         self._names: dict[str, str] = {}
@@ -233,7 +233,7 @@ class CandidateModel(RowTableModel):
     """Whom to call: patient, phone, urgency, waiting since, note."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("Waiting"), _("Note")],
+        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("On the list"), _("Note")],
                          parent)
         self._rows: list[WaitingEntry]
         self._now: datetime | None = None
@@ -438,7 +438,8 @@ class WaitingListPanel(QWidget):
             self.table.selectRow(row)
         else:
             select_first_row(self.table)
-        self.caption.setText(ngettext("{n} patient waiting", "{n} patients waiting",
+        self.caption.setText(ngettext("{n} patient on the waiting list",
+                                      "{n} patients on the waiting list",
                                       len(entries)).format(n=len(entries)) if entries
                              else _("Nobody is waiting for an earlier slot."))
         self._sync_buttons()

@@ -30,6 +30,7 @@ from app.ui.agenda import (
 )
 from app.ui.agenda.adapter import CUT_MARK, absence_label, holiday_label
 from app.ui.agenda.cancel_dialog import CancelDialog
+from app.i18n import capitalise_first
 from app.ui.agenda.page import AgendaPage, week_caption
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
@@ -219,51 +220,51 @@ def test_holidays_and_absences_are_labelled_bands(qtbot, page, agenda):
 def test_views_captions_and_keyboard_navigation(qtbot, page, agenda):
     grid = page.grid
     grid.setFocus()
-    assert page.navigation.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "Lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_Right, ALT)
-    assert page.navigation.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "Mardi 17 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
     assert page.current_day() == date(2026, 3, 18)
     qtbot.keyClick(grid, Qt.Key.Key_PageUp)
     qtbot.keyClick(grid, Qt.Key.Key_Left, ALT)
-    assert page.navigation.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "Lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_2, CTRL)
     assert page.current_view() == "week"
     assert page.navigation.caption.text() == week_caption(MONDAY)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="16", last="22 mars 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="16", last="22 mars 2026"))
     # Monday to Saturday: nobody works or is booked on Sunday.
     assert page.shown_days() == [MONDAY + timedelta(days=i) for i in range(6)]
     # One agenda a week (two side by side are too narrow to read).
     assert len(grid.data().columns) == 1 and len(grid.data().days) == 6
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="23", last="29 mars 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="23", last="29 mars 2026"))
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="30 mars", last="5 avril 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="30 mars", last="5 avril 2026"))
     qtbot.keyClick(grid, Qt.Key.Key_Home)
     assert page.navigation.caption.text() == week_caption(MONDAY)
     qtbot.keyClick(grid, Qt.Key.Key_3, CTRL)
-    assert page.current_view() == "month" and page.navigation.caption.text() == "mars 2026"
+    assert page.current_view() == "month" and page.navigation.caption.text() == "Mars 2026"
     month = page.month
     assert month.isVisible() and month.month() == (2026, 3)
     qtbot.keyClick(month, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == "avril 2026"
+    assert page.navigation.caption.text() == "Avril 2026"
     assert month.selected_day() == date(2026, 4, 16)
     qtbot.keyClick(month, Qt.Key.Key_T, CTRL)
-    assert page.navigation.caption.text() == "mars 2026"
+    assert page.navigation.caption.text() == "Mars 2026"
     # A click on a day opens it in the day view.
     rect = month.day_rect(date(2026, 3, 18))
     qtbot.mouseClick(month, LEFT, pos=rect.center())
     assert page.current_view() == "day"
-    assert page.navigation.caption.text() == "mercredi 18 mars 2026"
+    assert page.navigation.caption.text() == "Mercredi 18 mars 2026"
     # Ctrl+G: type a date, Enter.
     qtbot.keyClick(grid, Qt.Key.Key_G, CTRL)
     assert page.navigation.date_edit.hasFocus()
     qtbot.keyClicks(page.navigation.date_edit, "02042026")
     qtbot.keyClick(page.navigation.date_edit, Qt.Key.Key_Return)
-    assert page.navigation.caption.text() == "jeudi 2 avril 2026"
+    assert page.navigation.caption.text() == "Jeudi 2 avril 2026"
     qtbot.keyClick(grid, Qt.Key.Key_T, CTRL)
     assert page.current_day() == MONDAY
 
@@ -326,7 +327,7 @@ def test_a_drag_to_the_other_practitioner_moves_it_there(qtbot, page, agenda):
     assert agenda.ws.zone.wall_minute(moved.starts_at) == 660
 
 
-def test_a_drag_onto_another_appointment_is_refused_then_the_owner_books_it_anyway(
+def test_a_drag_onto_another_appointment_is_refused_then_the_owner_moves_it_anyway(
         qtbot, page, agenda):
     a = book(agenda, agenda.morel, 9, 0, patient=0)
     other = book(agenda, agenda.morel, 10, 30, patient=1)
@@ -335,12 +336,14 @@ def test_a_drag_onto_another_appointment_is_refused_then_the_owner_books_it_anyw
     drag_item(page, a.id, agenda.morel, MONDAY, 10 * 60 + 30)
     reason = _("Overlaps another appointment: {label}.").format(label="10:30–10:45 Consultation")
     assert reason in seen["text"]
-    assert _("Book anyway (recorded)") in [text for text, _role in seen["buttons"]]
+    # A move refused is moved anyway ("Déplacer quand même"), not booked.
+    assert _("Move anyway (recorded)") in [text for text, _role in seen["buttons"]]
+    assert _("Book anyway (recorded)") not in [text for text, _role in seen["buttons"]]
     unchanged = stored(agenda, a.id)
     assert agenda.ws.zone.wall_minute(unchanged.starts_at) == 540 and not unchanged.override_note
     assert items(page)[a.id].start_min == 540  # back where it was
 
-    seen = answer_message(QMessageBox.ButtonRole.AcceptRole)  # Book anyway (recorded)
+    seen = answer_message(QMessageBox.ButtonRole.AcceptRole)  # Move anyway (recorded)
     drag_item(page, a.id, agenda.morel, MONDAY, 10 * 60 + 30)
     assert reason in seen["text"]
     forced = stored(agenda, a.id)
@@ -643,7 +646,7 @@ def test_left_open_overnight_the_page_moves_to_the_new_day(qtbot, page, agenda):
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001 - the minute tick, without waiting for it
     assert page.current_day() == TUESDAY
-    assert page.navigation.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "Mardi 17 mars 2026"
     page.go_to(MONDAY + timedelta(days=10))  # a day looked at on purpose stays shown
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001
