@@ -273,7 +273,11 @@ class AgendaPage(QWidget):
         started = time.perf_counter()
         self.state.stale = False
         self.navigation.show_position()
-        if self.state.view == VIEW_MONTH:
+        month = self.state.view == VIEW_MONTH
+        # The boxes' marks and the cancelled ones are the day and week views' matter.
+        self.legend.setVisible(not month)
+        self.navigation.cancelled_action.setVisible(not month)
+        if month:
             self._load_month()
         else:
             self._load_grid(scroll)

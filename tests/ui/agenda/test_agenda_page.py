@@ -665,6 +665,12 @@ def test_cancelled_appointments_are_hidden_until_asked_for(qtbot, page, agenda):
     assert set(items(page)) == {a.id, kept.id}
     action.trigger()
     assert set(items(page)) == {kept.id}
+    # The month draws no boxes: neither the toggle nor the legend of their marks.
+    assert page.legend.isVisible()
+    page.set_view("month")
+    assert not action.isVisible() and not page.legend.isVisible()
+    page.set_view("day")
+    assert action.isVisible() and page.legend.isVisible()
 
 
 def test_boxes_mark_an_alert_and_a_new_patient(qtbot, page, agenda):
