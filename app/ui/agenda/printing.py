@@ -170,7 +170,8 @@ def build_sheet(ws, queries: DayQueries, request: PrintRequest) -> Sheet:
         days = [request.first]
     type_names = {t.id: t.name for t in agenda.types(include_inactive=True)}
     items = grid_items(appointments, zone, columns={pid}, days=set(days),
-                       today=queries.today(), editable=False)
+                       today=queries.today(), editable=False,
+                       first_visits=agenda.first_visits(appointments))
     bands = grid_bands(schedule, zone, [pid], days, names=names, type_names=type_names)
     start_min, end_min = visible_range(schedule, [pid], week_of(request.first), items)
     rows: tuple[ListRow, ...] = ()
