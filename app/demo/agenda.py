@@ -689,9 +689,12 @@ class _Bookings:
             for _share, fewest, most in _BOOKING_LEADS:
                 booked_day = day - timedelta(days=self.rng.randint(fewest, most))
                 minute = 8 * 60 + 30 + self.rng.randrange(9 * 60 + 30)
-                # Booked "now" at the latest, an hour back so its history is not stamped
-                # at the very minute the agenda is opened.
+                # Never after now (an hour back, so no history is stamped at the very
+                # minute the agenda opens); a day further ahead was booked lately.
                 latest = self.now - timedelta(hours=1)
+                if booked_day >= self.zone.today(self.now):
+                    booked_day = self.zone.today(self.now) - timedelta(
+                        days=self.rng.randint(0, 20))
                 self._instants.append(min(self.zone.to_utc(booked_day, minute), latest))
         return self._instants[bisect(self.shares, self.rng.random() * self.shares[-1])]
 

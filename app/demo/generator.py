@@ -155,17 +155,23 @@ def _patients_section(run: _Run) -> None:
                 patient.referring_contact_id, patient.referring_doctor = referrals.choice(
                     run.gp_contacts)
         # A card is never older than its patient: a baby's is entered the week after birth.
+        # In the order generated (the agenda books patients by that order), the cards
+        # entered at the same time together.
         at = min(entered, first)
-        groups: dict[datetime, list] = {}
+        runs: list[tuple[datetime, list]] = []
         for patient in chunk:
             when = at
             if patient.birth_date is not None:
                 week = patient.birth_date + timedelta(days=7 - patient.birth_date.weekday())
                 when = max(at, datetime.combine(week, time(9), tzinfo=timezone.utc))
-            groups.setdefault(min(when, run.clock.now()), []).append(patient)
-        for when in sorted(groups):
+            when = min(when, run.clock.now())
+            if runs and runs[-1][0] == when:
+                runs[-1][1].append(patient)
+            else:
+                runs.append((when, [patient]))
+        for when, patients in runs:
             with run.clock.backdate(when):
-                service.create_many(groups[when])
+                service.create_many(patients)
         entered += step
         run.advance(len(chunk))
     run.patients = _created_patients(run.workspace)

@@ -344,7 +344,24 @@ def patient_with_alert(s: Shots) -> None:
         window.search.setText(flagged.phone or flagged.display_name)
         window.patients.open_current()
         s.shoot(window, "fiche-avec-alerte")
-    tabs = window.patients.card_tabs
+
+
+def card_tabs(s: Shots) -> None:
+    """The appointments and the history of a patient the agenda shows this morning."""
+    window = s.window
+    visits = sorted((a for a in s.page.state.appointments.values()
+                     if a.patient_id and a.holds_time), key=lambda a: a.starts_at)
+    if not visits:
+        return
+    patient_id = visits[0].patient_id
+    window.search.setText(visits[0].patient_name)
+    view = window.patients
+    row = view.model.row_of(patient_id)
+    if row < 0:
+        return
+    view.table.selectRow(row)
+    view.open_current()
+    tabs = view.card_tabs
     for index, name in ((1, "fiche-rendez-vous"), (2, "fiche-historique")):
         if index < tabs.count():
             tabs.setCurrentIndex(index)
@@ -491,6 +508,7 @@ SCREENS = (
     printout,
     patients,
     patient_with_alert,
+    card_tabs,
     card_checks,
     directory,
     duplicates,

@@ -33,7 +33,7 @@ def agenda(workspace):
 # The screens whose text moves with the clock: the now line and the status bar's clock,
 # an appointment's history stamps, the card's history, "My day".
 SMALL_SET = (screenshot.agenda_day, screenshot.appointment_history, screenshot.my_day,
-             screenshot.patients, screenshot.patient_with_alert)
+             screenshot.patients, screenshot.patient_with_alert, screenshot.card_tabs)
 
 
 def test_the_same_clock_gives_the_same_images_byte_for_byte(qtbot, workspace, agenda, settings,
