@@ -450,7 +450,8 @@ def settings(s: Shots) -> None:
     window.settings.tabs.setCurrentIndex(0)
     s.shoot(window, "reglages")
     agenda_settings = window.settings.show_agenda()
-    for index, name in enumerate(("reglages-motifs", "reglages-horaires", "reglages-absences")):
+    for index, name in enumerate(("reglages-motifs", "reglages-horaires", "reglages-absences",
+                                  "reglages-jours-feries")):
         if index < agenda_settings.sections.count():
             agenda_settings.show_section(index)
             s.shoot(window, name)
