@@ -65,7 +65,7 @@ def status_label(status: str) -> str:
     labels = {
         STATUS_BOOKED: _("Booked"),
         STATUS_CONFIRMED: _("Confirmed"),
-        STATUS_ARRIVED: _("Arrived (waiting room)"),
+        STATUS_ARRIVED: _("In the waiting room"),
         STATUS_IN_CONSULTATION: _("In consultation"),
         STATUS_SEEN: _("Seen"),
         STATUS_NO_SHOW: _("No-show"),
