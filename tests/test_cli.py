@@ -201,8 +201,18 @@ def test_demo_at_builds_the_demo_around_that_moment(tmp_path):
     assert min(days) < monday - timedelta(days=30) and max(days) > monday + timedelta(days=20)
 
 
+def test_at_takes_a_moment_or_a_day():
+    from datetime import date
+
+    from app.cli import parse_at
+
+    assert parse_at("2026-12-07 08:55") == (date(2026, 12, 7), 535)
+    assert parse_at("07/12/2026 14:05") == (date(2026, 12, 7), 845)
+    assert parse_at("2026-12-07") == (date(2026, 12, 7), 540)
+
+
 @pytest.mark.parametrize("value", ["2026-02-30 08:00", "demain", "2026-12-07 25:00",
-                                   "2026-12-07"])
+                                   "2026-12-07 8h"])
 def test_at_refuses_what_is_not_a_moment(profile, tmp_path, value):
     result = permanence("screenshot", "--profile", str(profile), str(tmp_path / "shots"),
                         "--at", value, passphrase="une phrase de passe",

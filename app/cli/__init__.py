@@ -403,14 +403,20 @@ def parse_day(option: str, text: str) -> date:
 _AT = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})$")
 
 
+AT_DEFAULT_MINUTE = 9 * 60  # a day alone: the practice in full swing
+
+
 def parse_at(text: str) -> tuple[date, int]:
-    """--at "yyyy-mm-dd HH:MM" (or dd/mm/yyyy): a day and a minute of practice time."""
+    """--at "yyyy-mm-dd HH:MM" (or dd/mm/yyyy; a day alone means 09:00): a day and a
+    minute of practice time."""
     m = _AT.match(text.strip())
-    if m and int(m[2]) < 24 and int(m[3]) < 60:
-        try:
+    try:
+        if m and int(m[2]) < 24 and int(m[3]) < 60:
             return parse_day("--at", m[1]), int(m[2]) * 60 + int(m[3])
-        except UsageError:
-            pass
+        if not m:
+            return parse_day("--at", text), AT_DEFAULT_MINUTE
+    except UsageError:
+        pass
     raise UsageError(_("--at {value}: not a valid time; write it \"yyyy-mm-dd HH:MM\" in the "
                        "practice's time (for example \"2026-12-07 08:55\").").format(value=text))
 
