@@ -243,21 +243,20 @@ def appointment_history(s: Shots) -> None:
 
 
 def cancel_dialog(s: Shots) -> None:
+    """The question a cancellation asks, worded as the agenda words it."""
     from app.ui.agenda.cancel_dialog import CancelDialog
+    from app.ui.agenda.grid_data import hhmm
 
     items = [i for i in s.page.grid.data().items if i.title and i.status in ("booked",
                                                                               "confirmed")]
     if items:
-        dialog = CancelDialog(f"{items[0].title} · {hhmm_of(items[0])}", s.window)
+        item = items[0]
+        summary = _("{who}, {day} at {time}").format(
+            who=item.title, day=format_date(item.day, "EEEE d MMMM"), time=hhmm(item.start_min))
+        dialog = CancelDialog(summary, s.window)
         dialog.show()
         s.shoot(dialog, "annulation")
         dialog.done(0)
-
-
-def hhmm_of(item) -> str:
-    from app.ui.agenda.grid_data import hhmm
-
-    return f"{format_date(item.day, 'EEEE d MMMM')} {hhmm(item.start_min)}"
 
 
 def my_day(s: Shots) -> None:
