@@ -1,4 +1,13 @@
-"""``permanence screenshot``: each main screen rendered offscreen to PNG files."""
+"""``permanence screenshot``: each screen rendered offscreen to PNG files.
+
+The screens are the functions listed in ``SCREENS``, shot in that order and numbered
+by it (``01-agenda-jour.png``…). To add one: write a function taking the ``Shots`` and
+calling ``s.shoot(widget, "name")`` (leave the window on the agenda's day view), then
+add its name to ``SCREENS``.
+
+The clock is the workspace's: frozen (``--at``), the same profile and language give the
+same PNG files byte for byte (no time in them, no blinking cursor, animations let end).
+"""
 
 from __future__ import annotations
 
