@@ -39,7 +39,6 @@ SMALL_SET = (screenshot.agenda_day, screenshot.appointment_history, screenshot.m
 def test_the_same_clock_gives_the_same_images_byte_for_byte(qtbot, workspace, agenda, settings,
                                                             tmp_path):
     first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=SMALL_SET)
-    workspace.clock.advance(seconds=0)  # the same instant, a second run
     second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=SMALL_SET)
     assert [p.name for p in first] == [p.name for p in second]
     assert len(first) >= 6
