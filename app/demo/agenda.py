@@ -666,6 +666,7 @@ def _waiting_rows(practitioners: list[Practitioner], pools: list[_Pool], type_id
 
 
 # -- the entry point --------------------------------------------------------------------------
+_DAILY_BOOKINGS_DAYS = 400
 # How long before its day an appointment was booked: (share, fewest days, most days).
 _BOOKING_LEADS = ((0.3, 1, 2), (0.45, 3, 9), (0.25, 10, 30))
 
@@ -678,11 +679,16 @@ class _Bookings:
 
     def __init__(self, zone: PracticeTime, now: datetime, rng: random.Random) -> None:
         self.zone, self.now, self.rng = zone, now, rng
+        self.today = zone.today(now)
         self.shares = list(accumulate(share for share, _a, _b in _BOOKING_LEADS))
         self._day: date | None = None
         self._instants: list[datetime] = []
 
     def instant(self, day: date) -> datetime:
+        # Over a year back (a large practice's long history) a month shares its instants:
+        # a unit of work per day and lead would make the generation crawl.
+        if (self.today - day).days > _DAILY_BOOKINGS_DAYS:
+            day = day.replace(day=1)
         if day != self._day:
             self._day = day
             self._instants = []
@@ -692,8 +698,8 @@ class _Bookings:
                 # Never after now (an hour back, so no history is stamped at the very
                 # minute the agenda opens); a day further ahead was booked lately.
                 latest = self.now - timedelta(hours=1)
-                if booked_day >= self.zone.today(self.now):
-                    booked_day = self.zone.today(self.now) - timedelta(
+                if booked_day >= self.today:
+                    booked_day = self.today - timedelta(
                         days=self.rng.randint(0, 20))
                 self._instants.append(min(self.zone.to_utc(booked_day, minute), latest))
         return self._instants[bisect(self.shares, self.rng.random() * self.shares[-1])]

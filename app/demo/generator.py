@@ -81,6 +81,9 @@ class _StampClock:
 # Before the agenda's first day: when the directory and then the patients were entered.
 _DIRECTORY_LEAD = timedelta(days=900)
 _PATIENTS_LEAD = timedelta(days=720)
+# Above this many patients (the benchmark practice) the cards are entered at generation
+# time: one unit of work per run of patients entered together would be tens of thousands.
+_BACKDATED_CARDS_MAX = 10_000
 
 
 # -- the sections of a generated practice -------------------------------------------------
@@ -154,27 +157,33 @@ def _patients_section(run: _Run) -> None:
             if run.gp_contacts and referrals.random() < REFERRAL_SHARE:
                 patient.referring_contact_id, patient.referring_doctor = referrals.choice(
                     run.gp_contacts)
-        # A card is never older than its patient: a baby's is entered the week after birth.
-        # In the order generated (the agenda books patients by that order), the cards
-        # entered at the same time together.
-        at = min(entered, first)
-        runs: list[tuple[datetime, list]] = []
-        for patient in chunk:
-            when = at
-            if patient.birth_date is not None:
-                week = patient.birth_date + timedelta(days=7 - patient.birth_date.weekday())
-                when = max(at, datetime.combine(week, time(9), tzinfo=timezone.utc))
-            when = min(when, run.clock.now())
-            if runs and runs[-1][0] == when:
-                runs[-1][1].append(patient)
-            else:
-                runs.append((when, [patient]))
-        for when, patients in runs:
-            with run.clock.backdate(when):
-                service.create_many(patients)
+        if run.size.patients > _BACKDATED_CARDS_MAX:
+            service.create_many(chunk)  # a benchmark practice: entered now, in one go
+        else:
+            _enter_cards(run, service, chunk, min(entered, first))
         entered += step
         run.advance(len(chunk))
     run.patients = _created_patients(run.workspace)
+
+
+def _enter_cards(run: _Run, service, chunk: list, at: datetime) -> None:
+    """Create the cards of ``chunk`` as entered at ``at``; a card is never older than its
+    patient: a baby's is entered the week after birth. In the order generated (the
+    agenda books patients by that order), the cards entered at the same time together."""
+    runs: list[tuple[datetime, list]] = []
+    for patient in chunk:
+        when = at
+        if patient.birth_date is not None:
+            week = patient.birth_date + timedelta(days=7 - patient.birth_date.weekday())
+            when = max(at, datetime.combine(week, time(9), tzinfo=timezone.utc))
+        when = min(when, run.clock.now())
+        if runs and runs[-1][0] == when:
+            runs[-1][1].append(patient)
+        else:
+            runs.append((when, [patient]))
+    for when, patients in runs:
+        with run.clock.backdate(when):
+            service.create_many(patients)
 
 
 def _created_patients(workspace: Workspace) -> list[agenda_gen.PatientRef]:
