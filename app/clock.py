@@ -27,6 +27,11 @@ class FrozenClock:
     def now(self) -> datetime:
         return self._at
 
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FrozenClock needs an aware datetime")
+        self._at = at
+
     def advance(self, **delta: float) -> None:
         from datetime import timedelta
 

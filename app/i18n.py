@@ -7,6 +7,7 @@ Source strings are English. French is the default locale. Import ``_`` explicitl
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
@@ -73,7 +74,25 @@ def format_date(value: date, fmt: str = "short") -> str:
         # The practice is French: day first in both languages, four-digit year, so a
         # birth date typed by an English-speaking remote secretary is never ambiguous.
         return _babel_format_date(value, "dd/MM/yyyy", locale=_current_language)
+    if _current_language == "fr" and value.day == 1:
+        fmt = _FIRST_OF_MONTH.sub("d'er'", fmt)  # "1er décembre", as French writes it
     return _babel_format_date(value, fmt, locale=_current_language)
+
+
+# A lone "d" (not "dd") before the month's name: the day written as a word is.
+_FIRST_OF_MONTH = re.compile(r"(?<![d'])d(?= M{3,})")
+
+
+def format_heading_date(value: date) -> str:
+    """A day as every heading writes it: "Lundi 7 décembre 2026", "Monday 7 December 2026"
+    (the first letter raised, the rest as the language writes it)."""
+    return capitalise_first(format_date(value, "EEEE d MMMM y"))
+
+
+def capitalise_first(text: str) -> str:
+    """The first letter in capitals, the rest untouched ("December" stays so in English,
+    where ``str.capitalize`` would lower it)."""
+    return text[:1].upper() + text[1:]
 
 
 def format_datetime(value: datetime, tz: str, fmt: str = "short") -> str:

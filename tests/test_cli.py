@@ -172,3 +172,68 @@ def test_screenshots_never_go_into_the_profile_and_replace_only_with_force(profi
                        passphrase="une phrase de passe", env=env)
     assert again.returncode == 2 and "--force" in again.stderr
     assert [p.name for p in out.iterdir()] == ["agenda-day.png"]
+
+
+def test_demo_at_builds_the_demo_around_that_moment(tmp_path):
+    from datetime import date, timedelta
+
+    from app.clock import FrozenClock
+    from app.services.agenda.zone import PracticeTime
+    from app.services.practice import list_practitioners
+    from app.services.workspace import open_workspace
+    from app.storage.profile import ProfilePaths, try_demo_unlock
+
+    root = tmp_path / "demo"
+    result = permanence("demo", "--profile", str(root), "--at", "2026-12-07 08:55")
+    assert result.returncode == 0, result.stderr
+    paths = ProfilePaths(root)
+    zone = PracticeTime("Europe/Paris")
+    monday = date(2026, 12, 7)
+    ws = open_workspace(paths, try_demo_unlock(paths), clock=FrozenClock(zone.to_utc(monday, 535)))
+    try:
+        appointments, _schedule = ws.agenda.window(
+            [p.id for p in list_practitioners(ws.store)], monday - timedelta(days=60),
+            monday + timedelta(days=30))
+    finally:
+        ws.close()
+    days = {zone.day_of(a.starts_at) for a in appointments}
+    assert monday in days
+    assert min(days) < monday - timedelta(days=30) and max(days) > monday + timedelta(days=20)
+
+
+def test_at_takes_a_moment_or_a_day():
+    from datetime import date
+
+    from app.cli import parse_at
+
+    assert parse_at("2026-12-07 08:55") == (date(2026, 12, 7), 535)
+    assert parse_at("07/12/2026 14:05") == (date(2026, 12, 7), 845)
+    assert parse_at("2026-12-07") == (date(2026, 12, 7), 540)
+
+
+@pytest.mark.parametrize("value", ["2026-02-30 08:00", "demain", "2026-12-07 25:00",
+                                   "2026-12-07 8h"])
+def test_at_refuses_what_is_not_a_moment(profile, tmp_path, value):
+    result = permanence("screenshot", "--profile", str(profile), str(tmp_path / "shots"),
+                        "--at", value, passphrase="une phrase de passe",
+                        env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--at" in result.stderr and "2026-12-07 08:55" in result.stderr
+    assert not (tmp_path / "shots").exists()
+
+
+def test_help_and_usage_errors_speak_the_chosen_language(tmp_path):
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "APPDATA": str(tmp_path)}
+    french = permanence("screenshot", "--help", env=env)
+    assert french.returncode == 0
+    assert "utilisation :" in french.stdout and "afficher cette aide et quitter" in french.stdout
+    assert "arrêter toutes les horloges" in french.stdout
+    english = permanence("screenshot", "--help", "--language", "en", env=env)
+    assert "usage:" in english.stdout and "show this help message and exit" in english.stdout
+    assert "stop every clock" in english.stdout and "horloges" not in english.stdout
+    # --language after the command, or before it: the same.
+    assert permanence("--language", "en", "--help", env=env).stdout.startswith("usage:")
+    wrong = permanence("export", "bogus", env=env)
+    assert wrong.returncode == 2 and "erreur" in wrong.stderr and "choix invalide" in wrong.stderr
+    wrong = permanence("export", "bogus", "--language", "en", env=env)
+    assert "error" in wrong.stderr and "invalid choice" in wrong.stderr

@@ -127,3 +127,24 @@ def test_english_is_the_source_and_unknown_languages_fall_back_to_french():
         assert i18n._("Settings") == "Réglages"
     finally:
         i18n.set_language("fr")
+
+
+def test_the_first_of_the_month_and_headings_read_as_each_language_writes_them():
+    from datetime import date
+
+    from app.i18n import format_date, format_heading_date
+
+    first, seventh = date(2026, 12, 1), date(2026, 12, 7)
+    try:
+        i18n.set_language("fr")
+        assert format_date(first, "EEEE d MMMM y") == "mardi 1er décembre 2026"
+        assert format_date(first, "EEE d MMM") == "mar. 1er déc."
+        assert format_date(first, "dd MMMM") == "01 décembre"  # two digits: no ordinal
+        assert format_date(first) == "01/12/2026"
+        assert format_heading_date(seventh) == "Lundi 7 décembre 2026"
+        i18n.set_language("en")
+        assert format_date(first, "EEEE d MMMM y") == "Tuesday 1 December 2026"
+        # Raising the first letter leaves English month names as they are.
+        assert format_heading_date(seventh) == "Monday 7 December 2026"
+    finally:
+        i18n.set_language("fr")

@@ -63,14 +63,15 @@ def say(*lines: str, file=None) -> None:
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
     parser.add_argument("--profile", type=Path, default=default, metavar="DIR",
-                        help="profile folder to use instead of the per-user default")
+                        help=_("profile folder to use instead of the per-user default"))
     parser.add_argument("--passphrase-file", type=Path, default=default, metavar="FILE",
-                        help=f"read the passphrase from FILE (or set {PASSPHRASE_ENV})")
+                        help=_("read the passphrase from FILE (or set {env})").format(
+                            env=PASSPHRASE_ENV))
     parser.add_argument("--verbose", action="store_true", default=default,
-                        help="also log to the terminal (never patient data)")
+                        help=_("also log to the terminal (never patient data)"))
     parser.add_argument("--language", choices=i18n.SUPPORTED_LANGUAGES, default=default,
-                        help="the language for this run, instead of the one chosen in "
-                             "Réglages on this workstation (which stays as it is)")
+                        help=_("the language for this run, instead of the one chosen in "
+                               "Settings on this workstation (which stays as it is)"))
 
 
 class _VersionAction(argparse.Action):
@@ -89,21 +90,24 @@ class _VersionAction(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="permanence",
-        description="Agenda, call log and patient contacts for medical practices, "
-                    "in an encrypted local database.",
+        description=_("Agenda, call log and patient contacts for medical practices, "
+                      "in an encrypted local database."),
     )
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    parser.add_argument("--version", action=_VersionAction, help=_("print the version and exit"))
     _common(parser, top=True)
     parser.add_argument("--demo", action="store_true",
-                        help="open the demo practice (created on first use; passphrase 'demo')")
+                        help=_("open the demo practice (created on first use; passphrase 'demo')"))
     sub = parser.add_subparsers(dest="command")
 
-    demo = sub.add_parser("demo", help="create a demo practice headless")
+    demo = sub.add_parser("demo", help=_("create a demo practice headless"))
     _common(demo, top=False)
     demo.add_argument("--size", choices=("demo", "large"), default="demo")
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--at", metavar="DATETIME",
+                      help=_("build the demo around this moment, practice time "
+                             "(\"yyyy-mm-dd HH:MM\"), instead of now"))
 
-    init = sub.add_parser("init", help="create a practice headless, protected by a passphrase")
+    init = sub.add_parser("init", help=_("create a practice headless, protected by a passphrase"))
     _common(init, top=False)
     init.add_argument("--practice", required=True, metavar="NAME")
     init.add_argument("--timezone", default="Europe/Paris")
@@ -117,71 +121,75 @@ def build_parser() -> argparse.ArgumentParser:
                            "paediatrics, physiotherapy, dentistry, psychology, midwifery, "
                            "speech_therapy, osteopathy, podiatry)")
 
-    check = sub.add_parser("check", help="verify encryption, structure, schema and audit trail")
+    check = sub.add_parser("check", help=_("verify encryption, structure, schema and audit trail"))
     _common(check, top=False)
 
-    shot = sub.add_parser("screenshot", help="render each main screen to OUT_DIR/*.png")
+    shot = sub.add_parser("screenshot", help=_("render each main screen to OUT_DIR/*.png"))
     _common(shot, top=False)
     shot.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     shot.add_argument("--force", action="store_true",
-                      help="replace the screenshots already in OUT_DIR")
+                      help=_("replace the screenshots already in OUT_DIR"))
+    shot.add_argument("--at", metavar="DATETIME",
+                      help=_("stop every clock at this moment, practice time "
+                             "(\"yyyy-mm-dd HH:MM\"): the same profile, --at and --language "
+                             "give the same images"))
 
-    imp = sub.add_parser("import", help="import patients from a CSV file written by another "
-                                        "program")
+    imp = sub.add_parser("import", help=_("import patients from a CSV file written by another "
+                                          "program"))
     _common(imp, top=False)
     imp_what = imp.add_subparsers(dest="what", required=True, metavar="patients")
     imp_patients = imp_what.add_parser(
-        "patients", help="import patients from FILE.csv (UTF-8 or Windows-1252; ; , or tab)",
-        description="Exit status: 0 imported (or, with --dry-run, would be), 2 refused "
-                    "(invalid rows without --skip-invalid, unreadable file, not a regular "
-                    "file or larger than 200 MB, a file that is UTF-8 but for some lines "
-                    "without --encoding, no column recognised).")
+        "patients", help=_("import patients from FILE.csv (UTF-8 or Windows-1252; ; , or tab)"),
+        description=_("Exit status: 0 imported (or, with --dry-run, would be), 2 refused "
+                      "(invalid rows without --skip-invalid, unreadable file, not a regular "
+                      "file or larger than 200 MB, a file that is UTF-8 but for some lines "
+                      "without --encoding, no column recognised)."))
     _common(imp_patients, top=False)
     imp_patients.add_argument("file", type=Path, metavar="FILE.csv")
     imp_patients.add_argument("--dry-run", action="store_true",
-                              help="check every row and look for duplicates; write nothing")
+                              help=_("check every row and look for duplicates; write nothing"))
     imp_patients.add_argument("--skip-invalid", action="store_true",
-                              help="import the valid rows and report the others")
+                              help=_("import the valid rows and report the others"))
     imp_patients.add_argument("--skip-duplicates", action="store_true",
-                              help="leave out rows with the birth name, first name and birth "
-                                   "date of a recorded patient or of an earlier row")
+                              help=_("leave out rows with the birth name, first name and birth "
+                                     "date of a recorded patient or of an earlier row"))
     imp_patients.add_argument("--encoding", choices=("utf-8", "cp1252"), default=None,
-                              help="read FILE in this encoding instead of detecting it: "
-                                   "needed for a file that is UTF-8 except on a few lines "
-                                   "(utf-8: their stray bytes become \ufffd and the lines "
-                                   "are listed; cp1252: the whole file as Windows-1252)")
+                              help=_("read FILE in this encoding instead of detecting it: "
+                                     "needed for a file that is UTF-8 except on a few lines "
+                                     "(utf-8: their stray bytes become \ufffd and the lines "
+                                     "are listed; cp1252: the whole file as Windows-1252)"))
     imp_patients.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                              help="override the column mapping (FIELD '-' ignores the column), "
-                                   "e.g. --map 'Nom JF=birth_name'")
+                              help=_("override the column mapping (FIELD '-' ignores the column), "
+                                     "e.g. --map 'Nom JF=birth_name'"))
 
-    listing = sub.add_parser("practitioners", help="list the active practitioners, one per "
-                                                   "line: id, name, specialty (tab-separated)")
+    listing = sub.add_parser("practitioners", help=_("list the active practitioners, one per "
+                                                     "line: id, name, specialty (tab-separated)"))
     _common(listing, top=False)
 
-    export = sub.add_parser("export", help="export the patients or the directory to a CSV "
-                                           "file (spreadsheets) or vCards (address books), "
-                                           "a practitioner's agenda to iCalendar, or the "
-                                           "call log to CSV")
+    export = sub.add_parser("export", help=_("export the patients or the directory to a CSV "
+                                             "file (spreadsheets) or vCards (address books), "
+                                             "a practitioner's agenda to iCalendar, or the "
+                                             "call log to CSV"))
     _common(export, top=False)
     export.add_argument("what", choices=("patients", "directory", "agenda", "calls"))
     export.add_argument("--format", choices=("csv", "vcard"), default=None,
-                        help="patients and directory: csv (the default) or vcard")
+                        help=_("patients and directory: csv (the default) or vcard"))
     export.add_argument("--one-per-contact", action="store_true",
-                        help="vCard only: OUT is a new or empty folder, one file per contact")
-    agenda = export.add_argument_group("agenda (an iCalendar .ics file); calls (--from and "
-                                       "--to only)")
+                        help=_("vCard only: OUT is a new or empty folder, one file per contact"))
+    agenda = export.add_argument_group(_("agenda (an iCalendar .ics file); calls (--from and "
+                                         "--to only)"))
     agenda.add_argument("--practitioner", metavar="ID",
-                        help="whose agenda (ids from 'permanence practitioners')")
+                        help=_("whose agenda (ids from 'permanence practitioners')"))
     agenda.add_argument("--from", dest="first", metavar="DATE",
-                        help="first day, yyyy-mm-dd or dd/mm/yyyy")
+                        help=_("first day, yyyy-mm-dd or dd/mm/yyyy"))
     agenda.add_argument("--to", dest="last", metavar="DATE",
-                        help="last day (included), yyyy-mm-dd or dd/mm/yyyy")
+                        help=_("last day (included), yyyy-mm-dd or dd/mm/yyyy"))
     agenda.add_argument("--patient-names", action="store_true",
-                        help="write the patients' names (by default, their initials only)")
+                        help=_("write the patients' names (by default, their initials only)"))
     agenda.add_argument("--include-cancelled", action="store_true",
-                        help="also write cancelled appointments, marked cancelled")
+                        help=_("also write cancelled appointments, marked cancelled"))
     export.add_argument("--force", action="store_true",
-                        help="replace OUT if it exists (never a file of the profile folder)")
+                        help=_("replace OUT if it exists (never a file of the profile folder)"))
     export.add_argument("out", type=Path, metavar="OUT")
     _register_groups(sub)
     return parser
@@ -273,8 +281,13 @@ def cmd_demo(args) -> int:
         counts = f"{done:,}/{total:,}".replace(",", "\u202f")
         print(f"\r{label} {counts}", end="", file=sys.stderr, flush=True)
 
+    clock = SystemClock()
+    if getattr(args, "at", None):
+        from app.demo.sizes import PRACTICE_TIMEZONE
+
+        clock = fixed_clock(parse_at(args.at), PRACTICE_TIMEZONE)
     ws = generate_demo(paths, size=args.size, seed=args.seed, passphrase=passphrase,
-                       clock=SystemClock(), progress=progress)
+                       clock=clock, progress=progress)
     try:
         count = ws.patients.count()
         appointments = ws.agenda.count()
@@ -367,7 +380,12 @@ def cmd_screenshot(args) -> int:
     from app.ui.screenshot import render_screens
 
     paths = _profile_paths(args)
-    ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
+    at = parse_at(args.at) if args.at else None
+    clock = fixed_clock(at, "UTC") if at else SystemClock()
+    ws = open_workspace(paths, headless_key(paths, args), clock=clock)
+    if at:
+        # Every clock the screens read stops at --at, in the practice's own time.
+        clock.set(ws.zone.to_utc(*at))
     try:
         # Not resolved: a link given as OUT_DIR is refused, never followed.
         written = render_screens(ws, Path(os.path.abspath(args.out_dir.expanduser())),
@@ -418,6 +436,35 @@ def parse_day(option: str, text: str) -> date:
     raise UsageError(_("{option} {value}: not a valid date; write it yyyy-mm-dd or dd/mm/yyyy "
                        "(for example 2026-03-29 or 29/03/2026).").format(option=option,
                                                                         value=text))
+
+
+_AT = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})$")
+
+
+AT_DEFAULT_MINUTE = 9 * 60  # a day alone: the practice in full swing
+
+
+def parse_at(text: str) -> tuple[date, int]:
+    """--at "yyyy-mm-dd HH:MM" (or dd/mm/yyyy; a day alone means 09:00): a day and a
+    minute of practice time."""
+    m = _AT.match(text.strip())
+    try:
+        if m and int(m[2]) < 24 and int(m[3]) < 60:
+            return parse_day("--at", m[1]), int(m[2]) * 60 + int(m[3])
+        if not m:
+            return parse_day("--at", text), AT_DEFAULT_MINUTE
+    except UsageError:
+        pass
+    raise UsageError(_("--at {value}: not a valid time; write it \"yyyy-mm-dd HH:MM\" in the "
+                       "practice's time (for example \"2026-12-07 08:55\").").format(value=text))
+
+
+def fixed_clock(at: tuple[date, int], zone_name: str):
+    """A clock stopped at ``at``, practice time in ``zone_name``."""
+    from app.clock import FrozenClock
+    from app.services.agenda.zone import PracticeTime
+
+    return FrozenClock(PracticeTime(zone_name).to_utc(*at))
 
 
 def cmd_export_agenda(args) -> int:
@@ -678,7 +725,18 @@ def _configure_logging(paths: ProfilePaths, verbose: bool) -> None:
                 "on without it.").format(folder=paths.logs, reason=reason), file=sys.stderr)
 
 
+def _settings_language(profile: Path | None, demo: bool) -> str | None:
+    paths = _profile_paths(argparse.Namespace(profile=profile, demo=demo))
+    return workstation_settings(argparse.Namespace(), paths).get("language")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from app.cli.help_language import early_language, translate_argparse
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Before the parser is built: its help is written in this language.
+    i18n.set_language(early_language(argv, _settings_language))
+    translate_argparse()
     args = build_parser().parse_args(argv)
     paths = _profile_paths(args)
     harden_process()

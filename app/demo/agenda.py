@@ -23,6 +23,7 @@ import random
 import re
 from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
@@ -665,18 +666,64 @@ def _waiting_rows(practitioners: list[Practitioner], pools: list[_Pool], type_id
 
 
 # -- the entry point --------------------------------------------------------------------------
+_DAILY_BOOKINGS_DAYS = 400
+# How long before its day an appointment was booked: (share, fewest days, most days).
+_BOOKING_LEADS = ((0.3, 1, 2), (0.45, 3, 9), (0.25, 10, 30))
+
+
+class _Bookings:
+    """When each appointment was booked, so its history reads as a practice's would: a
+    few days before its day, during office hours, never after ``now``. The appointments
+    of one day share a few booking instants (one per lead), each written in a unit of
+    work of its own stamped at that instant."""
+
+    def __init__(self, zone: PracticeTime, now: datetime, rng: random.Random) -> None:
+        self.zone, self.now, self.rng = zone, now, rng
+        self.today = zone.today(now)
+        self.shares = list(accumulate(share for share, _a, _b in _BOOKING_LEADS))
+        self._day: date | None = None
+        self._instants: list[datetime] = []
+
+    def instant(self, day: date) -> datetime:
+        # Over a year back (a large practice's long history) a month shares its instants:
+        # a unit of work per day and lead would make the generation crawl.
+        if (self.today - day).days > _DAILY_BOOKINGS_DAYS:
+            day = day.replace(day=1)
+        if day != self._day:
+            self._day = day
+            self._instants = []
+            for _share, fewest, most in _BOOKING_LEADS:
+                booked_day = day - timedelta(days=self.rng.randint(fewest, most))
+                minute = 8 * 60 + 30 + self.rng.randrange(9 * 60 + 30)
+                # Never after now (an hour back, so no history is stamped at the very
+                # minute the agenda opens); a day further ahead was booked lately.
+                latest = self.now - timedelta(hours=1)
+                if booked_day >= self.today:
+                    booked_day = self.today - timedelta(
+                        days=self.rng.randint(0, 20))
+                self._instants.append(min(self.zone.to_utc(booked_day, minute), latest))
+        return self._instants[bisect(self.shares, self.rng.random() * self.shares[-1])]
+
+
+def _no_backdate(_at: datetime) -> AbstractContextManager:
+    return nullcontext()
+
+
 def generate_agenda(store, *, actor_id: str, seed: int, practitioners: list[Practitioner],
                     patients: Sequence[PatientRef], zone: PracticeTime,
                     holidays: PublicHolidays, now: datetime, months_back: int,
                     months_ahead: int, appointments: int,
-                    progress: Callable[[int], None], check: Callable[[], None]
+                    progress: Callable[[int], None], check: Callable[[], None],
+                    backdate: Callable[[datetime], AbstractContextManager] = _no_backdate
                     ) -> AgendaSummary:
     """Write the agenda of a generated practice: about ``appointments`` appointments from
     ``months_back`` months before ``now`` to ``months_ahead`` after (the agenda fills up
     to nearly full to get there, and no further).
 
     ``progress(n)`` is told of the appointments written, scaled so the steps add up to
-    ``appointments`` exactly; ``check()`` raises to cancel between chunks.
+    ``appointments`` exactly; ``check()`` raises to cancel between chunks. Within
+    ``backdate(instant)`` the store's clock reads ``instant``: the appointments are
+    written at the time they were booked, the waiting list days before ``now``.
     """
     summary = AgendaSummary()
     today = zone.today(now)
@@ -729,9 +776,13 @@ def generate_agenda(store, *, actor_id: str, seed: int, practitioners: list[Prac
              "patient_id": s.patient, "type_id": type_ids[s.motif], "rule": s.rule,
              "first_day": s.first_day, "start_min": s.start,
              "duration_min": MOTIFS[s.motif].duration, "note": s.note} for s in series]))
-        summary.waiting = len(uow.bulk_insert(WaitingListEntry, _waiting_rows(
-            practitioners, pools, type_ids, today, max(10, 3 * len(practitioners)),
-            random.Random(f"{stream}/waiting"))))
+    # Each patient put on the waiting list a few days ago, one after the other.
+    waiting = _waiting_rows(practitioners, pools, type_ids, today,
+                            max(10, 3 * len(practitioners)), random.Random(f"{stream}/waiting"))
+    for i, row in enumerate(waiting):
+        with backdate(now - timedelta(days=len(waiting) - i, hours=2)):
+            with store.unit_of_work(actor_id=actor_id) as uow:
+                summary.waiting += len(uow.bulk_insert(WaitingListEntry, [row]))
 
     series_on: dict[tuple[int, date], list[_Series]] = {}
     for s in series:
@@ -767,7 +818,7 @@ def generate_agenda(store, *, actor_id: str, seed: int, practitioners: list[Prac
     bookers = [_Booker(p, pools[p.index], unreliable, type_ids, now,
                        random.Random(f"{stream}/days/{p.index}")) for p in practitioners]
 
-    def rows() -> Iterator[dict]:
+    def rows() -> Iterator[tuple[date, dict]]:
         for day in days:
             origin = _day_origin(zone, day)
             hz = horizon(day)
@@ -781,29 +832,39 @@ def generate_agenda(store, *, actor_id: str, seed: int, practitioners: list[Prac
                 for s in held:
                     m = MOTIFS[s.motif]
                     busy.append((s.start, s.start + m.duration + m.buffer))
-                    yield booker.row(s.motif, origin + _MINUTES[s.start],
-                                     origin + _MINUTES[s.start + m.duration], s.patient,
-                                     day <= today and booker.rng.random() < 0.02, s.id)
+                    yield day, booker.row(s.motif, origin + _MINUTES[s.start],
+                                          origin + _MINUTES[s.start + m.duration], s.patient,
+                                          day <= today and booker.rng.random() < 0.02, s.id)
                 template = booker.rng.choice(weeks[p.index].day_templates(day))
-                yield from booker.day(day, origin, template, fill * hz,
-                                      fill * hz * AFTERNOON_SHARE, cancel, busy)
+                for row in booker.day(day, origin, template, fill * hz,
+                                      fill * hz * AFTERNOON_SHARE, cancel, busy):
+                    yield day, row
 
     size = min(max(appointments // 50, CHUNK_ROWS[0]), CHUNK_ROWS[1])
     reported = 0
     written = 0
-    chunk: list[dict] = []
-    stream_rows = rows()
-    while True:
+    bookings = _Bookings(zone, now, random.Random(f"{stream}/booked"))
+
+    def chunks() -> Iterator[list[tuple[date, dict]]]:
+        """About ``size`` rows at a time, whole days only."""
+        chunk: list[tuple[date, dict]] = []
+        for day, row in rows():
+            if chunk and day != chunk[-1][0] and len(chunk) >= size:
+                yield chunk
+                chunk = []
+            chunk.append((day, row))
+        if chunk:
+            yield chunk
+
+    for chunk in chunks():
         check()
-        chunk.clear()
-        for row in stream_rows:
-            chunk.append(row)
-            if len(chunk) >= size:
-                break
-        if not chunk:
-            break
-        with store.unit_of_work(actor_id=actor_id) as uow:
-            uow.bulk_insert(Appointment, chunk)
+        booked: dict[datetime, list[dict]] = {}
+        for day, row in chunk:
+            booked.setdefault(bookings.instant(day), []).append(row)
+        for instant in sorted(booked):
+            with backdate(instant):
+                with store.unit_of_work(actor_id=actor_id) as uow:
+                    uow.bulk_insert(Appointment, booked[instant])
         written += len(chunk)
         step = min(appointments, round(written * appointments / expected)) - reported \
             if expected else 0

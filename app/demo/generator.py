@@ -19,8 +19,10 @@ left is removed by the next run.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta, timezone
 from itertools import islice
 
 from sqlalchemy import select
@@ -56,13 +58,43 @@ from app.storage.errors import ProfileExistsError
 from app.storage.keys import DEMO_PASSPHRASE, KdfParams
 from app.storage.profile import ProfilePaths
 
+# -- the clock of a generation ------------------------------------------------------------
+class _StampClock:
+    """The generation's clock, which ``backdate`` sets back for a while: records are
+    stamped when they would have been made (patients before their appointments, each
+    appointment days before its day), so their history reads as a practice's would."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._at if self._at is not None else self._clock.now()
+
+    @contextmanager
+    def backdate(self, at: datetime) -> Iterator[None]:
+        before, self._at = self._at, at
+        try:
+            yield
+        finally:
+            self._at = before
+
+
+# Before the agenda's first day: when the directory and then the patients were entered.
+_DIRECTORY_LEAD = timedelta(days=900)
+_PATIENTS_LEAD = timedelta(days=720)
+# Above this many patients (the benchmark practice) the cards are entered at generation
+# time: one unit of work per run of patients entered together would be tens of thousands.
+_BACKDATED_CARDS_MAX = 10_000
+
+
 # -- the sections of a generated practice -------------------------------------------------
 @dataclass
 class _Run:
     workspace: Workspace
     size: DemoSize
     seed: int
-    clock: Clock
+    clock: _StampClock
     total: int
     progress: ProgressFn | None
     cancelled: CancelledFn | None
@@ -82,15 +114,23 @@ class _Run:
             self.progress(self.done, self.total)
 
 
+def _first_day(run: _Run) -> datetime:
+    """About the instant the generated agenda starts (``months_back`` before now)."""
+    return run.clock.now() - timedelta(days=round(run.size.months_back * 30.44))
+
+
 def _contacts_section(run: _Run) -> None:
     rows = demo_contacts(run.seed, run.size.contacts)
     service = run.workspace.directory
+    entered = _first_day(run) - _DIRECTORY_LEAD
     while True:
         run.check()
         chunk = list(islice(rows, CHUNK))
         if not chunk:
             return
-        ids = service.create_many(chunk)
+        with run.clock.backdate(entered):
+            ids = service.create_many(chunk)
+        entered += timedelta(days=1)
         run.gp_contacts.extend(
             (cid, contact_display_name(c.title, c.name, c.first_name))
             for cid, c in zip(ids, chunk) if c.category == ContactCategory.GP.value)
@@ -106,6 +146,10 @@ def _patients_section(run: _Run) -> None:
     # Its own stream: the patients themselves stay those of demo_patients().
     referrals = random.Random(f"permanence-demo/{run.seed}/referrals")
     service = run.workspace.patients
+    # The cards entered chunk by chunk over the months before the agenda's first day.
+    first = _first_day(run)
+    entered = first - _PATIENTS_LEAD
+    step = _PATIENTS_LEAD / max(1, -(-run.size.patients // CHUNK))
     while True:
         run.check()
         chunk = list(islice(rows, CHUNK))
@@ -115,9 +159,33 @@ def _patients_section(run: _Run) -> None:
             if run.gp_contacts and referrals.random() < REFERRAL_SHARE:
                 patient.referring_contact_id, patient.referring_doctor = referrals.choice(
                     run.gp_contacts)
-        service.create_many(chunk)
+        if run.size.patients > _BACKDATED_CARDS_MAX:
+            service.create_many(chunk)  # a benchmark practice: entered now, in one go
+        else:
+            _enter_cards(run, service, chunk, min(entered, first))
+        entered += step
         run.advance(len(chunk))
     run.patients = _created_patients(run.workspace)
+
+
+def _enter_cards(run: _Run, service, chunk: list, at: datetime) -> None:
+    """Create the cards of ``chunk`` as entered at ``at``; a card is never older than its
+    patient: a baby's is entered the week after birth. In the order generated (the
+    agenda books patients by that order), the cards entered at the same time together."""
+    runs: list[tuple[datetime, list]] = []
+    for patient in chunk:
+        when = at
+        if patient.birth_date is not None:
+            week = patient.birth_date + timedelta(days=7 - patient.birth_date.weekday())
+            when = max(at, datetime.combine(week, time(9), tzinfo=timezone.utc))
+        when = min(when, run.clock.now())
+        if runs and runs[-1][0] == when:
+            runs[-1][1].append(patient)
+        else:
+            runs.append((when, [patient]))
+    for when, patients in runs:
+        with run.clock.backdate(when):
+            service.create_many(patients)
 
 
 def _created_patients(workspace: Workspace) -> list[agenda_gen.PatientRef]:
@@ -144,7 +212,8 @@ def _agenda_section(run: _Run) -> None:
         patients=run.patients, zone=PracticeTime(ws.practice.timezone),
         holidays=PublicHolidays(ws.practice.holiday_region), now=run.clock.now(),
         months_back=run.size.months_back, months_ahead=run.size.months_ahead,
-        appointments=run.size.appointments, progress=run.advance, check=run.check)
+        appointments=run.size.appointments, progress=run.advance, check=run.check,
+        backdate=run.clock.backdate)
 
 
 def _calls_section(run: _Run) -> None:
@@ -196,11 +265,16 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
     leftovers.remove_stale(paths.root.parent, f".{paths.root.name}.", ".partial", legacy=True)
     if paths.exists():
         raise ProfileExistsError(str(paths.root))
-    pending = prepare_practice(paths, practice_input(spec), passphrase=passphrase,
-                               keychain=None, clock=clock, kdf=kdf, demo=True)
+    stamps = _StampClock(clock)
+    # The practice and its practitioners were set up before anything else was entered.
+    set_up = clock.now() - timedelta(days=round(spec.months_back * 30.44)) - _DIRECTORY_LEAD \
+        - timedelta(days=7)
+    with stamps.backdate(set_up):
+        pending = prepare_practice(paths, practice_input(spec), passphrase=passphrase,
+                                   keychain=None, clock=stamps, kdf=kdf, demo=True)
     try:
-        workspace = pending.open_aside(clock=clock)
-        run = _Run(workspace, spec, seed, clock,
+        workspace = pending.open_aside(clock=stamps)
+        run = _Run(workspace, spec, seed, stamps,
                    total=sum(count(spec) for _, count, _ in _SECTIONS),
                    progress=progress, cancelled=cancelled)
         try:

@@ -1,4 +1,13 @@
-"""``permanence screenshot``: each main screen rendered offscreen to PNG files."""
+"""``permanence screenshot``: each screen rendered offscreen to PNG files.
+
+The screens are the functions listed in ``SCREENS``, shot in that order and numbered
+by it (``01-agenda-jour.png``…). To add one: write a function taking the ``Shots`` and
+calling ``s.shoot(widget, "name")`` (leave the window on the agenda's day view), then
+add its name to ``SCREENS``.
+
+The clock is the workspace's: frozen (``--at``), the same profile and language give the
+same PNG files byte for byte (no time in them, no blinking cursor, animations let end).
+"""
 
 from __future__ import annotations
 
@@ -74,36 +83,140 @@ def _free_time(page, column: str, day, length: int) -> int | None:
     return None
 
 
-def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
-    """The agenda: today's day and week, the month, a booking, a refusal, a history."""
+# An example recovery key for the assistant's last page: a shot must not change from
+# one run to the next (the real key is random, and tied to no database here).
+EXAMPLE_RECOVERY_KEY = "K7QM-3XRT-V9PA-WD4H-6NCE-B2JF-8LUY-5SGZ"
+
+
+class Shots:
+    """What the screens are shot from: the open window and workspace, and ``shoot``."""
+
+    def __init__(self, app, workspace: Workspace, window, out_dir: Path, *,
+                 overwrite: bool) -> None:
+        self.app, self.workspace, self.window = app, workspace, window
+        self.out_dir, self.overwrite = out_dir, overwrite
+        self.written: list[Path] = []
+
+    @property
+    def page(self):
+        return self.window.agenda
+
+    def today(self):
+        return self.workspace.zone.today(self.workspace.clock.now())
+
+    def settle(self, rounds: int = 5) -> None:
+        _settle(self.app, rounds)
+
+    def wait(self, done, timeout: float = 20.0) -> None:
+        _wait(self.app, done, timeout)
+
+    def shoot(self, widget, name: str, *, over=None) -> None:
+        """``widget`` as shown, to ``NN-name.png`` (NN: its place in the set); with
+        ``over``, that window drawn in its middle (a message box over its screen)."""
+        from PySide6.QtGui import QColor, QPainter
+
+        self.settle()
+        # The fade of line edits' clear buttons runs on a timer: let it end, so the
+        # same run gives the same pixels.
+        deadline = time.monotonic() + FADE_SECONDS
+        while time.monotonic() < deadline:
+            self.app.processEvents()
+            time.sleep(0.01)
+        self.settle()
+        path = self.out_dir / f"{len(self.written) + 1:02d}-{name}.png"
+        image = widget.grab().toImage()
+        if over is not None:
+            top = over.grab()
+            x = (image.width() - top.width()) // 2
+            y = (image.height() - top.height()) // 3
+            painter = QPainter(image)
+            painter.drawPixmap(x, y, top)
+            painter.setPen(QColor("#94a3b8"))  # the frame a window manager would draw
+            painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
+            painter.end()
+        self.save(image, path)
+
+    def save(self, image, path: Path) -> None:
+        """A QImage as a PNG with no text chunks (no time, no software version)."""
+        for key in image.textKeys():
+            image.setText(key, "")
+        # Beside the target then renamed: a link planted at the name is refused, not
+        # followed, and a killed run leaves no half-written image under a real name.
+        temp = TempFile(path, overwrite=self.overwrite)
+        try:
+            if not image.save(str(temp.path), "PNG"):
+                raise ExportError(_("The screenshot {path} could not be written.")
+                                  .format(path=path))
+            temp.place()
+        except BaseException:
+            temp.discard()
+            raise
+        self.written.append(path)
+
+
+FADE_SECONDS = 0.25
+
+
+# -- the screens, in the order they are shot ----------------------------------------------
+# Each takes the Shots and shoots one image or more; a new screen is a function here and
+# its name in SCREENS. The window is left on the agenda's day view between screens.
+def agenda_day(s: Shots) -> None:
+    page = s.page
+    page.show_day(s.today(), [p.id for p in page.practitioners()])
+    page.grid.scroll_to_minute(8 * 60)  # the morning, whatever the hour of the run
+    s.shoot(s.window, "agenda-jour")
+
+
+def agenda_week(s: Shots) -> None:
+    page = s.page
+    page.set_view("week")
+    page.grid.scroll_to_minute(8 * 60)
+    s.shoot(s.window, "agenda-semaine")  # one practitioner's week, as it opens
+    page.set_view("day")
+    page.navigation.show_cancelled(True)
+    page.grid.scroll_to_minute(8 * 60)
+    s.shoot(s.window, "agenda-jour-avec-annules")
+    page.navigation.show_cancelled(False)
+    page.show_day(s.today(), [p.id for p in page.practitioners()])
+
+
+def agenda_month(s: Shots) -> None:
+    s.page.set_view("month")
+    s.shoot(s.window, "agenda-mois")
+    s.page.show_day(s.today())
+    s.page.grid.scroll_to_minute(8 * 60)
+
+
+def appointment_new(s: Shots) -> None:
+    """The appointment dialog for a new booking, for a patient whose card has an alert."""
+    page = s.page
+    flagged = _patient_with_alert(s.workspace)
+    for column in page.selected_practitioners():
+        start = _free_time(page, column, s.today(), 15)
+        if start is not None:
+            page.grid.set_cursor(column, s.today(), start)
+            break
+    dialog = page.appointment_actions.open_booking(flagged.id if flagged is not None else None)
+    s.shoot(dialog, "rendez-vous-nouveau")
+    dialog.done(0)
+
+
+def slot_finder(s: Shots) -> None:
+    """The slot finder with its results, for a patient."""
+    sample = s.workspace.patients.search("", limit=3)
+    dialog = s.page.booking_tools.open_finder(sample[-1].id if sample else None)
+    dialog.search()
+    s.shoot(dialog, "creneaux")
+    dialog.close()
+
+
+def refusal(s: Shots) -> None:
+    """Booked over another appointment: the guard's reasons, the owner's choice."""
     from app.services.agenda.service import BookingRefused
     from app.services.agenda.views import BookingInput
     from app.ui.agenda.refusal import refusal_box
 
-    page = window.agenda
-    today = page.current_day()
-    page.show_day(today, [p.id for p in page.practitioners()])
-    page.grid.scroll_to_minute(8 * 60)  # the morning, whatever the hour of the run
-    shoot(window, "01-agenda-jour")
-    page.set_view("week")
-    page.grid.scroll_to_minute(8 * 60)
-    shoot(window, "02-agenda-semaine")
-    page.set_view("month")
-    shoot(window, "03-agenda-mois")
-    page.show_day(today)
-
-    # A booking for a patient whose card carries an alert, at a free time.
-    flagged = _patient_with_alert(workspace)
-    for column in page.selected_practitioners():
-        start = _free_time(page, column, today, 15)
-        if start is not None:
-            page.grid.set_cursor(column, today, start)
-            break
-    dialog = page.open_booking(flagged.id if flagged is not None else None)
-    shoot(dialog, "04-rendez-vous")
-    dialog.done(0)
-
-    # Booked over another appointment: the guard's reasons, the owner's choice.
+    page, workspace = s.page, s.workspace
     booked = [i for i in page.grid.data().items if i.status != "cancelled"]
     if booked:
         target = booked[len(booked) // 2]
@@ -114,24 +227,318 @@ def _agenda_screens(app, workspace: Workspace, window, shoot) -> None:
         page.grid.select_item(other.id)  # the appointment it would overlap, in view
     else:
         pid = page.selected_practitioners()[0] if page.selected_practitioners() else ""
-        data = BookingInput(pid, workspace.zone.to_utc(today, 13 * 60), None, None, None)
+        data = BookingInput(pid, workspace.zone.to_utc(s.today(), 13 * 60), None, None, None)
     conflicts = workspace.agenda.check(data) if data.practitioner_id else []
     if [c for c in conflicts if c.blocking]:
-        box, _override = refusal_box(window, BookingRefused(
+        box, _override = refusal_box(s.window, BookingRefused(
             conflicts, can_override=workspace.agenda.can_override),
             can_override=workspace.agenda.can_override, moving=True)
         box.show()
-        shoot(window, "05-refus", over=box)
+        s.shoot(s.window, "refus", over=box)
         box.hide()
 
-    # An appointment opened: its status and every change, in its History tab.
-    changed = [i for i in page.grid.data().items if i.title and i.status != "cancelled"]
-    if changed:
-        opened = page.open_appointment(changed[0].id)
+
+def appointment_history(s: Shots) -> None:
+    """An appointment of the morning opened: its status and every change, in History."""
+    items = [i for i in s.page.grid.data().items if i.title and i.status != "cancelled"]
+    if items:
+        opened = s.page.open_appointment(items[0].id)
         if opened is not None:
-            opened.tabs.setCurrentWidget(opened.history)
-            shoot(opened, "06-rendez-vous-historique")
+            s.shoot(opened, "rendez-vous")
+            if opened.history is not None:
+                opened.tabs.setCurrentWidget(opened.history)
+                s.shoot(opened, "rendez-vous-historique")
             opened.done(0)
+
+
+def cancel_dialog(s: Shots) -> None:
+    """The question a cancellation asks, worded as the agenda words it."""
+    from app.ui.agenda.cancel_dialog import CancelDialog
+    from app.ui.agenda.grid_data import hhmm
+
+    items = [i for i in s.page.grid.data().items if i.title and i.status in ("booked",
+                                                                              "confirmed")]
+    if items:
+        item = items[0]
+        summary = _("{who}, {day} at {time}").format(
+            who=item.title, day=format_date(item.day, "EEEE d MMMM"), time=hhmm(item.start_min))
+        dialog = CancelDialog(summary, s.window)
+        dialog.show()
+        s.shoot(dialog, "annulation")
+        dialog.done(0)
+
+
+def my_day(s: Shots) -> None:
+    from app.ui.agenda.day_tools import tools_of
+
+    tools = tools_of(s.page)
+    if tools is not None:
+        dialog = tools.open_my_day()
+        dialog.resize(1000, 640)
+        s.shoot(dialog, "ma-journee")
+        dialog.done(0)
+
+
+def side_panels(s: Shots) -> None:
+    """The waiting room and the waiting list, beside the day."""
+    side = s.page.panels.side
+    for index in range(side.count()):
+        side.setCurrentIndex(index)
+        name = type(side.widget(index)).__name__
+        s.shoot(s.window, _PANEL_NAMES.get(name, f"panneau-{index + 1}"))
+    side.setCurrentIndex(0)
+
+
+_PANEL_NAMES = {"WaitingRoomPanel": "salle-d-attente", "WaitingListPanel": "liste-d-attente"}
+
+
+def series(s: Shots) -> None:
+    dialog = s.page.booking_tools.open_series()
+    s.shoot(dialog, "serie")
+    dialog.done(0)
+
+
+def print_options(s: Shots) -> None:
+    from app.ui.agenda.day_tools import tools_of
+
+    tools = tools_of(s.page)
+    if tools is not None:
+        dialog = tools.printing.open_options(pdf=False)
+        s.shoot(dialog, "impression-options")
+        dialog.done(0)
+
+
+def printout(s: Shots) -> None:
+    """The first page of a practitioner's day sheet, as printed (A4 at 96 dpi)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QImage, QPainter
+
+    from app.ui.agenda.day_tools import tools_of
+    from app.ui.agenda.grid_paint import paint_grid
+    from app.ui.agenda.printing import PrintRequest, build_sheet
+
+    tools = tools_of(s.page)
+    selected = s.page.selected_practitioners()
+    if tools is None or not selected:
+        return
+    sheet = build_sheet(s.workspace, tools.queries, PrintRequest.day(selected[0], s.today()))
+    image = QImage(794, 1123, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFF)
+    painter = QPainter(image)
+    paint_grid(painter, QRect(38, 38, 718, 1047), sheet.grid, start_min=sheet.start_min,
+               end_min=sheet.end_min, title=sheet.title)
+    painter.end()
+    s.save(image, s.out_dir / f"{len(s.written) + 1:02d}-impression-jour.png")
+
+
+def patients(s: Shots) -> None:
+    window = s.window
+    window.show_patients()
+    s.shoot(window, "patients")
+    window.focus_search()
+    sample = s.workspace.patients.search("", limit=1)
+    query = sample[0].display_name.split()[0][:3].lower() if sample else "mar"
+    window.search.setText(query)
+    s.shoot(window, "recherche")
+    window.patients.table.setFocus()
+    window.patients.open_current()
+    s.shoot(window, "fiche-patient")
+
+
+def patient_with_alert(s: Shots) -> None:
+    window = s.window
+    flagged = _patient_with_alert(s.workspace)
+    if flagged is not None:
+        window.search.setText(flagged.phone or flagged.display_name)
+        window.patients.open_current()
+        s.shoot(window, "fiche-avec-alerte")
+
+
+def card_tabs(s: Shots) -> None:
+    """The appointments and the history of a patient the agenda shows this morning."""
+    window = s.window
+    visits = sorted((a for a in s.page.state.appointments.values()
+                     if a.patient_id and a.holds_time), key=lambda a: a.starts_at)
+    if not visits:
+        return
+    patient_id = visits[0].patient_id
+    window.search.setText(visits[0].patient_name)
+    view = window.patients
+    row = view.model.row_of(patient_id)
+    if row < 0:
+        return
+    view.table.selectRow(row)
+    view.open_current()
+    tabs = view.card_tabs
+    for index, name in ((1, "fiche-rendez-vous"), (2, "fiche-historique")):
+        if index < tabs.count():
+            tabs.setCurrentIndex(index)
+            s.shoot(window, name)
+    tabs.setCurrentIndex(0)
+
+
+def card_accesses(s: Shots) -> None:
+    """"Qui a consulté cette fiche ?" for the card on screen."""
+    accesses = s.window.patients.show_accesses()
+    if accesses is not None:
+        s.shoot(s.window, "qui-a-consulte", over=accesses)
+        accesses.close()
+
+
+def card_checks(s: Shots) -> None:
+    window = s.window
+    window.patients.new_patient()
+    form = window.patients.form
+    form.birth_name.setText("Exemple")
+    form.first_names.setText("Camille")
+    form.birth_date.setText("31/02/1980")
+    form.phone_rows[0].number.setText("06 12 34")
+    form.save()
+    s.shoot(window, "controle-saisie")
+    window.search.clear()
+    existing = s.workspace.patients.search("", limit=1)
+    if existing:
+        known = s.workspace.patients.get(existing[0].id)
+        form.new_patient()
+        form.birth_name.setText(known.birth_name)
+        form.first_names.setText(known.first_names)
+        form.birth_date.setText(format_date(known.birth_date) if known.birth_date else "")
+        form.save()  # stops at the "may already have a card" warning
+        s.shoot(window, "homonyme")
+    form.new_patient()
+    window.search.setText("zzzz")
+    s.shoot(window, "aucun-resultat")
+    window.search.clear()
+
+
+def directory(s: Shots) -> None:
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.directory))
+    window.directory.search.setText("cardio")
+    window.directory.open_current()
+    s.shoot(window, "annuaire")
+    window.directory.search.clear()
+
+
+def duplicates(s: Shots) -> None:
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.patients))
+    window.patients.open_duplicates()
+    dialog = window.patients.duplicates_dialog
+    s.wait(lambda: not dialog.loading)
+    if dialog.model.rowCount():
+        dialog.table.selectRow(0)
+    s.shoot(dialog, "doublons")
+    if dialog.model.rowCount():
+        dialog.merge_selected()
+        s.shoot(dialog.merge_dialog, "fusion")
+        dialog.merge_dialog.reject()
+    dialog.reject()
+
+
+def import_wizard(s: Shots) -> None:
+    # Named from a temporary folder made the current one: the wizard shows the path, and
+    # the shot must not change with the folder's random name.
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        try:
+            _write_sample_csv(Path(tmp) / SAMPLE_CSV)
+            wizard = s.window.import_patients()
+            wizard.file_page.path_edit.setText(SAMPLE_CSV)
+            s.shoot(wizard, "import-fichier")
+            wizard.next()
+            s.shoot(wizard, "import-colonnes")
+            wizard.next()
+            s.wait(lambda: wizard.check_page.report is not None)
+            s.shoot(wizard, "import-verification")
+            wizard.reject()
+        finally:
+            os.chdir(here)
+
+
+SAMPLE_CSV = "export-ancien-logiciel.csv"
+
+
+def settings(s: Shots) -> None:
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
+    window.settings.tabs.setCurrentIndex(0)
+    s.shoot(window, "reglages")
+    agenda_settings = window.settings.show_agenda()
+    for index, name in enumerate(("reglages-motifs", "reglages-horaires", "reglages-absences",
+                                  "reglages-jours-feries")):
+        if index < agenda_settings.sections.count():
+            agenda_settings.show_section(index)
+            s.shoot(window, name)
+    window.settings.show_practice()
+    s.shoot(window, "reglages-cabinet")
+    if window.settings.show_trail() is not None:
+        s.shoot(window, "reglages-journal-acces")
+    window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
+
+def unlock(s: Shots) -> None:
+    from app.ui.unlock_dialog import UnlockDialog
+
+    s.window.hide()
+    dialog = UnlockDialog(lambda secret, rec: b"", profile_label=str(s.workspace.paths.root))
+    dialog.show()
+    s.shoot(dialog, "deverrouillage")
+    dialog.hide()
+
+
+def setup_wizard(s: Shots) -> None:
+    from app.ui.setup_wizard import SetupWizard
+
+    wizard = SetupWizard(lambda *a: "", keychain_problem=None)
+    wizard.practice_page.name.setText("Cabinet médical des Tilleuls")
+    wizard.practice_page.address.setText("12 rue des Tilleuls, 69003 Lyon")
+    wizard.practice_page.owner.setText("Sophie Lambert")
+    wizard.resize(820, 580)
+    wizard.show()
+    s.shoot(wizard, "assistant-cabinet")
+    wizard.next()
+    table = wizard.practitioners_page.table
+    for col, value in enumerate(("Dr", "Claire", "Morel", "Médecine générale")):
+        table.item(0, col).setText(value)
+    wizard.practitioners_page.add_row(("Dr", "Karim", "Benali", "Pédiatrie"))
+    s.shoot(wizard, "assistant-praticiens")
+    wizard.next()
+    s.shoot(wizard, "assistant-protection")
+    wizard.recovery_page.show_key(EXAMPLE_RECOVERY_KEY)
+    wizard.setStartId(wizard.pageIds()[-1])
+    wizard.restart()
+    s.shoot(wizard, "assistant-cle-de-secours")
+    wizard.hide()
+
+
+SCREENS = (
+    agenda_day,
+    agenda_week,
+    agenda_month,
+    appointment_new,
+    slot_finder,
+    refusal,
+    appointment_history,
+    cancel_dialog,
+    my_day,
+    side_panels,
+    series,
+    print_options,
+    printout,
+    patients,
+    patient_with_alert,
+    card_tabs,
+    card_accesses,
+    card_checks,
+    directory,
+    duplicates,
+    import_wizard,
+    settings,
+    unlock,   # hides the main window: the windows of their own come last
+    setup_wizard,
+)
 
 
 def check_out_dir(out_dir: Path, profile_root: Path, *, overwrite: bool) -> None:
@@ -147,21 +554,20 @@ def check_out_dir(out_dir: Path, profile_root: Path, *, overwrite: bool) -> None
 
 
 def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings, *,
-                   overwrite: bool = False) -> list[Path]:
-    """Each screen to ``out_dir/NAME.png``. Raises ExportError (a subclass when the folder
-    already holds screenshots and ``overwrite`` is not given) before anything is drawn."""
+                   overwrite: bool = False, screens=SCREENS) -> list[Path]:
+    """Each screen to ``out_dir/NN-name.png``. Raises ExportError (a subclass when the
+    folder already holds screenshots and ``overwrite`` is not given) before anything is
+    drawn. The workspace's clock is the time the screens show: frozen, the same profile
+    and language give the same images, byte for byte."""
     check_out_dir(out_dir, workspace.paths.root, overwrite=overwrite)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.storage.keys import new_recovery_key
     from app.storage.private import make_private_dirs
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
-    from app.ui.setup_wizard import SetupWizard
     from app.ui.theme import apply_theme, install_qt_translations
-    from app.ui.unlock_dialog import UnlockDialog
 
     make_private_dirs(out_dir)
     language = settings.get("language")
@@ -169,169 +575,22 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     app = QApplication.instance() or QApplication([])
     apply_theme(app)
     install_qt_translations(app, language)
-    written: list[Path] = []
-
-    def shoot(widget, name: str, *, over=None) -> None:
-        """``widget`` as shown; with ``over``, that window drawn in its middle (a
-        message box shown over the screen it belongs to)."""
-        _settle(app)
-        path = out_dir / f"{name}.png"
-        image = widget.grab()
-        if over is not None:
-            from PySide6.QtGui import QPainter
-
-            from PySide6.QtGui import QColor
-
-            top = over.grab()
-            x = (image.width() - top.width()) // 2
-            y = (image.height() - top.height()) // 3
-            painter = QPainter(image)
-            painter.drawPixmap(x, y, top)
-            painter.setPen(QColor("#94a3b8"))  # the frame a window manager would draw
-            painter.drawRect(x - 1, y - 1, top.width() + 1, top.height() + 1)
-            painter.end()
-        # Beside the target then renamed: a link planted at the name is refused, not
-        # followed, and a killed run leaves no half-written image under a real name.
-        temp = TempFile(path, overwrite=overwrite)
-        try:
-            if not image.save(str(temp.path), "PNG"):
-                raise ExportError(_("The screenshot {path} could not be written.")
-                                  .format(path=path))
-            temp.place()
-        except BaseException:
-            temp.discard()
-            raise
-        written.append(path)
-
+    flash = app.cursorFlashTime()
+    app.setCursorFlashTime(0)  # a steady text cursor: a blink would differ between runs
     # Window geometry is not saved: a screenshot run must not touch the profile's state.
     state = QSettings(str(out_dir / ".window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(workspace, settings, ChangeBus(workspace.store, workspace.initiator), state)
-    window.resize(*SIZE)
-    window.show()
-    _settle(app)
-    if window.width() > SIZE[0]:
-        raise RuntimeError(f"main window wider than {SIZE[0]} px: {window.width()}")
-    _agenda_screens(app, workspace, window, shoot)
-
-    window.show_patients()
-    shoot(window, "07-patients")
-
-    window.focus_search()
-    sample = workspace.patients.search("", limit=1)
-    query = sample[0].display_name.split()[0][:3].lower() if sample else "mar"
-    window.search.setText(query)
-    shoot(window, "08-recherche")
-
-    window.patients.table.setFocus()
-    window.patients.open_current()
-    shoot(window, "09-fiche-patient")
-
-    flagged = _patient_with_alert(workspace)
-    if flagged is not None:
-        window.search.setText(flagged.phone or flagged.display_name)
-        window.patients.open_current()
-        shoot(window, "10-fiche-avec-alerte")
-    window.patients.card_tabs.setCurrentWidget(window.patients.timeline)
-    shoot(window, "11-historique")
-    window.patients.card_tabs.setCurrentIndex(0)
-    accesses = window.patients.show_accesses()
-    if accesses is not None:
-        shoot(window, "11-qui-a-consulte", over=accesses)
-        accesses.close()
-
-    window.patients.new_patient()
-    form = window.patients.form
-    form.birth_name.setText("Exemple")
-    form.first_names.setText("Camille")
-    form.birth_date.setText("31/02/1980")
-    form.phone_rows[0].number.setText("06 12 34")
-    form.save()
-    shoot(window, "12-controle-saisie")
-
-    window.search.clear()
-    existing = workspace.patients.search("", limit=1)
-    if existing:
-        known = workspace.patients.get(existing[0].id)
-        form.new_patient()
-        form.birth_name.setText(known.birth_name)
-        form.first_names.setText(known.first_names)
-        form.birth_date.setText(format_date(known.birth_date) if known.birth_date else "")
-        form.save()  # stops at the "may already have a card" warning
-        shoot(window, "13-homonyme")
-    form.new_patient()
-
-    window.search.setText("zzzz")
-    shoot(window, "14-aucun-resultat")
-    window.search.clear()
-
-    window.nav.setCurrentRow(window.pages.indexOf(window.directory))
-    window.directory.search.setText("cardio")
-    window.directory.open_current()
-    shoot(window, "15-annuaire")
-    window.directory.search.clear()
-
-    window.nav.setCurrentRow(window.pages.indexOf(window.patients))
-    window.patients.open_duplicates()
-    dialog = window.patients.duplicates_dialog
-    _wait(app, lambda: not dialog.loading)
-    if dialog.model.rowCount():
-        dialog.table.selectRow(0)
-    shoot(dialog, "16-doublons")
-    if dialog.model.rowCount():
-        dialog.merge_selected()
-        shoot(dialog.merge_dialog, "17-fusion")
-        dialog.merge_dialog.reject()
-    dialog.reject()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        sample_csv = Path(tmp) / "export-ancien-logiciel.csv"
-        _write_sample_csv(sample_csv)
-        wizard = window.import_patients()
-        wizard.file_page.path_edit.setText(str(sample_csv))
-        wizard.next()
-        shoot(wizard, "18-import-colonnes")
-        wizard.reject()
-
-    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
-    shoot(window, "19-reglages")
-    agenda_settings = window.settings.show_agenda()
-    agenda_settings.show_section(0)
-    shoot(window, "19-reglages-motifs")
-    agenda_settings.show_section(1)
-    shoot(window, "19-reglages-horaires")
-    if window.settings.show_trail() is not None:
-        shoot(window, "19-reglages-journal-acces")
-    window.hide()
-
-    unlock = UnlockDialog(lambda secret, rec: b"", profile_label=str(workspace.paths.root))
-    unlock.show()
-    shoot(unlock, "20-deverrouillage")
-    unlock.hide()
-
-    wizard = SetupWizard(lambda *a: "", keychain_problem=None)
-    wizard.practice_page.name.setText("Cabinet médical des Tilleuls")
-    wizard.practice_page.address.setText("12 rue des Tilleuls, 69003 Lyon")
-    wizard.practice_page.owner.setText("Sophie Lambert")
-    wizard.resize(820, 580)
-    wizard.show()
-    shoot(wizard, "21-assistant-cabinet")
-    wizard.next()
-    table = wizard.practitioners_page.table
-    for col, value in enumerate(("Dr", "Claire", "Morel", "Médecine générale")):
-        table.item(0, col).setText(value)
-    wizard.practitioners_page.add_row(("Dr", "Karim", "Benali", "Pédiatrie"))
-    shoot(wizard, "22-assistant-praticiens")
-    wizard.next()
-    shoot(wizard, "23-assistant-protection")
-    # The recovery page with an example key (not tied to any database).
-    wizard.recovery_page.show_key(new_recovery_key())
-    wizard.setStartId(wizard.pageIds()[-1])
-    wizard.restart()
-    shoot(wizard, "24-assistant-cle-de-secours")
-    wizard.hide()
-
-
-    return written
-
-
-
+    try:
+        window.resize(*SIZE)
+        window.show()
+        _settle(app)
+        if window.width() > SIZE[0]:
+            raise RuntimeError(f"main window wider than {SIZE[0]} px: {window.width()}")
+        shots = Shots(app, workspace, window, out_dir, overwrite=overwrite)
+        for screen in screens:
+            screen(shots)
+    finally:
+        app.setCursorFlashTime(flash)
+        window.hide()
+        window.deleteLater()
+    return shots.written

@@ -67,6 +67,7 @@ class Agenda:
             self.waiting = s.execute(select(WaitingListEntry)).scalars().all()
             self.appointments = s.execute(
                 select(Appointment).order_by(Appointment.version)).scalars().all()
+            self.patient_rows = s.execute(select(Patient)).scalars().all()
             self.patient_order = {pid: i for i, pid in enumerate(s.execute(
                 select(Patient.id).order_by(Patient.version)).scalars())}
             self.chain = verify_chain(s)
@@ -394,3 +395,21 @@ def test_a_generation_cancelled_during_the_agenda_leaves_nothing_behind(tmp_path
 
 def test_the_demo_size_generates_quickly(demo):
     assert demo.elapsed < 30
+
+
+def test_history_stamps_read_as_a_practice_s(small):
+    """Each appointment was booked days before its day (a past one was not "booked
+    today"), never after the generation's now; the waiting list was filled over the days
+    before; the cards of adults were entered before the agenda began."""
+    latest = small.now - timedelta(hours=1)
+    for a in small.appointments:
+        booked = a.created_at.astimezone(timezone.utc)
+        assert booked <= latest
+        day = ZONE.day_of(a.starts_at)
+        if day <= small.today:
+            assert 1 <= (day - ZONE.day_of(booked)).days <= 30
+    assert len({a.created_at for a in small.appointments}) > 100
+    assert all(w.created_at.astimezone(timezone.utc) < small.now - timedelta(days=1)
+               for w in small.waiting)
+    first = min(a.starts_at for a in small.appointments)
+    assert sum(p.created_at < first for p in small.patient_rows) > 0.8 * len(small.patient_rows)

@@ -136,13 +136,13 @@ def test_screenshot_command_renders_every_screen(qtbot, workspace, settings, tmp
     from app.ui.screenshot import render_screens
 
     written = render_screens(workspace, tmp_path / "shots", settings)
-    assert len(written) >= 10
+    assert len(written) >= 30
     if sys.platform != "win32":  # screenshots show patients: owner-only
         assert (tmp_path / "shots").stat().st_mode & 0o777 == 0o700
         assert {p.stat().st_mode & 0o777 for p in written} == {0o600}
     for path in written:
         image = QImage(str(path))
-        assert image.width() >= 400 and image.height() >= 200, path
+        assert image.width() >= 400 and image.height() >= 180, path  # a dialog at least
 
 
 def _protection_page(qtbot, tmp_path, made: dict):

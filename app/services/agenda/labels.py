@@ -27,7 +27,7 @@ def cancel_reason_labels() -> dict[str, str]:
     return {
         CancelReason.BY_PATIENT.value: _("Cancelled by the patient"),
         CancelReason.BY_PRACTICE.value: _("Cancelled by the practice"),
-        CancelReason.NO_SHOW.value: _("Patient did not come"),
+        CancelReason.NO_SHOW.value: _("No-show (patient did not come)"),
     }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
-from app.i18n import _
+from app.i18n import _, current_language
 
 METROPOLITAN = ""
 
@@ -44,11 +44,16 @@ def _dates(region: str, year: int) -> frozenset[date]:
     return frozenset(holidays.France(years=year, subdiv=region or None))
 
 
+# The package's names for each of our languages.
+_HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
+
+
 @lru_cache(maxsize=64)
-def _calendar(region: str, year: int) -> dict[date, str]:
+def _calendar(region: str, year: int, language: str) -> dict[date, str]:
     import holidays
 
-    cal = holidays.France(years=year, subdiv=region or None, language="fr")
+    cal = holidays.France(years=year, subdiv=region or None,
+                          language=_HOLIDAY_LANGUAGES.get(language, "fr"))
     return dict(cal.items())
 
 
@@ -72,10 +77,10 @@ class PublicHolidays:
         return day in _dates(self.region, day.year)
 
     def name(self, day: date) -> str | None:
-        """The holiday's French name, or None on an ordinary day."""
+        """The holiday's name in the user's language, or None on an ordinary day."""
         if not self.is_holiday(day):
             return None
-        return _calendar(self.region, day.year).get(day)
+        return _calendar(self.region, day.year, current_language()).get(day)
 
     def closes(self, day: date, practitioner_id: str) -> bool:
         """True when ``day`` is a holiday this practitioner does not work."""
@@ -86,5 +91,6 @@ class PublicHolidays:
     def between(self, first: date, last: date) -> dict[date, str]:
         out: dict[date, str] = {}
         for year in range(first.year, last.year + 1):
-            out.update((d, n) for d, n in _calendar(self.region, year).items() if first <= d <= last)
+            names = _calendar(self.region, year, current_language())
+            out.update((d, n) for d, n in names.items() if first <= d <= last)
         return dict(sorted(out.items()))

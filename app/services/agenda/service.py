@@ -158,6 +158,21 @@ class AgendaService:
             sched = load_schedule(s, self.zone, self.holiday_region, practitioner_ids, first, last)
         return appts, sched
 
+    def first_visits(self, appointments: Sequence[AppointmentView]) -> set[str]:
+        """Those of ``appointments`` that are their patient's first here (no appointment
+        held earlier, cancelled ones aside): a new patient, to welcome as such."""
+        holding = [a for a in appointments if a.patient_id and a.holds_time]
+        patients = {a.patient_id for a in holding}
+        if not patients:
+            return set()
+        with self._store.reader() as s:
+            first = dict(s.execute(
+                select(Appointment.patient_id, func.min(Appointment.starts_at))
+                .where(Appointment.patient_id.in_(patients), Appointment.deleted_at.is_(None),
+                       Appointment.status != AppointmentStatus.CANCELLED.value)
+                .group_by(Appointment.patient_id)).all())
+        return {a.id for a in holding if first.get(a.patient_id) == a.starts_at}
+
     def get(self, appointment_id: str) -> AppointmentView:
         """One appointment, as opened by the secretary: an audited read."""
         with self._store.unit_of_work(actor_id=self._actor) as uow:

@@ -10,6 +10,8 @@ from app.ui.agenda.grid_data import (
     BAND_CLOSED,
     BAND_HOLIDAY,
     BAND_OPEN,
+    FLAG_ALERT,
+    FLAG_NEW_PATIENT,
     FLAG_OVERRIDE,
     FLAG_SAME_PATIENT,
     FLAG_SERIES,
@@ -38,7 +40,7 @@ __all__ = [
     "MonthOverview", "paint_grid", "item_summary", "band_summary", "status_label",
     "status_legend", "STATUSES",
     "BAND_ABSENCE", "BAND_CLOSED", "BAND_HOLIDAY", "BAND_OPEN",
-    "FLAG_OVERRIDE", "FLAG_SAME_PATIENT", "FLAG_SERIES",
+    "FLAG_ALERT", "FLAG_NEW_PATIENT", "FLAG_OVERRIDE", "FLAG_SAME_PATIENT", "FLAG_SERIES",
     "STATUS_ARRIVED", "STATUS_BOOKED", "STATUS_CANCELLED", "STATUS_CONFIRMED",
     "STATUS_IN_CONSULTATION", "STATUS_NO_SHOW", "STATUS_SEEN",
 ]

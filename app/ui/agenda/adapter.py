@@ -23,6 +23,8 @@ from app.ui.agenda.grid_data import (
     BAND_ABSENCE,
     BAND_HOLIDAY,
     BAND_OPEN,
+    FLAG_ALERT,
+    FLAG_NEW_PATIENT,
     FLAG_OVERRIDE,
     FLAG_SAME_PATIENT,
     FLAG_SERIES,
@@ -84,13 +86,18 @@ def appointment_title(a: AppointmentView) -> str:
 
 def grid_items(appointments: Sequence[AppointmentView], zone: PracticeTime, *,
                columns: set[str], days: set[date], today: date, editable: bool = True,
-               cut_id: str = "") -> list[GridItem]:
-    """One box per appointment shown (cancelled ones included, struck through)."""
+               cut_id: str = "", cancelled: bool = True,
+               first_visits: frozenset[str] | set[str] = frozenset()) -> list[GridItem]:
+    """One box per appointment shown; cancelled ones struck through, or left out (so
+    the time they freed looks free) when not ``cancelled``. ``first_visits``: the
+    appointments that are their patient's first, marked as a new patient's."""
     twice = same_patient_ids(appointments)
     bounds = {day: zone.day_bounds(day) for day in days}
     items: list[GridItem] = []
     for a in appointments:
         if a.practitioner_id not in columns:
+            continue
+        if not cancelled and not a.holds_time:
             continue
         day = zone.day_of(a.starts_at)
         if day not in bounds:
@@ -103,6 +110,10 @@ def grid_items(appointments: Sequence[AppointmentView], zone: PracticeTime, *,
             flags.add(FLAG_SERIES)
         if a.id in twice:
             flags.add(FLAG_SAME_PATIENT)
+        if a.patient_alert:
+            flags.add(FLAG_ALERT)
+        if a.id in first_visits:
+            flags.add(FLAG_NEW_PATIENT)
         title = appointment_title(a)
         if a.id == cut_id:
             title = CUT_MARK + title

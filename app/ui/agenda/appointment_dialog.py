@@ -206,7 +206,7 @@ class AppointmentDialog(QDialog):
         reach.addWidget(self.open_card_button)
         form.addRow("", reach)
         form.addRow(_("Practitioner"), self.practitioner)
-        form.addRow(_("Motif"), self.type)
+        form.addRow(_("Type"), self.type)
         form.addRow(_("Day"), when)
         form.addRow(_("Length"), length_row)
         form.addRow(_("Note"), self.note)

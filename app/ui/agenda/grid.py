@@ -56,6 +56,10 @@ class _Drag:
     pos: QPoint | None = None
 
 
+# A quarter of an hour 32 px high: the patient's name and the motif on two lines.
+DEFAULT_PX_PER_MIN = 32 / 15
+
+
 class AgendaGrid(QAbstractScrollArea):
     """Signals (dates are ``datetime.date``, minutes are wall-clock minutes after
     midnight in the practice's time zone):
@@ -85,7 +89,8 @@ class AgendaGrid(QAbstractScrollArea):
     context_requested = Signal(str, str, object, int, QPoint)
 
     def __init__(self, parent=None, *, start_min: int = 7 * 60, end_min: int = 20 * 60,
-                 px_per_min: float = 1.6, snap_min: int = 5, default_length: int = 15,
+                 px_per_min: float = DEFAULT_PX_PER_MIN, snap_min: int = 5,
+                 default_length: int = 15,
                  min_column_width: int = 0) -> None:
         super().__init__(parent)
         self._start, self._end = start_min, end_min
@@ -158,7 +163,7 @@ class AgendaGrid(QAbstractScrollArea):
         return self._start, self._end
 
     def set_pixels_per_minute(self, px_per_min: float) -> None:
-        """The vertical zoom (1.6 gives a quarter of an hour 24 px: two lines of text)."""
+        """The vertical zoom (DEFAULT_PX_PER_MIN: a quarter of an hour on two lines)."""
         top = self.minute_at(self._geometry().top)
         self._ppm = max(0.2, px_per_min)
         self._update_scroll_range()

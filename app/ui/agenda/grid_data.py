@@ -29,7 +29,9 @@ STATUSES = (STATUS_BOOKED, STATUS_CONFIRMED, STATUS_ARRIVED, STATUS_IN_CONSULTAT
 FLAG_OVERRIDE = "override"          # booked over a refusal of the double-booking guard
 FLAG_SAME_PATIENT = "same_patient"  # the same patient has another appointment that day
 FLAG_SERIES = "series"              # part of a recurring series
-FLAGS = (FLAG_OVERRIDE, FLAG_SAME_PATIENT, FLAG_SERIES)
+FLAG_ALERT = "alert"                # the patient's card carries an alert
+FLAG_NEW_PATIENT = "new_patient"    # the patient's first appointment here
+FLAGS = (FLAG_ALERT, FLAG_NEW_PATIENT, FLAG_OVERRIDE, FLAG_SAME_PATIENT, FLAG_SERIES)
 
 # Kinds of band. Time outside every "open" band is closed (greyed); the other kinds
 # are painted hatched with their label over whatever is below.
@@ -51,7 +53,9 @@ STATUS_GLYPHS = {
     STATUS_CANCELLED: "\u2298",        # ⊘
 }
 FLAG_GLYPHS = {
-    FLAG_OVERRIDE: "\u26a0",      # ⚠
+    FLAG_ALERT: "\u26a0",         # ⚠ (as in every patient picker)
+    FLAG_NEW_PATIENT: "\u2605",   # ★
+    FLAG_OVERRIDE: "\u203c",      # ‼
     FLAG_SAME_PATIENT: "\u00d72",  # ×2
     FLAG_SERIES: "\u21bb",        # ↻
 }
@@ -61,10 +65,10 @@ def status_label(status: str) -> str:
     labels = {
         STATUS_BOOKED: _("Booked"),
         STATUS_CONFIRMED: _("Confirmed"),
-        STATUS_ARRIVED: _("Arrived (waiting room)"),
+        STATUS_ARRIVED: _("In the waiting room"),
         STATUS_IN_CONSULTATION: _("In consultation"),
         STATUS_SEEN: _("Seen"),
-        STATUS_NO_SHOW: _("Did not come"),
+        STATUS_NO_SHOW: _("No-show"),
         STATUS_CANCELLED: _("Cancelled"),
     }
     return labels.get(status, status)
@@ -72,6 +76,8 @@ def status_label(status: str) -> str:
 
 def flag_label(flag: str) -> str:
     labels = {
+        FLAG_ALERT: _("Alert on the card"),
+        FLAG_NEW_PATIENT: _("New patient"),
         FLAG_OVERRIDE: _("Booked over a double-booking warning"),
         FLAG_SAME_PATIENT: _("Same patient twice that day"),
         FLAG_SERIES: _("Part of a series"),
@@ -80,9 +86,10 @@ def flag_label(flag: str) -> str:
 
 
 def status_legend() -> str:
-    """One line explaining the glyphs, for the foot of a printed page."""
-    parts = [f"{STATUS_GLYPHS[s]} {status_label(s)}" for s in STATUSES if STATUS_GLYPHS[s]]
-    parts += [f"{FLAG_GLYPHS[f]} {flag_label(f)}" for f in FLAGS]
+    """One line explaining the glyphs, under the grid and at the foot of a printed page
+    (a glyph never parted from its meaning when the line wraps)."""
+    parts = [f"{STATUS_GLYPHS[s]}\u00a0{status_label(s)}" for s in STATUSES if STATUS_GLYPHS[s]]
+    parts += [f"{FLAG_GLYPHS[f]}\u00a0{flag_label(f)}" for f in FLAGS]
     return "   ".join(parts)
 
 

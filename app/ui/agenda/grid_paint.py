@@ -63,8 +63,9 @@ class GridStyle:
 
         self.title_font = font(px, QFont.Weight.DemiBold)
         self.struck_font = font(px, strike=True)
-        self.text_font = font(px - 1)
-        self.glyph_font = font(px - 1, QFont.Weight.Bold)
+        self.text_font = font(px)
+        # Status marks larger than the text: read at a glance from across the desk.
+        self.glyph_font = font(px + 3, QFont.Weight.Bold)
         self.header_font = font(px, QFont.Weight.DemiBold)
         self.sub_font = font(px - 2)
         self.ruler_font = font(px - 1, QFont.Weight.DemiBold)
@@ -90,8 +91,11 @@ class GridStyle:
         self.closed_bg = QColor("#f2f2f2" if grey else "#eceff3")
         self.hatch = _hatch(self.closed_bg, QColor("#b0b0b0" if grey else "#c3c9d2"),
                             vector=for_print)
-        self.no_show_hatch = QBrush(QColor("#7a7a7a" if grey else "#9ca3af"),
-                                    Qt.BrushStyle.DiagCrossPattern)
+        # Text inside a box: the name in ink, the motif (and a cancelled name) in a
+        # dark grey that keeps 4.5:1 (WCAG AA) on every fill ``box_fill`` gives.
+        self.box_muted = QColor("#333333" if grey else "#374151")
+        self.no_show_lines = QColor("#a8a8a8" if grey else "#c0c6cf")
+        self.no_show_hatch = QBrush(self.no_show_lines, Qt.BrushStyle.DiagCrossPattern)
         self.header_bg = QColor("#ffffff" if grey else "#f8fafc")
         self.border = QColor("#9a9a9a" if grey else "#d5dae1")
         self.hour_pen = QPen(QColor("#9a9a9a" if grey else "#d5dae1"), 1)
@@ -147,6 +151,20 @@ class GridStyle:
             self._colours[key] = found
         return found
 
+    def box_fill(self, colour: str, amount: float) -> QColor:
+        """The fill of a box: ``tint(colour, amount)``, lightened as far as needed for
+        the box's text (``box_muted``, the lightest of it) to keep a contrast of 4.5:1
+        whatever colour the practice chose for the motif."""
+        key = ("fill", colour, amount)
+        found = self._colours.get(key)
+        if found is None:
+            found = QColor(self.tint(colour, amount))
+            while contrast_ratio(self.box_muted, found) < MIN_CONTRAST and found != WHITE:
+                found = QColor(min(255, found.red() + 8), min(255, found.green() + 8),
+                               min(255, found.blue() + 8))
+            self._colours[key] = found
+        return found
+
     def header_height(self, index: GridIndex) -> int:
         rows = 0
         if len(index.days) > 1:
@@ -156,6 +174,25 @@ class GridStyle:
             if len(index.days) <= 1 and any(c.subtitle for c in index.columns):
                 rows += self.metrics(self.sub_font).height()
         return rows + 4  # the practitioners' colour strip
+
+
+MIN_CONTRAST = 4.5  # WCAG AA for text of normal size
+WHITE = QColor("#ffffff")
+
+
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    return (0.2126 * channel(colour.red()) + 0.7152 * channel(colour.green())
+            + 0.0722 * channel(colour.blue()))
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio (1 to 21) of two opaque colours."""
+    la, lb = relative_luminance(a), relative_luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
 def _hatch(background: QColor, lines: QColor, *, vector: bool) -> QBrush:

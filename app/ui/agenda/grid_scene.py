@@ -25,7 +25,6 @@ from app.ui.agenda.grid_data import (
     STATUS_NO_SHOW,
     STATUS_SEEN,
     STATUSES,
-    hhmm,
 )
 from app.ui.agenda.grid_layout import GridGeometry, GridIndex
 
@@ -128,7 +127,7 @@ class ItemScene:
                         room -= gw + 3
                 font = style.struck_font if struck else style.title_font
                 one_line = h < line_h + text_h
-                text = f"{hhmm(item.start_min)} {item.title}"
+                text = item.title  # the time is on the ruler: the room goes to the name
                 if one_line and item.subtitle:
                     text += f" · {item.subtitle}"
                 text = _elided(style, font, text, room)
@@ -141,7 +140,7 @@ class ItemScene:
                         texts[_SUB].add(y, x + COLOUR_BAR + 3, y + 1 + line_h + text_ascent, text)
         border_colours = {"normal": style.box_border, "strong": style.ink, "cancel": style.open_bg}
         self.layers = [[(border_colours[k], v) for k, v in outers.items()],
-                       [(style.tint(*k), v) for k, v in fills.items()]]
+                       [(style.box_fill(*k), v) for k, v in fills.items()]]
         self.bars = [(style.tint(*k), v) for k, v in bars.items()]
 
     def fits(self, index: GridIndex, geom: GridGeometry, style) -> bool:
@@ -170,8 +169,8 @@ class ItemScene:
         y0 -= style.line + 2
         for kind, font, pen in ((_GLYPH, style.glyph_font, style.ink),
                                 (_TITLE, style.title_font, style.ink),
-                                (_STRUCK, style.struck_font, style.muted),
-                                (_SUB, style.text_font, style.muted)):
+                                (_STRUCK, style.struck_font, style.box_muted),
+                                (_SUB, style.text_font, style.box_muted)):
             p.setFont(font)
             p.setPen(pen)
             for slot in slots:
@@ -181,12 +180,13 @@ class ItemScene:
             # The item being dragged stays in place, washed out under its preview.
             p.fillRect(*self.boxes[faded], QColor(255, 255, 255, 150))
         if selected in self.boxes:
+            # Around the box, not over it: the text inside keeps its fill and contrast.
             x, y, w, h = self.boxes[selected]
             p.setPen(style.select_pen)
-            p.drawRect(x, y, w - 1, h - 1)
+            p.drawRect(x - 1, y - 1, w + 1, h + 1)
             if focused:
                 p.setPen(QPen(style.focus_pen))
-                p.drawRect(x - 2, y - 2, w + 3, h + 3)
+                p.drawRect(x - 3, y - 3, w + 5, h + 5)
 
 
 def _elided(style, font, text: str, width: int) -> str:

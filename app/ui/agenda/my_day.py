@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, format_date, ngettext
+from app.i18n import _, format_date, format_heading_date, ngettext
 from app.models import kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, MyDay
 from app.services.agenda.labels import confirmation_labels
@@ -80,7 +80,8 @@ def counts_text(day: MyDay) -> str:
         ngettext("{n} seen", "{n} seen", c.seen).format(n=c.seen),
         ngettext("{n} no-show", "{n} no-shows", c.no_shows).format(n=c.no_shows)]
     if c.waiting:
-        parts.append(ngettext("{n} waiting", "{n} waiting", c.waiting).format(n=c.waiting))
+        parts.append(ngettext("{n} in the waiting room", "{n} in the waiting room",
+                              c.waiting).format(n=c.waiting))
     if c.cancelled:
         parts.append(ngettext("{n} cancelled", "{n} cancelled", c.cancelled).format(
             n=c.cancelled))
@@ -89,7 +90,7 @@ def counts_text(day: MyDay) -> str:
 
 class DayModel(RowTableModel):
     def __init__(self, zone, parent=None) -> None:
-        super().__init__([_("Time"), _("Patient"), _("Motif"), _("Status"), _("Alert, note")],
+        super().__init__([_("Time"), _("Patient"), _("Type"), _("Status"), _("Alert, note")],
                          parent)
         self._zone = zone
         self._labels = status_labels()
@@ -307,7 +308,7 @@ class MyDayDialog(QDialog):
             return
         self._day = self._queries.my_day(pid, self.day)
         self.setWindowTitle(_("Practitioner's day") + " — " + self.practitioner.currentText())
-        self.heading.setText(format_date(self.day, "EEEE d MMMM y").capitalize()
+        self.heading.setText(format_heading_date(self.day)
                              + " — " + self.practitioner.currentText())
         self.counts.setText(counts_text(self._day))
         self.model.set_rows(self._day.entries)

@@ -117,6 +117,13 @@ class AgendaNavigation(QObject):
         self.practitioner_menu = CheckMenu(page)
         self.practitioner_button.setMenu(self.practitioner_menu)
         bar.addWidget(self.practitioner_button)
+        self.cancelled_action = bar.addAction(_("Cancelled appointments"))
+        self.cancelled_action.setObjectName("ShowCancelled")
+        self.cancelled_action.setCheckable(True)
+        self.cancelled_action.setChecked(self._state.cancelled_shown)
+        self.cancelled_action.setToolTip(_("Show the cancelled appointments, struck through "
+                                           "(hidden, the time they freed looks free)"))
+        self.cancelled_action.toggled.connect(self.show_cancelled)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._spacer = bar.addWidget(spacer)
@@ -185,6 +192,7 @@ class AgendaNavigation(QObject):
     def set_practitioners(self, practitioner_ids: list[str]) -> None:
         """Show these agendas (in the practice's order)."""
         state = self._state
+        state.day_selection = None  # chosen now: kept as chosen
         wanted = set(practitioner_ids)
         state.selected = [p.id for p in state.practitioners if p.id in wanted] or \
             [p.id for p in state.practitioners]
@@ -223,7 +231,33 @@ class AgendaNavigation(QObject):
         self.go_to(day, VIEW_MONTH)
 
     def set_view(self, view: str) -> None:
-        self.go_to(self._state.day, view)
+        """Day, week or month. A week of several agendas side by side is too narrow to
+        read: it shows one (the one the selection is in, else the first), and the day
+        view gets back the agendas it showed."""
+        state = self._state
+        if view == VIEW_WEEK and state.view != VIEW_WEEK and len(state.selected) > 1:
+            state.day_selection = list(state.selected)
+            self.set_selection_quietly([self._current_practitioner()])
+        elif view != VIEW_WEEK and state.view == VIEW_WEEK and state.day_selection:
+            self.set_selection_quietly(state.day_selection)
+            state.day_selection = None
+        self.go_to(state.day, view)
+
+    def _current_practitioner(self) -> str:
+        cursor = self._grid.cursor()
+        if cursor is not None and cursor[0] in self._state.selected:
+            return cursor[0]
+        chosen = self._state.appointments.get(self._grid.selected_item() or "")
+        if chosen is not None and chosen.practitioner_id in self._state.selected:
+            return chosen.practitioner_id
+        return self._state.selected[0]
+
+    def show_cancelled(self, shown: bool) -> None:
+        """Cancelled appointments drawn struck through, or left out of the grid."""
+        if shown != self._state.cancelled_shown:
+            self._state.cancelled_shown = shown
+            self.cancelled_action.setChecked(shown)
+            self._load()
 
     def previous(self) -> None:
         self._step(-1)

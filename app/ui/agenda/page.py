@@ -34,7 +34,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 
-from app.i18n import _, format_date
+from app.i18n import _, capitalise_first, format_date, format_heading_date
 from app.models import kinds
 from app.services.agenda.views import AppointmentView
 from app.services.agenda.readiness import agenda_readiness
@@ -47,6 +47,7 @@ from app.ui.agenda.appointment_actions import AppointmentActions
 from app.ui.agenda.appointment_dialog import AppointmentDialog
 from app.ui.agenda.banner import MessageBanner
 from app.ui.agenda.grid import AgendaGrid
+from app.ui.agenda.grid_data import status_legend
 from app.ui.agenda.month import MonthOverview, month_weeks
 from app.ui.agenda.navigation import AgendaNavigation
 from app.ui.agenda.page_state import VIEW_DAY, VIEW_MONTH, VIEW_WEEK, PageState
@@ -54,6 +55,7 @@ from app.ui.agenda.patient_links import phone_texts
 from app.ui.agenda.setup_hint import SetupHint
 from app.ui.agenda.side_panels import SidePanels
 from app.ui.change_bus import ChangeBus
+from app.ui.widgets import label
 
 # What the page draws from: a change of any of these redraws it (a card, only when
 # someone shown has changed).
@@ -66,12 +68,12 @@ NOW_REFRESH_MS = 30_000
 
 
 def day_caption(day: date) -> str:
-    """"lundi 16 mars 2026"."""
-    return format_date(day, "EEEE d MMMM y")
+    """"Lundi 16 mars 2026": one style for every heading that names a day."""
+    return format_heading_date(day)
 
 
 def week_caption(monday: date) -> str:
-    """"semaine du 16 au 22 mars 2026" (the calendar week, Monday to Sunday)."""
+    """"Semaine du 16 au 22 mars 2026" (the calendar week, Monday to Sunday)."""
     sunday = monday + timedelta(days=6)
     if monday.month == sunday.month:
         first = format_date(monday, "d")
@@ -79,12 +81,13 @@ def week_caption(monday: date) -> str:
         first = format_date(monday, "d MMMM")
     else:
         first = format_date(monday, "d MMMM y")
-    return _("week of {first} to {last}").format(first=first, last=format_date(sunday, "d MMMM y"))
+    return capitalise_first(_("week of {first} to {last}").format(
+        first=first, last=format_date(sunday, "d MMMM y")))
 
 
 def month_caption(year: int, month: int) -> str:
-    """"mars 2026"."""
-    return format_date(date(year, month, 1), "LLLL y")
+    """"Mars 2026"."""
+    return capitalise_first(format_date(date(year, month, 1), "LLLL y"))
 
 
 class AgendaPage(QWidget):
@@ -137,6 +140,9 @@ class AgendaPage(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.setup_hint)
         layout.addWidget(self.panels.splitter, 1)
+        # What the marks in the boxes mean, always in view (as at the foot of a print).
+        self.legend = label(status_legend(), "Muted", wrap=True)
+        layout.addWidget(self.legend)
 
         self.grid.installEventFilter(self)
         self.month.installEventFilter(self)
@@ -315,7 +321,11 @@ class AgendaPage(QWidget):
         self.state.stale = False
         self.navigation.show_position()
         self._update_setup_hint()
-        if self.state.view == VIEW_MONTH:
+        month = self.state.view == VIEW_MONTH
+        # The boxes' marks and the cancelled ones are the day and week views' matter.
+        self.legend.setVisible(not month)
+        self.navigation.cancelled_action.setVisible(not month)
+        if month:
             self._load_month()
         else:
             self._load_grid(scroll)
@@ -339,8 +349,11 @@ class AgendaPage(QWidget):
         state.appointments = {a.id: a for a in appointments}
         today = self._today()
         columns = [adapter.column_for(p) for p in state.practitioners if p.id in set(pids)]
+        shown = [a for a in appointments if a.practitioner_id in set(pids)]
         items = adapter.grid_items(appointments, self._zone, columns=set(pids), days=set(days),
-                                   today=today, cut_id=state.cut[0] if state.cut else "")
+                                   today=today, cut_id=state.cut[0] if state.cut else "",
+                                   cancelled=state.cancelled_shown,
+                                   first_visits=self._agenda.first_visits(shown))
         bands = adapter.grid_bands(schedule, self._zone, pids, days, names=state.names,
                                    type_names=state.type_names)
         self.grid.set_min_column_width(WEEK_MIN_COLUMN if state.view == VIEW_WEEK

@@ -36,3 +36,6 @@ class PageState:
     default_length: int = 15
     # A filter of the grid set by a tool (e.g. only the unconfirmed): which appointments show.
     only: Callable[[AppointmentView], bool] | None = None
+    cancelled_shown: bool = False  # cancelled appointments drawn (struck) or left out
+    # The agendas shown in the day view before the week narrowed them to one.
+    day_selection: list[str] | None = None

@@ -170,7 +170,8 @@ def build_sheet(ws, queries: DayQueries, request: PrintRequest) -> Sheet:
         days = [request.first]
     type_names = {t.id: t.name for t in agenda.types(include_inactive=True)}
     items = grid_items(appointments, zone, columns={pid}, days=set(days),
-                       today=queries.today(), editable=False)
+                       today=queries.today(), editable=False,
+                       first_visits=agenda.first_visits(appointments))
     bands = grid_bands(schedule, zone, [pid], days, names=names, type_names=type_names)
     start_min, end_min = visible_range(schedule, [pid], week_of(request.first), items)
     rows: tuple[ListRow, ...] = ()
@@ -221,7 +222,7 @@ def _columns(width: int, phones: bool) -> list[_Col]:
     time_w, phone_w = 56, 118 if phones else 0
     rest = width - time_w - phone_w
     cols = [_Col("time", _("Time"), time_w), _Col("patient", _("Patient"), int(rest * 0.36)),
-            _Col("motif", _("Motif"), int(rest * 0.24))]
+            _Col("motif", _("Type"), int(rest * 0.24))]
     if phones:
         cols.append(_Col("phone", _("Phone"), phone_w))
     used = sum(c.width for c in cols)

@@ -45,10 +45,15 @@ def refusal_box(parent: QWidget | None, refused: BookingRefused, *, can_override
     box.setObjectName("RefusalBox")
     override = None
     if can_override:
-        box.setInformativeText(_("As the practice owner you may book it anyway. It will be "
-                                 "marked on the appointment and recorded in the audit trail "
-                                 "with these reasons."))
-        override = box.addButton(_("Book anyway (recorded)"), QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(
+            _("As the practice owner you may move it anyway. It will be marked on the "
+              "appointment and recorded in the audit trail with these reasons.") if moving
+            else _("As the practice owner you may book it anyway. It will be marked on the "
+                   "appointment and recorded in the audit trail with these reasons."))
+        override = box.addButton(_("Move anyway (recorded)") if moving
+                                 else _("Book anyway (recorded)"),
+                                 QMessageBox.ButtonRole.AcceptRole)
+        override.setObjectName("OverrideButton")
         cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)

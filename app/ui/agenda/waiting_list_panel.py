@@ -94,7 +94,7 @@ class WaitingEntryModel(RowTableModel):
     call first comes first (the side panel is narrow; the rest scrolls)."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Urgency"), _("Waiting"), _("Type"), _("With"),
+        super().__init__([_("Patient"), _("Urgency"), _("On the list"), _("Type"), _("With"),
                           _("Window")], parent)
         self._rows: list[WaitingEntry]
         self._names: dict[str, str] = {}
@@ -235,7 +235,7 @@ class CandidateModel(RowTableModel):
     """Whom to call: patient, phone, urgency, waiting since, the last answer, note."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("Waiting"),
+        super().__init__([_("Patient"), _("Phone"), _("Urgency"), _("On the list"),
                           _("Last call"), _("Note")], parent)
         self._rows: list[Candidate]
         self._now: datetime | None = None
@@ -484,7 +484,8 @@ class WaitingListPanel(QWidget):
             self.table.selectRow(row)
         else:
             select_first_row(self.table)
-        self.caption.setText(ngettext("{n} patient waiting", "{n} patients waiting",
+        self.caption.setText(ngettext("{n} patient on the waiting list",
+                                      "{n} patients on the waiting list",
                                       len(entries)).format(n=len(entries)) if entries
                              else _("Nobody is waiting for an earlier slot."))
         self._sync_buttons()

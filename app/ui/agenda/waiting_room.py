@@ -193,7 +193,8 @@ class WaitingRoomPanel(QWidget):
         waiting = sum(e.status == ARRIVED for e in self._entries)
         self.empty_hint.setVisible(waiting == 0)
         self.list.setVisible(bool(self._entries))
-        self.caption.setText(ngettext("{n} patient waiting", "{n} patients waiting",
+        self.caption.setText(ngettext("{n} patient in the waiting room",
+                                      "{n} patients in the waiting room",
                                       waiting).format(n=waiting) if waiting else "")
         self.caption.setVisible(bool(waiting))
         row = 0

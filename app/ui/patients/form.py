@@ -193,12 +193,12 @@ class PatientForm(RecordForm):
         for value, text in ((Sex.UNKNOWN.value, "—"), (Sex.FEMALE.value, _("Female")),
                             (Sex.MALE.value, _("Male"))):
             self.sex.addItem(text, value)
+        self.sex.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.email = QLineEdit()
         self.email_other = QLineEdit()
         self.alert = QLineEdit()
         self.alert.setMaxLength(300)
-        self.alert.setPlaceholderText(_("Shown each time the card opens, e.g. “hard of hearing: "
-                                        "speak slowly”"))
+        self.alert.setPlaceholderText(_("Shown at each opening, e.g. “hard of hearing”"))
         self.preferred_channel = QComboBox()
         self.preferred_channel.setSizePolicy(QSizePolicy.Policy.Maximum,
                                              QSizePolicy.Policy.Fixed)

@@ -19,9 +19,18 @@ from app.services.agenda.setup import AbsenceInput, HoursRange
 from app.services.agenda.views import BookingInput
 from app.services.directory import ContactInput
 from app.services.patients import PatientInput
-from app.ui.agenda import BAND_ABSENCE, BAND_HOLIDAY, BAND_OPEN, FLAG_OVERRIDE, FLAG_SAME_PATIENT
+from app.ui.agenda import (
+    BAND_ABSENCE,
+    BAND_HOLIDAY,
+    BAND_OPEN,
+    FLAG_ALERT,
+    FLAG_NEW_PATIENT,
+    FLAG_OVERRIDE,
+    FLAG_SAME_PATIENT,
+)
 from app.ui.agenda.adapter import CUT_MARK, absence_label, holiday_label
 from app.ui.agenda.cancel_dialog import CancelDialog
+from app.i18n import capitalise_first
 from app.ui.agenda.page import AgendaPage, week_caption
 from app.ui.change_bus import ChangeBus
 from tests.agenda_fixtures import MONDAY, build_agenda
@@ -179,7 +188,7 @@ def test_the_day_shows_hours_appointments_and_their_marks(qtbot, page, agenda):
     assert (shown[a.id].start_min, shown[a.id].end_min) == (540, 555)
     assert shown[a.id].colour == "#3b7dd8"
     assert FLAG_SAME_PATIENT in shown[a.id].flags and FLAG_SAME_PATIENT in shown[b.id].flags
-    assert shown[c.id].flags == frozenset({FLAG_OVERRIDE})
+    assert shown[c.id].flags == frozenset({FLAG_OVERRIDE, FLAG_NEW_PATIENT})  # Paul's first
     open_bands = sorted((b.start_min, b.end_min) for b in page.grid.data().bands
                         if b.kind == BAND_OPEN and b.column_key == agenda.morel)
     assert open_bands == [(510, 720), (840, 1140)]
@@ -211,50 +220,51 @@ def test_holidays_and_absences_are_labelled_bands(qtbot, page, agenda):
 def test_views_captions_and_keyboard_navigation(qtbot, page, agenda):
     grid = page.grid
     grid.setFocus()
-    assert page.navigation.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "Lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_Right, ALT)
-    assert page.navigation.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "Mardi 17 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
     assert page.current_day() == date(2026, 3, 18)
     qtbot.keyClick(grid, Qt.Key.Key_PageUp)
     qtbot.keyClick(grid, Qt.Key.Key_Left, ALT)
-    assert page.navigation.caption.text() == "lundi 16 mars 2026"
+    assert page.navigation.caption.text() == "Lundi 16 mars 2026"
     qtbot.keyClick(grid, Qt.Key.Key_2, CTRL)
     assert page.current_view() == "week"
     assert page.navigation.caption.text() == week_caption(MONDAY)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="16", last="22 mars 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="16", last="22 mars 2026"))
     # Monday to Saturday: nobody works or is booked on Sunday.
     assert page.shown_days() == [MONDAY + timedelta(days=i) for i in range(6)]
-    assert len(grid.data().columns) == 2 and len(grid.data().days) == 6
+    # One agenda a week (two side by side are too narrow to read).
+    assert len(grid.data().columns) == 1 and len(grid.data().days) == 6
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="23", last="29 mars 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="23", last="29 mars 2026"))
     qtbot.keyClick(grid, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == _("week of {first} to {last}").format(
-        first="30 mars", last="5 avril 2026")
+    assert page.navigation.caption.text() == capitalise_first(_("week of {first} to {last}").format(
+        first="30 mars", last="5 avril 2026"))
     qtbot.keyClick(grid, Qt.Key.Key_Home)
     assert page.navigation.caption.text() == week_caption(MONDAY)
     qtbot.keyClick(grid, Qt.Key.Key_3, CTRL)
-    assert page.current_view() == "month" and page.navigation.caption.text() == "mars 2026"
+    assert page.current_view() == "month" and page.navigation.caption.text() == "Mars 2026"
     month = page.month
     assert month.isVisible() and month.month() == (2026, 3)
     qtbot.keyClick(month, Qt.Key.Key_PageDown)
-    assert page.navigation.caption.text() == "avril 2026"
+    assert page.navigation.caption.text() == "Avril 2026"
     assert month.selected_day() == date(2026, 4, 16)
     qtbot.keyClick(month, Qt.Key.Key_T, CTRL)
-    assert page.navigation.caption.text() == "mars 2026"
+    assert page.navigation.caption.text() == "Mars 2026"
     # A click on a day opens it in the day view.
     rect = month.day_rect(date(2026, 3, 18))
     qtbot.mouseClick(month, LEFT, pos=rect.center())
     assert page.current_view() == "day"
-    assert page.navigation.caption.text() == "mercredi 18 mars 2026"
+    assert page.navigation.caption.text() == "Mercredi 18 mars 2026"
     # Ctrl+G: type a date, Enter.
     qtbot.keyClick(grid, Qt.Key.Key_G, CTRL)
     assert page.navigation.date_edit.hasFocus()
     qtbot.keyClicks(page.navigation.date_edit, "02042026")
     qtbot.keyClick(page.navigation.date_edit, Qt.Key.Key_Return)
-    assert page.navigation.caption.text() == "jeudi 2 avril 2026"
+    assert page.navigation.caption.text() == "Jeudi 2 avril 2026"
     qtbot.keyClick(grid, Qt.Key.Key_T, CTRL)
     assert page.current_day() == MONDAY
 
@@ -265,7 +275,7 @@ def test_the_week_shows_sunday_only_when_someone_is_booked_or_works_then(qtbot, 
     page.show_week(MONDAY, [agenda.morel])
     assert page.shown_days()[-1] == sunday
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     assert page.navigation.practitioner_button.text() == "Dr Claire Morel"
 
 
@@ -282,10 +292,10 @@ def test_the_month_shows_each_days_load(qtbot, page, agenda):
 def test_choosing_practitioners_from_the_menu(qtbot, page, agenda):
     actions = page.navigation.practitioner_actions
     actions[agenda.faure].trigger()  # untick Dr Faure
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     assert [c.key for c in page.grid.data().columns] == [agenda.morel]
     actions[agenda.morel].trigger()  # the last one stays: somebody is always shown
-    assert page.selected_practitioners() == [agenda.morel]
+    assert len(page.selected_practitioners()) == 1
     page.navigation.all_action.trigger()
     assert page.selected_practitioners() == [agenda.faure, agenda.morel]
     assert page.navigation.practitioner_button.text() == _("All practitioners")
@@ -317,7 +327,7 @@ def test_a_drag_to_the_other_practitioner_moves_it_there(qtbot, page, agenda):
     assert agenda.ws.zone.wall_minute(moved.starts_at) == 660
 
 
-def test_a_drag_onto_another_appointment_is_refused_then_the_owner_books_it_anyway(
+def test_a_drag_onto_another_appointment_is_refused_then_the_owner_moves_it_anyway(
         qtbot, page, agenda):
     a = book(agenda, agenda.morel, 9, 0, patient=0)
     other = book(agenda, agenda.morel, 10, 30, patient=1)
@@ -326,12 +336,14 @@ def test_a_drag_onto_another_appointment_is_refused_then_the_owner_books_it_anyw
     drag_item(page, a.id, agenda.morel, MONDAY, 10 * 60 + 30)
     reason = _("Overlaps another appointment: {label}.").format(label="10:30–10:45 Consultation")
     assert reason in seen["text"]
-    assert _("Book anyway (recorded)") in [text for text, _role in seen["buttons"]]
+    # A move refused is moved anyway ("Déplacer quand même"), not booked.
+    assert _("Move anyway (recorded)") in [text for text, _role in seen["buttons"]]
+    assert _("Book anyway (recorded)") not in [text for text, _role in seen["buttons"]]
     unchanged = stored(agenda, a.id)
     assert agenda.ws.zone.wall_minute(unchanged.starts_at) == 540 and not unchanged.override_note
     assert items(page)[a.id].start_min == 540  # back where it was
 
-    seen = answer_message(QMessageBox.ButtonRole.AcceptRole)  # Book anyway (recorded)
+    seen = answer_message(QMessageBox.ButtonRole.AcceptRole)  # Move anyway (recorded)
     drag_item(page, a.id, agenda.morel, MONDAY, 10 * 60 + 30)
     assert reason in seen["text"]
     forced = stored(agenda, a.id)
@@ -470,6 +482,9 @@ def test_delete_cancels_with_a_reason_chosen_with_the_keyboard(qtbot, page, agen
     assert gone.cancel_reason == "practice" and gone.cancel_note == "Docteur en formation"
     assert cancelled == [a.id]
     assert (kinds.APPOINTMENT, a.id, "updated") in published
+    # Hidden by default, so the freed time looks free; the toggle draws it struck through.
+    assert a.id not in items(page)
+    page.navigation.cancelled_action.trigger()
     assert items(page)[a.id].status == "cancelled" and not items(page)[a.id].movable
 
 
@@ -631,8 +646,70 @@ def test_left_open_overnight_the_page_moves_to_the_new_day(qtbot, page, agenda):
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001 - the minute tick, without waiting for it
     assert page.current_day() == TUESDAY
-    assert page.navigation.caption.text() == "mardi 17 mars 2026"
+    assert page.navigation.caption.text() == "Mardi 17 mars 2026"
     page.go_to(MONDAY + timedelta(days=10))  # a day looked at on purpose stays shown
     agenda.ws.clock.advance(hours=24)
     page._now_timer.timeout.emit()  # noqa: SLF001
     assert page.current_day() == MONDAY + timedelta(days=10)
+
+
+def test_cancelled_appointments_are_hidden_until_asked_for(qtbot, page, agenda):
+    a = book(agenda, agenda.morel, 10, 0)
+    kept = book(agenda, agenda.morel, 10, 30)
+    agenda.service.cancel(a.id, "patient")
+    page.load()
+    assert set(items(page)) == {kept.id}
+    action = page.navigation.cancelled_action
+    assert action.isVisible() and action.isCheckable() and not action.isChecked()
+    action.trigger()
+    assert set(items(page)) == {a.id, kept.id}
+    action.trigger()
+    assert set(items(page)) == {kept.id}
+    # The month draws no boxes: neither the toggle nor the legend of their marks.
+    assert page.legend.isVisible()
+    page.set_view("month")
+    assert not action.isVisible() and not page.legend.isVisible()
+    page.set_view("day")
+    assert action.isVisible() and page.legend.isVisible()
+
+
+def test_boxes_mark_an_alert_and_a_new_patient(qtbot, page, agenda):
+    from app.services.patients import PatientInput
+
+    ws = agenda.ws
+    lefevre = agenda.patients[0]
+    card = ws.patients.get(lefevre)
+    ws.patients.update(lefevre, PatientInput(birth_name=card.birth_name,
+                                             first_names=card.first_names,
+                                             alert="Allergie à la pénicilline"),
+                       expected_version=card.version)
+    earlier = book(agenda, agenda.morel, 9, 0, day=MONDAY - timedelta(days=7), patient=0)
+    again = book(agenda, agenda.morel, 9, 0, patient=0)
+    first = book(agenda, agenda.morel, 9, 30, patient=1)
+    page.load()
+    shown = items(page)
+    assert FLAG_ALERT in shown[again.id].flags and FLAG_NEW_PATIENT not in shown[again.id].flags
+    assert shown[first.id].flags == frozenset({FLAG_NEW_PATIENT})
+    # A cancelled first visit does not count: the next one is the patient's first.
+    agenda.service.cancel(earlier.id, "patient")
+    page.load()
+    assert FLAG_NEW_PATIENT in items(page)[again.id].flags
+    # The marks are explained under the grid.
+    assert "\u26a0" in page.legend.text() and "\u2605" in page.legend.text()
+
+
+def test_the_week_of_several_agendas_shows_one_and_the_day_gets_them_back(qtbot, page, agenda):
+    a = book(agenda, agenda.faure, 9, 0)
+    page.show_day(MONDAY, [agenda.morel, agenda.faure])
+    page.grid.select_item(a.id)
+    page.navigation.view_actions["week"].trigger()
+    assert page.selected_practitioners() == [agenda.faure]  # where the selection was
+    assert len(page.grid.data().columns) == 1
+    page.navigation.view_actions["day"].trigger()
+    assert set(page.selected_practitioners()) == {agenda.morel, agenda.faure}
+    # Chosen in the week view, several agendas stay as chosen.
+    page.set_view("week")
+    page.set_practitioners([agenda.morel, agenda.faure])
+    page.set_view("day")
+    page.set_view("week")
+    assert len(page.selected_practitioners()) == 1

@@ -97,7 +97,7 @@ def test_a_week_sheet_shows_the_working_days(agenda):
 
 
 def test_period_texts_in_french():
-    assert period_text(MONDAY, MONDAY) == "lundi 16 mars 2026"
+    assert period_text(MONDAY, MONDAY) == "Lundi 16 mars 2026"
     week = period_text(MONDAY, SUNDAY)
     assert week.endswith("22 mars 2026") and "16" in week and "lundi" not in week
 
