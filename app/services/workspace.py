@@ -20,9 +20,11 @@ from app.services.agenda.setup import AgendaSetupService
 from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
+from app.services.consignes import ConsigneService
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
+from app.services.messages import MessageService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
@@ -106,6 +108,15 @@ class Workspace:
     def freed_slots(self) -> FreedSlotService:
         return FreedSlotService(self.store, agenda=self.agenda, waiting_list=self.waiting_list,
                                 actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def messages(self) -> MessageService:
+        return MessageService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def consignes(self) -> ConsigneService:
+        return ConsigneService(self.store, actor_id=self.user_id, clock=self.clock,
+                               zone=self.zone)
 
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once

@@ -1,6 +1,7 @@
 """Turn a head database back into what an older schema left, to test the upgrades.
 
-Call them newest first: ``undo_0011``, ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
+Call them newest first: ``undo_0012``, ``undo_0011``, ``undo_0007``, ``undo_0006``, then
+``undo_0005``."""
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
@@ -31,3 +32,8 @@ def undo_0011(conn) -> None:
         conn.exec_driver_sql(f"DROP TABLE {table}")
     for column in ("confirmation_by", "confirmation_at", "confirmation"):
         conn.exec_driver_sql(f"ALTER TABLE appointment DROP COLUMN {column}")
+
+
+def undo_0012(conn) -> None:
+    for table in ("consigne_ack", "consigne_version", "consigne", "message"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
