@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.i18n import _, format_date
+from app.i18n import _, format_date, pgettext
 from app.models import (
     AppointmentType, Consigne, ConsigneAck, ConsignePriority, ConsigneVersion, Practitioner, User,
 )
@@ -35,8 +35,8 @@ MAX_TEXT = 1000
 
 
 def priority_labels() -> dict[str, str]:
-    return {ConsignePriority.NORMAL.value: _("Normal"),
-            ConsignePriority.IMPORTANT.value: _("Important")}
+    return {ConsignePriority.NORMAL.value: pgettext("priority", "Normal"),
+            ConsignePriority.IMPORTANT.value: pgettext("priority", "Important")}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.models import Message, MessagePriority, MessageState, Patient, Practitioner, User
 from app.models.patient import patient_display_name
 from app.models.text import clean_name, plain_text
@@ -34,7 +34,8 @@ OPEN_STATES = (MessageState.NEW.value, MessageState.READ.value)
 
 
 def priority_labels() -> dict[str, str]:
-    return {MessagePriority.NORMAL.value: _("Normal"), MessagePriority.URGENT.value: _("Urgent")}
+    return {MessagePriority.NORMAL.value: pgettext("priority", "Normal"),
+            MessagePriority.URGENT.value: pgettext("priority", "Urgent")}
 
 
 def state_labels() -> dict[str, str]:

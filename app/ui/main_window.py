@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -27,9 +27,13 @@ from app.services.workspace import Workspace
 from app.ui.agenda import booking_tools, confirm_tools, day_tools
 from app.ui.agenda.page import AgendaPage
 from app.ui.change_bus import ChangeBus
+from app.ui.consignes.banner import ConsigneBanner
+from app.ui.consignes.page import ConsignesPage
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
 from app.ui.exporting import ExportActions
+from app.ui.messages.compose import MessageDialog
+from app.ui.messages.page import MessagesPage, UnreadCounter, unread_caption
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.settings_view import SettingsView
@@ -91,6 +95,9 @@ class MainWindow(QMainWindow):
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
+        self.messages = MessagesPage(workspace, bus)
+        self.messages.new_message_requested.connect(self.new_message)
+        self.consignes = ConsignesPage(workspace, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
@@ -100,8 +107,9 @@ class MainWindow(QMainWindow):
                                              entity=PATIENTS, parent=self.patients)
         self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
                                                entity=CONTACTS, parent=self.directory)
-        for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
-                            (_("Directory"), self.directory), (_("Settings"), self.settings)):
+        for title, page in ((_("Agenda"), self.agenda), (_("Messages"), self.messages),
+                            (_("Patients"), self.patients), (_("Directory"), self.directory),
+                            (_("Consignes"), self.consignes), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -137,6 +145,9 @@ class MainWindow(QMainWindow):
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.setSpacing(0)
         content_layout.addWidget(top)
+        # New or changed consignes stay above every screen until this user has read them.
+        self.consigne_banner = ConsigneBanner(workspace.consignes, bus)
+        content_layout.addWidget(self.consigne_banner)
         content_layout.addWidget(self.pages, 1)
         central = QWidget()
         central_layout = QHBoxLayout(central)
@@ -149,6 +160,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         for seq in ("Ctrl+K", "Ctrl+F"):
             QShortcut(QKeySequence(seq), self, activated=self.focus_search)
+        self.message_dialog: MessageDialog | None = None
+        self.new_message_shortcut = QShortcut(QKeySequence("Ctrl+M"), self,
+                                              activated=self.new_message)
+        self.new_message_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         geometry = window_state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -169,8 +184,14 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.lock_label = label(_("Encrypted database (SQLCipher), unlocked"))
         bar.addWidget(self.lock_label)
+        self.unread_label = label("", "UnreadMessages")
+        bar.addPermanentWidget(self.unread_label)
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
+        # The unread count, in the navigation and the status bar, from every screen.
+        self.unread = UnreadCounter(self._workspace.messages, self.bus, self)
+        self.unread.changed.connect(self._show_unread)
+        self._show_unread(self.unread.count.total, self.unread.count.urgent)
         self._zone_timer = QTimer(self)
         self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
@@ -182,6 +203,38 @@ class MainWindow(QMainWindow):
         now = self._workspace.clock.now().astimezone()
         self.zone_label.setText(zone_caption(self._workspace.practice.timezone, now))
         self._zone_timer.start(max(1_000, (60 - now.second) * 1000 - now.microsecond // 1000))
+
+    def _show_unread(self, total: int, urgent: int) -> None:
+        item = self.nav.item(self.pages.indexOf(self.messages))
+        item.setText(_("Messages ({n})").format(n=total) if total else _("Messages"))
+        font = item.font()
+        font.setBold(bool(total))
+        item.setFont(font)
+        item.setForeground(QColor("#b91c1c") if urgent else self.nav.palette().text())
+        caption = unread_caption(self.unread.count)
+        self.unread_label.setText(caption)
+        self.unread_label.setStyleSheet("color: #b91c1c; font-weight: bold;" if urgent else "")
+        self.unread_label.setVisible(bool(caption))
+
+    def show_messages(self) -> None:
+        self.nav.setCurrentRow(self.pages.indexOf(self.messages))
+
+    def new_message(self, **preset) -> MessageDialog:
+        """"New message" (Ctrl+M, from any screen); an open one is brought back."""
+        if self.message_dialog is not None:
+            self.message_dialog.raise_()
+            self.message_dialog.activateWindow()
+            return self.message_dialog
+        dialog = MessageDialog(self._workspace, self, **preset)
+        dialog.finished.connect(self._message_dialog_closed)
+        self.message_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _message_dialog_closed(self, *args) -> None:
+        if self.message_dialog is not None:
+            self.message_dialog.deleteLater()
+        self.message_dialog = None
 
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; once it has imported, the store tells the lists."""
