@@ -25,6 +25,7 @@ from itertools import islice
 from sqlalchemy import select
 
 from app.demo import agenda as agenda_gen
+from app.demo import messages as messages_gen
 from app.demo.directory import demo_contacts
 from app.demo.patients import demo_patients
 from app.demo.sizes import (
@@ -145,6 +146,24 @@ def _agenda_section(run: _Run) -> None:
         appointments=run.size.appointments, progress=run.advance, check=run.check)
 
 
+def _practitioner_ids(run: _Run) -> list[str]:
+    """The practice's practitioners' ids, in ``PRACTITIONERS`` order."""
+    with run.workspace.store.reader() as s:
+        ids = {(first, last): pid for pid, first, last in s.execute(
+            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
+    return [ids[p.first_name, p.last_name] for p in PRACTITIONERS[:run.size.practitioners]]
+
+
+def _messages_section(run: _Run) -> None:
+    """The consignes, and the last weeks' messages for the practitioners."""
+    ws, now = run.workspace, run.clock.now()
+    practitioner_ids = _practitioner_ids(run)
+    run.check()
+    messages_gen.generate_consignes(ws, practitioner_ids=practitioner_ids, now=now)
+    messages_gen.generate_messages(ws, seed=run.seed, practitioner_ids=practitioner_ids,
+                                   patient_ids=[p.id for p in run.patients[:500]], now=now)
+
+
 # Each kind of data in the order it is generated: (name, how many, generator).
 # Later kinds (calls) add a line here. The directory comes first (patients refer to its
 # doctors), the agenda after the patients it books; progress counts patients and
@@ -153,6 +172,7 @@ _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], 
     ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
     ("agenda", lambda s: s.appointments, _agenda_section),
+    ("messages", lambda s: 0, _messages_section),
 )
 
 

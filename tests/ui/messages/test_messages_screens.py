@@ -213,3 +213,38 @@ def test_the_consignes_page_keeps_every_version(qtbot, agenda, main_window):
     assert page.model.rowCount() == 0
     page.show_withdrawn.setChecked(True)
     assert page.model.rowCount() == 1
+
+
+def test_markup_in_messages_and_consignes_is_shown_as_written(qtbot, agenda, other_user,
+                                                             main_window):
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtGui import Qt as GuiQt
+    from PySide6.QtWidgets import QLabel
+
+    def shown(text: str) -> str:  # what a tooltip (AutoText) reads as
+        if not GuiQt.mightBeRichText(text):
+            return text
+        doc = QTextDocument()
+        doc.setHtml(text)
+        return doc.toPlainText()
+
+    ws = agenda.ws
+    body = '<span style="font-size:1px">Allergie</span> rappeler'
+    m = ws.messages.send(MessageInput(body, agenda.morel, caller_name="<b>Labo</b>"))
+    ConsigneService(ws.store, actor_id=other_user, clock=ws.clock, zone=ws.zone).save(
+        ConsigneInput('<img src="file:///etc/passwd"> pas au téléphone', agenda.morel))
+    main_window.show_messages()
+    inbox = main_window.messages.inbox
+    index = inbox.model.index(inbox.model.row_of(m.id), 4)
+    assert shown(index.data(Qt.ItemDataRole.ToolTipRole)) == body
+    assert body in inbox.details.text() and "<b>Labo</b>" in inbox.details.text()
+    assert main_window.consigne_banner.lines()[0].startswith(
+        '• Dr Claire Morel : <img src="file:///etc/passwd"> pas au téléphone')
+    for root in (main_window, ):
+        for lab in root.findChildren(QLabel):
+            if any(tag in lab.text().lower() for tag in ("<span", "<b>", "<img")):
+                assert lab.textFormat() == Qt.TextFormat.PlainText, lab.objectName()
+    page = main_window.consignes
+    page.refresh()
+    tip = page.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert shown(tip) == '<img src="file:///etc/passwd"> pas au téléphone'
