@@ -76,6 +76,13 @@ def _dated(ws: Workspace, at: datetime):
         store.clock = real
 
 
+def _working_day_before(day):
+    day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
 def generate_consignes(ws: Workspace, *, practitioner_ids: Sequence[str], now: datetime) -> int:
     """The demo's consignes (those of practitioners the practice has); how many."""
     with ws.store.reader() as s:
@@ -105,18 +112,17 @@ def generate_consignes(ws: Workspace, *, practitioner_ids: Sequence[str], now: d
 
 def generate_messages(ws: Workspace, *, seed: int, practitioner_ids: Sequence[str],
                       patient_ids: Sequence[str], now: datetime, weeks: int = 4,
-                      per_day: float = 2.5) -> int:
-    """Messages over the last ``weeks`` weeks (working hours, weekdays): today's and the
-    last working day's still open (new, some of the latter read), the older ones treated;
-    a few urgent. How many."""
+                      per_day: float = 4.0) -> int:
+    """Messages over the last ``weeks`` weeks (working hours, weekdays): the older ones
+    treated, those of the last two working days partly read or treated, today's new; a
+    few urgent. How many."""
     rng = random.Random(f"permanence-demo/{seed}/messages")
     if not practitioner_ids:
         return 0
     zone = ws.zone
     today = zone.today(now)
-    last_working = today - timedelta(days=1)
-    while last_working.weekday() >= 5:
-        last_working -= timedelta(days=1)
+    last_working = _working_day_before(today)
+    before = _working_day_before(last_working)
     n = 0
     for back in range(weeks * 7, -1, -1):
         day = today - timedelta(days=back)
@@ -142,12 +148,14 @@ def generate_messages(ws: Workspace, *, seed: int, practitioner_ids: Sequence[st
             with _dated(ws, at):
                 message = ws.messages.send(data)
             n += 1
-            old = day < last_working
-            if old or (day == last_working and rng.random() < 0.5):
+            # Treated: all older ones, half of the day before's; read: the rest of them
+            # and a third of the last working day's; new: the others and today's.
+            treat = day < before or (day == before and rng.random() < 0.5)
+            if treat or day == before or (day == last_working and rng.random() < 0.33):
                 read_at = min(now, at + timedelta(minutes=rng.randrange(5, 240)))
                 with _dated(ws, read_at):
                     ws.messages.mark_read(message.id)
-                if old:
+                if treat:
                     with _dated(ws, min(now, read_at + timedelta(minutes=rng.randrange(5, 600)))):
                         ws.messages.mark_treated(message.id)
     return n

@@ -40,6 +40,9 @@ from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
 
 
+NAV_URGENT = "#fca5a5"  # the Messages entry while an urgent message is unread
+
+
 def zone_differs(practice_zone: str, now: datetime | None = None) -> bool:
     now = now or datetime.now().astimezone()
     return now.utcoffset() != now.astimezone(ZoneInfo(practice_zone)).utcoffset()
@@ -210,7 +213,10 @@ class MainWindow(QMainWindow):
         font = item.font()
         font.setBold(bool(total))
         item.setFont(font)
-        item.setForeground(QColor("#b91c1c") if urgent else self.nav.palette().text())
+        if urgent:  # a light red: the navigation is dark
+            item.setForeground(QColor(NAV_URGENT))
+        else:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)
         caption = unread_caption(self.unread.count)
         self.unread_label.setText(caption)
         self.unread_label.setStyleSheet("color: #b91c1c; font-weight: bold;" if urgent else "")

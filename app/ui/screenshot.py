@@ -266,6 +266,15 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     shoot(window, "15-annuaire")
     window.directory.search.clear()
 
+    window.show_messages()
+    window.messages.inbox.table.setFocus()
+    shoot(window, "15-messages")
+    window.nav.setCurrentRow(window.pages.indexOf(window.consignes))
+    window.consignes.refresh()
+    if window.consignes.model.rowCount():
+        window.consignes.table.selectRow(0)
+    shoot(window, "15-consignes")
+
     window.nav.setCurrentRow(window.pages.indexOf(window.patients))
     window.patients.open_duplicates()
     dialog = window.patients.duplicates_dialog

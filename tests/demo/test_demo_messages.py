@@ -44,10 +44,10 @@ def test_the_demo_has_weeks_of_messages_the_older_ones_treated(ws):
     treated = ws.messages.treated()
     inbox = ws.messages.inbox()
     every = treated + inbox
-    assert 30 <= len(every) <= 80
+    assert 50 <= len(every) <= 120
     assert min(m.created_at for m in every) <= AT - timedelta(days=20)
     assert all(m.created_at < AT for m in every)
-    assert all(m.state == "treated" for m in every if m.created_at < AT - timedelta(days=4))
+    assert all(m.state == "treated" for m in every if m.created_at < AT - timedelta(days=5))
     assert any(m.state != "treated" for m in every if m.created_at < AT - timedelta(days=2))
     assert all(m.treated_at <= AT and m.read_at <= m.treated_at for m in treated)
     assert any(m.state == "new" for m in inbox) and ws.messages.unread_count().total >= 1

@@ -47,7 +47,8 @@ from app.ui.table_model import RowTableModel
 from app.ui.widgets import FieldError, label, reselect, result_table
 
 READ_FROM = (kinds.CONSIGNE, kinds.PRACTITIONER, kinds.APPOINTMENT_TYPE, kinds.USER)
-WHOM, TEXT, PRIORITY, VALIDITY, REVISION = range(5)
+WHOM, TEXT, VALIDITY, REVISION = range(4)  # importance: the mark and the colour
+FORM_WIDTH = 430  # px
 
 
 def _qdate(d) -> QDate:
@@ -60,9 +61,7 @@ def _pydate(q: QDate) -> date:
 
 class ConsigneModel(RowTableModel):
     def __init__(self, parent=None) -> None:
-        super().__init__([_("For"), _("Consigne"), _("Priority"), _("Validity"), _("Version")],
-                         parent)
-        self._priorities = priority_labels()
+        super().__init__([_("For"), _("Consigne"), _("Validity"), _("Version")], parent)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         c: ConsigneView | None = self.row_at(index.row())
@@ -77,8 +76,6 @@ class ConsigneModel(RowTableModel):
                 if c.motif_names:
                     text += " ({})".format(", ".join(c.motif_names))
                 return (IMPORTANT_MARK if c.important else "") + text
-            if col == PRIORITY:
-                return self._priorities.get(c.priority, c.priority)
             if col == VALIDITY:
                 return _("Withdrawn") if c.withdrawn else validity_text(c.valid_from,
                                                                          c.valid_until)
@@ -109,7 +106,7 @@ class ConsignesPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(WHOM, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
-        for col in (PRIORITY, VALIDITY, REVISION):
+        for col in (VALIDITY, REVISION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.show_withdrawn = QCheckBox(_("Show withdrawn consignes"))
@@ -125,6 +122,7 @@ class ConsignesPage(QWidget):
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText(_("e.g. No new patient on Fridays"))
         self.text.setAccessibleName(_("Consigne"))
+        self.text.setMaximumHeight(110)
         self.priority = QComboBox()
         for value, name in priority_labels().items():
             self.priority.addItem(name, value)
@@ -192,8 +190,11 @@ class ConsignesPage(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        right.setMaximumWidth(FORM_WIDTH + 120)
+        right.setMinimumWidth(FORM_WIDTH)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(label(_("Consignes"), "PageTitle"))

@@ -48,7 +48,7 @@ class MessageDialog(QDialog):
         self.message: MessageView | None = None
 
         self.recipient = QComboBox()
-        self.recipient.setAccessibleName(_("To"))
+        self.recipient.setAccessibleName(_("Recipient"))
         for p in list_practitioners(workspace.store):
             self.recipient.addItem(p.display_name, p.id)
         self.recipient.addItem(_("The practice (everyone)"), "")
@@ -68,13 +68,14 @@ class MessageDialog(QDialog):
         self.body = QPlainTextEdit()
         self.body.setObjectName("MessageBody")
         self.body.setTabChangesFocus(True)
+        self.body.setMinimumHeight(110)
         self.body.setPlaceholderText(_("What the practitioner needs to know (administrative; "
                                        "clinical details belong in the medical record)"))
         self.body.setAccessibleName(_("Message"))
         self.errors = FieldError()
 
         form = QFormLayout()
-        form.addRow(_("To"), self.recipient)
+        form.addRow(_("Recipient"), self.recipient)
         form.addRow(_("Patient"), self.patient)
         form.addRow(_("Caller"), self.caller_name)
         form.addRow(_("Caller's number"), self.caller_phone)

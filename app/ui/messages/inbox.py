@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.i18n import _
 from app.models import kinds
@@ -30,12 +39,13 @@ INBOX, TREATED, SENT = "inbox", "treated", "sent"
 READ_FROM = (kinds.MESSAGE, kinds.PATIENT, kinds.PRACTITIONER, kinds.USER)
 URGENT_COLOUR = "#b91c1c"
 WHEN, PRIORITY, TO, ABOUT, TEXT, STATE = range(6)
+DETAILS_MIN_WIDTH = 260  # px
 
 
 class MessageModel(RowTableModel):
     def __init__(self, zone, parent=None) -> None:
-        super().__init__([_("Received"), _("Priority"), _("To"), _("About"), _("Message"),
-                          _("State")], parent)
+        super().__init__([_("Received"), _("Priority"), _("Recipient"), _("About"),
+                          _("Message"), _("State")], parent)
         self._zone = zone
         self._states = state_labels()
 
@@ -146,11 +156,20 @@ class MessageList(QWidget):
         left_layout.addWidget(self.empty_hint)
         left_layout.addWidget(self.table, 1)
         left_layout.addLayout(buttons)
+        # The message in full beside the list, wide enough to read its lines.
+        details = QScrollArea()
+        details.setWidgetResizable(True)
+        details.setFrameShape(QFrame.Shape.NoFrame)
+        details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details.setWidget(self.details)
+        details.setMinimumWidth(DETAILS_MIN_WIDTH)
+        self.details.setContentsMargins(10, 4, 6, 4)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.details)
+        splitter.addWidget(details)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.error)

@@ -84,7 +84,7 @@ class MessagesPage(QWidget):
         self.sent = MessageList(service, bus, zone, kind=SENT)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.inbox, _("To treat"))
-        self.tabs.addTab(self.treated, _("Treated"))
+        self.tabs.addTab(self.treated, _("Treated (archive)"))
         self.tabs.addTab(self.sent, _("Sent"))
         self.inbox.count_changed.connect(self._inbox_counted)
         self.whose.currentIndexChanged.connect(self._whose_changed)
