@@ -247,7 +247,7 @@ class MyDayDialog(QDialog):
         pending_layout.addWidget(self.pending, 1)
         # The practitioner's inbox: hers and the practice's messages still to treat.
         self.messages = MessageList(workspace.messages, bus, self._zone, kind=INBOX,
-                                    recipients=self._message_recipients)
+                                    recipients=self._message_recipients, compact=True)
         self.messages.count_changed.connect(self._show_message_count)
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(pending_tab, _("Pending"))

@@ -40,6 +40,7 @@ READ_FROM = (kinds.MESSAGE, kinds.PATIENT, kinds.PRACTITIONER, kinds.USER)
 URGENT_COLOUR = "#b91c1c"
 WHEN, PRIORITY, TO, ABOUT, TEXT, STATE = range(6)
 DETAILS_MIN_WIDTH = 260  # px
+DETAILS_MIN_HEIGHT = 140  # px, under the list of a side panel
 
 
 class MessageModel(RowTableModel):
@@ -99,13 +100,15 @@ def details_text(m: MessageView, zone) -> str:
 
 class MessageList(QWidget):
     """``kind``: INBOX, TREATED or SENT. ``recipients()`` says whose messages (None:
-    everyone's; ignored for SENT). ``count_changed(n)`` after each reading."""
+    everyone's; ignored for SENT). ``compact``: for a side panel, the message in full under
+    the list, which shows when, whom about and the text (urgent in red, new in bold).
+    ``count_changed(n)`` after each reading."""
 
     count_changed = Signal(int)
 
     def __init__(self, service: MessageService, bus: ChangeBus, zone, *, kind: str = INBOX,
                  recipients: Callable[[], Iterable[str | None] | None] = lambda: None,
-                 parent=None) -> None:
+                 compact: bool = False, parent=None) -> None:
         super().__init__(parent)
         self._service = service
         self._zone = zone
@@ -164,12 +167,18 @@ class MessageList(QWidget):
         details.setWidget(self.details)
         details.setMinimumWidth(DETAILS_MIN_WIDTH)
         self.details.setContentsMargins(10, 4, 6, 4)
-        splitter = QSplitter()
+        splitter = QSplitter(Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(details)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 3 if not compact else 1)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        if compact:
+            details.setMinimumWidth(0)
+            details.setMinimumHeight(DETAILS_MIN_HEIGHT)
+            for col in (PRIORITY, TO, STATE):
+                self.table.setColumnHidden(col, True)
+            header.resizeSection(ABOUT, 150)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.error)
