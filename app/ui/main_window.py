@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
         self.messages = MessagesPage(workspace, bus)
-        self.messages.new_message_requested.connect(self.new_message)
+        self.messages.new_message_requested.connect(
+            lambda pid: self.new_message(recipient_id=pid or None))
         self.consignes = ConsignesPage(workspace, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)

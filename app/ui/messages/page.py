@@ -60,9 +60,10 @@ def unread_caption(count: UnreadCount) -> str:
 
 
 class MessagesPage(QWidget):
-    """``new_message_requested`` asks the window for the composer."""
+    """``new_message_requested(recipient_id)`` asks the window for the composer, for the
+    practitioner whose messages are shown ("" otherwise)."""
 
-    new_message_requested = Signal()
+    new_message_requested = Signal(str)
 
     def __init__(self, workspace, bus: ChangeBus, parent=None) -> None:
         super().__init__(parent)
@@ -75,7 +76,7 @@ class MessagesPage(QWidget):
             self.whose.addItem(p.display_name, p.id)
         self.new_button = QPushButton(_("New message (Ctrl+M)"))
         self.new_button.setObjectName("Primary")
-        self.new_button.clicked.connect(self.new_message_requested)
+        self.new_button.clicked.connect(self._new_message)
         self.caption = label("", "Muted")
 
         service, zone = workspace.messages, workspace.zone
@@ -114,6 +115,10 @@ class MessagesPage(QWidget):
         index = self.whose.findData(practitioner_id)
         if index >= 0:
             self.whose.setCurrentIndex(index)
+
+    def _new_message(self) -> None:
+        whose = self.whose.currentData()
+        self.new_message_requested.emit(whose if whose not in (EVERYONE, PRACTICE) else "")
 
     def _whose_changed(self, *args) -> None:
         for lst in (self.inbox, self.treated):

@@ -249,3 +249,13 @@ def test_markup_in_messages_and_consignes_is_shown_as_written(qtbot, agenda, oth
     page.refresh()
     tip = page.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
     assert shown(tip) == '<img src="file:///etc/passwd"> pas au téléphone'
+
+
+def test_new_message_from_a_practitioners_messages_is_for_her(qtbot, agenda, main_window):
+    page = main_window.messages
+    main_window.show_messages()
+    page.set_practitioner(agenda.faure)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dialog = main_window.message_dialog
+    assert dialog.recipient.currentData() == agenda.faure
+    dialog.reject()
