@@ -122,9 +122,9 @@ class ConsigneService:
         text = plain_text(data.text).strip()
         errors: dict[str, str] = {}
         if not text:
-            errors["text"] = _("Write the consigne.")
+            errors["text"] = _("Write the instruction.")
         elif len(text) > MAX_TEXT:
-            errors["text"] = _("The consigne is too long ({n} characters at most).").format(
+            errors["text"] = _("The instruction is too long ({n} characters at most).").format(
                 n=MAX_TEXT)
         if data.priority not in priority_labels():
             errors["priority"] = _("Choose the priority.")

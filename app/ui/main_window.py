@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
                                                entity=CONTACTS, parent=self.directory)
         for title, page in ((_("Agenda"), self.agenda), (_("Messages"), self.messages),
                             (_("Patients"), self.patients), (_("Directory"), self.directory),
-                            (_("Consignes"), self.consignes), (_("Settings"), self.settings)):
+                            (_("Instructions"), self.consignes), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)

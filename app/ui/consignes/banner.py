@@ -33,8 +33,8 @@ class ConsigneBanner(QFrame):
         self.error.hide()
         self.ack_button = QPushButton(_("I have read them"))
         self.ack_button.setObjectName("Primary")
-        self.ack_button.setToolTip(_("Recorded with your name: the banner comes back when a "
-                                     "consigne is added or changed"))
+        self.ack_button.setToolTip(_("Recorded with your name: the banner comes back when an "
+                                     "instruction is added or changed"))
         self.ack_button.clicked.connect(self.acknowledge)
         texts = QVBoxLayout()
         texts.addWidget(self.title)
@@ -50,7 +50,7 @@ class ConsigneBanner(QFrame):
     def refresh(self) -> None:
         self.shown = self._service.unacknowledged()
         n = len(self.shown)
-        self.title.setText(ngettext("A new or changed consigne", "{n} new or changed consignes",
+        self.title.setText(ngettext("A new or changed instruction", "{n} new or changed instructions",
                                     n).format(n=n))
         self.text.setText("\n".join(consigne_line(c) for c in self.shown))
         self.setVisible(bool(self.shown))

@@ -37,7 +37,7 @@ class ConsigneNotes(QFrame):
         self.setStyleSheet("#ConsigneNotes { background: #fff7e6; border: 1px solid #f0c36d;"
                            " border-radius: 4px; }")
         self._service = service
-        self.title = label(_("Consignes"), "SectionTitle")
+        self.title = label(_("Instructions"), "SectionTitle")
         self.text = label("", "ConsigneText", wrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)

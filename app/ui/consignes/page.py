@@ -61,7 +61,7 @@ def _pydate(q: QDate) -> date:
 
 class ConsigneModel(RowTableModel):
     def __init__(self, parent=None) -> None:
-        super().__init__([_("For"), _("Consigne"), _("Validity"), _("Version")], parent)
+        super().__init__([_("For"), _("Instruction"), _("Validity"), _("Version")], parent)
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         c: ConsigneView | None = self.row_at(index.row())
@@ -102,16 +102,16 @@ class ConsignesPage(QWidget):
 
         self.model = ConsigneModel(self)
         self.table = result_table(self.model)
-        self.table.setAccessibleName(_("Consignes"))
+        self.table.setAccessibleName(_("Instructions"))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(WHOM, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         for col in (VALIDITY, REVISION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
-        self.show_withdrawn = QCheckBox(_("Show withdrawn consignes"))
+        self.show_withdrawn = QCheckBox(_("Show withdrawn instructions"))
         self.show_withdrawn.toggled.connect(lambda *_a: self.refresh())
-        self.new_button = QPushButton(_("New consigne"))
+        self.new_button = QPushButton(_("New instruction"))
         self.new_button.clicked.connect(self.start_new)
 
         self.whom = QComboBox()
@@ -121,7 +121,7 @@ class ConsignesPage(QWidget):
         self.text.setObjectName("ConsigneTextEdit")
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText(_("e.g. No new patient on Fridays"))
-        self.text.setAccessibleName(_("Consigne"))
+        self.text.setAccessibleName(_("Instruction"))
         self.text.setMaximumHeight(110)
         self.priority = QComboBox()
         for value, name in priority_labels().items():
@@ -151,7 +151,7 @@ class ConsignesPage(QWidget):
         self.versions = QTreeWidget()
         self.versions.setObjectName("ConsigneVersions")
         self.versions.setRootIsDecorated(False)
-        self.versions.setHeaderLabels([_("Version"), _("When"), _("Who"), _("Consigne"),
+        self.versions.setHeaderLabels([_("Version"), _("When"), _("Who"), _("Instruction"),
                                        _("Validity")])
 
         validity = QHBoxLayout()
@@ -160,7 +160,7 @@ class ConsignesPage(QWidget):
         validity.addStretch()
         form = QFormLayout()
         form.addRow(_("For"), self.whom)
-        form.addRow(_("Consigne"), self.text)
+        form.addRow(_("Instruction"), self.text)
         form.addRow(_("Priority"), self.priority)
         form.addRow(_("Validity"), validity)
         form.addRow(_("Motifs"), self.motifs)
@@ -197,10 +197,10 @@ class ConsignesPage(QWidget):
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.addWidget(label(_("Consignes"), "PageTitle"))
+        layout.addWidget(label(_("Instructions"), "PageTitle"))
         layout.addWidget(label(_("What the secretaries must know when they answer and book: "
                                  "shown in the booking dialog for the practitioner concerned; "
-                                 "a new or changed consigne is shown to each user until she "
+                                 "a new or changed instruction is shown to each user until she "
                                  "has read it."), "Muted", wrap=True))
         layout.addWidget(splitter, 1)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
@@ -272,7 +272,7 @@ class ConsignesPage(QWidget):
             check.setChecked(False)
             edit.setDate(_qdate(today))
         self._tick(frozenset())
-        self.state.setText(_("New consigne"))
+        self.state.setText(_("New instruction"))
         self.versions.clear()
         self.errors.show_message("")
         self.withdraw_button.setEnabled(False)
