@@ -177,7 +177,10 @@ class _Generator:
         if answered and number in open_missed:
             # The number is on the line: its open missed-call callback is answered.
             cb = open_missed[number][0]
-            if cb["done_at"] is None or cb["done_at"] > answered_at:
+            # Calls are not made in time order (a redial comes first): a call answered
+            # before the callback's last missed call cannot have returned it.
+            if answered_at >= cb["last_missed_at"] and (
+                    cb["done_at"] is None or cb["done_at"] > answered_at):
                 cb["done_at"], cb["done_by"] = answered_at, self.actor
         if answered and row["outcome"] == "callback":
             self._planned(out, row, ended_at)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from app.demo import agenda as agenda_gen
 from app.demo import calls as calls_gen
+from app.demo import messages as messages_gen
 from app.demo.directory import demo_contacts
 from app.demo.patients import demo_patients
 from app.demo.sizes import (
@@ -220,11 +221,8 @@ def _calls_section(run: _Run) -> None:
     if not run.size.calls:
         return
     ws = run.workspace
-    with ws.store.reader() as s:
-        ids = {(first, last): pid for pid, first, last in s.execute(
-            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
-    lines = [calls_gen.Line(ids[p.first_name, p.last_name], p.specialty)
-             for p in PRACTITIONERS[:run.size.practitioners]]
+    lines = [calls_gen.Line(pid, p.specialty)
+             for pid, p in zip(_practitioner_ids(run), PRACTITIONERS)]
     calls_gen.generate_calls(
         ws.store, actor_id=ws.user_id, seed=run.seed, lines=lines,
         zone=PracticeTime(ws.practice.timezone),
@@ -232,14 +230,34 @@ def _calls_section(run: _Run) -> None:
         calls=run.size.calls, progress=run.advance, check=run.check)
 
 
-# Each kind of data in the order it is generated: (name, how many, generator). The directory comes first (patients refer to its
-# doctors), the agenda after the patients it books; progress counts patients and
+def _practitioner_ids(run: _Run) -> list[str]:
+    """The practice's practitioners' ids, in ``PRACTITIONERS`` order."""
+    with run.workspace.store.reader() as s:
+        ids = {(first, last): pid for pid, first, last in s.execute(
+            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
+    return [ids[p.first_name, p.last_name] for p in PRACTITIONERS[:run.size.practitioners]]
+
+
+def _messages_section(run: _Run) -> None:
+    """The consignes, and the last weeks' messages for the practitioners."""
+    ws, now = run.workspace, run.clock.now()
+    practitioner_ids = _practitioner_ids(run)
+    run.check()
+    messages_gen.generate_consignes(ws, practitioner_ids=practitioner_ids, now=now)
+    messages_gen.generate_messages(ws, seed=run.seed, practitioner_ids=practitioner_ids,
+                                   patient_ids=[p.id for p in run.patients[:500]], now=now)
+
+
+# Each kind of data in the order it is generated: (name, how many, generator). The
+# directory comes first (patients refer to its doctors), the agenda after the patients it
+# books, then the calls and the messages about them; progress counts patients and
 # appointments, the directory takes a moment.
 _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], ...] = (
     ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
     ("agenda", lambda s: s.appointments, _agenda_section),
     ("calls", lambda s: s.calls, _calls_section),
+    ("messages", lambda s: 0, _messages_section),
 )
 
 

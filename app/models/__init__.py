@@ -14,6 +14,10 @@ from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
 from app.models.merge import PatientMerge
+from app.models.messages import (
+    Consigne, ConsigneAck, ConsignePriority, ConsigneVersion, Message, MessagePriority,
+    MessageState,
+)
 from app.models.patient import ContactChannel, Civility, Patient, PatientPhone, PhoneKind, Sex
 from app.models.practice import DEFAULT_TIMEZONE, Practice, Practitioner
 from app.models.user import ROLE_OWNER, User
@@ -30,4 +34,6 @@ __all__ = [
     "PatientMerge", "PatientPhone",
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "User",
+    "Consigne", "ConsigneAck", "ConsignePriority", "ConsigneVersion", "Message",
+    "MessagePriority", "MessageState",
 ]

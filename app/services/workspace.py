@@ -22,9 +22,11 @@ from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
 from app.services.audit_trail import AuditTrailService
 from app.services.calls import CallbackService, CallerIdentifier, CallService
+from app.services.consignes import ConsigneService
 from app.services.directory import DirectoryService
 from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
+from app.services.messages import MessageService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
@@ -109,6 +111,15 @@ class Workspace:
     def freed_slots(self) -> FreedSlotService:
         return FreedSlotService(self.store, agenda=self.agenda, waiting_list=self.waiting_list,
                                 actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def messages(self) -> MessageService:
+        return MessageService(self.store, actor_id=self.user_id, clock=self.clock)
+
+    @cached_property
+    def consignes(self) -> ConsigneService:
+        return ConsigneService(self.store, actor_id=self.user_id, clock=self.clock,
+                               zone=self.zone)
 
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -32,14 +32,21 @@ from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.change_bus import ChangeBus
+from app.ui.consignes.banner import ConsigneBanner
+from app.ui.consignes.page import ConsignesPage
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
 from app.ui.exporting import ExportActions
+from app.ui.messages.compose import MessageDialog
+from app.ui.messages.page import MessagesPage, UnreadCounter, unread_caption
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
+
+
+NAV_URGENT = "#fca5a5"  # the Messages entry while an urgent message is unread
 
 
 def zone_differs(practice_zone: str, now: datetime | None = None) -> bool:
@@ -98,6 +105,10 @@ class MainWindow(QMainWindow):
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
+        self.messages = MessagesPage(workspace, bus)
+        self.messages.new_message_requested.connect(
+            lambda pid: self.new_message(recipient_id=pid or None))
+        self.consignes = ConsignesPage(workspace, bus)
         self.settings = SettingsView(workspace, settings)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
@@ -108,11 +119,14 @@ class MainWindow(QMainWindow):
         self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
                                                entity=CONTACTS, parent=self.directory)
         for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
-                            (_("Directory"), self.directory), (_("Settings"), self.settings)):
+                            (_("Directory"), self.directory), (_("Messages"), self.messages),
+                            (_("Instructions"), self.consignes), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
-        # Alt+1/2/3 go from page to page (Ctrl+1/2/3 are the agenda's day, week, month).
-        for number, page in enumerate((self.agenda, self.patients, self.directory), start=1):
+        # Alt+1…5 go from page to page, in the order of the list (Ctrl+1/2/3 are the
+        # agenda's day, week and month).
+        for number, page in enumerate((self.agenda, self.patients, self.directory,
+                                       self.messages, self.consignes), start=1):
             keys = f"Alt+{number}"
             item = self.nav.item(self.pages.indexOf(page))
             item.setToolTip(_("{page} ({keys})").format(page=item.text(), keys=keys))
@@ -153,6 +167,9 @@ class MainWindow(QMainWindow):
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.setSpacing(0)
         content_layout.addWidget(top)
+        # New or changed consignes stay above every screen until this user has read them.
+        self.consigne_banner = ConsigneBanner(workspace.consignes, bus)
+        content_layout.addWidget(self.consigne_banner)
         content_layout.addWidget(self.pages, 1)
         # On top of the page shown, over the other widgets of ``content``.
         self.search_overlay = SearchOverlay(workspace.patients, self.search, content)
@@ -173,6 +190,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         for seq in ("Ctrl+K", "Ctrl+F"):
             QShortcut(QKeySequence(seq), self, activated=self.focus_search)
+        self.message_dialog: MessageDialog | None = None
+        self.new_message_shortcut = QShortcut(QKeySequence("Ctrl+M"), self,
+                                              activated=self.new_message)
+        self.new_message_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         geometry = window_state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -258,8 +279,14 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.lock_label = label(_("Encrypted database (SQLCipher), unlocked"))
         bar.addWidget(self.lock_label)
+        self.unread_label = label("", "UnreadMessages")
+        bar.addPermanentWidget(self.unread_label)
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
+        # The unread count, in the navigation and the status bar, from every screen.
+        self.unread = UnreadCounter(self._workspace.messages, self.bus, self)
+        self.unread.changed.connect(self._show_unread)
+        self._show_unread(self.unread.count.total, self.unread.count.urgent)
         self._zone_timer = QTimer(self)
         self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
@@ -271,6 +298,41 @@ class MainWindow(QMainWindow):
         now = self._workspace.clock.now().astimezone()
         self.zone_label.setText(zone_caption(self._workspace.practice.timezone, now))
         self._zone_timer.start(max(1_000, (60 - now.second) * 1000 - now.microsecond // 1000))
+
+    def _show_unread(self, total: int, urgent: int) -> None:
+        item = self.nav.item(self.pages.indexOf(self.messages))
+        item.setText(_("Messages ({n})").format(n=total) if total else _("Messages"))
+        font = item.font()
+        font.setBold(bool(total))
+        item.setFont(font)
+        if urgent:  # a light red: the navigation is dark
+            item.setForeground(QColor(NAV_URGENT))
+        else:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)
+        caption = unread_caption(self.unread.count)
+        self.unread_label.setText(caption)
+        self.unread_label.setStyleSheet("color: #b91c1c; font-weight: bold;" if urgent else "")
+        self.unread_label.setVisible(bool(caption))
+
+    def show_messages(self) -> None:
+        self.nav.setCurrentRow(self.pages.indexOf(self.messages))
+
+    def new_message(self, **preset) -> MessageDialog:
+        """"New message" (Ctrl+M, from any screen); an open one is brought back."""
+        if self.message_dialog is not None:
+            self.message_dialog.raise_()
+            self.message_dialog.activateWindow()
+            return self.message_dialog
+        dialog = MessageDialog(self._workspace, self, **preset)
+        dialog.finished.connect(self._message_dialog_closed)
+        self.message_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _message_dialog_closed(self, *args) -> None:
+        if self.message_dialog is not None:
+            self.message_dialog.deleteLater()
+        self.message_dialog = None
 
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; once it has imported, the store tells the lists."""

@@ -420,6 +420,19 @@ def directory(s: Shots) -> None:
     window.directory.search.clear()
 
 
+def messages_and_consignes(s: Shots) -> None:
+    """The practitioners' messages, then the practice's consignes."""
+    window = s.window
+    window.show_messages()
+    window.messages.inbox.table.setFocus()
+    s.shoot(window, "messages")
+    window.nav.setCurrentRow(window.pages.indexOf(window.consignes))
+    window.consignes.refresh()
+    if window.consignes.model.rowCount():
+        window.consignes.table.selectRow(0)
+    s.shoot(window, "consignes")
+    window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
 def duplicates(s: Shots) -> None:
     window = s.window
     window.nav.setCurrentRow(window.pages.indexOf(window.patients))
@@ -533,6 +546,7 @@ SCREENS = (
     card_accesses,
     card_checks,
     directory,
+    messages_and_consignes,
     duplicates,
     import_wizard,
     settings,

@@ -64,6 +64,11 @@ def undo_0011(conn) -> None:
         conn.exec_driver_sql(f"DROP TABLE {table}")
 
 
+def undo_0012(conn) -> None:
+    for table in ("consigne_ack", "consigne_version", "consigne", "message"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

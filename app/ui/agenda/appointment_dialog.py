@@ -2,7 +2,8 @@
 
 Patient (type-ahead), practitioner, motif (which sets the length), day and start in
 the practice's time (the workstation's own time is shown beside it when it differs),
-length, an administrative note. As the fields change, the booking guard is asked what
+length, an administrative note. Above them, the consignes of the practitioner and of the
+practice for that day and motif. As the fields change, the booking guard is asked what
 it thinks: blocking reasons in red, warnings in amber; saving still goes through the
 guard, whose refusal offers the owner an explicit, recorded "book anyway".
 
@@ -52,6 +53,7 @@ from app.ui.agenda.patient_links import open_card_text, phone_texts
 from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.patients.new_patient_dialog import NewPatientDialog
 from app.ui.agenda.refusal import BULLET, run_guarded, show_failure
+from app.ui.consignes.notes import ConsigneNotes
 from app.ui.plain import tooltip
 from app.ui.widgets import FieldError, ask_unsaved, label
 
@@ -211,8 +213,12 @@ class AppointmentDialog(QDialog):
         form.addRow(_("Length"), length_row)
         form.addRow(_("Note"), self.note)
 
+        # The consignes of the practitioner (and the practice) for that day and motif.
+        self.consignes = ConsigneNotes(workspace.consignes)
+
         main = QWidget()
         main_layout = QVBoxLayout(main)
+        main_layout.addWidget(self.consignes)
         main_layout.addLayout(form)
         self.status_row: dict[str, QPushButton] = {}
         self.status_label = label("", "Muted", wrap=True)
@@ -279,6 +285,9 @@ class AppointmentDialog(QDialog):
         self.patient.chosen.connect(lambda _pid: self._show_phones())
         for signal in (self.date.dateChanged, self.start.textChanged, self.duration.valueChanged):
             signal.connect(self._changed)  # the note changes nothing the guard looks at
+        for signal in (self.practitioner.currentIndexChanged, self.type.currentIndexChanged,
+                       self.date.dateChanged):
+            signal.connect(self._show_consignes)
 
         if self.appointment is not None:
             self._fill_from(self.appointment)
@@ -287,6 +296,7 @@ class AppointmentDialog(QDialog):
         self._filling = False
         self._show_phones()
         self._snapshot = self._values()
+        self._show_consignes()
         self._refresh_texts()
         self.resize(620, self.sizeHint().height())
         self._focused = False
@@ -469,6 +479,11 @@ class AppointmentDialog(QDialog):
         return next((t for t in self._types if t.id == tid), None)
 
     # -- reactions ----------------------------------------------------------------------
+    def _show_consignes(self, *_args) -> None:
+        if not self._filling:
+            self.consignes.show_for(self.practitioner.currentData() or None, self._day(),
+                                    self.type.currentData() or None)
+
     def _practitioner_changed(self) -> None:
         if self._filling:
             return

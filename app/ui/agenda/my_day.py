@@ -2,7 +2,9 @@
 run it from the keyboard and review it in the evening.
 
 The day's appointments in order (time, patient, motif, status, the patient's alert),
-the counts at the top ("12 RDV · 3 vus · 1 absent"), and what is pending ("À traiter"):
+the counts at the top ("12 RDV · 3 vus · 1 absent"), the practitioner's messages (hers
+and the practice's still to treat, unread ones counted in the tab's title, L read and T
+treated on the list), and what is pending ("À traiter"):
 the next day's bookings still to confirm (with the phone to call), the day's no-shows
 to follow up, who is in the waiting room, who waits for an earlier slot with this
 practitioner. The pending list has columns (time, patient, phone, details) so that the
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -54,6 +57,7 @@ from app.ui.agenda.waiting_room import (
 )
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
+from app.ui.messages.inbox import INBOX, MessageList
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
@@ -237,8 +241,19 @@ class MyDayDialog(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.pending_title)
-        right_layout.addWidget(self.pending, 1)
+        pending_tab = QWidget()
+        pending_layout = QVBoxLayout(pending_tab)
+        pending_layout.setContentsMargins(0, 0, 0, 0)
+        pending_layout.addWidget(self.pending_title)
+        pending_layout.addWidget(self.pending, 1)
+        # The practitioner's inbox: hers and the practice's messages still to treat.
+        self.messages = MessageList(workspace.messages, bus, self._zone, kind=INBOX,
+                                    recipients=self._message_recipients, compact=True)
+        self.messages.count_changed.connect(self._show_message_count)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(pending_tab, _("Pending"))
+        self.side_tabs.addTab(self.messages, _("Messages"))
+        right_layout.addWidget(self.side_tabs, 1)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -319,7 +334,26 @@ class MyDayDialog(QDialog):
         if row >= 0:
             self.table.selectRow(row)
         self._fill_pending()
+        self.messages.refresh()
         self._sync_buttons()
+
+    def _message_recipients(self) -> list[str | None]:
+        pid = self.practitioner_id
+        return [pid, None] if pid else [None]
+
+    def _show_message_count(self, *_args) -> None:
+        """The tab says how many messages are unread, urgent ones first in the count."""
+        count = self._ws.messages.unread_count(self._message_recipients())
+        title = _("Messages")
+        if count.urgent:
+            urgent = ngettext("{n} urgent", "{n} urgent", count.urgent).format(n=count.urgent)
+            title = _("Messages ({n}, {urgent})").format(n=count.total, urgent=urgent)
+        elif count.total:
+            title = _("Messages ({n})").format(n=count.total)
+        self.side_tabs.setTabText(self.side_tabs.indexOf(self.messages), title)
+        self.side_tabs.tabBar().setTabTextColor(
+            self.side_tabs.indexOf(self.messages),
+            QColor("#b91c1c") if count.urgent else self.palette().windowText().color())
 
     def _first_to_do(self) -> int:
         """Where the day stands: the first appointment not yet seen nor missed."""
@@ -401,6 +435,8 @@ class MyDayDialog(QDialog):
         return out
 
     def _on_changed(self, changes: ChangeSet) -> None:
+        if changes.touches(kinds.MESSAGE):  # the count follows even with the tab hidden
+            self._show_message_count()
         if changes.touches(*READ_FROM, kinds.PATIENT):
             self._stale = True
             if self.isVisible():
