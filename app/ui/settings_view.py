@@ -19,6 +19,7 @@ from app.services.check import run_checks
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
+from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
@@ -111,6 +112,16 @@ class SettingsView(QWidget):
         row.addStretch()
         layout.addLayout(row)
         layout.addWidget(self.check_result)
+        # Which version runs, and how to get the next: asked for on the phone by whoever
+        # supports the practice.
+        about = QFormLayout()
+        about.setHorizontalSpacing(16)
+        about.addRow(label(_("About"), "SectionTitle"))
+        self.version = label(version_text())
+        about.addRow(_("Version"), self.version)
+        self.update_hint = label(how_to_update(), "Hint", wrap=True)
+        about.addRow(self.update_hint)
+        layout.addLayout(about)
         layout.addStretch()
 
     def _language_chosen(self) -> None:
