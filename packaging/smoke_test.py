@@ -96,6 +96,11 @@ def smoke(program: Path, work: Path) -> None:
     fr = ["--language", "fr"]
     profile = work / "D"
 
+    # Qt's standard dialogs in French (app/ui/theme.py), the other languages left out.
+    qt_catalogues = {p.name for p in program.parent.glob("_internal/PySide6/Qt/translations/*")}
+    if "qtbase_fr.qm" not in qt_catalogues or "qtbase_de.qm" in qt_catalogues:
+        raise StepFailed(f"Qt's catalogues in the bundle: {sorted(qt_catalogues)}")
+
     version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
     run("--version", [program, "--version"], env, expect=(f"permanence {version}",))
     run("demo", [program, "demo", "--profile", profile, *fr], env,

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from PyInstaller.utils.hooks import collect_data_files
 
-KEPT = ("root", "fr", "en")
+from app.i18n import SUPPORTED_LANGUAGES
+
+KEPT = ("root", *SUPPORTED_LANGUAGES)
 
 
 def _kept(src: str) -> bool:
