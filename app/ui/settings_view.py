@@ -106,22 +106,19 @@ class SettingsView(QWidget):
         folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
         form.addRow(_("Profile folder"), folder)
-        layout.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addStretch()
-        layout.addLayout(row)
-        layout.addWidget(self.check_result)
+        form.addRow(row)
+        form.addRow(self.check_result)
         # Which version runs, and how to get the next: asked for on the phone by whoever
         # supports the practice.
-        about = QFormLayout()
-        about.setHorizontalSpacing(16)
-        about.addRow(label(_("About"), "SectionTitle"))
+        form.addRow(label(_("About"), "SectionTitle"))
         self.version = label(version_text())
-        about.addRow(_("Version"), self.version)
+        form.addRow(_("Version"), self.version)
         self.update_hint = label(how_to_update(), "Hint", wrap=True)
-        about.addRow(self.update_hint)
-        layout.addLayout(about)
+        form.addRow(self.update_hint)
+        layout.addLayout(form)
         layout.addStretch()
 
     def _language_chosen(self) -> None:
