@@ -2,7 +2,8 @@
 """Builds the standalone application and runs it as a user would get it: copied out of
 the checkout and started without the virtual environment (a bare environment: a minimal
 PATH, HOME a fresh folder), in French, on a demo practice: --version, demo, check, a CSV
-import, an iCalendar export and the screenshots. Exits non-zero at the first step that
+import, an iCalendar export and the screenshots (offscreen, and on X11 when Xvfb is
+installed). Exits non-zero at the first step that
 fails. Then prints the bundle's size and its start time against the virtual
 environment's (medians).
 
@@ -15,6 +16,7 @@ Linux only (CI); uses only the standard library.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
@@ -139,6 +141,35 @@ def smoke(program: Path, work: Path) -> None:
         if png.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
             raise StepFailed(f"screenshot: {png.name} is not a PNG")
     print(f"     {len(pngs)} screenshots: {', '.join(p.name for p in pngs)}")
+
+    # The X11 plugin and the libraries it loads, on a virtual X server when there is one.
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        print("skip screenshot on X11: no Xvfb here")
+        return
+    with virtual_display(xvfb) as display:
+        run("screenshot on X11", [program, "screenshot", work / "captures-x11", "--profile",
+                                  profile, *fr],
+            bare_env(home, QT_QPA_PLATFORM="xcb", DISPLAY=display))
+
+
+@contextlib.contextmanager
+def virtual_display(xvfb: str):
+    """An Xvfb server on a free display, stopped afterwards; yields ":N"."""
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0",
+                               "1280x800x24", "-nolisten", "tcp"], pass_fds=(write_end,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise StepFailed("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def figures(program: Path, work: Path) -> None:
