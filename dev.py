@@ -5,6 +5,7 @@
     python3 dev.py test      # create .venv, install with test tools, run every test
     python3 dev.py i18n      # extract messages, update and compile the catalogues
     python3 dev.py bench     # run the benchmarks (see bench/)
+    python3 dev.py package   # build the standalone application in dist/permanence/
     python3 dev.py app ARGS  # run `permanence ARGS` inside the environment
 
 The environment is .venv, made with the Python that first runs dev.py here; another
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -110,6 +112,51 @@ def cmd_bench(args: list[str]) -> int:
     return run([str(py), "-m", "bench", *args])
 
 
+# Its own environment: the project installed as a user gets it (not editable, so the
+# bundle holds the installed package with its mapped resources), plus PyInstaller.
+PACKAGE_VENV = ROOT / ".venv-package"
+
+
+def package_env() -> Path:
+    """.venv-package with the dependencies of ``permanence[package]`` and, reinstalled on
+    every build, the project itself from this checkout."""
+    if sys.version_info < (3, 11):
+        sys.exit("Permanence needs Python 3.11 or newer (this is %d.%d)." % sys.version_info[:2])
+    py = PACKAGE_VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not py.exists():
+        print(f"Creating the build environment in {PACKAGE_VENV.name} …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(PACKAGE_VENV)
+    pip = [str(py), "-m", "pip", "--disable-pip-version-check", "-q"]
+    stamp = PACKAGE_VENV / ".installed"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + b"package").hexdigest()
+    if not stamp.exists() or stamp.read_text().strip() != want:
+        print("Installing the build dependencies (first run only) …", flush=True)
+        subprocess.check_call(pip + ["install", "--upgrade", "pip"])
+        subprocess.check_call(pip + ["install", f"{ROOT}[package]"])
+        stamp.write_text(want)
+    # The code changes between builds, its dependencies seldom: only the project again,
+    # without what setuptools left in build/lib last time (a module deleted since would
+    # otherwise ship).
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    print("Installing Permanence from this checkout …", flush=True)
+    subprocess.check_call(pip + ["install", "--no-deps", "--force-reinstall", "--no-cache-dir",
+                                 str(ROOT)], cwd=PACKAGE_VENV)
+    return py
+
+
+def cmd_package(args: list[str]) -> int:
+    """PyInstaller with packaging/permanence.spec: dist/permanence/ (one folder)."""
+    py = package_env()
+    # Run from outside the checkout: with the checkout on sys.path, PyInstaller would
+    # take app/ from the source tree, where the catalogues and styles are not mapped in.
+    build = ROOT / "build"
+    build.mkdir(exist_ok=True)
+    cmd = [str(py), "-m", "PyInstaller", "--noconfirm", "--clean",
+           "--distpath", str(ROOT / "dist"), "--workpath", str(build / "pyinstaller"),
+           str(ROOT / "packaging" / "permanence.spec"), *args]
+    return subprocess.call(cmd, cwd=build)
+
+
 def cmd_i18n(args: list[str]) -> int:
     py = ensure_env("test")
     pybabel = [str(py), "-m", "babel.messages.frontend"]
@@ -128,7 +175,7 @@ def cmd_i18n(args: list[str]) -> int:
 
 
 COMMANDS = {"test": cmd_test, "demo": cmd_demo, "app": cmd_app, "bench": cmd_bench,
-            "i18n": cmd_i18n}
+            "i18n": cmd_i18n, "package": cmd_package}
 
 
 def main() -> int:

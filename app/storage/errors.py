@@ -12,6 +12,7 @@ import errno
 import os
 import sys
 
+from app import installed_version
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 
@@ -106,10 +107,12 @@ class NewerSchemaError(StorageError):
 
     @property
     def user_message(self) -> str:
+        # The version running, so that the one to install is plain to whoever helps.
         return _(
-            "This practice database was written by a newer version of Permanence. "
-            "Nothing was changed. Install the newer version to open it."
-        )
+            "This practice database was written by a newer version of Permanence than "
+            "this one ({version}). Nothing was changed. Install the newer version to open "
+            "it; the profile folder stays as it is."
+        ).format(version=installed_version())
 
 
 class ProfileLockedError(StorageError):

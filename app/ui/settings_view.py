@@ -21,6 +21,7 @@ from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
 from app.models.user import ROLE_OWNER
 from app.ui.access_trail import AccessTrailPage
+from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
@@ -113,12 +114,19 @@ class SettingsView(QWidget):
         folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
         form.addRow(_("Profile folder"), folder)
-        layout.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addStretch()
-        layout.addLayout(row)
-        layout.addWidget(self.check_result)
+        form.addRow(row)
+        form.addRow(self.check_result)
+        # Which version runs, and how to get the next: asked for on the phone by whoever
+        # supports the practice.
+        form.addRow(label(_("About"), "SectionTitle"))
+        self.version = label(version_text())
+        form.addRow(_("Version"), self.version)
+        self.update_hint = label(how_to_update(), "Hint", wrap=True)
+        form.addRow(self.update_hint)
+        layout.addLayout(form)
         layout.addStretch()
 
     def _language_chosen(self) -> None:
