@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -28,12 +29,14 @@ from app.ui.agenda import booking_tools, confirm_tools, day_tools
 from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
+from app.ui.backups import BackupRunner
 from app.ui.change_bus import ChangeBus
 from app.ui.directory.picker import ContactPicker
 from app.ui.directory.view import DirectoryView
 from app.ui.exporting import ExportActions
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
+from app.ui.plain import button_text
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
 
@@ -93,7 +96,8 @@ class MainWindow(QMainWindow):
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
-        self.settings = SettingsView(workspace, settings)
+        self.backups = BackupRunner(workspace, self)
+        self.settings = SettingsView(workspace, settings, self.backups)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
@@ -236,12 +240,29 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.lock_label = label(_("Encrypted database (SQLCipher), unlocked"))
         bar.addWidget(self.lock_label)
+        # The backups' warning: too old, the folder unreachable, none chosen.
+        self.backup_warning = QPushButton()
+        self.backup_warning.setObjectName("BackupWarning")
+        self.backup_warning.setFlat(True)
+        self.backup_warning.clicked.connect(self.show_backup_settings)
+        bar.addPermanentWidget(self.backup_warning)
+        self.backups.status_changed.connect(self._show_backup_status)
+        self._show_backup_status(self.backups.status())
+        self.backups.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         self._zone_timer = QTimer(self)
         self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
         self._update_zone_label()
+
+    def _show_backup_status(self, status) -> None:
+        self.backup_warning.setText(button_text("⚠ " + status.warning) if status.warning else "")
+        self.backup_warning.setVisible(bool(status.warning))
+
+    def show_backup_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_backups()
 
     def _update_zone_label(self) -> None:
         """The practice's time, and this workstation's when its clock shows another one;
@@ -284,6 +305,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if not self.patients.confirm_leave() or not self.directory.confirm_leave():
+            event.ignore()
+            return
+        # The day's backup, if due, before the profile closes (this is closed again after).
+        if self.backups.finish_before_close(self.close, self):
             event.ignore()
             return
         self._window_state.setValue("main/geometry", self.saveGeometry())

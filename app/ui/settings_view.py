@@ -1,5 +1,5 @@
 """Réglages: language, the practice, how the database is protected, integrity check;
-the agenda's settings in their own tab."""
+the agenda's settings and the backups in their own tabs."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
 from app.ui.agenda_settings.page import AgendaSettingsPage
+from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
@@ -34,7 +35,8 @@ class SettingsView(QWidget):
     language_changed = Signal(str)
     agenda_guide_requested = Signal()
 
-    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings,
+                 backups: BackupRunner | None = None, parent=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -88,6 +90,8 @@ class SettingsView(QWidget):
         self.tabs.addTab(general, _("General"))
         self.tabs.addTab(self.agenda_tab, _("Agenda"))
         self.tabs.addTab(self.practice_tab, _("Practice"))
+        self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
+        self.tabs.addTab(self.backups_tab, _("Backups"))
         self.tabs.currentChanged.connect(
             lambda i: self.agenda if self.tabs.widget(i) is self.agenda_tab else None)
         outer.addWidget(self.tabs)
@@ -129,6 +133,10 @@ class SettingsView(QWidget):
     def show_practice(self) -> PracticeSettings:
         self.tabs.setCurrentWidget(self.practice_tab)
         return self.practice_tab
+
+    def show_backups(self) -> BackupSettings:
+        self.tabs.setCurrentWidget(self.backups_tab)
+        return self.backups_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)
