@@ -68,6 +68,13 @@ class NewerBackupFormat(BackupDamaged):
     exit_code = ExitCode.DAMAGED
 
 
+class BackupNotFound(BackupDamaged):
+    """No file at the path given (or a folder): the user's mistake, not damage."""
+
+    code = "backup_not_found"
+    exit_code = ExitCode.BAD_INPUT
+
+
 @dataclass(frozen=True)
 class Member:
     name: str
@@ -208,7 +215,7 @@ def open_archive(path: Path) -> Opened:
     reason; returns what ``read_member`` needs."""
     path = Path(path)
     if not path.is_file():
-        raise BackupDamaged(path, _("it is not a file"))
+        raise BackupNotFound(path, _("there is no file there"))
     try:
         with tarfile.open(path, "r:") as tar:
             infos = tar.getmembers()
