@@ -172,7 +172,7 @@ class BackupSettings(QWidget):
         folder_row.addWidget(self.choose_button)
         form.addRow(_("Folder"), folder_row)
         form.addRow(_("Last good backup"), self.last_good)
-        form.addRow(_("When"), label(_("Every day, at the first chance after the application "
+        form.addRow(_("How often"), label(_("Every day, at the first chance after the application "
                                        "starts, and when it closes if the day's backup is "
                                        "not made yet."), wrap=True))
         form.addRow(_("Kept"), label(_(
@@ -188,7 +188,9 @@ class BackupSettings(QWidget):
             "passphrase or the recovery key (permanence restore)."), "Hint", wrap=True))
         row = QHBoxLayout()
         row.addWidget(self.run_button)
-        row.addWidget(self.progress, 1)
+        self.progress.setMaximumWidth(320)
+        row.addWidget(self.progress)
+        row.addStretch()
         layout.addLayout(row)
         layout.addWidget(self.step)
         layout.addWidget(self.warning)

@@ -295,6 +295,8 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     shoot(window, "19-reglages-motifs")
     agenda_settings.show_section(1)
     shoot(window, "19-reglages-horaires")
+    window.show_backup_settings()
+    shoot(window, "19-reglages-sauvegardes")
     window.hide()
 
     unlock = UnlockDialog(lambda secret, rec: b"", profile_label=str(workspace.paths.root))
