@@ -224,3 +224,36 @@ def test_a_backup_from_outside_while_the_practice_is_open(workspace, tmp_path, p
     assert first != second and first.exists() and second.exists()
     assert sorted(p.name for p in out.iterdir()) == sorted([first.name, second.name])
     assert second.name.endswith("-2.permanence-backup")
+
+
+def test_with_the_secret_verify_finds_a_damaged_database_under_a_good_seal(practice, tmp_path):
+    """A backup sealed over an already damaged database copy: the seal and checksums
+    hold, so only opening the copy with the secret finds it."""
+    from app.storage.backup_file import Manifest, Member, file_digest, write_archive
+
+    _, backup, _ = practice
+    opened = open_archive(backup)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    files = []
+    for member in opened.manifest.members:
+        data = b"".join(opened.read_member(member.name))
+        if member.name == "permanence.db":
+            data = bytearray(data)
+            data[3 * 4096 + 100] ^= 0x10  # inside page 4
+            data = bytes(data)
+        (parts / member.name).write_bytes(data)
+        files.append((member.name, parts / member.name))
+    m = opened.manifest
+    manifest = Manifest(m.created_at, m.schema_revision, m.practice_id,
+                        tuple(Member(name, *file_digest(path)) for name, path in files))
+    resealed = tmp_path / "resealed.permanence-backup"
+    with open(resealed, "wb") as fh:
+        write_archive(fh, manifest, files)
+    verify_backup(resealed)  # whole as a file
+    with pytest.raises(BackupDamaged, match="integrity|opens|ouvre|intégrité"):
+        verify_backup(resealed, SECRET)
+    with pytest.raises(BackupDamaged):
+        restore_backup(resealed, ProfilePaths(tmp_path / "restored"), SECRET,
+                       clock=FrozenClock(AT))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parts", resealed.name]
