@@ -88,3 +88,47 @@ def test_a_killed_backup_leaves_no_partial_file(workspace, tmp_path, passphrase)
     assert last in named_backups(out)
     for made in named_backups(out):
         verify_backup(made)
+
+
+def acks_until(proc: subprocess.Popen, n: int) -> None:
+    """Read the writer's "ACK <i> <id>" lines until the n-th."""
+    while True:
+        line = proc.stdout.readline()
+        assert line, "the writer stopped"
+        if line.startswith(f"ACK {n} "):
+            return
+
+
+@pytest.mark.slow
+def test_a_backup_while_another_process_writes_is_consistent(practice_factory, tmp_path,
+                                                             passphrase, spawn_child,
+                                                             wait_for_line, clock):
+    """The application writing patients all the while: the backup holds a consistent
+    state (whole transactions), which restores and passes every check."""
+    from app.services.backups import Secret, restore_backup
+    from app.services.check import run_checks
+    from app.services.workspace import open_workspace
+    from app.storage.profile import ProfilePaths
+
+    ws = practice_factory().workspace
+    paths = ws.paths
+    ws.close()
+    child = spawn_child("write", str(paths.root), "Concurrent")
+    wait_for_line(child, "READY")
+    acks_until(child, 20)  # writing
+    out = tmp_path / "out"
+    out.mkdir()
+    key = unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
+    made = backup_profile(paths, key, out, now=clock.now())
+    acks_until(child, 60)  # still writing: it was never blocked for long
+    child.kill()
+    child.wait(timeout=10)
+    target = ProfilePaths(tmp_path / "restored")
+    restore_backup(made, target, Secret(passphrase=passphrase, kdf_floor=FAST_KDF), clock=clock)
+    restored = open_workspace(target, unlock_key(target, passphrase=passphrase,
+                                                 kdf_floor=FAST_KDF), clock=clock)
+    try:
+        assert all(item.ok for item in run_checks(restored.store))
+        assert len(restored.patients.search("Concurrent")) >= 20
+    finally:
+        restored.close()
