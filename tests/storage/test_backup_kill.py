@@ -81,7 +81,7 @@ def test_a_killed_backup_leaves_no_partial_file(workspace, tmp_path, passphrase)
             for made in named_backups(out):  # finished before the kill: whole
                 verify_backup(made)
             interrupted += any(p.name.startswith(TEMP_PREFIX) for p in out.iterdir())
-    assert interrupted >= 10  # most were killed mid-way, leaving their work folder
+    assert interrupted >= 5  # control: kills did land mid-way, leaving a work folder
     key = unlock_key(workspace.paths, passphrase=passphrase, kdf_floor=FAST_KDF)
     last = backup_profile(workspace.paths, key, out, now=workspace.clock.now())
     assert all(not p.name.startswith(".") for p in out.iterdir())
