@@ -52,7 +52,7 @@ log = logging.getLogger("permanence.storage")
 
 FILE_NAME = "audit-checkpoints.log"
 META_ANCHOR = "audit_anchor"  # JSON {"public": hex}: the trail is anchored with that key
-START, HEAD, SUMMARY = "start", "head", "summary"
+START, HEAD, SUMMARY, RESTORE = "start", "head", "summary", "restore"
 _SIGNED = b"permanence-audit-checkpoint/1\n"
 _TAIL_BYTES = 64 * 1024  # the last line is read from at most this much of the file end
 MAX_LINE = 16 * 1024
@@ -93,7 +93,7 @@ def parse(line: bytes, public: Ed25519PublicKey) -> dict | None:
             RecursionError):
         return None
     kind, seq, h = record.get("kind"), record.get("seq"), record.get("hash")
-    if kind not in (START, HEAD, SUMMARY) or not _is_int(seq) or seq < 0:
+    if kind not in (START, HEAD, SUMMARY, RESTORE) or not _is_int(seq) or seq < 0:
         return None
     if not isinstance(h, str) or len(h) != 64 or not _is_int(record.get("count")):
         return None
@@ -322,3 +322,33 @@ def attach(store, root: Path, *, db_key: bytes, envelope_id: str, keychain=None)
         log.warning("the audit trail is behind or apart from its checkpoints "
                     "(permanence audit verify says where)")
     return anchor
+
+
+def reanchor(root: Path, head: Head, *, db_key: bytes, envelope_id: str, clock,
+             keychain=None) -> None:
+    """A restore is a deliberate rollback: the checkpoints of entries the restored
+    database does not hold (written after the backup's copy was taken, or by the
+    practice since) are dropped, and the head it starts from is checkpointed as a
+    restore, so that ``verify`` holds the restored trail to it from now on."""
+    path = root / FILE_NAME
+    key = signing_key(db_key, envelope_id)
+    public = key.public_key()
+    kept: list[bytes] = []
+    if path.exists():
+        for line, complete in _lines(path):
+            record = parse(line, public) if complete and len(line) <= MAX_LINE else None
+            if record is not None and record["seq"] <= head.seq:
+                kept.append(line + b"\n")
+    fresh = path.with_name(path.name + ".restore")
+    fd = open_private(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                      | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.write(fd, b"".join(kept))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(fresh, path)
+    restored = CheckpointLog(path, key, clock=clock)
+    restored.append(RESTORE, head)
+    # This workstation's copy may hold a later checkpoint of the practice restored.
+    mirror(keychain, keychain_account(envelope_id), restored.last_line)

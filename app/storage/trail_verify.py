@@ -20,6 +20,7 @@ from app.storage.audit import verify_chain
 from app.storage.checkpoints import (
     HEAD,
     META_ANCHOR,
+    RESTORE,
     START,
     SUMMARY,
     parse,
@@ -68,7 +69,7 @@ def verify_trail(store) -> TrailReport:
         read = read_log(anchor.log.path, anchor.log.public)
         expected: dict[int, str] = {}
         for record in read.records:
-            if record["kind"] in (START, HEAD, SUMMARY):  # each names an entry and its hash
+            if record["kind"] in (START, HEAD, SUMMARY, RESTORE):  # an entry and its hash
                 expected.setdefault(record["seq"], record["hash"])
         differs: list[int] = []
 

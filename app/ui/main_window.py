@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,7 @@ from app.ui.agenda import booking_tools, confirm_tools, day_tools
 from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
+from app.ui.backups import BackupRunner
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -42,6 +44,7 @@ from app.ui.messages.page import MessagesPage, UnreadCounter, unread_caption
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
+from app.ui.plain import button_text
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
 
@@ -109,7 +112,8 @@ class MainWindow(QMainWindow):
         self.messages.new_message_requested.connect(
             lambda pid: self.new_message(recipient_id=pid or None))
         self.consignes = ConsignesPage(workspace, bus)
-        self.settings = SettingsView(workspace, settings)
+        self.backups = BackupRunner(workspace, self)
+        self.settings = SettingsView(workspace, settings, self.backups)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
@@ -281,6 +285,15 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.lock_label)
         self.unread_label = label("", "UnreadMessages")
         bar.addPermanentWidget(self.unread_label)
+        # The backups' warning: too old, the folder unreachable, none chosen.
+        self.backup_warning = QPushButton()
+        self.backup_warning.setObjectName("BackupWarning")
+        self.backup_warning.setFlat(True)
+        self.backup_warning.clicked.connect(self.show_backup_settings)
+        bar.addPermanentWidget(self.backup_warning)
+        self.backups.status_changed.connect(self._show_backup_status)
+        self._show_backup_status(self.backups.status())
+        self.backups.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         # The unread count, in the navigation and the status bar, from every screen.
@@ -291,6 +304,14 @@ class MainWindow(QMainWindow):
         self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
         self._update_zone_label()
+
+    def _show_backup_status(self, status) -> None:
+        self.backup_warning.setText(button_text("⚠ " + status.warning) if status.warning else "")
+        self.backup_warning.setVisible(bool(status.warning))
+
+    def show_backup_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_backups()
 
     def _update_zone_label(self) -> None:
         """The practice's time, and this workstation's when its clock shows another one;
@@ -452,6 +473,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if not self.patients.confirm_leave() or not self.directory.confirm_leave():
+            event.ignore()
+            return
+        # The day's backup, if due, before the profile closes (this is closed again after).
+        if self.backups.finish_before_close(self.close, self):
             event.ignore()
             return
         self._window_state.setValue("main/geometry", self.saveGeometry())

@@ -486,6 +486,8 @@ def settings(s: Shots) -> None:
             s.shoot(window, name)
     window.settings.show_practice()
     s.shoot(window, "reglages-cabinet")
+    window.show_backup_settings()
+    s.shoot(window, "reglages-sauvegardes")
     if window.settings.show_trail() is not None:
         s.shoot(window, "reglages-journal-acces")
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))

@@ -1,5 +1,6 @@
 """Réglages: language, the practice, how the database is protected, integrity check;
-the agenda's settings in their own tab; the access trail in another (the owner's)."""
+the agenda's settings and the backups in their own tabs; the access trail in another
+(the owner's)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from app.models.user import ROLE_OWNER
 from app.ui.access_trail import AccessTrailPage
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
+from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
@@ -37,7 +39,8 @@ class SettingsView(QWidget):
     language_changed = Signal(str)
     agenda_guide_requested = Signal()
 
-    def __init__(self, workspace: Workspace, settings: WorkstationSettings, parent=None) -> None:
+    def __init__(self, workspace: Workspace, settings: WorkstationSettings,
+                 backups: BackupRunner | None = None, parent=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -91,6 +94,8 @@ class SettingsView(QWidget):
         self.tabs.addTab(general, _("General"))
         self.tabs.addTab(self.agenda_tab, _("Agenda"))
         self.tabs.addTab(self.practice_tab, _("Practice"))
+        self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
+        self.tabs.addTab(self.backups_tab, _("Backups"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
         self.trail_tab: QWidget | None = None
@@ -169,6 +174,10 @@ class SettingsView(QWidget):
         if self.trail_tab is not None:
             self.tabs.setCurrentWidget(self.trail_tab)
         return self.trail
+
+    def show_backups(self) -> BackupSettings:
+        self.tabs.setCurrentWidget(self.backups_tab)
+        return self.backups_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)

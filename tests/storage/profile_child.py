@@ -118,6 +118,19 @@ def canary(root: str, marker: str, phone: str) -> None:
     finally:
         raw.close()
     log.info("backup written: %s", backup.name)
+    # A backup file beside the profile (the scheduled backups' kind), checked with the
+    # secret: its database copy goes through the temp folder.
+    from app.services.backups import Secret, make_backup, verify_backup
+
+    out = Path(root).parent / "backup-out"
+    out.mkdir()
+    raw = ws.store.engine.raw_connection()
+    try:
+        archive = make_backup(raw, paths, out, now=clock.now())
+    finally:
+        raw.close()
+    verify_backup(archive, Secret(passphrase=os.environ["PERMANENCE_PASSPHRASE"],
+                                  kdf_floor=FAST_KDF))
     say("PAUSE")  # the parent scans the folder while the database is open
     sys.stdin.readline()
     ws.close()

@@ -1,7 +1,7 @@
 """Nothing readable without the key: a marked patient leaves no trace in any file.
 
 A helper process runs a whole session (create the practice, create, update, read and
-search a patient whose every field carries a unique marker, make a backup, log) with
+search a patient whose every field carries a unique marker, make a backup and a backup file, log) with
 TMPDIR pointing at a fresh folder. The profile folder is scanned while the database is
 open (live WAL and SHM) and again after closing; the temp folder after exit. The marker
 is looked for as typed, lower- and upper-cased, accent-folded, in UTF-8 and UTF-16.
@@ -89,6 +89,9 @@ def test_no_file_holds_patient_data_in_clear(tmp_path, spawn_child, wait_for_lin
     assert any(f.startswith("backups/") and f.endswith(".keys.json") for f in files)
     assert scan(root, needles) == [], "patient data in clear in the closed profile"
     assert scan(temp, needles) == [], "patient data in clear in the temp folder"
+    backups = sorted(p.name for p in (tmp_path / "backup-out").iterdir())
+    assert len(backups) == 1 and backups[0].endswith(".permanence-backup")
+    assert scan(tmp_path / "backup-out", needles) == [], "patient data in clear in a backup"
 
     # Control: the data really is in there, readable with the key.
     paths = ProfilePaths(root)
