@@ -401,7 +401,7 @@ def cmd_export_agenda(args) -> int:
     out = _out_path(args.out)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
-        exporter = IcsExporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        exporter = IcsExporter(ws.store, principal=ws.principal, clock=ws.clock)
         result = exporter.export(out, practitioner_id=args.practitioner, first=first,
                                  last=last, patient_names=args.patient_names,
                                  include_cancelled=args.include_cancelled,
@@ -550,7 +550,7 @@ def cmd_import(args) -> int:
     paths = _profile_paths(args)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
-        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        importer = PatientImporter(ws.store, principal=ws.principal, clock=ws.clock)
         if args.dry_run:
             report = importer.dry_run(path, fmt=preview.format, mapping=mapping,
                                       progress=progress)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.i18n import _
 from app.models import ROLE_OWNER, Practice, Practitioner, User
+from app.models.user import DEFAULT_OWNER_LOGIN
 from app.models.ids import uuid7
 from app.models.text import clean_name
 from app.services.errors import ValidationError
@@ -97,7 +98,7 @@ def setup_practice(store: Store, data: PracticeInput) -> str:
     validate_practice(data)
     data = _cleaned(data)
     owner = User(id=uuid7(), display_name=data.owner_name or _("Practice owner"),
-                 role=ROLE_OWNER)
+                 role=ROLE_OWNER, login=DEFAULT_OWNER_LOGIN)
     with store.unit_of_work(actor_id=owner.id) as uow:
         uow.session.add(owner)
         uow.session.add(Practice(name=data.name, timezone=data.timezone,

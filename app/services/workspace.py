@@ -6,11 +6,15 @@ for the signed-in user. It is the only object the composition root hands around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app.clock import Clock
+from app.models.principal import Principal
+from app.models.user import LOGIN_PATTERN
+from app.services import access
+from app.services.accounts import USER_ENTITY, AccountKeys, AccountService, principal_for
 from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.series import SeriesService
 from app.services.agenda.service import AgendaService
@@ -24,11 +28,12 @@ from app.services.exporting import ExportService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
-    PracticeInfo, PracticeInput, get_practice, owner_id, setup_practice, user_role, validate_practice,
+    PracticeInfo, PracticeInput, get_practice, setup_practice, validate_practice,
 )
 from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
+from app.storage.signin import Attempts, SignedIn
 from app.storage.profile import (
     CreatedProfile,
     OpenProfile,
@@ -38,6 +43,9 @@ from app.storage.profile import (
     open_profile,
 )
 
+# How the trail names failures of the owner's passphrase (counted without a name).
+OWNER_LABEL = "(owner)"
+
 if TYPE_CHECKING:
     from app.services.agenda.ics import IcsExporter
 
@@ -45,13 +53,34 @@ if TYPE_CHECKING:
 @dataclass
 class Workspace:
     profile: OpenProfile
-    user_id: str
+    principal: Principal
     practice: PracticeInfo
     patients: PatientService
     directory: DirectoryService
     clock: Clock
     timeline: TimelineService
     duplicates: DuplicateService
+    # The Argon2id cost of the passphrases set from here (new accounts); tests lower it.
+    kdf: KdfParams = field(default_factory=KdfParams)
+
+    @property
+    def user_id(self) -> str:
+        return self.principal.user_id
+
+    def may(self, action: str) -> bool:
+        """Whether the signed-in account's role may do ``action`` (app.services.access),
+        for the screens to hide what it cannot do; the services check it anyway."""
+        return access.allowed(self.principal, action)
+
+    def require(self, action: str) -> None:
+        """``AccessDenied`` unless the signed-in account may do ``action``: for what is
+        done outside a service (printing)."""
+        access.require(self.principal, action)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.store, principal=self.principal, clock=self.clock,
+                              keys=AccountKeys(self.paths.envelope, self.profile.key, self.kdf))
 
     @property
     def store(self):
@@ -68,18 +97,18 @@ class Workspace:
 
     @cached_property
     def agenda(self) -> AgendaService:
-        return AgendaService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
-                             holiday_region=self.practice.holiday_region, role=self.role)
+        return AgendaService(self.store, principal=self.principal, clock=self.clock, zone=self.zone,
+                             holiday_region=self.practice.holiday_region)
 
     @cached_property
     def agenda_setup(self) -> AgendaSetupService:
-        return AgendaSetupService(self.store, actor_id=self.user_id, clock=self.clock)
+        return AgendaSetupService(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def agenda_export(self) -> IcsExporter:
         from app.services.agenda.ics import IcsExporter  # icalendar: ~65 ms, on first export
 
-        return IcsExporter(self.store, actor_id=self.user_id, clock=self.clock)
+        return IcsExporter(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def slots(self) -> SlotFinder:
@@ -88,11 +117,11 @@ class Workspace:
 
     @cached_property
     def series(self) -> SeriesService:
-        return SeriesService(self.store, agenda=self.agenda, actor_id=self.user_id)
+        return SeriesService(self.store, agenda=self.agenda, principal=self.principal)
 
     @cached_property
     def waiting_list(self) -> WaitingListService:
-        return WaitingListService(self.store, agenda=self.agenda, actor_id=self.user_id,
+        return WaitingListService(self.store, agenda=self.agenda, principal=self.principal,
                                   clock=self.clock)
 
     def set_holiday_region(self, region: str) -> None:
@@ -113,13 +142,13 @@ class Workspace:
             if service is not None:
                 service.holiday_region = region
 
-    @cached_property
+    @property
     def role(self) -> str:
-        return user_role(self.store, self.user_id)
+        return self.principal.role
 
     @cached_property
     def exports(self) -> ExportService:
-        return ExportService(self.store, actor_id=self.user_id, clock=self.clock)
+        return ExportService(self.store, principal=self.principal, clock=self.clock)
 
     @property
     def paths(self) -> ProfilePaths:
@@ -129,24 +158,44 @@ class Workspace:
         self.profile.close()
 
 
-def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock) -> Workspace:
+def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
+                   signed_in: SignedIn | None = None) -> Workspace:
+    """The practice, open for whoever ``signed_in`` says (None: its owner, as for the
+    keychain and the recovery key). Failed sign-ins kept since it was last opened are
+    written to the audit trail first."""
     register_agenda_links()
     profile = open_profile(paths, key, clock=clock)
     try:
         store = profile.store
-        user = owner_id(store)
+        user = principal_for(store, signed_in, workstation=store.node_id)
         practice = get_practice(store)
         if practice is None:
             raise LookupError("no practice in this database")
-        return Workspace(profile=profile, user_id=user, practice=practice,
-                         patients=PatientService(store, actor_id=user, clock=clock), clock=clock,
-                         directory=DirectoryService(store, actor_id=user, clock=clock),
+        _audit_failed_sign_ins(store, paths, user, clock)
+        return Workspace(profile=profile, principal=user, practice=practice,
+                         patients=PatientService(store, principal=user, clock=clock), clock=clock,
+                         directory=DirectoryService(store, principal=user, clock=clock),
                          timeline=TimelineService(store, sources=(
                              *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
-                         duplicates=DuplicateService(store, actor_id=user, clock=clock))
+                         duplicates=DuplicateService(store, principal=user, clock=clock))
     except BaseException:
         profile.close()
         raise
+
+
+def _audit_failed_sign_ins(store, paths: ProfilePaths, principal: Principal,
+                           clock: Clock) -> None:
+    """The failures the attempt counter kept, into the trail (then out of the file)."""
+    attempts = Attempts(paths.root, clock)
+    pending = attempts.pending()
+    if not pending:
+        return
+    with store.unit_of_work(actor_id=principal.user_id) as uow:
+        for failure in pending:
+            name = failure.name if LOGIN_PATTERN.fullmatch(failure.name) else OWNER_LABEL
+            uow.audit("sign_in_failed", USER_ENTITY, name,
+                      "at=" + failure.at.isoformat(timespec="seconds"))
+    attempts.forget_pending(len(pending))
 
 
 @dataclass

@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; once it has imported, the store tells the lists."""
         ws = self._workspace
-        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        importer = PatientImporter(ws.store, principal=ws.principal, clock=ws.clock)
         self.import_wizard = ImportWizard(importer, parent=self)
         self.import_wizard.open()
         return self.import_wizard

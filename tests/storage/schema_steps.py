@@ -1,6 +1,6 @@
 """Turn a head database back into what an older schema left, to test the upgrades.
 
-Call them newest first: ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
+Call them newest first: ``undo_0008``, ``undo_0007``, ``undo_0006``, then ``undo_0005``."""
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
@@ -24,3 +24,8 @@ def undo_0005(conn) -> None:
 def undo_0007(conn) -> None:
     for table in ("patient_search_variant", "patient_search_word"):
         conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
+def undo_0008(conn) -> None:
+    for column in ("disabled_at", "practitioner_id", "login"):
+        conn.exec_driver_sql(f"ALTER TABLE app_user DROP COLUMN {column}")

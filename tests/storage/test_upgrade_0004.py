@@ -6,7 +6,7 @@ from app.services.directory import ContactInput
 from app.services.workspace import open_workspace
 from app.storage.engine import make_engine
 from app.storage.migrate import head_revision, known_revisions
-from tests.storage.schema_steps import undo_0005, undo_0006, undo_0007
+from tests.storage.schema_steps import undo_0005, undo_0006, undo_0007, undo_0008
 from app.storage.profile import unlock_key
 from tests.conftest import FAST_KDF
 
@@ -42,6 +42,7 @@ def test_a_0003_directory_gains_its_sort_indexes_and_searches_the_same(
     engine = make_engine(paths.db, key)
     try:
         with engine.begin() as conn:
+            undo_0008(conn)
             undo_0007(conn)
             undo_0006(conn)
             undo_0005(conn)

@@ -18,7 +18,7 @@ from app.storage.migrate import head_revision
 from app.storage.profile import unlock_key
 from tests.conftest import FAST_KDF
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.storage.schema_steps import SYNCABLE_TABLES, undo_0006, undo_0007
+from tests.storage.schema_steps import SYNCABLE_TABLES, undo_0006, undo_0007, undo_0008
 
 OLD_COLUMNS = "seq, entity, entity_id, op, version, origin_node, at, payload"
 
@@ -40,6 +40,7 @@ def test_a_0005_journal_gains_transaction_ids_and_keeps_its_meaning(workspace, p
     engine = make_engine(paths.db, key)
     try:
         with engine.begin() as conn:
+            undo_0008(conn)
             undo_0007(conn)
             undo_0006(conn)
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")

@@ -13,7 +13,7 @@ from app.storage.engine import make_engine
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.profile import unlock_key
 from tests.conftest import FAST_KDF
-from tests.storage.schema_steps import undo_0007
+from tests.storage.schema_steps import undo_0007, undo_0008
 
 PATIENTS = [
     ("Lefèvre", "Martin", "Hélène"),
@@ -52,6 +52,7 @@ def test_a_0006_practice_gains_the_vocabulary_of_its_patients_names(
     engine = make_engine(paths.db, key)
     try:
         with engine.begin() as conn:
+            undo_0008(conn)
             undo_0007(conn)
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
     finally:

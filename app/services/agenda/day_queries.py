@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, literal, select
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.models import (
     Appointment, AppointmentStatus, AppointmentType, Patient, PatientPhone, Practitioner,
@@ -135,10 +136,11 @@ def counts_of(entries: Sequence[DayEntry]) -> DayCounts:
 
 
 class DayQueries:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock, zone: PracticeTime,
                  waiting_list=None) -> None:
         self._store = store
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self._clock = clock
         self.zone = zone
         # ``waiting_list.waiting(practitioner_id=...)`` (WaitingListService), optional.
@@ -147,7 +149,7 @@ class DayQueries:
     @classmethod
     def of(cls, ws) -> DayQueries:
         """For an open workspace (its store, user, clock, zone and waiting list)."""
-        return cls(ws.store, actor_id=ws.user_id, clock=ws.clock, zone=ws.zone,
+        return cls(ws.store, principal=ws.principal, clock=ws.clock, zone=ws.zone,
                    waiting_list=getattr(ws, "waiting_list", None))
 
     def now(self) -> datetime:
