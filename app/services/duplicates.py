@@ -33,7 +33,7 @@ from app.models.text import sort_key
 from app.services import access
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ServiceError
-from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneView, patient_card
+from app.services.patients import PatientDetails, PatientInput, PhoneView, patient_card
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import remove_from_index, write_index
 from app.services.search_terms import index_terms
