@@ -23,6 +23,8 @@ only records call events and looks numbers up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 from app.models.principal import Principal
@@ -112,22 +114,31 @@ def allowed(principal: Principal, action: str) -> bool:
     return action in MATRIX.get(principal.role, frozenset())
 
 
-def require(principal: Principal, action: str, *, practitioner_id: str | None = None,
-            remote_bookable: bool | None = None) -> None:
+@dataclass(frozen=True)
+class AgendaTarget:
+    """Where an agenda write lands: whose agenda, and whether its motif is bookable
+    remotely (False without a motif)."""
+
+    practitioner_id: str | None
+    remote_bookable: bool
+
+
+def require(principal: Principal, action: str, *, target: AgendaTarget | None = None) -> None:
     """The one check: ``AccessDenied`` unless ``principal`` may do ``action``.
 
-    For a write in the agenda, ``practitioner_id`` is whose agenda it is and
-    ``remote_bookable`` whether the appointment's motif is bookable remotely (None: no
-    motif).
+    An agenda write (book, move, cancel, override) gives its ``target``: a practitioner
+    account writes in its own agenda only, a remote secretary only motifs bookable
+    remotely. Without a target only the matrix is asked (a series or a waiting-list
+    entry, whose appointments are then checked one by one as they are written).
     """
     if not allowed(principal, action):
         raise AccessDenied(action, principal.role)
-    if action not in _AGENDA_WRITES:
+    if target is None or action not in _AGENDA_WRITES:
         return
     if (principal.role == ROLE_PRACTITIONER and principal.practitioner_id is not None
-            and practitioner_id is not None and practitioner_id != principal.practitioner_id):
+            and target.practitioner_id != principal.practitioner_id):
         raise AccessDenied(action, principal.role)
-    if principal.role == ROLE_REMOTE_SECRETARY and remote_bookable is not True:
+    if principal.role == ROLE_REMOTE_SECRETARY and not target.remote_bookable:
         raise AccessDenied(action, principal.role)
 
 

@@ -333,20 +333,20 @@ class AgendaService:
                  type_id: str | None) -> None:
         """The access check of a write in ``practitioner_id``'s agenda with motif
         ``type_id`` (whether it is bookable remotely is read only when the role asks)."""
-        access.require(self.principal, action)
-        remote = None
+        access.require(self.principal, action)  # the matrix first, before any read
+        remote = False
         if type_id is not None and self.principal.role == access.ROLE_REMOTE_SECRETARY:
             remote = bool(s.execute(select(AppointmentType.remote_bookable)
                                     .where(AppointmentType.id == type_id)).scalar())
-        access.require(self.principal, action, practitioner_id=practitioner_id,
-                       remote_bookable=remote)
+        access.require(self.principal, action,
+                       target=access.AgendaTarget(practitioner_id, remote))
 
     def writable(self, action: str, practitioner_id: str | None = None) -> bool:
         """Whether this account may do ``action`` in ``practitioner_id``'s agenda (for the
         screens; the motif's rule is checked when it is written)."""
         try:
-            access.require(self.principal, action, practitioner_id=practitioner_id,
-                           remote_bookable=True)
+            access.require(self.principal, action,
+                           target=access.AgendaTarget(practitioner_id, True))
         except access.AccessDenied:
             return False
         return True
