@@ -164,6 +164,8 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
     keychain and the recovery key). Failed sign-ins kept since it was last opened are
     written to the audit trail first."""
     register_agenda_links()
+    if signed_in is None:
+        signed_in = getattr(key, "signed_in", None)  # a key from sign_in says whose it is
     profile = open_profile(paths, key, clock=clock)
     try:
         store = profile.store

@@ -386,7 +386,7 @@ def open_profile(paths: ProfilePaths, key: bytes, *, clock: Clock) -> OpenProfil
     except BaseException:
         lock.release()
         raise
-    return OpenProfile(paths, store, lock, key)
+    return OpenProfile(paths, store, lock, bytes(key))
 
 
 def _open_store(paths: ProfilePaths, key: bytes, *, clock: Clock, write_guard=None) -> Store:

@@ -195,10 +195,30 @@ class SignedIn:
     """What opened the key: the account's user id and name for an account wrap; None
     for the owner (passphrase, recovery key, keychain), whose id the database knows."""
 
-    key: bytes
+    raw_key: bytes
     name: str | None = None
     user_id: str | None = None
     how: str = "passphrase"
+
+    @property
+    def key(self) -> SignedKey:
+        """The database key, carrying this sign-in: whoever opens the practice with it
+        opens it as this person (``open_workspace``), never as the owner by default."""
+        return SignedKey(self.raw_key, self)
+
+
+class SignedKey(bytes):
+    """A database key and the sign-in that gave it."""
+
+    signed_in: SignedIn
+
+    def __new__(cls, key: bytes, signed_in: SignedIn) -> SignedKey:
+        made = super().__new__(cls, key)
+        made.signed_in = signed_in
+        return made
+
+    def __repr__(self) -> str:  # never the key itself in a log or a traceback
+        return f"SignedKey(<{len(self)} bytes>, {self.signed_in.name!r})"
 
 
 def sign_in(paths, *, clock: Clock, name: str | None = None, passphrase: str | None = None,
