@@ -25,6 +25,7 @@ from itertools import islice
 from sqlalchemy import select
 
 from app.demo import agenda as agenda_gen
+from app.demo.accounts import DEMO_ACCOUNTS
 from app.demo.directory import demo_contacts
 from app.demo.patients import demo_patients
 from app.demo.sizes import (
@@ -145,6 +146,21 @@ def _agenda_section(run: _Run) -> None:
         appointments=run.size.appointments, progress=run.advance, check=run.check)
 
 
+def _accounts_section(run: _Run) -> None:
+    """An account per role (app.demo.accounts), wrapped with the practice's own cost."""
+    ws = run.workspace
+    with ws.store.reader() as s:
+        ids = {(first, last): pid for pid, first, last in s.execute(
+            select(Practitioner.id, Practitioner.first_name, Practitioner.last_name))}
+    for account in DEMO_ACCOUNTS:
+        practitioner = None
+        if account.practitioner is not None:
+            p = PRACTITIONERS[account.practitioner]
+            practitioner = ids[p.first_name, p.last_name]
+        ws.accounts.add(account.name, account.role, account.passphrase,
+                        display_name=account.display_name, practitioner_id=practitioner)
+
+
 # Each kind of data in the order it is generated: (name, how many, generator).
 # Later kinds (calls) add a line here. The directory comes first (patients refer to its
 # doctors), the agenda after the patients it books; progress counts patients and
@@ -153,6 +169,7 @@ _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], 
     ("contacts", lambda s: 0, _contacts_section),
     ("patients", lambda s: s.patients, _patients_section),
     ("agenda", lambda s: s.appointments, _agenda_section),
+    ("accounts", lambda s: 0, _accounts_section),
 )
 
 
@@ -182,6 +199,7 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
                                keychain=None, clock=clock, kdf=kdf, demo=True)
     try:
         workspace = pending.open_aside(clock=clock)
+        workspace.kdf = kdf  # the accounts' passphrases cost what the owner's does
         run = _Run(workspace, spec, seed, clock,
                    total=sum(count(spec) for _, count, _ in _SECTIONS),
                    progress=progress, cancelled=cancelled)
