@@ -638,7 +638,8 @@ def cmd_gui(args) -> int:
     # A demo profile opens without a prompt: run_gui tries the demo passphrase on
     # profiles marked as demos, and on no other.
     return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock(),
-                   settings=workstation_settings(args, paths))
+                   settings=workstation_settings(args, paths),
+                   user=getattr(args, "user", None) or None)
 
 
 # Command groups kept in modules of their own (app/cli/<name>.py): each module has

@@ -28,7 +28,8 @@ from app.services.exporting import ExportService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
-    PracticeInfo, PracticeInput, get_practice, setup_practice, validate_practice,
+    PracticeInfo, PracticeInput, PractitionerInfo, get_practice, list_practitioners,
+    setup_practice, validate_practice,
 )
 from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
@@ -76,6 +77,45 @@ class Workspace:
         """``AccessDenied`` unless the signed-in account may do ``action``: for what is
         done outside a service (printing)."""
         access.require(self.principal, action)
+
+    # -- what the screens read, so that they never hold the store themselves ----------
+    def practitioners(self) -> list[PractitionerInfo]:
+        """The active practitioners of the agenda (the screens' reference list)."""
+        return list_practitioners(self.store)
+
+    def subscribe(self, listener):
+        """Call ``listener(change_set)`` after each commit (the UI's change bus); returns
+        what unsubscribes it."""
+        return self.store.subscribe(listener)
+
+    def patient_label(self, patient_id: str):
+        from app.services.agenda.booking_queries import patient_label
+
+        access.require(self.principal, access.PATIENTS_READ)
+        return patient_label(self.store, patient_id)
+
+    def appointment_brief(self, appointment_id: str):
+        from app.services.agenda.booking_queries import appointment_brief
+
+        access.require(self.principal, access.APPOINTMENTS_READ)
+        return appointment_brief(self.store, appointment_id)
+
+    def holiday_openings(self, first, last):
+        from app.services.agenda.setup_queries import holiday_openings
+
+        return holiday_openings(self.store, first, last)
+
+    def importer(self):
+        """A CSV importer of patients, for the signed-in person."""
+        from app.services.importing import PatientImporter
+
+        return PatientImporter(self.store, principal=self.principal, clock=self.clock)
+
+    def run_checks(self):
+        """The database checks of Réglages (may run on a worker thread)."""
+        from app.services.check import run_checks
+
+        return run_checks(self.store)
 
     @cached_property
     def accounts(self) -> AccountService:

@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, current_language
-from app.services.check import run_checks
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
+from app.services import access
+from app.ui.accounts_tab import AccountsTab
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
@@ -69,7 +70,13 @@ class SettingsView(QWidget):
         agenda_layout = QVBoxLayout(self.agenda_tab)
         agenda_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(general, _("General"))
-        self.tabs.addTab(self.agenda_tab, _("Agenda"))
+        # What the role may not change is not shown (the services refuse it anyway).
+        if workspace.may(access.SETTINGS):
+            self.tabs.addTab(self.agenda_tab, _("Agenda"))
+        self.accounts_tab: AccountsTab | None = None
+        if workspace.may(access.ACCOUNTS):
+            self.accounts_tab = AccountsTab(workspace)
+            self.tabs.addTab(self.accounts_tab, _("Accounts"))
         self.tabs.currentChanged.connect(
             lambda i: self.agenda if self.tabs.widget(i) is self.agenda_tab else None)
         outer.addWidget(self.tabs)
@@ -86,6 +93,9 @@ class SettingsView(QWidget):
         form.addRow(_("Time zone"), label(practice.timezone))
         form.addRow(_("Address"), label(practice.address or "—"))
         form.addRow(label(_("Security"), "SectionTitle"))
+        principal = workspace.principal
+        form.addRow(_("Signed in as"), label(_("{name} ({role})").format(
+            name=principal.name, role=access.role_label(principal.role))))
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
         folder = label(str(workspace.paths.root))
@@ -119,8 +129,8 @@ class SettingsView(QWidget):
     def _run_checks(self) -> None:
         self.check_button.setEnabled(False)
         self.check_result.setText(_("Checking…"))
-        store = self._workspace.store
-        self._task = run_in_background(lambda: run_checks(store), self._show_checks,
+        workspace = self._workspace
+        self._task = run_in_background(workspace.run_checks, self._show_checks,
                                        self._checks_failed)
 
     def _show_checks(self, items) -> None:

@@ -20,6 +20,7 @@ from app.models import (
     Appointment, AppointmentStatus, AppointmentType, Patient, PatientPhone, Practitioner,
 )
 from app.models.patient import patient_display_name
+from app.services import access
 from app.services.agenda.zone import PracticeTime
 from app.services.phones import display_phone
 from app.storage.store import Store
@@ -248,6 +249,7 @@ class DayQueries:
         read of patient data. ``place`` (renaming the finished file into place) runs
         inside the audit transaction: no entry without the file, no file without its
         entry (``withdraw`` takes the file back if the commit fails)."""
+        access.require(self.principal, access.PRINT)
         period = first.isoformat() if first == last else f"{first.isoformat()}/{last.isoformat()}"
         detail = f"{period} output={output} phones={'yes' if phones else 'no'}"
         placed = False

@@ -22,7 +22,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.i18n import _
-from app.services.agenda.booking_queries import appointment_brief
 from app.services.agenda.views import AppointmentView
 from app.ui.agenda.series_dialog import SeriesDialog, series_actions
 from app.ui.agenda.slot_finder import SlotFinderDialog
@@ -143,7 +142,7 @@ class BookingTools(QObject):
 
     def _selected(self):
         item = self.page.grid.selected_item()
-        return appointment_brief(self.workspace.store, item) if item else None
+        return self.workspace.appointment_brief(item) if item else None
 
     def fill_series_menu(self) -> None:
         menu = self.series_menu

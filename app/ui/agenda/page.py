@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from app.i18n import _, format_date
 from app.models import kinds
 from app.services.errors import NotFound
-from app.services.practice import PractitionerInfo, list_practitioners
+from app.services.practice import PractitionerInfo
 from app.services.workspace import Workspace
 from app.storage.changes import ChangeSet
 from app.ui.agenda import adapter
@@ -251,7 +251,7 @@ class AgendaPage(QWidget):
 
     def _load_reference(self) -> None:
         state = self.state
-        state.practitioners = list_practitioners(self.workspace.store)
+        state.practitioners = self.workspace.practitioners()
         state.names = self._agenda.practitioner_names()
         state.types = self._agenda.types()
         state.type_names = {t.id: t.name for t in self._agenda.types(include_inactive=True)}
