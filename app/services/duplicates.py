@@ -332,6 +332,7 @@ class DuplicateService:
         Lenient: a half-typed card (no valid birth date yet, a wrong number) is probed
         on what is already valid.
         """
+        access.require(self.principal, access.PATIENTS_READ)
         key, numbers = self._probe(data)
         if not key and not numbers:
             return []
@@ -548,6 +549,7 @@ class DuplicateService:
     # -- history ----------------------------------------------------------------------------
     def merges_for(self, patient_id: str) -> list[MergeInfo]:
         """Merges this card took part in (kept or merged), newest first."""
+        access.require(self.principal, access.PATIENTS_READ)
         with self._store.reader() as s:
             records = s.execute(
                 select(PatientMerge).where(
@@ -557,6 +559,7 @@ class DuplicateService:
             return _infos(s, list(records))
 
     def recent_merges(self, limit: int = 20) -> list[MergeInfo]:
+        access.require(self.principal, access.PATIENTS_MERGE)
         with self._store.reader() as s:
             records = s.execute(
                 select(PatientMerge).where(PatientMerge.deleted_at.is_(None))

@@ -217,7 +217,7 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
         return Workspace(profile=profile, principal=user, practice=practice,
                          patients=PatientService(store, principal=user, clock=clock), clock=clock,
                          directory=DirectoryService(store, principal=user, clock=clock),
-                         timeline=TimelineService(store, sources=(
+                         timeline=TimelineService(store, principal=user, sources=(
                              *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
                          duplicates=DuplicateService(store, principal=user, clock=clock))
     except BaseException:

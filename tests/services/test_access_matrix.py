@@ -195,3 +195,33 @@ def test_whose_agenda_and_which_motif(practice, clock, role, practitioner, motif
             assert _writes(ws) == before
     finally:
         ws.close()
+
+
+def test_the_telephony_hook_reads_nothing_of_the_practice(practice, clock):
+    """Every read of the agenda or of patients, whichever service: refused to the phone
+    system's account, which only records calls and looks numbers up."""
+    from app.services.agenda.day_queries import DayQueries
+
+    a, card = practice["agenda"], practice["card"]
+    signed = sign_in(practice["paths"], clock=clock, name="standard",
+                     passphrase=SECRET.format("standard"), kdf_floor=FAST_KDF)
+    ws = open_workspace(practice["paths"], signed.key, clock=clock, signed_in=signed)
+    appointment = practice["roles"]["owner"]["move"]
+    reads = [
+        lambda: ws.agenda.get(appointment), lambda: ws.agenda.waiting_room(MONDAY),
+        lambda: ws.agenda.history(appointment), lambda: ws.agenda.for_patient(card),
+        lambda: DayQueries.of(ws).day([a.morel], MONDAY),
+        lambda: DayQueries.of(ws).my_day(a.morel, MONDAY),
+        lambda: ws.appointment_brief(appointment), lambda: ws.patient_label(card),
+        lambda: ws.patients.get(card), lambda: ws.timeline.for_patient(card),
+        lambda: ws.duplicates.similar(PatientInput(birth_name="Roux", first_names="Marc")),
+        lambda: ws.waiting_list.waiting(), lambda: ws.directory.count(),
+    ]
+    try:
+        before = _writes(ws)
+        for read in reads:
+            with pytest.raises(AccessDenied):
+                read()
+        assert _writes(ws) == before
+    finally:
+        ws.close()

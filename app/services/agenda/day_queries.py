@@ -164,6 +164,7 @@ class DayQueries:
             phones: bool = False, include_cancelled: bool = False) -> list[DayEntry]:
         """The appointments starting on ``first``..``last`` (practice days), by start;
         with each patient's first phone when ``phones``."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         start, end = self.zone.day_start(first), self.zone.day_start((last or first)
                                                                       + timedelta(days=1))
         q = _query(phones=phones).where(
@@ -180,6 +181,7 @@ class DayQueries:
         """The day's patients who arrived and wait, first come first (arrival time, or
         the appointment's start when none was stamped); then, when asked, those now in
         consultation, by start."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         day = day or self.today()
         start, end = self.zone.day_bounds(day)
         statuses = [_ARRIVED, _IN_CONSULTATION] if with_consultations else [_ARRIVED]
@@ -193,6 +195,7 @@ class DayQueries:
             return [_entry(r) for r in s.execute(q)]
 
     def next_day_with_appointments(self, practitioner_id: str, after: date) -> date | None:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         start = self.zone.day_start(after + timedelta(days=1))
         end = self.zone.day_start(after + timedelta(days=1 + CONFIRM_LOOKAHEAD_DAYS))
         with self._store.reader() as s:
@@ -206,6 +209,7 @@ class DayQueries:
         """A practitioner's day (cancelled ones left out of the list, counted apart) and
         what is pending: the next day's unconfirmed bookings, the day's no-shows, who is
         in the waiting room, who waits for an earlier slot with them."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         everything = self.day([practitioner_id], day, phones=True, include_cancelled=True)
         entries = tuple(e for e in everything if e.status != _CANCELLED)
         confirm_day = self.next_day_with_appointments(practitioner_id, day)
@@ -226,6 +230,7 @@ class DayQueries:
                        past: int = 5) -> PatientAgenda:
         """The patient's next appointments (not cancelled) and the last past ones (all
         statuses), with how many times they did not come. Three indexed reads."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         now = self._clock.now()
         base = _query(phones=False).where(Appointment.patient_id == patient_id)
         with self._store.reader() as s:
