@@ -30,6 +30,7 @@ from app.storage.errors import StorageError, WrongSecretError
 from app.storage.keychain import Keychain
 from app.storage.keys import MIN_KDF, KdfParams
 from app.storage.private import open_private
+from app.storage.profile import load_envelope, unlock_key
 
 ATTEMPTS_FILE = "signin-attempts.json"
 MAX_FAILURES = 5  # in a row; the next one locks the name
@@ -232,8 +233,6 @@ def sign_in(paths, *, clock: Clock, name: str | None = None, passphrase: str | N
     The recovery key (160 random bits) and the keychain are not throttled; the owner's
     passphrase is, under the owner's name.
     """
-    from app.storage.profile import load_envelope, unlock_key
-
     if recovery_key is not None:
         return SignedIn(unlock_key(paths, recovery_key=recovery_key), name, how="recovery")
     envelope = load_envelope(paths)
@@ -253,6 +252,10 @@ def sign_in(paths, *, clock: Clock, name: str | None = None, passphrase: str | N
         if account:
             user_id, key = envelope.unwrap_for_account(name, passphrase, kdf_floor=kdf_floor)
             result = SignedIn(key, name, user_id, how="account")
+        elif not envelope.has_passphrase:
+            # The owner of a keychain-only practice has no passphrase: no account by
+            # that name, whatever was typed.
+            raise UnknownAccount(name or "")
         else:
             # The owner's passphrase; a name that is not the owner's is refused by the
             # workspace, once it can read the owner's name.
@@ -260,8 +263,6 @@ def sign_in(paths, *, clock: Clock, name: str | None = None, passphrase: str | N
                               name, how="passphrase")
     except WrongSecretError:
         attempts.failed(counted)
-        if name is not None and not account and not envelope.has_passphrase:
-            raise UnknownAccount(name) from None
         raise
     attempts.succeeded(counted)
     return result

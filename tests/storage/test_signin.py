@@ -158,3 +158,29 @@ def test_a_hostile_attempts_file_is_read_within_bounds(tmp_path, clock):
     (tmp_path / ATTEMPTS_FILE).write_bytes(b"\xff" * 10)
     assert Attempts(tmp_path, clock).pending() == []
 
+
+
+def test_a_practice_without_an_owner_passphrase_says_wrong_name_or_secret(tmp_path, clock):
+    """A keychain-only practice: a passphrase is an account's or nobody's."""
+    from app.storage.keys import new_recovery_key
+    from app.storage.profile import ProfilePaths
+    from app.storage.signin import UnknownAccount
+
+    paths = ProfilePaths(tmp_path / "p")
+    paths.root.mkdir()
+    paths.db.write_bytes(b"")
+    key = new_database_key()
+    env = KeyEnvelope.new(paths.envelope)
+    env.wrap_with_recovery_key(key, new_recovery_key())
+    env.wrap_for_account(key, user_id=USER_ID, name="secretaire", passphrase="Bureau du matin",
+                         params=FAST_KDF)
+    env.save()
+    with pytest.raises(UnknownAccount) as unknown:
+        sign_in(paths, clock=clock, name="owner", passphrase="Bureau du matin",
+                kdf_floor=FAST_KDF)
+    assert "nom de compte" in unknown.value.user_message.lower()
+    clock.advance(seconds=5)
+    signed = sign_in(paths, clock=clock, name="secretaire", passphrase="Bureau du matin",
+                     kdf_floor=FAST_KDF)
+    assert (signed.user_id, bytes(signed.key)) == (USER_ID, key)
+    assert signed.key.signed_in is signed and "Bureau" not in repr(signed.key)
