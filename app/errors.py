@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     PROFILE_IN_USE = 4  # another Permanence holds the profile (or took it over)
     CANNOT_WRITE = 5  # the disk refused a write: full, read-only, size limit, permission
     DAMAGED = 6  # the profile cannot be used as it is: damage, newer version, failed upgrade
+    ACCESS_DENIED = 7  # the signed-in account's role may not do this; nothing was written
     INTERRUPTED = 130  # Ctrl+C
 
 

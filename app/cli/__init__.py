@@ -34,7 +34,6 @@ from app.storage.profile import (
     exposure_warning,
     finish_interrupted,
     try_demo_unlock,
-    unlock_key,
 )
 
 PASSPHRASE_ENV = "PERMANENCE_PASSPHRASE"
@@ -67,6 +66,11 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument("--passphrase-file", type=Path, default=default, metavar="FILE",
                         help=_("read the passphrase from FILE (or set {env})").format(
                             env=PASSPHRASE_ENV))
+    parser.add_argument("--user", default=default, metavar="NAME",
+                        help=_("act as the account NAME, with its own passphrase (default: "
+                               "the practice owner)"))
+    parser.add_argument("--recovery-key-file", type=Path, default=default, metavar="FILE",
+                        help=_("open with the recovery key read from FILE (the owner only)"))
     parser.add_argument("--verbose", action="store_true", default=default,
                         help=_("also log to the terminal (never patient data)"))
     parser.add_argument("--language", choices=i18n.SUPPORTED_LANGUAGES, default=default,
@@ -244,20 +248,49 @@ def given_passphrase(args) -> str | None:
     return value if value else None
 
 
+def _read_secret_file(path: Path, what: str) -> str:
+    """A secret from a file: bounded (a pipe works, a device never hangs), a byte-order
+    mark and the final line break are not part of it."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(PASSPHRASE_FILE_MAX + 1)
+        if len(raw) > PASSPHRASE_FILE_MAX:
+            raise UsageError(_("The file {path} is too long to hold a {what}.").format(
+                path=path, what=what))
+        return raw.decode("utf-8-sig").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(_("Cannot read the file {path}.").format(path=path)) from exc
+
+
 def headless_key(paths: ProfilePaths, args) -> bytes:
-    """The database key for a headless command: passphrase given, else keychain, else,
-    for a profile marked as a demo only, the documented demo passphrase."""
+    """The database key for a headless command, signed in as ``--user`` (default: the
+    owner): the recovery key from --recovery-key-file (the owner only), else the
+    passphrase given (that account's own), else the keychain (the owner), else, for a
+    profile marked as a demo only, the documented demo passphrase. The key carries the
+    sign-in: ``open_workspace`` opens the practice as that person."""
+    import time
+
+    from app.storage.signin import SignedIn, sign_in
+
     warn_if_exposed(paths)
+    name = getattr(args, "user", None) or None
+    clock = SystemClock()
+    recovery_file = getattr(args, "recovery_key_file", None)
+    if recovery_file:
+        recovery = _read_secret_file(recovery_file, _("recovery key"))
+        return sign_in(paths, clock=clock, name=name, recovery_key=recovery).key
     passphrase = given_passphrase(args)
     if passphrase is not None:
-        return unlock_key(paths, passphrase=passphrase)
+        # A failed attempt sets a delay before the next: a script waits it out.
+        return sign_in(paths, clock=clock, name=name, passphrase=passphrase,
+                       wait=time.sleep).key
     try:
-        return unlock_key(paths, keychain=Keychain())
+        return sign_in(paths, clock=clock, name=name, keychain=Keychain()).key
     except NoPassphraseError:
         key = try_demo_unlock(paths)
         if key is None:
             raise
-        return key
+        return SignedIn(key, name, how="demo").key
 
 
 def warn_if_exposed(paths: ProfilePaths) -> None:
@@ -486,7 +519,7 @@ def cmd_export_agenda(args) -> int:
     out = _out_path(args.out)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
-        exporter = IcsExporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        exporter = IcsExporter(ws.store, principal=ws.principal, clock=ws.clock)
         result = exporter.export(out, practitioner_id=args.practitioner, first=first,
                                  last=last, patient_names=args.patient_names,
                                  include_cancelled=args.include_cancelled,
@@ -639,7 +672,7 @@ def cmd_import(args) -> int:
     paths = _profile_paths(args)
     ws = open_workspace(paths, headless_key(paths, args), clock=SystemClock())
     try:
-        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        importer = PatientImporter(ws.store, principal=ws.principal, clock=ws.clock)
         if args.dry_run:
             report = importer.dry_run(path, fmt=preview.format, mapping=mapping,
                                       progress=progress)
@@ -694,14 +727,15 @@ def cmd_gui(args) -> int:
     # A demo profile opens without a prompt: run_gui tries the demo passphrase on
     # profiles marked as demos, and on no other.
     return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock(),
-                   settings=workstation_settings(args, paths))
+                   settings=workstation_settings(args, paths),
+                   user=getattr(args, "user", None) or None)
 
 
 # Command groups kept in modules of their own (app/cli/<name>.py): each module has
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup")
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users")
 
 
 def _register_groups(sub) -> None:

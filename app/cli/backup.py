@@ -32,8 +32,6 @@ def register(sub, common) -> None:
     backup.add_argument("target", nargs="+", metavar="OUT_DIR",
                         help="the folder to write into (another disk, a NAS, a USB key); "
                              "or 'verify BACKUP'")
-    backup.add_argument("--recovery-key-file", type=Path, metavar="FILE",
-                        help="verify: open the backup's database with the recovery key in FILE")
     backup.set_defaults(handler=cmd_backup)
 
     restore = sub.add_parser(
@@ -41,9 +39,6 @@ def register(sub, common) -> None:
                         "no profile", description=RESTORE_HELP)
     common(restore, top=False)
     restore.add_argument("backup", type=Path, metavar="BACKUP")
-    restore.add_argument("--recovery-key-file", type=Path, metavar="FILE",
-                         help="open the practice with the recovery key in FILE instead of "
-                              "the owner's passphrase")
     restore.set_defaults(handler=cmd_restore)
 
 
@@ -90,7 +85,7 @@ def cmd_backup(args) -> int:
     if len(args.target) != 1:
         raise UsageError(_("backup takes one folder: permanence backup --profile DIR "
                            "OUT_DIR"))
-    if args.recovery_key_file:
+    if getattr(args, "recovery_key_file", None):
         raise UsageError(_("--recovery-key-file goes with backup verify and restore."))
     paths = _profile_paths(args)
     out_dir = Path(os.path.abspath(Path(args.target[0]).expanduser()))

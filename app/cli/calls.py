@@ -147,22 +147,28 @@ def cmd_ended(args) -> int:
 
 
 def cmd_lookup(args) -> int:
-    from app.services.calls import CallerIdentifier
+    from app.services import access
 
     ws = _open(args)
     try:
-        found = CallerIdentifier(ws.store).identify(args.number)
+        found = ws.callers.identify(args.number)
+        # Names only for a role that may read them (a phone system's account gets ids).
+        shown = {"patient": ws.may(access.PATIENTS_READ), "contact": ws.may(access.DIRECTORY_READ)}
     finally:
         ws.close()
+
+    def name(m) -> str:
+        return clean_name(m.name) if shown.get(m.kind, False) else ""
+
     if args.format == "json":
-        print(json.dumps([{"kind": m.kind, "id": m.id, "name": clean_name(m.name)}
+        print(json.dumps([{"kind": m.kind, "id": m.id, "name": name(m)}
                           for m in found.matches], ensure_ascii=False))
         return 0
     if not found.matches:
         say(_("Withheld number.") if found.withheld else _("Nobody has this number."))
     for m in found.matches:  # tab-separated: no field may hold a tab or a line break
-        extra = i18n.format_date(m.birth_date) if m.birth_date else m.detail
-        print("\t".join(clean_name(v) for v in (m.kind, m.id, m.name, extra or "")))
+        extra = (i18n.format_date(m.birth_date) if m.birth_date else m.detail) if name(m) else ""
+        print("\t".join(clean_name(v) for v in (m.kind, m.id, name(m), extra or "")))
     return 0
 
 
@@ -178,6 +184,7 @@ def _kpi_text(values: dict, fmt: str) -> str:
 
 def cmd_kpi(args) -> int:
     from app.models import Practitioner
+    from app.services import access
     from app.services.calls import indicators
     from app.services.exporting import ExportError
     from app.services.exporting.files import TempFile, check_file_destination
@@ -189,6 +196,7 @@ def cmd_kpi(args) -> int:
     out = _out_path(args.out) if args.out else None
     ws = _open(args)
     try:
+        ws.require(access.REPORTS)
         if args.practitioner:
             with ws.store.reader() as s:
                 p = s.get(Practitioner, args.practitioner)
@@ -244,7 +252,8 @@ def cmd_export_calls(args) -> int:
     out = _out_path(args.out)
     ws = _open(args)
     try:
-        exporter = CallExporter(ws.store, actor_id=ws.user_id, clock=ws.clock, zone=ws.zone)
+        exporter = CallExporter(ws.store, actor_id=ws.user_id, clock=ws.clock, zone=ws.zone,
+                                principal=ws.principal)
         result = exporter.export(out, first=first, last=last, overwrite=args.force)
     except ExportError as exc:
         raise _export_refused(exc) from exc

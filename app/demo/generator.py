@@ -30,6 +30,7 @@ from sqlalchemy import select
 from app.demo import agenda as agenda_gen
 from app.demo import calls as calls_gen
 from app.demo import messages as messages_gen
+from app.demo.accounts import DEMO_ACCOUNTS
 from app.demo.directory import demo_contacts
 from app.demo.patients import demo_patients
 from app.demo.sizes import (
@@ -248,9 +249,22 @@ def _messages_section(run: _Run) -> None:
                                    patient_ids=[p.id for p in run.patients[:500]], now=now)
 
 
+def _accounts_section(run: _Run) -> None:
+    """An account per role (app.demo.accounts), wrapped with the practice's own cost."""
+    ws = run.workspace
+    ids = _practitioner_ids(run)
+    for account in DEMO_ACCOUNTS:
+        practitioner = None
+        if account.practitioner is not None:
+            practitioner = ids[account.practitioner]
+        ws.accounts.add(account.name, account.role, account.passphrase,
+                        display_name=account.display_name, practitioner_id=practitioner)
+
+
 # Each kind of data in the order it is generated: (name, how many, generator). The
 # directory comes first (patients refer to its doctors), the agenda after the patients it
-# books, then the calls and the messages about them; progress counts patients and
+# books, then the calls and the messages about them, and the accounts; progress counts
+# patients and
 # appointments, the directory takes a moment.
 _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], ...] = (
     ("contacts", lambda s: 0, _contacts_section),
@@ -258,6 +272,7 @@ _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], 
     ("agenda", lambda s: s.appointments, _agenda_section),
     ("calls", lambda s: s.calls, _calls_section),
     ("messages", lambda s: 0, _messages_section),
+    ("accounts", lambda s: 0, _accounts_section),
 )
 
 
@@ -292,6 +307,7 @@ def generate_demo(paths: ProfilePaths, *, size: str | DemoSize = "demo", seed: i
                                    keychain=None, clock=stamps, kdf=kdf, demo=True)
     try:
         workspace = pending.open_aside(clock=stamps)
+        workspace.kdf = kdf  # the accounts' passphrases cost what the owner's does
         run = _Run(workspace, spec, seed, stamps,
                    total=sum(count(spec) for _, count, _ in _SECTIONS),
                    progress=progress, cancelled=cancelled)

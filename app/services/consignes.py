@@ -23,10 +23,18 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.i18n import _, format_date, pgettext
 from app.models import (
-    AppointmentType, Consigne, ConsigneAck, ConsignePriority, ConsigneVersion, Practitioner, User,
+    AppointmentType,
+    Consigne,
+    ConsigneAck,
+    ConsignePriority,
+    ConsigneVersion,
+    Practitioner,
+    User,
 )
 from app.models.agenda import id_set, id_set_text
+from app.models.principal import Principal
 from app.models.text import plain_text
+from app.services import access
 from app.services.agenda.zone import PracticeTime
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.storage.store import Store
@@ -105,11 +113,18 @@ def validity_text(valid_from: date | None, valid_until: date | None) -> str:
 
 
 class ConsigneService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime) -> None:
+    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
+                 principal: Principal | None = None) -> None:
         self._store = store
+        self._principal = principal
         self._actor = actor_id
         self._clock = clock
         self.zone = zone
+
+    def _may(self, action: str) -> None:
+        # Built by the workspace with the signed-in principal, whose role is checked here.
+        if self._principal is not None:
+            access.require(self._principal, action)
 
     def today(self) -> date:
         return self.zone.today(self._clock.now())
@@ -119,6 +134,7 @@ class ConsigneService:
              expected_revision: int | None = None) -> ConsigneView:
         """A new consigne, or a new revision of ``consigne_id`` (ConcurrentEdit if it was
         changed since ``expected_revision``). ValidationError: nothing written."""
+        self._may(access.CONSIGNES_EDIT)
         text = plain_text(data.text).strip()
         errors: dict[str, str] = {}
         if not text:
@@ -158,6 +174,7 @@ class ConsigneService:
     def withdraw(self, consigne_id: str, *, expected_revision: int | None = None
                  ) -> ConsigneView:
         """No longer in force (kept, with its versions); a revision like any edit."""
+        self._may(access.CONSIGNES_EDIT)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             c = self._consigne(uow.session, consigne_id, expected_revision)
             if not c.withdrawn:
@@ -180,6 +197,7 @@ class ConsigneService:
     def acknowledge(self, seen: Iterable[tuple[str, int]]) -> int:
         """This user has read these (consigne id, revision) pairs: the revisions shown to
         her, so a revision saved meanwhile still waits. Returns how many were recorded."""
+        self._may(access.CONSIGNES_ACK)
         wanted = dict(seen)
         if not wanted:
             return 0

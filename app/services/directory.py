@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _, pgettext
 from app.models import Contact, ContactCategory, Patient, contact_display_name
 from app.models.text import clean_name, name_tokens, sort_key
+from app.services import access
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import remove_from_index, write_index
@@ -164,9 +166,10 @@ def _terms(values: dict) -> str:
 
 
 class DirectoryService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
 
     # -- validation ---------------------------------------------------------------
@@ -219,6 +222,7 @@ class DirectoryService:
 
     # -- writes -------------------------------------------------------------------
     def create(self, data: ContactInput) -> ContactDetails:
+        access.require(self.principal, access.DIRECTORY_EDIT)
         values = self.validate(data)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             contact = Contact(**values)
@@ -230,6 +234,7 @@ class DirectoryService:
 
     def update(self, contact_id: str, data: ContactInput, *,
                expected_version: int) -> ContactDetails:
+        access.require(self.principal, access.DIRECTORY_EDIT)
         values = self.validate(data)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             contact = self._live(uow.session, contact_id)
@@ -251,6 +256,7 @@ class DirectoryService:
 
         Patients referring to it keep the link; ``reference()`` reports it as removed.
         """
+        access.require(self.principal, access.DIRECTORY_EDIT)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             contact = self._live(uow.session, contact_id)
             if expected_version is not None and contact.version != expected_version:
@@ -262,6 +268,7 @@ class DirectoryService:
     def create_many(self, rows: list[ContactInput], *, uow=None) -> list[str]:
         """Validated bulk creation in one transaction (demo data, imports); the new ids,
         in the order of ``rows``. Nothing is written if any row is invalid."""
+        access.require(self.principal, access.DIRECTORY_EDIT)
         prepared = [self.validate(r) for r in rows]
         scope = nullcontext(uow) if uow is not None else self._store.unit_of_work(
             actor_id=self._actor_id)
@@ -281,11 +288,13 @@ class DirectoryService:
     # -- reads --------------------------------------------------------------------
     def get(self, contact_id: str) -> ContactDetails:
         """The full card (a professional's details, not patient data: not audited)."""
+        access.require(self.principal, access.DIRECTORY_READ)
         with self._store.reader() as s:
             return _details(self._live(s, contact_id))
 
     def reference(self, contact_id: str) -> ContactReference:
         """Name and state of a contact a patient refers to, removed or not."""
+        access.require(self.principal, access.DIRECTORY_READ)
         with self._store.reader() as s:
             contact = s.get(Contact, contact_id)
             if contact is None:
@@ -295,12 +304,14 @@ class DirectoryService:
 
     def referring_patients(self, contact_id: str) -> int:
         """How many current patients name this contact as their referring doctor."""
+        access.require(self.principal, access.DIRECTORY_READ)
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Patient).where(
                 Patient.referring_contact_id == contact_id,
                 Patient.deleted_at.is_(None))).scalar_one()
 
     def count(self, *, category: str | None = None) -> int:
+        access.require(self.principal, access.DIRECTORY_READ)
         with self._store.reader() as s:
             q = select(func.count()).select_from(Contact).where(Contact.deleted_at.is_(None))
             if category:
@@ -317,6 +328,7 @@ class DirectoryService:
         phones), each group in alphabetical order (equal names in the order of their
         ids). ``category`` keeps only the contacts of that category.
         """
+        access.require(self.principal, access.DIRECTORY_READ)
         match = fts_query(query)
         if (match is None and query.strip()) or (
                 category is not None and category not in _CATEGORIES):

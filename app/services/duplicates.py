@@ -23,15 +23,17 @@ from itertools import groupby
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import DuplicateDismissal, Patient, PatientMerge, PatientPhone
 from app.models.base import BOOKKEEPING, Syncable
 from app.models.patient import patient_display_name, patient_identity_key
 from app.models.text import sort_key
+from app.services import access
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ServiceError
-from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneView
+from app.services.patients import PatientDetails, PatientInput, PhoneView, patient_card
 from app.services.phones import InvalidPhone, display_phone, parse_phone
 from app.services.search_index import remove_from_index, write_index
 from app.services.search_terms import index_terms
@@ -293,7 +295,8 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
 
 def _details(session: Session, patient: Patient) -> PatientDetails:
     # The same card the patient service shows, read in this unit of work.
-    return PatientService._details(session, patient)  # noqa: SLF001
+    # Merging is for roles that read the administrative note (app.services.access).
+    return patient_card(session, patient, with_note=True)
 
 
 # -- SQL ------------------------------------------------------------------------------------
@@ -315,9 +318,10 @@ ORDER BY ph.e164, p.id"""
 
 
 class DuplicateService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
 
     # -- while typing a card ----------------------------------------------------------
@@ -328,6 +332,7 @@ class DuplicateService:
         Lenient: a half-typed card (no valid birth date yet, a wrong number) is probed
         on what is already valid.
         """
+        access.require(self.principal, access.PATIENTS_READ)
         key, numbers = self._probe(data)
         if not key and not numbers:
             return []
@@ -385,6 +390,7 @@ class DuplicateService:
         Cards sharing both come first, then homonyms, then shared numbers; each group
         in name order.
         """
+        access.require(self.principal, access.PATIENTS_MERGE)
         with self._store.reader() as s:
             dismissed = set(map(tuple, s.execute(
                 select(DuplicateDismissal.patient_a, DuplicateDismissal.patient_b)
@@ -416,6 +422,7 @@ class DuplicateService:
 
     def dismiss(self, a: str, b: str) -> None:
         """Remember that these two cards are different people."""
+        access.require(self.principal, access.PATIENTS_MERGE)
         if a == b:
             raise MergeRefused("same_card")
         first, second = _ordered(a, b)
@@ -433,6 +440,7 @@ class DuplicateService:
     # -- merging --------------------------------------------------------------------------
     def preview(self, *, kept_id: str, merged_id: str) -> MergePreview:
         """Both cards side by side, and what a merge would move. An audited read of both."""
+        access.require(self.principal, access.PATIENTS_MERGE)
         if kept_id == merged_id:
             raise MergeRefused("same_card")
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
@@ -455,6 +463,7 @@ class DuplicateService:
 
         A field left out of ``choices`` keeps the kept card's value.
         """
+        access.require(self.principal, access.PATIENTS_MERGE)
         if kept_id == merged_id:
             raise MergeRefused("same_card")
         unknown = set(choices) - set(MERGE_FIELDS)
@@ -504,6 +513,7 @@ class DuplicateService:
 
     def undo_merge(self, merge_id: str) -> UndoResult:
         """Put both cards back as they were before the merge."""
+        access.require(self.principal, access.PATIENTS_MERGE)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             s = uow.session
             record = s.get(PatientMerge, merge_id)
@@ -539,6 +549,7 @@ class DuplicateService:
     # -- history ----------------------------------------------------------------------------
     def merges_for(self, patient_id: str) -> list[MergeInfo]:
         """Merges this card took part in (kept or merged), newest first."""
+        access.require(self.principal, access.PATIENTS_READ)
         with self._store.reader() as s:
             records = s.execute(
                 select(PatientMerge).where(
@@ -548,6 +559,7 @@ class DuplicateService:
             return _infos(s, list(records))
 
     def recent_merges(self, limit: int = 20) -> list[MergeInfo]:
+        access.require(self.principal, access.PATIENTS_MERGE)
         with self._store.reader() as s:
             records = s.execute(
                 select(PatientMerge).where(PatientMerge.deleted_at.is_(None))

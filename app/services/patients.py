@@ -10,12 +10,14 @@ from datetime import date, time
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import Civility, Contact, ContactChannel, Patient, PatientPhone, PhoneKind, Sex
 from app.models.patient import patient_display_name, patient_identity_key
 from app.models.phonetic import (MAX_TYPO_WORD, MIN_TYPO_WORD, guessable, one_letter_off,
                                  phonetic_key, within_one_edit)
+from app.services import access
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
@@ -137,9 +139,10 @@ def _clean(value: str) -> str:
 
 
 class PatientService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
 
     # -- validation ---------------------------------------------------------------
@@ -219,7 +222,19 @@ class PatientService:
         return values, phones
 
     # -- writes -------------------------------------------------------------------
+    def _note_rule(self, data: PatientInput) -> bool:
+        """Whether ``data``'s administrative note is to be written: a role that may not
+        change it may only leave it empty (its form never had it), and then the note on
+        the card stays as it is."""
+        if access.allowed(self.principal, access.PATIENTS_NOTE_EDIT):
+            return True
+        if data.admin_note.strip():
+            access.require(self.principal, access.PATIENTS_NOTE_EDIT)
+        return False
+
     def create(self, data: PatientInput) -> PatientDetails:
+        access.require(self.principal, access.PATIENTS_EDIT)
+        self._note_rule(data)
         values, phones = self.validate(data)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             _check_contact(uow.session, values["referring_contact_id"])
@@ -232,7 +247,11 @@ class PatientService:
         return details
 
     def update(self, patient_id: str, data: PatientInput, *, expected_version: int) -> PatientDetails:
+        access.require(self.principal, access.PATIENTS_EDIT)
+        keep_note = not self._note_rule(data)
         values, phones = self.validate(data)
+        if keep_note:
+            del values["admin_note"]
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             patient = uow.session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
@@ -258,6 +277,7 @@ class PatientService:
         caller has just validated them (an import reports per-row errors first); the
         rows are then not validated a second time.
         """
+        access.require(self.principal, access.PATIENTS_EDIT)
         if prepared is None:
             prepared = [self.validate(r) for r in rows]
         elif len(prepared) != len(rows):
@@ -309,6 +329,7 @@ class PatientService:
     # -- reads --------------------------------------------------------------------
     def get(self, patient_id: str) -> PatientDetails:
         """The full card. Opening a card is a read of patient data: it is audited."""
+        access.require(self.principal, access.PATIENTS_READ)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             patient = uow.session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
@@ -335,6 +356,7 @@ class PatientService:
             return _summaries(uow.session, ids)
 
     def count(self) -> int:
+        access.require(self.principal, access.PATIENTS_READ)
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Patient)
                              .where(Patient.deleted_at.is_(None))).scalar_one()
@@ -358,6 +380,7 @@ class PatientService:
         of a number shared by more patients than the page holds lists them in the
         order of the number (see ``_phone_ids_in_number_order``).
         """
+        access.require(self.principal, access.PATIENTS_READ)
         match = fts_query(query)
         with self._store.reader() as s:
             if match is None:
@@ -389,28 +412,32 @@ class PatientService:
                 ids = _by_ear(s, query, ids, limit, one_name=one_name)
             return _summaries(s, ids)
 
-    @staticmethod
-    def _details(session: Session, patient: Patient) -> PatientDetails:
-        phones = session.execute(
-            select(PatientPhone).where(PatientPhone.patient_id == patient.id,
-                                       PatientPhone.deleted_at.is_(None))
-            .order_by(PatientPhone.position)
-        ).scalars().all()
-        return PatientDetails(
-            id=patient.id, version=patient.version, display_name=patient.display_name,
-            civility=patient.civility, birth_name=patient.birth_name, used_name=patient.used_name,
-            first_names=patient.first_names, birth_date=patient.birth_date, sex=patient.sex,
-            phones=tuple(PhoneView(p.kind, p.raw, p.e164) for p in phones), email=patient.email,
-            email_other=patient.email_other,
-            address_line=patient.address_line, postal_code=patient.postal_code, city=patient.city,
-            referring_doctor=patient.referring_doctor,
-            referring_contact_id=patient.referring_contact_id,
-            referring_contact_name=_contact_name(session, patient.referring_contact_id),
-            admin_note=patient.admin_note,
-            reminder_consent=patient.reminder_consent, preferred_channel=patient.preferred_channel,
-            call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
-            alert=patient.alert,
-        )
+    def _details(self, session: Session, patient: Patient) -> PatientDetails:
+        return patient_card(session, patient, with_note=access.sees_admin_note(self.principal))
+
+
+def patient_card(session: Session, patient: Patient, *, with_note: bool) -> PatientDetails:
+    """The full card; the administrative note only ``with_note`` (the read-scope rule)."""
+    phones = session.execute(
+        select(PatientPhone).where(PatientPhone.patient_id == patient.id,
+                                   PatientPhone.deleted_at.is_(None))
+        .order_by(PatientPhone.position)
+    ).scalars().all()
+    return PatientDetails(
+        id=patient.id, version=patient.version, display_name=patient.display_name,
+        civility=patient.civility, birth_name=patient.birth_name, used_name=patient.used_name,
+        first_names=patient.first_names, birth_date=patient.birth_date, sex=patient.sex,
+        phones=tuple(PhoneView(p.kind, p.raw, p.e164) for p in phones), email=patient.email,
+        email_other=patient.email_other,
+        address_line=patient.address_line, postal_code=patient.postal_code, city=patient.city,
+        referring_doctor=patient.referring_doctor,
+        referring_contact_id=patient.referring_contact_id,
+        referring_contact_name=_contact_name(session, patient.referring_contact_id),
+        admin_note=patient.admin_note if with_note else "",
+        reminder_consent=patient.reminder_consent, preferred_channel=patient.preferred_channel,
+        call_not_before=patient.call_not_before, call_not_after=patient.call_not_after,
+        alert=patient.alert,
+    )
 
 
 def _summaries(session: Session, ids: list[str]) -> list[PatientSummary]:

@@ -12,6 +12,7 @@ from app.clock import Clock
 from app.i18n import _, ngettext
 from app.models import ROLE_OWNER, Appointment, Practice, Practitioner, User
 from app.models.agenda import HOLDING_STATUSES
+from app.models.user import DEFAULT_OWNER_LOGIN
 from app.models.ids import uuid7
 from app.models.text import clean_name
 from app.services.errors import NotFound, ValidationError
@@ -123,7 +124,7 @@ def setup_practice(store: Store, data: PracticeInput) -> str:
     validate_practice(data)
     data = _cleaned(data)
     owner = User(id=uuid7(), display_name=data.owner_name or _("Practice owner"),
-                 role=ROLE_OWNER)
+                 role=ROLE_OWNER, login=DEFAULT_OWNER_LOGIN)
     with store.unit_of_work(actor_id=owner.id) as uow:
         uow.session.add(owner)
         uow.session.add(Practice(name=data.name, timezone=data.timezone,

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.i18n import _
 from app.models import AuditEntry, ChangeJournal, PatientMerge, PatientPhone, User, kinds
+from app.models.principal import Principal
+from app.services import access
 from app.storage.store import Store
 
 MAX_EVENTS = 200
@@ -114,11 +116,14 @@ DEFAULT_SOURCES: tuple[Source, ...] = (_card_history, _merges)
 
 
 class TimelineService:
-    def __init__(self, store: Store, *, sources: tuple[Source, ...] = DEFAULT_SOURCES) -> None:
+    def __init__(self, store: Store, *, principal: Principal,
+                 sources: tuple[Source, ...] = DEFAULT_SOURCES) -> None:
         self._store = store
+        self.principal = principal
         self._sources = sources
 
     def for_patient(self, patient_id: str, *, limit: int = MAX_EVENTS) -> list[TimelineEvent]:
+        access.require(self.principal, access.PATIENTS_READ)
         with self._store.reader() as s:
             events = [e for source in self._sources for e in source(s, patient_id)]
             events.sort(key=lambda e: e.at, reverse=True)

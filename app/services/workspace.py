@@ -6,13 +6,17 @@ for the signed-in user. It is the only object the composition root hands around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from app.clock import Clock
 from app.services.agenda.confirmations import ConfirmationService
 from app.services.agenda.freed_slots import FreedSlotService
+from app.models.principal import Principal
+from app.models.user import LOGIN_PATTERN
+from app.services import access
+from app.services.accounts import USER_ENTITY, AccountKeys, AccountService, principal_for
 from app.services.agenda.links import appointment_source, register_agenda_links
 from app.services.agenda.series import SeriesService
 from app.services.agenda.service import AgendaService
@@ -30,12 +34,13 @@ from app.services.messages import MessageService
 from app.services.patients import PatientService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
-    PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, get_practice, owner_id,
-    setup_practice, user_role, validate_practice,
+    PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, PractitionerInfo, get_practice,
+    list_practitioners, setup_practice, validate_practice,
 )
 from app.storage.changes import Initiator
 from app.storage.keychain import Keychain
 from app.storage.keys import KdfParams
+from app.storage.signin import Attempts, SignedIn
 from app.storage.profile import (
     CreatedProfile,
     OpenProfile,
@@ -45,6 +50,9 @@ from app.storage.profile import (
     open_profile,
 )
 
+# How the trail names failures of the owner's passphrase (counted without a name).
+OWNER_LABEL = "(owner)"
+
 if TYPE_CHECKING:
     from app.services.agenda.ics import IcsExporter
 
@@ -52,13 +60,73 @@ if TYPE_CHECKING:
 @dataclass
 class Workspace:
     profile: OpenProfile
-    user_id: str
+    principal: Principal
     practice: PracticeInfo
     patients: PatientService
     directory: DirectoryService
     clock: Clock
     timeline: TimelineService
     duplicates: DuplicateService
+    # The Argon2id cost of the passphrases set from here (new accounts); tests lower it.
+    kdf: KdfParams = field(default_factory=KdfParams)
+
+    @property
+    def user_id(self) -> str:
+        return self.principal.user_id
+
+    def may(self, action: str) -> bool:
+        """Whether the signed-in account's role may do ``action`` (app.services.access),
+        for the screens to hide what it cannot do; the services check it anyway."""
+        return access.allowed(self.principal, action)
+
+    def require(self, action: str) -> None:
+        """``AccessDenied`` unless the signed-in account may do ``action``: for what is
+        done outside a service (printing)."""
+        access.require(self.principal, action)
+
+    # -- what the screens read, so that they never hold the store themselves ----------
+    def practitioners(self) -> list[PractitionerInfo]:
+        """The active practitioners of the agenda (the screens' reference list)."""
+        return list_practitioners(self.store)
+
+    def subscribe(self, listener):
+        """Call ``listener(change_set)`` after each commit (the UI's change bus); returns
+        what unsubscribes it."""
+        return self.store.subscribe(listener)
+
+    def patient_label(self, patient_id: str):
+        from app.services.agenda.booking_queries import patient_label
+
+        access.require(self.principal, access.PATIENTS_READ)
+        return patient_label(self.store, patient_id)
+
+    def appointment_brief(self, appointment_id: str):
+        from app.services.agenda.booking_queries import appointment_brief
+
+        access.require(self.principal, access.APPOINTMENTS_READ)
+        return appointment_brief(self.store, appointment_id)
+
+    def holiday_openings(self, first, last):
+        from app.services.agenda.setup_queries import holiday_openings
+
+        return holiday_openings(self.store, first, last)
+
+    def importer(self):
+        """A CSV importer of patients, for the signed-in person."""
+        from app.services.importing import PatientImporter
+
+        return PatientImporter(self.store, principal=self.principal, clock=self.clock)
+
+    def run_checks(self):
+        """The database checks of Réglages (may run on a worker thread)."""
+        from app.services.check import run_checks
+
+        return run_checks(self.store)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.store, principal=self.principal, clock=self.clock,
+                              keys=AccountKeys(self.paths.envelope, self.profile.key, self.kdf))
 
     @property
     def store(self):
@@ -75,18 +143,18 @@ class Workspace:
 
     @cached_property
     def agenda(self) -> AgendaService:
-        return AgendaService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
-                             holiday_region=self.practice.holiday_region, role=self.role)
+        return AgendaService(self.store, principal=self.principal, clock=self.clock, zone=self.zone,
+                             holiday_region=self.practice.holiday_region)
 
     @cached_property
     def agenda_setup(self) -> AgendaSetupService:
-        return AgendaSetupService(self.store, actor_id=self.user_id, clock=self.clock)
+        return AgendaSetupService(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def agenda_export(self) -> IcsExporter:
         from app.services.agenda.ics import IcsExporter  # icalendar: ~65 ms, on first export
 
-        return IcsExporter(self.store, actor_id=self.user_id, clock=self.clock)
+        return IcsExporter(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def slots(self) -> SlotFinder:
@@ -95,11 +163,11 @@ class Workspace:
 
     @cached_property
     def series(self) -> SeriesService:
-        return SeriesService(self.store, agenda=self.agenda, actor_id=self.user_id)
+        return SeriesService(self.store, agenda=self.agenda, principal=self.principal)
 
     @cached_property
     def waiting_list(self) -> WaitingListService:
-        return WaitingListService(self.store, agenda=self.agenda, actor_id=self.user_id,
+        return WaitingListService(self.store, agenda=self.agenda, principal=self.principal,
                                   clock=self.clock)
 
     @cached_property
@@ -114,12 +182,13 @@ class Workspace:
 
     @cached_property
     def messages(self) -> MessageService:
-        return MessageService(self.store, actor_id=self.user_id, clock=self.clock)
+        return MessageService(self.store, actor_id=self.user_id, clock=self.clock,
+                              principal=self.principal)
 
     @cached_property
     def consignes(self) -> ConsigneService:
         return ConsigneService(self.store, actor_id=self.user_id, clock=self.clock,
-                               zone=self.zone)
+                               zone=self.zone, principal=self.principal)
 
     def set_holiday_region(self, region: str) -> None:
         """Save the practice's holiday region; the agenda and the slot finder follow at once
@@ -155,19 +224,20 @@ class Workspace:
     def calls(self) -> CallService:
         # Who handles a call is asked of the workspace at each call: the signed-in user.
         return CallService(self.store, actor_id=self.user_id, clock=self.clock, zone=self.zone,
-                           handler=lambda: self.user_id)
+                           handler=lambda: self.user_id, principal=self.principal)
 
     @cached_property
     def callbacks(self) -> CallbackService:
-        return CallbackService(self.store, actor_id=self.user_id, clock=self.clock)
+        return CallbackService(self.store, actor_id=self.user_id, clock=self.clock,
+                               principal=self.principal)
 
     @cached_property
     def callers(self) -> CallerIdentifier:
-        return CallerIdentifier(self.store)
+        return CallerIdentifier(self.store, principal=self.principal)
 
-    @cached_property
+    @property
     def role(self) -> str:
-        return user_role(self.store, self.user_id)
+        return self.principal.role
 
     @cached_property
     def audit_trail(self) -> AuditTrailService:
@@ -176,7 +246,7 @@ class Workspace:
 
     @cached_property
     def exports(self) -> ExportService:
-        return ExportService(self.store, actor_id=self.user_id, clock=self.clock)
+        return ExportService(self.store, principal=self.principal, clock=self.clock)
 
     @property
     def paths(self) -> ProfilePaths:
@@ -187,25 +257,47 @@ class Workspace:
 
 
 def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
+                   signed_in: SignedIn | None = None,
                    keychain: Keychain | None = None) -> Workspace:
-    """``keychain``: where the audit trail's last checkpoint is mirrored, if usable."""
+    """The practice, open for whoever ``signed_in`` says (None: its owner, as for the
+    keychain and the recovery key). Failed sign-ins kept since it was last opened are
+    written to the audit trail first. ``keychain``: where the audit trail's last
+    checkpoint is mirrored, if usable."""
     register_agenda_links()
+    if signed_in is None:
+        signed_in = getattr(key, "signed_in", None)  # a key from sign_in says whose it is
     profile = open_profile(paths, key, clock=clock, keychain=keychain)
     try:
         store = profile.store
-        user = owner_id(store)
+        user = principal_for(store, signed_in, workstation=store.node_id)
         practice = get_practice(store)
         if practice is None:
             raise LookupError("no practice in this database")
-        return Workspace(profile=profile, user_id=user, practice=practice,
-                         patients=PatientService(store, actor_id=user, clock=clock), clock=clock,
-                         directory=DirectoryService(store, actor_id=user, clock=clock),
-                         timeline=TimelineService(store, sources=(
+        _audit_failed_sign_ins(store, paths, user, clock)
+        return Workspace(profile=profile, principal=user, practice=practice,
+                         patients=PatientService(store, principal=user, clock=clock), clock=clock,
+                         directory=DirectoryService(store, principal=user, clock=clock),
+                         timeline=TimelineService(store, principal=user, sources=(
                              *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
-                         duplicates=DuplicateService(store, actor_id=user, clock=clock))
+                         duplicates=DuplicateService(store, principal=user, clock=clock))
     except BaseException:
         profile.close()
         raise
+
+
+def _audit_failed_sign_ins(store, paths: ProfilePaths, principal: Principal,
+                           clock: Clock) -> None:
+    """The failures the attempt counter kept, into the trail (then out of the file)."""
+    attempts = Attempts(paths.root, clock)
+    pending = attempts.pending()
+    if not pending:
+        return
+    with store.unit_of_work(actor_id=principal.user_id) as uow:
+        for failure in pending:
+            name = failure.name if LOGIN_PATTERN.fullmatch(failure.name) else OWNER_LABEL
+            uow.audit("sign_in_failed", USER_ENTITY, name,
+                      "at=" + failure.at.isoformat(timespec="seconds"))
+    attempts.forget_pending(len(pending))
 
 
 @dataclass

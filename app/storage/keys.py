@@ -7,7 +7,12 @@ The 32-byte database key is never written in clear. ``keys.json`` holds it wrapp
   (memory-hard);
 - ``keychain``: a random 32-byte secret kept in the OS keychain;
 - ``recovery``: the recovery key shown once to the owner (160 random bits, so a fast
-  HKDF is enough).
+  HKDF is enough);
+- ``account``: one per account other than the owner's, a key derived from that
+  person's own passphrase as for ``passphrase`` (the owner's is the ``passphrase``
+  wrap), naming the account (its user id and sign-in name, both authenticated). So
+  each person opens the practice with their own secret and none is shared; disabling
+  an account removes its wrap.
 
 Each wrap authenticates, as GCM associated data, the envelope id, the demo flag and
 every field of the wrap but its nonce and ciphertext (kind, salt, KDF name and cost):
@@ -61,7 +66,10 @@ SALT_BYTES = 16
 MAX_SALT_BYTES = 64
 RECOVERY_BYTES = 20
 MAX_ENVELOPE_BYTES = 64 * 1024  # a real envelope is under 2 KiB
-KINDS = ("passphrase", "keychain", "recovery")
+KINDS = ("passphrase", "keychain", "recovery", "account")
+SINGLE_KINDS = ("passphrase", "keychain", "recovery")  # at most one wrap of each
+MAX_ACCOUNT_WRAPS = 200  # far beyond any practice; keeps the file small
+_LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 # The documented passphrase of demo practices; only an envelope marked demo opens with it
 # by default, and no other profile may be created with it.
 DEMO_PASSPHRASE = "demo"
@@ -138,6 +146,13 @@ def _argon2(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
         lanes=params.lanes,
         memory_cost=params.memory_kib,
     ).derive(passphrase.encode("utf-8"))
+
+
+def _new_passphrase_key(passphrase: str, params: KdfParams) -> tuple[bytes, dict]:
+    salt = secrets.token_bytes(SALT_BYTES)
+    kdf = {"name": "argon2id", "salt": _b64(salt), "memory_kib": params.memory_kib,
+           "iterations": params.iterations, "lanes": params.lanes}
+    return _argon2(normalise_passphrase(passphrase), salt, params), kdf
 
 
 def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
@@ -220,7 +235,10 @@ def _check_wrap(wrap, version: int) -> None:
     if not isinstance(wrap, dict) or wrap.get("kind") not in KINDS:
         raise EnvelopeError("malformed wrap")
     kind = wrap["kind"]
-    own = {"kdf"} if kind == "passphrase" else {"salt"}
+    own = {"kdf"} if kind == "passphrase" else {"kdf", "user", "name"} \
+        if kind == "account" else {"salt"}
+    if kind == "account" and wrap.get("v") != WRAP_VERSION:
+        raise EnvelopeError("account wrap without version")
     keys = set(wrap)
     if "v" in keys:
         if version < 2 or wrap["v"] != WRAP_VERSION or not _is_int(wrap["v"]):
@@ -230,8 +248,12 @@ def _check_wrap(wrap, version: int) -> None:
         raise EnvelopeError(f"malformed {kind} wrap")
     _decoded(wrap["nonce"], (NONCE_BYTES,), f"{kind} nonce")
     _decoded(wrap["ct"], (KEY_BYTES + TAG_BYTES,), f"{kind} ciphertext")
-    if kind == "passphrase":
+    if kind in ("passphrase", "account"):
         _kdf_params(wrap["kdf"])
+        if kind == "account" and not (isinstance(wrap["user"], str) and _ID.fullmatch(wrap["user"])
+                                      and isinstance(wrap["name"], str)
+                                      and _LOGIN.fullmatch(wrap["name"])):
+            raise EnvelopeError("malformed account wrap")
     else:
         _decoded(wrap["salt"], range(SALT_BYTES, MAX_SALT_BYTES + 1), f"{kind} salt")
 
@@ -251,12 +273,17 @@ def _check(data) -> None:
     if version >= 2 and not isinstance(data["demo"], bool):
         raise EnvelopeError("malformed demo flag")
     wraps = data["wraps"]
-    if not isinstance(wraps, list) or not 1 <= len(wraps) <= len(KINDS):
+    if not isinstance(wraps, list) or not 1 <= len(wraps) <= len(SINGLE_KINDS) + MAX_ACCOUNT_WRAPS:
         raise EnvelopeError("malformed wraps")
     for wrap in wraps:
         _check_wrap(wrap, version)
-    if len({w["kind"] for w in wraps}) != len(wraps):
+    single = [w["kind"] for w in wraps if w["kind"] != "account"]
+    if len(set(single)) != len(single):
         raise EnvelopeError("two wraps of the same kind")
+    accounts = [w for w in wraps if w["kind"] == "account"]
+    if (len({w["user"] for w in accounts}) != len(accounts)
+            or len({w["name"] for w in accounts}) != len(accounts)):
+        raise EnvelopeError("two wraps of the same account")
 
 
 class KeyEnvelope:
@@ -309,6 +336,10 @@ class KeyEnvelope:
         """Marked as a demo practice's (authenticated by every version-2 wrap)."""
         return self._data.get("demo") is True
 
+    def account_names(self) -> set[str]:
+        """The sign-in names that have a wrap of their own (the owner's is ``passphrase``)."""
+        return {w["name"] for w in self._data["wraps"] if w["kind"] == "account"}
+
     def kinds(self) -> set[str]:
         return {w["kind"] for w in self._data["wraps"]}
 
@@ -332,7 +363,11 @@ class KeyEnvelope:
         nonce = secrets.token_bytes(NONCE_BYTES)
         wrap = {"kind": kind, "v": WRAP_VERSION, **extra}
         ct = AESGCM(wrapping_key).encrypt(nonce, db_key, self._aad(wrap))
-        self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind]
+        if kind == "account":  # one per account, by id or name
+            self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind or (
+                w["user"] != extra["user"] and w["name"] != extra["name"])]
+        else:
+            self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind]
         self._data["wraps"].append({**wrap, "nonce": _b64(nonce), "ct": _b64(ct)})
 
     def _wrap(self, kind: str) -> dict:
@@ -354,15 +389,36 @@ class KeyEnvelope:
         raise WrongSecretError(wrap["kind"])
 
     def wrap_with_passphrase(self, db_key: bytes, passphrase: str, params: KdfParams) -> None:
-        salt = secrets.token_bytes(SALT_BYTES)
-        kdf = {"name": "argon2id", "salt": _b64(salt), "memory_kib": params.memory_kib,
-               "iterations": params.iterations, "lanes": params.lanes}
-        wrapping_key = _argon2(normalise_passphrase(passphrase), salt, params)
+        wrapping_key, kdf = _new_passphrase_key(passphrase, params)
         self._put("passphrase", wrapping_key, db_key, {"kdf": kdf})
 
     def unwrap_with_passphrase(self, passphrase: str, *, kdf_floor: KdfParams = MIN_KDF) -> bytes:
         """``kdf_floor``: the least cost accepted from the file (tests pass a cheaper one)."""
-        wrap = self._wrap("passphrase")
+        return self._unwrap_derived(self._wrap("passphrase"), passphrase, kdf_floor)
+
+    def wrap_for_account(self, db_key: bytes, *, user_id: str, name: str, passphrase: str,
+                         params: KdfParams) -> None:
+        """A wrap under this account's own passphrase (replacing its previous one)."""
+        if not _ID.fullmatch(user_id) or not _LOGIN.fullmatch(name):
+            raise ValueError("malformed account id or name")
+        wrapping_key, kdf = _new_passphrase_key(passphrase, params)
+        self._put("account", wrapping_key, db_key, {"kdf": kdf, "user": user_id, "name": name})
+
+    def unwrap_for_account(self, name: str, passphrase: str, *,
+                           kdf_floor: KdfParams = MIN_KDF) -> tuple[str, bytes]:
+        """The account's user id and the database key; WrongSecretError for a name
+        without a wrap, as for a wrong passphrase."""
+        wrap = next((w for w in self._data["wraps"]
+                     if w["kind"] == "account" and w["name"] == name), None)
+        if wrap is None:
+            raise WrongSecretError("account")
+        return wrap["user"], self._unwrap_derived(wrap, passphrase, kdf_floor)
+
+    def remove_account(self, user_id: str) -> None:
+        self._data["wraps"] = [w for w in self._data["wraps"]
+                               if w["kind"] != "account" or w["user"] != user_id]
+
+    def _unwrap_derived(self, wrap: dict, passphrase: str, kdf_floor: KdfParams) -> bytes:
         kdf = wrap["kdf"]
         params = _kdf_params(kdf)
         if not params.at_least(kdf_floor):
@@ -392,4 +448,6 @@ class KeyEnvelope:
         return self._open(wrap, [_hkdf(raw, _unb64(wrap["salt"]), b"recovery")])
 
     def remove(self, kind: str) -> None:
+        if kind == "account":
+            raise ValueError("accounts are removed one by one (remove_account)")
         self._data["wraps"] = [w for w in self._data["wraps"] if w["kind"] != kind]

@@ -354,9 +354,11 @@ def restore_keychain_entry(paths: ProfilePaths, key: bytes, keychain: Keychain) 
 class OpenProfile:
     """A profile held open: the instance lock and the store. ``close()`` releases both."""
 
-    def __init__(self, paths: ProfilePaths, store: Store, lock: ProfileLock) -> None:
+    def __init__(self, paths: ProfilePaths, store: Store, lock: ProfileLock,
+                 key: bytes = b"") -> None:
         self.paths = paths
         self.store = store
+        self.key = key  # to wrap it for a new account (the engine holds it anyway)
         self._lock = lock
         self._closed = False
 
@@ -397,7 +399,7 @@ def open_profile(paths: ProfilePaths, key: bytes, *, clock: Clock,
     except BaseException:
         lock.release()
         raise
-    return OpenProfile(paths, store, lock)
+    return OpenProfile(paths, store, lock, bytes(key))
 
 
 def _open_store(paths: ProfilePaths, key: bytes, *, clock: Clock, write_guard=None) -> Store:

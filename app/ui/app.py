@@ -25,6 +25,7 @@ from app.storage.errors import ProfileLockedError, StorageError, WrongSecretErro
 from app.storage.keychain import Keychain
 from app.storage.keys import MIN_KDF, KdfParams
 from app.storage.private import touch_private
+from app.storage.signin import sign_in
 from app.storage.lock import ProfileLock
 from app.storage.profile import (
     ProfilePaths,
@@ -33,7 +34,6 @@ from app.storage.profile import (
     restore_keychain_entry,
     try_demo_unlock,
     try_keychain_unlock,
-    unlock_key,
 )
 from app.ui.change_bus import ChangeBus
 from app.ui.main_window import MainWindow
@@ -54,7 +54,7 @@ class GuiSession:
         self.app = app
         self.workspace = workspace
         self.settings = settings
-        self.bus = ChangeBus(workspace.store, workspace.initiator)
+        self.bus = ChangeBus(workspace, workspace.initiator)
         ini = workspace.paths.root / "window.ini"
         try:
             touch_private(ini)  # Qt keeps the mode of an existing file
@@ -142,39 +142,62 @@ def _log_only(exc: BaseException, tb) -> None:
 
 
 def _unlock_and_open(paths: ProfilePaths, passphrase: str | None, clock: Clock,
-                     kdf_floor: KdfParams = MIN_KDF) -> Workspace | None:
+                     kdf_floor: KdfParams = MIN_KDF, user: str | None = None) -> Workspace | None:
+    """Silently for the owner on a keychain workstation or a demo practice, as before
+    accounts; with the passphrase given (``user``'s own, the owner's by default); else the
+    sign-in prompt."""
     keychain = Keychain()
-    key = try_keychain_unlock(paths, keychain)
-    if key is None and passphrase is None:
-        key = try_demo_unlock(paths)  # None unless the profile is marked as a demo
+    key = None
+    if user is None:
+        key = try_keychain_unlock(paths, keychain)
+        if key is None and passphrase is None:
+            key = try_demo_unlock(paths)  # None unless the profile is marked as a demo
     if key is None and passphrase is not None:
         try:
-            key = unlock_key(paths, passphrase=passphrase, kdf_floor=kdf_floor)
+            key = sign_in(paths, clock=clock, name=user, passphrase=passphrase,
+                          kdf_floor=kdf_floor).key
+            return open_workspace(paths, key, clock=clock, keychain=keychain)
         except WrongSecretError:
             key = None  # fall through to the prompt
-    if key is None:
-        def unlocker(secret: str, is_recovery: bool) -> bytes:
-            if is_recovery:
-                return unlock_key(paths, recovery_key=secret)
-            return unlock_key(paths, passphrase=secret, kdf_floor=kdf_floor)
+    if key is not None:
+        # The keychain also keeps the audit trail's last checkpoint, where it can.
+        return open_workspace(paths, key, clock=clock, keychain=keychain)
+    return _sign_in_dialog(paths, clock, keychain, kdf_floor)
 
-        envelope = load_envelope(paths)
-        dialog = UnlockDialog(unlocker, profile_label=str(paths.root),
-                              has_passphrase=envelope.has_passphrase)
-        if not dialog.exec() or dialog.key is None:
-            return None
-        key = dialog.key
-        if dialog.used_recovery_key and envelope.has_keychain:
-            try:
-                restore_keychain_entry(paths, key, keychain)
-            except StorageError as exc:
-                message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
-    # The keychain also keeps the audit trail's last checkpoint, where it can.
-    return open_workspace(paths, key, clock=clock, keychain=keychain)
+
+def _sign_in_dialog(paths: ProfilePaths, clock: Clock, keychain: Keychain,
+                    kdf_floor: KdfParams = MIN_KDF,
+                    run: Callable[[UnlockDialog], int] = UnlockDialog.exec) -> Workspace | None:
+    """The sign-in prompt: an account and its own passphrase (or the owner's recovery
+    key). The practice is opened inside it, so a name that is no account, a disabled
+    one or a locked one is said there and the person tries again. ``run`` shows it
+    (tests drive it)."""
+    envelope = load_envelope(paths)
+
+    def unlocker(name: str | None, secret: str, is_recovery: bool) -> Workspace:
+        if is_recovery:
+            signed = sign_in(paths, clock=clock, recovery_key=secret)
+        else:
+            signed = sign_in(paths, clock=clock, name=name, passphrase=secret,
+                             kdf_floor=kdf_floor)
+        return open_workspace(paths, signed.key, clock=clock, keychain=keychain)
+
+    dialog = UnlockDialog(unlocker, profile_label=str(paths.root),
+                          has_passphrase=envelope.has_passphrase)
+    if not run(dialog) or dialog.key is None:
+        return None
+    workspace = dialog.key
+    if dialog.used_recovery_key and envelope.has_keychain:
+        try:
+            restore_keychain_entry(paths, workspace.profile.key, keychain)
+        except StorageError as exc:
+            message_box(QMessageBox.Icon.Warning, "Permanence", exc.user_message).exec()
+    return workspace
 
 
 def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
-            settings: WorkstationSettings, kdf_floor: KdfParams = MIN_KDF) -> int:
+            settings: WorkstationSettings, kdf_floor: KdfParams = MIN_KDF,
+            user: str | None = None) -> int:
     """``settings``: this workstation's, with the command line's choices for this run;
     ``kdf_floor``: the least Argon2 cost a key file may ask for (tests use a cheaper
     practice; the program never lowers it)."""
@@ -199,7 +222,7 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         if first_start:
             workspace = _setup_new_practice(paths, clock)
         else:
-            workspace = _unlock_and_open(paths, passphrase, clock, kdf_floor)
+            workspace = _unlock_and_open(paths, passphrase, clock, kdf_floor, user)
     except (StorageError, OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
         failure = exc if isinstance(exc, StorageError) else write_failure(exc, paths.root)
         if failure is None:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.models import ContactCategory
+from app.services import access
 from app.services.agenda.day_queries import DayQueries
-from app.services.importing import PatientImporter
 from app.services.patient_prefill import prefill_from_search
 from app.services.exporting import CONTACTS, PATIENTS
 from app.services.settings import WorkstationSettings
@@ -118,10 +118,15 @@ class MainWindow(QMainWindow):
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
         self.import_action.triggered.connect(self.import_patients)
+        # What the role may not do is not offered (the services refuse it anyway).
+        self.import_action.setVisible(workspace.may(access.PATIENTS_IMPORT))
         self.patient_exports = ExportActions(self.patients.tools_menu, workspace.exports,
                                              entity=PATIENTS, parent=self.patients)
         self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
                                                entity=CONTACTS, parent=self.directory)
+        for exports in (self.patient_exports, self.directory_exports):
+            for action in (exports.csv_action, exports.vcard_action):
+                action.setVisible(workspace.may(access.EXPORT))
         for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
                             (_("Directory"), self.directory), (_("Messages"), self.messages),
                             (_("Instructions"), self.consignes), (_("Settings"), self.settings)):
@@ -358,7 +363,7 @@ class MainWindow(QMainWindow):
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; once it has imported, the store tells the lists."""
         ws = self._workspace
-        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        importer = ws.importer()
         self.import_wizard = ImportWizard(importer, parent=self)
         self.import_wizard.open()
         return self.import_wizard

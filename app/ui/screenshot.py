@@ -595,7 +595,7 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     app.setCursorFlashTime(0)  # a steady text cursor: a blink would differ between runs
     # Window geometry is not saved: a screenshot run must not touch the profile's state.
     state = QSettings(str(out_dir / ".window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workspace, settings, ChangeBus(workspace.store, workspace.initiator), state)
+    window = MainWindow(workspace, settings, ChangeBus(workspace, workspace.initiator), state)
     try:
         window.resize(*SIZE)
         window.show()

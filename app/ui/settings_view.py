@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, current_language
-from app.services.check import run_checks
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
-from app.models.user import ROLE_OWNER
+from app.services import access
 from app.ui.access_trail import AccessTrailPage
+from app.ui.accounts_tab import AccountsTab
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
@@ -92,14 +92,22 @@ class SettingsView(QWidget):
         self.practice_tab.practitioners.changed.connect(
             lambda: self._agenda_page.reload() if self._agenda_page is not None else None)
         self.tabs.addTab(general, _("General"))
-        self.tabs.addTab(self.agenda_tab, _("Agenda"))
-        self.tabs.addTab(self.practice_tab, _("Practice"))
-        self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
-        self.tabs.addTab(self.backups_tab, _("Backups"))
+        # What the role may not change is not shown (the services refuse it anyway).
+        if workspace.may(access.SETTINGS):
+            self.tabs.addTab(self.agenda_tab, _("Agenda"))
+            self.tabs.addTab(self.practice_tab, _("Practice"))
+        self.backups_tab: BackupSettings | None = None
+        if workspace.may(access.BACKUPS):
+            self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
+            self.tabs.addTab(self.backups_tab, _("Backups"))
+        self.accounts_tab: AccountsTab | None = None
+        if workspace.may(access.ACCOUNTS):
+            self.accounts_tab = AccountsTab(workspace)
+            self.tabs.addTab(self.accounts_tab, _("Accounts"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
         self.trail_tab: QWidget | None = None
-        if workspace.role == ROLE_OWNER:
+        if workspace.may(access.AUDIT_READ):
             self.trail_tab = QWidget()
             QVBoxLayout(self.trail_tab).setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(self.trail_tab, _("Access trail"))
@@ -114,6 +122,9 @@ class SettingsView(QWidget):
         form.addRow(label(_("This workstation"), "SectionTitle"))
         form.addRow(_("Language"), self.language)
         form.addRow(label(_("Security"), "SectionTitle"))
+        principal = workspace.principal
+        form.addRow(_("Signed in as"), label(_("{name} ({role})").format(
+            name=principal.name, role=access.role_label(principal.role))))
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
         folder = label(str(workspace.paths.root))
@@ -175,8 +186,9 @@ class SettingsView(QWidget):
             self.tabs.setCurrentWidget(self.trail_tab)
         return self.trail
 
-    def show_backups(self) -> BackupSettings:
-        self.tabs.setCurrentWidget(self.backups_tab)
+    def show_backups(self) -> BackupSettings | None:
+        if self.backups_tab is not None:
+            self.tabs.setCurrentWidget(self.backups_tab)
         return self.backups_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
@@ -186,8 +198,8 @@ class SettingsView(QWidget):
     def _run_checks(self) -> None:
         self.check_button.setEnabled(False)
         self.check_result.setText(_("Checking…"))
-        store = self._workspace.store
-        self._task = run_in_background(lambda: run_checks(store), self._show_checks,
+        workspace = self._workspace
+        self._task = run_in_background(workspace.run_checks, self._show_checks,
                                        self._checks_failed)
 
     def _show_checks(self, items) -> None:

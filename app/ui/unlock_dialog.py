@@ -1,4 +1,5 @@
-"""Unlock at start: the passphrase, or the recovery key when it is lost."""
+"""Sign in at start: an account name and that person's own passphrase (empty name: the
+practice owner), or the owner's recovery key when the passphrase is lost."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from app.i18n import _
 from app.storage.errors import StorageError, WrongSecretError
 from app.ui.widgets import FieldError, label
 
-# (secret, is_recovery_key) -> key bytes; raises WrongSecretError or StorageError
-Unlocker = Callable[[str, bool], bytes]
+# (account name or None for the owner, secret, is_recovery_key) -> what the secret opened
+# (the open practice, for the application); raises WrongSecretError or StorageError.
+Unlocker = Callable[[str | None, str, bool], object]
 
 
 class UnlockDialog(QDialog):
@@ -30,13 +32,18 @@ class UnlockDialog(QDialog):
         # A keychain-only practice whose keychain entry is gone opens with the recovery key.
         self._recovery = not has_passphrase
         self.used_recovery_key = False
-        self.key: bytes | None = None
+        self.key: object | None = None  # what the unlocker returned
         self.setWindowTitle(_("Unlock Permanence"))
         self.setMinimumWidth(460)
 
         self.title = label(_("Unlock the practice database"), "PageTitle")
         self.explain = label("", "Muted", wrap=True)
         self.where = label(_("Profile: {path}").format(path=profile_label), "Hint", wrap=True)
+        self.account_label = label(_("Account"), "Muted")
+        self.account = QLineEdit()
+        self.account.setPlaceholderText(_("owner (leave empty), or your account name"))
+        self.account.setMaxLength(40)
+        self.account.returnPressed.connect(lambda: self.secret.setFocus())
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = FieldError()
@@ -60,7 +67,8 @@ class UnlockDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for w in (self.title, self.explain, self.secret, self.error, self.toggle, self.where):
+        for w in (self.title, self.explain, self.account_label, self.account, self.secret,
+                  self.error, self.toggle, self.where):
             layout.addWidget(w)
         layout.addWidget(buttons)
         if not has_passphrase:
@@ -76,10 +84,15 @@ class UnlockDialog(QDialog):
             self.secret.setEchoMode(QLineEdit.EchoMode.Normal)
             self.toggle.setText(_("Use the passphrase instead"))
         else:
-            self.explain.setText(_("Type the passphrase that protects this practice."))
+            self.explain.setText(_("Sign in with your account name and your own "
+                                   "passphrase; the practice owner may leave the name "
+                                   "empty."))
             self.secret.setPlaceholderText(_("Passphrase"))
             self.secret.setEchoMode(QLineEdit.EchoMode.Password)
             self.toggle.setText(_("Passphrase lost? Use the recovery key"))
+        # The recovery key opens the practice for its owner only.
+        self.account_label.setVisible(not self._recovery)
+        self.account.setVisible(not self._recovery)
         self.error.show_message("")
         self.secret.clear()
         self.secret.setFocus()
@@ -96,7 +109,8 @@ class UnlockDialog(QDialog):
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.key = self._unlocker(secret, self._recovery)
+            name = self.account.text().strip().lower() or None
+            self.key = self._unlocker(None if self._recovery else name, secret, self._recovery)
             self.used_recovery_key = self._recovery
         except WrongSecretError as exc:
             self.error.show_message(exc.user_message)

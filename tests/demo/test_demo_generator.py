@@ -197,3 +197,31 @@ def test_some_cards_carry_alerts_and_preferences_and_a_few_are_retyped(demo_ws):
     homonyms = [p for p in pairs if "same_identity" in p.reasons]
     assert 2 <= len(homonyms) <= 30  # the possible-duplicates view has real cases
     assert pairs[:len(homonyms)] == homonyms  # listed before family members sharing a line
+
+
+def test_every_demo_account_signs_in_with_its_documented_secret(tmp_path):
+    from app.demo.accounts import DEMO_ACCOUNTS
+    from app.services.passphrase_policy import check_new_passphrase
+    from app.services.workspace import open_workspace
+    from app.storage.signin import sign_in
+
+    from app.demo.sizes import DemoSize
+
+    tiny = DemoSize(practitioners=1, patients=20)
+    paths = ProfilePaths(tmp_path / "cabinet")
+    generate(paths.root, size=tiny).close()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    clock = FrozenClock(AT)
+    roles = set()
+    for account in DEMO_ACCOUNTS:
+        check_new_passphrase(account.passphrase, demo=True)
+        assert f"`{account.name}`" in readme and f"`{account.passphrase}`" in readme
+        signed = sign_in(paths, clock=clock, name=account.name, passphrase=account.passphrase,
+                         kdf_floor=FAST_KDF)
+        ws = open_workspace(paths, signed.key, clock=clock)
+        try:
+            assert (ws.principal.name, ws.principal.role) == (account.name, account.role)
+            roles.add(account.role)
+        finally:
+            ws.close()
+    assert roles == {"practitioner", "secretary", "remote-secretary", "telephony"}

@@ -320,7 +320,7 @@ def csv_import(c: Ctx):
         ["Blanc", "Jules", "04/04/2000", "06 55 66 77 88"]])
     path = c.tmp_path / "import.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    importer = PatientImporter(c.ws.store, actor_id=c.ws.user_id, clock=c.ws.clock)
+    importer = PatientImporter(c.ws.store, principal=c.ws.principal, clock=c.ws.clock)
     return (lambda: importer.run(path),
             lambda _r: {kinds.PATIENT: Rows(inserted=ids(*_named(c, "Garçon", "Roux", "Blanc"))),
                         kinds.PATIENT_PHONE: Rows(inserted=2)})

@@ -12,7 +12,6 @@ import pytest
 from app.clock import FrozenClock
 from app.demo import generate_demo
 from app.demo.sizes import DemoSize
-from app.services.agenda.ics import IcsExporter
 from app.services.backups import (
     RESTORE_ACTION,
     BackupRefused,
@@ -68,7 +67,7 @@ def exported(paths: ProfilePaths, out: Path) -> dict[str, bytes]:
     try:
         ws.exports.export_patients_csv(out / "patients.csv")
         ws.exports.export_directory_csv(out / "directory.csv")
-        ics = IcsExporter(ws.store, actor_id=ws.user_id, clock=clock)
+        ics = ws.agenda_export
         for p in list_practitioners(ws.store):
             ics.export(out / f"{p.id}.ics", practitioner_id=p.id, first=date(2025, 12, 1),
                        last=date(2026, 5, 1), patient_names=True, include_cancelled=True)

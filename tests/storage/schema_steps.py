@@ -69,6 +69,11 @@ def undo_0012(conn) -> None:
         conn.exec_driver_sql(f"DROP TABLE {table}")
 
 
+def undo_0013(conn) -> None:
+    for column in ("disabled_at", "practitioner_id", "login"):
+        conn.exec_driver_sql(f"ALTER TABLE app_user DROP COLUMN {column}")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

@@ -44,7 +44,7 @@ def test_the_patient_list_follows_writes_made_elsewhere(qtbot, main_window, work
     runs = counting(view)
 
     # Another service over the same store (as the command line builds one).
-    PatientService(workspace.store, actor_id=workspace.user_id, clock=workspace.clock).create(
+    PatientService(workspace.store, principal=workspace.principal, clock=workspace.clock).create(
         PatientInput(birth_name="Abadie", first_names="Louise"))
     assert names(view)[0] == "ABADIE Louise" and len(runs) == 1
     assert view.selected_id() is not None and names(view)[
@@ -56,7 +56,7 @@ def test_the_patient_list_follows_writes_made_elsewhere(qtbot, main_window, work
     assert names(view)[-1] == "ZIDANE Yazid" and len(runs) == 2
 
     # What the list does not show is not read again for.
-    DirectoryService(workspace.store, actor_id=workspace.user_id, clock=workspace.clock).create(
+    DirectoryService(workspace.store, principal=workspace.principal, clock=workspace.clock).create(
         ContactInput(name="Martin", first_name="Sophie", category="gp"))
     workspace.patients.get(view.selected_id())  # an audited read writes no row
     assert len(runs) == 2

@@ -16,7 +16,7 @@ from tests.ui.conftest import FAST_KDF, PASSPHRASE
 
 
 def _unlocker(paths):
-    def unlock(secret: str, recovery: bool) -> bytes:
+    def unlock(name, secret: str, recovery: bool) -> bytes:
         if recovery:
             return unlock_key(paths, recovery_key=secret)
         return unlock_key(paths, passphrase=secret, kdf_floor=FAST_KDF)

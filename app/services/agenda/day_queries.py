@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, literal, select
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.models import (
     Appointment, AppointmentStatus, AppointmentType, Patient, PatientPhone, Practitioner,
 )
 from app.models.patient import patient_display_name
+from app.services import access
 from app.services.agenda.zone import PracticeTime
 from app.services.phones import display_phone
 from app.storage.store import Store
@@ -138,10 +140,11 @@ def counts_of(entries: Sequence[DayEntry]) -> DayCounts:
 
 
 class DayQueries:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock, zone: PracticeTime,
                  waiting_list=None) -> None:
         self._store = store
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self._clock = clock
         self.zone = zone
         # ``waiting_list.waiting(practitioner_id=...)`` (WaitingListService), optional.
@@ -150,7 +153,7 @@ class DayQueries:
     @classmethod
     def of(cls, ws) -> DayQueries:
         """For an open workspace (its store, user, clock, zone and waiting list)."""
-        return cls(ws.store, actor_id=ws.user_id, clock=ws.clock, zone=ws.zone,
+        return cls(ws.store, principal=ws.principal, clock=ws.clock, zone=ws.zone,
                    waiting_list=getattr(ws, "waiting_list", None))
 
     def now(self) -> datetime:
@@ -164,6 +167,7 @@ class DayQueries:
             phones: bool = False, include_cancelled: bool = False) -> list[DayEntry]:
         """The appointments starting on ``first``..``last`` (practice days), by start;
         with each patient's first phone when ``phones``."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         start, end = self.zone.day_start(first), self.zone.day_start((last or first)
                                                                       + timedelta(days=1))
         q = _query(phones=phones).where(
@@ -180,6 +184,7 @@ class DayQueries:
         """The day's patients who arrived and wait, first come first (arrival time, or
         the appointment's start when none was stamped); then, when asked, those now in
         consultation, by start."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         day = day or self.today()
         start, end = self.zone.day_bounds(day)
         statuses = [_ARRIVED, _IN_CONSULTATION] if with_consultations else [_ARRIVED]
@@ -193,6 +198,7 @@ class DayQueries:
             return [_entry(r) for r in s.execute(q)]
 
     def next_day_with_appointments(self, practitioner_id: str, after: date) -> date | None:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         start = self.zone.day_start(after + timedelta(days=1))
         end = self.zone.day_start(after + timedelta(days=1 + CONFIRM_LOOKAHEAD_DAYS))
         with self._store.reader() as s:
@@ -206,6 +212,7 @@ class DayQueries:
         """A practitioner's day (cancelled ones left out of the list, counted apart) and
         what is pending: the next day's unconfirmed bookings, the day's no-shows, who is
         in the waiting room, who waits for an earlier slot with them."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         everything = self.day([practitioner_id], day, phones=True, include_cancelled=True)
         entries = tuple(e for e in everything if e.status != _CANCELLED)
         confirm_day = self.next_day_with_appointments(practitioner_id, day)
@@ -226,6 +233,7 @@ class DayQueries:
                        past: int = 5) -> PatientAgenda:
         """The patient's next appointments (not cancelled) and the last past ones (all
         statuses), with how many times they did not come. Three indexed reads."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         now = self._clock.now()
         base = _query(phones=False).where(Appointment.patient_id == patient_id)
         with self._store.reader() as s:
@@ -249,6 +257,7 @@ class DayQueries:
         read of patient data. ``place`` (renaming the finished file into place) runs
         inside the audit transaction: no entry without the file, no file without its
         entry (``withdraw`` takes the file back if the commit fails)."""
+        access.require(self.principal, access.PRINT)
         period = first.isoformat() if first == last else f"{first.isoformat()}/{last.isoformat()}"
         detail = f"{period} output={output} phones={'yes' if phones else 'no'}"
         placed = False

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import __version__
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import (
@@ -44,6 +45,7 @@ from app.models import (
 )
 from app.models.patient import patient_display_name
 from app.models.text import clean_name
+from app.services import access
 from app.services.agenda.zone import UTC, PracticeTime
 from app.services.errors import Cancelled
 from app.services.exporting.files import ExportError, TempFile, cannot_write, check_file_destination
@@ -126,9 +128,10 @@ def _never() -> bool:
 
 
 class IcsExporter:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
 
     def export(self, path: Path | str, *, practitioner_id: str, first: date, last: date,
@@ -139,6 +142,7 @@ class IcsExporter:
         """Write the agenda of ``practitioner_id`` from ``first`` to ``last`` (practice-local
         days, inclusive) to ``path``. Raises ``UnknownPractitioner``, ``InvalidRange``,
         ``ExportError`` (destination) or ``Cancelled``; nothing is written then."""
+        access.require(self.principal, access.EXPORT)
         path = Path(path)
         cancel = cancel or _never
         if first > last:

@@ -30,9 +30,11 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.i18n import _, ngettext
 from app.models import Appointment, AppointmentSeries, AppointmentStatus, CancelReason
 from app.services.agenda.freed_time import record_move
+from app.services import access
 from app.services.agenda.guard import OVERLAP, Conflict
 from app.services.agenda.schedule import load_schedule
 from app.services.agenda.service import AgendaService, BookingRefused, OverrideNotAllowed
@@ -208,10 +210,11 @@ def _hhmm(minute: int) -> str:
 class SeriesService:
     """Plan, write, move and cancel recurring series through the agenda's guard."""
 
-    def __init__(self, store: Store, *, agenda: AgendaService, actor_id: str) -> None:
+    def __init__(self, store: Store, *, agenda: AgendaService, principal: Principal) -> None:
         self._store = store
         self._agenda = agenda
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self.zone = agenda.zone
 
     # -- planning ----------------------------------------------------------------------
@@ -244,6 +247,7 @@ class SeriesService:
         owner books over them (``override``). The guard looks again inside the unit of
         work, so a booking made since the plan is not overwritten either.
         """
+        access.require(self.principal, access.APPOINTMENTS_BOOK)
         if plan.collisions and not (skip_conflicts or override):
             raise SeriesRefused(plan.collisions, self.zone,
                                 can_override=self._agenda.can_override)
@@ -281,6 +285,7 @@ class SeriesService:
 
     # -- reading -------------------------------------------------------------------------
     def get(self, series_id: str) -> SeriesInfo:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             row = s.get(AppointmentSeries, series_id)
             if row is None or row.deleted_at is not None:
@@ -290,6 +295,7 @@ class SeriesService:
     def occurrences(self, series_id: str, *, include_cancelled: bool = True
                     ) -> list[AppointmentView]:
         """The series' appointments by start."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         views = self._agenda.in_series(series_id)
         return views if include_cancelled else [v for v in views if v.holds_time]
 
@@ -303,6 +309,7 @@ class SeriesService:
                          note: str = "") -> list[AppointmentView]:
         """Cancel this occurrence and every later one still to come (booked or confirmed;
         one already seen, arrived or marked no-show stays as it is), in one unit of work."""
+        access.require(self.principal, access.APPOINTMENTS_CANCEL)
         if reason not in {r.value for r in CancelReason if r is not CancelReason.NONE}:
             raise ValidationError({"reason": _("Say who cancelled.")})
         with self._store.unit_of_work(actor_id=self._actor) as uow:
@@ -323,6 +330,7 @@ class SeriesService:
         """Move this occurrence and every later one still to come to ``start`` (practice
         time) on its own day, keeping lengths. Refused with every collision and nothing
         written, unless the practice owner overrides."""
+        access.require(self.principal, access.APPOINTMENTS_MOVE)
         minute = self._minute(start)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             s = uow.session

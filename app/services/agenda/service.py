@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import (
@@ -22,8 +23,8 @@ from app.models import (
 )
 from app.models.agenda import HOLDING_STATUSES, MAX_APPOINTMENT_MINUTES, id_set
 from app.models.patient import patient_display_name
-from app.models.user import ROLE_OWNER
 from app.services.agenda.freed_time import record_move
+from app.services import access
 from app.services.agenda.guard import Busy, Conflict, Proposal, check
 from app.services.agenda.history import appointment_history
 from app.services.agenda.labels import (  # noqa: F401 - also imported from here by screens
@@ -58,12 +59,13 @@ class BookingRefused(ServiceError):
         return "\n".join(c.message for c in self.conflicts if c.blocking)
 
 
-class OverrideNotAllowed(ServiceError):
+class OverrideNotAllowed(access.AccessDenied):
+    """Booking over the guard's refusal, by a role that may not (see app.services.access)."""
+
     code = "override_not_allowed"
 
-    @property
-    def user_message(self) -> str:
-        return _("Only the practice owner can book over a refusal.")
+    def __init__(self, role: str = "") -> None:
+        super().__init__(access.GUARD_OVERRIDE, role)
 
 
 _VIEW_COLUMNS = (
@@ -101,18 +103,18 @@ def _type_info(t: AppointmentType) -> TypeInfo:
 
 
 class AgendaService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
-                 holiday_region: str = "", role: str = ROLE_OWNER) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock, zone: PracticeTime,
+                 holiday_region: str = "") -> None:
         self._store = store
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self._clock = clock
         self.zone = zone
         self.holiday_region = holiday_region
-        self.role = role
 
     @property
     def can_override(self) -> bool:
-        return self.role == ROLE_OWNER
+        return access.allowed(self.principal, access.GUARD_OVERRIDE)
 
     # -- reference data ------------------------------------------------------------
     def types(self, *, include_inactive: bool = False) -> list[TypeInfo]:
@@ -138,6 +140,7 @@ class AgendaService:
     def appointments(self, practitioner_ids: Sequence[str], first: date, last: date, *,
                      include_cancelled: bool = True) -> list[AppointmentView]:
         """Appointments starting on ``first``..``last`` (practice days), by start."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             return self._appointments(s, practitioner_ids, first, last,
                                       include_cancelled=include_cancelled)
@@ -175,6 +178,8 @@ class AgendaService:
 
     def get(self, appointment_id: str) -> AppointmentView:
         """One appointment, as opened by the secretary: an audited read."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             row = uow.session.execute(_view_query().where(Appointment.id == appointment_id)).first()
             if row is None:
@@ -183,6 +188,7 @@ class AgendaService:
         return _view(row)
 
     def for_patient(self, patient_id: str, *, limit: int = 200) -> list[AppointmentView]:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             rows = s.execute(_view_query().where(Appointment.patient_id == patient_id,
                                                  Appointment.deleted_at.is_(None))
@@ -191,11 +197,13 @@ class AgendaService:
 
     def count(self) -> int:
         """Every appointment on record, cancelled ones included."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Appointment).where(
                 Appointment.deleted_at.is_(None))).scalar_one()
 
     def no_show_count(self, patient_id: str) -> int:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             return s.execute(select(func.count()).select_from(Appointment).where(
                 Appointment.patient_id == patient_id, Appointment.deleted_at.is_(None),
@@ -203,6 +211,7 @@ class AgendaService:
 
     def waiting_room(self, day: date | None = None) -> list[AppointmentView]:
         """Today's patients who arrived and are not yet in consultation, first come first."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         day = day or self.zone.today(self._clock.now())
         start, end = self.zone.day_bounds(day)
         with self._store.reader() as s:
@@ -215,6 +224,7 @@ class AgendaService:
 
     def day_loads(self, practitioner_ids: Sequence[str], first: date, last: date) -> list[DayLoad]:
         """Per day: how many appointments, booked and open minutes (the month overview)."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         appts, sched = self.window(practitioner_ids, first, last)
         counts: dict[date, list[int]] = {}
         for a in appts:
@@ -234,6 +244,7 @@ class AgendaService:
 
     def history(self, appointment_id: str) -> list[HistoryEntry]:
         """Every change of the appointment, oldest first (see ``history``)."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             return appointment_history(s, self.zone, appointment_id)
 
@@ -327,11 +338,37 @@ class AgendaService:
         blocking = [c for c in conflicts if c.blocking]
         if blocking and not override:
             raise BookingRefused(conflicts, can_override=self.can_override)
-        if blocking and not self.can_override:
-            raise OverrideNotAllowed()
+        if blocking:
+            try:
+                self._require(uow.session, access.GUARD_OVERRIDE, proposal.practitioner_id,
+                              proposal.type_id)
+            except access.AccessDenied:
+                raise OverrideNotAllowed(self.principal.role) from None
         note = "\n".join(c.message for c in blocking)
         kinds = ",".join(sorted({c.kind for c in blocking}))
         return [c for c in conflicts if not c.blocking], note, kinds
+
+    def _require(self, s: Session, action: str, practitioner_id: str | None,
+                 type_id: str | None) -> None:
+        """The access check of a write in ``practitioner_id``'s agenda with motif
+        ``type_id`` (whether it is bookable remotely is read only when the role asks)."""
+        access.require(self.principal, action)  # the matrix first, before any read
+        remote = False
+        if type_id is not None and self.principal.role == access.ROLE_REMOTE_SECRETARY:
+            remote = bool(s.execute(select(AppointmentType.remote_bookable)
+                                    .where(AppointmentType.id == type_id)).scalar())
+        access.require(self.principal, action,
+                       target=access.AgendaTarget(practitioner_id, remote))
+
+    def writable(self, action: str, practitioner_id: str | None = None) -> bool:
+        """Whether this account may do ``action`` in ``practitioner_id``'s agenda (for the
+        screens; the motif's rule is checked when it is written)."""
+        try:
+            access.require(self.principal, action,
+                           target=access.AgendaTarget(practitioner_id, True))
+        except access.AccessDenied:
+            return False
+        return True
 
     # -- for the recurring series and the waiting list ----------------------------
     def proposal(self, session: Session, data: BookingInput, *,
@@ -356,6 +393,7 @@ class AgendaService:
 
     def in_series(self, series_id: str) -> list[AppointmentView]:
         """The appointments of a recurring series by start, cancelled ones included."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             rows = s.execute(_view_query().where(Appointment.series_id == series_id,
                                                  Appointment.deleted_at.is_(None))
@@ -372,6 +410,7 @@ class AgendaService:
         return result
 
     def _book(self, uow, data: BookingInput, override: bool) -> BookingResult:
+        self._require(uow.session, access.APPOINTMENTS_BOOK, data.practitioner_id, data.type_id)
         proposal = self._proposal(uow.session, data, None)
         warnings, override_note, kinds = self._judge(uow, proposal, override)
         appt = Appointment(practitioner_id=proposal.practitioner_id, patient_id=data.patient_id,
@@ -400,6 +439,9 @@ class AgendaService:
         """Move and/or resize (drag and drop, cut and paste); the length is kept by default."""
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             appt = self._load(uow.session, appointment_id, expected_version)
+            self._require(uow.session, access.APPOINTMENTS_MOVE, appt.practitioner_id, appt.type_id)
+            if practitioner_id is not None and practitioner_id != appt.practitioner_id:
+                self._require(uow.session, access.APPOINTMENTS_MOVE, practitioner_id, appt.type_id)
             if appt.status == AppointmentStatus.CANCELLED.value:
                 raise ValidationError({"status": _("A cancelled appointment cannot be moved.")})
             length = appt.ends_at - appt.starts_at
@@ -433,6 +475,7 @@ class AgendaService:
 
     def _cancel(self, uow, appointment_id, reason, note, expected_version) -> AppointmentView:
         appt = self._load(uow.session, appointment_id, expected_version)
+        self._require(uow.session, access.APPOINTMENTS_CANCEL, appt.practitioner_id, appt.type_id)
         appt.status = (AppointmentStatus.NO_SHOW.value if reason == CancelReason.NO_SHOW.value
                        else AppointmentStatus.CANCELLED.value)
         appt.cancel_reason = reason
@@ -449,6 +492,7 @@ class AgendaService:
             raise ValidationError({"status": _("Unknown status.")})
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             appt = self._load(uow.session, appointment_id, expected_version)
+            self._require(uow.session, access.APPOINTMENTS_MOVE, appt.practitioner_id, appt.type_id)
             if appt.status == AppointmentStatus.CANCELLED.value:
                 raise ValidationError({"status": _("This appointment was cancelled.")})
             appt.status = status
@@ -469,6 +513,9 @@ class AgendaService:
         """Change who and what (not when: that is ``move``)."""
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             appt = self._load(uow.session, appointment_id, expected_version)
+            self._require(uow.session, access.APPOINTMENTS_MOVE, appt.practitioner_id, appt.type_id)
+            if type_id != appt.type_id:
+                self._require(uow.session, access.APPOINTMENTS_MOVE, appt.practitioner_id, type_id)
             self._proposal(uow.session, BookingInput(appt.practitioner_id, appt.starts_at,
                                                      appt.ends_at, patient_id, type_id),
                            appointment_id)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import (
@@ -16,6 +17,7 @@ from app.models import (
 )
 from app.models.agenda import id_set, id_set_text
 from app.models.text import clean_name
+from app.services import access
 from app.services.agenda.public_holidays import valid_region
 from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound, ValidationError
@@ -107,13 +109,15 @@ class _Checked:
 
 
 class AgendaSetupService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self._clock = clock
 
     # -- appointment types -----------------------------------------------------------
     def save_type(self, data: TypeInput, type_id: str | None = None) -> TypeInfo:
+        access.require(self.principal, access.SETTINGS)
         name = self._check_type(data)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             if type_id is None:
@@ -200,6 +204,7 @@ class AgendaSetupService:
     def set_hours(self, practitioner_id: str, ranges: list[HoursRange], *,
                   valid_from: date | None = None, valid_until: date | None = None) -> None:
         """Replace the set of weekly hours with these validity dates."""
+        access.require(self.principal, access.SETTINGS)
         checked = self._check_ranges(ranges)
         if valid_from and valid_until and valid_until < valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
@@ -241,6 +246,7 @@ class AgendaSetupService:
 
     # -- absences ------------------------------------------------------------------
     def add_absence(self, data: AbsenceInput) -> AbsenceInfo:
+        access.require(self.principal, access.SETTINGS)
         errors = {}
         if data.ends_at <= data.starts_at:
             errors["end"] = _("The absence ends after it starts.")
@@ -269,6 +275,7 @@ class AgendaSetupService:
                     for a in s.execute(q.order_by(Absence.starts_at)).scalars()]
 
     def remove_absence(self, absence_id: str) -> None:
+        access.require(self.principal, access.SETTINGS)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             a = uow.session.get(Absence, absence_id)
             if a is None:
@@ -278,6 +285,7 @@ class AgendaSetupService:
     # -- holidays ------------------------------------------------------------------
     def set_holiday_open(self, day: date, is_open: bool, practitioner_id: str | None = None) -> None:
         """Work on a public holiday anyway (``is_open``), or go back to closed."""
+        access.require(self.principal, access.SETTINGS)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             rows = uow.session.execute(select(HolidayOpening).where(
                 HolidayOpening.day == day, HolidayOpening.deleted_at.is_(None))).scalars().all()
@@ -289,6 +297,7 @@ class AgendaSetupService:
                     r.deleted_at = self._clock.now()
 
     def set_holiday_region(self, region: str) -> None:
+        access.require(self.principal, access.SETTINGS)
         if not valid_region(region):
             raise ValidationError({"region": _("Unknown region.")})
         with self._store.unit_of_work(actor_id=self._actor) as uow:

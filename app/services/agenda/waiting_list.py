@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _
 from app.models import (
@@ -26,6 +27,7 @@ from app.models import (
 )
 from app.models.agenda import id_set, id_set_text
 from app.models.patient import patient_display_name
+from app.services import access
 from app.services.agenda.schedule import load_schedule
 from app.services.agenda.service import AgendaService
 from app.services.agenda.views import BookingInput, BookingResult
@@ -106,16 +108,18 @@ def _entry(row) -> WaitingEntry:
 
 
 class WaitingListService:
-    def __init__(self, store: Store, *, agenda: AgendaService, actor_id: str,
+    def __init__(self, store: Store, *, agenda: AgendaService, principal: Principal,
                  clock: Clock) -> None:
         self._store = store
         self._agenda = agenda
-        self._actor = actor_id
+        self.principal = principal
+        self._actor = principal.user_id
         self._clock = clock
         self.zone = agenda.zone
 
     # -- the list ------------------------------------------------------------------------
     def add(self, data: WaitingInput) -> WaitingEntry:
+        access.require(self.principal, access.APPOINTMENTS_BOOK)
         today = self.zone.today(self._clock.now())
         errors: dict[str, str] = {}
         if data.window_until < data.window_from:
@@ -152,6 +156,7 @@ class WaitingListService:
     def waiting(self, *, practitioner_id: str | None = None) -> list[WaitingEntry]:
         """Who is waiting (with this practitioner, or anyone), most urgent first, then
         the longest waiting."""
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             rows = s.execute(_entries_query().where(
                 WaitingListEntry.status == WaitingStatus.WAITING.value))
@@ -161,11 +166,13 @@ class WaitingListService:
         return entries
 
     def get(self, entry_id: str) -> WaitingEntry:
+        access.require(self.principal, access.APPOINTMENTS_READ)
         with self._store.reader() as s:
             return self._read(s, entry_id)
 
     def withdraw(self, entry_id: str) -> WaitingEntry:
         """The patient no longer waits (found elsewhere, no longer needed)."""
+        access.require(self.principal, access.APPOINTMENTS_BOOK)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             entry = self._waiting(uow.session, entry_id)
             entry.status = WaitingStatus.WITHDRAWN.value
@@ -188,6 +195,7 @@ class WaitingListService:
         Call it once the appointment is cancelled, or pass the one about to be as
         ``ignore_id`` to see who could take its place.
         """
+        access.require(self.principal, access.APPOINTMENTS_READ)
         day = self.zone.day_of(starts_at)
         freed = ends_at - starts_at
         with self._store.reader() as s:

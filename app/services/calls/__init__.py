@@ -3,11 +3,22 @@ the callbacks owed, the indicators and the CSV export of the log."""
 
 from app.services.calls.callbacks import CallbackService
 from app.services.calls.errors import (
-    CallbackClosed, CallRefused, EventOutOfOrder, InvalidCallDetails, InvalidCallId,
-    InvalidCallNumber, UnknownCall, UnknownCallback,
+    CallbackClosed,
+    CallRefused,
+    EventOutOfOrder,
+    InvalidCallDetails,
+    InvalidCallId,
+    InvalidCallNumber,
+    UnknownCall,
+    UnknownCallback,
 )
 from app.services.calls.events import (
-    CALLBACK_TARGET, MISSED_CALL_WINDOW, CallInput, CallService, EndedResult, RingingResult,
+    CALLBACK_TARGET,
+    MISSED_CALL_WINDOW,
+    CallInput,
+    CallService,
+    EndedResult,
+    RingingResult,
 )
 from app.services.calls.identify import CallerIdentifier, CallerMatch, Identification
 from app.services.calls.indicators import KEYS as INDICATOR_KEYS

@@ -27,17 +27,22 @@ from pathlib import Path
 from sqlalchemy import bindparam, text
 
 from app.clock import Clock
+from app.i18n import _
 from app.models import kinds
 from app.models.base import UTCDateTime
 from app.models.patient import patient_display_name
+from app.models.principal import Principal
 from app.models.text import plain_text
+from app.services import access
 from app.services.agenda.zone import PracticeTime
 from app.services.calls.labels import DONE, FRENCH, OPEN, OVERDUE
 from app.services.exporting import csv_format
 from app.services.exporting.files import (
-    ExportError, TempFile, cannot_write, check_file_destination,
+    ExportError,
+    TempFile,
+    cannot_write,
+    check_file_destination,
 )
-from app.i18n import _
 from app.storage.private import open_private
 from app.storage.store import Store
 
@@ -79,14 +84,22 @@ class CallExportResult:
 
 
 class CallExporter:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime) -> None:
+    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
+                 principal: Principal | None = None) -> None:
         self._store = store
+        self._principal = principal
         self._actor_id = actor_id
         self._clock = clock
         self._zone = zone
 
+    def _may(self, action: str) -> None:
+        # Built by the workspace with the signed-in principal, whose role is checked here.
+        if self._principal is not None:
+            access.require(self._principal, action)
+
     def export(self, path: Path | str, *, first: date, last: date,
                overwrite: bool = False) -> CallExportResult:
+        self._may(access.CALLS_EXPORT)
         path = Path(path)
         if first > last:
             raise InvalidCallRange(first, last)

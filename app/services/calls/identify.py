@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from app.models.calls import CallerKind
 from app.models.directory import contact_display_name
 from app.models.patient import patient_display_name
+from app.models.principal import Principal
+from app.services import access
 from app.services.calls.numbers import WITHHELD, call_number
 from app.services.phones import national_digits
 from app.storage.store import Store
@@ -96,12 +98,19 @@ def identify_in(session: Session, e164: str) -> Identification:
 
 
 class CallerIdentifier:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, principal: Principal | None = None) -> None:
         self._store = store
+        self._principal = principal
+
+    def _may(self, action: str) -> None:
+        # Built by the workspace with the signed-in principal, whose role is checked here.
+        if self._principal is not None:
+            access.require(self._principal, action)
 
     def identify(self, number: str | None) -> Identification:
         """The matches for a number in any format; raises ``InvalidCallNumber`` for
         something that is not a number, gives no match for a withheld one."""
+        self._may(access.CALLS_LOOKUP)
         e164 = call_number(number)
         if e164 == WITHHELD:
             return Identification(WITHHELD, ())

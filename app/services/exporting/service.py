@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.models import kinds
+from app.services import access
 from app.services.errors import Cancelled
 from app.services.exporting import csv_format, vcard
 from app.services.exporting.files import (
@@ -59,10 +61,11 @@ def _never() -> bool:
 
 
 class ExportService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock,
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock,
                  batch_size: int = BATCH) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
         self._batch = batch_size
 
@@ -72,24 +75,28 @@ class ExportService:
     def export_patients_csv(self, path: Path | str, *, overwrite: bool = False,
                             progress: ProgressFn | None = None,
                             cancel: CancelFn | None = None) -> ExportResult:
+        access.require(self.principal, access.EXPORT)
         return self._csv(PATIENTS, Path(path), csv_format.PATIENT_HEADERS,
                          csv_format.patient_cells, overwrite, progress, cancel)
 
     def export_directory_csv(self, path: Path | str, *, overwrite: bool = False,
                              progress: ProgressFn | None = None,
                              cancel: CancelFn | None = None) -> ExportResult:
+        access.require(self.principal, access.EXPORT)
         return self._csv(CONTACTS, Path(path), csv_format.DIRECTORY_HEADERS,
                          csv_format.contact_cells, overwrite, progress, cancel)
 
     def export_patients_vcard(self, path: Path | str, *, one_per_contact: bool = False,
                               overwrite: bool = False, progress: ProgressFn | None = None,
                               cancel: CancelFn | None = None) -> ExportResult:
+        access.require(self.principal, access.EXPORT)
         return self._vcard(PATIENTS, Path(path), vcard.patient_card, one_per_contact,
                            overwrite, progress, cancel)
 
     def export_directory_vcard(self, path: Path | str, *, one_per_contact: bool = False,
                                overwrite: bool = False, progress: ProgressFn | None = None,
                                cancel: CancelFn | None = None) -> ExportResult:
+        access.require(self.principal, access.EXPORT)
         return self._vcard(CONTACTS, Path(path), vcard.contact_card, one_per_contact,
                            overwrite, progress, cancel)
 

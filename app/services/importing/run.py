@@ -15,10 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.models.principal import Principal
 from app.clock import Clock
 from app.i18n import _, ngettext
 from app.models import Patient, PatientPhone
 from app.models.ids import uuid7
+from app.services import access
 from app.services.errors import Cancelled, ServiceError, ValidationError
 from app.services.importing.mapping import Mapping, infer_mapping, mapping_problems
 from app.services.importing.reading import CsvFormat, UnreadableFile, detect_format, read_records
@@ -149,10 +151,11 @@ class _Valid:
 class PatientImporter:
     """``preview`` a file, ``dry_run`` it (nothing written), then ``run`` the import."""
 
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock) -> None:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
         self._store = store
-        self._patients = PatientService(store, actor_id=actor_id, clock=clock)
-        self._actor_id = actor_id
+        self._patients = PatientService(store, principal=principal, clock=clock)
+        self.principal = principal
+        self._actor_id = principal.user_id
         self._clock = clock
 
     def preview(self, path: Path, *, fmt: CsvFormat | None = None, encoding: str | None = None,
@@ -163,6 +166,7 @@ class PatientImporter:
                 mapping: Mapping | None = None, progress: ProgressFn | None = None,
                 cancelled: CancelledFn | None = None) -> ImportReport:
         """Every row checked, duplicates looked for; nothing is written, not even audit."""
+        access.require(self.principal, access.PATIENTS_IMPORT)
         scan = self._scan(path, fmt, mapping, dry_run=True, progress=progress,
                           cancelled=cancelled)
         for batch in scan.batches():
@@ -180,6 +184,7 @@ class PatientImporter:
         nothing is kept. ``skip_duplicates`` leaves out rows with the birth name, first
         name and birth date of a recorded patient or of an earlier row (a shared phone
         number is only reported: families share one)."""
+        access.require(self.principal, access.PATIENTS_IMPORT)
         scan = self._scan(path, fmt, mapping, dry_run=False, progress=progress,
                           cancelled=cancelled)
         report = scan.report

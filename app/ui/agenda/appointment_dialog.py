@@ -45,7 +45,7 @@ from app.models.agenda import MAX_APPOINTMENT_MINUTES, AppointmentStatus
 from app.services.agenda.service import BookingRefused, cancel_reason_labels, status_labels
 from app.services.agenda.views import AppointmentView, BookingInput, HistoryEntry, TypeInfo
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
-from app.services.practice import PractitionerInfo, list_practitioners
+from app.services.practice import PractitionerInfo
 from app.services.workspace import Workspace
 from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid_data import hhmm
@@ -124,7 +124,7 @@ class AppointmentDialog(QDialog):
         self._agenda = workspace.agenda
         self._zone = workspace.zone
         self._practitioners = practitioners if practitioners is not None else \
-            list_practitioners(workspace.store)
+            workspace.practitioners()
         self._types = types if types is not None else self._agenda.types()
         self.appointment: AppointmentView | None = None
         if appointment_id is not None:

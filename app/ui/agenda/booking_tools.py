@@ -23,7 +23,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from app.i18n import _
-from app.services.agenda.booking_queries import appointment_brief
 from app.services.agenda.views import AppointmentView
 from app.services.errors import NotFound
 from app.ui.agenda.series_dialog import SeriesDialog, series_actions
@@ -171,7 +170,7 @@ class BookingTools(QObject):
 
     def _selected(self):
         item = self.page.grid.selected_item()
-        return appointment_brief(self.workspace.store, item) if item else None
+        return self.workspace.appointment_brief(item) if item else None
 
     def fill_series_menu(self) -> None:
         menu = self.series_menu

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_number, ngettext
+from app.services import access
 from app.services.agenda.day_queries import DayQueries
-from app.services.practice import list_practitioners
 from app.ui.agenda.my_day import MyDayDialog
 from app.ui.agenda.printing import AskPrinter, PrintActions, ask_printer, pydate, qdate
 from app.ui.agenda.waiting_room import WaitingRoomPanel
@@ -122,7 +122,7 @@ class IcsExportAction(BackgroundExport):
         if self.running:
             return None
         pid, day = self._defaults()
-        practitioners = [(p.id, p.display_name) for p in list_practitioners(self._ws.store)]
+        practitioners = [(p.id, p.display_name) for p in self._ws.practitioners()]
         dialog = IcsOptionsDialog(practitioners, self._parent, practitioner_id=pid, first=day,
                                   last=day + timedelta(days=ICS_DEFAULT_DAYS - 1))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -202,7 +202,8 @@ class DayTools(QObject):
         pid, _day = self._defaults()
         dialog = MyDayDialog(self.page.workspace, self.page.bus, self.page, practitioner_id=pid,
                              day=self.queries.today(), queries=self.queries,
-                             print_day=self.print_day_sheet)
+                             print_day=self.print_day_sheet
+                             if self.page.workspace.may(access.PRINT) else None)
         dialog.appointment_activated.connect(self.show_appointment)
         dialog.finished.connect(self._my_day_closed)
         self.my_day_dialog = dialog
@@ -237,9 +238,14 @@ def install(page, *, choose_path: ChoosePath = ask_save_path,
         return
     tools = DayTools(page, choose_path=choose_path, ask_printer=ask_printer)
     page.add_side_panel(_("Waiting room"), tools.waiting_room)
-    for action in (tools.my_day_action, tools.printing.print_action, tools.printing.pdf_action,
-                   tools.ics.action):
-        page.add_toolbar_action(action)
+    ws = page.workspace
+    # What the role may not do is not offered (the services refuse it anyway).
+    for action, allowed in ((tools.my_day_action, True),
+                            (tools.printing.print_action, ws.may(access.PRINT)),
+                            (tools.printing.pdf_action, ws.may(access.PRINT)),
+                            (tools.ics.action, ws.may(access.EXPORT))):
+        if allowed:
+            page.add_toolbar_action(action)
     # The page says when it cancels: the waiting room may lose a patient.
     page.appointment_cancelled.connect(lambda _aid: tools.waiting_room.refresh()
                                        if tools.waiting_room.isVisible() else None)

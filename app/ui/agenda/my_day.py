@@ -42,7 +42,6 @@ from app.models import kinds
 from app.services.agenda.day_queries import DayEntry, DayQueries, MyDay
 from app.services.agenda.labels import confirmation_labels
 from app.services.agenda.service import status_labels
-from app.services.practice import list_practitioners
 from app.ui.agenda.printing import pydate, qdate
 from app.ui.agenda.waiting_room import (
     ALERT_COLOUR,
@@ -151,7 +150,7 @@ class MyDayDialog(QDialog):
         self._stale = True
 
         self.practitioner = QComboBox()
-        for p in list_practitioners(workspace.store):
+        for p in workspace.practitioners():
             self.practitioner.addItem(p.display_name, p.id)
         if practitioner_id is not None:
             self.practitioner.setCurrentIndex(max(0, self.practitioner.findData(practitioner_id)))

@@ -39,7 +39,7 @@ from app.models import kinds
 from app.services.agenda.views import AppointmentView
 from app.services.agenda.readiness import agenda_readiness
 from app.services.errors import NotFound
-from app.services.practice import PractitionerInfo, list_practitioners
+from app.services.practice import PractitionerInfo
 from app.services.workspace import Workspace
 from app.storage.changes import ChangeSet
 from app.ui.agenda import adapter
@@ -304,7 +304,7 @@ class AgendaPage(QWidget):
 
     def _load_reference(self) -> None:
         state = self.state
-        state.practitioners = list_practitioners(self.workspace.store)
+        state.practitioners = self.workspace.practitioners()
         state.names = self._agenda.practitioner_names()
         state.types = self._agenda.types()
         state.type_names = {t.id: t.name for t in self._agenda.types(include_inactive=True)}

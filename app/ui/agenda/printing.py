@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, format_date
+from app.services import access
 from app.services.agenda.day_queries import DayEntry, DayQueries
 from app.services.agenda.service import status_labels
 from app.services.exporting.files import (
@@ -59,7 +60,6 @@ from app.services.exporting.files import (
     cannot_write,
     check_file_destination,
 )
-from app.services.practice import list_practitioners
 from app.ui.agenda.adapter import (
     column_for,
     grid_bands,
@@ -158,7 +158,7 @@ def build_sheet(ws, queries: DayQueries, request: PrintRequest) -> Sheet:
     agenda = ws.agenda
     zone = ws.zone
     pid = request.practitioner_id
-    practitioners = {p.id: p for p in list_practitioners(ws.store)}
+    practitioners = {p.id: p for p in ws.practitioners()}
     names = agenda.practitioner_names()
     info = practitioners.get(pid)
     column = column_for(info) if info else GridColumn(pid, names.get(pid, ""))
@@ -385,6 +385,7 @@ def write_pdf(ws, queries: DayQueries, request: PrintRequest, path: Path | str, 
     """The sheet as a PDF at ``path``, whole or not at all, owner-only, audited; the
     number of pages. Raises ExportError when the destination cannot be written (an
     existing file unless ``overwrite``, a link, the profile folder…)."""
+    ws.require(access.PRINT)  # before anything is drawn or written
     path = Path(path)
     check_file_destination(path, protected=ws.paths.root, overwrite=overwrite)
     sheet = build_sheet(ws, queries, request)
@@ -414,6 +415,7 @@ def write_pdf(ws, queries: DayQueries, request: PrintRequest, path: Path | str, 
 
 def print_sheet(ws, queries: DayQueries, request: PrintRequest, printer: QPrinter) -> int:
     """The sheet on ``printer`` (its layout already chosen), audited; the page count."""
+    ws.require(access.PRINT)
     sheet = build_sheet(ws, queries, request)
     pages = render(printer, sheet)
     queries.record_print(request.practitioner_id, request.first, request.last,
@@ -534,7 +536,7 @@ class PrintActions(QObject):
         self.pdf_action.triggered.connect(lambda: self.open_options(pdf=True))
 
     def practitioners(self) -> list[tuple[str, str]]:
-        return [(p.id, p.display_name) for p in list_practitioners(self._ws.store)]
+        return [(p.id, p.display_name) for p in self._ws.practitioners()]
 
     def open_options(self, *, pdf: bool, practitioner_id: str | None = None,
                      day: date | None = None, week: bool = False,

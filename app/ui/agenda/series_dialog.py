@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_date, ngettext
 from app.models import AppointmentStatus, CancelReason
-from app.services.agenda.booking_queries import appointment_brief
 from app.services.agenda.series import (
     MAX_OCCURRENCES,
     Occurrence,
@@ -49,7 +48,6 @@ from app.services.agenda.series import (
 from app.services.agenda.service import OverrideNotAllowed, cancel_reason_labels
 from app.services.dates import InvalidDate
 from app.services.errors import NotFound, ValidationError
-from app.services.practice import list_practitioners
 from app.ui.agenda.slot_finder import (
     PatientField,
     first_error,
@@ -137,7 +135,7 @@ class SeriesDialog(QDialog):
         today = workspace.zone.today(workspace.clock.now())
         first_day = first_day or today
         self._types = workspace.agenda.types()
-        self._practitioners = list_practitioners(workspace.store)
+        self._practitioners = workspace.practitioners()
 
         self.patient = PatientField(workspace)
         self.practitioner = QComboBox()
@@ -480,7 +478,7 @@ def series_actions_for(workspace, appointment_id: str, parent: QWidget, *,
     ``on_cancelled(appointment_id)`` after one occurrence alone was cancelled (its time
     is free: whom to call from the waiting list); ``on_changed()`` after any change.
     """
-    brief = appointment_brief(workspace.store, appointment_id)
+    brief = workspace.appointment_brief(appointment_id)
     if brief is None or not brief.series_id:
         return []
     series_id = brief.series_id

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_date, locale, ngettext
 from app.services.agenda.booking_queries import (
-    patient_label,
     practitioners_offering,
 )
 from app.services.agenda.readiness import agenda_readiness
@@ -54,7 +53,7 @@ from app.services.agenda.slots import (
 from app.services.agenda.views import AppointmentView, BookingInput, BookingResult, TypeInfo
 from app.services.dates import InvalidDate, parse_french_date
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
-from app.services.practice import PractitionerInfo, list_practitioners
+from app.services.practice import PractitionerInfo
 from app.ui.agenda.setup_hint import hint_for
 from app.ui.patients.lines import picker_line
 from app.ui.patients.new_patient_dialog import NewPatientDialog
@@ -197,7 +196,7 @@ class PatientField(QWidget):
             self._set("", "")
             return
         try:
-            who = patient_label(self._ws.store, patient_id)
+            who = self._ws.patient_label(patient_id)
         except NotFound:
             self._set("", "")
             return
@@ -409,7 +408,7 @@ class SlotFinderDialog(QDialog):
 
         self._today = workspace.zone.today(workspace.clock.now())
         self._types = workspace.agenda.types()
-        self._practitioners = list_practitioners(workspace.store)
+        self._practitioners = workspace.practitioners()
         self._names = {p.id: p.display_name for p in self._practitioners}
 
         self.patient = PatientField(workspace)

@@ -33,13 +33,11 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_date, ngettext
 from app.models import OfferOutcome, kinds
-from app.services.agenda.booking_queries import appointment_brief
 from app.services.agenda.freed_slots import Candidate, FreedTime, outcome_labels
 from app.services.agenda.service import BookingRefused
 from app.services.agenda.waiting_list import MAX_URGENCY, WaitingEntry, WaitingInput
 from app.services.dates import InvalidDate
 from app.services.errors import NotFound, ValidationError
-from app.services.practice import list_practitioners
 from app.ui.agenda.slot_finder import (
     PatientField,
     PractitionerChecks,
@@ -155,7 +153,7 @@ class WaitingEntryDialog(QDialog):
         self.patient = PatientField(workspace)
         self.type = type_combo(workspace.agenda.types(), with_any=True)
         self.practitioners = PractitionerChecks()
-        self.practitioners.set_practitioners(list_practitioners(workspace.store), set())
+        self.practitioners.set_practitioners(workspace.practitioners(), set())
         self.window_from = QLineEdit(format_date(today))
         self.window_until = QLineEdit(format_date(today + relativedelta(
             months=DEFAULT_WINDOW_MONTHS)))
@@ -557,7 +555,7 @@ class WaitingListPanel(QWidget):
     # -- a slot freed up -----------------------------------------------------------------
     def slot_freed(self, appointment_id: str) -> FreedSlotWindow | None:
         """After a cancellation: the window of patients to call, if the time suits any."""
-        freed = appointment_brief(self._ws.store, appointment_id)
+        freed = self._ws.appointment_brief(appointment_id)
         if freed is None or freed.ends_at <= self._ws.clock.now():
             return None
         slot = self._ws.freed_slots.slot_at(freed.practitioner_id, freed.starts_at)

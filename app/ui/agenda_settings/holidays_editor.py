@@ -12,9 +12,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHeaderView, QVBoxLayout, 
 
 from app.i18n import _
 from app.services.agenda.public_holidays import PublicHolidays, holiday_regions
-from app.services.agenda.setup_queries import holiday_openings
 from app.services.errors import ValidationError
-from app.services.practice import get_practice
 from app.ui.agenda_settings.common import long_date
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
@@ -136,7 +134,7 @@ class HolidaysEditor(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.keys_hint)
 
-        practice = get_practice(workspace.store)
+        practice = workspace.practice
         current = practice.holiday_region if practice else workspace.practice.holiday_region
         self.region.setCurrentIndex(max(0, self.region.findData(current)))
         self.region.currentIndexChanged.connect(self._region_chosen)
@@ -148,7 +146,7 @@ class HolidaysEditor(QWidget):
 
     def reload(self) -> None:
         first, last = date(self._today.year, 1, 1), date(self._today.year + 1, 12, 31)
-        openings = holiday_openings(self._ws.store, first, last)
+        openings = self._ws.holiday_openings(first, last)
         names = self._ws.agenda.practitioner_names()
         rows = []
         for day, name in PublicHolidays(self.region_code).between(first, last).items():

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.i18n import _
-from app.services.practice import list_practitioners
 from app.services.workspace import Workspace
 from app.ui.agenda_settings.absences_editor import AbsencesEditor
 from app.ui.agenda_settings.holidays_editor import HolidaysEditor
@@ -49,7 +48,7 @@ class AgendaSettingsPage(QWidget):
 
     def reload(self) -> None:
         """Read the practitioners and the types again (they feed every part)."""
-        practitioners = list_practitioners(self._ws.store)
+        practitioners = self._ws.practitioners()
         self.types.set_practitioners(practitioners)
         self.types.reload()
         self.hours.set_reference(practitioners, self._ws.agenda.types(include_inactive=True))
@@ -57,7 +56,7 @@ class AgendaSettingsPage(QWidget):
 
     def _types_changed(self, _ids: list) -> None:
         # Ranges offer the types by name: the hours editor needs the new list.
-        self.hours.set_reference(list_practitioners(self._ws.store),
+        self.hours.set_reference(self._ws.practitioners(),
                                  self._ws.agenda.types(include_inactive=True))
 
     def editor(self, index: int) -> QWidget:

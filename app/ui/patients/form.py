@@ -31,6 +31,7 @@ from datetime import date
 
 from app.i18n import _, format_date, ngettext, pgettext
 from app.models import Civility, ContactChannel, PhoneKind, Sex
+from app.services import access
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
@@ -293,6 +294,9 @@ class PatientForm(RecordForm):
         form.addRow("", self.reminder_consent)
         form.addRow(_("Alert"), self._with_error(self.alert, "alert"))
         form.addRow(_("Administrative note"), self.admin_note)
+        # The read-scope rule: a role that never gets the note does not see its field.
+        if not access.sees_admin_note(service.principal):
+            form.setRowVisible(self.admin_note, False)
 
         self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("Primary")

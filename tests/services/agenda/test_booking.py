@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -89,7 +90,7 @@ def test_the_owner_may_override_and_it_is_recorded(agenda):
 
 
 def test_others_cannot_override(agenda):
-    agenda.service.role = "secretary"
+    agenda.service.principal = replace(agenda.service.principal, role="secretary")
     _book(agenda, agenda.morel, 9, 0)
     with pytest.raises(BookingRefused) as exc:
         _book(agenda, agenda.morel, 9, 5, patient=1)

@@ -98,7 +98,7 @@ class Agenda:
         return row.id
 
     def export(self, path, **options):
-        exporter = IcsExporter(self.ws.store, actor_id=self.ws.user_id, clock=self.ws.clock)
+        exporter = IcsExporter(self.ws.store, principal=self.ws.principal, clock=self.ws.clock)
         options.setdefault("include_absences", False)
         return exporter.export(path, practitioner_id=options.pop("practitioner", self.practitioner),
                                first=options.pop("first", FIRST), last=options.pop("last", LAST),
@@ -437,7 +437,7 @@ def test_a_year_of_one_practitioner(workspace, out):
                                      starts_at=starts, ends_at=starts + timedelta(minutes=15)))
             day += timedelta(days=1)
         uow.bulk_insert(Appointment, rows[:10_000])
-    exporter = IcsExporter(workspace.store, actor_id=workspace.user_id, clock=workspace.clock)
+    exporter = IcsExporter(workspace.store, principal=workspace.principal, clock=workspace.clock)
     started = time.perf_counter()
     result = exporter.export(out / "year.ics", practitioner_id=practitioner,
                              first=date(2026, 1, 1), last=date(2026, 12, 31))

@@ -3,6 +3,7 @@ writing in one unit of work, cancelling and moving what remains."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -231,11 +232,11 @@ def test_the_owner_may_book_the_whole_series_over_collisions(agenda):
     agenda.service.book(BookingInput(agenda.morel, agenda.at(date(2026, 3, 19), 10, 0),
                                      patient_id=agenda.patients[1], type_id=agenda.consult))
     plan = _series(agenda)
-    agenda.service.role = "secretary"
+    agenda.service.principal = replace(agenda.service.principal, role="secretary")
     with pytest.raises(OverrideNotAllowed):
         agenda.ws.series.create_series(plan, override=True)
     assert _count(agenda, AppointmentSeries) == 0
-    agenda.service.role = "owner"
+    agenda.service.principal = replace(agenda.service.principal, role="owner")
     result = agenda.ws.series.create_series(plan, override=True)
     assert len(result.appointments) == 6
     overridden = [a for a in result.appointments if a.override_note]

@@ -200,12 +200,14 @@ def test_callbacks_attempts_done_and_overdue(workspace, jeanne, clock):
 
 
 def test_who_handled_a_call_is_asked_at_each_answer(workspace, clock):
-    """The one place that will give the signed-in person: the workspace's user now."""
+    """The one place that gives the signed-in person: the workspace's principal."""
+    from dataclasses import replace
+
     ws = workspace
     owner = ws.user_id
     ws.calls.ringing("0612345678", call_id="h1")
     first = ws.calls.answered("h1")
-    ws.user_id = "another-user-id"  # as a sign-in would change it
+    ws.principal = replace(ws.principal, user_id="another-user-id")  # another sign-in
     ws.calls.ringing("0612345679", call_id="h2")
     second = ws.calls.answered("h2")
     assert (first.handled_by, second.handled_by) == (owner, "another-user-id")

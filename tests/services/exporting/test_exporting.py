@@ -195,7 +195,7 @@ def test_rows_come_in_alphabetical_order_in_batches(workspace, out):
     for name in ("Zola", "André", "Martin", "Étienne", "Brun"):
         add_patient(workspace, birth_name=name, first_names="Luc")
     calls = []
-    small = ExportService(workspace.store, actor_id=workspace.user_id, clock=workspace.clock,
+    small = ExportService(workspace.store, principal=workspace.principal, clock=workspace.clock,
                           batch_size=2)
     small.export_patients_csv(out / "p.csv", progress=lambda done, total: calls.append(
         (done, total)))
@@ -274,7 +274,7 @@ def cancel_after(n_calls):
 def test_a_cancelled_export_leaves_nothing_and_is_not_audited(workspace, out, how, stop_at):
     for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo"):
         add_patient(workspace, birth_name=name)
-    exports = ExportService(workspace.store, actor_id=workspace.user_id, clock=workspace.clock,
+    exports = ExportService(workspace.store, principal=workspace.principal, clock=workspace.clock,
                             batch_size=2)
     previous = out / "p.csv"
     previous.write_bytes(b"an earlier export\r\n")
@@ -575,7 +575,7 @@ def test_an_exported_csv_imports_back_as_it_was(workspace, practice_factory, out
     workspace.exports.export_patients_csv(out / "p.csv")
 
     other = practice_factory("destination").workspace
-    importer = importing.PatientImporter(other.store, actor_id=other.user_id, clock=other.clock)
+    importer = importing.PatientImporter(other.store, principal=other.principal, clock=other.clock)
     report = importer.run(out / "p.csv")
     before = [workspace.patients.get(s.id) for s in workspace.patients.search("")]
     after = [other.patients.get(s.id) for s in other.patients.search("")]

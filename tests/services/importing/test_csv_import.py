@@ -59,7 +59,7 @@ def phones_of(ws, patient_id: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def importer(workspace) -> PatientImporter:
-    return PatientImporter(workspace.store, actor_id=workspace.user_id, clock=workspace.clock)
+    return PatientImporter(workspace.store, principal=workspace.principal, clock=workspace.clock)
 
 
 def some_rows(n: int, start: int = 0) -> list[list[str]]:

@@ -29,7 +29,7 @@ HEADER = "Nom;Prénom(s);Ville\n"
 
 @pytest.fixture
 def importer(workspace) -> PatientImporter:
-    return PatientImporter(workspace.store, actor_id=workspace.user_id, clock=workspace.clock)
+    return PatientImporter(workspace.store, principal=workspace.principal, clock=workspace.clock)
 
 
 def stored(ws) -> int:

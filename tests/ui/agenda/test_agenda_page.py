@@ -4,6 +4,7 @@ service, in practice time and as UTC instants."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -356,8 +357,9 @@ def test_a_drag_onto_another_appointment_is_refused_then_the_owner_moves_it_anyw
 
 def test_without_the_owner_role_a_refusal_only_says_why(qtbot, agenda, bus):
     ws = agenda.ws
-    ws.__dict__["agenda"] = AgendaService(ws.store, actor_id=ws.user_id, clock=ws.clock,
-                                          zone=ws.zone, holiday_region="", role="secretary")
+    secretary = dataclasses.replace(ws.principal, role="secretary")
+    ws.__dict__["agenda"] = AgendaService(ws.store, principal=secretary, clock=ws.clock,
+                                          zone=ws.zone, holiday_region="")
     page = AgendaPage(ws, bus)
     qtbot.addWidget(page)
     page.resize(1200, 820)
