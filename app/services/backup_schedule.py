@@ -130,13 +130,13 @@ class BackupSchedule:
         folder, last = self.folder(), self.last_good()
         missing = folder is not None and not folder.is_dir()
         if folder is None:
-            warning = _("No backup folder chosen: choose one in Settings › Backups.")
+            warning = _("No backup folder")
         elif missing:
-            warning = _("The backup folder cannot be reached: {folder}").format(folder=folder)
+            warning = _("Backup folder unreachable: {folder}").format(folder=folder)
         elif last is None:
-            warning = _("No backup made yet.")
+            warning = _("No backup yet")
         elif self._clock.now() - last > TOO_OLD:
-            warning = _("Last good backup: {date}. Check the backup folder.").format(
+            warning = _("Last backup: {date}").format(
                 date=last.astimezone(self._zone).strftime("%d/%m/%Y"))
         else:
             warning = None

@@ -44,7 +44,7 @@ from app.ui.messages.page import MessagesPage, UnreadCounter, unread_caption
 from app.ui.patients.import_wizard import ImportWizard
 from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
-from app.ui.plain import button_text
+from app.ui.plain import button_text, tooltip
 from app.ui.settings_view import SettingsView
 from app.ui.widgets import label
 
@@ -311,7 +311,10 @@ class MainWindow(QMainWindow):
         self._update_zone_label()
 
     def _show_backup_status(self, status) -> None:
+        # Short in the status bar (it shares the line); what to do is in its tooltip.
         self.backup_warning.setText(button_text("⚠ " + status.warning) if status.warning else "")
+        self.backup_warning.setToolTip(tooltip(
+            _("Backups need attention: click to open Settings › Backups.")))
         self.backup_warning.setVisible(bool(status.warning))
 
     def show_backup_settings(self):

@@ -289,7 +289,8 @@ def side_panels(s: Shots) -> None:
     side.setCurrentIndex(0)
 
 
-_PANEL_NAMES = {"WaitingRoomPanel": "salle-d-attente", "WaitingListPanel": "liste-d-attente"}
+_PANEL_NAMES = {"WaitingRoomPanel": "salle-d-attente", "WaitingListPanel": "liste-d-attente",
+                "FreedSlotsPanel": "creneaux-liberes"}
 
 
 def series(s: Shots) -> None:
@@ -362,13 +363,9 @@ def card_tabs(s: Shots) -> None:
     if not visits:
         return
     patient_id = visits[0].patient_id
-    window.search.setText(visits[0].patient_name)
-    view = window.patients
-    row = view.model.row_of(patient_id)
-    if row < 0:
+    if not window.open_patient_card(patient_id):  # its row selected, never another's
         return
-    view.table.selectRow(row)
-    view.open_current()
+    view = window.patients
     tabs = view.card_tabs
     for index, name in ((1, "fiche-rendez-vous"), (2, "fiche-historique")):
         if index < tabs.count():
