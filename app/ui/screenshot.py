@@ -332,6 +332,17 @@ def printout(s: Shots) -> None:
     s.save(image, s.out_dir / f"{len(s.written) + 1:02d}-impression-jour.png")
 
 
+
+def search_over_the_agenda(s: Shots) -> None:
+    """A name typed by ear on the agenda: the results over the page, the agenda kept."""
+    window = s.window
+    window.focus_search()
+    window.search.setText("lefebvre")
+    s.shoot(window, "recherche-sur-l-agenda")
+    window.search.clear()
+    window.search_overlay.hide()
+    s.page.grid.setFocus()
+
 def patients(s: Shots) -> None:
     window = s.window
     window.show_patients()
@@ -539,6 +550,7 @@ SCREENS = (
     series,
     print_options,
     printout,
+    search_over_the_agenda,
     patients,
     patient_with_alert,
     card_tabs,

@@ -264,7 +264,8 @@ class SearchOverlay(QFrame):
         if area is None:
             return
         width = min(760, max(300, area.width() - 32))
-        rows = self.results.count() if self.results.isVisible() else 0
+        # isVisibleTo: the overlay itself may still be hidden (its first search).
+        rows = self.results.count() if self.results.isVisibleTo(self) else 0
         row_height = self.results.sizeHintForRow(0) if rows else 0
         self.results.setFixedHeight(min(rows, RESULTS) * max(row_height, 1) + 6 if rows else 0)
         self.setFixedWidth(width)

@@ -236,3 +236,13 @@ def test_on_the_patients_page_enter_creates_the_patient_found_nowhere(qtbot, age
     qtbot.keyClick(main_window.search, Qt.Key.Key_Return)
     form = main_window.patients.form
     assert (form.used_name.text(), form.first_names.text()) == ("VINCENT", "Suzanne")
+
+
+def test_a_whole_name_pasted_at_once_shows_its_results(qtbot, agenda, main_window):
+    """The first search of a hidden overlay (a name pasted, not typed letter by letter)
+    sizes the list for its results: they are seen at once."""
+    ctrl_k_from_the_grid(qtbot, main_window)
+    main_window.search.setText("lefevre jeanne")
+    overlay = main_window.search_overlay
+    assert overlay.isVisible() and overlay.results.count() >= 1
+    assert overlay.results.height() >= overlay.results.sizeHintForRow(0)
