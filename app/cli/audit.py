@@ -18,22 +18,22 @@ from app.i18n import _, ngettext
 
 
 def register(sub, common) -> None:
-    audit = sub.add_parser("audit", help="check or export the audit trail")
+    audit = sub.add_parser("audit", help=_("check or export the audit trail"))
     common(audit, top=False)
     actions = audit.add_subparsers(dest="audit_command", required=True)
 
-    verify = actions.add_parser("verify", help="check the audit trail against its signed "
-                                "checkpoints; exit 1 naming the first broken or missing entry")
+    verify = actions.add_parser("verify", help=_("check the audit trail against its signed "
+                                "checkpoints; exit 1 naming the first broken or missing entry"))
     common(verify, top=False)
     verify.set_defaults(handler=cmd_verify)
 
-    export = actions.add_parser("export", help="write the audit trail of a period to a CSV "
-                                "file (owner-only)")
+    export = actions.add_parser("export", help=_("write the audit trail of a period to a CSV "
+                                "file (owner-only)"))
     common(export, top=False)
     export.add_argument("--from", dest="first", required=True, metavar="DATE")
     export.add_argument("--to", dest="last", required=True, metavar="DATE")
-    export.add_argument("--patient", metavar="ID", help="only the entries of this patient")
-    export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument("--patient", metavar="ID", help=_("only the entries of this patient"))
+    export.add_argument("--force", action="store_true", help=_("replace an existing file"))
     export.add_argument("out", type=Path, metavar="OUT.csv")
     export.set_defaults(handler=cmd_export)
 

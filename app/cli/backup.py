@@ -23,20 +23,20 @@ RESTORE_HELP = ("Exit status: 0 restored, 2 refused (a profile already exists th
 
 def register(sub, common) -> None:
     backup = sub.add_parser(
-        "backup", help="write one backup file of the practice into OUT_DIR and print its "
-                       "path; 'backup verify FILE' checks a backup",
+        "backup", help=_("write one backup file of the practice into OUT_DIR and print its "
+                       "path; 'backup verify FILE' checks a backup"),
         usage="permanence backup [options] OUT_DIR\n       permanence backup verify "
               "[--recovery-key-file FILE] [--passphrase-file FILE] BACKUP",
         description=BACKUP_HELP + " verify: " + VERIFY_HELP)
     common(backup, top=False)
     backup.add_argument("target", nargs="+", metavar="OUT_DIR",
-                        help="the folder to write into (another disk, a NAS, a USB key); "
-                             "or 'verify BACKUP'")
+                        help=_("the folder to write into (another disk, a NAS, a USB key); "
+                             "or 'verify BACKUP'"))
     backup.set_defaults(handler=cmd_backup)
 
     restore = sub.add_parser(
-        "restore", help="rebuild a working profile from a backup, in a folder that holds "
-                        "no profile", description=RESTORE_HELP)
+        "restore", help=_("rebuild a working profile from a backup, in a folder that holds "
+                        "no profile"), description=RESTORE_HELP)
     common(restore, top=False)
     restore.add_argument("backup", type=Path, metavar="BACKUP")
     restore.set_defaults(handler=cmd_restore)

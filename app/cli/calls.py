@@ -25,24 +25,24 @@ from app.models.text import clean_name
 
 
 def register(sub, common) -> None:
-    call = sub.add_parser("call", help="record the events a phone system sends: a call "
-                                       "ringing, answered, ended")
+    call = sub.add_parser("call", help=_("record the events a phone system sends: a call "
+                                       "ringing, answered, ended"))
     common(call, top=False)
     events = call.add_subparsers(dest="event", required=True,
                                  metavar="ringing|answered|ended")
     ringing = events.add_parser(
-        "ringing", help="a call rings: records it and identifies the caller; prints the "
-                        "call id for the next events",
-        description="Exit status: 0 recorded, 2 refused (a malformed number, a call id "
+        "ringing", help=_("a call rings: records it and identifies the caller; prints the "
+                        "call id for the next events"),
+        description=_("Exit status: 0 recorded, 2 refused (a malformed number, a call id "
                     "still ringing). A withheld number (anonymous, masqué, empty) is "
-                    "recorded as an unknown caller.")
+                    "recorded as an unknown caller."))
     common(ringing, top=False)
     ringing.add_argument("--from", dest="number", required=True, metavar="NUMBER",
-                         help="the caller's number, in any format, or empty when withheld")
+                         help=_("the caller's number, in any format, or empty when withheld"))
     ringing.add_argument("--to", dest="line", default=None, metavar="NUMBER",
-                         help="the practice's number that was called")
+                         help=_("the practice's number that was called"))
     ringing.add_argument("--id", dest="call_id", default=None, metavar="CALL_ID",
-                         help="the phone system's id of the call")
+                         help=_("the phone system's id of the call"))
     ringing.set_defaults(handler=cmd_ringing)
     for name, handler, text in (
             ("answered", cmd_answered, "the call is answered (by this profile's user)"),
@@ -50,35 +50,35 @@ def register(sub, common) -> None:
                                  "on the callback list")):
         parser = events.add_parser(
             name, help=text,
-            description="Exit status: 0 recorded, 2 refused (an unknown call id, an event "
-                        "out of order).")
+            description=_("Exit status: 0 recorded, 2 refused (an unknown call id, an event "
+                        "out of order)."))
         common(parser, top=False)
         parser.add_argument("--id", dest="call_id", required=True, metavar="CALL_ID",
-                            help="the call id given to (or printed by) 'call ringing'")
+                            help=_("the call id given to (or printed by) 'call ringing'"))
         parser.set_defaults(handler=handler)
 
-    lookup = sub.add_parser("lookup", help="who has this number: patients and directory "
-                                           "contacts (a phone system's caller-name lookup)")
+    lookup = sub.add_parser("lookup", help=_("who has this number: patients and directory "
+                                           "contacts (a phone system's caller-name lookup)"))
     common(lookup, top=False)
     lookup.add_argument("number", metavar="NUMBER")
     lookup.add_argument("--format", choices=("text", "json"), default="text",
-                        help="json: a list of {kind, id, name}, and nothing else on the "
-                             "standard output")
+                        help=_("json: a list of matches (kind, id, name), and nothing else on "
+                             "the standard output"))
     lookup.set_defaults(handler=cmd_lookup)
 
-    kpi = sub.add_parser("kpi", help="the call indicators over a range of days (see README, "
-                                     "Indicateurs)")
+    kpi = sub.add_parser("kpi", help=_("the call indicators over a range of days (see README, "
+                                     "Indicateurs)"))
     common(kpi, top=False)
     kpi.add_argument("--from", dest="first", required=True, metavar="DATE",
-                     help="first day, yyyy-mm-dd or dd/mm/yyyy")
+                     help=_("first day, yyyy-mm-dd or dd/mm/yyyy"))
     kpi.add_argument("--to", dest="last", required=True, metavar="DATE",
-                     help="last day (included)")
+                     help=_("last day (included)"))
     kpi.add_argument("--practitioner", metavar="ID",
-                     help="only this practitioner's calls and callbacks")
+                     help=_("only this practitioner's calls and callbacks"))
     kpi.add_argument("--format", choices=("json", "csv"), required=True)
-    kpi.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    kpi.add_argument("--force", action="store_true", help=_("replace OUT if it exists"))
     kpi.add_argument("out", type=Path, nargs="?", metavar="OUT",
-                     help="write to this file instead of the standard output")
+                     help=_("write to this file instead of the standard output"))
     kpi.set_defaults(handler=cmd_kpi)
 
 

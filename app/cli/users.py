@@ -19,8 +19,8 @@ NEW_PASSPHRASE_ENV = "PERMANENCE_NEW_PASSPHRASE"
 
 
 def register(sub, common) -> None:
-    users = sub.add_parser("users", help="list, add and disable the accounts of the practice "
-                                         "(the owner only)")
+    users = sub.add_parser("users", help=_("list, add and disable the accounts of the practice "
+                                         "(the owner only)"))
     common(users, top=False)
     what = users.add_subparsers(dest="users_command", required=True,
                                 metavar="add|list|disable|role")
@@ -29,29 +29,29 @@ def register(sub, common) -> None:
                                       f"(from {NEW_PASSPHRASE_ENV} or --new-passphrase-file)")
     common(add, top=False)
     add.add_argument("--name", required=True, metavar="NAME",
-                     help="the sign-in name: lower-case letters, digits, . - _")
+                     help=_("the sign-in name: lower-case letters, digits, . - _"))
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--practitioner", metavar="ID",
-                     help="practitioner role: whose agenda ('permanence practitioners')")
+                     help=_("practitioner role: whose agenda ('permanence practitioners')"))
     add.add_argument("--display-name", default="", metavar="TEXT",
-                     help="the name shown in the application (default: NAME)")
+                     help=_("the name shown in the application (default: NAME)"))
     add.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
                      help=f"read the new account's passphrase from FILE (or set "
                           f"{NEW_PASSPHRASE_ENV})")
     add.set_defaults(handler=cmd_users_add)
 
-    listing = what.add_parser("list", help="one account per line: name, role, practitioner "
-                                           "id, active or disabled (tab-separated)")
+    listing = what.add_parser("list", help=_("one account per line: name, role, practitioner "
+                                           "id, active or disabled (tab-separated)"))
     common(listing, top=False)
     listing.set_defaults(handler=cmd_users_list)
 
-    disable = what.add_parser("disable", help="disable an account: its passphrase no longer "
-                                              "opens the practice (it is never deleted)")
+    disable = what.add_parser("disable", help=_("disable an account: its passphrase no longer "
+                                              "opens the practice (it is never deleted)"))
     common(disable, top=False)
     disable.add_argument("name", metavar="NAME")
     disable.set_defaults(handler=cmd_users_disable)
 
-    role = what.add_parser("role", help="change the role of an account")
+    role = what.add_parser("role", help=_("change the role of an account"))
     common(role, top=False)
     role.add_argument("name", metavar="NAME")
     role.add_argument("--role", required=True, choices=ROLES)
