@@ -9,16 +9,23 @@ from pathlib import Path
 from app.clock import SystemClock
 from app.i18n import _
 
-BACKUP_HELP = ("Exit status: 0 written (its path is printed, alone, on standard output), "
-               "2 refused (OUT_DIR missing, a link, or inside the profile folder), 3 wrong "
-               "or missing passphrase, 5 the disk refused the write, 6 the database failed "
-               "its integrity checks (no backup is kept).")
-VERIFY_HELP = ("Exit status: 0 the backup is whole (and, with a secret, its database opens "
-               "and passes the integrity checks), 3 wrong secret, 6 damaged or altered "
-               "(the reason is printed), 2 not a file.")
-RESTORE_HELP = ("Exit status: 0 restored, 2 refused (a profile already exists there), 3 "
-                "wrong or missing secret, 5 the disk refused the write, 6 the backup is "
-                "damaged. A restore is a deliberate rollback to the backup's date.")
+def _backup_help() -> str:
+    return _("Exit status: 0 written (its path is printed, alone, on standard output), "
+             "2 refused (OUT_DIR missing, a link, or inside the profile folder), 3 wrong "
+             "or missing passphrase, 5 the disk refused the write, 6 the database failed "
+             "its integrity checks (no backup is kept).")
+
+
+def _verify_help() -> str:
+    return _("Exit status: 0 the backup is whole (and, with a secret, its database opens "
+             "and passes the integrity checks), 3 wrong secret, 6 damaged or altered "
+             "(the reason is printed), 2 not a file.")
+
+
+def _restore_help() -> str:
+    return _("Exit status: 0 restored, 2 refused (a profile already exists there), 3 "
+             "wrong or missing secret, 5 the disk refused the write, 6 the backup is "
+             "damaged. A restore is a deliberate rollback to the backup's date.")
 
 
 def register(sub, common) -> None:
@@ -27,7 +34,7 @@ def register(sub, common) -> None:
                        "path; 'backup verify FILE' checks a backup"),
         usage="permanence backup [options] OUT_DIR\n       permanence backup verify "
               "[--recovery-key-file FILE] [--passphrase-file FILE] BACKUP",
-        description=BACKUP_HELP + " verify: " + VERIFY_HELP)
+        description=_backup_help() + " verify: " + _verify_help())
     common(backup, top=False)
     backup.add_argument("target", nargs="+", metavar="OUT_DIR",
                         help=_("the folder to write into (another disk, a NAS, a USB key); "
@@ -36,7 +43,7 @@ def register(sub, common) -> None:
 
     restore = sub.add_parser(
         "restore", help=_("rebuild a working profile from a backup, in a folder that holds "
-                        "no profile"), description=RESTORE_HELP)
+                        "no profile"), description=_restore_help())
     common(restore, top=False)
     restore.add_argument("backup", type=Path, metavar="BACKUP")
     restore.set_defaults(handler=cmd_restore)
