@@ -123,6 +123,13 @@ class AgendaTarget:
     remote_bookable: bool
 
 
+def require_for(principal: Principal | None, action: str) -> None:
+    """``require`` for a service the workspace builds with the signed-in principal; one
+    built without (the demo generator, a test) is not checked."""
+    if principal is not None:
+        require(principal, action)
+
+
 def require(principal: Principal, action: str, *, target: AgendaTarget | None = None) -> None:
     """The one check: ``AccessDenied`` unless ``principal`` may do ``action``.
 

@@ -121,11 +121,6 @@ class ConsigneService:
         self._clock = clock
         self.zone = zone
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     def today(self) -> date:
         return self.zone.today(self._clock.now())
 
@@ -134,7 +129,7 @@ class ConsigneService:
              expected_revision: int | None = None) -> ConsigneView:
         """A new consigne, or a new revision of ``consigne_id`` (ConcurrentEdit if it was
         changed since ``expected_revision``). ValidationError: nothing written."""
-        self._may(access.CONSIGNES_EDIT)
+        access.require_for(self._principal, access.CONSIGNES_EDIT)
         text = plain_text(data.text).strip()
         errors: dict[str, str] = {}
         if not text:
@@ -174,7 +169,7 @@ class ConsigneService:
     def withdraw(self, consigne_id: str, *, expected_revision: int | None = None
                  ) -> ConsigneView:
         """No longer in force (kept, with its versions); a revision like any edit."""
-        self._may(access.CONSIGNES_EDIT)
+        access.require_for(self._principal, access.CONSIGNES_EDIT)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             c = self._consigne(uow.session, consigne_id, expected_revision)
             if not c.withdrawn:
@@ -197,7 +192,7 @@ class ConsigneService:
     def acknowledge(self, seen: Iterable[tuple[str, int]]) -> int:
         """This user has read these (consigne id, revision) pairs: the revisions shown to
         her, so a revision saved meanwhile still waits. Returns how many were recorded."""
-        self._may(access.CONSIGNES_ACK)
+        access.require_for(self._principal, access.CONSIGNES_ACK)
         wanted = dict(seen)
         if not wanted:
             return 0

@@ -146,16 +146,11 @@ class MessageService:
         self._actor = actor_id
         self._clock = clock
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     # -- writing ---------------------------------------------------------------------------
     def send(self, data: MessageInput, *, call_id: str | None = None, uow=None) -> MessageView:
         """Leave a message; inside the caller's unit of work if given (a call and its
         message are written together). ValidationError: nothing written."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         if uow is None:
             with self._store.unit_of_work(actor_id=self._actor) as uow:
                 return self.send(data, call_id=call_id, uow=uow)
@@ -205,7 +200,7 @@ class MessageService:
 
     def mark_read(self, message_id: str) -> MessageView:
         """New → read (who, when); a message already read or treated is left as it is."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             m = self._message(uow.session, message_id)
             if m.state == MessageState.NEW.value:
@@ -216,7 +211,7 @@ class MessageService:
 
     def mark_treated(self, message_id: str) -> MessageView:
         """→ treated (who, when); a new message counts as read by the same hand."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             m = self._message(uow.session, message_id)
             if m.state != MessageState.TREATED.value:
@@ -229,7 +224,7 @@ class MessageService:
 
     def reopen(self, message_id: str) -> MessageView:
         """Treated → read again: back in the inbox (the treating is cleared)."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
             m = self._message(uow.session, message_id)
             if m.state == MessageState.TREATED.value:
@@ -240,14 +235,14 @@ class MessageService:
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, message_id: str) -> MessageView:
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.reader() as s:
             return self._read(s, message_id)
 
     def inbox(self, recipients: Iterable[str | None] | None = None) -> list[MessageView]:
         """Messages not yet treated (to these recipients; None: everyone): urgent ones
         first, then new before read, then the oldest first."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.reader() as s:
             rows = s.execute(_query().where(Message.state.in_(OPEN_STATES), _for(recipients))
                              .order_by((Message.priority == MessagePriority.URGENT.value).desc(),
@@ -258,7 +253,7 @@ class MessageService:
     def treated(self, recipients: Iterable[str | None] | None = None, *,
                 limit: int = ARCHIVE_LIMIT) -> list[MessageView]:
         """The archive: treated messages, the most recently treated first."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.reader() as s:
             rows = s.execute(_query().where(Message.state == MessageState.TREATED.value,
                                             _for(recipients))
@@ -268,7 +263,7 @@ class MessageService:
     def sent(self, *, author_id: str | None = None, limit: int = ARCHIVE_LIMIT
              ) -> list[MessageView]:
         """What this user (or ``author_id``) sent, newest first, with where each stands."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.reader() as s:
             rows = s.execute(_query().where(Message.author_id == (author_id or self._actor))
                              .order_by(Message.created_at.desc(), Message.id.desc())
@@ -277,7 +272,7 @@ class MessageService:
 
     def unread_count(self, recipients: Iterable[str | None] | None = None) -> UnreadCount:
         """How many new (unread) messages, and how many of them urgent."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         with self._store.reader() as s:
             total, urgent = s.execute(
                 select(func.count(), func.count().filter(
@@ -291,7 +286,7 @@ class MessageService:
                         ) -> list[MessageView]:
         """Messages not yet treated about these patients or from this number (E.164), for
         the call panel: oldest first."""
-        self._may(access.MESSAGES)
+        access.require_for(self._principal, access.MESSAGES)
         ids = list(patient_ids)
         clauses = []
         if ids:

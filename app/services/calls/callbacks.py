@@ -47,18 +47,13 @@ class CallbackService:
         self._actor_id = actor_id
         self._clock = clock
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     def create(self, number: str, *, due_at: datetime, reason: str = "",
                source: str = CallbackSource.CALL.value, caller_kind: str | None = None,
                caller_id: str | None = None, practitioner_id: str | None = None,
                call_id: str | None = None) -> CallbackView:
         """A callback planned from a call (``call_id``: that call is linked to it) or a
         message. The number may be withheld only if the caller is known."""
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         e164 = call_number(number)
         if source not in (CallbackSource.CALL.value, CallbackSource.MESSAGE.value):
             raise InvalidCallDetails(_("A callback is planned from a call or a message."))
@@ -94,7 +89,7 @@ class CallbackService:
     def attempt(self, callback_id: str, outcome: str, *,
                 call_id: str | None = None) -> CallbackView:
         """One try at calling back; ``reached`` makes the callback done."""
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         if outcome not in ATTEMPT_CODES:
             raise InvalidCallDetails(_("Unknown callback attempt outcome “{code}”.").format(
                 code=clean_name(outcome)[:40]))
@@ -109,7 +104,7 @@ class CallbackService:
             return callback_view(callback, _attempts(s, callback.id))
 
     def mark_done(self, callback_id: str) -> CallbackView:
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             callback = self._open(uow.session, callback_id)
             callback.done_at, callback.done_by = uow.now, self._actor_id
@@ -126,7 +121,7 @@ class CallbackService:
         return callback
 
     def get(self, callback_id: str) -> CallbackView:
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         with self._store.reader() as s:
             callback = s.get(Callback, callback_id)
             if callback is None or callback.deleted_at is not None:
@@ -136,7 +131,7 @@ class CallbackService:
     def open_list(self, *, practitioner_id: str | None = None) -> list[CallbackView]:
         """The callbacks not done, the earliest due first (``state(now)`` says which
         are overdue)."""
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         q = (select(Callback).where(Callback.done_at.is_(None), Callback.deleted_at.is_(None))
              .order_by(Callback.due_at, Callback.id))
         if practitioner_id is not None:
@@ -147,7 +142,7 @@ class CallbackService:
             return [callback_view(c, attempts.get(c.id, ())) for c in callbacks]
 
     def overdue(self, **kwargs) -> list[CallbackView]:
-        self._may(access.CALLBACKS)
+        access.require_for(self._principal, access.CALLBACKS)
         now = self._clock.now()
         return [c for c in self.open_list(**kwargs) if c.overdue(now)]
 

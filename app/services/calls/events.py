@@ -115,11 +115,6 @@ class CallService:
         # Who handles calls: the one place that will take the signed-in principal.
         self._handler = handler or (lambda: actor_id)
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     def handled_by(self) -> str:
         return self._handler()
 
@@ -128,7 +123,7 @@ class CallService:
                 call_id: str | None = None,
                 direction: str = CallDirection.IN.value) -> RingingResult:
         """A call starts ringing (``direction`` "out": dialling starts)."""
-        self._may(access.CALLS_EVENT)
+        access.require_for(self._principal, access.CALLS_EVENT)
         e164 = call_number(number)
         line_e164 = call_number(line) if line else ""
         external = _check_call_id(call_id) if call_id is not None else None
@@ -153,7 +148,7 @@ class CallService:
         return RingingResult(view, caller)
 
     def answered(self, call_ref: str) -> CallView:
-        self._may(access.CALLS_EVENT)
+        access.require_for(self._principal, access.CALLS_EVENT)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             call = self._open_call(uow.session, call_ref, "answered")
             if call.answered_at is not None:
@@ -166,7 +161,7 @@ class CallService:
             return call_view(call)
 
     def ended(self, call_ref: str) -> EndedResult:
-        self._may(access.CALLS_EVENT)
+        access.require_for(self._principal, access.CALLS_EVENT)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             s = uow.session
             call = self._open_call(s, call_ref, "ended")
@@ -233,7 +228,7 @@ class CallService:
     # -- a call logged whole, and its details ----------------------------------------------
     def record(self, data: CallInput) -> CallView:
         """Log a whole call in one go (its times as given)."""
-        self._may(access.CALLS_EVENT)
+        access.require_for(self._principal, access.CALLS_EVENT)
         e164 = call_number(data.number)
         if data.direction not in (CallDirection.IN.value, CallDirection.OUT.value):
             raise InvalidCallDetails(_("A call is incoming or outgoing."))
@@ -268,7 +263,7 @@ class CallService:
                  practitioner_id=_KEEP, caller_kind=_KEEP, caller_id=_KEEP,
                  appointment_id=_KEEP) -> CallView:
         """Set what the call was about and how it ended (the panel, before closing)."""
-        self._may(access.CALLS_EVENT)
+        access.require_for(self._principal, access.CALLS_EVENT)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             s = uow.session
             call = s.get(Call, call_id)
@@ -321,7 +316,7 @@ class CallService:
 
     # -- reading ------------------------------------------------------------------------
     def get(self, call_id: str) -> CallView:
-        self._may(access.CALLS_LOOKUP)
+        access.require_for(self._principal, access.CALLS_LOOKUP)
         with self._store.reader() as s:
             call = s.get(Call, call_id)
             if call is None or call.deleted_at is not None:
@@ -330,7 +325,7 @@ class CallService:
 
     def find(self, call_ref: str) -> CallView:
         """The call the phone system names ``call_ref`` (its latest), or the call of that id."""
-        self._may(access.CALLS_LOOKUP)
+        access.require_for(self._principal, access.CALLS_LOOKUP)
         ref = _check_call_id(call_ref)
         with self._store.reader() as s:
             call = self._latest(s, ref) or s.get(Call, ref)
@@ -340,7 +335,7 @@ class CallService:
 
     def day_log(self, day: date, *, practitioner_id: str | None = None) -> list[CallView]:
         """The calls that started on the practice-local ``day``, in time order."""
-        self._may(access.CALLS_LOOKUP)
+        access.require_for(self._principal, access.CALLS_LOOKUP)
         start, end = self.zone.day_bounds(day)
         # Columns, not ORM objects: a busy day is a few hundred rows, read at each refresh.
         q = (select(*_VIEW_COLUMNS).where(Call.started_at >= start, Call.started_at < end,
@@ -353,7 +348,7 @@ class CallService:
 
     def history(self, number: str, *, limit: int = 50) -> list[CallView]:
         """A number's calls, the latest first."""
-        self._may(access.CALLS_LOOKUP)
+        access.require_for(self._principal, access.CALLS_LOOKUP)
         e164 = call_number(number)
         if e164 == WITHHELD:
             return []

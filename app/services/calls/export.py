@@ -92,14 +92,9 @@ class CallExporter:
         self._clock = clock
         self._zone = zone
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     def export(self, path: Path | str, *, first: date, last: date,
                overwrite: bool = False) -> CallExportResult:
-        self._may(access.CALLS_EXPORT)
+        access.require_for(self._principal, access.CALLS_EXPORT)
         path = Path(path)
         if first > last:
             raise InvalidCallRange(first, last)

@@ -102,15 +102,10 @@ class CallerIdentifier:
         self._store = store
         self._principal = principal
 
-    def _may(self, action: str) -> None:
-        # Built by the workspace with the signed-in principal, whose role is checked here.
-        if self._principal is not None:
-            access.require(self._principal, action)
-
     def identify(self, number: str | None) -> Identification:
         """The matches for a number in any format; raises ``InvalidCallNumber`` for
         something that is not a number, gives no match for a withheld one."""
-        self._may(access.CALLS_LOOKUP)
+        access.require_for(self._principal, access.CALLS_LOOKUP)
         e164 = call_number(number)
         if e164 == WITHHELD:
             return Identification(WITHHELD, ())
