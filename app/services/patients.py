@@ -337,24 +337,6 @@ class PatientService:
             uow.audit("read", Patient.__sync_entity__, patient_id)
             return self._details(uow.session, patient)
 
-    def lookup_phone(self, number: str) -> list[PatientSummary]:
-        """The patients whose card holds this exact number (a caller's number, from a
-        phone system or typed): a read of patient data, so it is audited, one entry per
-        patient found (or one saying nothing was), with ids only: never the number.
-        An unreadable number raises ``InvalidPhone`` and is not audited (nothing read)."""
-        e164 = parse_phone(number).e164
-        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
-            ids = list(uow.session.execute(
-                select(PatientPhone.patient_id).join(Patient, Patient.id == PatientPhone.patient_id)
-                .where(PatientPhone.e164 == e164, PatientPhone.deleted_at.is_(None),
-                       Patient.deleted_at.is_(None))
-                .distinct().order_by(PatientPhone.patient_id)).scalars())
-            for patient_id in ids:
-                uow.audit("lookup", Patient.__sync_entity__, patient_id)
-            if not ids:
-                uow.audit("lookup", Patient.__sync_entity__, "", "matches=0")
-            return _summaries(uow.session, ids)
-
     def count(self) -> int:
         access.require(self.principal, access.PATIENTS_READ)
         with self._store.reader() as s:

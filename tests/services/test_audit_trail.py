@@ -25,7 +25,7 @@ def test_who_viewed_lists_who_opened_the_card_when_and_what_they_did(workspace, 
     clock.advance(hours=1)
     workspace.patients.get(a.id)
     workspace.patients.get(b.id)
-    workspace.patients.lookup_phone("06 11 22 33 44")
+    workspace.calls.ringing("06 11 22 33 44", call_id="who-viewed")  # the caller identified
     rows = workspace.audit_trail.who_viewed(a.id)
     assert [r.action for r in rows] == ["lookup", "read", "create"]  # newest first
     assert {r.entity_id for r in rows} == {a.id}

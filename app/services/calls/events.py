@@ -137,6 +137,11 @@ class CallService:
                     raise EventOutOfOrder(external, "ringing",
                                           "answered" if last.answered_at else "ringing")
             caller = identify_in(s, e164)
+            # Finding who calls reads patients' cards: audited in the call's own commit,
+            # by id only (never the number), as the card's other reads are.
+            for match in caller.matches:
+                if match.kind == CallerKind.PATIENT.value:
+                    uow.audit("lookup", Patient.__sync_entity__, match.id)
             call = Call(direction=direction, number=e164, line=line_e164, external_id=external,
                         started_at=uow.now, caller_kind=caller.caller_kind,
                         caller_id=caller.caller_id)

@@ -211,3 +211,12 @@ def test_who_handled_a_call_is_asked_at_each_answer(workspace, clock):
     ws.calls.ringing("0612345679", call_id="h2")
     second = ws.calls.answered("h2")
     assert (first.handled_by, second.handled_by) == (owner, "another-user-id")
+
+
+def test_finding_who_calls_is_an_audited_read_by_id_only(workspace, jeanne):
+    ws = workspace
+    ws.calls.ringing(jeanne.phones[0].e164, call_id="audit-1")
+    ws.calls.ringing("0699887766", call_id="audit-2")  # nobody: nothing read
+    with ws.store.reader() as s:
+        lookups = s.execute(select(AuditEntry).where(AuditEntry.action == "lookup")).scalars().all()
+    assert [(e.entity_id, e.detail) for e in lookups] == [(jeanne.id, "")]
