@@ -35,13 +35,20 @@ from sqlalchemy import func, select
 
 from app.clock import SystemClock
 from app.models import Patient, Practitioner
+from app.services.accounts import principal_for
 from app.services.patients import PatientService
-from app.services.practice import owner_id
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
 from bench import agenda, directory, exporting, importing, launch
-from bench.profiles import CACHE, PASSPHRASE, ROOT, ensure_profile, export_plain, plain_store
-from bench.profiles import throwaway_copy
+from bench.profiles import (
+    CACHE,
+    PASSPHRASE,
+    ROOT,
+    ensure_profile,
+    export_plain,
+    plain_store,
+    throwaway_copy,
+)
 from bench.queries import MIX, build_queries
 from bench.service import measure_search, measure_writes
 from bench.stats import median, mib, ms, percentile, ratio, sec, times
@@ -193,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         plain = plain_store(plain_db, clock=clock)
         search = writes = None
         try:
-            plain_service = PatientService(plain, actor_id=owner_id(plain), clock=clock)
+            plain_service = PatientService(plain, principal=principal_for(plain, None), clock=clock)
             queries = build_queries(enc_ws.store)
             search = measure_search(enc_ws.patients, plain_service, queries, args.runs)
             e, p = search.encrypted.all, search.plain.all

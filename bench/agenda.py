@@ -22,11 +22,12 @@ from sqlalchemy import func, select
 from app.clock import SystemClock
 from app.models import Appointment, AppointmentType, Patient, Practitioner
 from app.models.agenda import HOLDING_STATUSES
+from app.services.accounts import principal_for
 from app.services.agenda.service import AgendaService, BookingRefused
 from app.services.agenda.slots import Constraints, SlotFinder, SlotQuery, TimeWindow
 from app.services.agenda.views import BookingInput
 from app.services.agenda.zone import PracticeTime
-from app.services.practice import get_practice, owner_id
+from app.services.practice import get_practice
 
 TARGET_SLOTS_S = 0.050
 TARGET_WRITE_S = 0.020
@@ -64,7 +65,7 @@ def _side(store) -> Side:
     practice = get_practice(store)
     zone = PracticeTime(practice.timezone)
     clock = SystemClock()
-    return Side(AgendaService(store, actor_id=owner_id(store), clock=clock, zone=zone,
+    return Side(AgendaService(store, principal=principal_for(store, None), clock=clock, zone=zone,
                               holiday_region=practice.holiday_region),
                 SlotFinder(store, clock=clock, zone=zone, holiday_region=practice.holiday_region))
 

@@ -22,13 +22,19 @@ from pathlib import Path
 from sqlalchemy import text
 
 from app.clock import SystemClock
+from app.services.accounts import principal_for
 from app.services.directory import DirectoryService
 from app.services.phones import national_digits
-from app.services.practice import owner_id
 from app.services.workspace import open_workspace
 from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile, export_plain, plain_store
-from bench.profiles import throwaway_copy
+from bench.profiles import (
+    CACHE,
+    PASSPHRASE,
+    ensure_profile,
+    export_plain,
+    plain_store,
+    throwaway_copy,
+)
 from bench.queries import _phone_as_typed
 from bench.service import SearchResult, SearchTimes
 from bench.stats import median, ms, percentile, ratio, times
@@ -132,7 +138,7 @@ def measure(work: ProfilePaths, key: bytes, plain_db: Path, runs: int) -> tuple[
     ws = open_workspace(work, key, clock=clock)
     plain = plain_store(plain_db, clock=clock)
     try:
-        plain_service = DirectoryService(plain, actor_id=owner_id(plain), clock=clock)
+        plain_service = DirectoryService(plain, principal=principal_for(plain, None), clock=clock)
         queries = build_queries(ws.store)
         return ws.directory.count(), measure_search(ws.directory, plain_service, queries, runs)
     finally:

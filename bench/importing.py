@@ -102,7 +102,6 @@ def _reset_peak() -> bool:
 def child(profile: Path, source: Path) -> dict:
     """One import in this process (run by ``measure`` in a fresh interpreter)."""
     from app.clock import SystemClock
-    from app.services.importing import PatientImporter
     from app.services.workspace import open_workspace
     from app.storage.profile import ProfilePaths, unlock_key
     from bench.memory import rss
@@ -110,7 +109,7 @@ def child(profile: Path, source: Path) -> dict:
     paths = ProfilePaths(profile)
     ws = open_workspace(paths, unlock_key(paths, passphrase=PASSPHRASE), clock=SystemClock())
     try:
-        importer = PatientImporter(ws.store, actor_id=ws.user_id, clock=ws.clock)
+        importer = ws.importer()
         reset = _reset_peak()
         before = rss()
         started = time.perf_counter()

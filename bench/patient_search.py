@@ -16,14 +16,20 @@ import time
 from pathlib import Path
 
 from app.clock import SystemClock
+from app.services.accounts import principal_for
 from app.services.patients import PatientService
-from app.services.practice import owner_id
 from app.services.workspace import open_workspace
 from app.storage.engine import connect_raw
 from app.storage.migrate import current_revision, head_revision
 from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile, export_plain, plain_store
-from bench.profiles import throwaway_copy
+from bench.profiles import (
+    CACHE,
+    PASSPHRASE,
+    ensure_profile,
+    export_plain,
+    plain_store,
+    throwaway_copy,
+)
 from bench.queries import MIX, build_queries
 from bench.service import measure_search
 from bench.stats import median, ms, percentile, ratio, times
@@ -70,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         plain = plain_store(plain_db, clock=clock)
         try:
             patients = ws.patients.count()
-            plain_service = PatientService(plain, actor_id=owner_id(plain), clock=clock)
+            plain_service = PatientService(plain, principal=principal_for(plain, None), clock=clock)
             result = measure_search(ws.patients, plain_service, build_queries(ws.store),
                                     args.runs)
         finally:
