@@ -96,6 +96,8 @@ class Shots:
         self.app, self.workspace, self.window = app, workspace, window
         self.out_dir, self.overwrite = out_dir, overwrite
         self.written: list[Path] = []
+        # Per screen file name, the texts it shows cut off (app.ui.clipping).
+        self.clipped: dict[str, list[str]] = {}
 
     @property
     def page(self):
@@ -115,6 +117,8 @@ class Shots:
         ``over``, that window drawn in its middle (a message box over its screen)."""
         from PySide6.QtGui import QColor, QPainter
 
+        from app.ui.clipping import clipped_texts
+
         self.settle()
         # The fade of line edits' clear buttons runs on a timer: let it end, so the
         # same run gives the same pixels.
@@ -124,6 +128,9 @@ class Shots:
             time.sleep(0.01)
         self.settle()
         path = self.out_dir / f"{len(self.written) + 1:02d}-{name}.png"
+        cut = clipped_texts(widget) + (clipped_texts(over) if over is not None else [])
+        if cut:
+            self.clipped[path.name] = cut
         image = widget.grab().toImage()
         if over is not None:
             top = over.grab()
@@ -579,11 +586,13 @@ def check_out_dir(out_dir: Path, profile_root: Path, *, overwrite: bool) -> None
 
 
 def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSettings, *,
-                   overwrite: bool = False, screens=SCREENS) -> list[Path]:
+                   overwrite: bool = False, screens=SCREENS,
+                   clipped: dict[str, list[str]] | None = None) -> list[Path]:
     """Each screen to ``out_dir/NN-name.png``. Raises ExportError (a subclass when the
     folder already holds screenshots and ``overwrite`` is not given) before anything is
     drawn. The workspace's clock is the time the screens show: frozen, the same profile
-    and language give the same images, byte for byte."""
+    and language give the same images, byte for byte. ``clipped``, when given, receives
+    per file name the texts that screen shows cut off."""
     check_out_dir(out_dir, workspace.paths.root, overwrite=overwrite)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -614,6 +623,8 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
         shots = Shots(app, workspace, window, out_dir, overwrite=overwrite)
         for screen in screens:
             screen(shots)
+        if clipped is not None:
+            clipped.update(shots.clipped)
     finally:
         app.setCursorFlashTime(flash)
         window.hide()

@@ -59,3 +59,15 @@ def test_a_later_clock_shows_a_later_day(qtbot, workspace, agenda, settings, tmp
 
 def test_every_screen_is_listed_once_with_a_name_of_its_own():
     assert len(set(screenshot.SCREENS)) == len(screenshot.SCREENS)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_screen_shows_a_text_cut_off(qtbot, workspace, agenda, settings, tmp_path,
+                                        language):
+    """Placeholders, buttons and one-line labels fit, in each language (app.ui.clipping)."""
+    settings.set("language", language)
+    clipped: dict[str, list[str]] = {}
+    written = screenshot.render_screens(workspace, tmp_path / language, settings,
+                                        clipped=clipped)
+    assert len(written) == len(screenshot.SCREENS) or len(written) >= 30
+    assert clipped == {}

@@ -127,8 +127,9 @@ class WaitingEntryModel(RowTableModel):
         return None
 
     def details(self, e: WaitingEntry) -> str:
-        """The highlighted entry in one line, under the list."""
-        bits = [e.type_name or _("Any type"),
+        """The highlighted entry under the list, its name in full (elided in the narrow
+        column)."""
+        bits = [e.patient_name, e.type_name or _("Any type"),
                 _("with {who}").format(who=practitioners_text(e.practitioner_ids, self._names)),
                 window_text(e.window_from, e.window_until)]
         if e.phone:

@@ -157,8 +157,9 @@ class AbsencesEditor(QWidget):
         self.replacement = QComboBox()
         self.replacement.setToolTip(_("Who sees this practitioner's patients meanwhile"))
         self.note = QLineEdit()
-        self.note.setPlaceholderText(_("Shown in the agenda, e.g. the reason or a phone "
-                                       "number"))
+        # Short enough for the field; the example is in the tooltip.
+        self.note.setPlaceholderText(_("Shown in the agenda"))
+        self.note.setToolTip(_("Shown in the agenda, e.g. the reason or a phone number"))
         self.note.setMaxLength(200)
         self.add_button = QPushButton(_("Add the absence"))
         self.add_button.setObjectName("Primary")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, pgettext
+from app.i18n import _, ngettext, pgettext
 from app.services.agenda.setup import AgendaSetupService, TypeInput
 from app.services.agenda.views import TypeInfo
 from app.services.errors import NotFound, ValidationError
@@ -56,9 +56,8 @@ def minutes_text(n: int) -> str:
 
 class TypeTableModel(RowTableModel):
     def __init__(self, parent=None) -> None:
-        super().__init__([_("Name"), _("Duration"), pgettext("type list", "After"),
-                          pgettext("type list", "Remote"), _("Offered by"),
-                          pgettext("type", "Active")], parent)
+        super().__init__([_("Name"), _("Duration"), pgettext("type list", "Remote"),
+                          _("Offered by"), pgettext("type", "Active")], parent)
         self._rows: list[TypeInfo]
         self._names: dict[str, str] = {}
 
@@ -68,7 +67,18 @@ class TypeTableModel(RowTableModel):
     def offered_by(self, row: TypeInfo, *, short: bool = False) -> str:
         if not row.practitioner_ids:
             return pgettext("practitioners", "All") if short else _("All practitioners")
+        if short and len(row.practitioner_ids) > 1:
+            # A count fits the column; the names are in the tooltip.
+            n = len(row.practitioner_ids)
+            return ngettext("{n} practitioner", "{n} practitioners", n).format(n=n)
         return ", ".join(sorted(self._names.get(p, "?") for p in row.practitioner_ids))
+
+    @staticmethod
+    def duration(row: TypeInfo) -> str:
+        if not row.buffer_after_min:
+            return minutes_text(row.duration_min)
+        return _("{duration} + {after}").format(duration=minutes_text(row.duration_min),
+                                                after=minutes_text(row.buffer_after_min))
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         row = self.row_at(index.row()) if index.isValid() else None
@@ -76,23 +86,26 @@ class TypeTableModel(RowTableModel):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, minutes_text(row.duration_min),
-                    minutes_text(row.buffer_after_min) if row.buffer_after_min else "—",
+            return (row.name, self.duration(row),
                     YES if row.remote_bookable else NO, self.offered_by(row, short=True),
                     YES if row.active else NO)[col]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 5):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 4):
             return Qt.AlignmentFlag.AlignCenter
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             return QColor(row.colour)  # the colour the agenda paints it with
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 0:
                 return tooltip(row.name)
-            if col == 3:
+            if col == 1 and row.buffer_after_min:
+                return _("{duration}, then {after} kept free after it").format(
+                    duration=minutes_text(row.duration_min),
+                    after=minutes_text(row.buffer_after_min))
+            if col == 2:
                 return (_("A remote secretary may book it") if row.remote_bookable
                         else _("Booked at the practice only"))
-            if col == 4:
+            if col == 3:
                 return tooltip(self.offered_by(row))
-            if col == 5:
+            if col == 4:
                 return _("Offered when booking") if row.active else _("No longer offered")
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return INACTIVE_INK
@@ -349,11 +362,11 @@ class TypesEditor(QWidget):
         self.table = result_table(self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        for col in (1, 2, 3, 5):
+        # The name takes what is left; the other columns fit their contents (several
+        # practitioners are counted, their names in the tooltip).
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        # The name takes what is left; "offered by" is elided (its tooltip has them all).
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(4, max(header.sectionSizeHint(4), 100))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.empty_hint = label(_("No appointment type yet. Create the practice's usual "
                                   "ones (consultation, home visit, vaccination…) with "

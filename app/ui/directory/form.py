@@ -63,9 +63,11 @@ class ContactForm(RecordForm):
         self.category = category_combo()
         self.title = QLineEdit()
         self.title.setPlaceholderText(_("Dr, Pr…"))
-        self.title.setMaximumWidth(90)
+        # As wide as its placeholder in the chosen language, and no wider.
+        self.title.setMaximumWidth(
+            self.title.fontMetrics().horizontalAdvance(self.title.placeholderText()) + 24)
         self.name = QLineEdit()
-        self.name.setPlaceholderText(_("Surname, or name of the organisation"))
+        self.name.setPlaceholderText(_("Surname or organisation"))
         self.first_name = QLineEdit()
         self.organisation = QLineEdit()
         self.organisation.setPlaceholderText(_("Hospital, clinic, practice…"))

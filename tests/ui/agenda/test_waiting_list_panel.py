@@ -120,6 +120,7 @@ def test_the_panel_lists_the_most_urgent_first_then_the_longest_waiting(qtbot, a
     assert cells(panel.model, [4])[3] == ["Dr Claire Morel"]
     assert panel.table.currentIndex().row() == 0
     assert "02 47 11 22 33" in panel.details.text()   # the highlighted one's phone
+    assert panel.details.text().startswith("N'DIAYE Awa · ")  # in full, unlike its cell
     agenda.ws.clock.advance(days=2)
     panel.refresh()
     assert cells(panel.model, [2])[0] == [ngettext("{n} day", "{n} days", 2).format(n=2)]

@@ -131,7 +131,27 @@ def test_a_new_type_typed_at_the_keyboard_is_saved(qtbot, window, agenda):
     assert editor.model.rowCount() == 3
     assert editor.table.currentIndex().row() == editor.model.row_of(vaccine.id)
     assert form.current_id == vaccine.id and not form.is_dirty
-    assert editor.model.index(editor.model.row_of(vaccine.id), 4).data() == "Dr Claire Morel"
+    row = editor.model.row_of(vaccine.id)
+    assert editor.model.index(row, 3).data() == "Dr Claire Morel"
+    # Its duration and the time kept free after it share one column.
+    assert editor.model.index(row, 1).data() == "20 min + 5 min"
+
+
+def test_a_type_offered_by_several_practitioners_counts_them_in_the_list(qtbot, window,
+                                                                         agenda):
+    editor = section(window, TYPES)
+    form = editor.form
+    qtbot.keyClick(editor.table, Qt.Key.Key_N, CTRL)
+    form.name.setText("Bilan de prévention")  # keyClicks types ASCII only
+    for box in form.practitioner_checks.values():
+        box.setChecked(True)
+    qtbot.keyClick(form.name, Qt.Key.Key_S, CTRL)
+    saved = {t.name: t for t in agenda.ws.agenda.types(include_inactive=True)}
+    n = len(form.practitioner_checks)
+    assert n > 1 and len(saved["Bilan de prévention"].practitioner_ids) == n
+    cell = editor.model.index(editor.model.row_of(saved["Bilan de prévention"].id), 3)
+    assert cell.data() == f"{n} praticiens"
+    assert "Dr Claire Morel" in cell.data(Qt.ItemDataRole.ToolTipRole)
 
 
 def test_a_type_without_a_name_is_refused_inline(qtbot, window, agenda):
