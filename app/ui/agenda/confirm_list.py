@@ -24,6 +24,7 @@ from app.storage.changes import ChangeSet
 from app.ui.agenda.slot_finder import first_error
 from app.ui.agenda.waiting_room import wall_time
 from app.ui.change_bus import ChangeBus
+from app.ui.letter_keys import action_for, letters
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, result_table
@@ -33,12 +34,16 @@ TIME, PATIENT, PHONES, PRACTITIONER, MOTIF, CALL = range(6)
 SETTLED_INK = QColor("#4b5563")
 CANCELLED_INK = QColor("#b91c1c")
 
-# The keys, the same in every language (as the status keys of the practitioner's day).
-OUTCOME_KEYS = {Qt.Key.Key_C: Confirmation.CONFIRMED.value,
-                Qt.Key.Key_I: Confirmation.UNREACHABLE.value,
-                Qt.Key.Key_M: Confirmation.MESSAGE_LEFT.value,
-                Qt.Key.Key_A: Confirmation.CANCELLED.value}
-KEY_LETTERS = {v: QKeySequence(k).toString() for k, v in OUTCOME_KEYS.items()}
+# The outcomes, by their action in app.ui.letter_keys (one letter each, per language).
+OUTCOMES = {"confirmed": Confirmation.CONFIRMED.value,
+            "unreachable": Confirmation.UNREACHABLE.value,
+            "message_left": Confirmation.MESSAGE_LEFT.value,
+            "cancelled": Confirmation.CANCELLED.value}
+
+
+def key_letters() -> dict[str, str]:
+    """Outcome -> its letter in the current language."""
+    return {OUTCOMES[action]: letter for action, letter in letters("confirm").items()}
 
 
 def call_text(row: ToConfirm, zone) -> str:
@@ -135,10 +140,12 @@ class ConfirmListDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._current_moved())
 
         labels = confirmation_labels()
+        keys = key_letters()
         self.outcome_buttons: dict[str, QPushButton] = {}
         for outcome in (Confirmation.CONFIRMED.value, Confirmation.UNREACHABLE.value,
                         Confirmation.MESSAGE_LEFT.value, Confirmation.CANCELLED.value):
-            button = QPushButton(f"{labels[outcome]} ({KEY_LETTERS[outcome]})")
+            button = QPushButton(_("{action} ({key})").format(action=labels[outcome],
+                                                              key=keys[outcome]))
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, o=outcome: self.record(o))
             self.outcome_buttons[outcome] = button
@@ -244,10 +251,12 @@ class ConfirmListDialog(QDialog):
             return False
         if outcome == Confirmation.CANCELLED.value and self._cancel_armed != r.id:
             self._cancel_armed = r.id
-            self.outcome_buttons[outcome].setText(_("Confirm the cancellation (A)"))
-            self._show_prompt(_("Cancel the appointment of {who} at {time}? Press A again to "
-                                "cancel it, any other key to keep it.").format(
-                who=r.patient_name, time=wall_time(self._zone, r.starts_at)))
+            key = key_letters()[outcome]
+            self.outcome_buttons[outcome].setText(
+                _("Confirm the cancellation ({key})").format(key=key))
+            self._show_prompt(_("Cancel the appointment of {who} at {time}? Press {key} again "
+                                "to cancel it, any other key to keep it.").format(
+                who=r.patient_name, time=wall_time(self._zone, r.starts_at), key=key))
             return False
         self._disarm()
         row = self.model.row_of(r.id)
@@ -268,8 +277,8 @@ class ConfirmListDialog(QDialog):
         if self._cancel_armed is not None:
             self._cancel_armed = None
             cancelled = Confirmation.CANCELLED.value
-            self.outcome_buttons[cancelled].setText(
-                f"{confirmation_labels()[cancelled]} ({KEY_LETTERS[cancelled]})")
+            self.outcome_buttons[cancelled].setText(_("{action} ({key})").format(
+                action=confirmation_labels()[cancelled], key=key_letters()[cancelled]))
             self._show_prompt("")
 
     def _show_prompt(self, text: str) -> None:
@@ -284,9 +293,9 @@ class ConfirmListDialog(QDialog):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            outcome = OUTCOME_KEYS.get(event.key())
-            if outcome is not None:
-                self.record(outcome)
+            action = action_for("confirm", event.key())
+            if action is not None:
+                self.record(OUTCOMES[action])
                 return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._activated(self.table.currentIndex())

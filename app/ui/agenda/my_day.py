@@ -56,6 +56,7 @@ from app.ui.agenda.waiting_room import (
 )
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
+from app.ui.letter_keys import action_for, letters
 from app.ui.messages.inbox import INBOX, MessageList
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
@@ -72,8 +73,9 @@ P_TIME, P_PATIENT, P_PHONE, P_DETAIL = range(4)
 PENDING_NAME_MAX = 170  # px: a long name is elided (whole in its tooltip) before the phone
 PENDING_MIN_WIDTH = 380  # px: time, a name, a phone and the start of the details
 
-STATUS_KEYS = {Qt.Key.Key_A: ARRIVED, Qt.Key.Key_C: IN_CONSULTATION, Qt.Key.Key_V: SEEN,
-               Qt.Key.Key_N: NO_SHOW}
+# The statuses, by their action in app.ui.letter_keys (one letter each, per language).
+STATUSES = {"arrived": ARRIVED, "in_consultation": IN_CONSULTATION, "seen": SEEN,
+            "no_show": NO_SHOW}
 
 
 def counts_text(day: MyDay) -> str:
@@ -191,12 +193,13 @@ class MyDayDialog(QDialog):
 
         self.status_buttons: dict[str, QPushButton] = {}
         statuses = status_labels()
-        for key, status in (("A", ARRIVED), ("C", IN_CONSULTATION), ("V", SEEN),
-                            ("N", NO_SHOW)):
-            button = QPushButton(f"{statuses[status]} ({key})")
+        keys = letters("my_day")
+        for action, status in STATUSES.items():
+            button = QPushButton(_("{action} ({key})").format(action=statuses[status],
+                                                              key=keys[action]))
             button.clicked.connect(lambda _c=False, s=status: self.set_current_status(s))
             self.status_buttons[status] = button
-        self.back_button = QPushButton(_("Back (R)"))
+        self.back_button = QPushButton(_("Back ({key})").format(key=keys["back"]))
         self.back_button.setToolTip(_("One step back: not arrived, back to the waiting room…"))
         self.back_button.clicked.connect(self.step_back)
 
@@ -490,11 +493,11 @@ class MyDayDialog(QDialog):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            status = STATUS_KEYS.get(event.key())
-            if status is not None:
-                self.set_current_status(status)
+            action = action_for("my_day", event.key())
+            if action in STATUSES:
+                self.set_current_status(STATUSES[action])
                 return True
-            if event.key() == Qt.Key.Key_R:
+            if action == "back":
                 self.step_back()
                 return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -47,6 +47,7 @@ from app.ui.agenda.slot_finder import (
     parse_day,
     type_combo,
 )
+from app.ui.letter_keys import action_for, letters
 from app.ui.plain import tooltip
 from app.storage.changes import ChangeSet
 from app.ui.table_model import RowTableModel
@@ -306,14 +307,16 @@ class FreedSlotWindow(QDialog):
         self.banner.hide()
         self.accept_button = QPushButton(_("Accepted: book (Enter)"))
         self.accept_button.setObjectName("Primary")
+        keys = letters("offer")
         self.accept_button.setToolTip(_("The patient takes the slot: book them there (Enter "
-                                         "or A)"))
+                                         "or {key})").format(key=keys["accepted"]))
         self.accept_button.clicked.connect(self.accepted_by_patient)
-        self.refuse_button = QPushButton(_("Refused (R)"))
+        self.refuse_button = QPushButton(_("Refused ({key})").format(key=keys["refused"]))
         self.refuse_button.setToolTip(_("The patient does not want this slot: not called "
                                          "again for it"))
         self.refuse_button.clicked.connect(lambda: self.answer(OfferOutcome.REFUSED.value))
-        self.no_answer_button = QPushButton(_("No answer (P)"))
+        self.no_answer_button = QPushButton(_("No answer ({key})").format(
+            key=keys["no_answer"]))
         self.no_answer_button.setToolTip(_("Nobody answered: the next patient, this one "
                                            "again at the end"))
         self.no_answer_button.clicked.connect(lambda: self.answer(OfferOutcome.NO_ANSWER.value))
@@ -392,14 +395,14 @@ class FreedSlotWindow(QDialog):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            key = event.key()
-            if key in _RETURN or key == Qt.Key.Key_A:
+            action = action_for("offer", event.key())
+            if event.key() in _RETURN or action == "accepted":
                 self.accepted_by_patient()
                 return True
-            if key == Qt.Key.Key_R:
+            if action == "refused":
                 self.answer(OfferOutcome.REFUSED.value)
                 return True
-            if key == Qt.Key.Key_P:
+            if action == "no_answer":
                 self.answer(OfferOutcome.NO_ANSWER.value)
                 return True
         return super().eventFilter(obj, event)

@@ -29,6 +29,7 @@ from app.services.agenda.day_queries import DayEntry, DayQueries
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
+from app.ui.letter_keys import action_for, letters
 from app.ui.widgets import label
 
 # What the room is read from: an appointment, or the card of someone in it.
@@ -107,14 +108,18 @@ class WaitingRoomPanel(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.installEventFilter(self)
 
+        keys = letters("waiting_room")
         self.consult_button = QPushButton(_("In consultation"))
-        self.consult_button.setToolTip(_("The practitioner called the patient in (C)"))
+        self.consult_button.setToolTip(_("The practitioner called the patient in ({key})")
+                                       .format(key=keys["in_consultation"]))
         self.consult_button.clicked.connect(lambda: self.set_current_status(IN_CONSULTATION))
         self.seen_button = QPushButton(_("Seen"))
-        self.seen_button.setToolTip(_("The consultation is over (V)"))
+        self.seen_button.setToolTip(_("The consultation is over ({key})").format(
+            key=keys["seen"]))
         self.seen_button.clicked.connect(lambda: self.set_current_status(SEEN))
         self.back_button = QPushButton(_("Not arrived"))
-        self.back_button.setToolTip(_("Arrived by mistake: back to booked (R)"))
+        self.back_button.setToolTip(_("Arrived by mistake: back to booked ({key})").format(
+            key=keys["back"]))
         self.back_button.clicked.connect(self.step_back)
 
         buttons = QHBoxLayout()
@@ -278,12 +283,15 @@ class WaitingRoomPanel(QWidget):
         self.consult_button.setEnabled(status == ARRIVED)
         self.seen_button.setEnabled(status in (ARRIVED, IN_CONSULTATION))
         self.back_button.setEnabled(status in (ARRIVED, IN_CONSULTATION))
+        back = letters("waiting_room")["back"]
         if status == IN_CONSULTATION:
             self.back_button.setText(_("Back to the waiting room"))
-            self.back_button.setToolTip(_("Called in too soon: back to the waiting room (R)"))
+            self.back_button.setToolTip(_("Called in too soon: back to the waiting room ({key})")
+                                        .format(key=back))
         else:
             self.back_button.setText(_("Not arrived"))
-            self.back_button.setToolTip(_("Arrived by mistake: back to booked (R)"))
+            self.back_button.setToolTip(_("Arrived by mistake: back to booked ({key})").format(
+                key=back))
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.appointment_activated.emit(item.data(ID_ROLE))
@@ -291,14 +299,14 @@ class WaitingRoomPanel(QWidget):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.list and event.type() == QEvent.Type.KeyPress \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            key = event.key()
-            if key == Qt.Key.Key_C:
+            action = action_for("waiting_room", event.key())
+            if action == "in_consultation":
                 self.set_current_status(IN_CONSULTATION)
                 return True
-            if key == Qt.Key.Key_V:
+            if action == "seen":
                 self.set_current_status(SEEN)
                 return True
-            if key == Qt.Key.Key_R:
+            if action == "back":
                 self.step_back()
                 return True
         return super().eventFilter(obj, event)

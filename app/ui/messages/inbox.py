@@ -31,6 +31,7 @@ from app.services.messages import MessageService, MessageView, state_labels
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.failures import failure_text
+from app.ui.letter_keys import action_for, letters
 from app.ui.plain import tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.widgets import label, reselect, result_table
@@ -137,11 +138,12 @@ class MessageList(QWidget):
                                  TREATED: _("No treated message."),
                                  SENT: _("No message sent.")}[kind], "Hint", wrap=True)
 
-        self.read_button = QPushButton(_("Read (L)"))
+        keys = letters("inbox")
+        self.read_button = QPushButton(_("Read ({key})").format(key=keys["read"]))
         self.read_button.clicked.connect(self.mark_read)
-        self.treated_button = QPushButton(_("Treated (T)"))
+        self.treated_button = QPushButton(_("Treated ({key})").format(key=keys["treated"]))
         self.treated_button.clicked.connect(self.mark_treated)
-        self.reopen_button = QPushButton(_("Open again (O)"))
+        self.reopen_button = QPushButton(_("Open again ({key})").format(key=keys["reopen"]))
         self.reopen_button.clicked.connect(self.reopen)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -264,14 +266,14 @@ class MessageList(QWidget):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress \
                 and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            key = event.key()
-            if key == Qt.Key.Key_L and self.kind == INBOX:
+            action = action_for("inbox", event.key())
+            if action == "read" and self.kind == INBOX:
                 self.mark_read()
                 return True
-            if key == Qt.Key.Key_T and self.kind == INBOX:
+            if action == "treated" and self.kind == INBOX:
                 self.mark_treated()
                 return True
-            if key == Qt.Key.Key_O and self.kind == TREATED:
+            if action == "reopen" and self.kind == TREATED:
                 self.reopen()
                 return True
         return super().eventFilter(obj, event)

@@ -259,3 +259,23 @@ def test_new_message_from_a_practitioners_messages_is_for_her(qtbot, agenda, mai
     dialog = main_window.message_dialog
     assert dialog.recipient.currentData() == agenda.faure
     dialog.reject()
+
+
+def test_in_english_the_inbox_marks_read_with_r_as_its_button_says(qtbot, agenda):
+    from app import i18n
+
+    i18n.set_language("en")
+    ws = agenda.ws
+    bus = ChangeBus(ws.store, ws.initiator)
+    sent = ws.messages.send(MessageInput("Call back about the results", agenda.morel,
+                                         agenda.patients[0]))
+    inbox = MessageList(ws.messages, bus, ws.zone, kind=INBOX, recipients=lambda: [agenda.morel])
+    qtbot.addWidget(inbox)
+    inbox.show()
+    qtbot.waitExposed(inbox)
+    assert inbox.read_button.text() == "Read (R)"
+    inbox.table.setFocus()
+    qtbot.keyClick(inbox.table, Qt.Key.Key_L)  # the French letter does nothing here
+    assert _state(ws, sent.id) == "new"
+    qtbot.keyClick(inbox.table, Qt.Key.Key_R)
+    assert _state(ws, sent.id) == "read"
