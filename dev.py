@@ -94,7 +94,18 @@ def cmd_test(args: list[str]) -> int:
     rc = run([str(py), "-m", "ruff", "check", "app", "tests", "bench", "dev.py"])
     if rc != 0:
         return rc
-    return run([str(py), "-m", "pytest", *args], env={"QT_QPA_PLATFORM": "offscreen"})
+    return run([str(py), "-m", "pytest", *workers(args), *args],
+               env={"QT_QPA_PLATFORM": "offscreen"})
+
+
+def workers(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core, at most four (each builds its own test
+    practices), unless the command line chose (``-n 0`` runs in one process)."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args):
+        return []
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    n = max(1, min(cores or 1, 4))
+    return ["-n", str(n)] if n > 1 else []
 
 
 def cmd_demo(args: list[str]) -> int:

@@ -40,3 +40,11 @@ def test_an_environment_can_be_named(tmp_path):
     dev = load_dev()
     make_venv(tmp_path / ".venv", "version = 3.11.7\n")
     assert dev.choose_venv(tmp_path, "3.11", str(tmp_path / "env")) == tmp_path / "env"
+
+
+def test_the_suite_runs_on_the_cores_unless_the_command_line_chose():
+    dev = load_dev()
+    chosen = dev.workers([])
+    assert chosen == [] or (chosen[0] == "-n" and 2 <= int(chosen[1]) <= 4)
+    for given in (["-n", "0"], ["-n0"], ["--numprocesses=3"], ["-q", "-n", "2"]):
+        assert dev.workers(given) == []
