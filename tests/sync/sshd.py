@@ -49,6 +49,7 @@ class SshServer:
     user: str = field(default_factory=getpass.getuser)
     port: int = 0
     process: subprocess.Popen | None = None
+    sftp_flags: str = ""  # e.g. "-R": a read-only server
 
     @property
     def host_key(self) -> Path:
@@ -72,7 +73,7 @@ class SshServer:
                 "PermitRootLogin prohibit-password",
                 "UsePAM no",
                 "StrictModes no",
-                "Subsystem sftp internal-sftp",
+                f"Subsystem sftp internal-sftp {self.sftp_flags}".rstrip(),
                 "LogLevel ERROR",
                 "",
             ]))
@@ -105,6 +106,11 @@ class SshServer:
 
     def stop(self) -> None:
         self._stop()
+
+    def restart(self, *, sftp_flags: str = "") -> None:
+        self._stop()
+        self.sftp_flags = sftp_flags
+        self.start()
 
     def new_host_key(self) -> None:
         """Restart on the same port with another host key (a reinstalled server, or

@@ -158,17 +158,44 @@ except Exception as exc:
 """
 
 
+UNPRIVILEGED_READ = """
+import sys
+from app.i18n import set_language
+from app.sync.transport import FolderTransport, Mailbox
+set_language("fr")
+try:
+    Mailbox(FolderTransport(sys.argv[1]), sys.argv[2]).waiting()
+except Exception as exc:
+    print(type(exc).__name__, exc.exit_code, exc.user_message)
+"""
+
+
+def unprivileged(script: str, *args: str) -> subprocess.CompletedProcess:
+    """``script`` run by this user without the capabilities that let root ignore modes."""
+    command = [sys.executable, "-c", script, *args]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv (util-linux) is needed to drop root's capabilities")
+        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_no_permission_to_read_is_said(tmp_path):
+    share = tmp_path / "share"
+    share.mkdir()
+    Mailbox(FolderTransport(share), PEER).post(ME, 1, b"h", b"b")
+    (share / ME).chmod(0)
+    result = unprivileged(UNPRIVILEGED_READ, str(share), ME)
+    (share / ME).chmod(0o700)
+    assert result.stdout.startswith("TransportError 8 "), result.stdout + result.stderr
+    assert "accès refusé" in result.stdout and ME in result.stdout, result.stdout
+
+
 def test_no_permission_to_write_is_said(tmp_path):
     share = tmp_path / "share"
     share.mkdir()
     share.chmod(0o500)
-    command = [sys.executable, "-c", UNPRIVILEGED_POST, str(share), ME, PEER]
-    if os.geteuid() == 0:
-        # root writes anywhere: the same user without its capabilities does not.
-        if shutil.which("setpriv") is None:
-            pytest.skip("setpriv (util-linux) is needed to drop root's capabilities")
-        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", *command]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = unprivileged(UNPRIVILEGED_POST, str(share), ME, PEER)
     share.chmod(0o700)
     assert result.stdout.startswith("CannotWriteError 5 "), result.stdout + result.stderr
     assert "accès refusé" in result.stdout, result.stdout

@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import paramiko
 import pytest
 
 from app.models.ids import uuid7
@@ -23,6 +25,7 @@ from app.sync.transport import (
     LoginRefused,
     Mailbox,
     RemoteWriteRefused,
+    TargetMissing,
     TargetUnreachable,
     TransportError,
     Waiting,
@@ -35,7 +38,7 @@ from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.sync.pins import MemoryPins
 from tests.sync.sshd import keygen, start_server
 
-ME, PEER = sorted(uuid7() for _ in range(2))
+ME, PEER, OTHER = sorted(uuid7() for _ in range(3))
 
 
 @pytest.fixture
@@ -264,10 +267,48 @@ def test_a_full_disk_on_the_server_is_said_and_leaves_no_partial_file(sshd, tmp_
     french_message(lambda: refused.value.user_message, "disque")
 
 
-def test_a_closed_transport_says_so(sshd):
+def test_a_server_that_refuses_writes_is_said(sshd, french_message):
+    Mailbox(connect(sshd.served), PEER).post(ME, 1, b"h", b"b")
+    (sshd.served / OTHER / ME).mkdir(parents=True)
+    before = sorted(sshd.served.rglob("*"))
+    sshd.restart(sftp_flags="-R")  # internal-sftp in read-only mode
+    with open_transport(sshd.url(), identity=sshd.client_key, pins=MemoryPins(),
+                        timeout=10) as transport:
+        box = Mailbox(transport, ME)
+        assert box.waiting() == [Waiting(PEER, 1)]  # reading still works
+        for receiver in (PEER, OTHER):  # a folder to make, a file to write
+            with pytest.raises(RemoteWriteRefused) as refused:
+                box.post(receiver, 1, b"h", b"b")
+            assert refused.value.exit_code == 5
+            french_message(lambda: refused.value.user_message, "accès refusé")  # noqa: B023
+    assert sorted(sshd.served.rglob("*")) == before
+
+
+def ssh_sessions() -> list[paramiko.Transport]:
+    """paramiko's session threads still running in this process."""
+    return [t for t in threading.enumerate() if isinstance(t, paramiko.Transport)
+            and t.is_alive()]
+
+
+def test_a_transport_closes_its_session_whatever_happened(sshd, tmp_path):
+    before = ssh_sessions()
     transport = open_(sshd, MemoryPins())
+    assert len(ssh_sessions()) == len(before) + 1
     transport.close()
     transport.close()  # twice: harmless
+    with pytest.raises(LoginRefused):
+        open_(sshd, MemoryPins(), identity=keygen(tmp_path / "stranger"))
+    pins = MemoryPins()
+    pins.put(f"127.0.0.1:{sshd.port}", "ssh-ed25519 " + "A" * 68)
+    with pytest.raises(HostKeyChanged):
+        open_(sshd, pins)
+    with pytest.raises(TargetMissing):
+        connect(sshd.url(sshd.served / "missing"), identity=sshd.client_key,
+                pins=MemoryPins(), timeout=10)
+    deadline = time.monotonic() + 5
+    while ssh_sessions() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ssh_sessions() == before
     with pytest.raises(TransportError) as refused:
         Mailbox(transport, ME).waiting()
     assert refused.value.exit_code == 8

@@ -8,9 +8,29 @@ gave (never a password: the URLs carry none), cleaned for one terminal line.
 
 from __future__ import annotations
 
+import errno
+
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 from app.models.text import one_line
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why an operation on a file failed, in a few words of the user's language when the
+    error says (a server's own words otherwise, on one line)."""
+    number = getattr(exc, "errno", None)
+    if number in (errno.EACCES, errno.EPERM):
+        return _("permission denied")
+    if number == errno.ENOENT:
+        return _("no such file")
+    if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return _("the disk is full")
+    if number == errno.EROFS:
+        return _("the disk or folder is read-only")
+    if number == errno.EISDIR:
+        return _("this is a folder, not a file")
+    words = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return one_line(words)
 
 
 class TransportError(PermanenceError):

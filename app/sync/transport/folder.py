@@ -19,7 +19,13 @@ from pathlib import Path as FsPath
 
 from app.storage.errors import write_failure
 from app.sync.transport.base import FILE, FOLDER, OTHER, Entry, Path, checked, temp_name
-from app.sync.transport.errors import BatchTooLarge, TargetMissing, TransportError, UnsafeEntry
+from app.sync.transport.errors import (
+    BatchTooLarge,
+    TargetMissing,
+    TransportError,
+    UnsafeEntry,
+    os_reason,
+)
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -82,7 +88,7 @@ class FolderTransport:
             return cannot
         if exc.errno == errno.ELOOP:
             return UnsafeEntry(self.where, self._shown(path))
-        return TransportError(self.where, f"{self._shown(path)}: {exc.strerror or exc}")
+        return TransportError(self.where, f"{self._shown(path)}: {os_reason(exc)}")
 
     # -- the protocol --------------------------------------------------------------
     def list(self, folder: Path) -> list[Entry]:

@@ -41,6 +41,7 @@ from app.sync.transport.errors import (
     TargetUnreachable,
     TransportError,
     UnsafeEntry,
+    os_reason,
 )
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def read_host_key_file(path: FsPath) -> set[str]:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_HOST_KEY_FILE + 1)
     except OSError as exc:
-        raise BadKeyFile(where, _file_problem(exc)) from exc
+        raise BadKeyFile(where, os_reason(exc)) from exc
     keys = set()
     if len(raw) <= MAX_HOST_KEY_FILE:
         for line in raw.decode("utf-8", "replace").splitlines():
@@ -163,16 +164,6 @@ class PinStore(Protocol):
     def put(self, host_port: str, key_line: str) -> None: ...
 
 
-def _file_problem(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return _("no such file")
-    if isinstance(exc, PermissionError):
-        return _("permission denied")
-    if isinstance(exc, IsADirectoryError):
-        return _("this is a folder, not a file")
-    return one_line(exc.strerror or str(exc))
-
-
 def _load_identity(path: FsPath) -> paramiko.PKey:
     where = one_line(str(path))
     protected = BadKeyFile(where, _("this key file is protected by a passphrase; give a key "
@@ -188,7 +179,7 @@ def _load_identity(path: FsPath) -> paramiko.PKey:
         raise BadKeyFile(where, _("not a private SSH key file (ed25519, ECDSA or RSA, in "
                                  "OpenSSH's format)")) from exc
     except OSError as exc:
-        raise BadKeyFile(where, _file_problem(exc)) from exc
+        raise BadKeyFile(where, os_reason(exc)) from exc
     except (paramiko.SSHException, ValueError) as exc:
         raise BadKeyFile(where, _("not a private SSH key file (ed25519, ECDSA or RSA, in "
                                  "OpenSSH's format)")) from exc
@@ -293,8 +284,8 @@ class SftpTransport:
             return _unreachable(self.where, exc, self.timeout)
         if writing:
             # OpenSSH reports a full disk or a quota as a bare "failure".
-            return RemoteWriteRefused(self.where, one_line(str(exc) or type(exc).__name__))
-        return TransportError(self.where, one_line(str(exc) or type(exc).__name__))
+            return RemoteWriteRefused(self.where, os_reason(exc))
+        return TransportError(self.where, os_reason(exc))
 
     def _folder(self, folder: tuple[str, ...], *, create: bool = False) -> str | None:
         """The server path of ``folder``, each step checked to be a real folder (not a
@@ -306,14 +297,17 @@ class SftpTransport:
             except FileNotFoundError:
                 if not create:
                     return None
+                refused: OSError | None = None
                 try:
                     self.sftp.mkdir(here, 0o700)
-                except OSError:
-                    pass  # made meanwhile, or refused: the lstat below tells
+                except OSError as exc:
+                    refused = exc  # or made meanwhile: the lstat below tells
                 try:
                     st = self.sftp.lstat(here)
                 except FileNotFoundError as exc:
-                    raise RemoteWriteRefused(self.where, "/".join(folder[:n])) from exc
+                    reason = os_reason(refused or exc)
+                    raise RemoteWriteRefused(
+                        self.where, f"{'/'.join(folder[:n])}: {reason}") from exc
                 except (OSError, EOFError, paramiko.SSHException) as exc:
                     raise self._failure(exc, writing=True) from exc
             except (OSError, EOFError, paramiko.SSHException) as exc:
