@@ -16,6 +16,7 @@ import pytest
 from app.models.ids import uuid7
 from app.storage.errors import CannotWriteError
 from app.sync.transport import FolderTransport, Mailbox, TargetMissing, UnsafeEntry, Waiting
+from app.sync.transport.folder import HELD_OPEN
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX mounts and modes")
 
@@ -200,3 +201,22 @@ def test_no_permission_to_write_is_said(tmp_path):
     assert result.stdout.startswith("CannotWriteError 5 "), result.stdout + result.stderr
     assert "accès refusé" in result.stdout, result.stdout
     assert contents(share) == []
+
+
+@pytest.mark.skipif(not HELD_OPEN, reason="folders held open: POSIX only")
+def test_a_folder_swapped_for_a_link_once_reached_is_not_followed(tmp_path):
+    share, outside = tmp_path / "share", tmp_path / "outside"
+    (share / PEER / ME).mkdir(parents=True)
+    (outside / ME).mkdir(parents=True)
+    transport = FolderTransport(share)
+    here = transport._open((PEER, ME))  # the mailbox reached, as a write begins
+    # Someone with write access to the share swaps the receiver's folder for a link.
+    (share / PEER).rename(share / "moved")
+    (share / PEER).symlink_to(outside)
+    with here:
+        os.close(here.open("0000000001.age", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    assert list((outside / ME).iterdir()) == []
+    assert (share / "moved" / ME / "0000000001.age").exists()
+    with pytest.raises(UnsafeEntry):  # the next operation sees the link, and stops
+        Mailbox(transport, ME).post(PEER, 1, b"h", b"b")
+    assert list((outside / ME).iterdir()) == []

@@ -27,7 +27,9 @@ from tests.sync.sshd import start_server
 ME, PEER, OTHER = sorted(uuid7() for _ in range(3))
 
 
-@pytest.fixture(params=["folder", "sftp"])
+# "folder": names looked up inside open folders (POSIX); "folder-by-path": each step
+# checked by path, as on Windows.
+@pytest.fixture(params=["folder", "folder-by-path", "sftp"])
 def kind(request) -> str:
     return request.param
 
@@ -45,8 +47,8 @@ def opened(tmp_path, kind):
 
     def open_(folder: Path):
         nonlocal server
-        if kind == "folder":
-            transport = FolderTransport(folder)
+        if kind.startswith("folder"):
+            transport = FolderTransport(folder, held_open=kind == "folder")
         else:
             if server is None:
                 server = start_server(tmp_path)
