@@ -33,6 +33,7 @@ from app.sync.transport import (
     fingerprint,
     open_transport,
     parse_sftp_url,
+    pinned_notice,
 )
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.sync.pins import MemoryPins
@@ -131,6 +132,12 @@ def test_the_first_connection_pins_the_key_and_says_its_fingerprint(sshd):
                         on_pinned=told.append) as transport:
         assert Mailbox(transport, PEER).waiting() == [Waiting(ME, 1)]
     assert len(told) == 1  # known now: nothing more to say
+
+
+def test_the_pinned_notice_shows_the_fingerprint_to_compare(french_message):
+    text = french_message(lambda: pinned_notice("sftp://a@h:22/x", "SHA256:abc"),
+                          "épinglée")
+    assert "SHA256:abc" in text and "sftp://a@h:22/x" in text and "ssh-keygen" in text
 
 
 def test_a_changed_server_key_is_refused(sshd, french_message):

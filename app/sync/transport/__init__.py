@@ -44,14 +44,15 @@ from app.sync.transport.sftp import (
     SftpTransport,
     fingerprint,
     parse_sftp_url,
+    pinned_notice,
 )
 
 __all__ = [
-    "BadKeyFile", "BadTarget", "Batch", "BatchConflict", "BatchTooLarge", "DEFAULT_TIMEOUT", "Entry",
-    "FolderTransport", "HostKeyChanged", "LocalMetaPins", "LoginRefused", "Mailbox",
-    "PinStore", "RemoteWriteRefused", "SftpAddress", "SftpTransport",
-    "TargetMissing", "TargetUnreachable", "Transport", "TransportError", "UnsafeEntry",
-    "Waiting", "connect", "fingerprint", "is_node_id", "open_transport", "parse_sftp_url",
+    "BadKeyFile", "BadTarget", "Batch", "BatchConflict", "BatchTooLarge", "DEFAULT_TIMEOUT",
+    "Entry", "FolderTransport", "HostKeyChanged", "LocalMetaPins", "LoginRefused", "Mailbox",
+    "PinStore", "RemoteWriteRefused", "SftpAddress", "SftpTransport", "TargetMissing",
+    "TargetUnreachable", "Transport", "TransportError", "UnsafeEntry", "Waiting", "connect",
+    "fingerprint", "is_node_id", "open_transport", "parse_sftp_url", "pinned_notice",
 ]
 
 
@@ -61,7 +62,7 @@ def connect(target: str | os.PathLike, *, identity: Path | None = None,
             on_pinned: Callable[[str], None] | None = None) -> Transport:
     """The transport ``target`` names: an ``sftp://`` address (then ``identity`` and
     ``pins`` are needed; ``on_pinned(fingerprint)`` is called when a server's key is
-    pinned for the first time) or a folder. The caller closes it."""
+    pinned, to be shown with ``pinned_notice``) or a folder. The caller closes it."""
     text = os.fspath(target)
     if text.lower().startswith("sftp://"):
         address = parse_sftp_url(text)

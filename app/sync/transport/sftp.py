@@ -125,6 +125,16 @@ def fingerprint(key_line: str) -> str:
     return f"SHA256:{digest}"
 
 
+def pinned_notice(where: str, fingerprint: str) -> str:
+    """What to tell the user when a server's key has just been pinned (``on_pinned``)."""
+    return _(
+        "First connection to the sync server {where}: its key {fingerprint} is now "
+        "pinned. Compare it with the one its administrator reads on the server "
+        "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); from now on a different key "
+        "will be refused."
+    ).format(where=one_line(where), fingerprint=fingerprint)
+
+
 def read_host_key_file(path: FsPath) -> set[str]:
     """The public keys in ``path``: lines of a ``.pub`` file (``TYPE BASE64 [comment]``)
     or of ``known_hosts`` (``HOSTS TYPE BASE64``), as ``"TYPE BASE64"``."""
