@@ -146,7 +146,10 @@ def test_temporary_partial_and_foreign_names_are_ignored(transport, disk):
                  ".syncthing.0000000003.age.tmp", "0000000003.age.part",
                  "~$0000000003.header", "2.header", "00000000005.header", "00000000005.age",
                  "0000000006.HEADER", "0000000006.AGE", "0000000007.header.bak",
-                 "0000000007.age~", "notes.txt", "0000000008.header (copie)"):
+                 "0000000007.age~", "notes.txt", "0000000008.header (copie)",
+                 "0000000010.sync-conflict-20261205-101010-ABCDEFG.header",
+                 "0000000010.age",  # its conflict copy is not its header
+                 "0000000011 (conflicted copy 2026-12-05 101010).header", "0000000011.age"):
         (mine / name).write_bytes(b"junk")
     (mine / "0000000009.header").mkdir()  # a folder under a batch's name
     (mine / "0000000009.age").write_bytes(b"x")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import hashlib
 import logging
 import re
@@ -393,7 +394,7 @@ class SftpTransport:
                     if fh.stat().st_size != len(data):
                         raise OSError(_("the file was not written whole"))
                 if replace:
-                    sftp.posix_rename(temp, target)
+                    self._replace(temp, target)
                     return True
                 return self._rename_new(temp, target)
             except (OSError, EOFError, paramiko.SSHException) as exc:
@@ -412,6 +413,21 @@ class SftpTransport:
             self.sftp._request(CMD_EXTENDED, "fsync@openssh.com", fh.handle)
         except OSError:
             log.debug("the server does not support fsync@openssh.com")
+
+    def _replace(self, temp: str, target: str) -> None:
+        """Rename over ``target``: atomically with OpenSSH's posix-rename; a server
+        without it gets a removal then a rename (only used for a body without its
+        header, which no reader takes)."""
+        try:
+            self.sftp.posix_rename(temp, target)
+        except OSError as exc:
+            if getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM):
+                raise
+            try:
+                self.sftp.remove(target)
+            except FileNotFoundError:
+                pass
+            self.sftp.rename(temp, target)
 
     def _exists(self, path: str) -> bool:
         try:
