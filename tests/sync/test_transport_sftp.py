@@ -5,6 +5,7 @@ kept in a real practice database."""
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import subprocess
@@ -343,3 +344,20 @@ def test_pins_are_kept_in_the_encrypted_store(sshd, workspace):
         assert pins.get(long_name) == "ssh-ed25519 AAAA"
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("failure, words", [
+    (socket.gaierror(-2, "Name or service not known"), "nom de serveur inconnu"),
+    (OSError(errno.EHOSTUNREACH, "No route to host"), "réseau"),
+    (OSError(errno.ENETUNREACH, "Network is unreachable"), "réseau"),
+    (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connexion refusée"),
+    (TimeoutError("timed out"), "aucune réponse en 7 secondes"),
+])
+def test_why_a_server_cannot_be_reached_is_said_in_words(failure, words, french_message):
+    # What the system reports when the network or the name is wrong (not reproducible
+    # on loopback), as the connection gets it.
+    from app.sync.transport.sftp import _unreachable
+
+    refused = _unreachable("sftp://a@h:22/x", failure, 7)
+    assert refused.exit_code == 8
+    french_message(lambda: refused.user_message, words)

@@ -206,6 +206,8 @@ def _unreachable(where: str, exc: BaseException, timeout: float,
         reason = _("connection refused")
     elif isinstance(exc, socket.gaierror):
         reason = _("unknown server name")
+    elif getattr(exc, "errno", None) in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        reason = _("no route to the server: is this computer on the network?")
     elif isinstance(exc, OSError) and exc.strerror:
         reason = exc.strerror
     else:
