@@ -95,6 +95,7 @@ def test_a_batch_posted_is_listed_then_fetched_whole(transport, disk):
     assert (disk / PEER / ME / "0000000001.header").read_bytes() == b"header 1"
     assert (disk / PEER / ME / "0000000001.age").read_bytes() == body
     assert box(transport).sent(PEER) == [1, 2]
+    assert list(disk.rglob(".*")) == []  # no temporary file left behind
 
 
 def test_the_same_batch_posted_again_changes_nothing(transport, disk):

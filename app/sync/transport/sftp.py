@@ -382,6 +382,7 @@ class SftpTransport:
             raise TargetMissing(self.where)
         target, temp = f"{where}/{name}", f"{where}/{temp_name(name)}"
         sftp = self.sftp
+        placed = False  # the temporary file renamed: nothing left to remove
         try:
             try:
                 with sftp.open(temp, "wbx") as fh:
@@ -397,15 +398,18 @@ class SftpTransport:
                         raise OSError(_("the file was not written whole"))
                 if replace:
                     self._replace(temp, target)
-                    return True
-                return self._rename_new(temp, target)
+                    placed = True
+                else:
+                    placed = self._rename_new(temp, target)
+                return placed
             except (OSError, EOFError, paramiko.SSHException) as exc:
                 raise self._failure(exc, writing=True) from exc
         finally:
-            try:
-                sftp.remove(temp)
-            except (OSError, EOFError, paramiko.SSHException):
-                pass  # renamed, or left for the next prune (readers ignore it)
+            if not placed:
+                try:
+                    sftp.remove(temp)
+                except (OSError, EOFError, paramiko.SSHException):
+                    pass  # left for the next prune (readers ignore it)
 
     def _fsync(self, fh: paramiko.SFTPFile) -> None:
         """OpenSSH's fsync@openssh.com on the open file, so that the rename that follows
