@@ -10,6 +10,23 @@ twice changes nothing and writes nothing. Each change that wrote something is jo
 with its transaction id, stamp, node and time from the peer, marked as received from
 that peer (never sent back to it), and audited ("applied from peer …") under the local
 actor who ran the sync. The clock moves past every stamp received.
+
+Conflicts are never silent (``app.models.conflict``). When is an edit concurrent? Each
+update carries, per field, the stamp the field had where it was written, before the
+write (``field_bases``, journaled as ``base_versions``). A node's stamp of a field only
+ever grows, so the writer of the winning value (the later stamp) had seen the losing
+value exactly when its base is at least the losing stamp: the two edits were concurrent
+when ``base(winner) < stamp(loser)``. Here the winner is the incoming change (its base
+travels with it) or the local value (its base is read from the journal entry that
+wrote it, only in that rarer case). An insert has no base (a row created on two nodes
+under one id conflicts field by field); equal values never conflict. Each conflict is
+keyed by kind, row, field and both stamps, so applying the same changes again (or the
+same change received through two peers) records it once. The later value wins as
+before; the other is kept in the conflict list with both stamps and nodes.
+
+An appointment written by a peer's change that now overlaps another holding appointment
+of the same practitioner (neither booked over a refusal on purpose, the other not part
+of the same changes) is an ``overlap`` conflict: both stay, a person decides.
 """
 
 from __future__ import annotations
@@ -23,7 +40,9 @@ from typing import Any
 from sqlalchemy import TypeDecorator, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.agenda import HOLDING_STATUSES, Appointment
 from app.models.base import BOOKKEEPING, Base, Syncable
+from app.models.conflict import FIELD, OVERLAP, SyncConflict
 from app.models.journal import ChangeJournal, LocalMeta
 from app.i18n import _
 from app.storage import versions
@@ -66,17 +85,24 @@ class RemoteChange:
     at: datetime
     payload: Mapping[str, Any]
     field_versions: Mapping[str, int] | None = None
+    field_bases: Mapping[str, int] | None = None  # stamps before the write (an update)
 
     def version_of(self, name: str) -> int:
         if self.field_versions is None:
             return self.version
         return self.field_versions.get(name, self.version)
 
+    def base_of(self, name: str) -> int | None:
+        """The stamp ``name`` had where this change was written, before it; None when
+        not known (an insert, or a field the writer did not change)."""
+        return None if self.field_bases is None else self.field_bases.get(name)
+
     @classmethod
     def of_entry(cls, entry: ChangeJournal) -> RemoteChange:
         return cls(entry.tx_id, entry.entity, entry.entity_id, entry.op, entry.version,
                    entry.origin_node, entry.at, json.loads(entry.payload),
-                   json.loads(entry.field_versions) if entry.field_versions else None)
+                   json.loads(entry.field_versions) if entry.field_versions else None,
+                   json.loads(entry.base_versions) if entry.base_versions else None)
 
 
 def outgoing(session: Session, peer_node_id: str, after_seq: int
@@ -94,11 +120,13 @@ def syncable_models() -> dict[str, type[Syncable]]:
             if issubclass(m.class_, Syncable)}
 
 
-def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None:
-    """Write ``changes`` in ``uow`` (a unit of work ``from_peer``), in their order."""
+def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
+    """Write ``changes`` in ``uow`` (a unit of work ``from_peer``), in their order.
+    Returns how many new conflicts were recorded."""
     session = uow.session
     models = syncable_models()
     mark, ahead, wrote = hlc.last, False, False
+    conflicts = _Conflicts(uow)
     for change in changes:
         model = models.get(change.kind)
         if model is None:
@@ -108,13 +136,18 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None
         hlc.observe(received)
         row = session.get(model, change.entity_id)
         if row is None:
-            wrote = _insert(uow, model, change) or wrote
+            written = _insert(uow, model, change)
         else:
-            wrote = _merge(uow, row, change) or wrote
+            written = _merge(uow, row, change, conflicts)
+        wrote = written or wrote
+        if written and change.kind == Appointment.__sync_entity__:
+            conflicts.touched_appointments.add(change.entity_id)
+    conflicts.overlaps()
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
         # kept beside them, so that it survives a restart.
         session.merge(LocalMeta(key=META_HLC, value=str(hlc.last)))
+    return conflicts.recorded
 
 
 def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
@@ -137,11 +170,12 @@ def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
     uow.record_applied(change.kind, row.id, INSERT, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
-                       field_versions=dict(change.field_versions or {}) or None)
+                       field_versions=dict(change.field_versions or {}) or None,
+                       field_bases=dict(change.field_bases or {}) or None)
     return True
 
 
-def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
+def _merge(uow, row: Syncable, change: RemoteChange, conflicts: _Conflicts) -> bool:
     columns = type(row).__table__.c
     held = versions.parse(row.field_versions, row.version)
     applied: dict[str, Any] = {}
@@ -150,10 +184,21 @@ def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
         if name not in columns or name in _NOT_MERGED:
             continue
         stamp = change.version_of(name)
-        if stamp > versions.of_field(held, name):
-            setattr(row, name, _from_json(columns[name], value))
+        local = versions.of_field(held, name)
+        if stamp == local:
+            continue  # the same write, received again
+        incoming = _from_json(columns[name], value)
+        current = getattr(row, name)
+        if stamp > local:
+            base = change.base_of(name)
+            if base is not None and base < local and incoming != current:
+                conflicts.field(row, name, kept=(value, stamp, change.origin_node),
+                                other=(_jsonable(current), local, None))
+            setattr(row, name, incoming)
             held[name] = stamps[name] = stamp
             applied[name] = value
+        elif incoming != current:
+            conflicts.maybe_lost(row, name, local, (value, stamp, change.origin_node))
     if not applied:
         return False
     newest = max(stamps.values())
@@ -166,10 +211,108 @@ def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
         row.updated_at = updated
         applied["updated_at"] = change.payload["updated_at"]
     op = DELETE if applied.get("deleted_at") is not None else UPDATE
+    bases = {k: v for k, v in (change.field_bases or {}).items() if k in stamps}
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
-                       field_versions=stamps)
+                       field_versions=stamps, field_bases=bases or None)
     return True
+
+
+class _Conflicts:
+    """The conflicts met by one ``apply``, written to ``sync_conflict`` in its unit of
+    work (each at most once, by key)."""
+
+    def __init__(self, uow) -> None:
+        self._uow = uow
+        self.recorded = 0
+        self.touched_appointments: set[str] = set()
+
+    def field(self, row: Syncable, name: str, *, kept: tuple, other: tuple) -> None:
+        kept_value, kept_stamp, kept_node = kept
+        other_value, other_stamp, other_node = other
+        if kept_node is None or other_node is None:
+            writer = self._writer(row, name, kept_stamp if kept_node is None else other_stamp)
+            node = writer.origin_node if writer is not None else row.origin_node
+            kept_node, other_node = kept_node or node, other_node or node
+        low, high = sorted((kept_stamp, other_stamp))
+        self._record(f"field:{row.__sync_entity__}:{row.id}:{name}:{low}:{high}", SyncConflict(
+            conflict=FIELD, kind=row.__sync_entity__, entity_id=row.id, field=name,
+            kept_value=_dumps(kept_value), other_value=_dumps(other_value),
+            kept_stamp=kept_stamp, other_stamp=other_stamp, kept_node=kept_node,
+            other_node=other_node))
+
+    def maybe_lost(self, row: Syncable, name: str, local: int, incoming: tuple) -> None:
+        """The incoming value is older than ours: a conflict if our value's writer had
+        not seen it (its base is older than the incoming stamp)."""
+        writer = self._writer(row, name, local)
+        if writer is None:
+            return  # no trace of how our value was written: nothing to compare with
+        bases = json.loads(writer.base_versions) if writer.base_versions else {}
+        base = bases.get(name, 0 if writer.op == INSERT else None)
+        if base is None or base >= incoming[1]:
+            return
+        current = getattr(row, name)
+        self.field(row, name, kept=(_jsonable(current), local, writer.origin_node),
+                   other=incoming)
+
+    def _writer(self, row: Syncable, name: str, stamp: int) -> ChangeJournal | None:
+        """The journal entry that wrote ``stamp`` into field ``name`` of ``row``."""
+        entries = self._uow.session.execute(
+            select(ChangeJournal).where(ChangeJournal.entity_id == row.id)
+            .order_by(ChangeJournal.seq.desc())).scalars()
+        for entry in entries:
+            if entry.entity != row.__sync_entity__:
+                continue
+            stamps = json.loads(entry.field_versions) if entry.field_versions else None
+            written = (stamps.get(name) if stamps is not None
+                       else entry.version if name in json.loads(entry.payload) else None)
+            if written == stamp:
+                return entry
+        return None
+
+    def overlaps(self) -> None:
+        if not self.touched_appointments:
+            return
+        session = self._uow.session
+        session.flush()
+        for appointment_id in sorted(self.touched_appointments):
+            a = session.get(Appointment, appointment_id)
+            if (a is None or a.deleted_at is not None or a.status not in HOLDING_STATUSES
+                    or a.override_note):
+                continue
+            others = session.execute(select(Appointment).where(
+                Appointment.practitioner_id == a.practitioner_id, Appointment.id != a.id,
+                Appointment.deleted_at.is_(None), Appointment.status.in_(HOLDING_STATUSES),
+                Appointment.override_note == "", Appointment.starts_at < a.ends_at,
+                Appointment.ends_at > a.starts_at)).scalars()
+            for b in others:
+                if b.id in self.touched_appointments:
+                    continue  # both came with these changes: as they were over there
+                low, high = sorted((a.id, b.id))
+                self._record(f"overlap:{low}:{high}", SyncConflict(
+                    conflict=OVERLAP, kind=Appointment.__sync_entity__, entity_id=a.id,
+                    field="", other_entity_id=b.id, kept_stamp=a.version,
+                    other_stamp=b.version, kept_node=a.origin_node, other_node=b.origin_node))
+
+    def _record(self, key: str, conflict: SyncConflict) -> None:
+        session = self._uow.session
+        if session.execute(select(SyncConflict.id).where(SyncConflict.key == key)).first():
+            return
+        conflict.key = key
+        conflict.peer_node = self._uow.from_peer
+        conflict.detected_at = self._uow.now
+        session.add(conflict)
+        self.recorded += 1
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
 
 
 def _from_json(column, value):
