@@ -53,6 +53,7 @@ from app.storage.hlc import HybridLogicalClock
 META_HLC = "hlc_last"
 # Fields a peer's change may set on an existing row (the rest are stamps or the key).
 _NOT_MERGED = BOOKKEEPING | {"id"}
+_CHUNK = 500  # ids per query (SQLite's bound-parameter limit is far above)
 
 
 class RemoteChangeRefused(StorageError, ValueError):
@@ -128,20 +129,27 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     mark, ahead, wrote = hlc.last, False, False
     conflicts = _Conflicts(uow)
     for change in changes:
-        model = models.get(change.kind)
-        if model is None:
+        if change.kind not in models:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
-        received = max([change.version, *(change.field_versions or {}).values()])
-        ahead = ahead or received >= mark
-        hlc.observe(received)
-        row = session.get(model, change.entity_id)
-        if row is None:
-            written = _insert(uow, model, change)
-        else:
-            written = _merge(uow, row, change, conflicts)
-        wrote = written or wrote
-        if written and change.kind == Appointment.__sync_entity__:
-            conflicts.touched_appointments.add(change.entity_id)
+    # The rows the changes name, read up front in a few queries; rows are then written
+    # without a flush per change (one flush at the end writes them all).
+    held = _rows(session, models, changes)
+    with session.no_autoflush:
+        for change in changes:
+            model = models[change.kind]
+            received = max([change.version, *(change.field_versions or {}).values()])
+            ahead = ahead or received >= mark
+            hlc.observe(received)
+            row = held.get((change.kind, change.entity_id))
+            if row is None:
+                row = _insert(uow, model, change)
+                held[(change.kind, change.entity_id)] = row
+                written = True
+            else:
+                written = _merge(uow, row, change, conflicts)
+            wrote = written or wrote
+            if written and change.kind == Appointment.__sync_entity__:
+                conflicts.touched_appointments.add(change.entity_id)
     conflicts.overlaps()
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
@@ -150,7 +158,23 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     return conflicts.recorded
 
 
-def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
+def _rows(session: Session, models: Mapping[str, type[Syncable]],
+          changes: Sequence[RemoteChange]) -> dict[tuple[str, str], Syncable]:
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        wanted.setdefault(change.kind, set()).add(change.entity_id)
+    held: dict[tuple[str, str], Syncable] = {}
+    for kind, ids in wanted.items():
+        model = models[kind]
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
+            for row in session.execute(select(model).where(
+                    model.id.in_(ordered[start:start + _CHUNK]))).scalars():
+                held[(kind, row.id)] = row
+    return held
+
+
+def _insert(uow, model: type[Syncable], change: RemoteChange) -> Syncable:
     if change.op != INSERT:
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
                                   "this node never received")
@@ -172,7 +196,7 @@ def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
                        payload=dict(change.payload),
                        field_versions=dict(change.field_versions or {}) or None,
                        field_bases=dict(change.field_bases or {}) or None)
-    return True
+    return row
 
 
 def _merge(uow, row: Syncable, change: RemoteChange, conflicts: _Conflicts) -> bool:
@@ -257,6 +281,7 @@ class _Conflicts:
 
     def _writer(self, row: Syncable, name: str, stamp: int) -> ChangeJournal | None:
         """The journal entry that wrote ``stamp`` into field ``name`` of ``row``."""
+        self._uow.session.flush()  # entries applied earlier in this batch count
         entries = self._uow.session.execute(
             select(ChangeJournal).where(ChangeJournal.entity_id == row.id)
             .order_by(ChangeJournal.seq.desc())).scalars()
@@ -296,6 +321,7 @@ class _Conflicts:
 
     def _record(self, key: str, conflict: SyncConflict) -> None:
         session = self._uow.session
+        session.flush()  # a conflict met twice in one batch is recorded once
         if session.execute(select(SyncConflict.id).where(SyncConflict.key == key)).first():
             return
         conflict.key = key
@@ -315,8 +341,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _from_json(column, value):
+def value_of(column, value):
     """A journaled value back to what the column holds (ISO text to dates and instants)."""
+    return _from_json(column, value)
+
+
+def _from_json(column, value):
     if not isinstance(value, str):
         return value
     column_type = column.type
