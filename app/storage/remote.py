@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import TypeDecorator, or_, select
+from sqlalchemy import TypeDecorator, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.agenda import HOLDING_STATUSES, Appointment
@@ -108,12 +108,20 @@ class RemoteChange:
 
 def outgoing(session: Session, peer_node_id: str, after_seq: int
              ) -> list[tuple[int, RemoteChange]]:
-    entries = session.execute(
-        select(ChangeJournal).where(
-            ChangeJournal.seq > after_seq, ChangeJournal.origin_node != peer_node_id,
-            or_(ChangeJournal.peer_node.is_(None), ChangeJournal.peer_node != peer_node_id))
-        .order_by(ChangeJournal.seq)).scalars()
-    return [(e.seq, RemoteChange.of_entry(e)) for e in entries]
+    j = ChangeJournal
+    # Columns, not ORM entities: a batch reads thousands of entries.
+    rows = session.execute(
+        select(j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+               j.payload, j.field_versions, j.base_versions).where(
+            j.seq > after_seq, j.origin_node != peer_node_id,
+            or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
+        .order_by(j.seq))
+    loads = json.loads
+    return [(seq, RemoteChange(tx, kind, entity_id, op, version, origin, at, loads(payload),
+                               loads(stamps) if stamps else None,
+                               loads(bases) if bases else None))
+            for seq, tx, kind, entity_id, op, version, origin, at, payload, stamps, bases
+            in rows]
 
 
 def syncable_models() -> dict[str, type[Syncable]]:
@@ -127,29 +135,33 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     session = uow.session
     models = syncable_models()
     mark, ahead, wrote = hlc.last, False, False
-    conflicts = _Conflicts(uow)
     for change in changes:
         if change.kind not in models:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
-    # The rows the changes name, read up front in a few queries; rows are then written
-    # without a flush per change (one flush at the end writes them all).
     held = _rows(session, models, changes)
+    pending = _Pending(uow, held)
+    conflicts = _Conflicts(uow, pending)
+    # The rows the changes name are read up front in a few queries (``held``). New rows
+    # are inserted together (``_Pending``), existing ones changed on their ORM objects.
     with session.no_autoflush:
         for change in changes:
             model = models[change.kind]
+            key = (change.kind, change.entity_id)
             received = max([change.version, *(change.field_versions or {}).values()])
             ahead = ahead or received >= mark
             hlc.observe(received)
-            row = held.get((change.kind, change.entity_id))
+            row = held.get(key)
+            if row is None and key in pending.written:  # inserted by this batch, written
+                row = held[key] = session.get(model, change.entity_id)
             if row is None:
-                row = _insert(uow, model, change)
-                held[(change.kind, change.entity_id)] = row
+                _insert(uow, model, change, pending)
                 written = True
             else:
                 written = _merge(uow, row, change, conflicts)
             wrote = written or wrote
             if written and change.kind == Appointment.__sync_entity__:
                 conflicts.touched_appointments.add(change.entity_id)
+    pending.flush()
     conflicts.overlaps()
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
@@ -174,7 +186,7 @@ def _rows(session: Session, models: Mapping[str, type[Syncable]],
     return held
 
 
-def _insert(uow, model: type[Syncable], change: RemoteChange) -> Syncable:
+def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending) -> None:
     if change.op != INSERT:
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
                                   "this node never received")
@@ -184,26 +196,94 @@ def _insert(uow, model: type[Syncable], change: RemoteChange) -> Syncable:
     stamps = {k: change.version_of(k) for k in values}
     created = _from_json(columns["created_at"], change.payload.get("created_at")) or change.at
     updated = _from_json(columns["updated_at"], change.payload.get("updated_at")) or created
-    row = model(**values, id=change.entity_id, created_at=created, updated_at=updated,
-                origin_node=change.origin_node)
     newest = max([change.version, *stamps.values()])
-    row.version = newest
     spread = {k: v for k, v in stamps.items() if v != newest}
-    row.field_versions = versions.dump({versions.BASE: newest, **spread}) if spread else None
-    uow.session.add(row)
-    uow.record_applied(change.kind, row.id, INSERT, tx_id=change.tx_id, version=change.version,
-                       origin_node=change.origin_node, at=change.at,
+    values.update(id=change.entity_id, created_at=created, updated_at=updated,
+                  origin_node=change.origin_node, version=newest,
+                  field_versions=(versions.dump({versions.BASE: newest, **spread})
+                                  if spread else None))
+    pending.add(model, values)
+    uow.record_applied(change.kind, change.entity_id, INSERT, tx_id=change.tx_id,
+                       version=change.version, origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
                        field_versions=dict(change.field_versions or {}) or None,
                        field_bases=dict(change.field_bases or {}) or None)
-    return row
 
 
-def _merge(uow, row: Syncable, change: RemoteChange, conflicts: _Conflicts) -> bool:
-    columns = type(row).__table__.c
+class _Pending:
+    """New rows of one ``apply``, inserted together in their order (parents before
+    children: consecutive rows of one table and one set of columns go as one statement).
+    Until then a later change of one of them merges into its values (``_NewRow``)."""
+
+    def __init__(self, uow, held: dict) -> None:
+        self._uow = uow
+        self._held = held
+        self._rows: list[_NewRow] = []
+        self.written: set[tuple[str, str]] = set()
+
+    def add(self, model: type[Syncable], values: dict) -> None:
+        row = _NewRow(model, values)
+        self._rows.append(row)
+        self._held[(model.__sync_entity__, values["id"])] = row
+
+    def flush(self) -> None:
+        """Insert what is pending, then let the ORM write its changes."""
+        session = self._uow.session
+        if self._rows:
+            conn = session.connection()
+            runs: list[tuple[Any, tuple, list[dict]]] = []
+            for row in self._rows:
+                table, values = row._model.__table__, row._values
+                keys = tuple(sorted(values))
+                if runs and runs[-1][0] is table and runs[-1][1] == keys:
+                    runs[-1][2].append(values)
+                else:
+                    runs.append((table, keys, [values]))
+                key = (row._model.__sync_entity__, values["id"])
+                self.written.add(key)
+                del self._held[key]  # read back from the database if changed again
+            for table, _keys, rows in runs:
+                conn.execute(insert(table), rows)
+            self._rows = []
+        session.flush()
+        self._uow.write_applied()
+
+
+class _NewRow:
+    """A row this batch inserts, not written yet, seen as its model's row would be."""
+
+    def __init__(self, model: type[Syncable], values: dict) -> None:
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_values", values)
+
+    @property
+    def __table__(self):
+        return self._model.__table__
+
+    @property
+    def __sync_entity__(self) -> str:
+        return self._model.__sync_entity__
+
+    def __getattr__(self, name: str):
+        try:
+            return self._values[name]
+        except KeyError:
+            if name in self._model.__table__.c:
+                return None  # a column the insert did not name: its default, unset yet
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        self._values[name] = value
+
+
+def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Conflicts) -> bool:
+    columns = row.__table__.c
     held = versions.parse(row.field_versions, row.version)
     applied: dict[str, Any] = {}
     stamps: dict[str, int] = {}
+    # A row this batch inserted holds only what the same peer sent before, in its journal
+    # order: the peer already merged the two (and recorded any conflict); none here.
+    compare = not isinstance(row, _NewRow)
     for name, value in change.payload.items():
         if name not in columns or name in _NOT_MERGED:
             continue
@@ -215,13 +295,13 @@ def _merge(uow, row: Syncable, change: RemoteChange, conflicts: _Conflicts) -> b
         current = getattr(row, name)
         if stamp > local:
             base = change.base_of(name)
-            if base is not None and base < local and incoming != current:
+            if compare and base is not None and base < local and incoming != current:
                 conflicts.field(row, name, kept=(value, stamp, change.origin_node),
                                 other=(_jsonable(current), local, None))
             setattr(row, name, incoming)
             held[name] = stamps[name] = stamp
             applied[name] = value
-        elif incoming != current:
+        elif compare and incoming != current:
             conflicts.maybe_lost(row, name, local, (value, stamp, change.origin_node))
     if not applied:
         return False
@@ -246,8 +326,9 @@ class _Conflicts:
     """The conflicts met by one ``apply``, written to ``sync_conflict`` in its unit of
     work (each at most once, by key)."""
 
-    def __init__(self, uow) -> None:
+    def __init__(self, uow, pending: _Pending) -> None:
         self._uow = uow
+        self._pending = pending
         self.recorded = 0
         self.touched_appointments: set[str] = set()
 
@@ -281,7 +362,7 @@ class _Conflicts:
 
     def _writer(self, row: Syncable, name: str, stamp: int) -> ChangeJournal | None:
         """The journal entry that wrote ``stamp`` into field ``name`` of ``row``."""
-        self._uow.session.flush()  # entries applied earlier in this batch count
+        self._pending.flush()  # entries applied earlier in this batch count
         entries = self._uow.session.execute(
             select(ChangeJournal).where(ChangeJournal.entity_id == row.id)
             .order_by(ChangeJournal.seq.desc())).scalars()
@@ -299,7 +380,7 @@ class _Conflicts:
         if not self.touched_appointments:
             return
         session = self._uow.session
-        session.flush()
+        self._pending.flush()
         for appointment_id in sorted(self.touched_appointments):
             a = session.get(Appointment, appointment_id)
             if (a is None or a.deleted_at is not None or a.status not in HOLDING_STATUSES
@@ -321,7 +402,7 @@ class _Conflicts:
 
     def _record(self, key: str, conflict: SyncConflict) -> None:
         session = self._uow.session
-        session.flush()  # a conflict met twice in one batch is recorded once
+        self._pending.flush()  # a conflict met twice in one batch is recorded once
         if session.execute(select(SyncConflict.id).where(SyncConflict.key == key)).first():
             return
         conflict.key = key

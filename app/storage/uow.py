@@ -63,6 +63,8 @@ class UnitOfWork:
         self.session: Session | None = None
         self.change_set: ChangeSet | None = None
         self._changes = ChangeCollector()
+        self._applied_journal: list[dict] = []
+        self._applied_audit: list[dict] = []
         self._last_hash: str | None = None
         self._last_seq = 0
         self._at: datetime | None = None
@@ -85,6 +87,7 @@ class UnitOfWork:
         committed = False
         try:
             if exc_type is None:
+                self.write_applied()
                 self.session.commit()
                 committed = True
             else:
@@ -178,18 +181,31 @@ class UnitOfWork:
                        field_versions: dict[str, int] | None,
                        field_bases: dict[str, int] | None = None) -> None:
         """Journal and audit a change applied from the peer ``from_peer``, with the
-        transaction id, stamp, node and time it had there."""
+        transaction id, stamp, node and time it had there. Entries are kept aside and
+        written together by ``write_applied`` (at the latest before the commit): a batch
+        of thousands of changes is not thousands of ORM objects."""
         assert self.session is not None and self.from_peer is not None
-        self.session.add(ChangeJournal(
-            tx_id=tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
-            origin_node=origin_node, peer_node=self.from_peer, at=at,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            field_versions=versions.dump(field_versions) if field_versions else None,
-            base_versions=versions.dump(field_bases) if field_bases else None,
-        ))
-        self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id,
-                                           f"applied from peer {self.from_peer}"))
+        self._applied_journal.append({
+            "tx_id": tx_id, "entity": entity, "entity_id": entity_id, "op": op,
+            "version": version, "origin_node": origin_node, "peer_node": self.from_peer,
+            "at": at, "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            "field_versions": versions.dump(field_versions) if field_versions else None,
+            "base_versions": versions.dump(field_bases) if field_bases else None,
+        })
+        self._applied_audit.append(self._audit_values(
+            {INSERT: "create"}.get(op, op), entity, entity_id,
+            f"applied from peer {self.from_peer}"))
         self._changes.note(entity, entity_id, op)
+
+    def write_applied(self) -> None:
+        """Write the journal and audit entries ``record_applied`` kept aside."""
+        assert self.session is not None
+        if not self._applied_journal:
+            return
+        conn = self.session.connection()
+        conn.execute(insert(ChangeJournal.__table__), self._applied_journal)
+        conn.execute(insert(AuditEntry.__table__), self._applied_audit)
+        self._applied_journal, self._applied_audit = [], []
 
     # -- audit --------------------------------------------------------------------
     def _audit_entry(self, action: str, entity: str, entity_id: str, detail: str = "") -> AuditEntry:
