@@ -170,3 +170,27 @@ def test_appointments_that_overlap_after_a_merge_are_flagged_on_both_sides(nodes
     # Again: still one.
     send(a, b, since(a, b, seq_a))
     assert len(conflicts(b)) == 1
+
+
+def test_a_conflict_in_the_middle_of_a_batch_loses_none_of_its_other_changes(nodes, clock):
+    """New rows of a batch are written together; a conflict met half-way writes what is
+    pending first, and a later change of a row the batch inserted still lands."""
+    a, b = nodes
+    pid = shared(a, b)
+    seq_a = last_seq(a)
+    clock.advance(minutes=1)
+    edit(b, pid, city="Blois")  # older
+    clock.advance(minutes=1)
+    other = a.patients.create(PatientInput(birth_name="Martin", first_names="Paul")).id
+    edit(a, pid, city="Tours")  # later, concurrent with Blois
+    edit(a, other, city="Dijon", email="p@exemple.fr")
+
+    send(a, b, since(a, b, seq_a))
+
+    (c,) = conflicts(b)
+    assert (json.loads(c.kept_value), json.loads(c.other_value)) == ("Tours", "Blois")
+    assert card(b, other) == card(a, other)
+    assert card(b, pid) == card(a, pid)
+    with b.store.reader() as s:
+        assert (s.get(Patient, other).city, s.get(Patient, other).email) == \
+            ("Dijon", "p@exemple.fr")
