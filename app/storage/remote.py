@@ -14,12 +14,16 @@ actor who ran the sync. The clock moves past every stamp received.
 Conflicts are never silent (``app.models.conflict``). When is an edit concurrent? Each
 update carries, per field, the stamp the field had where it was written, before the
 write (``field_bases``, journaled as ``base_versions``). A node's stamp of a field only
-ever grows, so the writer of the winning value (the later stamp) had seen the losing
-value exactly when its base is at least the losing stamp: the two edits were concurrent
-when ``base(winner) < stamp(loser)``. Here the winner is the incoming change (its base
-travels with it) or the local value (its base is read from the journal entry that
-wrote it, only in that rarer case). An insert has no base (a row created on two nodes
-under one id conflicts field by field); equal values never conflict. Each conflict is
+ever grows, so when the base of the winning value (the later stamp) is older than the
+losing value's stamp, its writer had not seen the losing value: the two edits were
+concurrent, ``base(winner) < stamp(loser)``. (A base at least as new means the writer
+had that value or a later one: a value lost between two other installations is recorded
+where those two met.) Here the winner is the incoming change (its base travels with
+it) or the local value (its base is read from the journal entry that wrote it, only in
+that rarer case). An insert has no base (as the local winner it counts as 0: a row
+created on two nodes under one id conflicts field by field); equal values never
+conflict, nor do two changes of a row the same batch inserts (the peer merged them).
+Each conflict is
 keyed by kind, row, field and both stamps, so applying the same changes again (or the
 same change received through two peers) records it once. The later value wins as
 before; the other is kept in the conflict list with both stamps and nodes.
