@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     DAMAGED = 6  # the profile cannot be used as it is: damage, newer version, failed upgrade
     ACCESS_DENIED = 7  # the signed-in account's role may not do this; nothing was written
     SYNC_TARGET = 8  # the sync folder or server is missing, unreachable or refused us
+    BATCH_REFUSED = 9  # a sync batch was refused (signature, sender, sequence...); not applied
     INTERRUPTED = 130  # Ctrl+C
 
 

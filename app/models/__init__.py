@@ -10,6 +10,7 @@ from app.models.calls import (
     AttemptOutcome, Call, Callback, CallbackAttempt, CallbackSource, CallDirection, CallerKind,
     CallOutcome, CallReason,
 )
+from app.models.conflict import SyncConflict
 from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
@@ -33,7 +34,7 @@ __all__ = [
     "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
-    "ROLE_OWNER", "Sex", "Syncable", "User",
+    "ROLE_OWNER", "Sex", "Syncable", "SyncConflict", "User",
     "Consigne", "ConsigneAck", "ConsignePriority", "ConsigneVersion", "Message",
     "MessagePriority", "MessageState",
 ]

@@ -23,6 +23,9 @@ class ChangeJournal(Base):
     the peer the entry was applied from (NULL: written here), so it is never sent back
     there. ``field_versions``: JSON, the stamp of each field of ``payload`` (an update,
     or a change applied from a peer); NULL when every field has ``version`` (an insert).
+    ``base_versions``: JSON, the stamp each field of an update had before it, where it
+    was written (how a peer tells a concurrent edit from a later one); NULL for an
+    insert.
     """
 
     __tablename__ = "change_journal"
@@ -38,6 +41,7 @@ class ChangeJournal(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # JSON of the changed fields
     field_versions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    base_versions: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     # A record's history (the patient timeline) is read by entity id.
     __table_args__ = (Index("ix_change_journal_entity_id", "entity_id"),)

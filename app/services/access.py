@@ -17,8 +17,9 @@ The defaults follow the practice's usual split: practitioners see everything and
 their own agenda; secretaries do everything but accounts, keys, sharing (sync peers),
 the trail and the guard override; remote secretaries book, move and cancel remotely
 bookable motifs, see patients' contact fields but not the administrative note, and
-cannot export, print or change settings; the telephony role (a phone system's hook)
-only records call events and looks numbers up.
+cannot export, print or change settings; sync conflicts are resolved by the owner and
+the secretaries; the telephony role (a phone system's hook) only records call events and
+looks numbers up.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ SETTINGS = "settings"  # the practice's agenda settings: motifs, hours, absences
 ACCOUNTS = "accounts"
 KEYS = "keys"  # passphrases of the practice, the recovery key, the keychain
 SYNC_PEERS = "sync.peers"
+SYNC_CONFLICTS = "sync.conflicts"  # see and resolve what two installations both changed
 AUDIT_READ = "audit.read"
 # The actions of the features that come next; in the matrix now so that each lands
 # with its rights already decided.
@@ -70,8 +72,8 @@ ACTIONS = (
     APPOINTMENTS_READ, APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL, GUARD_OVERRIDE,
     PATIENTS_READ, PATIENTS_EDIT, PATIENTS_NOTE_READ, PATIENTS_NOTE_EDIT, PATIENTS_MERGE,
     PATIENTS_IMPORT, DIRECTORY_READ, DIRECTORY_EDIT, EXPORT, PRINT, SETTINGS, ACCOUNTS, KEYS,
-    SYNC_PEERS, AUDIT_READ, CALLS_EVENT, CALLS_LOOKUP, CALLS_EXPORT, MESSAGES, CALLBACKS,
-    CONSIGNES_EDIT, CONSIGNES_ACK, URGENT_PROTOCOL, REPORTS, BACKUPS,
+    SYNC_PEERS, SYNC_CONFLICTS, AUDIT_READ, CALLS_EVENT, CALLS_LOOKUP, CALLS_EXPORT, MESSAGES,
+    CALLBACKS, CONSIGNES_EDIT, CONSIGNES_ACK, URGENT_PROTOCOL, REPORTS, BACKUPS,
 )
 _AGENDA_WRITES = frozenset({APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL,
                             GUARD_OVERRIDE})
@@ -80,7 +82,7 @@ _OWNER_ONLY = frozenset({ACCOUNTS, KEYS, SYNC_PEERS, AUDIT_READ})
 _EVERYTHING = frozenset(ACTIONS)
 MATRIX: dict[str, frozenset[str]] = {
     ROLE_OWNER: _EVERYTHING,
-    ROLE_PRACTITIONER: _EVERYTHING - _OWNER_ONLY,
+    ROLE_PRACTITIONER: _EVERYTHING - _OWNER_ONLY - {SYNC_CONFLICTS},
     ROLE_SECRETARY: _EVERYTHING - _OWNER_ONLY - {GUARD_OVERRIDE},
     ROLE_REMOTE_SECRETARY: frozenset({
         APPOINTMENTS_READ, APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL,
@@ -173,7 +175,8 @@ def action_label(action: str) -> str:
         DIRECTORY_READ: _("see the directory"), DIRECTORY_EDIT: _("change the directory"),
         EXPORT: _("export"), PRINT: _("print"), SETTINGS: _("change the settings"),
         ACCOUNTS: _("manage accounts"), KEYS: _("manage the keys"),
-        SYNC_PEERS: _("manage sharing"), AUDIT_READ: _("read the access trail"),
+        SYNC_PEERS: _("manage sharing"), SYNC_CONFLICTS: _("resolve sync conflicts"),
+        AUDIT_READ: _("read the access trail"),
         CALLS_EVENT: _("record calls"), CALLS_LOOKUP: _("look up a caller"),
         CALLS_EXPORT: _("export calls"), MESSAGES: _("messages"), CALLBACKS: _("callbacks"),
         CONSIGNES_EDIT: _("write instructions"), CONSIGNES_ACK: _("acknowledge instructions"),

@@ -32,6 +32,7 @@ from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.messages import MessageService
 from app.services.patients import PatientService
+from app.services.sync_conflicts import SyncConflictService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, PractitionerInfo, get_practice,
@@ -184,6 +185,11 @@ class Workspace:
     def messages(self) -> MessageService:
         return MessageService(self.store, actor_id=self.user_id, clock=self.clock,
                               principal=self.principal)
+
+    @cached_property
+    def sync_conflicts(self) -> SyncConflictService:
+        return SyncConflictService(self.store, principal=self.principal, clock=self.clock,
+                                   zone=self.zone)
 
     @cached_property
     def consignes(self) -> ConsigneService:

@@ -10,6 +10,27 @@ twice changes nothing and writes nothing. Each change that wrote something is jo
 with its transaction id, stamp, node and time from the peer, marked as received from
 that peer (never sent back to it), and audited ("applied from peer …") under the local
 actor who ran the sync. The clock moves past every stamp received.
+
+Conflicts are never silent (``app.models.conflict``). When is an edit concurrent? Each
+update carries, per field, the stamp the field had where it was written, before the
+write (``field_bases``, journaled as ``base_versions``). A node's stamp of a field only
+ever grows, so when the base of the winning value (the later stamp) is older than the
+losing value's stamp, its writer had not seen the losing value: the two edits were
+concurrent, ``base(winner) < stamp(loser)``. (A base at least as new means the writer
+had that value or a later one: a value lost between two other installations is recorded
+where those two met.) Here the winner is the incoming change (its base travels with
+it) or the local value (its base is read from the journal entry that wrote it, only in
+that rarer case). An insert has no base (as the local winner it counts as 0: a row
+created on two nodes under one id conflicts field by field); equal values never
+conflict, nor do two changes of a row the same batch inserts (the peer merged them).
+Each conflict is
+keyed by kind, row, field and both stamps, so applying the same changes again (or the
+same change received through two peers) records it once. The later value wins as
+before; the other is kept in the conflict list with both stamps and nodes.
+
+An appointment written by a peer's change that now overlaps another holding appointment
+of the same practitioner (neither booked over a refusal on purpose, the other not part
+of the same changes) is an ``overlap`` conflict: both stay, a person decides.
 """
 
 from __future__ import annotations
@@ -20,10 +41,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import TypeDecorator, or_, select
+from sqlalchemy import TypeDecorator, insert, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.agenda import HOLDING_STATUSES, Appointment
 from app.models.base import BOOKKEEPING, Base, Syncable
+from app.models.conflict import FIELD, OVERLAP, SyncConflict
 from app.models.journal import ChangeJournal, LocalMeta
 from app.i18n import _
 from app.storage import versions
@@ -34,6 +57,7 @@ from app.storage.hlc import HybridLogicalClock
 META_HLC = "hlc_last"
 # Fields a peer's change may set on an existing row (the rest are stamps or the key).
 _NOT_MERGED = BOOKKEEPING | {"id"}
+_CHUNK = 500  # ids per query (SQLite's bound-parameter limit is far above)
 
 
 class RemoteChangeRefused(StorageError, ValueError):
@@ -66,27 +90,42 @@ class RemoteChange:
     at: datetime
     payload: Mapping[str, Any]
     field_versions: Mapping[str, int] | None = None
+    field_bases: Mapping[str, int] | None = None  # stamps before the write (an update)
 
     def version_of(self, name: str) -> int:
         if self.field_versions is None:
             return self.version
         return self.field_versions.get(name, self.version)
 
+    def base_of(self, name: str) -> int | None:
+        """The stamp ``name`` had where this change was written, before it; None when
+        not known (an insert, or a field the writer did not change)."""
+        return None if self.field_bases is None else self.field_bases.get(name)
+
     @classmethod
     def of_entry(cls, entry: ChangeJournal) -> RemoteChange:
         return cls(entry.tx_id, entry.entity, entry.entity_id, entry.op, entry.version,
                    entry.origin_node, entry.at, json.loads(entry.payload),
-                   json.loads(entry.field_versions) if entry.field_versions else None)
+                   json.loads(entry.field_versions) if entry.field_versions else None,
+                   json.loads(entry.base_versions) if entry.base_versions else None)
 
 
 def outgoing(session: Session, peer_node_id: str, after_seq: int
              ) -> list[tuple[int, RemoteChange]]:
-    entries = session.execute(
-        select(ChangeJournal).where(
-            ChangeJournal.seq > after_seq, ChangeJournal.origin_node != peer_node_id,
-            or_(ChangeJournal.peer_node.is_(None), ChangeJournal.peer_node != peer_node_id))
-        .order_by(ChangeJournal.seq)).scalars()
-    return [(e.seq, RemoteChange.of_entry(e)) for e in entries]
+    j = ChangeJournal
+    # Columns, not ORM entities: a batch reads thousands of entries.
+    rows = session.execute(
+        select(j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+               j.payload, j.field_versions, j.base_versions).where(
+            j.seq > after_seq, j.origin_node != peer_node_id,
+            or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
+        .order_by(j.seq))
+    loads = json.loads
+    return [(seq, RemoteChange(tx, kind, entity_id, op, version, origin, at, loads(payload),
+                               loads(stamps) if stamps else None,
+                               loads(bases) if bases else None))
+            for seq, tx, kind, entity_id, op, version, origin, at, payload, stamps, bases
+            in rows]
 
 
 def syncable_models() -> dict[str, type[Syncable]]:
@@ -94,30 +133,64 @@ def syncable_models() -> dict[str, type[Syncable]]:
             if issubclass(m.class_, Syncable)}
 
 
-def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None:
-    """Write ``changes`` in ``uow`` (a unit of work ``from_peer``), in their order."""
+def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
+    """Write ``changes`` in ``uow`` (a unit of work ``from_peer``), in their order.
+    Returns how many new conflicts were recorded."""
     session = uow.session
     models = syncable_models()
     mark, ahead, wrote = hlc.last, False, False
     for change in changes:
-        model = models.get(change.kind)
-        if model is None:
+        if change.kind not in models:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
-        received = max([change.version, *(change.field_versions or {}).values()])
-        ahead = ahead or received >= mark
-        hlc.observe(received)
-        row = session.get(model, change.entity_id)
-        if row is None:
-            wrote = _insert(uow, model, change) or wrote
-        else:
-            wrote = _merge(uow, row, change) or wrote
+    held = _rows(session, models, changes)
+    pending = _Pending(uow, held)
+    conflicts = _Conflicts(uow, pending)
+    # The rows the changes name are read up front in a few queries (``held``). New rows
+    # are inserted together (``_Pending``), existing ones changed on their ORM objects.
+    with session.no_autoflush:
+        for change in changes:
+            model = models[change.kind]
+            key = (change.kind, change.entity_id)
+            received = max([change.version, *(change.field_versions or {}).values()])
+            ahead = ahead or received >= mark
+            hlc.observe(received)
+            row = held.get(key)
+            if row is None and key in pending.written:  # inserted by this batch, written
+                row = held[key] = session.get(model, change.entity_id)
+            if row is None:
+                _insert(uow, model, change, pending)
+                written = True
+            else:
+                written = _merge(uow, row, change, conflicts)
+            wrote = written or wrote
+            if written and change.kind == Appointment.__sync_entity__:
+                conflicts.touched_appointments.add(change.entity_id)
+    pending.flush()
+    conflicts.overlaps()
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
         # kept beside them, so that it survives a restart.
         session.merge(LocalMeta(key=META_HLC, value=str(hlc.last)))
+    return conflicts.recorded
 
 
-def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
+def _rows(session: Session, models: Mapping[str, type[Syncable]],
+          changes: Sequence[RemoteChange]) -> dict[tuple[str, str], Syncable]:
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        wanted.setdefault(change.kind, set()).add(change.entity_id)
+    held: dict[tuple[str, str], Syncable] = {}
+    for kind, ids in wanted.items():
+        model = models[kind]
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
+            for row in session.execute(select(model).where(
+                    model.id.in_(ordered[start:start + _CHUNK]))).scalars():
+                held[(kind, row.id)] = row
+    return held
+
+
+def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending) -> None:
     if change.op != INSERT:
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
                                   "this node never received")
@@ -127,33 +200,113 @@ def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:
     stamps = {k: change.version_of(k) for k in values}
     created = _from_json(columns["created_at"], change.payload.get("created_at")) or change.at
     updated = _from_json(columns["updated_at"], change.payload.get("updated_at")) or created
-    row = model(**values, id=change.entity_id, created_at=created, updated_at=updated,
-                origin_node=change.origin_node)
     newest = max([change.version, *stamps.values()])
-    row.version = newest
     spread = {k: v for k, v in stamps.items() if v != newest}
-    row.field_versions = versions.dump({versions.BASE: newest, **spread}) if spread else None
-    uow.session.add(row)
-    uow.record_applied(change.kind, row.id, INSERT, tx_id=change.tx_id, version=change.version,
-                       origin_node=change.origin_node, at=change.at,
+    values.update(id=change.entity_id, created_at=created, updated_at=updated,
+                  origin_node=change.origin_node, version=newest,
+                  field_versions=(versions.dump({versions.BASE: newest, **spread})
+                                  if spread else None))
+    pending.add(model, values)
+    uow.record_applied(change.kind, change.entity_id, INSERT, tx_id=change.tx_id,
+                       version=change.version, origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
-                       field_versions=dict(change.field_versions or {}) or None)
-    return True
+                       field_versions=dict(change.field_versions or {}) or None,
+                       field_bases=dict(change.field_bases or {}) or None)
 
 
-def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
-    columns = type(row).__table__.c
+class _Pending:
+    """New rows of one ``apply``, inserted together in their order (parents before
+    children: consecutive rows of one table and one set of columns go as one statement).
+    Until then a later change of one of them merges into its values (``_NewRow``)."""
+
+    def __init__(self, uow, held: dict) -> None:
+        self._uow = uow
+        self._held = held
+        self._rows: list[_NewRow] = []
+        self.written: set[tuple[str, str]] = set()
+
+    def add(self, model: type[Syncable], values: dict) -> None:
+        row = _NewRow(model, values)
+        self._rows.append(row)
+        self._held[(model.__sync_entity__, values["id"])] = row
+
+    def flush(self) -> None:
+        """Insert what is pending, then let the ORM write its changes."""
+        session = self._uow.session
+        if self._rows:
+            conn = session.connection()
+            runs: list[tuple[Any, tuple, list[dict]]] = []
+            for row in self._rows:
+                table, values = row._model.__table__, row._values
+                keys = tuple(sorted(values))
+                if runs and runs[-1][0] is table and runs[-1][1] == keys:
+                    runs[-1][2].append(values)
+                else:
+                    runs.append((table, keys, [values]))
+                key = (row._model.__sync_entity__, values["id"])
+                self.written.add(key)
+                del self._held[key]  # read back from the database if changed again
+            for table, _keys, rows in runs:
+                conn.execute(insert(table), rows)
+            self._rows = []
+        session.flush()
+        self._uow.write_applied()
+
+
+class _NewRow:
+    """A row this batch inserts, not written yet, seen as its model's row would be."""
+
+    def __init__(self, model: type[Syncable], values: dict) -> None:
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_values", values)
+
+    @property
+    def __table__(self):
+        return self._model.__table__
+
+    @property
+    def __sync_entity__(self) -> str:
+        return self._model.__sync_entity__
+
+    def __getattr__(self, name: str):
+        try:
+            return self._values[name]
+        except KeyError:
+            if name in self._model.__table__.c:
+                return None  # a column the insert did not name: its default, unset yet
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        self._values[name] = value
+
+
+def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Conflicts) -> bool:
+    columns = row.__table__.c
     held = versions.parse(row.field_versions, row.version)
     applied: dict[str, Any] = {}
     stamps: dict[str, int] = {}
+    # A row this batch inserted holds only what the same peer sent before, in its journal
+    # order: the peer already merged the two (and recorded any conflict); none here.
+    compare = not isinstance(row, _NewRow)
     for name, value in change.payload.items():
         if name not in columns or name in _NOT_MERGED:
             continue
         stamp = change.version_of(name)
-        if stamp > versions.of_field(held, name):
-            setattr(row, name, _from_json(columns[name], value))
+        local = versions.of_field(held, name)
+        if stamp == local:
+            continue  # the same write, received again
+        incoming = _from_json(columns[name], value)
+        current = getattr(row, name)
+        if stamp > local:
+            base = change.base_of(name)
+            if compare and base is not None and base < local and incoming != current:
+                conflicts.field(row, name, kept=(value, stamp, change.origin_node),
+                                other=(_jsonable(current), local, None))
+            setattr(row, name, incoming)
             held[name] = stamps[name] = stamp
             applied[name] = value
+        elif compare and incoming != current:
+            conflicts.maybe_lost(row, name, local, (value, stamp, change.origin_node))
     if not applied:
         return False
     newest = max(stamps.values())
@@ -166,14 +319,119 @@ def _merge(uow, row: Syncable, change: RemoteChange) -> bool:
         row.updated_at = updated
         applied["updated_at"] = change.payload["updated_at"]
     op = DELETE if applied.get("deleted_at") is not None else UPDATE
+    bases = {k: v for k, v in (change.field_bases or {}).items() if k in stamps}
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
-                       field_versions=stamps)
+                       field_versions=stamps, field_bases=bases or None)
     return True
 
 
-def _from_json(column, value):
+class _Conflicts:
+    """The conflicts met by one ``apply``, written to ``sync_conflict`` in its unit of
+    work (each at most once, by key)."""
+
+    def __init__(self, uow, pending: _Pending) -> None:
+        self._uow = uow
+        self._pending = pending
+        self.recorded = 0
+        self.touched_appointments: set[str] = set()
+
+    def field(self, row: Syncable, name: str, *, kept: tuple, other: tuple) -> None:
+        kept_value, kept_stamp, kept_node = kept
+        other_value, other_stamp, other_node = other
+        if kept_node is None or other_node is None:
+            writer = self._writer(row, name, kept_stamp if kept_node is None else other_stamp)
+            node = writer.origin_node if writer is not None else row.origin_node
+            kept_node, other_node = kept_node or node, other_node or node
+        low, high = sorted((kept_stamp, other_stamp))
+        self._record(f"field:{row.__sync_entity__}:{row.id}:{name}:{low}:{high}", SyncConflict(
+            conflict=FIELD, kind=row.__sync_entity__, entity_id=row.id, field=name,
+            kept_value=_dumps(kept_value), other_value=_dumps(other_value),
+            kept_stamp=kept_stamp, other_stamp=other_stamp, kept_node=kept_node,
+            other_node=other_node))
+
+    def maybe_lost(self, row: Syncable, name: str, local: int, incoming: tuple) -> None:
+        """The incoming value is older than ours: a conflict if our value's writer had
+        not seen it (its base is older than the incoming stamp)."""
+        writer = self._writer(row, name, local)
+        if writer is None:
+            return  # no trace of how our value was written: nothing to compare with
+        bases = json.loads(writer.base_versions) if writer.base_versions else {}
+        base = bases.get(name, 0 if writer.op == INSERT else None)
+        if base is None or base >= incoming[1]:
+            return
+        current = getattr(row, name)
+        self.field(row, name, kept=(_jsonable(current), local, writer.origin_node),
+                   other=incoming)
+
+    def _writer(self, row: Syncable, name: str, stamp: int) -> ChangeJournal | None:
+        """The journal entry that wrote ``stamp`` into field ``name`` of ``row``."""
+        self._pending.flush()  # entries applied earlier in this batch count
+        entries = self._uow.session.execute(
+            select(ChangeJournal).where(ChangeJournal.entity_id == row.id)
+            .order_by(ChangeJournal.seq.desc())).scalars()
+        for entry in entries:
+            if entry.entity != row.__sync_entity__:
+                continue
+            stamps = json.loads(entry.field_versions) if entry.field_versions else None
+            written = (stamps.get(name) if stamps is not None
+                       else entry.version if name in json.loads(entry.payload) else None)
+            if written == stamp:
+                return entry
+        return None
+
+    def overlaps(self) -> None:
+        if not self.touched_appointments:
+            return
+        session = self._uow.session
+        self._pending.flush()
+        for appointment_id in sorted(self.touched_appointments):
+            a = session.get(Appointment, appointment_id)
+            if (a is None or a.deleted_at is not None or a.status not in HOLDING_STATUSES
+                    or a.override_note):
+                continue
+            others = session.execute(select(Appointment).where(
+                Appointment.practitioner_id == a.practitioner_id, Appointment.id != a.id,
+                Appointment.deleted_at.is_(None), Appointment.status.in_(HOLDING_STATUSES),
+                Appointment.override_note == "", Appointment.starts_at < a.ends_at,
+                Appointment.ends_at > a.starts_at)).scalars()
+            for b in others:
+                if b.id in self.touched_appointments:
+                    continue  # both came with these changes: as they were over there
+                low, high = sorted((a.id, b.id))
+                self._record(f"overlap:{low}:{high}", SyncConflict(
+                    conflict=OVERLAP, kind=Appointment.__sync_entity__, entity_id=a.id,
+                    field="", other_entity_id=b.id, kept_stamp=a.version,
+                    other_stamp=b.version, kept_node=a.origin_node, other_node=b.origin_node))
+
+    def _record(self, key: str, conflict: SyncConflict) -> None:
+        session = self._uow.session
+        self._pending.flush()  # a conflict met twice in one batch is recorded once
+        if session.execute(select(SyncConflict.id).where(SyncConflict.key == key)).first():
+            return
+        conflict.key = key
+        conflict.peer_node = self._uow.from_peer
+        conflict.detected_at = self._uow.now
+        session.add(conflict)
+        self.recorded += 1
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
+def value_of(column, value):
     """A journaled value back to what the column holds (ISO text to dates and instants)."""
+    return _from_json(column, value)
+
+
+def _from_json(column, value):
     if not isinstance(value, str):
         return value
     column_type = column.type

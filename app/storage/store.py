@@ -84,7 +84,8 @@ class Store:
     def apply_remote(self, changes: Sequence[remote.RemoteChange], *, peer_node_id: str,
                      actor_id: str) -> ChangeSet | None:
         """Apply changes received from ``peer_node_id`` in one transaction (all or
-        nothing), field by field where the incoming stamp is newer; see ``remote``.
+        nothing), field by field where the incoming stamp is newer, recording the
+        conflicts met (``SyncConflict``); see ``remote``.
         The change set of what was applied, None if nothing was newer."""
         if peer_node_id == self.node_id:
             raise ValueError("changes from this node are not applied to it again")

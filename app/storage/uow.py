@@ -63,6 +63,8 @@ class UnitOfWork:
         self.session: Session | None = None
         self.change_set: ChangeSet | None = None
         self._changes = ChangeCollector()
+        self._applied_journal: list[dict] = []
+        self._applied_audit: list[dict] = []
         self._last_hash: str | None = None
         self._last_seq = 0
         self._at: datetime | None = None
@@ -85,6 +87,7 @@ class UnitOfWork:
         committed = False
         try:
             if exc_type is None:
+                self.write_applied()
                 self.session.commit()
                 committed = True
             else:
@@ -149,6 +152,8 @@ class UnitOfWork:
         if not changed:
             return
         before = obj.version
+        held = versions.parse(obj.field_versions, before)
+        bases = {name: versions.of_field(held, name) for name in changed}
         obj.updated_at = self.now
         obj.version = stamp = self._store.hlc.now()
         obj.origin_node = self._store.node_id
@@ -156,35 +161,51 @@ class UnitOfWork:
         changed["updated_at"] = _jsonable(obj.updated_at)
         # Every field of the entry carries its stamp, so a peer merges field by field.
         self._record(obj.__sync_entity__, obj.id, DELETE if tombstoned else UPDATE, stamp,
-                     changed, field_versions=dict.fromkeys(changed, stamp))
+                     changed, field_versions=dict.fromkeys(changed, stamp), base_versions=bases)
 
     def _record(self, entity: str, entity_id: str, op: str, version: int, payload: dict, *,
-                field_versions: dict | None = None) -> None:
+                field_versions: dict | None = None, base_versions: dict | None = None) -> None:
         assert self.session is not None
         self.session.add(ChangeJournal(
             tx_id=self.tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
             origin_node=self._store.node_id, at=self.now,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
             field_versions=versions.dump(field_versions) if field_versions else None,
+            base_versions=versions.dump(base_versions) if base_versions else None,
         ))
         self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id))
         self._changes.note(entity, entity_id, op)
 
     def record_applied(self, entity: str, entity_id: str, op: str, *, tx_id: str, version: int,
                        origin_node: str, at: datetime, payload: dict,
-                       field_versions: dict[str, int] | None) -> None:
+                       field_versions: dict[str, int] | None,
+                       field_bases: dict[str, int] | None = None) -> None:
         """Journal and audit a change applied from the peer ``from_peer``, with the
-        transaction id, stamp, node and time it had there."""
+        transaction id, stamp, node and time it had there. Entries are kept aside and
+        written together by ``write_applied`` (at the latest before the commit): a batch
+        of thousands of changes is not thousands of ORM objects."""
         assert self.session is not None and self.from_peer is not None
-        self.session.add(ChangeJournal(
-            tx_id=tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
-            origin_node=origin_node, peer_node=self.from_peer, at=at,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            field_versions=versions.dump(field_versions) if field_versions else None,
-        ))
-        self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id,
-                                           f"applied from peer {self.from_peer}"))
+        self._applied_journal.append({
+            "tx_id": tx_id, "entity": entity, "entity_id": entity_id, "op": op,
+            "version": version, "origin_node": origin_node, "peer_node": self.from_peer,
+            "at": at, "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            "field_versions": versions.dump(field_versions) if field_versions else None,
+            "base_versions": versions.dump(field_bases) if field_bases else None,
+        })
+        self._applied_audit.append(self._audit_values(
+            {INSERT: "create"}.get(op, op), entity, entity_id,
+            f"applied from peer {self.from_peer}"))
         self._changes.note(entity, entity_id, op)
+
+    def write_applied(self) -> None:
+        """Write the journal and audit entries ``record_applied`` kept aside."""
+        assert self.session is not None
+        if not self._applied_journal:
+            return
+        conn = self.session.connection()
+        conn.execute(insert(ChangeJournal.__table__), self._applied_journal)
+        conn.execute(insert(AuditEntry.__table__), self._applied_audit)
+        self._applied_journal, self._applied_audit = [], []
 
     # -- audit --------------------------------------------------------------------
     def _audit_entry(self, action: str, entity: str, entity_id: str, detail: str = "") -> AuditEntry:

@@ -29,7 +29,7 @@ NOT_SHARED = {access.ACCOUNTS, access.KEYS, access.SYNC_PEERS, access.AUDIT_READ
 # matrix is a change of this test too.
 EXPECTED = {
     "owner": ALL,
-    "practitioner": ALL - NOT_SHARED,
+    "practitioner": ALL - NOT_SHARED - {access.SYNC_CONFLICTS},
     "secretary": ALL - NOT_SHARED - {access.GUARD_OVERRIDE},
     "remote-secretary": frozenset({
         access.APPOINTMENTS_READ, access.APPOINTMENTS_BOOK, access.APPOINTMENTS_MOVE,
@@ -134,6 +134,7 @@ def _probes(ctx, role, out):
         access.CONSIGNES_EDIT: lambda ws: ws.consignes.save(ConsigneInput(
             text=f"Consigne {role}")),
         access.CONSIGNES_ACK: lambda ws: ws.consignes.acknowledge([]),
+        access.SYNC_CONFLICTS: lambda ws: ws.sync_conflicts.open_conflicts(),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.
