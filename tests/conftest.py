@@ -8,6 +8,7 @@ default KdfParams).
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,24 @@ def french() -> Iterator[None]:
     i18n.set_language("fr")
     yield
     i18n.set_language("fr")
+
+
+@pytest.fixture
+def mount():
+    """``mount(target, *options)``: a real mount, undone at teardown; skips the test
+    where mounting is not permitted."""
+    done: list[Path] = []
+
+    def run(target: Path, *options: str) -> None:
+        result = subprocess.run(["mount", *options, str(target)], capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+        done.append(target)
+
+    yield run
+    for target in reversed(done):
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
 
 
 @pytest.fixture

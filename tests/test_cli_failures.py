@@ -57,24 +57,6 @@ def big_csv(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def mount():
-    """``mount(target, *options)``: a real mount, undone at teardown; skips the test
-    where mounting is not permitted."""
-    done: list[Path] = []
-
-    def run(target: Path, *options: str) -> None:
-        result = subprocess.run(["mount", *options, str(target)], capture_output=True,
-                                text=True)
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount here: {result.stderr.strip()}")
-        done.append(target)
-
-    yield run
-    for target in reversed(done):
-        subprocess.run(["umount", "-l", str(target)], capture_output=True)
-
-
 def tmpfs(mount, where: Path, size: str) -> Path:
     where.mkdir()
     mount(where, "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs")

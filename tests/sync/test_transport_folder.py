@@ -24,24 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ME, PEER = sorted(uuid7() for _ in range(2))
 
 
-@pytest.fixture
-def mount():
-    """``mount(target, *options)``: a real mount, undone at teardown; skips the test
-    where mounting is not permitted."""
-    done: list[Path] = []
-
-    def run(target: Path, *options: str) -> None:
-        result = subprocess.run(["mount", *options, str(target)], capture_output=True,
-                                text=True)
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount here: {result.stderr.strip()}")
-        done.append(target)
-
-    yield run
-    for target in reversed(done):
-        subprocess.run(["umount", "-l", str(target)], capture_output=True)
-
-
 def contents(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
