@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     CANNOT_WRITE = 5  # the disk refused a write: full, read-only, size limit, permission
     DAMAGED = 6  # the profile cannot be used as it is: damage, newer version, failed upgrade
     ACCESS_DENIED = 7  # the signed-in account's role may not do this; nothing was written
+    PAIRING_REFUSED = 8  # an invite or pairing request refused: forged, expired, unknown
     INTERRUPTED = 130  # Ctrl+C
 
 
