@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime
@@ -48,7 +48,9 @@ class SyncPeer(Base):
     The ledger: ``next_send_seq`` is the number of the next batch to send,
     ``last_sent_hash`` the hash of the last one sent; ``last_received_seq`` and
     ``last_received_hash`` the same for batches received; ``acked_journal_seq`` the
-    highest local journal sequence the peer has acknowledged.
+    highest local journal sequence the peer has acknowledged; ``snapshot_due``: the
+    next batch to it starts with every row in its scope (``app.sync.scope.snapshot``):
+    set when it is paired and when its scope changes.
     """
 
     __tablename__ = "sync_peer"
@@ -71,5 +73,6 @@ class SyncPeer(Base):
     last_received_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_received_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     acked_journal_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    snapshot_due: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")

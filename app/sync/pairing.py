@@ -271,7 +271,8 @@ class Sharing:
                 row = SyncPeer(id=uuid7(), name=name, role=role, state=PEER_INVITED,
                                scope=default_scope(role).to_json(), created_at=now,
                                next_send_seq=1, last_sent_hash="", last_received_seq=0,
-                               last_received_hash="", acked_journal_seq=0, last_error="")
+                               last_received_hash="", acked_journal_seq=0, last_error="",
+                               snapshot_due=False)
                 s.add(row)
             row.invite_token = secrets.token_urlsafe(24)
             row.invite_expires_at = now + timedelta(days=valid_days)
@@ -306,6 +307,7 @@ class Sharing:
             row.verify_key = request.verify_key
             row.state = PEER_ACTIVE
             row.paired_at = uow.now
+            row.snapshot_due = True  # its first batch: every row in its scope
             row.invite_token = None
             row.invite_expires_at = None
             uow.audit(AUDIT_ACCEPT, PEER_ENTITY, row.id, "node=" + row.node_id)
@@ -349,6 +351,8 @@ class Sharing:
             if row is None:
                 raise NotFound(name)
             scope.check(row.role)
+            row.snapshot_due = row.snapshot_due or (row.state == PEER_ACTIVE
+                                                    and scope != Scope.from_json(row.scope))
             row.scope = scope.to_json()
             uow.audit(AUDIT_SCOPE, PEER_ENTITY, row.id, _scope_detail(scope))
             uow.session.flush()
@@ -429,7 +433,7 @@ def join(store, invite: Signed, *, principal: Principal) -> bytes:
                            scope=Scope.everything().to_json(), created_at=uow.now,
                            paired_at=uow.now, next_send_seq=1, last_sent_hash="",
                            last_received_seq=0, last_received_hash="", acked_journal_seq=0,
-                           last_error="")
+                           last_error="", snapshot_due=False)
             s.add(row)
         nodes.set_kind(s, node.node_id, NODE_REMOTE)
         uow.audit(AUDIT_JOIN, PEER_ENTITY, row.id, "node=" + body["practice_node_id"])

@@ -27,7 +27,9 @@ class Ledger:
     ``last_sent_hash``: the hash of the last batch sent ("" before the first);
     ``last_received_seq``/``last_received_hash``: the same for the batches it sent
     here (0 and "" before the first); ``acked_journal_seq``: the highest local journal
-    sequence it acknowledged (changes after it are still to send)."""
+    sequence it acknowledged (changes after it are still to send); ``snapshot_due``:
+    the next batch starts with every row in its scope (just paired, or its scope
+    changed: rows the journal will not bring)."""
 
     next_send_seq: int = 1
     last_sent_hash: str = ""
@@ -36,6 +38,7 @@ class Ledger:
     acked_journal_seq: int = 0
     last_sync_at: datetime | None = None
     last_error: str = ""
+    snapshot_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def info(row: SyncPeer) -> PeerInfo:
         row.invite_expires_at,
         Ledger(row.next_send_seq, row.last_sent_hash, row.last_received_seq,
                row.last_received_hash, row.acked_journal_seq, row.last_sync_at,
-               row.last_error))
+               row.last_error, bool(row.snapshot_due)))
 
 
 def _session(where) -> Session:
@@ -146,6 +149,11 @@ def record_acknowledged(where, node_id: str, journal_seq: int) -> None:
     """The peer holds every local change up to ``journal_seq`` (never moves back)."""
     row = _paired_row(where, node_id)
     row.acked_journal_seq = max(row.acked_journal_seq, journal_seq)
+
+
+def record_snapshot_sent(where, node_id: str) -> None:
+    """The rows in the peer's scope went in a batch (with ``record_sent``)."""
+    _paired_row(where, node_id).snapshot_due = False
 
 
 def record_sync(where, node_id: str, *, at: datetime, error: str = "") -> None:

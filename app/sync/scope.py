@@ -13,7 +13,9 @@ always, so that homonyms can be told apart).
   the peer's scope (a new appointment, one moved into the window or to a practitioner
   shared) travels as the whole row, after the whole row of its patient: the peer may
   never have received them. A whole row applied twice changes nothing.
-- ``snapshot``: every row in scope now, whole, for the first batch to a new peer.
+- ``snapshot``: every row in scope now, whole, for the first batch to a new peer (and
+  after its scope changed).
+- ``entered_scope``: the rows the sliding window brought in since the last batch.
 - ``refused_incoming``: the changes a peer sent that fall outside its scope or beyond
   its role's rights, each with its reason; the practice's own changes, received at a
   remote workstation, are never refused.
@@ -29,11 +31,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import TypeDecorator, or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
@@ -50,7 +52,6 @@ from app.services.errors import ValidationError
 from app.storage import versions
 from app.storage.changes import DELETE, INSERT
 from app.storage.remote import RemoteChange, _from_json, syncable_models
-from app.storage.uow import _jsonable
 
 # -- patient fields ---------------------------------------------------------------------
 PHONES = "phones"  # the patient's phone numbers (rows of their own)
@@ -345,6 +346,13 @@ class _Judge:
         return names
 
 
+def _jsonable(value: Any) -> Any:
+    """As the journal writes a value (``app.storage.uow``): dates and instants in ISO."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
 def _whole(kind: str, row: Syncable, tx_id: str, judge: _Judge) -> RemoteChange:
     """``row`` as it is now, as one change a peer can apply whether it holds the row or
     not (an insert; applied over a row it holds, each field keeps the newer stamp)."""
@@ -436,6 +444,36 @@ def snapshot(session: Session, scope: Scope, now: datetime) -> list[RemoteChange
     return out
 
 
+def entered_scope(session: Session, scope: Scope, since: datetime, now: datetime
+                  ) -> list[RemoteChange]:
+    """The rows the window brought into scope between ``since`` (when the peer was last
+    sent a batch) and ``now``, with no change of their own: appointments, freed slots and
+    offers whose day the window's front edge reached, whole, each after its patient's
+    whole row; as one transaction. (What leaves the window at its back stays with the
+    peer, as history.)"""
+    if scope.days_ahead is None or since >= now:
+        return []
+    judge = _Judge(session, scope, now)
+    ahead = timedelta(days=scope.days_ahead)
+    tx_id = uuid7()
+    out: list[RemoteChange] = []
+    patients_sent: set[str] = set()
+    for kind in (kinds.APPOINTMENT, kinds.FREED_SLOT, kinds.SLOT_OFFER):
+        model = judge.models[kind]
+        rows = session.scalars(select(model).where(
+            model.starts_at >= since + ahead, model.starts_at < now + ahead)
+            .order_by(model.starts_at, model.id))
+        for row in rows:
+            if not judge.takes(kind, row):
+                continue
+            patient = _patient_named(kind, row)
+            if patient is not None and patient not in patients_sent:
+                patients_sent.add(patient)
+                out.extend(_patient_with_phones(judge, patient, tx_id))
+            out.append(_whole(kind, row, tx_id, judge))
+    return out
+
+
 # -- what comes in ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Refusal:
@@ -475,6 +513,24 @@ def _appointment_action(change: RemoteChange) -> str:
     return access.APPOINTMENTS_MOVE
 
 
+def _check_type(column, value) -> None:
+    """``ValueError`` unless ``value`` is what ``column`` holds (a peer's batch is read
+    as untrusted input, even signed)."""
+    if value is None:
+        return
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        expected = column_type.python_type
+    except NotImplementedError:
+        return
+    if not isinstance(value, expected):
+        raise ValueError(f"{column.key}: not a {expected.__name__}")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(f"{column.key}: an instant without its offset")
+
+
 def _state(judge: _Judge, change: RemoteChange):
     """The row as it would be once ``change`` is applied (the local row, or nothing,
     under the incoming fields)."""
@@ -486,8 +542,9 @@ def _state(judge: _Judge, change: RemoteChange):
     for name, value in change.payload.items():
         if name in columns:
             values[name] = _from_json(columns[name], value)
+            _check_type(columns[name], values[name])
     values["id"] = change.entity_id
-    return SimpleNamespace(**values), row is not None
+    return SimpleNamespace(**values)
 
 
 def refused_incoming(session: Session, scope: Scope, role: str,
@@ -511,18 +568,24 @@ def refused_incoming(session: Session, scope: Scope, role: str,
         if change.kind == kinds.PATIENT and change.op == INSERT and \
                 judge.row(kinds.PATIENT, change.entity_id) is None:
             judge.patients.add(change.entity_id)
+    states = {}
     for change in changes:
-        state, exists = _state(judge, change) if change.kind in judge.models else (None, False)
-        if state is None:
+        if change.kind not in judge.models:
             refused.append(Refusal(change, OUT_OF_SCOPE, _("Unknown kind of record.")))
+            continue
+        try:
+            states[id(change)] = state = _state(judge, change)
+        except (ValueError, TypeError):
+            refused.append(Refusal(change, OUT_OF_SCOPE, _("A value of this record cannot "
+                                                           "be read.")))
             continue
         patient = _patient_named(change.kind, state)
         if patient is not None and judge._own_rule(change.kind, state):
             judge.patients.add(patient)
     for change in changes:
-        if change.kind not in judge.models:
+        state = states.get(id(change))
+        if state is None:
             continue  # already refused
-        state, exists = _state(judge, change)
         action = (_appointment_action(change) if change.kind == kinds.APPOINTMENT
                   else _KIND_ACTIONS.get(change.kind))
         if action is None or action not in rights:

@@ -217,7 +217,7 @@ def test_the_ledger_moves_forward_only(pair):
     _sharing(practice).accept(request, this_node(remote.store).fingerprint)
     node_id, now = remote.store.node_id, practice.clock.now()
     with practice.store.unit_of_work(actor_id=practice.user_id) as uow:
-        assert peers.ledger(uow, node_id) == peers.Ledger()
+        assert peers.ledger(uow, node_id) == peers.Ledger(snapshot_due=True)
         peers.record_sent(uow, node_id, seq=1, batch_hash="a" * 64, at=now)
         peers.record_received(uow.session, node_id, seq=1, batch_hash="b" * 64, at=now)
         peers.record_acknowledged(uow, node_id, 12)

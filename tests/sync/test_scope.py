@@ -20,6 +20,7 @@ from app.storage.changes import INSERT, UPDATE
 from app.storage.remote import RemoteChange
 from app.sync.scope import (
     DEFAULT_PATIENT_FIELDS, FIELD, OUT_OF_SCOPE, ROLE, Scope, ScopeError, default_scope,
+    entered_scope,
     outgoing_in_scope, refused_incoming, snapshot,
 )
 from tests.agenda_fixtures import MONDAY, build_agenda
@@ -179,8 +180,14 @@ def test_incoming_changes_outside_scope_or_rights_are_refused(practice):
     stranger = _change(kinds.PATIENT, UPDATE, a.patients[2], now, city="Brest")
     contact = _change(kinds.CONTACT, INSERT, uuid7(), now, name="Labo", category="other")
     motif = _change(kinds.APPOINTMENT_TYPE, UPDATE, a.consult, now, name="Autre")
+    naive = _change(kinds.APPOINTMENT, INSERT, uuid7(), now, practitioner_id=a.morel,
+                    type_id=a.consult, starts_at="2026-03-19T09:00:00",
+                    ends_at="2026-03-19T09:15:00", **book)
+    number = _change(kinds.APPOINTMENT, INSERT, uuid7(), now, practitioner_id=a.morel,
+                     type_id=a.consult, starts_at=12, ends_at=13, **book)
     scope = Scope(practitioners=frozenset({a.morel}))
-    changes = [fine, visit, late, faure, note, city, referrer, stranger, contact, motif]
+    changes = [fine, visit, late, faure, note, city, referrer, stranger, contact, motif, naive,
+               number]
     with ws.store.reader() as s:
         refused = refused_incoming(s, scope, "remote-secretary", changes)
         from_practice = refused_incoming(s, Scope.everything(), "practice", changes)
@@ -189,7 +196,41 @@ def test_incoming_changes_outside_scope_or_rights_are_refused(practice):
     assert reasons == {
         visit.entity_id: ROLE, late.entity_id: OUT_OF_SCOPE, faure.entity_id: OUT_OF_SCOPE,
         "admin_note": ROLE, "referring_doctor": FIELD, contact.entity_id: ROLE,
-        a.consult: ROLE, "city": OUT_OF_SCOPE}
+        a.consult: ROLE, "city": OUT_OF_SCOPE, naive.entity_id: OUT_OF_SCOPE,
+        number.entity_id: OUT_OF_SCOPE}
     assert [r.change for r in refused if r.change.payload.get("city") == "Quimper"] == []
     assert all(r.message for r in refused)
     assert from_practice == []
+
+
+def test_the_window_brings_rows_in_as_days_pass(practice):
+    a, ws = practice, practice.ws
+    now = ws.clock.now()
+    with ws.store.reader() as s:
+        assert entered_scope(s, Scope(), now, now + timedelta(days=1)) == []
+        later = entered_scope(s, Scope(), now, now + timedelta(days=130))
+        narrow = entered_scope(s, Scope(practitioners=frozenset({a.faure})), now,
+                               now + timedelta(days=130))
+    assert [(c.kind, c.entity_id) for c in later][0] == (kinds.PATIENT, a.patients[1])
+    assert (kinds.APPOINTMENT, a.far) in [(c.kind, c.entity_id) for c in later]
+    assert len({c.tx_id for c in later}) == 1
+    assert narrow == []
+
+
+def test_a_scope_change_asks_for_a_snapshot(practice, practice_factory):
+    from app.sync import peers
+    from app.sync.node import this_node
+    from app.sync.pairing import Sharing, join, read_invite
+
+    ws = practice.ws
+    remote = practice_factory("remote").workspace
+    sharing = Sharing(ws.store, principal=ws.principal, clock=ws.clock)
+    invite = read_invite(sharing.invite("quimper"), now=ws.clock.now())
+    request = join(remote.store, invite, principal=remote.principal)
+    assert sharing.accept(request, this_node(remote.store).fingerprint).ledger.snapshot_due
+    node_id = remote.store.node_id
+    with ws.store.unit_of_work(actor_id=ws.user_id) as uow:
+        peers.record_snapshot_sent(uow, node_id)
+    assert not sharing.get("quimper").ledger.snapshot_due
+    assert not sharing.set_scope("quimper", Scope()).ledger.snapshot_due  # the same scope
+    assert sharing.set_scope("quimper", Scope(calls=False)).ledger.snapshot_due

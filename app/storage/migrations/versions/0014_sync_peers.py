@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column('last_received_seq', sa.Integer(), nullable=False),
         sa.Column('last_received_hash', sa.String(length=64), nullable=False),
         sa.Column('acked_journal_seq', sa.Integer(), nullable=False),
+        sa.Column('snapshot_due', sa.Boolean(), nullable=False),
         sa.Column('last_sync_at', sa.DateTime(), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_peer')),
