@@ -57,6 +57,11 @@ def test_pairing_from_the_command_line(practice):
     # The remote workstation's commands act as the account the join made.
     remote_node = _json(permanence("node", "show", "--profile", str(remote), "--format",
                                    "json", passphrase=REMOTE))
+    # Its account may export the workstation's identity (for the age tool).
+    exported = permanence("node", "export-identity", "--profile", str(remote),
+                          str(base / "remote-identity.txt"), passphrase=REMOTE)
+    assert exported.returncode == 0, exported.stderr
+    assert remote_node["age_recipient"] in (base / "remote-identity.txt").read_text()
     denied = permanence("peer", "list", "--profile", str(remote), passphrase=REMOTE)
     assert denied.returncode == ExitCode.ACCESS_DENIED, denied.stderr
     at_remote = _json(permanence("peer", "list", "--profile", str(remote), "--user", "owner",

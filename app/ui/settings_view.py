@@ -23,6 +23,7 @@ from app.services import access
 from app.ui.access_trail import AccessTrailPage
 from app.ui.accounts_tab import AccountsTab
 from app.ui.sharing_tab import SharingTab
+from app.sync.node import this_node
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
@@ -132,6 +133,10 @@ class SettingsView(QWidget):
             name=principal.name, role=access.role_label(principal.role))))
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
+        # What another installation compares before sharing with this one (large in
+        # Réglages → Partage, for the owner).
+        self.fingerprint = label(this_node(workspace.store).fingerprint)
+        form.addRow(_("Fingerprint for sharing"), self.fingerprint)
         folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
         form.addRow(_("Profile folder"), folder)

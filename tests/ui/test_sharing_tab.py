@@ -110,6 +110,7 @@ def test_the_fingerprint_dialog_and_the_tab_in_the_settings(qtbot, workspace, se
     qtbot.addWidget(view)
     assert view.show_sharing() is view.sharing_tab is not None
     assert view.tabs.tabText(view.tabs.indexOf(view.sharing_tab)) == "Partage"
+    assert view.fingerprint.text() == this_node(workspace.store).fingerprint
 
 
 def test_the_sharing_screenshot_is_the_same_byte_for_byte(qtbot, frozen_workspace, settings,
