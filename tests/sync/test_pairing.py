@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -271,3 +273,20 @@ def test_export_identity_writes_an_owner_only_file_once(pair, tmp_path):
     with practice.store.reader() as s:
         assert s.scalars(select(AuditEntry.action).where(
             AuditEntry.action == "identity_export")).all() == ["identity_export"]
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age tool is not installed")
+def test_the_age_tool_decrypts_with_the_exported_identity(pair, tmp_path):
+    import pyrage
+
+    practice, _ = pair
+    out = tmp_path / "identity.txt"
+    _sharing(practice).export_identity(out)
+    node = this_node(practice.store)
+    sealed = tmp_path / "batch.age"
+    sealed.write_bytes(pyrage.encrypt(b'{"changes": []}',
+                                      [pyrage.x25519.Recipient.from_str(node.age_recipient)]))
+    opened = subprocess.run(["age", "-d", "-i", str(out), str(sealed)], capture_output=True,
+                            timeout=30)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout == b'{"changes": []}'
