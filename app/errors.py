@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     ACCESS_DENIED = 7  # the signed-in account's role may not do this; nothing was written
     SYNC_TARGET = 8  # the sync folder or server is missing, unreachable or refused us
     BATCH_REFUSED = 9  # a sync batch was refused (signature, sender, sequence...); not applied
+    PAIRING_REFUSED = 10  # an invite or pairing request refused: forged, expired, unknown
     INTERRUPTED = 130  # Ctrl+C
 
 

@@ -60,6 +60,8 @@ def practice_from_template(paths: ProfilePaths, data: PracticeInput, *, passphra
     conn = connect_raw(paths.db, template_key)
     try:
         conn.execute("UPDATE local_meta SET value = ? WHERE key = ?", (uuid7(), META_NODE_ID))
+        # Its own keys too: made at first need under the new node id.
+        conn.execute("DELETE FROM node_identity")
         # A new installation: its trail is anchored afresh, under its own key, when opened.
         conn.execute("DELETE FROM local_meta WHERE key = ?", (META_ANCHOR,))
         conn.execute(f"PRAGMA rekey = \"x'{db_key.hex()}'\"")

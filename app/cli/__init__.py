@@ -262,6 +262,18 @@ def _read_secret_file(path: Path, what: str) -> str:
         raise UsageError(_("Cannot read the file {path}.").format(path=path)) from exc
 
 
+def default_account(args, paths: ProfilePaths) -> str | None:
+    """The account to sign in as: --user, else the one this workstation's settings name
+    (a remote workstation's, set when it joined its practice), else None: the owner."""
+    from app.models.user import LOGIN_PATTERN
+
+    given = getattr(args, "user", None)
+    if given:
+        return given
+    account = workstation_settings(args, paths).get("account")
+    return account if isinstance(account, str) and LOGIN_PATTERN.fullmatch(account) else None
+
+
 def headless_key(paths: ProfilePaths, args) -> bytes:
     """The database key for a headless command, signed in as ``--user`` (default: the
     owner): the recovery key from --recovery-key-file (the owner only), else the
@@ -273,7 +285,7 @@ def headless_key(paths: ProfilePaths, args) -> bytes:
     from app.storage.signin import SignedIn, sign_in
 
     warn_if_exposed(paths)
-    name = getattr(args, "user", None) or None
+    name = default_account(args, paths)
     clock = SystemClock()
     recovery_file = getattr(args, "recovery_key_file", None)
     if recovery_file:
@@ -728,14 +740,14 @@ def cmd_gui(args) -> int:
     # profiles marked as demos, and on no other.
     return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock(),
                    settings=workstation_settings(args, paths),
-                   user=getattr(args, "user", None) or None)
+                   user=default_account(args, paths))
 
 
 # Command groups kept in modules of their own (app/cli/<name>.py): each module has
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users")
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers")
 
 
 def _register_groups(sub) -> None:

@@ -261,6 +261,15 @@ def _accounts_section(run: _Run) -> None:
                         display_name=account.display_name, practitioner_id=practitioner)
 
 
+def _sharing_section(run: _Run) -> None:
+    """A remote secretariat invited, its request not yet back: Réglages → Partage shows
+    the invitation pending and what it will receive (the invite file itself is not kept)."""
+    from app.sync.pairing import Sharing
+
+    ws = run.workspace
+    Sharing(ws.store, principal=ws.principal, clock=ws.clock).invite("secretariat-quimper")
+
+
 # Each kind of data in the order it is generated: (name, how many, generator). The
 # directory comes first (patients refer to its doctors), the agenda after the patients it
 # books, then the calls and the messages about them, and the accounts; progress counts
@@ -273,6 +282,7 @@ _SECTIONS: tuple[tuple[str, Callable[[DemoSize], int], Callable[[_Run], None]], 
     ("calls", lambda s: s.calls, _calls_section),
     ("messages", lambda s: 0, _messages_section),
     ("accounts", lambda s: 0, _accounts_section),
+    ("sharing", lambda s: 0, _sharing_section),
 )
 
 

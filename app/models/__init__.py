@@ -21,6 +21,7 @@ from app.models.messages import (
 )
 from app.models.patient import ContactChannel, Civility, Patient, PatientPhone, PhoneKind, Sex
 from app.models.practice import DEFAULT_TIMEZONE, Practice, Practitioner
+from app.models.sync import NodeIdentity, SyncPeer
 from app.models.user import ROLE_OWNER, User
 
 __all__ = [
@@ -36,5 +37,5 @@ __all__ = [
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "SyncConflict", "User",
     "Consigne", "ConsigneAck", "ConsignePriority", "ConsigneVersion", "Message",
-    "MessagePriority", "MessageState",
+    "MessagePriority", "MessageState", "NodeIdentity", "SyncPeer",
 ]

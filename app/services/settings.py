@@ -29,6 +29,9 @@ SETTINGS: dict[str, SettingSpec] = {
     s.key: s
     for s in (
         SettingSpec("language", "workstation", "fr", SUPPORTED_LANGUAGES),
+        # The account commands sign in as when --user is not given (a remote
+        # workstation's, set when it joins a practice); "" for the owner.
+        SettingSpec("account", "workstation", ""),
     )
 }
 

@@ -51,6 +51,7 @@ from app.storage.keys import (
     new_recovery_key,
 )
 from app.storage.lock import LOCK_FILE, ProfileLock
+from app.storage.node_keys import insert_identity
 from app.storage.migrate import current_revision, head_revision, known_revisions, upgrade_to_head
 from app.storage.private import exposed, make_private_dirs, restrict, touch_private, write_private
 from app.storage.store import META_NODE_ID, Store
@@ -161,10 +162,16 @@ def create_database(paths: ProfilePaths, *, passphrase: str | None, keychain: Ke
         engine = make_engine(paths.db, key)
         try:
             upgrade_to_head(engine)
+            node_id = uuid7()
             with engine.begin() as conn:
                 conn.exec_driver_sql(
-                    "INSERT INTO local_meta (key, value) VALUES (?, ?)", (META_NODE_ID, uuid7())
+                    "INSERT INTO local_meta (key, value) VALUES (?, ?)", (META_NODE_ID, node_id)
                 )
+                # Made with the schema; a schema older than its migration (0014), as the
+                # upgrade tests build, gets them from that migration instead.
+                if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'node_identity'").first():
+                    insert_identity(conn, node_id, clock.now())
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

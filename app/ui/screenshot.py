@@ -508,6 +508,17 @@ def settings(s: Shots) -> None:
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
 
 
+def sharing(s: Shots) -> None:
+    """Réglages → Partage: this installation's fingerprint shown large, the workstations
+    (the demo's invitation pending) and what the one selected receives."""
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
+    if window.settings.show_sharing() is not None:
+        s.shoot(window, "reglages-partage")
+    window.settings.tabs.setCurrentIndex(0)
+    window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
+
 def unlock(s: Shots) -> None:
     from app.ui.unlock_dialog import UnlockDialog
 
@@ -568,6 +579,7 @@ SCREENS = (
     duplicates,
     import_wizard,
     settings,
+    sharing,
     unlock,   # hides the main window: the windows of their own come last
     setup_wizard,
 )

@@ -22,6 +22,8 @@ from app.storage.keys import KeyEnvelope
 from app.services import access
 from app.ui.access_trail import AccessTrailPage
 from app.ui.accounts_tab import AccountsTab
+from app.ui.sharing_tab import SharingTab
+from app.sync.node import this_node
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
@@ -104,6 +106,10 @@ class SettingsView(QWidget):
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)
             self.tabs.addTab(self.accounts_tab, _("Accounts"))
+        self.sharing_tab: SharingTab | None = None
+        if workspace.may(access.SYNC_PEERS):
+            self.sharing_tab = SharingTab(workspace)
+            self.tabs.addTab(self.sharing_tab, _("Sharing"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
         self.trail_tab: QWidget | None = None
@@ -127,6 +133,10 @@ class SettingsView(QWidget):
             name=principal.name, role=access.role_label(principal.role))))
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
+        # What another installation compares before sharing with this one (large in
+        # Réglages → Partage, for the owner).
+        self.fingerprint = label(this_node(workspace.store).fingerprint)
+        form.addRow(_("Fingerprint for sharing"), self.fingerprint)
         folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
         form.addRow(_("Profile folder"), folder)
@@ -190,6 +200,11 @@ class SettingsView(QWidget):
         if self.backups_tab is not None:
             self.tabs.setCurrentWidget(self.backups_tab)
         return self.backups_tab
+
+    def show_sharing(self) -> SharingTab | None:
+        if self.sharing_tab is not None:
+            self.tabs.setCurrentWidget(self.sharing_tab)
+        return self.sharing_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)

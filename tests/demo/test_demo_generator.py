@@ -225,3 +225,12 @@ def test_every_demo_account_signs_in_with_its_documented_secret(tmp_path):
         finally:
             ws.close()
     assert roles == {"practitioner", "secretary", "remote-secretary", "telephony"}
+
+
+def test_a_remote_secretariat_is_invited(demo_ws):
+    from app.sync import peers
+
+    with demo_ws.store.reader() as s:
+        listed = peers.list_peers(s)
+    assert [(p.name, p.role, p.state) for p in listed] == [
+        ("secretariat-quimper", "remote-secretary", "invited")]

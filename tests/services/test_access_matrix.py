@@ -20,6 +20,7 @@ from app.services.importing import PatientImporter
 from app.services.patients import PatientInput
 from app.services.workspace import open_workspace
 from app.storage.signin import sign_in
+from app.sync.pairing import Sharing
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.conftest import FAST_KDF, assert_french
 
@@ -135,6 +136,8 @@ def _probes(ctx, role, out):
             text=f"Consigne {role}")),
         access.CONSIGNES_ACK: lambda ws: ws.consignes.acknowledge([]),
         access.SYNC_CONFLICTS: lambda ws: ws.sync_conflicts.open_conflicts(),
+        access.SYNC_PEERS: lambda ws: Sharing(ws.store, principal=ws.principal,
+                                              clock=ws.clock).invite(f"poste-{role}"),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.

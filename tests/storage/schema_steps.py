@@ -74,6 +74,9 @@ def undo_0013(conn) -> None:
         conn.exec_driver_sql(f"ALTER TABLE app_user DROP COLUMN {column}")
 
 
+def undo_0014(conn) -> None:
+    for table in ("sync_peer", "node_identity"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
 def undo_0015(conn) -> None:
     conn.exec_driver_sql("DROP TABLE sync_conflict")
     conn.exec_driver_sql("ALTER TABLE change_journal DROP COLUMN base_versions")

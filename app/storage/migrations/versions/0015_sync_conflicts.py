@@ -3,14 +3,14 @@ the stamp each field of an update had before it (``change_journal.base_versions`
 peer can tell a concurrent edit from a later one
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
