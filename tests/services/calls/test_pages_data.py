@@ -22,7 +22,10 @@ from app.services.calls.day_report import (
 from app.services.calls.log import IN, OUT, LogCount, LogFilter
 from app.services.calls.statistics import heat_map, no_show_rate
 from app.models import AppointmentStatus
-from tests.services.calls.test_indicators import DAY, _at, _s, day_of_calls  # noqa: F401
+from tests.services.calls import test_indicators as fixed
+from tests.services.calls.test_indicators import DAY, _at, _s
+
+day_of_calls = fixed.day_of_calls  # the fixed day's fixture, shared
 
 
 def test_the_day_log_page_by_page_and_its_filters(day_of_calls):
