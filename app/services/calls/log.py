@@ -246,5 +246,12 @@ class CallLog:
                            for a in attempts.get(r[0], ())))
             for r in rows]
 
-    def now(self) -> datetime:
-        return self._clock.now()
+    def within_target_rate(self, day: date, *,
+                           practitioner_id: str | None = None) -> float | None:
+        """Of the callbacks due on ``day`` and done or past due, the share done by their
+        due time (``callbacks_done_within_target_rate`` of the indicators)."""
+        from app.services.calls.indicators import indicators
+
+        access.require_for(self._principal, access.CALLBACKS)
+        return indicators(self._store, self._zone, day, day, now=self._clock.now(),
+                          practitioner_id=practitioner_id)["callbacks_done_within_target_rate"]

@@ -44,8 +44,13 @@ table { border-collapse: collapse; }
 th { background: #e5e7eb; font-weight: bold; text-align: left; }
 td, th { padding: 2px 6px; }
 td.n, th.n { text-align: right; }
-.late { font-weight: bold; }
 """
+
+
+def _tag(name: str, inner: str, css: str = "") -> str:
+    """``inner`` (already escaped, or our own words) inside an element."""
+    cls = f' class="{css}"' if css else ""
+    return f"<{name}{cls}>{inner}</{name}>"
 
 
 def _e(text: str) -> str:
@@ -79,16 +84,17 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
 def report_html(report: DayReport, *, practice_name: str, zone) -> str:
     """The report as HTML for ``QTextDocument``; every value escaped."""
     time = lambda at: zone.local(at).strftime("%H:%M") if at else ""  # noqa: E731
-    who = _e(report.practitioner_name) if report.practitioner_id else _("The whole practice")
+    who = _e(report.practitioner_name) if report.practitioner_id else html.escape(
+        _("The whole practice"))
     made = zone.local(report.made_at)
     out = [f"<html><head><style>{_STYLE}</style></head><body>",
-           f"<h1>{_('Day report')} — {html.escape(format_heading_date(report.day))}</h1>",
+           _tag("h1", html.escape(_("Day report") + " — " + format_heading_date(report.day))),
            f'<p class="sub">{_e(practice_name)} · {who} · '
            + _("made on {date} at {time}").format(date=format_date(made.date()),
                                                   time=made.strftime("%H:%M"))
            + "</p>"]
 
-    out.append(f"<h2>{_('Calls')}</h2>")
+    out.append(_tag("h2", html.escape(_("Calls"))))
     out.append("<p>" + _("{calls} calls: {answered} answered, {missed} missed, {outgoing} "
                          "outgoing.").format(calls=report.calls, answered=report.answered,
                                              missed=report.missed, outgoing=report.outgoing)
@@ -103,16 +109,16 @@ def report_html(report: DayReport, *, practice_name: str, zone) -> str:
                 for r, counts, total in report.by_reason]
         out.append(_table(headers, rows, set(range(1, len(headers)))))
 
-    out.append(f"<h2>{_('Appointments by phone')}</h2>")
+    out.append(_tag("h2", html.escape(_("Appointments by phone"))))
     out.append("<p>" + _("Booked: {booked} · moved: {moved} · cancelled: {cancelled}").format(
         booked=report.booked, moved=report.moved, cancelled=report.cancelled) + "</p>")
 
-    out.append(f"<h2>{_('Messages')}</h2>")
+    out.append(_tag("h2", html.escape(_("Messages"))))
     out.append("<p>" + _("Received: {received} · treated: {treated} · still open: {open}")
                .format(received=report.messages_received, treated=report.messages_treated,
                        open=report.messages_open) + "</p>")
 
-    out.append(f"<h2>{_('Callbacks')}</h2>")
+    out.append(_tag("h2", html.escape(_("Callbacks"))))
     out.append("<p>" + _("Done: {done} · overdue: {overdue}").format(
         done=len(report.callbacks_done), overdue=len(report.callbacks_overdue)) + "</p>")
 
@@ -120,24 +126,25 @@ def report_html(report: DayReport, *, practice_name: str, zone) -> str:
         headers = [_("Due"), _("Caller"), _("Reason"), _("Attempts"), _("Done")]
         cells = [[time(c.due_at), _e(_caller(c.caller_name, c.number)), _e(c.reason),
                   str(c.attempts), time(c.done_at) if c.done_at else
-                  f'<span class="late">{_("Overdue")}</span>' if late else ""]
+                  _tag("b", html.escape(_("Overdue"))) if late else ""]
                  for c in rows]
         return _table(headers, cells, {3})
 
     if report.callbacks_overdue:
-        out.append(f"<p><b>{_('Overdue')}</b></p>" + callback_rows(report.callbacks_overdue,
-                                                                   True))
+        out.append(_tag("p", _tag("b", html.escape(_("Overdue"))))
+                   + callback_rows(report.callbacks_overdue, True))
     if report.older_overdue:
         out.append("<p>" + ngettext("And {n} older callback still to do.",
                                     "And {n} older callbacks still to do.",
                                     report.older_overdue).format(n=report.older_overdue)
                    + "</p>")
     if report.callbacks_done:
-        out.append(f"<p><b>{_('Done')}</b></p>" + callback_rows(report.callbacks_done, False))
+        out.append(_tag("p", _tag("b", html.escape(_("Done"))))
+                   + callback_rows(report.callbacks_done, False))
 
-    out.append(f"<h2>{_('Urgent calls')}</h2>")
+    out.append(_tag("h2", html.escape(_("Urgent calls"))))
     if not report.urgent:
-        out.append(f"<p>{_('No urgent call.')}</p>")
+        out.append(_tag("p", html.escape(_("No urgent call."))))
     reason_words, outcome_words = labels.reasons(), labels.outcomes()
     for u in report.urgent:
         what = " · ".join(p for p in (
@@ -149,7 +156,7 @@ def report_html(report: DayReport, *, practice_name: str, zone) -> str:
         steps = [[time(s.at) if s.at else "", html.escape(plain_text(step_label(s)))
                   .replace("\n", "<br/>")] for s in u.steps]
         out.append(_table([_("Time"), _("Step")], steps))
-    out.append(f'<p class="sub">{_("Confidential: patient data.")}</p>')
+    out.append(_tag("p", html.escape(_("Confidential: patient data.")), "sub"))
     out.append("</body></html>")
     return "".join(out)
 
