@@ -357,15 +357,17 @@ class CallsPage(QWidget):
         top.addSpacing(16)
         for w in (self.previous_day, self.day, self.next_day, self.today_button):
             top.addWidget(w)
-        top.addSpacing(12)
-        top.addWidget(self.practitioner)
-        top.addWidget(self.direction)
-        top.addWidget(self.missed_only)
         top.addStretch()
         top.addWidget(self.report_button)
+        filters = QHBoxLayout()
+        filters.addWidget(self.practitioner)
+        filters.addWidget(self.direction)
+        filters.addWidget(self.missed_only)
+        filters.addStretch()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
+        layout.addLayout(filters)
         layout.addWidget(self.tabs, 1)
 
         for signal in (self.day.dateChanged, self.practitioner.currentIndexChanged,
