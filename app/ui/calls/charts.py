@@ -122,11 +122,15 @@ class HourBars(QWidget):
             p.drawLine(left, round(y), self.width() - 4, round(y))
         p.setPen(TEXT)
         p.drawText(QRectF(0, top - 6, left - 4, 14), int(Qt.AlignmentFlag.AlignRight), str(peak))
+        # Narrow bars: every other hour named, without its "h".
+        step = 1 if w >= 34 else 2
         for i, hour in enumerate(hours):
             n = self.counts[hour]
             bar = plot_h * n / peak if peak else 0
             p.fillRect(QRectF(left + i * w + w * 0.15, top + plot_h - bar, w * 0.7, bar), BAR)
-            p.setPen(TEXT)
-            p.drawText(QRectF(left + i * w, self.height() - bottom, w, bottom),
-                       int(Qt.AlignmentFlag.AlignCenter), f"{hour} h")
+            if hour % step == 0:
+                p.setPen(TEXT)
+                p.drawText(QRectF(left + (i - 0.5) * w, self.height() - bottom, 2 * w, bottom),
+                           int(Qt.AlignmentFlag.AlignCenter),
+                           f"{hour} h" if step == 1 else str(hour))
         p.end()

@@ -89,7 +89,7 @@ class CallLogModel(QAbstractTableModel):
         self._rows: list[LogRow] = []
         self._more = False
         self._headers = [_("Time"), _("Direction"), _("Caller"), _("Number"),
-                         _("Practitioner"), _("Reason"), _("Outcome"), _("Ringing / talk"),
+                         _("Practitioner"), _("Reason"), _("Outcome"), _("Durations"),
                          _("Handled by")]
         self._reasons, self._outcomes = dict(labels.reasons()), dict(labels.outcomes())
 
@@ -125,6 +125,9 @@ class CallLogModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole
+                and section == DURATION):
+            return _("Ringing until the answer (or the hang-up) / talk")
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -210,12 +213,15 @@ class CallbackModel(RowTableModel):
             if col == self.STATE:
                 text = self._states.get(state, state)
                 return f"{text} {self._when(c.done_at)}" if c.done else text
+        # Overdue: its due time and state in red and bold, so that they stand out even
+        # when many are late; done ones greyed.
+        late_cell = state == labels.OVERDUE and col in (self.DUE, self.STATE)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if state == labels.OVERDUE:
+            if late_cell:
                 return QColor(MISSED_COLOUR)
             if state == labels.DONE:
                 return QColor(DONE_COLOUR)
-        if role == Qt.ItemDataRole.FontRole and state == labels.OVERDUE:
+        if role == Qt.ItemDataRole.FontRole and late_cell:
             font = QFont()
             font.setBold(True)
             return font
@@ -254,7 +260,7 @@ class CallsPage(QWidget):
         self.next_day.setToolTip(_("Next day"))
         self.today_button = QPushButton(_("Today"))
         for b in (self.previous_day, self.next_day):
-            b.setFixedWidth(32)
+            b.setMinimumWidth(40)
         self.previous_day.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(-1)))
         self.next_day.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
         self.today_button.clicked.connect(
@@ -288,8 +294,8 @@ class CallsPage(QWidget):
         for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(CALLER, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((TIME, 60), (DIRECTION, 90), (NUMBER, 125), (PRACTITIONER, 150),
-                           (REASON, 150), (OUTCOME, 150), (DURATION, 110), (HANDLED, 120)):
+        for col, width in ((TIME, 52), (DIRECTION, 80), (NUMBER, 112), (PRACTITIONER, 130),
+                           (REASON, 130), (OUTCOME, 145), (DURATION, 90), (HANDLED, 110)):
             header.resizeSection(col, width)
         self.caption = label("", "Muted")
         self.empty_hint = label(_("No call on this day."), "Hint", wrap=True)
@@ -425,7 +431,7 @@ class CallsPage(QWidget):
         rate = self._log.within_target_rate(self.current_day(),
                                             practitioner_id=self.practitioner_id())
         self.target_caption.setText(
-            _("Called back within the target: {rate}").format(
+            _("Called back within the target, this day: {rate}").format(
                 rate="—" if rate is None else f"{round(rate * 100)} %"))
         if current is not None:
             row = self.callbacks.row_of(current.id)

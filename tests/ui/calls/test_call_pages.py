@@ -137,8 +137,9 @@ def test_the_callbacks_list_attempts_overdue_and_the_target(qtbot, calls):
     assert cb.data(state) == "En retard"
     assert cb.data(state, Qt.ItemDataRole.ForegroundRole) == QColor("#b91c1c")
     assert isinstance(cb.data(state, Qt.ItemDataRole.FontRole), QFont)
+    assert cb.data(cb.index(0, CallbackModel.WHO), Qt.ItemDataRole.ForegroundRole) is None
     assert "1 en retard" in page.callbacks_caption.text()
-    assert page.target_caption.text().endswith("0 %")
+    assert page.target_caption.text().endswith(": 0 %")
     page.callback_table.selectRow(0)
     assert page.record_attempt("reached")
     assert cb.data(cb.index(0, CallbackModel.STATE)).startswith("Rappelé")
