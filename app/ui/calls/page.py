@@ -113,8 +113,14 @@ class CallLogModel(QAbstractTableModel):
             self._rows.extend(rows)
             self.endInsertRows()
 
+    def filter(self) -> LogFilter | None:
+        return self._filter
+
     def row_at(self, row: int) -> LogRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, call_id: str) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == call_id), -1)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -404,7 +410,18 @@ class CallsPage(QWidget):
     def refresh(self, *args) -> None:
         self._stale = False
         f = self.log_filter()
+        # Read again in place: as many rows as were read, the selected call and the
+        # scrolled position kept (calls keep coming in while the list is read).
+        same = f == self.model.filter()
+        shown = self.model.rowCount() if same else 0
+        current = self.model.row_at(self.table.currentIndex().row()) if same else None
+        scrolled = self.table.verticalScrollBar().value() if same else 0
         self.model.load(f)
+        while self.model.rowCount() < shown and self.model.canFetchMore():
+            self.model.fetchMore()
+        if current is not None and (row := self.model.row_of(current.id)) >= 0:
+            self.table.selectRow(row)
+        self.table.verticalScrollBar().setValue(scrolled)
         count = self._log.count(f)
         self.caption.setText(
             ngettext("{n} call", "{n} calls", count.calls).format(n=count.calls) + " · "

@@ -123,7 +123,7 @@ def report_html(report: DayReport, *, practice_name: str, zone) -> str:
         done=len(report.callbacks_done), overdue=len(report.callbacks_overdue)) + "</p>")
 
     def callback_rows(rows: tuple[ReportCallback, ...], late: bool) -> str:
-        headers = [_("Due"), _("Caller"), _("Reason"), _("Attempts"), _("Done")]
+        headers = [_("Due"), _("Caller"), _("Reason"), _("Attempts"), _("State")]
         cells = [[time(c.due_at), _e(_caller(c.caller_name, c.number)), _e(c.reason),
                   str(c.attempts), time(c.done_at) if c.done_at else
                   _tag("b", html.escape(_("Overdue"))) if late else ""]

@@ -114,6 +114,12 @@ def test_a_busy_day_is_read_page_by_page_as_the_list_scrolls(qtbot, workspace):
     page.table.scrollToBottom()
     qtbot.waitUntil(lambda: page.model.rowCount() == PAGE + 50)
     assert not page.model.canFetchMore()
+    # A call coming in reads the list again in place: the rows read, the selection kept.
+    page.table.selectRow(PAGE + 10)
+    chosen = page.model.row_at(PAGE + 10).id
+    ws.calls.ringing("06 99 88 77 66")
+    assert page.model.rowCount() == PAGE + 51
+    assert page.model.row_at(page.table.currentIndex().row()).id == chosen
 
 
 def test_the_callbacks_list_attempts_overdue_and_the_target(qtbot, calls):
