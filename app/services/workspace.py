@@ -241,6 +241,30 @@ class Workspace:
     def callers(self) -> CallerIdentifier:
         return CallerIdentifier(self.store, principal=self.principal)
 
+    @cached_property
+    def call_log(self):
+        """The Appels page's reads: a day's calls page by page, the callbacks list."""
+        from app.services.calls.log import CallLog
+
+        return CallLog(self.store, zone=self.zone, clock=self.clock, principal=self.principal)
+
+    @cached_property
+    def day_reports(self):
+        """The day report ("Compte rendu de la journée"), read and audited when output."""
+        from app.services.calls.day_report import DayReportService
+
+        return DayReportService(self.store, zone=self.zone, clock=self.clock,
+                                actor_id=self.user_id, principal=self.principal)
+
+    def call_statistics(self, first, last, *, practitioner_id: str | None = None):
+        """The Statistiques page's figures (``app.services.calls.statistics``); may run
+        on a worker thread."""
+        from app.services.calls.statistics import statistics
+
+        access.require(self.principal, access.REPORTS)
+        return statistics(self.store, self.zone, first, last, now=self.clock.now(),
+                          practitioner_id=practitioner_id)
+
     @property
     def role(self) -> str:
         return self.principal.role

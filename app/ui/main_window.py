@@ -33,6 +33,8 @@ from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.backups import BackupRunner
+from app.ui.calls.page import CallsPage
+from app.ui.calls.statistics import StatisticsPage
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -112,6 +114,8 @@ class MainWindow(QMainWindow):
         self.messages.new_message_requested.connect(
             lambda pid: self.new_message(recipient_id=pid or None))
         self.consignes = ConsignesPage(workspace, bus)
+        self.calls = CallsPage(workspace, bus)
+        self.statistics = StatisticsPage(workspace, bus)
         self.backups = BackupRunner(workspace, self)
         self.settings = SettingsView(workspace, settings, self.backups)
         self.settings.language_changed.connect(self.language_changed)
@@ -129,13 +133,22 @@ class MainWindow(QMainWindow):
                 action.setVisible(workspace.may(access.EXPORT))
         for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
                             (_("Directory"), self.directory), (_("Messages"), self.messages),
-                            (_("Instructions"), self.consignes), (_("Settings"), self.settings)):
+                            (_("Instructions"), self.consignes), (_("Calls"), self.calls),
+                            (_("Statistics"), self.statistics), (_("Settings"), self.settings)):
             self.nav.addItem(title)
             self.pages.addWidget(page)
-        # Alt+1…5 go from page to page, in the order of the list (Ctrl+1/2/3 are the
+        # Pages the role may not read are not offered.
+        self.nav.setRowHidden(self.pages.indexOf(self.calls),
+                              not workspace.may(access.CALLS_LOOKUP))
+        self.nav.setRowHidden(self.pages.indexOf(self.statistics),
+                              not workspace.may(access.REPORTS))
+        # Alt+1…7 go from page to page, in the order of the list (Ctrl+1/2/3 are the
         # agenda's day, week and month).
         for number, page in enumerate((self.agenda, self.patients, self.directory,
-                                       self.messages, self.consignes), start=1):
+                                       self.messages, self.consignes, self.calls,
+                                       self.statistics), start=1):
+            if self.nav.isRowHidden(self.pages.indexOf(page)):
+                continue
             keys = f"Alt+{number}"
             item = self.nav.item(self.pages.indexOf(page))
             item.setToolTip(_("{page} ({keys})").format(page=item.text(), keys=keys))

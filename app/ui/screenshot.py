@@ -448,6 +448,39 @@ def messages_and_consignes(s: Shots) -> None:
     s.shoot(window, "consignes")
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
 
+def calls_and_callbacks(s: Shots) -> None:
+    """The day's call log, then the callbacks list (an overdue one selected)."""
+    window = s.window
+    page = window.calls
+    window.show_page(page)
+    page.set_day(s.today())
+    page.tabs.setCurrentIndex(0)
+    page.refresh()
+    if page.model.rowCount():
+        page.table.selectRow(0)
+    page.table.setFocus()
+    s.shoot(window, "appels")
+    page.show_callbacks()
+    now = s.workspace.clock.now()
+    late = next((i for i, c in enumerate(page.callbacks.rows()) if c.overdue(now)), 0)
+    if page.callbacks.rowCount():
+        page.callback_table.selectRow(late)
+    page.callback_table.setFocus()
+    s.shoot(window, "rappels")
+    page.tabs.setCurrentIndex(0)
+    window.show_page(window.agenda)
+
+
+def statistics(s: Shots) -> None:
+    """The indicators of the last 30 days (computed off the UI thread)."""
+    window = s.window
+    page = window.statistics
+    window.show_page(page)
+    s.wait(lambda: not page.loading and page.stats is not None)
+    s.shoot(window, "statistiques")
+    window.show_page(window.agenda)
+
+
 def duplicates(s: Shots) -> None:
     window = s.window
     window.nav.setCurrentRow(window.pages.indexOf(window.patients))
@@ -576,6 +609,8 @@ SCREENS = (
     card_checks,
     directory,
     messages_and_consignes,
+    calls_and_callbacks,
+    statistics,
     duplicates,
     import_wizard,
     settings,

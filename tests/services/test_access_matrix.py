@@ -138,6 +138,7 @@ def _probes(ctx, role, out):
         access.SYNC_CONFLICTS: lambda ws: ws.sync_conflicts.open_conflicts(),
         access.SYNC_PEERS: lambda ws: Sharing(ws.store, principal=ws.principal,
                                               clock=ws.clock).invite(f"poste-{role}"),
+        access.REPORTS: lambda ws: ws.day_reports.build(MONDAY),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.
@@ -236,5 +237,43 @@ def test_the_telephony_hook_reads_nothing_of_the_practice(practice, clock):
             with pytest.raises(AccessDenied):
                 read()
         assert _writes(ws) == before
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("role", ["owner", *ACCOUNTS])
+def test_the_call_pages_and_the_reports_read_only_what_the_role_may(practice, role, clock):
+    """Each read of the Appels and Statistiques pages and of the day report, under the
+    action it needs: allowed or "accès refusé", never a write."""
+    from app.services.calls.log import LogFilter
+
+    name = ACCOUNTS.get(role)
+    secret = SECRET.format(name) if name else "correct horse"
+    signed = sign_in(practice["paths"], clock=clock, name=name, passphrase=secret,
+                     kdf_floor=FAST_KDF)
+    ws = open_workspace(practice["paths"], signed.key, clock=clock, signed_in=signed)
+    reads = [
+        (access.CALLS_LOOKUP, lambda: ws.call_log.page(LogFilter(MONDAY))),
+        (access.CALLS_LOOKUP, lambda: ws.call_log.count(LogFilter(MONDAY))),
+        (access.CALLBACKS, lambda: ws.call_log.callbacks(MONDAY)),
+        (access.CALLBACKS, lambda: ws.call_log.within_target_rate(MONDAY)),
+        (access.REPORTS, lambda: ws.day_reports.build(MONDAY)),
+        (access.REPORTS, lambda: ws.call_statistics(MONDAY, FRIDAY)),
+    ]
+    try:
+        before = _writes(ws)
+        for action, read in reads:
+            if action in EXPECTED[role]:
+                read()
+            else:
+                with pytest.raises(AccessDenied):
+                    read()
+        assert _writes(ws) == before
+        if access.PRINT in EXPECTED[role] and access.REPORTS in EXPECTED[role]:
+            ws.day_reports.record_output(MONDAY, None, output="printer")
+        else:
+            with pytest.raises(AccessDenied):
+                ws.day_reports.record_output(MONDAY, None, output="printer")
+            assert _writes(ws) == before
     finally:
         ws.close()

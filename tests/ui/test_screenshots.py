@@ -71,3 +71,26 @@ def test_no_screen_shows_a_text_cut_off(qtbot, workspace, agenda, settings, tmp_
                                         clipped=clipped)
     assert len(written) == len(screenshot.SCREENS) or len(written) >= 30
     assert clipped == {}
+def test_the_call_pages_give_the_same_images_byte_for_byte(qtbot, workspace, agenda, settings,
+                                                           tmp_path):
+    """The Appels page, its callbacks list and the Statistiques page (computed off the UI
+    thread) are shot the same twice."""
+    from datetime import timedelta
+
+    from app.services.calls import CallInput
+
+    start = workspace.clock.now() - timedelta(hours=1)
+    for i, (answer, reason, outcome) in enumerate(((6, "appointment", "booked"),
+                                                   (None, "", ""),
+                                                   (12, "results", "informed"))):
+        at = start + timedelta(minutes=7 * i)
+        workspace.calls.record(CallInput(
+            number=f"06 12 34 56 7{i}", started_at=at,
+            answered_at=None if answer is None else at + timedelta(seconds=answer),
+            ended_at=at + timedelta(seconds=90), reason=reason, outcome=outcome))
+    screens = (screenshot.calls_and_callbacks, screenshot.statistics)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-appels.png", "02-rappels.png", "03-statistiques.png"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
