@@ -74,6 +74,11 @@ def undo_0013(conn) -> None:
         conn.exec_driver_sql(f"ALTER TABLE app_user DROP COLUMN {column}")
 
 
+def undo_0018(conn) -> None:
+    for table in ("call_step", "call_settings"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its
