@@ -279,29 +279,55 @@ class CallDesk:
         return self._calls.describe(call_id, caller_kind=kind, caller_id=caller_id)
 
     # -- what the panel shows ----------------------------------------------------------
-    def context(self, call_id: str) -> PanelContext:
+    def context(self, call_id: str, *, audited: Iterable[str] = ()) -> PanelContext:
+        """The panel's view of the call; the cards read are audited, but for those in
+        ``audited`` (already read for this call: the panel reads again as things change)."""
         self._require(access.CALLS_LOOKUP, access.PATIENTS_READ)
         with self._store.unit_of_work(actor_id=self._actor) as uow:
-            s = uow.session
-            call = _call(s, call_id)
-            ident = identify_in(s, call.number)
-            matches = list(ident.matches)
-            if (call.caller_kind == CallerKind.PATIENT.value and call.caller_id
-                    and all(m.id != call.caller_id for m in matches)):
-                matches.insert(0, _patient_match(s, call.caller_id))  # found by name
-            ident = Identification(ident.number, tuple(m for m in matches if m is not None))
-            patient_ids = [m.id for m in ident.matches if m.kind == CallerKind.PATIENT.value]
-            rows = {p.id: p for p in s.execute(
-                select(Patient).where(Patient.id.in_(patient_ids))).scalars()}
-            for pid in patient_ids:
+            view = call_view(_call(uow.session, call_id))
+            read = self._read_caller(uow, view, frozenset(audited))
+        return self._assemble(view, *read)
+
+    def preview(self, number: str) -> PanelContext:
+        """What the panel would show for a call from ``number`` now, without recording a
+        call (the screenshots of the panel); the patients' cards read are audited."""
+        self._require(access.CALLS_LOOKUP, access.PATIENTS_READ)
+        e164 = call_number(number)
+        now = self._clock.now()
+        with self._store.unit_of_work(actor_id=self._actor) as uow:
+            ident = identify_in(uow.session, e164)
+            view = CallView("", None, "in", e164, "", now, now, None, ident.caller_kind,
+                            ident.caller_id, None, "", "", "", self._calls.handled_by(), None,
+                            None, 0)
+            read = self._read_caller(uow, view, frozenset())
+        return self._assemble(view, *read)
+
+    def _read_caller(self, uow, call: CallView, audited: frozenset[str]) -> tuple:
+        """Inside the unit of work: who has the number, their cards (audited), the
+        call's steps, the open callbacks and the greeting."""
+        s = uow.session
+        ident = identify_in(s, call.number)
+        matches = list(ident.matches)
+        if (call.caller_kind == CallerKind.PATIENT.value and call.caller_id
+                and all(m.id != call.caller_id for m in matches)):
+            matches.insert(0, _patient_match(s, call.caller_id))  # found by name
+        ident = Identification(ident.number, tuple(m for m in matches if m is not None))
+        patient_ids = [m.id for m in ident.matches if m.kind == CallerKind.PATIENT.value]
+        rows = {p.id: p for p in s.execute(
+            select(Patient).where(Patient.id.in_(patient_ids))).scalars()}
+        for pid in patient_ids:
+            if pid not in audited:
                 uow.audit("lookup", Patient.__sync_entity__, pid)
-            steps = tuple(_step_view(x) for x in s.execute(
-                select(CallStep).where(CallStep.call_id == call.id,
-                                       CallStep.deleted_at.is_(None))
-                .order_by(CallStep.at, CallStep.id)).scalars())
-            callbacks = _open_callbacks(s, call.number, patient_ids)
-            view = call_view(call)
-            greeting = self._greeting(s)
+        steps = tuple(_step_view(x) for x in s.execute(
+            select(CallStep).where(CallStep.call_id == call.id,
+                                   CallStep.deleted_at.is_(None))
+            .order_by(CallStep.at, CallStep.id)).scalars())
+        callbacks = _open_callbacks(s, call.number, patient_ids)
+        greeting = self._greeting(s)
+        return ident, patient_ids, rows, steps, callbacks, greeting
+
+    def _assemble(self, view: CallView, ident: Identification, patient_ids: list[str],
+                  rows: dict, steps: tuple, callbacks: tuple, greeting: str) -> PanelContext:
         cards = []
         practitioners: set[str | None] = {view.practitioner_id} if view.practitioner_id else set()
         for pid in patient_ids:
