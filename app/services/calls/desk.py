@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.i18n import _
-from app.models import Callback, Message, MessagePriority, MessageState, Patient
+from app.models import Callback, Message, MessagePriority, MessageState, Patient, Practice
 from app.models.call_desk import (
     GREETING_MAX, STEP_DETAIL_MAX, CallSettings, CallStep, StepKind, UrgentAction,
 )
@@ -366,8 +366,13 @@ class CallDesk:
                                                           c.practitioner_id is not None)))
 
     def _greeting(self, s: Session) -> str:
+        """The owner's line, or the practice's name with a greeting until one is set."""
         row = _settings_row(s)
-        return row.greeting if row is not None else ""
+        if row is not None and row.greeting:
+            return row.greeting
+        practice = s.execute(select(Practice.name).where(Practice.deleted_at.is_(None))
+                             .limit(1)).scalar_one_or_none()
+        return _("{practice}, hello").format(practice=practice) if practice else ""
 
     # -- actions, each a step of the call ------------------------------------------------
     def record_step(self, call_id: str, kind: str, *, ref: str = "", detail: str = "",

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PermanenceError
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.models.call_desk import StepKind, UrgentAction
 from app.models.calls import CallerKind, CallOutcome, CallReason
 from app.services.calls.desk import PanelContext, RedFlag, action_labels, outcome_choices
@@ -49,7 +49,7 @@ from app.ui.calls.urgent import UrgentSection
 from app.ui.consignes.notes import consigne_line
 from app.ui.failures import failure_text
 from app.ui.patients.lines import picker_line
-from app.ui.plain import button_text
+from app.ui.plain import button_text, tooltip
 from app.ui.widgets import FieldError, label
 
 _ID = Qt.ItemDataRole.UserRole
@@ -68,10 +68,15 @@ KEYS = {BOOK: "F3", MOVE: "F4", CANCEL: "F5", MESSAGE: "F6", CALLBACK: "F7", TRA
         URGENT: "F9"}
 
 
-def action_words() -> dict[str, str]:
-    return {BOOK: _("Book"), MOVE: _("Move next appt."), CANCEL: _("Cancel next appt."),
-            MESSAGE: _("Message to practitioner"), CALLBACK: _("Plan a callback"),
-            TRANSFER: _("Transfer"), URGENT: _("Urgent protocol")}
+def action_words() -> dict[str, tuple[str, str]]:
+    """(button, tooltip) of each action."""
+    return {BOOK: (_("Book"), _("Book an appointment: the slot finder, for this patient")),
+            MOVE: (_("Move"), _("Move the next appointment")),
+            CANCEL: (_("Cancel"), _("Cancel the next appointment")),
+            MESSAGE: (_("Message"), _("Leave a message for the practitioner")),
+            CALLBACK: (_("Callback"), _("Plan a callback")),
+            TRANSFER: (_("Transfer"), _("Transfer the call (to whom is recorded)")),
+            URGENT: (_("Urgent"), _("The urgent-call protocol"))}
 
 
 @dataclass
@@ -122,7 +127,7 @@ class CallPanel(QFrame):
         self.members_title = label("", "SectionTitle")
         self.members = QListWidget()
         self.members.setObjectName("CallerMembers")
-        self.members.setMaximumHeight(120)
+        self.members.setMaximumHeight(100)
         self.members.itemActivated.connect(self._member_chosen)
         self.members.itemClicked.connect(self._member_chosen)
         self.alert = label("", "AlertBanner", wrap=True)
@@ -144,11 +149,13 @@ class CallPanel(QFrame):
                     TRANSFER: self.transfer, URGENT: self.open_urgent}
         words = action_words()
         for i, (action, key) in enumerate(KEYS.items()):
-            button = QPushButton(button_text(f"{key}  {words[action]}"))
+            text, tip = words[action]
+            button = QPushButton(button_text(f"{key}  {text}"))
+            button.setToolTip(tooltip(f"{tip} ({key})"))
             button.setObjectName("UrgentButton" if action == URGENT else "")
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, h=handlers[action]: h())
-            grid.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, i // 4, i % 4)
             self.buttons[action] = button
             shortcut = QShortcut(QKeySequence(key), self, activated=handlers[action])
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -191,15 +198,16 @@ class CallPanel(QFrame):
         create_row.addWidget(self.create_button)
         create_row.addStretch()
         inner.addLayout(create_row)
+        inner.addWidget(self.urgent)  # under the caller: the protocol comes first
         inner.addWidget(self.open_items)
         inner.addWidget(self.consignes_title)
         inner.addWidget(self.consignes)
-        inner.addWidget(self.urgent)
         inner.addWidget(self.steps)
         inner.addStretch()
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setObjectName("CallPanelScroll")
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
 
@@ -247,12 +255,7 @@ class CallPanel(QFrame):
         self._audited = {c.id for c in context.patients}
         self._settings = self._desk.settings()
         self._fill_closing()
-        self.caller_edit.clear()
-        self.note.clear()
-        self.close_error.show_message("")
-        self.caller_error.show_message("")
-        self.name_results.hide()
-        self.urgent.hide()
+        self._reset()
         self._show(context)
         self.show()
         self.raise_()
@@ -265,9 +268,18 @@ class CallPanel(QFrame):
         self.call_id = ""
         self._settings = self._desk.settings()
         self._fill_closing()
+        self._reset()
         self._show(context)
         self.show()
         self.raise_()
+
+    def _reset(self) -> None:
+        self.caller_edit.clear()
+        self.note.clear()
+        self.close_error.show_message("")
+        self.caller_error.show_message("")
+        self.name_results.hide()
+        self.urgent.hide()
 
     def place(self, area) -> None:
         """At the right of ``area`` (the page, in the parent's coordinates), its height."""
@@ -283,11 +295,11 @@ class CallPanel(QFrame):
 
     def _fill_closing(self) -> None:
         self.reason.clear()
-        self.reason.addItem(_("Choose…"), "")
+        self.reason.addItem(pgettext("call closing", "Choose…"), "")
         for code, text in self._settings.reason_choices():
             self.reason.addItem(text, code)
         self.outcome.clear()
-        self.outcome.addItem(_("Choose…"), "")
+        self.outcome.addItem(pgettext("call closing", "Choose…"), "")
         for code, text in outcome_choices():
             self.outcome.addItem(text, code)
 
@@ -309,7 +321,9 @@ class CallPanel(QFrame):
         zone = self._ws.zone
         call = ctx.call
         direction = _("Outgoing call") if call.direction == "out" else _("Incoming call")
-        self.number.setText(f"{direction} · {number_text(call.number)}")
+        who = [ctx.chosen.name] if ctx.chosen is not None else [
+            c.name for c in ctx.contacts[:1]]
+        self.number.setText(" · ".join([direction, number_text(call.number), *who]))
         self.greeting.setText(_("To say: “{greeting}”").format(greeting=ctx.greeting))
         self.greeting.setVisible(bool(ctx.greeting))
         by_hand = call.external_id is None and not call.number
@@ -609,14 +623,20 @@ class CallPanel(QFrame):
         self.urgent.show()
         if self.urgent.boxes:
             self.urgent.boxes[0][0].setFocus()
+        self.scroll.ensureWidgetVisible(self.urgent)
         return True
 
     def _red_flag(self, flag: RedFlag) -> None:
+        # The number to give and the referral buttons come into view (after the layout).
+        QTimer.singleShot(0, self.show_referral)
         if self.call_id:
             try:
                 self._desk.red_flag(self.call_id, flag)
             except PermanenceError as exc:
                 self._step_failed(exc)
+
+    def show_referral(self) -> None:
+        self.scroll.ensureWidgetVisible(self.urgent.message_button, 0, 8)
 
     def refer(self, action: str):
         """A referral of the urgent call: the 15 and a transfer are recorded at once; a

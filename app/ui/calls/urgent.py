@@ -81,7 +81,7 @@ class UrgentSection(QFrame):
             box.setChecked(flag.label in ticked)
             box.setEnabled(flag.label not in ticked)  # a step once recorded stays
             box.toggled.connect(lambda on, f=flag: self._ticked(on, f))
-            self.flags_box.addWidget(box, i // 2, i % 2)
+            self.flags_box.addWidget(box, i, 0)
             self.boxes.append((box, flag))
         self._show_15()
 
