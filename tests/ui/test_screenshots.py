@@ -59,3 +59,34 @@ def test_a_later_clock_shows_a_later_day(qtbot, workspace, agenda, settings, tmp
 
 def test_every_screen_is_listed_once_with_a_name_of_its_own():
     assert len(set(screenshot.SCREENS)) == len(screenshot.SCREENS)
+
+
+def test_the_call_panel_shots_are_the_same_byte_for_byte(qtbot, workspace, agenda, settings,
+                                                         tmp_path):
+    """A known patient, a family phone, an unknown caller and the urgent protocol, in
+    both languages, recording no call."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from app.models import Call, CallStep
+    from app.services.patients import PatientInput, PhoneEntry
+
+    workspace.patients.create(PatientInput(birth_name="N'Diaye", first_names="Moussa",
+                                           birth_date=date(2016, 2, 1),
+                                           phones=[PhoneEntry("02 47 11 22 33")]))
+    for language in ("fr", "en"):
+        settings.set("language", language)
+        first = screenshot.render_screens(workspace, tmp_path / f"a-{language}", settings,
+                                          screens=(screenshot.call_panel,))
+        second = screenshot.render_screens(workspace, tmp_path / f"b-{language}", settings,
+                                           screens=(screenshot.call_panel,))
+        assert [p.name for p in first] == ["01-appel-patient-connu.png",
+                                           "02-appel-telephone-familial.png",
+                                           "03-appel-inconnu.png",
+                                           "04-appel-protocole-urgence.png"]
+        for a, b in zip(first, second):
+            assert a.read_bytes() == b.read_bytes(), a.name
+    with workspace.store.reader() as s:
+        assert s.execute(select(func.count()).select_from(Call)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(CallStep)).scalar_one() == 0

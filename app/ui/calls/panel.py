@@ -127,7 +127,6 @@ class CallPanel(QFrame):
         self.members_title = label("", "SectionTitle")
         self.members = QListWidget()
         self.members.setObjectName("CallerMembers")
-        self.members.setMaximumHeight(100)
         self.members.itemActivated.connect(self._member_chosen)
         self.members.itemClicked.connect(self._member_chosen)
         self.alert = label("", "AlertBanner", wrap=True)
@@ -401,6 +400,8 @@ class CallPanel(QFrame):
             self.members.addItem(item)
             if card.id == ctx.call.caller_id:
                 self.members.setCurrentItem(item)
+        rows = min(self.members.count(), 5)  # as tall as the family, up to five lines
+        self.members.setFixedHeight(rows * self.members.sizeHintForRow(0) + 6)
 
     def _show_open_items(self, ctx: PanelContext) -> None:
         lines = []
