@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.i18n import _
-from app.models import Callback, Message, MessagePriority, MessageState, Patient, Practice
+from app.models import Appointment, Callback, Message, MessagePriority, MessageState, Patient, Practice
 from app.models.call_desk import (
     GREETING_MAX, STEP_DETAIL_MAX, CallSettings, CallStep, StepKind, UrgentAction,
 )
@@ -491,6 +491,8 @@ class CallDesk:
             s = uow.session
             self._calls.describe(call_id, uow=uow, **values)
             call = _call(s, call_id)
+            if call.practitioner_id is None:
+                call.practitioner_id = _concerned(s, call)
             if call.external_id is None and call.ended_at is None:
                 call.ended_at = max(uow.now, call.answered_at or call.started_at)
             if call.handled_by is None:
@@ -554,6 +556,20 @@ def _call(s: Session, call_id: str) -> Call:
     if call is None or call.deleted_at is not None:
         raise UnknownCall(call_id)
     return call
+
+
+def _concerned(s: Session, call: Call) -> str | None:
+    """The practitioner a call concerned, when nobody said: the one of the appointment it
+    booked or moved, else the recipient of the last message left on it (the day's report
+    per practitioner counts it for them)."""
+    if call.appointment_id is not None:
+        appointment = s.get(Appointment, call.appointment_id)
+        if appointment is not None:
+            return appointment.practitioner_id
+    return s.execute(select(Message.recipient_id).where(
+        Message.call_id == call.id, Message.deleted_at.is_(None),
+        Message.recipient_id.is_not(None))
+        .order_by(Message.created_at.desc()).limit(1)).scalar_one_or_none()
 
 
 def _patient_match(s: Session, patient_id: str) -> CallerMatch | None:

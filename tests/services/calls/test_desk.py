@@ -76,8 +76,9 @@ def test_a_call_started_by_hand_is_identified_when_its_number_is_typed(workspace
     closed = ws.call_desk.close(call.id, reason="appointment", outcome="booked",
                                 note="Préfère le matin")
     assert closed.ended_at == clock.now() and closed.talk_seconds == 75
-    assert (closed.reason, closed.outcome, closed.appointment_id, closed.handled_by) == (
-        "appointment", "booked", appointment.id, ws.user_id)
+    assert (closed.reason, closed.outcome, closed.appointment_id, closed.handled_by,
+            closed.practitioner_id) == ("appointment", "booked", appointment.id, ws.user_id,
+                                        agenda.morel)
     assert [s.kind for s in ws.call_desk.steps(call.id)] == ["booked", "transferred", "closed"]
 
 
@@ -102,7 +103,9 @@ def test_an_urgent_call_is_not_closed_without_its_referral(workspace, agenda, cl
                                                   priority="urgent"))
     closed = desk.close(rang.call.id, reason="urgent", outcome="sent_to_15")
     assert closed.ended_at is None  # the phone system's "ended" event will say when
-    report = desk.urgent_calls(MONDAY)
+    assert closed.practitioner_id == agenda.morel  # whom the urgent message went to
+    assert desk.urgent_calls(MONDAY, practitioner_id=agenda.faure) == []
+    report = desk.urgent_calls(MONDAY, practitioner_id=agenda.morel)
     assert [r.call.id for r in report] == [rang.call.id]
     assert report[0].caller_name == "LEFÈVRE Jeanne"
     steps = report[0].steps

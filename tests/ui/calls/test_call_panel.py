@@ -163,3 +163,66 @@ def test_a_second_call_waits_for_the_first_to_close(main_window, qtbot, workspac
     panel.set_outcome("information", "informed")
     assert panel.close_call()
     assert panel.call_id == second and "N'DIAYE Awa" in panel.card.text()
+
+
+def test_every_action_of_the_panel_is_a_step_of_the_call(main_window, qtbot, workspace,
+                                                         agenda):
+    from datetime import timedelta
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.models import AppointmentStatus
+    from app.services.agenda.views import BookingInput
+    from app.ui.agenda.cancel_dialog import CancelDialog
+    from tests.agenda_fixtures import MONDAY
+
+    ws = workspace
+    first = ws.agenda.book(BookingInput(agenda.morel, agenda.at(MONDAY + timedelta(days=1), 9),
+                                        None, agenda.patients[1], agenda.consult)).appointment
+    rang = ws.calls.ringing("06 98 76 54 32", call_id="acts")
+    main_window.show_call(rang.call.id)
+    panel = main_window.call_panel
+    # Message to the practitioner: the form preset with the patient and the call.
+    dialog = panel.leave_message()
+    assert dialog.patient.patient_id() == agenda.patients[1]
+    dialog.body.setPlainText("Demande un certificat")
+    assert dialog.send()
+    assert panel.outcome.currentData() == "message"
+    # A callback, and a transfer to whom.
+    callback = panel.plan_callback()
+    callback.reason.setText("avec les résultats")
+    assert callback.save()
+    transfer = panel.transfer()
+    transfer.to.setEditText("")
+    assert not transfer.save() and transfer.error.text()  # to whom, first
+    transfer.to.setEditText("Dr Julien Faure")
+    assert transfer.save()
+    # Move the next appointment in the slot finder, then cancel the new one.
+    mover = panel.move_next()
+    qtbot.waitUntil(lambda: mover.highlighted() is not None)
+    mover.book_highlighted()
+    moved = ws.agenda.get(first.id)
+    assert moved.starts_at != first.starts_at
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, CancelDialog):
+            QTimer.singleShot(10, answer)
+            return
+        box.reasons["patient"].setChecked(True)
+        box.accept()
+
+    QTimer.singleShot(0, answer)
+    assert panel.cancel_next()
+    assert ws.agenda.get(first.id).status == AppointmentStatus.CANCELLED.value
+    panel.set_outcome("reschedule", "callback")
+    assert panel.close_call()
+    assert _steps(ws, rang.call.id) == ["message", "callback", "transferred", "moved",
+                                        "cancelled", "closed"]
+    row = _row(ws, rang.call.id)
+    assert row.appointment_id == first.id and row.outcome == "callback"
+    [open_callback] = ws.callbacks.open_list()
+    assert open_callback.reason == "avec les résultats"
+    [message] = ws.messages.inbox()
+    assert message.call_id == rang.call.id
