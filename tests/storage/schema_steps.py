@@ -77,6 +77,7 @@ def undo_0013(conn) -> None:
 def undo_0018(conn) -> None:
     for table in ("call_step", "call_settings"):
         conn.exec_driver_sql(f"DROP TABLE {table}")
+    conn.exec_driver_sql("ALTER TABLE appointment_type DROP COLUMN urgent_only")
 
 
 def undo_after(conn, revision: str) -> None:

@@ -646,7 +646,8 @@ class CallPanel(QFrame):
             return None
         if action == UrgentAction.SAME_DAY.value:
             today = self._ws.zone.today(self._ws.clock.now())
-            dialog = self._host.open_finder(self._patient_id(), first=today, last=today)
+            dialog = self._host.open_finder(self._patient_id(), first=today, last=today,
+                                            urgent=True)
             dialog.booked.connect(lambda appt: self._urgent_slot(appt))
             self.dialog = dialog
             return dialog

@@ -134,3 +134,36 @@ def test_bad_settings_are_refused_and_write_nothing(workspace):
             ws.call_desk.save_settings(**values)
     assert _counts(ws) == before
     assert len(ws.call_desk.settings().red_flags) == 8  # the default checklist
+
+
+def test_a_motif_reserved_for_urgent_calls_is_booked_only_through_the_protocol(workspace,
+                                                                              agenda):
+    from app.services.agenda.setup import TypeInput
+    from app.services.errors import ValidationError
+
+    ws = workspace
+    urgent = ws.agenda_setup.save_type(TypeInput("Urgence", 15, urgent_only=True))
+    _reserve(ws, agenda, urgent.id)
+    assert urgent.urgent_only and [t.urgent_only for t in ws.agenda.types()
+                                   if t.id == urgent.id] == [True]
+    data = BookingInput(agenda.morel, agenda.at(MONDAY, 12, 15), None, agenda.patients[0],
+                        urgent.id)
+    before = _counts(ws)
+    with pytest.raises(ValidationError) as refused:
+        ws.agenda.book(data)
+    assert "Urgence" in refused.value.user_message and _counts(ws) == before
+    booked = ws.agenda.book(BookingInput(agenda.morel, agenda.at(MONDAY, 12, 15), None,
+                                         agenda.patients[0], urgent.id, urgent=True))
+    assert booked.appointment.type_id == urgent.id
+
+
+def _reserve(ws, agenda, urgent_id):
+    """Dr Morel keeps 12:00–13:00 for urgent calls, every weekday."""
+    from app.services.agenda.setup import HoursRange
+
+    ranges = []
+    for wd in range(5):
+        ranges += [HoursRange(wd, "08:30", "12:00", frozenset({agenda.consult})),
+                   HoursRange(wd, "12:00", "13:00", frozenset({urgent_id})),
+                   HoursRange(wd, "14:00", "19:00")]
+    ws.agenda_setup.set_hours(agenda.morel, ranges)

@@ -226,3 +226,34 @@ def test_every_action_of_the_panel_is_a_step_of_the_call(main_window, qtbot, wor
     assert open_callback.reason == "avec les résultats"
     [message] = ws.messages.inbox()
     assert message.call_id == rang.call.id
+
+
+def test_the_same_day_urgent_slot_is_a_reserved_one_booked_from_the_protocol(
+        main_window, qtbot, workspace, agenda):
+    from app.services.agenda.setup import TypeInput
+    from tests.services.calls.test_desk import _reserve
+
+    ws = workspace
+    urgent = ws.agenda_setup.save_type(TypeInput("Urgence", 15, urgent_only=True))
+    _reserve(ws, agenda, urgent.id)
+    # The ordinary slot finder does not offer the reserved motif.
+    finder = main_window.agenda.booking_tools.open_finder(agenda.patients[0])
+    assert finder.type.findData(urgent.id) == -1
+    finder.close()
+    rang = ws.calls.ringing("06 12 34 56 78", call_id="same-day")
+    main_window.show_call(rang.call.id)
+    panel = main_window.call_panel
+    panel.open_urgent()
+    panel.urgent.tick(7)  # high fever, worsening: a same-day slot
+    finder = panel.refer("same_day")
+    assert finder.type.currentData() == urgent.id and finder.type.count() == 1
+    qtbot.waitUntil(lambda: finder.highlighted() is not None)
+    slot = finder.highlighted()
+    assert ws.zone.day_of(slot.starts_at) == ws.zone.today(ws.clock.now())
+    finder.book_highlighted()
+    assert panel.close_call()
+    row = _row(ws, rang.call.id)
+    assert (row.outcome, row.reason) == ("booked", "urgent")
+    assert ws.agenda.get(row.appointment_id).type_id == urgent.id
+    assert _steps(ws, rang.call.id) == ["urgent_started", "red_flag", "booked", "referral",
+                                        "closed"]

@@ -1,6 +1,7 @@
 """the call panel: the steps of a call (bookings, messages, callbacks, transfers, the
 urgent protocol's red flags and referral, the outcome), time-stamped, and the
-practice's call settings (greeting line, reasons offered, red flags, escalation delay)
+practice's call settings (greeting line, reasons offered, red flags, escalation delay),
+and the motifs reserved for urgent calls (booked only through the urgent protocol)
 
 Revision ID: 0018
 Revises: 0013
@@ -28,6 +29,8 @@ def _syncable() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    op.add_column('appointment_type', sa.Column('urgent_only', sa.Boolean(), nullable=False,
+                                                server_default=sa.text('0')))
     op.create_table(
         'call_step',
         sa.Column('call_id', sa.String(length=36), nullable=False),
