@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models import Call, CallStep
 from app.services.patients import PatientInput, PhoneEntry
-from app.ui.calls.panel import BOOK, URGENT
+from app.ui.calls.panel import BOOK
 from tests.agenda_fixtures import build_agenda
 
 
@@ -134,7 +134,8 @@ def test_the_urgent_protocol_does_not_close_without_its_referral(main_window, qt
     ws.calls.answered("pbx-9")
     main_window.show_call(rang.call.id)
     panel = main_window.call_panel
-    qtbot.mouseClick(panel.buttons[URGENT], Qt.MouseButton.LeftButton)
+    main_window.activateWindow()
+    qtbot.keyClick(panel.reason, Qt.Key.Key_F9)  # one key, from anywhere on the panel
     assert panel.urgent.isVisible()
     assert panel.reason.currentData() == "urgent"
     panel.urgent.tick(0)  # chest pain: the 15
