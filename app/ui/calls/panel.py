@@ -389,7 +389,7 @@ class CallPanel(QFrame):
     def _show_members(self, ctx: PanelContext) -> None:
         self.members.clear()
         several = len(ctx.patients) > 1
-        self.members_title.setText(_("Shared number: who is calling?") if several else "")
+        self.members_title.setText(_("Shared number: who is calling? (↑ ↓, Enter)") if several else "")
         self.members_title.setVisible(several)
         self.members.setVisible(several)
         if not several:
