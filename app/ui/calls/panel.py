@@ -551,7 +551,7 @@ class CallPanel(QFrame):
         return self._record(lambda: self._desk.appointment(
             self.call_id, StepKind.CANCELLED.value, appointment))
 
-    def leave_message(self, urgent: bool = False):
+    def leave_message(self, urgent: bool = False, body: str = ""):
         if self.context is None or not self.call_id:
             return None
         ctx = self.context
@@ -569,6 +569,8 @@ class CallPanel(QFrame):
             call_id=self.call_id)
         if urgent:
             dialog.urgent.setChecked(True)
+        if body and not dialog.body.toPlainText().strip():
+            dialog.body.setPlainText(body)
         dialog.sent.connect(self._message_sent)
         self.dialog = dialog
         return dialog
@@ -659,7 +661,23 @@ class CallPanel(QFrame):
                 self._record(lambda: self._desk.transfer(self.call_id,
                                                          action_labels()[action]))
             self.outcome.setCurrentIndex(self.outcome.findData(outcome))
+            self._tell_practitioner()
         return done
+
+    def _tell_practitioner(self):
+        """After the referral, the urgent message to the practitioner, written for the
+        secretary (the red flags and the referral): she checks it and sends it."""
+        ctx = self.context
+        if ctx is None or any(s.kind == StepKind.URGENT_MESSAGE.value for s in ctx.steps):
+            return None
+        zone = self._ws.zone
+        flags = [s.detail for s in ctx.steps if s.kind == StepKind.RED_FLAG.value]
+        referral = [action_labels().get(s.ref, s.ref) for s in ctx.steps
+                    if s.kind == StepKind.REFERRAL.value]
+        body = _("Urgent call at {time}. Red flags: {flags}. Referral: {referral}.").format(
+            time=f"{zone.local(ctx.call.started_at):%H:%M}",
+            flags=", ".join(flags) or _("none ticked"), referral=", ".join(referral))
+        return self.leave_message(urgent=True, body=body)
 
     def _urgent_slot(self, appointment) -> None:
         self._record(lambda: self._desk.appointment(self.call_id, StepKind.BOOKED.value,
@@ -667,6 +685,7 @@ class CallPanel(QFrame):
         self._record(lambda: self._desk.referral(self.call_id, UrgentAction.SAME_DAY.value))
         self.outcome.setCurrentIndex(self.outcome.findData(CallOutcome.BOOKED.value))
         self.raise_()
+        self._tell_practitioner()
 
     # -- closing -------------------------------------------------------------------------
     def set_outcome(self, reason: str, outcome: str, note: str = "") -> None:

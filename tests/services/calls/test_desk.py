@@ -167,3 +167,19 @@ def _reserve(ws, agenda, urgent_id):
                    HoursRange(wd, "12:00", "13:00", frozenset({urgent_id})),
                    HoursRange(wd, "14:00", "19:00")]
     ws.agenda_setup.set_hours(agenda.morel, ranges)
+
+
+def test_a_directory_contact_or_nobody(workspace, agenda):
+    from app.services.directory import ContactInput
+
+    ws = workspace
+    ws.directory.create(ContactInput(name="Laboratoire Bio Loire", organisation="Biologie",
+                                     phone="02 47 60 00 00"))
+    ctx = ws.call_desk.preview("+33 2 47 60 00 00")
+    assert ctx.patients == () and [c.name for c in ctx.contacts] == ["Laboratoire Bio Loire"]
+    nobody = ws.call_desk.preview("07 61 42 58 10")
+    assert nobody.patients == () and nobody.contacts == ()
+    # Nobody in particular: every practitioner's instructions for today.
+    ws.consignes.save(ConsigneInput(text="Pas de visite", practitioner_id=agenda.faure))
+    assert [c.text for c in nobody.consignes] == [] and \
+        [c.text for c in ws.call_desk.preview("07 61 42 58 10").consignes] == ["Pas de visite"]

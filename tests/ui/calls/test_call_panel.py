@@ -147,8 +147,17 @@ def test_the_urgent_protocol_does_not_close_without_its_referral(main_window, qt
     assert _row(ws, rang.call.id).outcome == ""
     panel.urgent.buttons["call_15"].click()
     assert panel.outcome.currentData() == "sent_to_15"
+    # The urgent message to the practitioner comes written: checked, then sent.
+    message = main_window.message_dialog
+    assert message is not None and message.urgent.isChecked()
+    assert "Chest pain" in message.body.toPlainText() or \
+        "Douleur thoracique" in message.body.toPlainText()
+    assert message.send()
     assert panel.close_call()
-    assert _steps(ws, rang.call.id) == ["urgent_started", "red_flag", "referral", "closed"]
+    assert _steps(ws, rang.call.id) == ["urgent_started", "red_flag", "referral",
+                                        "urgent_message", "closed"]
+    [sent] = ws.messages.inbox()
+    assert sent.urgent and sent.call_id == rang.call.id
     report = ws.call_desk.urgent_calls(ws.zone.today(ws.clock.now()))
     assert [r.call.id for r in report] == [rang.call.id]
 
@@ -252,6 +261,8 @@ def test_the_same_day_urgent_slot_is_a_reserved_one_booked_from_the_protocol(
     slot = finder.highlighted()
     assert ws.zone.day_of(slot.starts_at) == ws.zone.today(ws.clock.now())
     finder.book_highlighted()
+    assert main_window.message_dialog is not None  # the urgent message, written
+    main_window.message_dialog.reject()
     assert panel.close_call()
     row = _row(ws, rang.call.id)
     assert (row.outcome, row.reason) == ("booked", "urgent")
