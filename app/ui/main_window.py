@@ -544,6 +544,9 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:
+        if self.call_panel.keep_open():  # a call is closed only with its outcome
+            event.ignore()
+            return
         if not self.patients.confirm_leave() or not self.directory.confirm_leave():
             event.ignore()
             return

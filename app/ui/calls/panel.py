@@ -712,5 +712,16 @@ class CallPanel(QFrame):
         self.finished.emit(call_id)
         return True
 
+    def keep_open(self) -> bool:
+        """True (and the panel says why, in front) while a call awaits its outcome."""
+        if not (self.isVisible() and self.call_id):
+            return False
+        self.close_error.show_message(_("A call is in progress: choose its reason and "
+                                        "outcome, then close it (Ctrl+Enter), before "
+                                        "quitting."))
+        self.raise_()
+        self.reason.setFocus()
+        return True
+
     def outcome_text(self) -> str:
         return code_label(outcome_choices(), self.outcome.currentData() or "")

@@ -173,6 +173,12 @@ def test_a_second_call_waits_for_the_first_to_close(main_window, qtbot, workspac
     panel.set_outcome("information", "informed")
     assert panel.close_call()
     assert panel.call_id == second and "N'DIAYE Awa" in panel.card.text()
+    # Quitting waits for the call's outcome, and says so.
+    assert not main_window.close()
+    assert main_window.isVisible() and "Ctrl" in panel.close_error.text()
+    panel.set_outcome("information", "no_follow_up")
+    assert panel.close_call()
+    assert main_window.close()
 
 
 def test_every_action_of_the_panel_is_a_step_of_the_call(main_window, qtbot, workspace,
