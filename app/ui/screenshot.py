@@ -552,6 +552,10 @@ def settings(s: Shots) -> None:
             s.shoot(window, name)
     window.settings.show_practice()
     s.shoot(window, "reglages-cabinet")
+    calls = getattr(window.settings, "calls_tab", None)
+    if calls is not None:
+        window.settings.tabs.setCurrentWidget(calls)
+        s.shoot(window, "reglages-appels")
     window.show_backup_settings()
     s.shoot(window, "reglages-sauvegardes")
     if window.settings.show_trail() is not None:

@@ -40,7 +40,6 @@ class CallSettingsTab(QWidget):
         self.greeting.setAccessibleName(_("Greeting line"))
         self.reasons = QListWidget()
         self.reasons.setAccessibleName(_("Reasons offered"))
-        self.reasons.setMaximumHeight(200)
         self.flags = QTableWidget(0, 2)
         self.flags.setHorizontalHeaderLabels([_("Red flag"), _("Action")])
         self.flags.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -95,6 +94,7 @@ class CallSettingsTab(QWidget):
             item.setCheckState(Qt.CheckState.Checked if code in offered
                                else Qt.CheckState.Unchecked)
             self.reasons.addItem(item)
+        self.reasons.setFixedHeight(self.reasons.count() * self.reasons.sizeHintForRow(0) + 6)
         self.flags.setRowCount(0)
         for flag in current.red_flags:
             self.add_flag(flag)
