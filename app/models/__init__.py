@@ -6,6 +6,7 @@ from app.models.agenda import (
     OpeningHours, SlotOffer, WaitingListEntry, WaitingStatus,
 )
 from app.models.base import Base, Syncable
+from app.models.call_desk import CallSettings, CallStep, StepKind, UrgentAction
 from app.models.calls import (
     AttemptOutcome, Call, Callback, CallbackAttempt, CallbackSource, CallDirection, CallerKind,
     CallOutcome, CallReason,
@@ -30,7 +31,8 @@ __all__ = [
     "HolidayOpening", "OfferOutcome", "OpeningHours", "SlotOffer", "WaitingListEntry",
     "WaitingStatus",
     "AttemptOutcome", "Call", "Callback", "CallbackAttempt", "CallbackSource", "CallDirection",
-    "CallerKind", "CallOutcome", "CallReason",
+    "CallerKind", "CallOutcome", "CallReason", "CallSettings", "CallStep", "StepKind",
+    "UrgentAction",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
     "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",

@@ -97,6 +97,10 @@ class AppointmentType(Syncable, Base):
     remote_bookable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     practitioner_ids: Mapped[str] = mapped_column(Text, nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Reserved urgent slots: a motif booked only through the urgent-call protocol (its
+    # time is set aside in each practitioner's weekly hours restricted to it).
+    urgent_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                              server_default=text("0"))
 
 
 class OpeningHours(Syncable, Base):

@@ -238,6 +238,19 @@ class Workspace:
                                principal=self.principal)
 
     @cached_property
+    def call_desk(self):
+        """The call panel's service (app.services.calls.desk)."""
+        from app.services.agenda.day_queries import DayQueries
+        from app.services.calls.desk import CallDesk
+
+        days = DayQueries.of(self)
+        return CallDesk(self.store, calls=self.calls, messages=self.messages,
+                        callbacks=self.callbacks, consignes=self.consignes,
+                        patient_agenda=lambda pid: days.patient_agenda(pid, upcoming=2, past=1),
+                        actor_id=self.user_id, clock=self.clock, zone=self.zone,
+                        principal=self.principal)
+
+    @cached_property
     def callers(self) -> CallerIdentifier:
         return CallerIdentifier(self.store, principal=self.principal)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.models import ContactCategory
+from app.models import ContactCategory, kinds
 from app.services import access
 from app.services.agenda.day_queries import DayQueries
 from app.services.patient_prefill import prefill_from_search
@@ -33,7 +33,9 @@ from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.backups import BackupRunner
+from app.ui.calls.escalation import EscalationBanner
 from app.ui.calls.page import CallsPage
+from app.ui.calls.panel import CallPanel, PanelHost
 from app.ui.calls.statistics import StatisticsPage
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
@@ -44,6 +46,7 @@ from app.ui.exporting import ExportActions
 from app.ui.messages.compose import MessageDialog
 from app.ui.messages.page import MessagesPage, UnreadCounter, unread_caption
 from app.ui.patients.import_wizard import ImportWizard
+from app.ui.patients.new_patient_dialog import NewPatientDialog
 from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
 from app.ui.plain import button_text, tooltip
@@ -192,12 +195,26 @@ class MainWindow(QMainWindow):
         # New or changed consignes stay above every screen until this user has read them.
         self.consigne_banner = ConsigneBanner(workspace.consignes, bus)
         content_layout.addWidget(self.consigne_banner)
+        # Urgent messages left on a call, unread after the practice's delay.
+        self.escalation = EscalationBanner(workspace, bus)
+        self.escalation.open_requested.connect(self.show_messages)
+        content_layout.addWidget(self.escalation)
         content_layout.addWidget(self.pages, 1)
         # On top of the page shown, over the other widgets of ``content``.
         self.search_overlay = SearchOverlay(workspace.patients, self.search, content)
         self.search_overlay.chosen.connect(self._search_action)
         self.search_overlay.create_requested.connect(self.create_patient_from)
         self.search_overlay.closed.connect(self._restore_focus)
+        # The call panel, over the page too (F2, or a call the phone system announces).
+        self.call_panel = CallPanel(workspace, PanelHost(
+            open_finder=self._finder_for_call, open_mover=self.move_from_card,
+            cancel=lambda aid, parent: self.agenda.cancel_appointment(aid, parent),
+            new_message=lambda **preset: self.new_message(**preset),
+            new_patient=lambda typed, parent: NewPatientDialog(workspace, typed, parent)),
+            content)
+        self.call_panel.finished.connect(self._call_closed)
+        bus.changed.connect(self._call_changes)
+        self._waiting_calls: list[str] = []
         self.nav.currentRowChanged.connect(lambda _row: self.search_overlay.hide())
         self.pages.installEventFilter(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)
@@ -216,6 +233,7 @@ class MainWindow(QMainWindow):
         self.new_message_shortcut = QShortcut(QKeySequence("Ctrl+M"), self,
                                               activated=self.new_message)
         self.new_message_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.new_call_shortcut = QShortcut(QKeySequence("F2"), self, activated=self.new_call)
         geometry = window_state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -376,6 +394,51 @@ class MainWindow(QMainWindow):
             self.message_dialog.deleteLater()
         self.message_dialog = None
 
+    # -- calls --------------------------------------------------------------------
+    def new_call(self) -> bool:
+        """F2 "Nouvel appel": a call answered now, the panel open on its caller field.
+        With a call already on the panel, F2 brings the panel back instead."""
+        if self.call_panel.isVisible() and self.call_panel.call_id:
+            self.call_panel.raise_()
+            self.call_panel.caller_edit.setFocus()
+            return False
+        if not (self._workspace.may(access.CALLS_EVENT)
+                and self._workspace.may(access.PATIENTS_READ)):
+            return False
+        call = self._workspace.call_desk.start()
+        return self.show_call(call.id)
+
+    def show_call(self, call_id: str) -> bool:
+        """The panel on a call already recorded (the phone system's path: its local
+        messages call this). A call arriving while another is on the panel waits its
+        turn: it opens when that one is closed."""
+        panel = self.call_panel
+        if panel.isVisible() and panel.call_id and panel.call_id != call_id:
+            if call_id not in self._waiting_calls:
+                self._waiting_calls.append(call_id)
+            return False
+        self.search_overlay.hide()
+        panel.place(self.pages.geometry())
+        return panel.show_call(call_id)
+
+    def _call_closed(self, _call_id: str) -> None:
+        while self._waiting_calls:
+            if self.show_call(self._waiting_calls.pop(0)):
+                return
+        self._restore_focus()
+
+    def _finder_for_call(self, patient_id: str | None, **presets):
+        """The slot finder for the panel: the agenda under it, the finder preset."""
+        self.nav.setCurrentRow(self.pages.indexOf(self.agenda))
+        return self.agenda.booking_tools.open_finder(patient_id, **presets)
+
+    def _call_changes(self, changes) -> None:
+        # What the panel shows may change elsewhere (a card saved, a message treated).
+        if self.call_panel.isVisible() and changes.touches(
+                kinds.PATIENT, kinds.PATIENT_PHONE, kinds.APPOINTMENT, kinds.MESSAGE,
+                kinds.CALLBACK, kinds.CONSIGNE, kinds.CALL_SETTINGS):
+            self.call_panel.refresh()
+
     def import_patients(self) -> ImportWizard:
         """The CSV import wizard; once it has imported, the store tells the lists."""
         ws = self._workspace
@@ -490,9 +553,13 @@ class MainWindow(QMainWindow):
                 return True
         if obj is self.pages and event.type() == QEvent.Type.Resize:
             self._place_overlay()
+            self.call_panel.place(self.pages.geometry())
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:
+        if self.call_panel.keep_open():  # a call is closed only with its outcome
+            event.ignore()
+            return
         if not self.patients.confirm_leave() or not self.directory.confirm_leave():
             event.ignore()
             return

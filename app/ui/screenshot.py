@@ -481,6 +481,64 @@ def statistics(s: Shots) -> None:
     window.show_page(window.agenda)
 
 
+def _known_caller(s: Shots) -> str:
+    """The number of a patient the agenda shows today, theirs alone."""
+    ws = s.workspace
+    visits = sorted((a for a in s.page.state.appointments.values()
+                     if a.patient_id and a.holds_time), key=lambda a: a.starts_at)
+    for visit in visits:
+        for phone in ws.patients.get(visit.patient_id).phones:
+            if len(ws.callers.identify(phone.e164).matches) == 1:
+                return phone.e164
+    return ""
+
+
+def _family_number(ws: Workspace) -> str:
+    """A number several patients share (a family's), found through the search."""
+    seen: dict[str, set[str]] = {}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        for row in ws.patients.search(letter, limit=100):
+            if row.phone:
+                seen.setdefault(row.phone, set()).add(row.id)
+    for phone in sorted(seen):
+        if len(seen[phone]) > 1 and len(ws.callers.identify(phone).matches) > 1:
+            return phone
+    return ""
+
+
+def _unknown_number(ws: Workspace) -> str:
+    for last in range(10, 100):
+        number = f"07 61 42 58 {last}"
+        if not ws.callers.identify(number).matches:
+            return number
+    return ""
+
+
+def call_panel(s: Shots) -> None:
+    """The call panel over the agenda: a known patient, a family phone, an unknown
+    caller, then the urgent protocol (nothing is recorded: a preview of each call)."""
+    window, ws = s.window, s.workspace
+    panel = window.call_panel
+    known = _known_caller(s)
+    shots = ((known, "appel-patient-connu"), (_family_number(ws), "appel-telephone-familial"),
+             (_unknown_number(ws), "appel-inconnu"))
+    for number, name in shots:
+        if number:
+            panel.place(window.pages.geometry())
+            panel.show_preview(ws.call_desk.preview(number))
+            s.shoot(window, name)
+    if known:
+        panel.show_preview(ws.call_desk.preview(known))
+        panel.open_urgent()
+        panel.urgent.tick(0)
+        s.settle()
+        panel.show_referral()
+        s.shoot(window, "appel-protocole-urgence")
+    panel.urgent.hide()
+    panel.hide()
+    s.page.grid.setFocus()
+
+
 def duplicates(s: Shots) -> None:
     window = s.window
     window.nav.setCurrentRow(window.pages.indexOf(window.patients))
@@ -534,6 +592,10 @@ def settings(s: Shots) -> None:
             s.shoot(window, name)
     window.settings.show_practice()
     s.shoot(window, "reglages-cabinet")
+    calls = getattr(window.settings, "calls_tab", None)
+    if calls is not None:
+        window.settings.tabs.setCurrentWidget(calls)
+        s.shoot(window, "reglages-appels")
     window.show_backup_settings()
     s.shoot(window, "reglages-sauvegardes")
     if window.settings.show_trail() is not None:
@@ -611,6 +673,7 @@ SCREENS = (
     messages_and_consignes,
     calls_and_callbacks,
     statistics,
+    call_panel,
     duplicates,
     import_wizard,
     settings,

@@ -27,6 +27,7 @@ from app.sync.node import this_node
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
+from app.ui.calls.settings_tab import CallSettingsTab
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
@@ -98,6 +99,8 @@ class SettingsView(QWidget):
         if workspace.may(access.SETTINGS):
             self.tabs.addTab(self.agenda_tab, _("Agenda"))
             self.tabs.addTab(self.practice_tab, _("Practice"))
+            self.calls_tab = CallSettingsTab(workspace)
+            self.tabs.addTab(self.calls_tab, _("Calls"))
         self.backups_tab: BackupSettings | None = None
         if workspace.may(access.BACKUPS):
             self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))

@@ -14,6 +14,7 @@ from app.services import access
 from app.services.access import MATRIX, AccessDenied
 from app.services.agenda.setup import TypeInput
 from app.services.agenda.views import BookingInput
+from app.services.calls import CallInput
 from app.services.consignes import ConsigneInput
 from app.services.directory import ContactInput
 from app.services.importing import PatientImporter
@@ -87,7 +88,8 @@ def practice(workspace, tmp_path):
             minutes=minute), None, agenda.patients[1], agenda.consult)).appointment.id
         cancel = ws.agenda.book(BookingInput(agenda.morel, agenda.at(THURSDAY, 9, 0) + timedelta(
             minutes=minute), None, agenda.patients[2], agenda.consult)).appointment.id
-        ctx["roles"][role] = {"i": i, "move": move, "cancel": cancel}
+        call = ws.calls.record(CallInput("06 12 34 56 78", started_at=ws.clock.now())).id
+        ctx["roles"][role] = {"i": i, "move": move, "cancel": cancel, "call": call}
     ctx["paths"] = ws.paths
     ws.close()
     return ctx
@@ -138,7 +140,9 @@ def _probes(ctx, role, out):
         access.SYNC_CONFLICTS: lambda ws: ws.sync_conflicts.open_conflicts(),
         access.SYNC_PEERS: lambda ws: Sharing(ws.store, principal=ws.principal,
                                               clock=ws.clock).invite(f"poste-{role}"),
-        access.REPORTS: lambda ws: ws.day_reports.build(MONDAY),
+        access.URGENT_PROTOCOL: lambda ws: ws.call_desk.urgent_start(mine["call"]),
+        access.REPORTS: lambda ws: (ws.day_reports.build(MONDAY),
+                                    ws.call_desk.urgent_calls(MONDAY)),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.
@@ -230,6 +234,8 @@ def test_the_telephony_hook_reads_nothing_of_the_practice(practice, clock):
         lambda: ws.patients.get(card), lambda: ws.timeline.for_patient(card),
         lambda: ws.duplicates.similar(PatientInput(birth_name="Roux", first_names="Marc")),
         lambda: ws.waiting_list.waiting(), lambda: ws.directory.count(),
+        lambda: ws.call_desk.context(practice["roles"]["owner"]["call"]),
+        lambda: ws.call_desk.start("06 12 34 56 78"),
     ]
     try:
         before = _writes(ws)

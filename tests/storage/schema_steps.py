@@ -77,9 +77,17 @@ def undo_0013(conn) -> None:
 def undo_0014(conn) -> None:
     for table in ("sync_peer", "node_identity"):
         conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def undo_0015(conn) -> None:
     conn.exec_driver_sql("DROP TABLE sync_conflict")
     conn.exec_driver_sql("ALTER TABLE change_journal DROP COLUMN base_versions")
+
+
+def undo_0016(conn) -> None:
+    for table in ("call_step", "call_settings"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
+    conn.exec_driver_sql("ALTER TABLE appointment_type DROP COLUMN urgent_only")
 
 
 def undo_after(conn, revision: str) -> None:

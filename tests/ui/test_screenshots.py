@@ -71,6 +71,8 @@ def test_no_screen_shows_a_text_cut_off(qtbot, workspace, agenda, settings, tmp_
                                         clipped=clipped)
     assert len(written) == len(screenshot.SCREENS) or len(written) >= 30
     assert clipped == {}
+
+
 def test_the_call_pages_give_the_same_images_byte_for_byte(qtbot, workspace, agenda, settings,
                                                            tmp_path):
     """The Appels page, its callbacks list and the Statistiques page (computed off the UI
@@ -94,3 +96,34 @@ def test_the_call_pages_give_the_same_images_byte_for_byte(qtbot, workspace, age
     assert [p.name for p in first] == ["01-appels.png", "02-rappels.png", "03-statistiques.png"]
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_the_call_panel_shots_are_the_same_byte_for_byte(qtbot, workspace, agenda, settings,
+                                                         tmp_path):
+    """A known patient, a family phone, an unknown caller and the urgent protocol, in
+    both languages, recording no call."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from app.models import Call, CallStep
+    from app.services.patients import PatientInput, PhoneEntry
+
+    workspace.patients.create(PatientInput(birth_name="N'Diaye", first_names="Moussa",
+                                           birth_date=date(2016, 2, 1),
+                                           phones=[PhoneEntry("02 47 11 22 33")]))
+    for language in ("fr", "en"):
+        settings.set("language", language)
+        first = screenshot.render_screens(workspace, tmp_path / f"a-{language}", settings,
+                                          screens=(screenshot.call_panel,))
+        second = screenshot.render_screens(workspace, tmp_path / f"b-{language}", settings,
+                                           screens=(screenshot.call_panel,))
+        assert [p.name for p in first] == ["01-appel-patient-connu.png",
+                                           "02-appel-telephone-familial.png",
+                                           "03-appel-inconnu.png",
+                                           "04-appel-protocole-urgence.png"]
+        for a, b in zip(first, second):
+            assert a.read_bytes() == b.read_bytes(), a.name
+    with workspace.store.reader() as s:
+        assert s.execute(select(func.count()).select_from(Call)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(CallStep)).scalar_one() == 0

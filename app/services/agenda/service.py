@@ -99,7 +99,7 @@ def _view(row) -> AppointmentView:
 
 def _type_info(t: AppointmentType) -> TypeInfo:
     return TypeInfo(t.id, t.name, t.duration_min, t.buffer_after_min, t.colour,
-                    t.remote_bookable, id_set(t.practitioner_ids), t.active)
+                    t.remote_bookable, id_set(t.practitioner_ids), t.active, t.urgent_only)
 
 
 class AgendaService:
@@ -292,12 +292,14 @@ class AgendaService:
         row = s.execute(select(AppointmentType.id, AppointmentType.name,
                                AppointmentType.duration_min, AppointmentType.buffer_after_min,
                                AppointmentType.colour, AppointmentType.remote_bookable,
-                               AppointmentType.practitioner_ids, AppointmentType.active)
+                               AppointmentType.practitioner_ids, AppointmentType.active,
+                               AppointmentType.urgent_only)
                         .where(AppointmentType.id == type_id,
                                AppointmentType.deleted_at.is_(None))).first()
         if row is None:
             raise ValidationError({"type": _("This appointment type no longer exists.")})
-        return TypeInfo(row[0], row[1], row[2], row[3], row[4], row[5], id_set(row[6]), row[7])
+        return TypeInfo(row[0], row[1], row[2], row[3], row[4], row[5], id_set(row[6]), row[7],
+                        row[8])
 
     def _proposal(self, s: Session, data: BookingInput, ignore_id: str | None) -> Proposal:
         errors: dict[str, str] = {}
@@ -411,6 +413,12 @@ class AgendaService:
 
     def _book(self, uow, data: BookingInput, override: bool) -> BookingResult:
         self._require(uow.session, access.APPOINTMENTS_BOOK, data.practitioner_id, data.type_id)
+        reserved = self._type(uow.session, data.type_id)
+        if reserved is not None and reserved.urgent_only and not data.urgent:
+            # Reserved urgent slots are booked only through the urgent-call protocol.
+            raise ValidationError({"type": _(
+                "“{name}” is reserved for urgent calls: book it from the call panel's urgent "
+                "protocol (F9).").format(name=reserved.name)})
         proposal = self._proposal(uow.session, data, None)
         warnings, override_note, kinds = self._judge(uow, proposal, override)
         appt = Appointment(practitioner_id=proposal.practitioner_id, patient_id=data.patient_id,

@@ -57,6 +57,7 @@ class TypeInput:
     remote_bookable: bool = True
     practitioner_ids: frozenset[str] = frozenset()
     active: bool = True
+    urgent_only: bool = False
 
 
 @dataclass
@@ -152,10 +153,12 @@ class AgendaSetupService:
         t.name, t.duration_min = name, data.duration_min
         t.buffer_after_min, t.colour = data.buffer_after_min, data.colour
         t.remote_bookable, t.active = data.remote_bookable, data.active
+        if bool(t.urgent_only) != data.urgent_only:
+            t.urgent_only = data.urgent_only
         t.practitioner_ids = id_set_text(data.practitioner_ids)
         uow.session.flush()
         return TypeInfo(t.id, t.name, t.duration_min, t.buffer_after_min, t.colour,
-                        t.remote_bookable, id_set(t.practitioner_ids), t.active)
+                        t.remote_bookable, id_set(t.practitioner_ids), t.active, t.urgent_only)
 
     # -- a starting point -----------------------------------------------------------
     def apply_starter(self, plan: StarterPlan) -> list[TypeInfo]:

@@ -18,6 +18,7 @@ class TypeInfo:
     remote_bookable: bool
     practitioner_ids: frozenset[str]
     active: bool = True
+    urgent_only: bool = False  # booked only through the urgent-call protocol
 
     def offered_by(self, practitioner_id: str) -> bool:
         return not self.practitioner_ids or practitioner_id in self.practitioner_ids
@@ -82,6 +83,7 @@ class BookingInput:
     note: str = ""
     remote: bool = False
     series_id: str | None = None
+    urgent: bool = False  # booked from the urgent-call protocol (a reserved urgent motif)
 
 
 @dataclass(frozen=True)

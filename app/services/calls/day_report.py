@@ -25,13 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.i18n import _
 from app.models import Practitioner
 from app.models.base import UTCDateTime
+from app.models.call_desk import CallStep, StepKind
 from app.models.calls import CallOutcome, CallReason
 from app.models.principal import Principal
 from app.models.text import clean_name
@@ -48,6 +49,9 @@ AUDIT_ENTITY = "day_report"
 # The kinds of an urgent call's steps; the urgent protocol adds its own (a red flag
 # checked, the 15 called, the practitioner told…) with a ``detail``.
 RANG, ANSWERED, REFERRED, ENDED, NOTE = "rang", "answered", "referred", "ended", "note"
+# The kinds of the steps the call panel recorded (app.models.call_desk.StepKind) carry
+# this prefix, to be worded as the panel words them.
+DESK = "desk:"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Step:
     at: datetime | None  # None: not time-stamped
     kind: str
     detail: str = ""
+    ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,16 +171,24 @@ ORDER BY c.started_at, c.id"""
 
 def urgent_steps(s: Session, call_id: str, started_at: datetime, answered_at: datetime | None,
                  ended_at: datetime | None, outcome: str, note: str) -> tuple[Step, ...]:
-    """The steps of one urgent call, in time order. From the call's own times and
-    outcome for now; the urgent protocol extends this with the steps it records
-    (``s`` and ``call_id`` are there to read them)."""
+    """The steps of one urgent call, in time order: the call's own times and outcome,
+    and the steps the urgent protocol recorded on the call panel (red flags, referral,
+    urgent message…), each with its second."""
+    desk = [Step(at, DESK + kind, detail, ref) for at, kind, ref, detail in s.execute(
+        select(CallStep.at, CallStep.kind, CallStep.ref, CallStep.detail)
+        .where(CallStep.call_id == call_id, CallStep.deleted_at.is_(None))
+        .order_by(CallStep.at))]
     steps = [Step(started_at, RANG)]
     if answered_at is not None:
         steps.append(Step(answered_at, ANSWERED))
-    if outcome == CallOutcome.SENT_TO_15.value:
+    referred = any(st.kind == DESK + StepKind.REFERRAL.value for st in desk)
+    if outcome == CallOutcome.SENT_TO_15.value and not referred:
         steps.append(Step(ended_at, REFERRED))
+    steps += desk
     if ended_at is not None:
         steps.append(Step(ended_at, ENDED))
+    # Stable: at one second, the call's own step first; the note, untimed, last.
+    steps.sort(key=lambda st: (st.at is None, st.at or started_at))
     if note:
         steps.append(Step(None, NOTE, note))
     return tuple(steps)

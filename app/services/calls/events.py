@@ -266,27 +266,33 @@ class CallService:
 
     def describe(self, call_id: str, *, reason=_KEEP, outcome=_KEEP, note=_KEEP,
                  practitioner_id=_KEEP, caller_kind=_KEEP, caller_id=_KEEP,
-                 appointment_id=_KEEP) -> CallView:
-        """Set what the call was about and how it ended (the panel, before closing)."""
+                 appointment_id=_KEEP, uow=None) -> CallView:
+        """Set what the call was about and how it ended (the panel, before closing);
+        inside the caller's unit of work if given (the panel closes a call in one commit)."""
         access.require_for(self._principal, access.CALLS_EVENT)
-        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
-            s = uow.session
-            call = s.get(Call, call_id)
-            if call is None or call.deleted_at is not None:
-                raise UnknownCall(call_id)
-            current = {"reason": call.reason, "outcome": call.outcome, "note": call.note,
-                       "practitioner_id": call.practitioner_id,
-                       "caller_kind": call.caller_kind, "caller_id": call.caller_id,
-                       "appointment_id": call.appointment_id}
-            given = {"reason": reason, "outcome": outcome, "note": note,
-                     "practitioner_id": practitioner_id, "caller_kind": caller_kind,
-                     "caller_id": caller_id, "appointment_id": appointment_id}
-            merged = {k: current[k] if v is _KEEP else v for k, v in given.items()}
-            for key, value in self._details(s, **merged).items():
-                if getattr(call, key) != value:
-                    setattr(call, key, value)
-            s.flush()
-            return call_view(call)
+        if uow is None:
+            with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+                return self.describe(call_id, reason=reason, outcome=outcome, note=note,
+                                     practitioner_id=practitioner_id,
+                                     caller_kind=caller_kind, caller_id=caller_id,
+                                     appointment_id=appointment_id, uow=uow)
+        s = uow.session
+        call = s.get(Call, call_id)
+        if call is None or call.deleted_at is not None:
+            raise UnknownCall(call_id)
+        current = {"reason": call.reason, "outcome": call.outcome, "note": call.note,
+                   "practitioner_id": call.practitioner_id,
+                   "caller_kind": call.caller_kind, "caller_id": call.caller_id,
+                   "appointment_id": call.appointment_id}
+        given = {"reason": reason, "outcome": outcome, "note": note,
+                 "practitioner_id": practitioner_id, "caller_kind": caller_kind,
+                 "caller_id": caller_id, "appointment_id": appointment_id}
+        merged = {k: current[k] if v is _KEEP else v for k, v in given.items()}
+        for key, value in self._details(s, **merged).items():
+            if getattr(call, key) != value:
+                setattr(call, key, value)
+        s.flush()
+        return call_view(call)
 
     def _details(self, s: Session, *, reason, outcome, note, practitioner_id, caller_kind,
                  caller_id, appointment_id) -> dict:

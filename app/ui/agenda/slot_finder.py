@@ -389,9 +389,13 @@ class SlotFinderDialog(QDialog):
     def __init__(self, workspace, parent=None, *, patient_id: str | None = None,
                  type_id: str | None = None, practitioner_ids=(), first: date | None = None,
                  last: date | None = None, wishes: str = "",
-                 waiting_entry_id: str | None = None, moving: str | None = None) -> None:
+                 waiting_entry_id: str | None = None, moving: str | None = None,
+                 urgent: bool = False) -> None:
         super().__init__(parent)
         self._ws = workspace
+        # From the urgent-call protocol: the motifs reserved for urgent calls (if the
+        # practice has any); otherwise they are not offered.
+        self._urgent = urgent
         self._waiting_entry_id = waiting_entry_id
         self._limit = PAGE_SIZE
         self._constraints_error = ""
@@ -407,7 +411,11 @@ class SlotFinderDialog(QDialog):
         self.resize(760, 640)
 
         self._today = workspace.zone.today(workspace.clock.now())
-        self._types = workspace.agenda.types()
+        types = workspace.agenda.types()
+        reserved = [t for t in types if t.urgent_only]
+        self._types = (reserved or types) if urgent else [t for t in types if not t.urgent_only]
+        if urgent and reserved and type_id is None:
+            type_id = reserved[0].id
         self._practitioners = workspace.practitioners()
         self._names = {p.id: p.display_name for p in self._practitioners}
 
@@ -727,7 +735,8 @@ class SlotFinderDialog(QDialog):
             self.patient.show_error(_("Choose the patient first."))
             self.patient.edit.setFocus()
             return
-        data = BookingInput(slot.practitioner_id, slot.starts_at, None, patient_id, info.id)
+        data = BookingInput(slot.practitioner_id, slot.starts_at, None, patient_id, info.id,
+                            urgent=self._urgent)
         try:
             if self._waiting_entry_id:
                 result = self._ws.waiting_list.book_for_entry(self._waiting_entry_id, data)

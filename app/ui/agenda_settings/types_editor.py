@@ -147,6 +147,10 @@ class TypeForm(RecordForm):
         self.colour.setToolTip(_("The colour of these appointments in the agenda"))
         self._fill_colours()
         self.remote = QCheckBox(_("A remote secretary may book it"))
+        self.urgent_only = QCheckBox(_("Reserved for urgent calls (booked only from the "
+                                       "call panel's urgent protocol)"))
+        self.urgent_only.setToolTip(_("Set its time aside in each practitioner's weekly "
+                                      "hours by a range restricted to this type"))
         self.active = QCheckBox(_("Offered when booking"))
         self.active_hint = label(_("Types are never deleted: untick to stop offering one; "
                                    "past appointments keep it."), "Hint", wrap=True)
@@ -169,6 +173,7 @@ class TypeForm(RecordForm):
         form.addRow(_("Time after"), with_error(self.buffer, self.errors["buffer"]))
         form.addRow(_("Colour"), with_error(self.colour, self.errors["colour"]))
         form.addRow(_("Remote booking"), self.remote)
+        form.addRow(_("Urgent slots"), self.urgent_only)
         offered = QWidget()
         offered_layout = QVBoxLayout(offered)
         offered_layout.setContentsMargins(0, 0, 0, 0)
@@ -201,6 +206,7 @@ class TypeForm(RecordForm):
         self.colour.activated.connect(self._colour_chosen)
         self.colour.currentIndexChanged.connect(self._mark_dirty)
         self.remote.toggled.connect(self._mark_dirty)
+        self.urgent_only.toggled.connect(self._mark_dirty)
         self.active.toggled.connect(self._mark_dirty)
         self.new_type()
 
@@ -244,6 +250,7 @@ class TypeForm(RecordForm):
             self.practitioner_checks[p.id] = box
         # Tab goes down the card in reading order, the checkboxes made now included.
         chain = [self.name, self.duration, self.buffer, self.colour, self.remote,
+                 self.urgent_only,
                  *self.practitioner_checks.values(), self.active, self.revert_button,
                  self.save_button]
         for a, b in zip(chain, chain[1:]):
@@ -269,6 +276,7 @@ class TypeForm(RecordForm):
         self.buffer.setValue(0)
         self.set_colour(palette()[0][0])
         self.remote.setChecked(True)
+        self.urgent_only.setChecked(False)
         self.active.setChecked(True)
         for box in self.practitioner_checks.values():
             box.setChecked(False)
@@ -285,6 +293,7 @@ class TypeForm(RecordForm):
         self.buffer.setValue(info.buffer_after_min)
         self.set_colour(info.colour)
         self.remote.setChecked(info.remote_bookable)
+        self.urgent_only.setChecked(info.urgent_only)
         self.active.setChecked(info.active)
         for pid, box in self.practitioner_checks.items():
             box.setChecked(pid in info.practitioner_ids)
@@ -307,6 +316,7 @@ class TypeForm(RecordForm):
         return TypeInput(name=self.name.text(), duration_min=self.duration.value(),
                          buffer_after_min=self.buffer.value(), colour=self.colour_value(),
                          remote_bookable=self.remote.isChecked(),
+                         urgent_only=self.urgent_only.isChecked(),
                          practitioner_ids=frozenset(chosen), active=self.active.isChecked())
 
     def save(self) -> bool:

@@ -1,0 +1,1 @@
+"""The call panel ("Appel en cours") and the urgent-call protocol."""

@@ -24,6 +24,7 @@ from app.models.text import clean_name, plain_text
 from app.services.calls import labels
 from app.services.calls.day_report import (
     ANSWERED,
+    DESK,
     ENDED,
     NOTE,
     RANG,
@@ -34,6 +35,7 @@ from app.services.calls.day_report import (
 )
 from app.services.exporting.files import TempFile, cannot_write, check_file_destination
 from app.services.phones import display_phone
+from app.ui.calls.text import step_words
 
 _STYLE = """
 body { font-family: sans-serif; font-size: 9.5pt; color: #111; }
@@ -59,6 +61,8 @@ def _e(text: str) -> str:
 
 def step_label(step: Step) -> str:
     """What a step of an urgent call says; a step of the urgent protocol says its own."""
+    if step.kind.startswith(DESK):
+        return step_words(step.kind.removeprefix(DESK), step.ref, step.detail)
     known = {RANG: _("Call received"), ANSWERED: _("Answered"),
              REFERRED: _("Referred to the 15"), ENDED: _("Call ended"), NOTE: _("Note")}
     word = known.get(step.kind, step.kind)
