@@ -29,6 +29,12 @@ SETTINGS: dict[str, SettingSpec] = {
     s.key: s
     for s in (
         SettingSpec("language", "workstation", "fr", SUPPORTED_LANGUAGES),
+        # Telephony on this workstation (app.services.calls.dialing, .action_url).
+        SettingSpec("dial_method", "workstation", "tel", ("tel", "url", "command")),
+        SettingSpec("dial_template", "workstation", ""),
+        SettingSpec("phone_listener", "workstation", False, (True, False)),
+        SettingSpec("phone_listener_port", "workstation", 8725),
+        SettingSpec("phone_listener_token", "workstation", ""),
     )
 }
 
