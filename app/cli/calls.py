@@ -113,7 +113,7 @@ def _run(args, request: dict) -> int:
     from app.services.calls.phone_link import perform
 
     paths = _profile_paths(args)
-    answer = ask_app(paths.root, request)
+    answer = ask_app(paths.root, {**request, "language": i18n.current_language()})
     if answer is None:
         ws = _open(args)
         try:
@@ -149,7 +149,8 @@ def cmd_dial(args) -> int:
     from app.services.calls.dialing import number_from_uri
 
     number_from_uri(args.uri)  # a refusal before anything starts
-    answer = ask_app(_profile_paths(args).root, {"op": "dial", "uri": args.uri})
+    answer = ask_app(_profile_paths(args).root, {"op": "dial", "uri": args.uri,
+                                                 "language": i18n.current_language()})
     if answer is None:
         from app.cli import cmd_gui
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtNetwork import QHostAddress, QLocalServer, QTcpServer
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import i18n
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 from app.services.calls import channel
@@ -169,7 +170,17 @@ class PhoneServer(QObject):
         return self.perform(request)
 
     def perform(self, request: dict) -> dict:
-        """Run an authenticated request (the Action URL listener's too)."""
+        """Run an authenticated request (the Action URL listener's too), its reply in
+        the command's language (its ``--language`` or this workstation's)."""
+        previous = i18n.current_language()
+        if request.get("language") in i18n.SUPPORTED_LANGUAGES:
+            i18n.set_language(request["language"])
+        try:
+            return self._perform(request)
+        finally:
+            i18n.set_language(previous)
+
+    def _perform(self, request: dict) -> dict:
         if request.get("op") == "dial":
             return self._dial(request)
         locked = bool(self._locked())

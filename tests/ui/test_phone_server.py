@@ -154,6 +154,14 @@ def test_call_events_and_lookup_reach_the_running_app(qtbot, server, workspace):
     assert match["kind"] == "patient" and "DUPONT" in match["name"]
 
 
+def test_the_reply_speaks_the_commands_language(qtbot, server, workspace):
+    code, out, err = cli(qtbot, "lookup", "0699999999", "--profile", str(workspace.paths.root),
+                         "--language", "en")
+    assert (code, out) == (0, "Nobody has this number.\n")
+    code, out, err = cli(qtbot, "lookup", "0699999999", "--profile", str(workspace.paths.root))
+    assert (code, out) == (0, "Personne n'a ce numéro.\n")
+
+
 def test_refusals_of_the_services_keep_their_exit_code(qtbot, server, workspace):
     code, out, err = cli(qtbot, "call", "answered", "--profile", str(workspace.paths.root),
                          "--id", "nobody")
