@@ -75,7 +75,7 @@ class TelephonySettings(QWidget):
         form.addRow(row)
         self._method_chosen()
 
-        self.listener_box: QWidget | None = None
+        self.listen: QCheckBox | None = None  # the listener's section: the owner's only
         if workspace.may(access.KEYS):
             form.addRow(label(_("Action URL listener"), "SectionTitle"))
             form.addRow(label(_("For a softphone or a PBX client on this computer that calls a "
@@ -144,7 +144,7 @@ class TelephonySettings(QWidget):
 
     def show_listener_state(self, listening: bool | None, port: int) -> None:
         """What the running listener does now (None: off)."""
-        if not hasattr(self, "listener_status"):
+        if self.listen is None:
             return  # not the owner: the section is not shown
         if listening is None:
             self.listener_status.setText(_("The listener is off."))

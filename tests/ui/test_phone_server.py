@@ -277,3 +277,29 @@ def test_without_the_app_the_command_opens_the_profile(qtbot, runtime, productio
                          env={"PERMANENCE_PASSPHRASE": "une phrase de passe"})
     assert code == 0, err
     assert json.loads(out)[0]["kind"] == "patient"
+
+
+def test_the_session_keeps_the_channel_across_a_language_change(qtbot, runtime, workspace,
+                                                               settings):
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.app import GuiSession
+
+    session = GuiSession(QApplication.instance(), workspace, settings)
+    session.show()
+    session.telephony.start()
+    try:
+        root = str(workspace.paths.root)
+        code, _out, err = cli(qtbot, "lookup", DUPONT, "--profile", root)
+        assert code == 0 and "DUPONT" in _out, err
+        session._switch_language("en")
+        qtbot.waitUntil(lambda: session.window.windowTitle().startswith("Permanence"))
+        # The idle lock of the window shown (``is_locked``) is the one the channel asks.
+        session.window.is_locked = lambda: True
+        code, out, err = cli(qtbot, "lookup", DUPONT, "--profile", root)
+        assert (code, out) == (4, "")
+    finally:
+        session.telephony.stop()
+        session._switch_language("fr")
+        session.window.close()
+    assert channel.find_app(workspace.paths.root) is None
