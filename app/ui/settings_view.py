@@ -101,9 +101,11 @@ class SettingsView(QWidget):
         if workspace.may(access.BACKUPS):
             self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
             self.tabs.addTab(self.backups_tab, _("Backups"))
-        # How this workstation dials (everyone), the Action URL listener (the owner).
-        self.telephony_tab = TelephonySettings(workspace, settings)
-        self.tabs.addTab(self.telephony_tab, _("Telephony"))
+        # How this workstation dials (who takes calls), the Action URL listener (the owner).
+        self.telephony_tab: TelephonySettings | None = None
+        if workspace.may(access.CALLS_EVENT):
+            self.telephony_tab = TelephonySettings(workspace, settings)
+            self.tabs.addTab(self.telephony_tab, _("Telephony"))
         self.accounts_tab: AccountsTab | None = None
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)
