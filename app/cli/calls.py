@@ -160,11 +160,18 @@ def cmd_dial(args) -> int:
     return answer["exit"]
 
 
+_VALUED = frozenset({"--profile", "--passphrase-file", "--user", "--recovery-key-file",
+                     "--language"})
+
+
 def tel_argv(argv: list[str]) -> list[str]:
-    """``permanence tel:URI`` (how a system hands a tel: link over) is ``dial tel:URI``."""
-    for i, arg in enumerate(argv):
-        if arg.lower().startswith("tel:") and "dial" not in argv[:i]:
-            return argv[:i] + ["dial"] + argv[i:]
+    """``permanence tel:URI`` (how a system hands a tel: link over) is ``dial tel:URI``:
+    the link in the place of the command (after the general options), nowhere else."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in _VALUED else 1
+    if i < len(argv) and argv[i].lower().startswith("tel:"):
+        return argv[:i] + ["dial"] + argv[i:]
     return argv
 
 

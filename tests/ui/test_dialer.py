@@ -236,3 +236,5 @@ def test_the_desktop_entry_registers_the_tel_handler():
     assert tel_argv(["tel:+33612345678"]) == ["dial", "tel:+33612345678"]
     assert tel_argv(["--profile", "P", "TEL:06"]) == ["--profile", "P", "dial", "TEL:06"]
     assert tel_argv(["dial", "tel:06"]) == ["dial", "tel:06"]
+    assert tel_argv(["lookup", "tel:06"]) == ["lookup", "tel:06"]
+    assert tel_argv(["--verbose", "tel:06"]) == ["--verbose", "dial", "tel:06"]
