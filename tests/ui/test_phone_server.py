@@ -303,3 +303,20 @@ def test_the_session_keeps_the_channel_across_a_language_change(qtbot, runtime, 
         session._switch_language("fr")
         session.window.close()
     assert channel.find_app(workspace.paths.root) is None
+
+
+def test_a_failure_inside_the_app_is_answered_and_logged_without_the_number(
+        qtbot, runtime, workspace, caplog):
+    def broken():
+        raise RuntimeError("+33612345678")  # a bug whose message would hold the number
+
+    server = PhoneServer(broken, workspace.paths.root)
+    assert server.start()
+    try:
+        request = {"v": 1, "token": server.endpoint.token, "op": "lookup", "number": DUPONT}
+        answer = raw_request(qtbot, server, channel.encode(request))
+    finally:
+        server.stop()
+    assert answer["exit"] == 2 and answer["stderr"]
+    assert "RuntimeError" in caplog.text
+    assert "612345678" not in caplog.text and "12 34 56" not in caplog.text
