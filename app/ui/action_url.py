@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QHostAddress, QTcpServer
 
 from app.errors import PermanenceError
 from app.services.calls import action_url
 from app.services.calls.channel import SERVER_TIMEOUT, error_reply
+from app.ui.phone_server import RequestSink, Sinks
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class ActionUrlListener(QObject):
         self._perform = perform
         self._server: QTcpServer | None = None
         self._token = ""
-        self._open: set = set()
+        self._sinks = Sinks()
 
     @property
     def port(self) -> int | None:
@@ -48,6 +49,7 @@ class ActionUrlListener(QObject):
         return True
 
     def stop(self) -> None:
+        self._sinks.release_all()
         if self._server is not None:
             self._server.close()
             self._server.deleteLater()
@@ -55,32 +57,12 @@ class ActionUrlListener(QObject):
 
     def _accept(self) -> None:
         while self._server is not None and self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
-            buffer = bytearray()
-            state = {"done": False}
-            self._open.add(sock)
-            sock.destroyed.connect(lambda *_a, s=sock: self._open.discard(s))
-            sock.disconnected.connect(sock.deleteLater)
-            sock.readyRead.connect(
-                lambda s=sock, b=buffer, st=state: self._read(s, b, st))
-            QTimer.singleShot(int(SERVER_TIMEOUT * 1000), sock,
-                              lambda s=sock, st=state: self._too_slow(s, st))
-
-    def _read(self, sock, buffer: bytearray, state: dict) -> None:
-        if state["done"]:
-            return
-        buffer += bytes(sock.readAll().data())
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0 and len(buffer) < action_url.MAX_HEAD:
-            return
-        state["done"] = True
-        if end < 0 or end > action_url.MAX_HEAD:
-            log.warning("An Action URL request was refused: its head is too long.")
-            sock.write(action_url.http_response(400, "request too long\n"))
-        else:
-            sock.write(self._answer(bytes(buffer[:end])))
-        sock.flush()
-        sock.close()
+            self._sinks.release_done()
+            self._sinks.add(RequestSink(
+                self._server.nextPendingConnection(), self._answer, end=b"\r\n\r\n",
+                limit=action_url.MAX_HEAD, timeout=SERVER_TIMEOUT,
+                too_long=lambda: action_url.http_response(400, "request too long\n"),
+                closed=self._sinks.closed))
 
     def _answer(self, head: bytes) -> bytes:
         try:
@@ -95,12 +77,6 @@ class ActionUrlListener(QObject):
         json_body = status == 200 and request_format(head) == "json"
         return action_url.http_response(status, "".join(line + "\n" for line in lines),
                                         json_body=json_body)
-
-    def _too_slow(self, sock, state: dict) -> None:
-        if not state["done"]:
-            state["done"] = True
-            log.warning("An Action URL request was dropped: incomplete after the time limit.")
-            sock.abort()
 
 
 def request_format(head: bytes) -> str:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 import sqlcipher3
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtNetwork import QHostAddress, QLocalServer, QTcpServer
@@ -40,43 +41,97 @@ log = logging.getLogger(__name__)
 
 
 class RequestSink:
-    """Reads one request line from a socket (within the size limit and the time limit),
-    hands it to ``answer`` and writes the reply back, then closes."""
+    """Reads one request from a socket, up to ``end`` (within ``limit`` bytes and
+    ``timeout`` seconds), writes back what ``answer`` gives for it, closes, then tells
+    ``closed``. Its socket is deleted by ``release``, from outside the socket's signals
+    (a socket deleted from its own signal, or by ``deleteLater`` while Python still
+    holds it, can crash the binding)."""
 
-    def __init__(self, sock, answer: Callable[[bytes], dict], *, limit: int,
-                 timeout: float) -> None:
+    def __init__(self, sock, answer: Callable[[bytes], bytes], *, end: bytes, limit: int,
+                 timeout: float, too_long: Callable[[], bytes],
+                 closed: Callable[[RequestSink], None]) -> None:
         self._sock = sock
         self._answer = answer
+        self._end = end
         self._limit = limit
+        self._too_long = too_long
+        self._closed = closed
         self._buffer = b""
         self._done = False
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._too_slow)
+        self._timer.start(int(timeout * 1000))
+        self._kick = QTimer()  # what arrived before us: read from the event loop
+        self._kick.setSingleShot(True)
+        self._kick.timeout.connect(self._read)
+        self._kick.start(0)
         sock.readyRead.connect(self._read)
-        sock.disconnected.connect(sock.deleteLater)
-        QTimer.singleShot(int(timeout * 1000), sock, self._too_slow)
-        self._read()
 
     def _read(self) -> None:
         if self._done:
             return
         self._buffer += bytes(self._sock.readAll().data())
-        line, newline, _rest = self._buffer.partition(b"\n")
-        if newline:
-            self._finish(self._answer(line))
+        at = self._buffer.find(self._end)
+        if 0 <= at < self._limit:
+            self._finish(self._answer(self._buffer[:at]))
         elif len(self._buffer) >= self._limit:
             log.warning("A phone request was refused: longer than %d bytes.", self._limit)
-            self._finish(error_reply(MalformedRequest("too long")))
+            self._finish(self._too_long())
 
-    def _finish(self, answer: dict) -> None:
+    def _finish(self, data: bytes) -> None:
         self._done = True
-        self._sock.write(channel.encode(answer))
+        self._sock.write(data)
         self._sock.flush()
         self._sock.close()  # after the reply is written
+        self._end_timers()
+        self._closed(self)
 
     def _too_slow(self) -> None:
         if not self._done:
             log.warning("A phone request was dropped: incomplete after the time limit.")
             self._done = True
             self._sock.abort()
+            self._end_timers()
+            self._closed(self)
+
+    def _end_timers(self) -> None:
+        self._timer.stop()
+        self._kick.stop()
+
+    def release(self) -> None:
+        """Delete the socket now (Python owns it from here): never from its own signal."""
+        self._end_timers()
+        sock, self._sock = self._sock, None
+        if sock is not None and shiboken6.isValid(sock):
+            sock.setParent(None)
+        del sock
+
+
+class Sinks:
+    """The requests being read, and those done, whose sockets are released at the next
+    connection or at the end (outside any of their signals)."""
+
+    def __init__(self) -> None:
+        self._open: set[RequestSink] = set()
+        self._done: list[RequestSink] = []
+
+    def add(self, sink: RequestSink) -> None:
+        self._open.add(sink)
+
+    def closed(self, sink: RequestSink) -> None:
+        self._open.discard(sink)
+        self._done.append(sink)
+
+    def release_done(self) -> None:
+        done, self._done = self._done, []
+        for sink in done:
+            sink.release()
+
+    def release_all(self) -> None:
+        for sink in list(self._open):
+            self.closed(sink)
+        self.release_done()
 
 
 class PhoneServer(QObject):
@@ -98,7 +153,7 @@ class PhoneServer(QObject):
         self._server: QLocalServer | QTcpServer | None = None
         self._endpoint: Endpoint | None = None
         self._file: Path | None = None
-        self._sinks: set[RequestSink] = set()
+        self._sinks = Sinks()
 
     @property
     def endpoint(self) -> Endpoint | None:
@@ -144,6 +199,7 @@ class PhoneServer(QObject):
     def stop(self) -> None:
         if self._file is not None and self._endpoint is not None:
             channel.withdraw(self._file, self._endpoint)
+        self._sinks.release_all()
         if self._server is not None:
             self._server.close()
             self._server.deleteLater()
@@ -151,11 +207,13 @@ class PhoneServer(QObject):
 
     def _accept(self) -> None:
         while self._server is not None and self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
-            sink = RequestSink(sock, self.answer_line, limit=channel.MAX_REQUEST,
-                               timeout=self._timeout)
-            self._sinks.add(sink)  # kept until its socket is gone
-            sock.destroyed.connect(lambda *_a, s=sink: self._sinks.discard(s))
+            self._sinks.release_done()
+            self._sinks.add(RequestSink(
+                self._server.nextPendingConnection(),
+                lambda line: channel.encode(self.answer_line(line)), end=b"\n",
+                limit=channel.MAX_REQUEST, timeout=self._timeout,
+                too_long=lambda: channel.encode(error_reply(MalformedRequest())),
+                closed=self._sinks.closed))
 
     def answer_line(self, line: bytes) -> dict:
         try:
