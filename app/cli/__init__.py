@@ -720,7 +720,8 @@ def cmd_import(args) -> int:
     return 0
 
 
-def cmd_gui(args) -> int:
+def cmd_gui(args, *, dial: str | None = None) -> int:
+    """``dial``: a tel: URI to dial once the window is up (``permanence dial``)."""
     from app.ui.display import display_problem
 
     paths = _profile_paths(args)
@@ -740,7 +741,7 @@ def cmd_gui(args) -> int:
     # profiles marked as demos, and on no other.
     return run_gui(paths, passphrase=given_passphrase(args), clock=SystemClock(),
                    settings=workstation_settings(args, paths),
-                   user=default_account(args, paths))
+                   user=default_account(args, paths), dial=dial)
 
 
 # Command groups kept in modules of their own (app/cli/<name>.py): each module has
@@ -777,9 +778,10 @@ def _settings_language(profile: Path | None, demo: bool) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app.cli.calls import tel_argv
     from app.cli.help_language import early_language, translate_argparse
 
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = tel_argv(sys.argv[1:] if argv is None else list(argv))
     # Before the parser is built: its help is written in this language.
     i18n.set_language(early_language(argv, _settings_language))
     translate_argparse()

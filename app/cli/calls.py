@@ -1,7 +1,9 @@
 """``permanence call …``, ``lookup``, ``kpi`` and ``export calls``: the call log headless.
 
-The phone system's events (``call ringing|answered|ended``) open the profile like any
-command and record the call (a running application receiving them comes later). Each
+The phone system's events (``call ringing|answered|ended``) and ``lookup`` go to the
+application when it runs on the profile (``app.services.calls.channel``: it holds the
+profile, and answers with the principal of the person signed in there), else open the
+profile like any command and record the call themselves. Each
 prints what it did on one line; ``ringing`` prints the call id to give the next events
 (the ``--id`` given, or the call's own). ``lookup`` answers a PBX's caller-name query
 (``--format json``: only JSON on the standard output). ``kpi`` prints the indicators
@@ -21,7 +23,7 @@ from app import i18n
 from app.cli import UsageError, _out_path, _profile_paths, headless_key, parse_day, say
 from app.clock import SystemClock
 from app.i18n import _, ngettext
-from app.models.text import clean_name
+from app.models.text import clean_name, one_line
 
 
 def register(sub, common) -> None:
@@ -66,6 +68,15 @@ def register(sub, common) -> None:
                              "the standard output"))
     lookup.set_defaults(handler=cmd_lookup)
 
+    dial = sub.add_parser(
+        "dial", help=_("dial a number in the running Permanence (the tel: link handler; "
+                       "'permanence tel:NUMBER' works too)"),
+        description=_("Exit status: 0 handed to Permanence, 2 refused (no number in the "
+                      "URI), 4 the running Permanence is locked."))
+    common(dial, top=False)
+    dial.add_argument("uri", metavar="URI", help=_("tel:+33612345678, or a number"))
+    dial.set_defaults(handler=cmd_dial)
+
     kpi = sub.add_parser("kpi", help=_("the call indicators over a range of days (see README, "
                                      "Indicateurs)"))
     common(kpi, top=False)
@@ -89,87 +100,79 @@ def _open(args):
     return open_workspace(paths, headless_key(paths, args), clock=SystemClock())
 
 
-def _time(ws, instant) -> str:
-    return ws.zone.local(instant).strftime("%H:%M:%S")
+def _print(lines, file=None) -> None:
+    """Lines of a reply: each on one terminal line, the tabs of a lookup's fields kept."""
+    for line in lines:
+        print("\t".join(one_line(part) for part in str(line).split("\t")), file=file)
+
+
+def _run(args, request: dict) -> int:
+    """To the application running on the profile if there is one (it holds the profile
+    locked), else on the profile opened here; the same output and exit code either way."""
+    from app.services.calls.channel import ask_app
+    from app.services.calls.phone_link import perform
+
+    paths = _profile_paths(args)
+    answer = ask_app(paths.root, {**request, "language": i18n.current_language()})
+    if answer is None:
+        ws = _open(args)
+        try:
+            answer = perform(ws, request)
+        finally:
+            ws.close()
+    _print(answer["stdout"])
+    _print(answer["stderr"], file=sys.stderr)
+    return answer["exit"]
 
 
 def cmd_ringing(args) -> int:
-    ws = _open(args)
-    try:
-        result = ws.calls.ringing(args.number, line=args.line, call_id=args.call_id)
-    finally:
-        ws.close()
-    print(clean_name(result.call.ref))  # the id the next events give
-    caller = result.caller
-    if caller.withheld:
-        who = _("withheld number")
-    elif not caller.matches:
-        who = _("unknown caller")
-    else:
-        who = ", ".join(m.name for m in caller.matches)
-    say(_("Call ringing at {time}: {who}.").format(time=_time(ws, result.call.started_at),
-                                                   who=who), file=sys.stderr)
-    return 0
+    return _run(args, {"op": "ringing", "number": args.number, "line": args.line,
+                       "call_id": args.call_id})
 
 
 def cmd_answered(args) -> int:
-    ws = _open(args)
-    try:
-        call = ws.calls.answered(args.call_id)
-    finally:
-        ws.close()
-    say(_("Call answered at {time}, after {seconds} s.").format(
-        time=_time(ws, call.answered_at), seconds=round(call.ring_seconds)))
-    return 0
+    return _run(args, {"op": "answered", "call_id": args.call_id})
 
 
 def cmd_ended(args) -> int:
-    ws = _open(args)
-    try:
-        result = ws.calls.ended(args.call_id)
-    finally:
-        ws.close()
-    call, callback = result.call, result.callback
-    if not call.missed:
-        say(_("Call ended at {time}, {seconds} s of conversation.").format(
-            time=_time(ws, call.ended_at), seconds=round(call.talk_seconds)))
-    elif callback is None:
-        say(_("Missed call at {time} from a withheld number: nobody to call back.").format(
-            time=_time(ws, call.ended_at)))
-    else:
-        say(ngettext("Missed call at {time}: to call back by {due} ({n} missed call from "
-                     "this number).",
-                     "Missed call at {time}: to call back by {due} ({n} missed calls from "
-                     "this number).", callback.missed_calls).format(
-            time=_time(ws, call.ended_at), due=ws.zone.local(callback.due_at).strftime("%H:%M"),
-            n=callback.missed_calls))
-    return 0
+    return _run(args, {"op": "ended", "call_id": args.call_id})
 
 
 def cmd_lookup(args) -> int:
-    from app.services import access
+    return _run(args, {"op": "lookup", "number": args.number, "format": args.format})
 
-    ws = _open(args)
-    try:
-        found = ws.callers.identify(args.number)
-        # Names only for a role that may read them (a phone system's account gets ids).
-        shown = {"patient": ws.may(access.PATIENTS_READ), "contact": ws.may(access.DIRECTORY_READ)}
-    finally:
-        ws.close()
 
-    def name(m) -> str:
-        return clean_name(m.name) if shown.get(m.kind, False) else ""
+def cmd_dial(args) -> int:
+    """To the running application; without one, the application starts (the sign-in
+    first) and dials once its window is up."""
+    from app.services.calls.channel import ask_app
+    from app.services.calls.dialing import number_from_uri
 
-    if args.format == "json":
-        print(json.dumps([{"kind": m.kind, "id": m.id, "name": name(m)}
-                          for m in found.matches], ensure_ascii=False))
-        return 0
-    if not found.matches:
-        say(_("Withheld number.") if found.withheld else _("Nobody has this number."))
-    for m in found.matches:  # tab-separated: no field may hold a tab or a line break
-        extra = (i18n.format_date(m.birth_date) if m.birth_date else m.detail) if name(m) else ""
-        print("\t".join(clean_name(v) for v in (m.kind, m.id, name(m), extra or "")))
-    return 0
+    number_from_uri(args.uri)  # a refusal before anything starts
+    answer = ask_app(_profile_paths(args).root, {"op": "dial", "uri": args.uri,
+                                                 "language": i18n.current_language()})
+    if answer is None:
+        from app.cli import cmd_gui
+
+        return cmd_gui(args, dial=args.uri)
+    _print(answer["stdout"])
+    _print(answer["stderr"], file=sys.stderr)
+    return answer["exit"]
+
+
+_VALUED = frozenset({"--profile", "--passphrase-file", "--user", "--recovery-key-file",
+                     "--language"})
+
+
+def tel_argv(argv: list[str]) -> list[str]:
+    """``permanence tel:URI`` (how a system hands a tel: link over) is ``dial tel:URI``:
+    the link in the place of the command (after the general options), nowhere else."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in _VALUED else 1
+    if i < len(argv) and argv[i].lower().startswith("tel:"):
+        return argv[:i] + ["dial"] + argv[i:]
+    return argv
 
 
 def _kpi_text(values: dict, fmt: str) -> str:

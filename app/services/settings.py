@@ -32,6 +32,12 @@ SETTINGS: dict[str, SettingSpec] = {
         # The account commands sign in as when --user is not given (a remote
         # workstation's, set when it joins a practice); "" for the owner.
         SettingSpec("account", "workstation", ""),
+        # Telephony on this workstation (app.services.calls.dialing, .action_url).
+        SettingSpec("dial_method", "workstation", "tel", ("tel", "url", "command")),
+        SettingSpec("dial_template", "workstation", ""),
+        SettingSpec("phone_listener", "workstation", False, (True, False)),
+        SettingSpec("phone_listener_port", "workstation", 8725),
+        SettingSpec("phone_listener_token", "workstation", ""),
     )
 }
 

@@ -40,6 +40,7 @@ from app.ui.main_window import MainWindow
 from app.ui.plain import message_box
 from app.ui.setup_wizard import SetupWizard
 from app.ui.theme import apply_theme, install_qt_translations
+from app.ui.telephony import Telephony, window_locked
 from app.ui.unlock_dialog import UnlockDialog
 
 BENCH_READY_ENV = "PERMANENCE_BENCH_READY"
@@ -62,12 +63,17 @@ class GuiSession:
             pass  # geometry is not worth a failed start
         self.window_state = QSettings(str(ini), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
+        # The commands' channel, the Action URL listener and click-to-dial, with the
+        # person signed in now; a ringing call opens the call panel of the window shown.
+        self.telephony = Telephony(lambda: self.workspace, settings, workspace.paths.root,
+                                   locked=lambda: window_locked(self.window))
 
     def show(self, *, first_start: bool = False) -> MainWindow:
         """``first_start``: the practice was just created by the setup assistant; its
         agenda has no types and no hours yet, so the guide to them opens over it."""
         self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state)
         self.window.language_changed.connect(self._switch_language)
+        self.telephony.attach(self.window)
         self.window.show()
         if first_start:
             self.window.open_agenda_guide()
@@ -197,10 +203,11 @@ def _sign_in_dialog(paths: ProfilePaths, clock: Clock, keychain: Keychain,
 
 def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
             settings: WorkstationSettings, kdf_floor: KdfParams = MIN_KDF,
-            user: str | None = None) -> int:
+            user: str | None = None, dial: str | None = None) -> int:
     """``settings``: this workstation's, with the command line's choices for this run;
     ``kdf_floor``: the least Argon2 cost a key file may ask for (tests use a cheaper
-    practice; the program never lowers it)."""
+    practice; the program never lowers it); ``dial``: a tel: URI to dial once the window
+    is up."""
     language = settings.get("language")
     i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv)
@@ -239,6 +246,9 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
 
     session = GuiSession(app, workspace, settings)
     window = session.show(first_start=first_start and not os.environ.get(BENCH_READY_ENV))
+    session.telephony.start()
+    if dial:
+        QTimer.singleShot(0, lambda: session.telephony.dialer.dial(dial))
     if os.environ.get(BENCH_READY_ENV):
         # Launch benchmark: report once the first paint is done and the loop is idle.
         def ready() -> None:
@@ -250,4 +260,5 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
     try:
         return app.exec()
     finally:
+        session.telephony.stop()
         workspace.close()

@@ -30,6 +30,7 @@ from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.calls.settings_tab import CallSettingsTab
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
+from app.ui.telephony_settings import TelephonySettings
 from app.ui.widgets import label
 from app.ui.failures import failure_text
 
@@ -105,6 +106,11 @@ class SettingsView(QWidget):
         if workspace.may(access.BACKUPS):
             self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
             self.tabs.addTab(self.backups_tab, _("Backups"))
+        # How this workstation dials (who takes calls), the Action URL listener (the owner).
+        self.telephony_tab: TelephonySettings | None = None
+        if workspace.may(access.CALLS_EVENT):
+            self.telephony_tab = TelephonySettings(workspace, settings)
+            self.tabs.addTab(self.telephony_tab, _("Telephony"))
         self.accounts_tab: AccountsTab | None = None
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -95,3 +99,17 @@ def main_window(qtbot, workspace, settings):
     window.patients.form.revert()
     window.close()
     window.deleteLater()
+
+
+@pytest.fixture
+def runtime(monkeypatch) -> Iterator[Path]:
+    """A private runtime folder of our own, for the server and the subprocesses: short,
+    as a Unix socket's path may not exceed about 100 bytes (pytest's tmp_path under
+    several workers would)."""
+    base = Path(tempfile.mkdtemp(prefix="pr-", dir="/tmp" if os.name != "nt" else None))
+    os.chmod(base, 0o700)
+    from app.services.calls import channel
+
+    monkeypatch.setenv(channel.RUNTIME_ENV, str(base))
+    yield base / "permanence"  # where the endpoints go
+    shutil.rmtree(base, ignore_errors=True)

@@ -27,6 +27,7 @@ from app.services.directory import (
 )
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.dialer import add_dial_action
 from app.ui.plain import message_box
 from app.ui.record_form import RecordForm
 from app.ui.widgets import FieldError, card_frame, label, mark_invalid
@@ -77,6 +78,9 @@ class ContactForm(RecordForm):
         self.fax = QLineEdit()
         for edit in (self.phone, self.phone2, self.fax):
             edit.setPlaceholderText("02 47 12 34 56")
+        # The directory's card is always editable: its numbers can be dialled as they are.
+        self.dial_actions = [add_dial_action(edit, read_only_only=False)
+                             for edit in (self.phone, self.phone2)]
         self.email = QLineEdit()
         self.mssante = QLineEdit()
         self.mssante.setPlaceholderText(_("name@medecin.mssante.fr"))

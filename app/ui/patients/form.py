@@ -35,6 +35,7 @@ from app.services import access
 from app.services.errors import ConcurrentEdit, ValidationError
 from app.services.patients import PatientDetails, PatientInput, PatientService, PhoneEntry
 from app.services.phones import InvalidPhone, display_phone, parse_phone
+from app.ui.dialer import add_dial_action
 from app.ui.record_form import RecordForm
 from app.ui.widgets import FieldError, ask_unsaved, card_frame, label, mark_invalid
 
@@ -72,6 +73,7 @@ class PhoneRow(QWidget):
             self.kind.addItem(text, value)
         self.number = QLineEdit()
         self.number.setPlaceholderText("06 12 34 56 78")
+        self.dial = add_dial_action(self.number)  # shown on the card, not while editing
         self.remove = QPushButton("✕")
         self.remove.setToolTip(_("Remove this number"))
         self.remove.setFixedWidth(34)
