@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from app.models.base import BOOKKEEPING, Base, Syncable
 from app.models.journal import ChangeJournal, LocalMeta
 from app.i18n import _
-from app.storage import versions
+from app.models.kinds import PATIENT
+from app.storage import erasure, versions
 from app.storage.errors import StorageError
 from app.storage.changes import DELETE, INSERT, UPDATE
 from app.storage.hlc import HybridLogicalClock
@@ -99,6 +100,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None
     session = uow.session
     models = syncable_models()
     mark, ahead, wrote = hlc.last, False, False
+    erasing = erasures(changes)
+    names: dict[str, list[str]] = {}
     for change in changes:
         model = models.get(change.kind)
         if model is None:
@@ -107,14 +110,40 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> None
         ahead = ahead or received >= mark
         hlc.observe(received)
         row = session.get(model, change.entity_id)
+        if change.tx_id in erasing and change.kind == PATIENT and row is not None:
+            names[row.id] = [row.birth_name, row.used_name, row.first_names]
         if row is None:
             wrote = _insert(uow, model, change) or wrote
         else:
             wrote = _merge(uow, row, change) or wrote
+    if erasing:
+        _erase_copies(session, changes, erasing, names)
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
         # kept beside them, so that it survives a restart.
         session.merge(LocalMeta(key=META_HLC, value=str(hlc.last)))
+
+
+def erasures(changes: Sequence[RemoteChange]) -> set[str]:
+    """The transactions among ``changes`` that erase a patient (``app.services.rgpd``)."""
+    return {c.tx_id for c in changes if c.kind == PATIENT and c.payload.get("erased_at")}
+
+
+def _erase_copies(session: Session, changes: Sequence[RemoteChange], erasing: set[str],
+                  names: dict[str, list[str]]) -> None:
+    """A patient erased on a peer is erased here too: the older journal entries of every
+    row of the erasing transaction, and the card's search terms (the file is flushed
+    after the commit, ``Store.apply_remote``)."""
+    session.flush()
+    for tx_id in erasing:
+        blanks = {c.entity_id: {k: v for k, v in c.payload.items()
+                                if k not in _NOT_MERGED and k not in ("deleted_at", "erased_at")}
+                  for c in changes if c.tx_id == tx_id}
+        erasure.scrub_history(session, blanks, keep_tx=tx_id)
+        for change in changes:
+            if change.tx_id == tx_id and change.kind == PATIENT:
+                erasure.scrub_patient_search(session, change.entity_id,
+                                             names.get(change.entity_id, []))
 
 
 def _insert(uow, model: type[Syncable], change: RemoteChange) -> bool:

@@ -24,7 +24,8 @@ from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.conftest import FAST_KDF, assert_french
 
 ALL = frozenset(access.ACTIONS)
-NOT_SHARED = {access.ACCOUNTS, access.KEYS, access.SYNC_PEERS, access.AUDIT_READ}
+NOT_SHARED = {access.ACCOUNTS, access.KEYS, access.SYNC_PEERS, access.AUDIT_READ,
+              access.PATIENT_RIGHTS, access.RETENTION}
 # The defaults the practice starts with, spelled out here so that a change to the
 # matrix is a change of this test too.
 EXPECTED = {
@@ -134,6 +135,7 @@ def _probes(ctx, role, out):
         access.CONSIGNES_EDIT: lambda ws: ws.consignes.save(ConsigneInput(
             text=f"Consigne {role}")),
         access.CONSIGNES_ACK: lambda ws: ws.consignes.acknowledge([]),
+        access.PATIENT_RIGHTS: lambda ws: ws.rights.erasure_refusal(ctx["card"]),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.
