@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
                                      duplicates=workspace.duplicates,
                                      appointments=DayQueries.of(workspace), load_now=False,
                                      access_trail=workspace.audit_trail,
+                                     rights=workspace.rights if workspace.may(
+                                         access.PATIENT_RIGHTS) else None,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)

@@ -58,7 +58,8 @@ def dossier_html(dossier: dict) -> str:
     priorities, states = priority_labels(), state_labels()
     card_rows = [
         (_("Birth name"), p["birth_name"]), (_("Name in use"), p["used_name"]),
-        (_("First names"), p["first_names"]), (_("Date of birth"), p["birth_date"]),
+        (_("First names"), p["first_names"]), (_("Date of birth"), "/".join(reversed(p["birth_date"].split("-")))
+                                        if p["birth_date"] else None),
         (_("Sex"), p["sex"]), (_("Email"), p["email"]), (_("Other email"), p["email_other"]),
         (_("Address"), p["address_line"]), (_("Postcode"), p["postal_code"]),
         (_("City"), p["city"]), (_("Referring doctor"), p["referring_doctor"]),
@@ -113,14 +114,14 @@ def dossier_html(dossier: dict) -> str:
 
 def render_dossier_pdf(dossier: dict, path: Path) -> None:
     """Write the dossier to ``path`` as an A4 PDF (the caller places it and audits)."""
-    if os.environ.get("QT_QPA_PLATFORM") is None and not os.environ.get("DISPLAY") \
-            and not os.environ.get("WAYLAND_DISPLAY") and os.name == "posix":
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the command line, without a display
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import (QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter,
                                QTextDocument)
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
+    app = QGuiApplication.instance()
+    if app is None:  # the command line: drawing needs no display
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QGuiApplication([])
     writer = QPdfWriter(str(path))
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait,
