@@ -79,3 +79,15 @@ def test_erase_refuses_a_patient_kept_by_the_rule_and_erases_one_that_is_not(pro
             "Demande écrite"]
     finally:
         ws.close()
+
+
+def test_retention_dry_run_lists_and_changes_nothing_then_apply_runs(profile):
+    root, _quiet, _busy = profile
+    dry = permanence("retention", "apply", "--dry-run", "--profile", str(root),
+                     passphrase=PASS)
+    assert dry.returncode == 0, dry.stderr
+    assert "supprimeraient" in dry.stdout and "Rien n'a été modifié" in dry.stdout
+    assert "0 appel" in dry.stdout
+    done = permanence("retention", "apply", "--profile", str(root), passphrase=PASS)
+    assert done.returncode == 0, done.stderr
+    assert "ont supprimé" in done.stdout

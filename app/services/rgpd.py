@@ -324,82 +324,93 @@ class PatientRightsService:
             raise MessageError(_("Say why the patient's data is erased (the patient's "
                                  "request, for example); nothing was changed."),
                                code="reason_missing")
+        cutoff = self._cutoff()
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             s = uow.session
             patient = s.get(Patient, patient_id)
             if patient is None or patient.erased_at is not None:
                 raise NotFound(patient_id)
-            refusal = self._refusal(s, patient_id)
-            if refusal is not None:
-                raise refusal
-            names = [patient.birth_name, patient.used_name, patient.first_names]
-            rows = [patient, *self._linked(s, patient_id)]
-            now = uow.now
-            blanks: dict[str, dict] = {}
-            for row in rows:
-                fields = _BLANKS[type(row)]
-                for name, blank in fields.items():
-                    setattr(row, name, blank)
-                blanks[row.id] = {k: _json_value(v) for k, v in fields.items()}
-                if row.deleted_at is None:
-                    row.deleted_at = now
-            patient.erased_at = now
-            s.flush()
-            entries = erasure.scrub_history(s, blanks, keep_tx=uow.tx_id)
-            erasure.scrub_patient_search(s, patient_id, names)
+            kept = activity(s, patient_id, cutoff, recent=True)
+            if any(kept.values()):
+                raise _refused(kept, self.activity_years())
+            rows, entries = erase_patient(uow, patient, cutoff)
             uow.audit("erase", "patient", patient_id, reason[:REASON_MAX])
         erasure.flush_to_file(self._store)
-        return ErasureResult(patient_id, len(rows), entries)
+        return ErasureResult(patient_id, rows, entries)
 
     def _cutoff(self) -> datetime | None:
         years = self.activity_years()
         return None if years == 0 else self._clock.now() - timedelta(days=365 * years + years // 4)
 
-    def _activity(self, s: Session, pid: str, *, recent: bool) -> dict[type, list]:
-        """The patient's appointments, series, calls, callbacks and messages: those that
-        keep the patient (``recent``) or those older than the rule (erased with it)."""
-        cutoff = self._cutoff()
-        by_patient = CallerKind.PATIENT.value
-        queries = {
-            Appointment: (Appointment.patient_id == pid, Appointment.starts_at),
-            AppointmentSeries: (AppointmentSeries.patient_id == pid, AppointmentSeries.created_at),
-            Call: ((Call.caller_kind == by_patient) & (Call.caller_id == pid), Call.started_at),
-            Callback: ((Callback.caller_kind == by_patient) & (Callback.caller_id == pid),
-                       Callback.due_at),
-            Message: (Message.patient_id == pid, Message.created_at),
-        }
-        found: dict[type, list] = {}
-        for model, (where, when) in queries.items():
-            query = select(model).where(where)
-            if cutoff is not None:
-                query = query.where(when >= cutoff if recent else when < cutoff)
-            elif not recent:
-                continue  # without a rule in years, no activity is erased
-            found[model] = list(s.execute(query).scalars())
-        return found
-
     def _refusal(self, s: Session, pid: str) -> ErasureRefused | None:
-        kept = self._activity(s, pid, recent=True)
-        appointments = len(kept[Appointment]) + len(kept[AppointmentSeries])
-        calls = len(kept[Call]) + len(kept[Callback])
-        messages = len(kept[Message])
-        if not (appointments or calls or messages):
-            return None
-        return ErasureRefused(appointments, calls, messages, self.activity_years())
+        kept = activity(s, pid, self._cutoff(), recent=True)
+        return _refused(kept, self.activity_years()) if any(kept.values()) else None
 
-    def _linked(self, s: Session, pid: str) -> list:
-        """The rows erased with the card: its phones, waiting-list requests, merges,
-        dismissed duplicates, and the activity older than the rule."""
-        rows: list = []
-        rows += s.execute(select(PatientPhone).where(PatientPhone.patient_id == pid)).scalars()
-        rows += s.execute(select(WaitingListEntry).where(WaitingListEntry.patient_id == pid)
-                          ).scalars()
-        rows += s.execute(select(PatientMerge).where(or_(PatientMerge.kept_id == pid,
-                                                         PatientMerge.merged_id == pid))
-                          ).scalars()
-        rows += s.execute(select(DuplicateDismissal).where(or_(
-            DuplicateDismissal.patient_a == pid, DuplicateDismissal.patient_b == pid))).scalars()
-        for found in self._activity(s, pid, recent=False).values():
-            rows += found
-        return rows
 
+def _refused(kept: dict[type, list], years: int) -> ErasureRefused:
+    return ErasureRefused(len(kept[Appointment]) + len(kept[AppointmentSeries]),
+                          len(kept[Call]) + len(kept[Callback]), len(kept[Message]), years)
+
+
+def activity(s: Session, pid: str, cutoff: datetime | None, *, recent: bool
+             ) -> dict[type, list]:
+    """The patient's appointments, series, calls, callbacks and messages: with
+    ``recent``, those at or after ``cutoff`` (all of them without one), which keep the
+    patient; otherwise those before it (none without one), erased with the card."""
+    by_patient = CallerKind.PATIENT.value
+    queries = {
+        Appointment: (Appointment.patient_id == pid, Appointment.starts_at),
+        AppointmentSeries: (AppointmentSeries.patient_id == pid, AppointmentSeries.created_at),
+        Call: ((Call.caller_kind == by_patient) & (Call.caller_id == pid), Call.started_at),
+        Callback: ((Callback.caller_kind == by_patient) & (Callback.caller_id == pid),
+                   Callback.due_at),
+        Message: (Message.patient_id == pid, Message.created_at),
+    }
+    found: dict[type, list] = {}
+    for model, (where, when) in queries.items():
+        query = select(model).where(where)
+        if cutoff is not None:
+            query = query.where(when >= cutoff if recent else when < cutoff)
+        elif not recent:
+            found[model] = []
+            continue
+        found[model] = list(s.execute(query).scalars())
+    return found
+
+
+def blank_rows(uow, rows: list) -> int:
+    """Blank the personal fields of ``rows`` and tombstone them, in ``uow``; then remove
+    every older copy of their values from the journal. The journal entries touched."""
+    s = uow.session
+    blanks: dict[str, dict] = {}
+    for row in rows:
+        fields = _BLANKS[type(row)]
+        for name, blank in fields.items():
+            setattr(row, name, blank)
+        blanks[row.id] = {k: _json_value(v) for k, v in fields.items()}
+        if row.deleted_at is None:
+            row.deleted_at = uow.now
+    s.flush()
+    return erasure.scrub_history(s, blanks, keep_tx=uow.tx_id)
+
+
+def erase_patient(uow, patient: Patient, cutoff: datetime | None) -> tuple[int, int]:
+    """Erase the card and what goes with it: its phones, waiting-list requests, merges,
+    dismissed duplicates, and its activity before ``cutoff``. The caller has checked
+    that nothing keeps the patient and audits why. (rows, journal entries touched)."""
+    s, pid = uow.session, patient.id
+    names = [patient.birth_name, patient.used_name, patient.first_names]
+    rows: list = [patient]
+    rows += s.execute(select(PatientPhone).where(PatientPhone.patient_id == pid)).scalars()
+    rows += s.execute(select(WaitingListEntry).where(WaitingListEntry.patient_id == pid)
+                      ).scalars()
+    rows += s.execute(select(PatientMerge).where(or_(PatientMerge.kept_id == pid,
+                                                     PatientMerge.merged_id == pid))).scalars()
+    rows += s.execute(select(DuplicateDismissal).where(or_(
+        DuplicateDismissal.patient_a == pid, DuplicateDismissal.patient_b == pid))).scalars()
+    for found in activity(s, pid, cutoff, recent=False).values():
+        rows += found
+    patient.erased_at = uow.now
+    entries = blank_rows(uow, rows)
+    erasure.scrub_patient_search(s, pid, names)
+    return len(rows), entries

@@ -32,6 +32,7 @@ from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.messages import MessageService
 from app.services.patients import PatientService
+from app.services.retention import RetentionService
 from app.services.rgpd import PatientRightsService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
@@ -250,6 +251,12 @@ class Workspace:
         """The patient's rights: the RGPD export and erasure (owner-only)."""
         return PatientRightsService(self.store, principal=self.principal, clock=self.clock,
                                     zone=self.zone)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The retention rules and their application (setting and applying on demand:
+        the owner; the daily run: whoever is signed in)."""
+        return RetentionService(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def exports(self) -> ExportService:

@@ -26,7 +26,10 @@ from sqlalchemy.orm import Session
 
 from app.models.text import name_terms
 
-_CHUNK = 500  # under SQLite's limit of bound parameters
+# The key of a journal entry compacted by the retention rules (``app.services.
+# retention``): the names of the fields it changed, whose values it no longer holds. It
+# is no column, so a peer that receives the entry applies nothing of it.
+COMPACTED = "_compacted"
 
 
 def scrub_history(session: Session, blanks: dict[str, dict], *, keep_tx: str) -> int:

@@ -136,6 +136,7 @@ def _probes(ctx, role, out):
             text=f"Consigne {role}")),
         access.CONSIGNES_ACK: lambda ws: ws.consignes.acknowledge([]),
         access.PATIENT_RIGHTS: lambda ws: ws.rights.erasure_refusal(ctx["card"]),
+        access.RETENTION: lambda ws: ws.retention.apply(dry_run=True),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.
