@@ -8,7 +8,7 @@ another account).
 from __future__ import annotations
 
 from app.clock import SystemClock
-from app.i18n import _, ngettext
+from app.i18n import _
 
 
 def _help() -> str:
@@ -30,28 +30,9 @@ def register(sub, common) -> None:
     apply.set_defaults(handler=cmd_apply)
 
 
-def summary_lines(summary) -> list[str]:
-    """The summary in the user's language, one line per kind of record."""
-    counts = [
-        ngettext("{n} patient without activity", "{n} patients without activity",
-                 len(summary.patients)).format(n=len(summary.patients)),
-        ngettext("{n} call", "{n} calls", summary.calls).format(n=summary.calls),
-        ngettext("{n} callback", "{n} callbacks", summary.callbacks).format(
-            n=summary.callbacks),
-        ngettext("{n} message", "{n} messages", summary.messages).format(n=summary.messages),
-        ngettext("{n} old change compacted in the journal",
-                 "{n} old changes compacted in the journal", summary.journal_entries).format(
-                     n=summary.journal_entries),
-        ngettext("{n} audit entry summarised", "{n} audit entries summarised",
-                 summary.audit_entries).format(n=summary.audit_entries),
-    ]
-    head = (_("The retention rules would remove:") if summary.dry_run
-            else _("The retention rules removed:"))
-    return [head, *("  " + line for line in counts)]
-
-
 def cmd_apply(args) -> int:
     from app.cli import _profile_paths, headless_key, say
+    from app.services.retention import summary_lines
     from app.services.workspace import open_workspace
     from app.storage.keychain import Keychain
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import exists, not_, or_, select
 
 from app.clock import Clock
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import Patient
 from app.models.agenda import Appointment, AppointmentSeries
 from app.models.calls import Call, Callback, CallerKind
@@ -91,6 +91,26 @@ class RetentionSummary:
     def nothing(self) -> bool:
         return not (self.patients or self.calls or self.callbacks or self.messages
                     or self.journal_entries or self.audit_entries)
+
+
+def summary_lines(summary: RetentionSummary) -> list[str]:
+    """The summary in the user's language: a heading, then one line per kind of record."""
+    counts = [
+        ngettext("{n} patient without activity", "{n} patients without activity",
+                 len(summary.patients)).format(n=len(summary.patients)),
+        ngettext("{n} call", "{n} calls", summary.calls).format(n=summary.calls),
+        ngettext("{n} callback", "{n} callbacks", summary.callbacks).format(
+            n=summary.callbacks),
+        ngettext("{n} message", "{n} messages", summary.messages).format(n=summary.messages),
+        ngettext("{n} old change compacted in the journal",
+                 "{n} old changes compacted in the journal", summary.journal_entries).format(
+                     n=summary.journal_entries),
+        ngettext("{n} audit entry summarised", "{n} audit entries summarised",
+                 summary.audit_entries).format(n=summary.audit_entries),
+    ]
+    head = (_("The retention rules would remove:") if summary.dry_run
+            else _("The retention rules removed:"))
+    return [head, *("  " + line for line in counts)]
 
 
 def _months(n: int) -> timedelta:

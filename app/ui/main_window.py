@@ -33,6 +33,7 @@ from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.backups import BackupRunner
+from app.ui.data_protection import RetentionRunner
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -301,6 +302,9 @@ class MainWindow(QMainWindow):
         self.backups.status_changed.connect(self._show_backup_status)
         self._show_backup_status(self.backups.status())
         self.backups.start_schedule()
+        # The retention rules, once a day (the owner's rules, whoever is signed in).
+        self.retention = RetentionRunner(self._workspace, self)
+        self.retention.start()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         # The unread count, in the navigation and the status bar, from every screen.
