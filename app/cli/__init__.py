@@ -735,7 +735,8 @@ def cmd_gui(args) -> int:
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "rgpd", "retention")
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "rgpd", "retention",
+                                     "keys")
 
 
 def _register_groups(sub) -> None:

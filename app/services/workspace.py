@@ -32,6 +32,7 @@ from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.messages import MessageService
 from app.services.patients import PatientService
+from app.services.practice_keys import PracticeKeys
 from app.services.retention import RetentionService
 from app.services.rgpd import PatientRightsService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
@@ -257,6 +258,13 @@ class Workspace:
         """The retention rules and their application (setting and applying on demand:
         the owner; the daily run: whoever is signed in)."""
         return RetentionService(self.store, principal=self.principal, clock=self.clock)
+
+    @cached_property
+    def practice_keys(self) -> PracticeKeys:
+        """The practice's own passphrase and recovery key (the owner's); each account's
+        own passphrase is ``accounts``'."""
+        return PracticeKeys(self.store, self.paths.envelope, self.profile.key,
+                            principal=self.principal, kdf=self.kdf)
 
     @cached_property
     def exports(self) -> ExportService:
