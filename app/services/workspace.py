@@ -259,10 +259,10 @@ class Workspace:
         the owner; the daily run: whoever is signed in)."""
         return RetentionService(self.store, principal=self.principal, clock=self.clock)
 
-    @cached_property
+    @property
     def practice_keys(self) -> PracticeKeys:
         """The practice's own passphrase and recovery key (the owner's); each account's
-        own passphrase is ``accounts``'."""
+        own passphrase is ``accounts``'. Made at each use: it takes ``kdf`` as it is."""
         return PracticeKeys(self.store, self.paths.envelope, self.profile.key,
                             principal=self.principal, kdf=self.kdf)
 

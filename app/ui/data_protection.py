@@ -1,18 +1,36 @@
 """Réglages › Protection des données (the owner's): how long data is kept, which
 activity keeps a patient from erasure on request, what the rules would remove now
-(dry run) and applying them; and the daily run of the rules (``RetentionRunner``).
+(dry run) and applying them; the practice's keys (its passphrase, its recovery key);
+and the daily run of the rules (``RetentionRunner``).
+
+The dialogs that ask for passphrases or a confirmation are dependencies, so tests
+give their answers.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.i18n import _
 from app.services.retention import BOUNDS, RetentionRules, summary_lines
 from app.services.rgpd import MAX_ACTIVITY_YEARS
 from app.services.workspace import Workspace
 from app.ui.failures import failure_text, show_failure
+from app.ui.plain import message_box
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label
 
@@ -52,6 +70,49 @@ class RetentionRunner(QObject):
         failure_text(exc)  # logged; the next hour tries again
 
 
+class PassphraseDialog(QDialog):
+    """The current passphrase, the new one, and the new one again."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Change the practice's passphrase"))
+        self.current, self.new, self.again = QLineEdit(), QLineEdit(), QLineEdit()
+        for field in (self.current, self.new, self.again):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = label("", "FieldError", wrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(_("Current passphrase"), self.current)
+        form.addRow(_("New passphrase"), self.new)
+        form.addRow(_("New passphrase again"), self.again)
+        form.addRow(self.error)
+        form.addRow(buttons)
+
+    def _accept(self) -> None:
+        if self.new.text() != self.again.text():
+            self.error.setText(_("The two new passphrases differ."))
+            return
+        self.accept()
+
+
+def ask_passphrases(parent: QWidget) -> tuple[str, str] | None:
+    dialog = PassphraseDialog(parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.current.text(), dialog.new.text()
+
+
+def confirm_new_recovery_key(parent: QWidget) -> bool:
+    box = message_box(QMessageBox.Icon.Question, _("New recovery key"), _(
+        "A new recovery key replaces the current one, which will no longer open the "
+        "practice. It is shown once: have something to write it down."), parent)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Ok
+
+
 def _spin(low: int, high: int, suffix: str) -> QSpinBox:
     box = QSpinBox()
     box.setRange(low, high)
@@ -61,11 +122,19 @@ def _spin(low: int, high: int, suffix: str) -> QSpinBox:
 
 
 class DataProtectionSettings(QWidget):
-    def __init__(self, workspace: Workspace, parent=None) -> None:
+    """``last_box``: the message shown last (the new recovery key, a failure)."""
+
+    def __init__(self, workspace: Workspace, parent=None, *,
+                 passphrases: Callable[[QWidget], tuple[str, str] | None] = ask_passphrases,
+                 confirm: Callable[[QWidget], bool] = confirm_new_recovery_key) -> None:
         super().__init__(parent)
         self._retention = workspace.retention
         self._rights = workspace.rights
+        self._workspace = workspace
+        self._passphrases = passphrases
+        self._confirm = confirm
         self._task = None
+        self.last_box: QMessageBox | None = None
 
         self.patient_years = _spin(*BOUNDS["patient_years"], _(" years"))
         self.patient_years.setSpecialValueText(_("never"))
@@ -102,12 +171,62 @@ class DataProtectionSettings(QWidget):
         for button in (self.save_button, self.dry_run_button, self.apply_button):
             buttons.addWidget(button)
         buttons.addStretch()
+
+        self.passphrase_button = QPushButton(_("Change the practice's passphrase…"))
+        self.passphrase_button.clicked.connect(self.change_passphrase)
+        self.recovery_button = QPushButton(_("New recovery key…"))
+        self.recovery_button.clicked.connect(self.new_recovery_key)
+        keys = QFormLayout()
+        keys.addRow(label(_("The practice's keys"), "SectionTitle"))
+        keys.addRow(label(_("A new passphrase or recovery key replaces the old one at once, "
+                            "without re-encrypting anything. To re-encrypt the database "
+                            "under a new key, close Permanence and run: permanence rekey"),
+                          "Hint", wrap=True))
+        key_buttons = QHBoxLayout()
+        key_buttons.addWidget(self.passphrase_button)
+        key_buttons.addWidget(self.recovery_button)
+        key_buttons.addStretch()
+        keys.addRow(key_buttons)
+
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
+        layout.addLayout(keys)
         layout.addStretch()
         self.load()
+
+    def change_passphrase(self) -> bool:
+        answer = self._passphrases(self)
+        if answer is None:
+            return False
+        current, new = answer
+        try:
+            self._workspace.practice_keys.change_practice_passphrase(current, new)
+        except Exception as exc:  # noqa: BLE001 - worded by failure_text
+            self.last_box = show_failure(self, exc)
+            return False
+        self._say(QMessageBox.Icon.Information, _(
+            "The practice's passphrase is changed; the old one no longer opens it."))
+        return True
+
+    def new_recovery_key(self) -> str | None:
+        if not self._confirm(self):
+            return None
+        try:
+            recovery = self._workspace.practice_keys.regenerate_recovery_key()
+        except Exception as exc:  # noqa: BLE001
+            self.last_box = show_failure(self, exc)
+            return None
+        self._say(QMessageBox.Icon.Information, _(
+            "The new recovery key, shown once (write it down and keep it away from the "
+            "computer):\n\n{key}").format(key=recovery))
+        self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return recovery
+
+    def _say(self, icon: QMessageBox.Icon, text: str) -> None:
+        self.last_box = message_box(icon, _("The practice's keys"), text, self)
+        self.last_box.open()
 
     def load(self) -> None:
         rules = self._retention.rules()

@@ -3,6 +3,8 @@ erasure rule, sees what a dry run would remove, and applies them; the daily run.
 
 from __future__ import annotations
 
+import pytest
+
 from app.services.calls.events import CallInput
 
 
@@ -40,3 +42,35 @@ def test_the_daily_run_applies_the_rules_once(qtbot, main_window, workspace):
     runner.run_if_due()
     qtbot.waitUntil(lambda: runner._task is None, timeout=10000)
     assert not workspace.retention.due()
+
+
+def test_the_owner_changes_the_passphrase_and_the_recovery_key(qtbot, main_window, workspace):
+    from app.storage.errors import WrongSecretError
+    from app.storage.keys import KeyEnvelope
+    from tests.conftest import FAST_KDF
+    from tests.ui.conftest import PASSPHRASE
+
+    workspace.kdf = FAST_KDF
+    page = _page(main_window)
+    page._passphrases = lambda parent: ("pas la bonne", "Une toute nouvelle phrase de passe")
+    assert not page.change_passphrase()
+    assert "incorrecte" in page.last_box.text()
+    page.last_box.close()
+    page._passphrases = lambda parent: (PASSPHRASE, "Une toute nouvelle phrase de passe")
+    assert page.change_passphrase(), page.last_box.text()
+    page.last_box.close()
+    envelope = KeyEnvelope.load(workspace.paths.envelope)
+    envelope.unwrap_with_passphrase("Une toute nouvelle phrase de passe", kdf_floor=FAST_KDF)
+
+    page._confirm = lambda parent: False
+    assert page.new_recovery_key() is None
+    page._confirm = lambda parent: True
+    first = page.new_recovery_key()
+    assert first and first in page.last_box.text()
+    page.last_box.close()
+    second = page.new_recovery_key()
+    page.last_box.close()
+    envelope = KeyEnvelope.load(workspace.paths.envelope)
+    assert envelope.unwrap_with_recovery_key(second) == workspace.profile.key
+    with pytest.raises(WrongSecretError):
+        envelope.unwrap_with_recovery_key(first)
