@@ -91,3 +91,12 @@ def test_retention_dry_run_lists_and_changes_nothing_then_apply_runs(profile):
     done = permanence("retention", "apply", "--profile", str(root), passphrase=PASS)
     assert done.returncode == 0, done.stderr
     assert "ont supprimé" in done.stdout
+
+
+def test_the_record_of_processing_is_written_where_asked(profile, tmp_path):
+    root, _quiet, _busy = profile
+    out = tmp_path / "registre.md"
+    result = rgpd(root, "record", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    assert "Cabinet du Parc" in out.read_text(encoding="utf-8")

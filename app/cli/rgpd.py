@@ -45,6 +45,14 @@ def register(sub, common) -> None:
                        help=_("why (recorded in the audit trail)"))
     erase.set_defaults(handler=cmd_erase)
 
+    record = actions.add_parser("record", help=_("write the record of processing "
+                                "(registre des traitements) to OUT.md, a starting point "
+                                "for the practice's RGPD file"), description=_help())
+    common(record, top=False)
+    record.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    record.add_argument("out", type=Path, metavar="OUT.md")
+    record.set_defaults(handler=cmd_record)
+
 
 def _open(args):
     from app.cli import _profile_paths, headless_key
@@ -76,6 +84,22 @@ def cmd_export(args) -> int:
     say(out)
     if pdf is not None:
         say(pdf)
+    return 0
+
+
+def cmd_record(args) -> int:
+    from app.cli import _export_refused, _out_path, say
+    from app.services.exporting import ExportError
+
+    out = _out_path(args.out)
+    ws = _open(args)
+    try:
+        ws.retention.export_record(out, overwrite=args.force)
+    except ExportError as exc:
+        raise _export_refused(exc) from exc
+    finally:
+        ws.close()
+    say(out)
     return 0
 
 

@@ -67,7 +67,8 @@ URGENT_PROTOCOL = "urgent.protocol"
 REPORTS = "reports"  # reports and indicators
 BACKUPS = "backups"
 PATIENT_RIGHTS = "patients.rights"  # a patient's RGPD export and erasure, and its rule
-RETENTION = "retention"  # the retention rules, and removing what they no longer keep
+RETENTION = "retention"  # the retention rules, removing what they no longer keep, the
+# record of processing
 
 ACTIONS = (
     APPOINTMENTS_READ, APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL, GUARD_OVERRIDE,

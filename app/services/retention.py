@@ -153,6 +153,16 @@ class RetentionService:
             uow.audit("setting", "retention", "", " ".join(
                 f"{f.name}={getattr(rules, f.name)}" for f in fields(RetentionRules)))
 
+    def export_record(self, path, *, overwrite: bool = False):
+        """The record of processing (``app.services.processing_record``) at ``path``."""
+        from app.services.processing_record import export_record
+        from app.services.rgpd import read_activity_years
+
+        return export_record(self._store, self.principal, path, rules=self.rules(),
+                             trail_days=trail_retention.retention_days(self._store),
+                             erasure_years=read_activity_years(self._store),
+                             now=self._clock.now(), overwrite=overwrite)
+
     # -- applying ---------------------------------------------------------------------
     def due(self) -> bool:
         with self._store.reader() as s:

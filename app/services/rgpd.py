@@ -127,6 +127,17 @@ class ErasureResult:
     journal_entries: int  # older journal entries deleted or rewritten
 
 
+def read_activity_years(store: Store) -> int:
+    """The erasure rule as the owner set it (0, the default: any activity keeps)."""
+    with store.reader() as s:
+        row = s.get(PracticeSetting, RULE_SETTING)
+    try:
+        years = int(row.value) if row is not None else 0
+    except ValueError:
+        return 0
+    return min(max(years, 0), MAX_ACTIVITY_YEARS)
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
@@ -145,13 +156,7 @@ class PatientRightsService:
     def activity_years(self) -> int:
         """0: any appointment, call or message keeps a patient (the default); N: only
         activity of the last N years does."""
-        with self._store.reader() as s:
-            row = s.get(PracticeSetting, RULE_SETTING)
-        try:
-            years = int(row.value) if row is not None else 0
-        except ValueError:
-            return 0
-        return min(max(years, 0), MAX_ACTIVITY_YEARS)
+        return read_activity_years(self._store)
 
     def set_activity_years(self, years: int) -> None:
         access.require(self.principal, access.PATIENT_RIGHTS)

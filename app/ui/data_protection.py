@@ -29,6 +29,7 @@ from app.i18n import _
 from app.services.retention import BOUNDS, RetentionRules, summary_lines
 from app.services.rgpd import MAX_ACTIVITY_YEARS
 from app.services.workspace import Workspace
+from app.ui.exporting import ask_save_path
 from app.ui.failures import failure_text, show_failure
 from app.ui.plain import message_box
 from app.ui.tasks import run_in_background
@@ -126,13 +127,15 @@ class DataProtectionSettings(QWidget):
 
     def __init__(self, workspace: Workspace, parent=None, *,
                  passphrases: Callable[[QWidget], tuple[str, str] | None] = ask_passphrases,
-                 confirm: Callable[[QWidget], bool] = confirm_new_recovery_key) -> None:
+                 confirm: Callable[[QWidget], bool] = confirm_new_recovery_key,
+                 choose_path=ask_save_path) -> None:
         super().__init__(parent)
         self._retention = workspace.retention
         self._rights = workspace.rights
         self._workspace = workspace
         self._passphrases = passphrases
         self._confirm = confirm
+        self._choose_path = choose_path
         self._task = None
         self.last_box: QMessageBox | None = None
 
@@ -167,8 +170,13 @@ class DataProtectionSettings(QWidget):
                             "than this is kept (the card says why); \"any activity\" keeps "
                             "every patient who has some."), "Hint", wrap=True))
         form.addRow(_("Activity that keeps a patient"), self.activity_years)
+        self.record_button = QPushButton(_("Export the record of processing…"))
+        self.record_button.setToolTip(_("The registre des traitements, a starting point for "
+                                        "the practice's RGPD file"))
+        self.record_button.clicked.connect(self.export_record)
         buttons = QHBoxLayout()
-        for button in (self.save_button, self.dry_run_button, self.apply_button):
+        for button in (self.save_button, self.dry_run_button, self.apply_button,
+                       self.record_button):
             buttons.addWidget(button)
         buttons.addStretch()
 
@@ -195,6 +203,20 @@ class DataProtectionSettings(QWidget):
         layout.addLayout(keys)
         layout.addStretch()
         self.load()
+
+    def export_record(self):
+        path = self._choose_path(self, _("Export the record of processing"),
+                                 _("record-of-processing.md"), _("Markdown (*.md)"))
+        if path is None:
+            return None
+        try:
+            self._retention.export_record(path, overwrite=True)  # the dialog asked
+        except Exception as exc:  # noqa: BLE001
+            self.last_box = show_failure(self, exc)
+            return None
+        self.result.setText(_("The record of processing is in {path}; complete it where "
+                              "it says so.").format(path=path))
+        return path
 
     def change_passphrase(self) -> bool:
         answer = self._passphrases(self)

@@ -145,3 +145,19 @@ def test_after_compaction_a_peer_paired_later_builds_the_rows_as_they_are(
     fresh.store.apply_remote(changes, peer_node_id=a.store.node_id, actor_id=fresh.user_id)
     got = fresh.patients.get(card.id)
     assert (got.city, got.email) == ("Amboise", "lea@example.org")
+
+
+def test_the_record_of_processing_states_the_practice_and_its_rules(workspace, tmp_path):
+    ws = workspace
+    ws.retention.set_rules(RetentionRules(call_months=6))
+    out = tmp_path / "registre.md"
+    ws.retention.export_record(out)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Registre des activités de traitement — Cabinet médical des "
+                           "Tilleuls")
+    assert "6 mois" in text and "20 ans" in text and "365 jours" in text
+    assert "(à compléter)" in text
+    assert out.stat().st_mode & 0o077 == 0
+    with pytest.raises(Exception) as exists:
+        ws.retention.export_record(out)
+    assert exists.value.code == "destination_exists"

@@ -74,3 +74,12 @@ def test_the_owner_changes_the_passphrase_and_the_recovery_key(qtbot, main_windo
     assert envelope.unwrap_with_recovery_key(second) == workspace.profile.key
     with pytest.raises(WrongSecretError):
         envelope.unwrap_with_recovery_key(first)
+
+
+def test_the_owner_exports_the_record_of_processing(qtbot, main_window, tmp_path):
+    page = _page(main_window)
+    page._choose_path = lambda *a: tmp_path / "registre.md"
+    assert page.export_record() == tmp_path / "registre.md"
+    assert "Registre des activités de traitement" in (tmp_path / "registre.md").read_text(
+        encoding="utf-8")
+    assert "registre.md" in page.result.text()
