@@ -1,5 +1,6 @@
 """The practice's own keys, the owner's: its passphrase (the envelope's ``passphrase``
-wrap), its recovery key, and the database key itself (rekey).
+wrap) or the system keychain instead (and back), its recovery key, and the database
+key itself (rekey).
 
 Kept apart from each account's own passphrase (``app.services.accounts`` and its
 ``AccountKeys``): these functions touch the owner's wraps and the database key, and
@@ -98,6 +99,39 @@ class PracticeKeys:
             envelope.save()
         return recovery
 
+
+    def move_to_keychain(self, keychain) -> None:
+        """Open the practice with the system keychain instead of the passphrase: a new
+        secret in the keychain wraps the key, and the passphrase wrap is removed (the
+        recovery key still opens it)."""
+        from app.storage.keys import new_keychain_secret
+
+        access.require(self.principal, access.KEYS)
+        reason = keychain.unusable_reason() if keychain is not None else "none"
+        if reason:
+            raise KeychainNeeded()
+        envelope = KeyEnvelope.load(self._path)
+        secret = new_keychain_secret()
+        keychain.store(envelope.envelope_id, secret)  # read back, or KeychainError
+        envelope.wrap_with_keychain_secret(self._key, secret)
+        envelope.remove("passphrase")
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            uow.audit("key_change", KEYS_ENTITY, "", "to_keychain")
+            envelope.save()
+
+    def move_to_passphrase(self, new: str, keychain) -> None:
+        """Back from the keychain to a passphrase: the passphrase wraps the key, the
+        keychain's wrap and its secret are removed."""
+        access.require(self.principal, access.KEYS)
+        envelope = KeyEnvelope.load(self._path)
+        check_new_passphrase(new, demo=envelope.is_demo)
+        envelope.wrap_with_passphrase(self._key, new, self._kdf)
+        envelope.remove("keychain")
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            uow.audit("key_change", KEYS_ENTITY, "", "to_passphrase")
+            envelope.save()
+        if keychain is not None and not keychain.unusable_reason():
+            keychain.delete(envelope.envelope_id)
 
     def reset_account_passphrase(self, name: str, new: str) -> None:
         """The owner gives an account a new passphrase (after a rekey dropped its wrap,
