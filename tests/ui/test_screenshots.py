@@ -59,3 +59,17 @@ def test_a_later_clock_shows_a_later_day(qtbot, workspace, agenda, settings, tmp
 
 def test_every_screen_is_listed_once_with_a_name_of_its_own():
     assert len(set(screenshot.SCREENS)) == len(screenshot.SCREENS)
+
+
+def test_the_data_protection_settings_and_a_patients_rgpd_export_are_shot(
+        qtbot, workspace, agenda, settings, tmp_path):
+    shots = screenshot.render_screens(workspace, tmp_path / "a", settings,
+                                      screens=(screenshot.data_protection,
+                                               screenshot.rgpd_export))
+    assert [p.name for p in shots] == ["01-reglages-protection-donnees.png",
+                                       "02-export-rgpd.png"]
+    again = screenshot.render_screens(workspace, tmp_path / "b", settings,
+                                      screens=(screenshot.data_protection,
+                                               screenshot.rgpd_export))
+    for a, b in zip(shots, again):
+        assert a.read_bytes() == b.read_bytes(), a.name
