@@ -38,7 +38,7 @@ from app.models.patient import patient_display_name
 from app.models.principal import Principal
 from app.services import access
 from app.errors import PermanenceError
-from app.services.rgpd import blank_rows, erase_patient
+from app.services.rgpd import blank_rows, erase_patient, erasure_rows
 from app.storage import erasure, trail_retention
 from app.storage.erasure import COMPACTED
 from app.storage.store import Store
@@ -199,11 +199,15 @@ class RetentionService:
         if dry_run:
             with self._store.reader() as s:
                 patients = _inactive_patients(s, patient_cut)
+                calls, callbacks = _old_calls(s, call_cut), _old_callbacks(s, call_cut)
+                messages = _old_messages(s, message_cut)
+                # What the erasures remove from the journal is not compacted after them.
+                erased = {r.id for p in patients for r in erasure_rows(s, p, patient_cut)}
+                erased |= {r.id for r in (*calls, *callbacks, *messages)}
                 return RetentionSummary(
-                    True, tuple((p.id, _name(p)) for p in patients),
-                    len(_old_calls(s, call_cut)), len(_old_callbacks(s, call_cut)),
-                    len(_old_messages(s, message_cut)), _compact(s, journal_cut, write=False),
-                    _old_audit(s, trail_cut))
+                    True, tuple((p.id, _name(p)) for p in patients), len(calls),
+                    len(callbacks), len(messages),
+                    _compact(s, journal_cut, write=False, skip=erased), _old_audit(s, trail_cut))
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             s = uow.session
             patients = _inactive_patients(s, patient_cut)
@@ -310,7 +314,8 @@ def _compactable(s, cutoff: datetime) -> list[str]:
                                 (_stored(cutoff),)).scalars().all()
 
 
-def _compact(s, cutoff: datetime, *, write: bool = True) -> int:
+def _compact(s, cutoff: datetime, *, write: bool = True, skip: frozenset | set = frozenset()
+             ) -> int:
     """Old updates keep the names of the fields they changed, not the values; each
     row's insert, when old too, takes the values as they were after them, so that a
     peer paired later still builds the row as it is. The entries compacted."""
@@ -318,6 +323,8 @@ def _compact(s, cutoff: datetime, *, write: bool = True) -> int:
     at = _stored(cutoff)
     compacted, rewrites = 0, []
     for entity_id in _compactable(s, cutoff):
+        if entity_id in skip:
+            continue
         state, insert_seq = None, None
         for seq, op, payload in conn.exec_driver_sql(
                 "SELECT seq, op, payload FROM change_journal WHERE entity_id = ? AND at < ? "

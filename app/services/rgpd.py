@@ -403,8 +403,17 @@ def erase_patient(uow, patient: Patient, cutoff: datetime | None) -> tuple[int, 
     """Erase the card and what goes with it: its phones, waiting-list requests, merges,
     dismissed duplicates, and its activity before ``cutoff``. The caller has checked
     that nothing keeps the patient and audits why. (rows, journal entries touched)."""
-    s, pid = uow.session, patient.id
     names = [patient.birth_name, patient.used_name, patient.first_names]
+    rows = erasure_rows(uow.session, patient, cutoff)
+    patient.erased_at = uow.now
+    entries = blank_rows(uow, rows)
+    erasure.scrub_patient_search(uow.session, patient.id, names)
+    return len(rows), entries
+
+
+def erasure_rows(s: Session, patient: Patient, cutoff: datetime | None) -> list:
+    """The card and every row erased with it (see ``erase_patient``)."""
+    pid = patient.id
     rows: list = [patient]
     rows += s.execute(select(PatientPhone).where(PatientPhone.patient_id == pid)).scalars()
     rows += s.execute(select(WaitingListEntry).where(WaitingListEntry.patient_id == pid)
@@ -415,7 +424,4 @@ def erase_patient(uow, patient: Patient, cutoff: datetime | None) -> tuple[int, 
         DuplicateDismissal.patient_a == pid, DuplicateDismissal.patient_b == pid))).scalars()
     for found in activity(s, pid, cutoff, recent=False).values():
         rows += found
-    patient.erased_at = uow.now
-    entries = blank_rows(uow, rows)
-    erasure.scrub_patient_search(s, pid, names)
-    return len(rows), entries
+    return rows

@@ -36,6 +36,8 @@ def history(workspace, clock):
             birth_name="Zqxinactive", first_names="Lou", phones=[PhoneEntry("06 55 44 33 22")])
         ).id,
     }
+    # An old call changed afterwards: its update goes with its erasure, not compacted.
+    ws.calls.describe(old["call"], note="Zqxoldcall rappelé")
     edited = ws.patients.create(PatientInput(birth_name="Garnier", first_names="Léa",
                                              city="Zqxoldcity"))
     ws.patients.update(edited.id, PatientInput(birth_name="Garnier", first_names="Léa",
