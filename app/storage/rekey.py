@@ -28,7 +28,7 @@ from pathlib import Path
 from app.storage import checkpoints
 from app.storage.backup import backup_database, integrity_errors
 from app.storage.engine import connect_raw
-from app.storage.errors import CorruptDatabaseError
+from app.storage.errors import CorruptDatabaseError, ProfileLockedError
 from app.storage.keys import KdfParams, KeyEnvelope, new_database_key, new_recovery_key
 from app.storage.lock import ProfileLock
 from app.storage.private import open_private, touch_private
@@ -74,7 +74,23 @@ def _swap(paths) -> None:
 
 def finish_rekey(paths) -> None:
     """At start: finish a rekey a killed process had committed to, or remove what one
-    left before it had."""
+    left before it had; nothing while another process holds the profile (a rekey may be
+    running there)."""
+    if not (paths.root / MARKER).exists() and not any(
+            new.exists() for new, _place in _pending(paths)):
+        return
+    lock = ProfileLock(paths.root)
+    try:
+        lock.acquire()
+    except ProfileLockedError:
+        return
+    try:
+        _finish(paths)
+    finally:
+        lock.release()
+
+
+def _finish(paths) -> None:
     if (paths.root / MARKER).exists():
         _swap(paths)
         return
@@ -92,7 +108,7 @@ def rekey_profile(paths, old_key: bytes, *, passphrase: str | None, kdf: KdfPara
     lock = ProfileLock(paths.root)
     lock.acquire()
     try:
-        finish_rekey(paths)
+        _finish(paths)
         old = KeyEnvelope.load(paths.envelope)
         if old.has_passphrase and passphrase is None:
             raise ValueError("the owner's passphrase is needed to rewrap it")

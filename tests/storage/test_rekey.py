@@ -188,3 +188,20 @@ def test_after_a_rekey_the_owner_gives_a_dropped_account_a_new_passphrase(practi
     signed = sign_in(paths, clock=clock, name="secretaire",
                      passphrase="Le bureau du soir secret", kdf_floor=FAST_KDF)
     assert signed.name == "secretaire"
+
+
+def test_a_start_elsewhere_leaves_a_running_rekey_alone(practice, clock):
+    """``finish_interrupted`` in another process while a rekey holds the profile: its
+    files are not touched (here: the profile held, files of a rekey in progress)."""
+    from app.storage.lock import ProfileLock
+
+    ws = practice.workspace
+    paths = ws.paths
+    ws.close()
+    pending = paths.root / (paths.db.name + ".rekey")
+    pending.write_bytes(b"copy in progress")
+    with ProfileLock(paths.root):
+        finish_interrupted(paths)
+        assert pending.exists()
+    finish_interrupted(paths)  # nobody holds it: a leftover, removed
+    assert not pending.exists()
