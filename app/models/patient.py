@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models import kinds
-from app.models.base import Base, Syncable
+from app.models.base import Base, Syncable, UTCDateTime
 from app.models.text import name_tokens
 
 
@@ -116,6 +116,9 @@ class Patient(Syncable, Base):
     # NULL column to an existing table only with one.
     # Set with the tombstone when this card was merged into another one.
     merged_into_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Set with the tombstone when the patient's personal data was erased (app.services.
+    # rgpd): every field is blank, and a peer that applies it erases its own copies.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     phones: Mapped[list[PatientPhone]] = relationship(
         back_populates="patient",

@@ -15,7 +15,8 @@ given to the roles that may read it, and to no other (a remote secretary never g
 
 The defaults follow the practice's usual split: practitioners see everything and manage
 their own agenda; secretaries do everything but accounts, keys, sharing (sync peers),
-the trail and the guard override; remote secretaries book, move and cancel remotely
+the trail, the patients' rights (RGPD export and erasure), the retention rules and the
+guard override; remote secretaries book, move and cancel remotely
 bookable motifs, see patients' contact fields but not the administrative note, and
 cannot export, print or change settings; sync conflicts are resolved by the owner and
 the secretaries; the telephony role (a phone system's hook) only records call events and
@@ -67,6 +68,9 @@ CONSIGNES_ACK = "consignes.ack"
 URGENT_PROTOCOL = "urgent.protocol"
 REPORTS = "reports"  # reports and indicators
 BACKUPS = "backups"
+PATIENT_RIGHTS = "patients.rights"  # a patient's RGPD export and erasure, and its rule
+RETENTION = "retention"  # the retention rules, removing what they no longer keep, the
+# record of processing
 
 ACTIONS = (
     APPOINTMENTS_READ, APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL, GUARD_OVERRIDE,
@@ -74,11 +78,12 @@ ACTIONS = (
     PATIENTS_IMPORT, DIRECTORY_READ, DIRECTORY_EDIT, EXPORT, PRINT, SETTINGS, ACCOUNTS, KEYS,
     SYNC_PEERS, SYNC_CONFLICTS, AUDIT_READ, CALLS_EVENT, CALLS_LOOKUP, CALLS_EXPORT, MESSAGES,
     CALLBACKS, CONSIGNES_EDIT, CONSIGNES_ACK, URGENT_PROTOCOL, REPORTS, BACKUPS,
+    PATIENT_RIGHTS, RETENTION,
 )
 _AGENDA_WRITES = frozenset({APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL,
                             GUARD_OVERRIDE})
 
-_OWNER_ONLY = frozenset({ACCOUNTS, KEYS, SYNC_PEERS, AUDIT_READ})
+_OWNER_ONLY = frozenset({ACCOUNTS, KEYS, SYNC_PEERS, AUDIT_READ, PATIENT_RIGHTS, RETENTION})
 _EVERYTHING = frozenset(ACTIONS)
 MATRIX: dict[str, frozenset[str]] = {
     ROLE_OWNER: _EVERYTHING,
@@ -181,5 +186,7 @@ def action_label(action: str) -> str:
         CALLS_EXPORT: _("export calls"), MESSAGES: _("messages"), CALLBACKS: _("callbacks"),
         CONSIGNES_EDIT: _("write instructions"), CONSIGNES_ACK: _("acknowledge instructions"),
         URGENT_PROTOCOL: _("urgent protocol"), REPORTS: _("reports"), BACKUPS: _("backups"),
+        PATIENT_RIGHTS: _("export or erase a patient's data"),
+        RETENTION: _("apply the retention rules"),
     }
     return labels.get(action, action)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
+from app.storage.erasure import COMPACTED
 from app.models import AuditEntry, ChangeJournal, PatientMerge, PatientPhone, User, kinds
 from app.models.principal import Principal
 from app.services import access
@@ -52,7 +53,9 @@ def field_labels() -> dict[str, str]:
 
 
 def _changed_fields(payload: str) -> str:
-    names = json.loads(payload).keys()
+    values = json.loads(payload)
+    # An old entry compacted by the retention rules names its fields without values.
+    names = set(values) | set(values.get(COMPACTED, ()))
     # In the card's order, not the payload's alphabetical one.
     return ", ".join(dict.fromkeys(label for key, label in field_labels().items() if key in names))
 

@@ -32,6 +32,9 @@ from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.messages import MessageService
 from app.services.patients import PatientService
+from app.services.practice_keys import PracticeKeys
+from app.services.retention import RetentionService
+from app.services.rgpd import PatientRightsService
 from app.services.sync_conflicts import SyncConflictService
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
@@ -286,6 +289,25 @@ class Workspace:
     def audit_trail(self) -> AuditTrailService:
         return AuditTrailService(self.store, actor_id=self.user_id, clock=self.clock,
                                  zone=self.zone)
+
+    @cached_property
+    def rights(self) -> PatientRightsService:
+        """The patient's rights: the RGPD export and erasure (owner-only)."""
+        return PatientRightsService(self.store, principal=self.principal, clock=self.clock,
+                                    zone=self.zone)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The retention rules and their application (setting and applying on demand:
+        the owner; the daily run: whoever is signed in)."""
+        return RetentionService(self.store, principal=self.principal, clock=self.clock)
+
+    @property
+    def practice_keys(self) -> PracticeKeys:
+        """The practice's own passphrase and recovery key (the owner's); each account's
+        own passphrase is ``accounts``'. Made at each use: it takes ``kdf`` as it is."""
+        return PracticeKeys(self.store, self.paths.envelope, self.profile.key,
+                            principal=self.principal, kdf=self.kdf)
 
     @cached_property
     def exports(self) -> ExportService:

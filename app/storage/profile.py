@@ -54,6 +54,7 @@ from app.storage.lock import LOCK_FILE, ProfileLock
 from app.storage.node_keys import insert_identity
 from app.storage.migrate import current_revision, head_revision, known_revisions, upgrade_to_head
 from app.storage.private import exposed, make_private_dirs, restrict, touch_private, write_private
+from app.storage.rekey import finish_rekey
 from app.storage.store import META_NODE_ID, Store
 
 APP_NAME = "Permanence"
@@ -271,7 +272,8 @@ def _sync_folder(folder: Path) -> None:
 
 def finish_interrupted(target: ProfilePaths) -> None:
     """Builds of this profile folder left by a killed process: removed, or moved into
-    place when the process was placing them (their recovery key had been shown)."""
+    place when the process was placing them (their recovery key had been shown); and a
+    rekey a killed process left, finished or undone (``app.storage.rekey``)."""
     root = target.root
     for build in list(leftovers.stale_entries(root.parent, _build_prefix(root),
                                               _BUILD_SUFFIX)):
@@ -282,6 +284,7 @@ def finish_interrupted(target: ProfilePaths) -> None:
             _move_in(build, root)
         except (OSError, ProfileExistsError):
             log.warning("an interrupted profile creation could not be finished")
+    finish_rekey(target)
 
 
 def load_envelope(paths: ProfilePaths) -> KeyEnvelope:

@@ -49,7 +49,8 @@ from app.models.base import BOOKKEEPING, Base, Syncable
 from app.models.conflict import FIELD, OVERLAP, SyncConflict
 from app.models.journal import ChangeJournal, LocalMeta
 from app.i18n import _
-from app.storage import versions
+from app.models.kinds import PATIENT
+from app.storage import erasure, versions
 from app.storage.errors import StorageError
 from app.storage.changes import DELETE, INSERT, UPDATE
 from app.storage.hlc import HybridLogicalClock
@@ -139,6 +140,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     session = uow.session
     models = syncable_models()
     mark, ahead, wrote = hlc.last, False, False
+    erasing = erasures(changes)
+    names: dict[str, list[str]] = {}
     for change in changes:
         if change.kind not in models:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
@@ -157,6 +160,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
             row = held.get(key)
             if row is None and key in pending.written:  # inserted by this batch, written
                 row = held[key] = session.get(model, change.entity_id)
+            if change.tx_id in erasing and change.kind == PATIENT and row is not None:
+                names[row.id] = [row.birth_name, row.used_name, row.first_names]
             if row is None:
                 _insert(uow, model, change, pending)
                 written = True
@@ -167,6 +172,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
                 conflicts.touched_appointments.add(change.entity_id)
     pending.flush()
     conflicts.overlaps()
+    if erasing:
+        _erase_copies(session, changes, erasing, names)
     if wrote or ahead:
         # Entries applied keep their stamps, older than ours or newer: the clock's mark is
         # kept beside them, so that it survives a restart.
@@ -188,6 +195,30 @@ def _rows(session: Session, models: Mapping[str, type[Syncable]],
                     model.id.in_(ordered[start:start + _CHUNK]))).scalars():
                 held[(kind, row.id)] = row
     return held
+
+
+def erasures(changes: Sequence[RemoteChange]) -> set[str]:
+    """The transactions among ``changes`` that erase a patient (``app.services.rgpd``)."""
+    return {c.tx_id for c in changes if c.kind == PATIENT and c.payload.get("erased_at")}
+
+
+def _erase_copies(session: Session, changes: Sequence[RemoteChange], erasing: set[str],
+                  names: dict[str, list[str]]) -> None:
+    """A patient erased on a peer is erased here too: the older journal entries of every
+    row of the erasing transaction, and the card's search terms (the file is flushed
+    after the commit, ``Store.apply_remote``)."""
+    session.flush()
+    for tx_id in erasing:
+        blanks = {c.entity_id: {k: v for k, v in c.payload.items()
+                                if k not in _NOT_MERGED and k not in ("deleted_at", "erased_at")}
+                  for c in changes if c.tx_id == tx_id}
+        erasure.scrub_history(session, blanks, keep_tx=tx_id)
+        for change in changes:
+            if change.tx_id == tx_id and change.kind == PATIENT:
+                erasure.scrub_patient_search(session, change.entity_id,
+                                             names.get(change.entity_id, []))
+
+
 
 
 def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models.journal import ChangeJournal, LocalMeta
-from app.storage import remote
+from app.storage import erasure, remote
 from app.storage.changes import ChangeSet, Listener, Listeners
 from app.storage.hlc import HybridLogicalClock
 from app.storage.uow import UnitOfWork, WriteRefused
@@ -91,6 +91,8 @@ class Store:
             raise ValueError("changes from this node are not applied to it again")
         with UnitOfWork(self, actor_id=actor_id, from_peer=peer_node_id) as uow:
             remote.apply(uow, changes, self.hlc)
+        if remote.erasures(changes):
+            erasure.flush_to_file(self)
         return uow.change_set
 
     def changes_for_peer(self, peer_node_id: str, *, after_seq: int = 0

@@ -37,6 +37,7 @@ from app.ui.calls.escalation import EscalationBanner
 from app.ui.calls.page import CallsPage
 from app.ui.calls.panel import CallPanel, PanelHost
 from app.ui.calls.statistics import StatisticsPage
+from app.ui.data_protection import RetentionRunner
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
                                      duplicates=workspace.duplicates,
                                      appointments=DayQueries.of(workspace), load_now=False,
                                      access_trail=workspace.audit_trail,
+                                     rights=workspace.rights if workspace.may(
+                                         access.PATIENT_RIGHTS) else None,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)
@@ -330,6 +333,9 @@ class MainWindow(QMainWindow):
         self.backups.status_changed.connect(self._show_backup_status)
         self._show_backup_status(self.backups.status())
         self.backups.start_schedule()
+        # The retention rules, once a day (the owner's rules, whoever is signed in).
+        self.retention = RetentionRunner(self._workspace, self)
+        self.retention.start()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         # The unread count, in the navigation and the status bar, from every screen.

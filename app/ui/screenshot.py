@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from app.i18n import _, format_date, set_language
+from app.services import access
 from app.services.exporting.files import (
     DestinationExists,
     ExportError,
@@ -614,6 +615,43 @@ def sharing(s: Shots) -> None:
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
 
 
+def data_protection(s: Shots) -> None:
+    """Réglages › Protection des données, with what the retention rules would remove."""
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
+    page = window.settings.show_data_protection()
+    if page is not None:
+        page.run(dry_run=True)
+        s.wait(lambda: page._task is None)  # noqa: SLF001 - its run ended
+        s.shoot(window, "reglages-protection-donnees")
+    window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
+
+def rgpd_export(s: Shots) -> None:
+    """The first page of a demo patient's RGPD export, as its PDF lays it out."""
+    from PySide6.QtCore import QRectF, QSizeF
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTextDocument
+
+    from app.ui.rgpd_pdf import dossier_html
+
+    workspace = s.workspace
+    flagged = _patient_with_alert(workspace) or next(iter(workspace.patients.search(
+        "", limit=1)), None)
+    if flagged is None or not workspace.may(access.PATIENT_RIGHTS):
+        return
+    doc = QTextDocument()
+    doc.setDefaultFont(QFont("DejaVu Sans", 9))
+    doc.setHtml(dossier_html(workspace.rights.dossier(flagged.id)))
+    page = QSizeF(794, 1123)  # A4 at 96 dpi
+    doc.setPageSize(page)
+    image = QImage(int(page.width()), int(page.height()), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    doc.drawContents(painter, QRectF(0, 0, page.width(), page.height()))
+    painter.end()
+    s.save(image, s.out_dir / f"{len(s.written) + 1:02d}-export-rgpd.png")
+
+
 def unlock(s: Shots) -> None:
     from app.ui.unlock_dialog import UnlockDialog
 
@@ -678,6 +716,8 @@ SCREENS = (
     import_wizard,
     settings,
     sharing,
+    data_protection,
+    rgpd_export,
     unlock,   # hides the main window: the windows of their own come last
     setup_wizard,
 )

@@ -1,6 +1,6 @@
 """Réglages: language, the practice, how the database is protected, integrity check;
-the agenda's settings and the backups in their own tabs; the access trail in another
-(the owner's)."""
+the agenda's settings and the backups in their own tabs; the access trail and data
+protection (retention, erasure, keys) in others (the owner's)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.calls.settings_tab import CallSettingsTab
+from app.ui.data_protection import DataProtectionSettings
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
 from app.ui.telephony_settings import TelephonySettings
@@ -119,6 +120,10 @@ class SettingsView(QWidget):
         if workspace.may(access.SYNC_PEERS):
             self.sharing_tab = SharingTab(workspace)
             self.tabs.addTab(self.sharing_tab, _("Sharing"))
+        self.data_protection_tab: DataProtectionSettings | None = None
+        if workspace.may(access.RETENTION):
+            self.data_protection_tab = DataProtectionSettings(workspace)
+            self.tabs.addTab(self.data_protection_tab, _("Data protection"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
         self.trail_tab: QWidget | None = None
@@ -214,6 +219,12 @@ class SettingsView(QWidget):
         if self.sharing_tab is not None:
             self.tabs.setCurrentWidget(self.sharing_tab)
         return self.sharing_tab
+
+
+    def show_data_protection(self) -> DataProtectionSettings | None:
+        if self.data_protection_tab is not None:
+            self.tabs.setCurrentWidget(self.data_protection_tab)
+        return self.data_protection_tab
 
     def show_agenda(self) -> AgendaSettingsPage:
         self.tabs.setCurrentWidget(self.agenda_tab)

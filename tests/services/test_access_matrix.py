@@ -26,7 +26,8 @@ from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.conftest import FAST_KDF, assert_french
 
 ALL = frozenset(access.ACTIONS)
-NOT_SHARED = {access.ACCOUNTS, access.KEYS, access.SYNC_PEERS, access.AUDIT_READ}
+NOT_SHARED = {access.ACCOUNTS, access.KEYS, access.SYNC_PEERS, access.AUDIT_READ,
+              access.PATIENT_RIGHTS, access.RETENTION}
 # The defaults the practice starts with, spelled out here so that a change to the
 # matrix is a change of this test too.
 EXPECTED = {
@@ -143,6 +144,8 @@ def _probes(ctx, role, out):
         access.URGENT_PROTOCOL: lambda ws: ws.call_desk.urgent_start(mine["call"]),
         access.REPORTS: lambda ws: (ws.day_reports.build(MONDAY),
                                     ws.call_desk.urgent_calls(MONDAY)),
+        access.PATIENT_RIGHTS: lambda ws: ws.rights.erasure_refusal(ctx["card"]),
+        access.RETENTION: lambda ws: ws.retention.apply(dry_run=True),
     }
     # Actions whose services come later (sync, reports...) or that are done
     # outside one (printing): the workspace's check, the one the screens call.

@@ -90,6 +90,10 @@ def undo_0016(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE appointment_type DROP COLUMN urgent_only")
 
 
+def undo_0017(conn) -> None:
+    conn.exec_driver_sql("ALTER TABLE patient DROP COLUMN erased_at")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

@@ -102,6 +102,7 @@ def patient_rows(complete: bool) -> list[dict]:
         }
         if complete:
             row["merged_into_id"] = None
+            row["erased_at"] = None
         rows.append(row)
     return rows
 

@@ -14,7 +14,7 @@ from keyring.errors import PasswordSetError
 
 from app.services.patients import PatientInput
 from app.services.workspace import open_workspace
-from app.storage.errors import KeychainError, NoPassphraseError, WrongSecretError
+from app.storage.errors import EnvelopeError, KeychainError, NoPassphraseError, WrongSecretError
 from app.storage.keychain import SERVICE, Keychain
 from app.storage.keys import KeyEnvelope
 from app.storage.profile import (
@@ -193,3 +193,38 @@ def test_restore_is_refused_on_an_unsafe_keychain(practice_factory, tmp_path, pa
     # A passphrase-only profile does not use the keychain at all.
     assert not restore_keychain_entry(paths, key, Keychain(_plaintext(tmp_path)))
     assert KeyEnvelope.load(paths.envelope).kinds() == {"passphrase", "recovery"}
+
+
+def test_the_owner_moves_from_passphrase_to_keychain_and_back(practice_factory, keychain,
+                                                             clock):
+    from app.services.practice_keys import rekey_practice
+    from tests.conftest import PASSPHRASE
+
+    ws = practice_factory().workspace
+    ws.kdf = FAST_KDF
+    paths, key = ws.paths, ws.profile.key
+    ws.practice_keys.move_to_keychain(keychain)
+    assert not KeyEnvelope.load(paths.envelope).has_passphrase
+    with pytest.raises(EnvelopeError):  # no passphrase wrap any more
+        unlock_key(paths, passphrase=PASSPHRASE, kdf_floor=FAST_KDF)
+    assert unlock_key(paths, keychain=keychain) == key
+    ws.close()
+
+    # A rekey rewraps under the keychain's secret too.
+    done = rekey_practice(paths, key, passphrase=None, clock=clock, keychain=keychain,
+                          kdf=FAST_KDF)
+    new_key = unlock_key(paths, keychain=keychain)
+    assert new_key != key and unlock_key(paths, recovery_key=done.recovery_key) == new_key
+
+    ws = open_workspace(paths, new_key, clock=clock, keychain=keychain)
+    ws.kdf = FAST_KDF
+    try:
+        ws.practice_keys.move_to_passphrase("Une toute nouvelle phrase de passe", keychain)
+        assert ws.audit_trail.verify().ok
+    finally:
+        ws.close()
+    envelope = KeyEnvelope.load(paths.envelope)
+    assert envelope.kinds() == {"passphrase", "recovery"}
+    assert keychain.load(envelope.envelope_id) is None
+    assert unlock_key(paths, passphrase="Une toute nouvelle phrase de passe",
+                      kdf_floor=FAST_KDF) == new_key

@@ -127,3 +127,17 @@ def test_the_call_panel_shots_are_the_same_byte_for_byte(qtbot, workspace, agend
     with workspace.store.reader() as s:
         assert s.execute(select(func.count()).select_from(Call)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(CallStep)).scalar_one() == 0
+
+
+def test_the_data_protection_settings_and_a_patients_rgpd_export_are_shot(
+        qtbot, workspace, agenda, settings, tmp_path):
+    shots = screenshot.render_screens(workspace, tmp_path / "a", settings,
+                                      screens=(screenshot.data_protection,
+                                               screenshot.rgpd_export))
+    assert [p.name for p in shots] == ["01-reglages-protection-donnees.png",
+                                       "02-export-rgpd.png"]
+    again = screenshot.render_screens(workspace, tmp_path / "b", settings,
+                                      screens=(screenshot.data_protection,
+                                               screenshot.rgpd_export))
+    for a, b in zip(shots, again):
+        assert a.read_bytes() == b.read_bytes(), a.name

@@ -34,6 +34,7 @@ from app.ui.patients.agenda_panel import PatientAgendaPanel, agenda_summary
 from app.ui.patients.duplicates_dialog import DuplicatesDialog
 from app.ui.patients.form import EDIT_KEYS, PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
+from app.ui.patients.rights import PatientRights
 from app.ui.patients.timeline_view import TimelineView
 from app.ui.widgets import (
     ask_unsaved,
@@ -61,7 +62,8 @@ class PatientsView(QWidget):
     def __init__(self, service: PatientService, bus: ChangeBus, parent=None, *,
                  timeline: TimelineService | None = None, zone: str = DEFAULT_TIMEZONE,
                  pick_contact=None, duplicates: DuplicateService | None = None,
-                 appointments=None, load_now: bool = True, access_trail=None) -> None:
+                 appointments=None, load_now: bool = True, access_trail=None,
+                 rights=None) -> None:
         super().__init__(parent)
         self._loaded = False
         self._service = service
@@ -131,6 +133,17 @@ class PatientsView(QWidget):
         self.access_button.setVisible(access_trail is not None)
         self.access_button.clicked.connect(self.show_accesses)
         self.form.loaded.connect(self._card_loaded)
+        # The patient's rights (owner-only): export everything held, or erase.
+        self.rights = PatientRights(rights, self) if rights is not None else None
+        self.rights_button, rights_menu = menu_button(
+            _("Patient's data (RGPD)"), _("Export everything held about the patient, or "
+                                          "erase it"), self)
+        self.rights_button.setEnabled(False)
+        self.rights_button.setVisible(rights is not None)
+        self.rights_export_action = rights_menu.addAction(_("Export the data (PDF and JSON)…"))
+        self.rights_export_action.triggered.connect(self.export_rights)
+        self.rights_erase_action = rights_menu.addAction(_("Erase the data for good…"))
+        self.rights_erase_action.triggered.connect(self.erase_rights)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -161,6 +174,7 @@ class PatientsView(QWidget):
             right_layout.addWidget(self.card_tabs)
         access_row = QHBoxLayout()
         access_row.addStretch()
+        access_row.addWidget(self.rights_button)
         access_row.addWidget(self.access_button)
         right_layout.addLayout(access_row)
         splitter = QSplitter()
@@ -181,6 +195,24 @@ class PatientsView(QWidget):
     def _card_loaded(self, patient_id) -> None:
         self._card_id = patient_id or None
         self.access_button.setEnabled(self._card_id is not None)
+        self.rights_button.setEnabled(self._card_id is not None)
+
+    def export_rights(self):
+        """The card's patient: everything held, as a PDF and JSON (the PDF's path)."""
+        if self.rights is None or self._card_id is None:
+            return None
+        return self.rights.export(self._card_id)
+
+    def erase_rights(self) -> bool:
+        """The card's patient erased for good, unless the rule keeps them or the card
+        holds unsaved edits."""
+        if self.rights is None or self._card_id is None or not self.confirm_leave():
+            return False
+        erased = self._card_id
+        if not self.rights.erase(erased):
+            return False
+        self._cards_merged([erased])  # the card is gone: an empty one
+        return True
 
     def show_accesses(self):
         """The dialog listing who opened, changed or printed the card shown."""

@@ -1,0 +1,350 @@
+"""Keeping data no longer than needed: the owner's retention rules, applied once a day
+and on demand (``permanence retention apply [--dry-run]``), with a summary.
+
+The rules, with their French defaults (the owner changes them in Settings):
+- a patient with no activity (card unchanged, no appointment, call, callback or
+  message) for ``patient_years`` (20: the retention period of a medical file after the
+  last visit, art. R1112-7 of the Code de la santé publique) is erased, with that
+  activity, as ``app.services.rgpd`` erases on request; 0 keeps every patient;
+- calls and callbacks are erased after ``call_months`` (12: the CNIL's guidance for
+  telephone logs), messages after ``message_months`` (12);
+- the change journal's old updates keep which fields changed, not their values, after
+  ``journal_days`` (365): the history still says what changed and when, the database
+  stops growing with the values of every edit, and a peer that syncs more often than
+  that has long received them (inserts keep their values: a row's first copy);
+- the audit trail: its own rule (``app.storage.trail_retention``, a year by default).
+
+Erased rows are blanked and tombstoned through the unit of work (sync carries it), and
+their older values leave the journal and the file (``app.storage.erasure``). Each
+application is audited with its counts, never a name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import exists, not_, or_, select
+
+from app.clock import Clock
+from app.i18n import _, ngettext
+from app.models import Patient
+from app.models.agenda import Appointment, AppointmentSeries
+from app.models.calls import Call, Callback, CallerKind
+from app.models.journal import PracticeSetting
+from app.models.messages import Message
+from app.models.patient import patient_display_name
+from app.models.principal import Principal
+from app.services import access
+from app.errors import PermanenceError
+from app.services.rgpd import blank_rows, erase_patient, erasure_rows
+from app.storage import erasure, trail_retention
+from app.storage.erasure import COMPACTED
+from app.storage.store import Store
+
+PREFIX = "retention."
+LAST_APPLIED = "retention.last_applied_at"
+EVERY = timedelta(days=1)
+# Journal keys whose values are kept by compaction: stamps and links, no one's data.
+_KEPT_KEYS = ("deleted_at", "erased_at", "updated_at", "created_at")
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    patient_years: int = 20
+    call_months: int = 12
+    message_months: int = 12
+    journal_days: int = 365
+
+
+BOUNDS = {"patient_years": (0, 100), "call_months": (1, 240), "message_months": (1, 240),
+          "journal_days": (30, 3650)}
+
+
+class RuleOutOfRange(PermanenceError):
+    code = "bad_rule"
+
+    def __init__(self, value: int, low: int, high: int) -> None:
+        super().__init__(f"{value} not in {low}..{high}")
+        self.value, self.low, self.high = value, low, high
+
+    @property
+    def user_message(self) -> str:
+        return _("{value} is outside the allowed range ({low} to {high}); nothing was "
+                 "changed.").format(value=self.value, low=self.low, high=self.high)
+
+
+@dataclass(frozen=True)
+class RetentionSummary:
+    """What was removed (or, with ``dry_run``, would be)."""
+
+    dry_run: bool
+    patients: tuple[tuple[str, str], ...]  # (id, name), erased
+    calls: int
+    callbacks: int
+    messages: int
+    journal_entries: int  # compacted
+    audit_entries: int  # summarised away
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.patients or self.calls or self.callbacks or self.messages
+                    or self.journal_entries or self.audit_entries)
+
+
+def summary_lines(summary: RetentionSummary) -> list[str]:
+    """The summary in the user's language: a heading, then one line per kind of record."""
+    counts = [
+        ngettext("{n} patient without activity", "{n} patients without activity",
+                 len(summary.patients)).format(n=len(summary.patients)),
+        ngettext("{n} call", "{n} calls", summary.calls).format(n=summary.calls),
+        ngettext("{n} callback", "{n} callbacks", summary.callbacks).format(
+            n=summary.callbacks),
+        ngettext("{n} message", "{n} messages", summary.messages).format(n=summary.messages),
+        ngettext("{n} old change compacted in the journal",
+                 "{n} old changes compacted in the journal", summary.journal_entries).format(
+                     n=summary.journal_entries),
+        ngettext("{n} audit entry summarised", "{n} audit entries summarised",
+                 summary.audit_entries).format(n=summary.audit_entries),
+    ]
+    head = (_("The retention rules would remove:") if summary.dry_run
+            else _("The retention rules removed:"))
+    return [head, *("  " + line for line in counts)]
+
+
+def _months(n: int) -> timedelta:
+    return timedelta(days=round(n * 30.44))
+
+
+class RetentionService:
+    def __init__(self, store: Store, *, principal: Principal, clock: Clock) -> None:
+        self._store = store
+        self.principal = principal
+        self._clock = clock
+
+    # -- rules ------------------------------------------------------------------------
+    def rules(self) -> RetentionRules:
+        with self._store.reader() as s:
+            stored = dict(s.execute(select(PracticeSetting.key, PracticeSetting.value)
+                                    .where(PracticeSetting.key.startswith(PREFIX))).all())
+        rules = RetentionRules()
+        for f in fields(RetentionRules):
+            try:
+                value = int(stored[PREFIX + f.name])
+            except (KeyError, ValueError):
+                continue
+            low, high = BOUNDS[f.name]
+            if low <= value <= high:
+                rules = replace(rules, **{f.name: value})
+        return rules
+
+    def set_rules(self, rules: RetentionRules) -> None:
+        access.require(self.principal, access.RETENTION)
+        for f in fields(RetentionRules):
+            low, high = BOUNDS[f.name]
+            value = getattr(rules, f.name)
+            if not low <= value <= high:
+                raise RuleOutOfRange(value, low, high)
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            for f in fields(RetentionRules):
+                uow.session.merge(PracticeSetting(key=PREFIX + f.name,
+                                                  value=str(getattr(rules, f.name))))
+            uow.audit("setting", "retention", "", " ".join(
+                f"{f.name}={getattr(rules, f.name)}" for f in fields(RetentionRules)))
+
+    def export_record(self, path, *, overwrite: bool = False):
+        """The record of processing (``app.services.processing_record``) at ``path``."""
+        from app.services.processing_record import export_record
+        from app.services.rgpd import read_activity_years
+
+        return export_record(self._store, self.principal, path, rules=self.rules(),
+                             trail_days=trail_retention.retention_days(self._store),
+                             erasure_years=read_activity_years(self._store),
+                             now=self._clock.now(), overwrite=overwrite)
+
+    # -- applying ---------------------------------------------------------------------
+    def due(self) -> bool:
+        with self._store.reader() as s:
+            row = s.get(PracticeSetting, LAST_APPLIED)
+        if row is None:
+            return True
+        try:
+            last = datetime.fromisoformat(row.value)
+        except ValueError:
+            return True
+        return self._clock.now() - last >= EVERY
+
+    def apply_if_due(self) -> RetentionSummary | None:
+        """The daily run (the application's, whoever is signed in: the rules are the
+        owner's). None when it ran less than a day ago."""
+        if not self.due():
+            return None
+        return self._apply(dry_run=False)
+
+    def apply(self, *, dry_run: bool = False) -> RetentionSummary:
+        """Apply the rules now, or with ``dry_run`` say what they would remove."""
+        access.require(self.principal, access.RETENTION)
+        return self._apply(dry_run=dry_run)
+
+    def _apply(self, *, dry_run: bool) -> RetentionSummary:
+        now = self._clock.now()
+        rules = self.rules()
+        patient_cut = (now - timedelta(days=round(rules.patient_years * 365.25))
+                       if rules.patient_years else None)
+        call_cut, message_cut = now - _months(rules.call_months), now - _months(
+            rules.message_months)
+        journal_cut = now - timedelta(days=rules.journal_days)
+        trail_cut = now - timedelta(days=trail_retention.retention_days(self._store))
+        if dry_run:
+            with self._store.reader() as s:
+                patients = _inactive_patients(s, patient_cut)
+                calls, callbacks = _old_calls(s, call_cut), _old_callbacks(s, call_cut)
+                messages = _old_messages(s, message_cut)
+                # What the erasures remove from the journal is not compacted after them.
+                erased = {r.id for p in patients for r in erasure_rows(s, p, patient_cut)}
+                erased |= {r.id for r in (*calls, *callbacks, *messages)}
+                return RetentionSummary(
+                    True, tuple((p.id, _name(p)) for p in patients), len(calls),
+                    len(callbacks), len(messages),
+                    _compact(s, journal_cut, write=False, skip=erased), _old_audit(s, trail_cut))
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            s = uow.session
+            patients = _inactive_patients(s, patient_cut)
+            listed = tuple((p.id, _name(p)) for p in patients)
+            for patient in patients:
+                erase_patient(uow, patient, patient_cut)
+                uow.audit("erase", "patient", patient.id, "retention")
+            calls, callbacks = _old_calls(s, call_cut), _old_callbacks(s, call_cut)
+            messages = _old_messages(s, message_cut)
+            blank_rows(uow, [*calls, *callbacks, *messages])
+            compacted = _compact(s, journal_cut)
+            uow.session.merge(PracticeSetting(key=LAST_APPLIED, value=now.isoformat()))
+            uow.audit("retention", "retention", "",
+                      f"patients={len(listed)} calls={len(calls)} callbacks={len(callbacks)} "
+                      f"messages={len(messages)} journal={compacted}")
+        trail = trail_retention.apply_configured(self._store)
+        erasure.flush_to_file(self._store)
+        return RetentionSummary(False, listed, len(calls), len(callbacks), len(messages),
+                                compacted, trail.removed if trail is not None else 0)
+
+
+def _name(p: Patient) -> str:
+    return patient_display_name(p.birth_name, p.used_name, p.first_names, p.sex, p.civility)
+
+
+def _inactive_patients(s, cutoff: datetime | None) -> list[Patient]:
+    if cutoff is None:
+        return []
+    pid = Patient.id
+    by_patient = CallerKind.PATIENT.value
+    recent = [
+        exists().where(Appointment.patient_id == pid, Appointment.starts_at >= cutoff),
+        exists().where(AppointmentSeries.patient_id == pid,
+                       AppointmentSeries.created_at >= cutoff),
+        exists().where(Call.caller_kind == by_patient, Call.caller_id == pid,
+                       Call.started_at >= cutoff),
+        exists().where(Callback.caller_kind == by_patient, Callback.caller_id == pid,
+                       Callback.due_at >= cutoff),
+        exists().where(Message.patient_id == pid, Message.created_at >= cutoff),
+    ]
+    return list(s.execute(select(Patient).where(
+        Patient.erased_at.is_(None), Patient.updated_at < cutoff, not_(or_(*recent)))
+        .order_by(Patient.sort_key)).scalars())
+
+
+def _not_erased(*columns):
+    """A row some of whose personal fields still hold something, or not tombstoned."""
+    model_deleted = columns[0]
+    return or_(model_deleted.is_(None), *[c != "" for c in columns[1:]])
+
+
+def _old_calls(s, cutoff: datetime) -> list[Call]:
+    return list(s.execute(select(Call).where(
+        Call.started_at < cutoff,
+        or_(_not_erased(Call.deleted_at, Call.number, Call.note), Call.caller_id.isnot(None)))
+    ).scalars())
+
+
+def _old_callbacks(s, cutoff: datetime) -> list[Callback]:
+    return list(s.execute(select(Callback).where(
+        Callback.due_at < cutoff,
+        or_(_not_erased(Callback.deleted_at, Callback.number, Callback.reason),
+            Callback.caller_id.isnot(None)))).scalars())
+
+
+def _old_messages(s, cutoff: datetime) -> list[Message]:
+    return list(s.execute(select(Message).where(
+        Message.created_at < cutoff,
+        or_(_not_erased(Message.deleted_at, Message.body, Message.caller_name,
+                        Message.caller_phone, Message.callback_phone),
+            Message.patient_id.isnot(None)))).scalars())
+
+
+def _stored(moment: datetime) -> str:
+    """An instant as the journal's and the trail's ``at`` columns hold it (naive UTC
+    text), to compare in SQL."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _old_audit(s, cutoff: datetime) -> int:
+    return s.connection().exec_driver_sql(
+        "SELECT count(*) FROM audit_trail WHERE at < ?",
+        (_stored(cutoff),)).scalar_one()
+
+
+# Updates and deletions before the cut whose payload holds a value that is no stamp
+# and no link (an id): the entries compaction rewrites.
+_COMPACTABLE = """
+FROM change_journal
+WHERE at < ? AND op != 'insert' AND EXISTS (
+    SELECT 1 FROM json_each(change_journal.payload) AS j
+    WHERE j.type != 'null' AND j.key NOT IN ({kept})
+      AND j.key != 'id' AND j.key NOT LIKE '%\\_id' ESCAPE '\\')
+""".format(kept=", ".join(f"'{k}'" for k in (*_KEPT_KEYS, COMPACTED)))
+
+
+def _kept(key: str) -> bool:
+    return key in _KEPT_KEYS or key == "id" or key.endswith("_id")
+
+
+def _compactable(s, cutoff: datetime) -> list[str]:
+    conn = s.connection()
+    return conn.exec_driver_sql("SELECT DISTINCT entity_id " + _COMPACTABLE,
+                                (_stored(cutoff),)).scalars().all()
+
+
+def _compact(s, cutoff: datetime, *, write: bool = True, skip: frozenset | set = frozenset()
+             ) -> int:
+    """Old updates keep the names of the fields they changed, not the values; each
+    row's insert, when old too, takes the values as they were after them, so that a
+    peer paired later still builds the row as it is. The entries compacted."""
+    conn = s.connection()
+    at = _stored(cutoff)
+    compacted, rewrites = 0, []
+    for entity_id in _compactable(s, cutoff):
+        if entity_id in skip:
+            continue
+        state, insert_seq = None, None
+        for seq, op, payload in conn.exec_driver_sql(
+                "SELECT seq, op, payload FROM change_journal WHERE entity_id = ? AND at < ? "
+                "ORDER BY seq", (entity_id, at)):
+            values = json.loads(payload)
+            if op == "insert":
+                state, insert_seq = values, seq
+                continue
+            names = sorted({*values.get(COMPACTED, ()),
+                            *(k for k in values if k != COMPACTED and not _kept(k))})
+            if state is not None:
+                state.update({k: v for k, v in values.items() if k != COMPACTED})
+            short = {k: v for k, v in values.items() if _kept(k)}
+            short[COMPACTED] = names
+            if short != values:
+                rewrites.append((json.dumps(short, ensure_ascii=False, sort_keys=True), seq))
+                compacted += 1
+        if insert_seq is not None:
+            rewrites.append((json.dumps(state, ensure_ascii=False, sort_keys=True), insert_seq))
+    if rewrites and write:
+        conn.exec_driver_sql("UPDATE change_journal SET payload = ? WHERE seq = ?", rewrites)
+    return compacted
+
