@@ -32,6 +32,7 @@ from app.services.duplicates import DuplicateService
 from app.services.exporting import ExportService
 from app.services.messages import MessageService
 from app.services.patients import PatientService
+from app.services.security import SecuritySettings
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, PractitionerInfo, get_practice,
@@ -243,6 +244,10 @@ class Workspace:
     def audit_trail(self) -> AuditTrailService:
         return AuditTrailService(self.store, actor_id=self.user_id, clock=self.clock,
                                  zone=self.zone)
+
+    @cached_property
+    def security(self) -> SecuritySettings:
+        return SecuritySettings(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def exports(self) -> ExportService:

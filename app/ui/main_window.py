@@ -84,6 +84,7 @@ def zone_caption(practice_zone: str, now: datetime) -> str:
 
 class MainWindow(QMainWindow):
     language_changed = Signal(str)
+    lock_requested = Signal()
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings, bus: ChangeBus,
                  window_state: QSettings, parent=None) -> None:
@@ -194,7 +195,17 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(nav_panel)
         central_layout.addWidget(content, 1)
-        self.setCentralWidget(central)
+        # While the session is locked the frame shows a blank page instead (idle_lock).
+        self.frame = QStackedWidget()
+        self.frame.addWidget(central)
+        self.locked_page = QWidget()
+        self.locked_page.setObjectName("LockedPage")
+        locked_layout = QVBoxLayout(self.locked_page)
+        locked_layout.addWidget(label(_("Permanence is locked"), "PageTitle"), 0,
+                                Qt.AlignmentFlag.AlignCenter)
+        self.frame.addWidget(self.locked_page)
+        self.setCentralWidget(self.frame)
+        self._body = central
 
         self._build_status_bar()
         for seq in ("Ctrl+K", "Ctrl+F"):
@@ -223,8 +234,28 @@ class MainWindow(QMainWindow):
         self.agenda.grid.setFocus()
 
     def _practice_renamed(self, practice) -> None:
-        self.setWindowTitle(f"Permanence — {practice.name}")
+        if not self.is_locked:
+            self.setWindowTitle(f"Permanence — {practice.name}")
         self.practice_name.setText(practice.name)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.frame.currentWidget() is self.locked_page
+
+    def set_locked(self, locked: bool) -> None:
+        """Locked: a blank page, no status bar and only "Permanence" as the title (no
+        patient, no practice in the task bar); unlocked: the pages as they were."""
+        self.search_overlay.hide()
+        self.frame.setCurrentWidget(self.locked_page if locked else self._body)
+        self.statusBar().setVisible(not locked)
+        self.setWindowTitle("Permanence" if locked
+                            else f"Permanence — {self._workspace.practice.name}")
+
+    def end_session(self) -> None:
+        """Close for good without asking (another person signed in at the lock): what
+        was not saved is dropped, and the day's backup is left to the next session."""
+        self._ending = True
+        self.close()
 
     def open_agenda_guide(self) -> AgendaGuide:
         """The guide to the agenda's types and hours, over the agenda it sets up."""
@@ -301,6 +332,13 @@ class MainWindow(QMainWindow):
         self.backups.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
+        self.lock_button = QPushButton(_("Lock (Ctrl+L)"))
+        self.lock_button.setObjectName("LockButton")
+        self.lock_button.setFlat(True)
+        self.lock_button.setToolTip(_("Hide everything until you type your passphrase again; "
+                                      "another person may sign in instead"))
+        self.lock_button.clicked.connect(self.lock_requested)
+        bar.addPermanentWidget(self.lock_button)
         # The unread count, in the navigation and the status bar, from every screen.
         self.unread = UnreadCounter(self._workspace.messages, self.bus, self)
         self.unread.changed.connect(self._show_unread)
@@ -480,6 +518,10 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:
+        if getattr(self, "_ending", False):
+            self.backups.timer.stop()
+            super().closeEvent(event)
+            return
         if not self.patients.confirm_leave() or not self.directory.confirm_leave():
             event.ignore()
             return

@@ -10,12 +10,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.errors import PermanenceError
 from app.i18n import _, current_language
+from app.services.security import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
 from app.storage.keys import KeyEnvelope
@@ -27,7 +30,7 @@ from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.practice_settings import PracticeSettings
 from app.ui.tasks import run_in_background
-from app.ui.widgets import label
+from app.ui.widgets import FieldError, label
 from app.ui.failures import failure_text
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
@@ -38,6 +41,7 @@ class SettingsView(QWidget):
 
     language_changed = Signal(str)
     agenda_guide_requested = Signal()
+    idle_minutes_changed = Signal(int)
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings,
                  backups: BackupRunner | None = None, parent=None) -> None:
@@ -125,6 +129,17 @@ class SettingsView(QWidget):
         principal = workspace.principal
         form.addRow(_("Signed in as"), label(_("{name} ({role})").format(
             name=principal.name, role=access.role_label(principal.role))))
+        # How soon an idle session locks: the owner's to choose, everyone's to know.
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
+        self.idle_minutes.setSuffix(_(" min without use"))
+        self.idle_minutes.setValue(workspace.security.idle_minutes())
+        self.idle_minutes.setEnabled(workspace.may(access.ACCOUNTS))
+        self.idle_minutes.setMaximumWidth(220)
+        self.idle_minutes.editingFinished.connect(self._idle_minutes_chosen)
+        self.idle_error = FieldError()
+        form.addRow(_("Locks after"), self.idle_minutes)
+        form.addRow(self.idle_error)
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
         folder = label(str(workspace.paths.root))
@@ -144,6 +159,18 @@ class SettingsView(QWidget):
         form.addRow(self.update_hint)
         layout.addLayout(form)
         layout.addStretch()
+
+    def _idle_minutes_chosen(self) -> None:
+        minutes = self.idle_minutes.value()
+        if minutes == self._workspace.security.idle_minutes():
+            return
+        try:
+            self._workspace.security.set_idle_minutes(minutes)
+        except PermanenceError as exc:
+            self.idle_error.show_message(failure_text(exc, ""))
+            return
+        self.idle_error.show_message("")
+        self.idle_minutes_changed.emit(minutes)
 
     def _language_chosen(self) -> None:
         code = self.language.currentData()
