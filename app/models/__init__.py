@@ -12,6 +12,7 @@ from app.models.calls import (
 )
 from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
+from app.models.emergency import EmergencyAccess
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
 from app.models.merge import PatientMerge
 from app.models.messages import (
@@ -30,7 +31,7 @@ __all__ = [
     "AttemptOutcome", "Call", "Callback", "CallbackAttempt", "CallbackSource", "CallDirection",
     "CallerKind", "CallOutcome", "CallReason",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
-    "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
+    "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "EmergencyAccess", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "User",

@@ -25,6 +25,7 @@ from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
 from app.services.audit_trail import AuditTrailService
+from app.services.break_glass import BreakGlassService
 from app.services.calls import CallbackService, CallerIdentifier, CallService
 from app.services.consignes import ConsigneService
 from app.services.directory import DirectoryService
@@ -250,6 +251,10 @@ class Workspace:
         return SecuritySettings(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
+    def break_glass(self) -> BreakGlassService:
+        return BreakGlassService(self.store, principal=self.principal, clock=self.clock)
+
+    @cached_property
     def exports(self) -> ExportService:
         return ExportService(self.store, principal=self.principal, clock=self.clock)
 
@@ -274,7 +279,7 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
     profile = open_profile(paths, key, clock=clock, keychain=keychain)
     try:
         store = profile.store
-        user = principal_for(store, signed_in, workstation=store.node_id)
+        user = principal_for(store, signed_in, workstation=store.node_id, clock=clock)
         practice = get_practice(store)
         if practice is None:
             raise LookupError("no practice in this database")

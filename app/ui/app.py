@@ -80,6 +80,7 @@ class GuiSession:
         self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state)
         self.window.language_changed.connect(self._switch_language)
         self.window.lock_requested.connect(self.lock_now)
+        self.window.rights_changed.connect(self._rebuild)
         self.window.settings.idle_minutes_changed.connect(self.watcher.set_minutes)
         self.lock = SessionLock(self.window, self._lock_dialog)
         self.lock.resumed.connect(self.watcher.start)
@@ -153,6 +154,10 @@ class GuiSession:
     def _switch_language(self, language: str) -> None:
         i18n.set_language(language)
         install_qt_translations(self.app, language)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """The window again, on the same page (a new language, new rights)."""
         old = self.window
         new = self.show()
         new.nav.setCurrentRow(old.nav.currentRow())

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import ContactCategory
 from app.services import access
 from app.services.agenda.day_queries import DayQueries
@@ -33,6 +33,7 @@ from app.ui.agenda.page import AgendaPage
 from app.ui.agenda.setup_hint import GUIDE, HOURS, PRACTITIONERS
 from app.ui.agenda_settings.starter import AgendaGuide, created_message, open_agenda_guide
 from app.ui.backups import BackupRunner
+from app.ui.break_glass import EmergencyDialog
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -85,6 +86,9 @@ def zone_caption(practice_zone: str, now: datetime) -> str:
 class MainWindow(QMainWindow):
     language_changed = Signal(str)
     lock_requested = Signal()
+    # What the signed-in person may do changed (an emergency access opened or ended):
+    # the screens are built again, showing what the role may now do.
+    rights_changed = Signal()
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings, bus: ChangeBus,
                  window_state: QSettings, parent=None) -> None:
@@ -332,6 +336,7 @@ class MainWindow(QMainWindow):
         self.backups.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
+        self._build_emergency_widgets(bar)
         self.lock_button = QPushButton(_("Lock (Ctrl+L)"))
         self.lock_button.setObjectName("LockButton")
         self.lock_button.setFlat(True)
@@ -347,6 +352,68 @@ class MainWindow(QMainWindow):
         self._zone_timer.setSingleShot(True)
         self._zone_timer.timeout.connect(self._update_zone_label)
         self._update_zone_label()
+
+    def _build_emergency_widgets(self, bar) -> None:
+        """Break-glass: the button that opens an emergency access (roles that may), the
+        access in force with its end and a way to end it, and for the owner how many
+        accesses are still to review."""
+        ws = self._workspace
+        glass = ws.break_glass
+        self.emergency_button = QPushButton(_("Emergency access…"))
+        self.emergency_button.setObjectName("EmergencyButton")
+        self.emergency_button.setFlat(True)
+        self.emergency_button.setToolTip(_("Open, with a reason, what your role may not, "
+                                           "for a limited time; the owner sees it"))
+        self.emergency_button.clicked.connect(self.open_emergency)
+        self.emergency_state = QPushButton()
+        self.emergency_state.setObjectName("EmergencyState")
+        self.emergency_state.setFlat(True)
+        self.emergency_state.setStyleSheet("color: #b91c1c; font-weight: bold;")
+        self.emergency_state.setToolTip(_("Click to end the emergency access now"))
+        self.emergency_state.clicked.connect(self.end_emergency)
+        current = glass.current()
+        self.emergency_button.setVisible(glass.may_open() and current is None)
+        self.emergency_state.setVisible(current is not None)
+        self._emergency_timer = QTimer(self)
+        self._emergency_timer.setSingleShot(True)
+        self._emergency_timer.timeout.connect(self.rights_changed)
+        if current is not None:
+            until = ws.zone.local(current.until)
+            self.emergency_state.setText(_("⚠ Emergency access until {time}").format(
+                time=until.strftime("%H:%M")))
+            remaining = (current.until - ws.clock.now()).total_seconds()
+            self._emergency_timer.start(max(1000, int(remaining * 1000) + 500))
+        bar.addPermanentWidget(self.emergency_button)
+        bar.addPermanentWidget(self.emergency_state)
+        self.emergency_review = QPushButton()
+        self.emergency_review.setObjectName("EmergencyReview")
+        self.emergency_review.setFlat(True)
+        self.emergency_review.clicked.connect(self.show_rights_settings)
+        bar.addPermanentWidget(self.emergency_review)
+        if self.settings.rights_tab is not None:
+            self.settings.rights_tab.reviewed.connect(self._show_emergency_review)
+        self._show_emergency_review()
+
+    def _show_emergency_review(self) -> None:
+        count = self._workspace.break_glass.unreviewed()
+        self.emergency_review.setText(ngettext(
+            "⚠ {n} emergency access to review", "⚠ {n} emergency accesses to review",
+            count).format(n=count))
+        self.emergency_review.setVisible(bool(count))
+
+    def open_emergency(self) -> EmergencyDialog:
+        dialog = EmergencyDialog(self._workspace.break_glass, self)
+        dialog.opened.connect(lambda _e: self.rights_changed.emit())
+        dialog.open()
+        return dialog
+
+    def end_emergency(self) -> None:
+        self._workspace.break_glass.end()
+        self.rights_changed.emit()
+
+    def show_rights_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_rights()
 
     def _show_backup_status(self, status) -> None:
         # Short in the status bar (it shares the line); what to do is in its tooltip.

@@ -29,6 +29,7 @@ from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.practice_settings import PracticeSettings
+from app.ui.rights_tab import RightsTab
 from app.ui.tasks import run_in_background
 from app.ui.widgets import FieldError, label
 from app.ui.failures import failure_text
@@ -108,6 +109,10 @@ class SettingsView(QWidget):
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)
             self.tabs.addTab(self.accounts_tab, _("Accounts"))
+        self.rights_tab: RightsTab | None = None
+        if workspace.may(access.ACCOUNTS):
+            self.rights_tab = RightsTab(workspace)
+            self.tabs.addTab(self.rights_tab, _("Rights"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
         self.trail_tab: QWidget | None = None
@@ -212,6 +217,11 @@ class SettingsView(QWidget):
         if self.trail_tab is not None:
             self.tabs.setCurrentWidget(self.trail_tab)
         return self.trail
+
+    def show_rights(self) -> RightsTab | None:
+        if self.rights_tab is not None:
+            self.tabs.setCurrentWidget(self.rights_tab)
+        return self.rights_tab
 
     def show_backups(self) -> BackupSettings | None:
         if self.backups_tab is not None:

@@ -74,6 +74,10 @@ def undo_0013(conn) -> None:
         conn.exec_driver_sql(f"ALTER TABLE app_user DROP COLUMN {column}")
 
 
+def undo_0017(conn) -> None:
+    conn.exec_driver_sql("DROP TABLE emergency_access")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its
