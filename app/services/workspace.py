@@ -86,6 +86,21 @@ class Workspace:
         done outside a service (printing)."""
         access.require(self.principal, action)
 
+    def change_own_passphrase(self, old: str, new: str, *, kdf_floor: KdfParams | None = None,
+                              wait=None) -> None:
+        """The signed-in person's new passphrase (any role: it is their own). Held to the
+        passphrase rule (``ValidationError``); the old one must be right (a wrong one is
+        a failed sign-in); only their own wrap changes; audited."""
+        from app.services.passphrase_policy import check_new_passphrase
+        from app.storage.keys import MIN_KDF
+        from app.storage.signin import change_own_passphrase
+
+        check_new_passphrase(new, context=[self.principal.name])
+        change_own_passphrase(self.paths, clock=self.clock, name=self.principal.name, old=old,
+                              new=new, kdf=self.kdf, kdf_floor=kdf_floor or MIN_KDF, wait=wait)
+        with self.store.unit_of_work(actor_id=self.user_id) as uow:
+            uow.audit("passphrase_change", USER_ENTITY, self.user_id)
+
     # -- what the screens read, so that they never hold the store themselves ----------
     def practitioners(self) -> list[PractitionerInfo]:
         """The active practitioners of the agenda (the screens' reference list)."""

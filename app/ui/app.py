@@ -82,6 +82,7 @@ class GuiSession:
         self.window.lock_requested.connect(self.lock_now)
         self.window.rights_changed.connect(self._rebuild)
         self.window.settings.idle_minutes_changed.connect(self.watcher.set_minutes)
+        self.window.settings.kdf_floor = self.kdf_floor
         self.lock = SessionLock(self.window, self._lock_dialog)
         self.lock.resumed.connect(self.watcher.start)
         self.lock.switch_requested.connect(self._switch_user)

@@ -21,7 +21,7 @@ from app.i18n import _, current_language
 from app.services.security import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
-from app.storage.keys import KeyEnvelope
+from app.storage.keys import MIN_KDF, KeyEnvelope
 from app.services import access
 from app.ui.access_trail import AccessTrailPage
 from app.ui.accounts_tab import AccountsTab
@@ -29,6 +29,7 @@ from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.practice_settings import PracticeSettings
+from app.ui.own_passphrase import OwnPassphraseDialog
 from app.ui.rights_tab import RightsTab
 from app.ui.tasks import run_in_background
 from app.ui.widgets import FieldError, label
@@ -50,6 +51,8 @@ class SettingsView(QWidget):
         self._workspace = workspace
         self._settings = settings
         self._task = None
+        # The least Argon2 cost the current passphrase's wrap may have (tests lower it).
+        self.kdf_floor = MIN_KDF
 
         self.language = QComboBox()
         for code, name in LANGUAGES:
@@ -134,6 +137,13 @@ class SettingsView(QWidget):
         principal = workspace.principal
         form.addRow(_("Signed in as"), label(_("{name} ({role})").format(
             name=principal.name, role=access.role_label(principal.role))))
+        self.own_passphrase_button = QPushButton(_("Change my passphrase…"))
+        self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
+        self.own_passphrase_button.setVisible(envelope.has_passphrase or not principal.is_owner)
+        own_row = QHBoxLayout()
+        own_row.addWidget(self.own_passphrase_button)
+        own_row.addStretch()
+        form.addRow("", own_row)
         # How soon an idle session locks: the owner's to choose, everyone's to know.
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
@@ -164,6 +174,11 @@ class SettingsView(QWidget):
         form.addRow(self.update_hint)
         layout.addLayout(form)
         layout.addStretch()
+
+    def change_own_passphrase(self) -> OwnPassphraseDialog:
+        dialog = OwnPassphraseDialog(self._workspace, kdf_floor=self.kdf_floor, parent=self)
+        dialog.open()
+        return dialog
 
     def _idle_minutes_chosen(self) -> None:
         minutes = self.idle_minutes.value()
