@@ -123,6 +123,34 @@ class Workspace:
         access.require(self.principal, access.APPOINTMENTS_READ)
         return appointment_brief(self.store, appointment_id)
 
+    def patient_phones(self, patient_id: str):
+        """The card's numbers, in its order (the agenda's tooltip, menu and dialog)."""
+        from app.services.agenda.booking_queries import patient_phones
+
+        access.require(self.principal, access.PATIENTS_READ)
+        return patient_phones(self.store, patient_id)
+
+    def agenda_readiness(self, practitioner_ids):
+        """What the agenda of these practitioners still lacks (types, weekly hours)."""
+        from app.services.agenda.readiness import agenda_readiness
+
+        access.require(self.principal, access.APPOINTMENTS_READ)
+        return agenda_readiness(self.store, practitioner_ids)
+
+    def check_sign_in(self, signed: SignedIn) -> Principal:
+        """Who a sign-in made while this practice is open is (at the lock): the
+        principal it would open as; ``UnknownAccount`` for a disabled or unknown one."""
+        return principal_for(self.store, signed, workstation=self.principal.workstation,
+                             clock=self.clock)
+
+    @cached_property
+    def backup_schedule(self):
+        """The practice's scheduled backups (its folder, when one is due, running it)."""
+        from app.services.backup_schedule import BackupSchedule
+
+        return BackupSchedule(self.store, self.paths, actor_id=self.user_id, clock=self.clock,
+                              zone=self.zone.zone)
+
     def holiday_openings(self, first, last):
         from app.services.agenda.setup_queries import holiday_openings
 
@@ -258,7 +286,7 @@ class Workspace:
 
     @cached_property
     def audit_trail(self) -> AuditTrailService:
-        return AuditTrailService(self.store, actor_id=self.user_id, clock=self.clock,
+        return AuditTrailService(self.store, principal=self.principal, clock=self.clock,
                                  zone=self.zone)
 
     @cached_property

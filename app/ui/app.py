@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import i18n
 from app.i18n import _
 from app.services import access
-from app.services.accounts import principal_for
 from app.clock import Clock
 from app.logging_setup import configure as configure_logging
 from app.services.practice import PracticeInput
@@ -117,7 +116,7 @@ class GuiSession:
         else:
             signed = sign_in(ws.paths, clock=ws.clock, name=name, passphrase=secret,
                              kdf_floor=self.kdf_floor)
-        who = principal_for(ws.store, signed, workstation=ws.principal.workstation)
+        who = ws.check_sign_in(signed)
         return RESUME if who.user_id == ws.principal.user_id else signed
 
     def _switch_user(self, signed: SignedIn) -> None:

@@ -109,7 +109,9 @@ class MainWindow(QMainWindow):
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
                                      appointments=DayQueries.of(workspace), load_now=False,
-                                     access_trail=workspace.audit_trail,
+                                     # "Who viewed this card?": for who reads the trail.
+                                     access_trail=workspace.audit_trail if workspace.may(
+                                         access.AUDIT_READ) else None,
                                      pick_contact=lambda parent: ContactPicker.pick(
                                          workspace.directory, parent, category=ContactCategory.GP.value))
         self.directory = DirectoryView(workspace.directory, bus, load_now=False)

@@ -13,6 +13,7 @@ from app.models import AuditEntry, ChangeJournal
 from app.services import access
 from app.services.access import MATRIX, AccessDenied
 from app.services.agenda.setup import TypeInput
+from app.services.audit_trail import TrailFilter
 from app.services.agenda.views import BookingInput
 from app.services.consignes import ConsigneInput
 from app.services.directory import ContactInput
@@ -126,6 +127,7 @@ def _probes(ctx, role, out):
         access.EXPORT: lambda ws: ws.exports.export_patients_csv(out),
         access.SETTINGS: lambda ws: ws.agenda_setup.save_type(TypeInput(f"Motif {role}")),
         access.ACCOUNTS: lambda ws: ws.accounts.list(),
+        access.AUDIT_READ: lambda ws: ws.audit_trail.export_csv(out, TrailFilter()),
         access.CALLS_EVENT: lambda ws: ws.calls.ringing("06 12 34 56 78",
                                                         call_id=f"matrix-{role}"),
         access.CALLS_LOOKUP: lambda ws: ws.callers.identify("06 12 34 56 78"),

@@ -83,8 +83,8 @@ def answer_next_question(role: QMessageBox.ButtonRole) -> list[str]:
 def test_the_agenda_settings_are_a_tab_of_the_settings_page(window):
     settings = window.settings
     assert [settings.tabs.tabText(i) for i in range(settings.tabs.count())] == \
-        [_("General"), _("Agenda"), _("Practice"), _("Backups"), _("Accounts"),
-         _("Access trail")]  # the last three, the owner's
+        [_("General"), _("Agenda"), _("Practice"), _("Backups"), _("Accounts"), _("Rights"),
+         _("Access trail")]  # the last four, the owner's
     page = settings.agenda
     assert [page.sections.tabText(i) for i in range(4)] == [
         _("Appointment types"), _("Weekly hours"), _("Absences"), _("Public holidays")]
