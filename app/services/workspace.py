@@ -101,6 +101,20 @@ class Workspace:
         with self.store.unit_of_work(actor_id=self.user_id) as uow:
             uow.audit("passphrase_change", USER_ENTITY, self.user_id)
 
+    def seen_as(self, account_name: str) -> Workspace:
+        """The same open practice as the account ``account_name`` would have it, its
+        services checking that account's rights: for the owner to see (and show, in the
+        screenshots) what a role sees. Owner's only (``access.ACCOUNTS``); not to be
+        closed (it shares this one's profile)."""
+        access.require(self.principal, access.ACCOUNTS)
+        account = next((a for a in self.accounts.list()
+                        if a.name == account_name and a.active), None)
+        if account is None:
+            raise LookupError(f"no active account {account_name}")
+        who = principal_for(self.store, SignedIn(b"", account.name, account.id, how="account"),
+                            workstation=self.principal.workstation, clock=self.clock)
+        return _workspace(self.profile, who, self.practice, self.clock)
+
     # -- what the screens read, so that they never hold the store themselves ----------
     def practitioners(self) -> list[PractitionerInfo]:
         """The active practitioners of the agenda (the screens' reference list)."""
@@ -327,15 +341,21 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
         if practice is None:
             raise LookupError("no practice in this database")
         _audit_failed_sign_ins(store, paths, user, clock)
-        return Workspace(profile=profile, principal=user, practice=practice,
-                         patients=PatientService(store, principal=user, clock=clock), clock=clock,
-                         directory=DirectoryService(store, principal=user, clock=clock),
-                         timeline=TimelineService(store, principal=user, sources=(
-                             *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
-                         duplicates=DuplicateService(store, principal=user, clock=clock))
+        return _workspace(profile, user, practice, clock)
     except BaseException:
         profile.close()
         raise
+
+
+def _workspace(profile: OpenProfile, user: Principal, practice: PracticeInfo,
+               clock: Clock) -> Workspace:
+    store = profile.store
+    return Workspace(profile=profile, principal=user, practice=practice,
+                     patients=PatientService(store, principal=user, clock=clock), clock=clock,
+                     directory=DirectoryService(store, principal=user, clock=clock),
+                     timeline=TimelineService(store, principal=user, sources=(
+                         *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
+                     duplicates=DuplicateService(store, principal=user, clock=clock))
 
 
 def _audit_failed_sign_ins(store, paths: ProfilePaths, principal: Principal,

@@ -59,3 +59,30 @@ def test_a_later_clock_shows_a_later_day(qtbot, workspace, agenda, settings, tmp
 
 def test_every_screen_is_listed_once_with_a_name_of_its_own():
     assert len(set(screenshot.SCREENS)) == len(screenshot.SCREENS)
+
+
+def test_the_lock_screen_and_the_sign_in_are_shot_the_same_each_time(qtbot, workspace, agenda,
+                                                                     settings, tmp_path):
+    screens = (screenshot.lock_screen, screenshot.unlock)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-verrouillage.png", "02-connexion.png"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_the_agenda_as_the_remote_secretary_sees_it(qtbot, workspace, agenda, settings,
+                                                    tmp_path):
+    from tests.ui.conftest import FAST_KDF
+
+    workspace.kdf = FAST_KDF
+    workspace.accounts.add(screenshot.REMOTE_ACCOUNT, "remote-secretary",
+                           "Teletravail depuis Quimper")
+    screens = (screenshot.agenda_day, screenshot.agenda_remote)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-agenda-jour.png", "02-agenda-secretariat-distant.png"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    # Her window offers less: it differs from the owner's.
+    assert first[0].read_bytes() != first[1].read_bytes()
