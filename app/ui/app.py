@@ -40,6 +40,7 @@ from app.storage.profile import (
 from app.ui.change_bus import ChangeBus
 from app.ui.idle_lock import RESUME, IdleWatcher, LockDialog, SessionLock
 from app.ui.main_window import MainWindow
+from app.ui.os_session import OsSessionWatcher
 from app.ui.plain import message_box
 from app.ui.setup_wizard import SetupWizard
 from app.ui.theme import apply_theme, install_qt_translations
@@ -54,7 +55,8 @@ class GuiSession:
     change (every label is re-translated without reopening the database)."""
 
     def __init__(self, app: QApplication, workspace: Workspace, settings: WorkstationSettings,
-                 *, kdf_floor: KdfParams = MIN_KDF, keychain: Keychain | None = None) -> None:
+                 *, kdf_floor: KdfParams = MIN_KDF, keychain: Keychain | None = None,
+                 os_session: OsSessionWatcher | None = None) -> None:
         self.app = app
         self.workspace = workspace
         self.settings = settings
@@ -72,6 +74,9 @@ class GuiSession:
         self.watcher = IdleWatcher(workspace.clock, workspace.security.idle_minutes())
         self.watcher.idle.connect(self.lock_now)
         self.watcher.lock_requested.connect(self.lock_now)
+        # The workstation's own lock or sleep locks the session too.
+        self.os_session = os_session or OsSessionWatcher()
+        self.os_session.locking.connect(self.lock_now)
 
     def show(self, *, first_start: bool = False) -> MainWindow:
         """``first_start``: the practice was just created by the setup assistant; its

@@ -170,3 +170,59 @@ def test_only_the_owner_sets_the_idle_minutes_and_it_is_audited(workspace):
         SecuritySettings(workspace.store, principal=secretary,
                          clock=workspace.clock).set_idle_minutes(30)
     assert workspace.security.idle_minutes() == 12
+
+
+@pytest.fixture
+def private_bus():
+    """A D-Bus session bus of the test's own (skipped where dbus-daemon is missing)."""
+    import shutil
+    import subprocess
+
+    from PySide6.QtDBus import QDBusConnection
+
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("no dbus-daemon on this machine")
+    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    address = daemon.stdout.readline().strip()
+    try:
+        yield lambda name: QDBusConnection.connectToBus(address, name)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+def test_the_workstation_locking_its_screen_locks_the_session(qtbot, workspace, settings,
+                                                              private_bus):
+    import sys
+
+    from PySide6.QtDBus import QDBusConnection, QDBusMessage
+
+    from app.ui.os_session import OsSessionWatcher
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("D-Bus sources are Linux's")
+    watcher = OsSessionWatcher(session_bus=private_bus("permanence"),
+                               system_bus=QDBusConnection.connectToBus(
+                                   QDBusConnection.BusType.SystemBus, "none"))
+    assert "org.freedesktop.ScreenSaver/org/freedesktop/ScreenSaver" in watcher.sources
+    session = GuiSession(QApplication.instance(), workspace, settings, kdf_floor=FAST_KDF,
+                         os_session=watcher)
+    qtbot.waitExposed(session.show())
+    try:
+        desktop = private_bus("desktop")
+        assert desktop.registerService("org.freedesktop.ScreenSaver")
+        for active in (False, True):
+            signal = QDBusMessage.createSignal("/org/freedesktop/ScreenSaver",
+                                              "org.freedesktop.ScreenSaver", "ActiveChanged")
+            signal.setArguments([active])
+            assert desktop.send(signal)
+            if not active:  # the screen saver ending locks nothing
+                qtbot.wait(200)
+                assert not session.lock.is_locked
+        qtbot.waitUntil(lambda: session.lock.is_locked)
+    finally:
+        session.watcher.stop()
+        session.lock.release()
+        session.window.end_session()
+        session.window.deleteLater()
