@@ -23,7 +23,7 @@ NEW_PASSPHRASE_ENV = "PERMANENCE_NEW_PASSPHRASE"
 
 def register(sub, common) -> None:
     users = sub.add_parser("users", help=_("list, add and disable the accounts of the practice "
-                                         "(the owner only)"))
+                                         "(the owner only); change your own passphrase"))
     common(users, top=False)
     what = users.add_subparsers(dest="users_command", required=True,
                                 metavar="add|list|disable|role|passphrase")

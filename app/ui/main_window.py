@@ -160,6 +160,13 @@ class MainWindow(QMainWindow):
         self.practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
         nav_layout.addWidget(self.practice_name)
         nav_layout.addWidget(self.nav, 1)
+        # Leaving the desk, and the emergency access: at the foot of the navigation.
+        self.lock_button = QPushButton(_("Lock (Ctrl+L)"))
+        self.lock_button.setObjectName("LockButton")
+        self.lock_button.setToolTip(_("Hide everything until you type your passphrase again; "
+                                      "another person may sign in instead"))
+        self.lock_button.clicked.connect(self.lock_requested)
+        self._nav_layout = nav_layout
 
         self.search = QLineEdit()
         self.search.setObjectName("GlobalSearch")
@@ -339,13 +346,6 @@ class MainWindow(QMainWindow):
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         self._build_emergency_widgets(bar)
-        self.lock_button = QPushButton(_("Lock (Ctrl+L)"))
-        self.lock_button.setObjectName("LockButton")
-        self.lock_button.setFlat(True)
-        self.lock_button.setToolTip(_("Hide everything until you type your passphrase again; "
-                                      "another person may sign in instead"))
-        self.lock_button.clicked.connect(self.lock_requested)
-        bar.addPermanentWidget(self.lock_button)
         # The unread count, in the navigation and the status bar, from every screen.
         self.unread = UnreadCounter(self._workspace.messages, self.bus, self)
         self.unread.changed.connect(self._show_unread)
@@ -363,14 +363,11 @@ class MainWindow(QMainWindow):
         glass = ws.break_glass
         self.emergency_button = QPushButton(_("Emergency access…"))
         self.emergency_button.setObjectName("EmergencyButton")
-        self.emergency_button.setFlat(True)
         self.emergency_button.setToolTip(_("Open, with a reason, what your role may not, "
                                            "for a limited time; the owner sees it"))
         self.emergency_button.clicked.connect(self.open_emergency)
         self.emergency_state = QPushButton()
         self.emergency_state.setObjectName("EmergencyState")
-        self.emergency_state.setFlat(True)
-        self.emergency_state.setStyleSheet("color: #b91c1c; font-weight: bold;")
         self.emergency_state.setToolTip(_("Click to end the emergency access now"))
         self.emergency_state.clicked.connect(self.end_emergency)
         current = glass.current()
@@ -381,12 +378,13 @@ class MainWindow(QMainWindow):
         self._emergency_timer.timeout.connect(self.rights_changed)
         if current is not None:
             until = ws.zone.local(current.until)
-            self.emergency_state.setText(_("⚠ Emergency access until {time}").format(
+            self.emergency_state.setText(_("⚠ Emergency until {time}").format(
                 time=until.strftime("%H:%M")))
             remaining = (current.until - ws.clock.now()).total_seconds()
             self._emergency_timer.start(max(1000, int(remaining * 1000) + 500))
-        bar.addPermanentWidget(self.emergency_button)
-        bar.addPermanentWidget(self.emergency_state)
+        self._nav_layout.addWidget(self.emergency_button)
+        self._nav_layout.addWidget(self.emergency_state)
+        self._nav_layout.addWidget(self.lock_button)
         self.emergency_review = QPushButton()
         self.emergency_review.setObjectName("EmergencyReview")
         self.emergency_review.setFlat(True)
@@ -422,7 +420,9 @@ class MainWindow(QMainWindow):
         self.backup_warning.setText(button_text("⚠ " + status.warning) if status.warning else "")
         self.backup_warning.setToolTip(tooltip(
             _("Backups need attention: click to open Settings › Backups.")))
-        self.backup_warning.setVisible(bool(status.warning))
+        # Only to whoever may act on it (Réglages › Sauvegardes is theirs).
+        self.backup_warning.setVisible(bool(status.warning)
+                                       and self._workspace.may(access.BACKUPS))
 
     def show_backup_settings(self):
         self.nav.setCurrentRow(self.pages.indexOf(self.settings))

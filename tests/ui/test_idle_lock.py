@@ -226,3 +226,19 @@ def test_the_workstation_locking_its_screen_locks_the_session(qtbot, workspace, 
         session.lock.release()
         session.window.end_session()
         session.window.deleteLater()
+
+
+def test_the_owner_sets_the_idle_minutes_in_settings_and_the_session_follows(
+        qtbot, session, clock):
+    view = session.window.settings
+    assert view.idle_minutes.isEnabled() and view.idle_minutes.value() == 5
+    view.idle_minutes.setValue(20)
+    view.idle_minutes.editingFinished.emit()
+    assert session.workspace.security.idle_minutes() == 20
+    assert session.watcher.minutes == 20
+    clock.advance(minutes=6)
+    session.watcher.check()
+    assert not session.lock.is_locked
+    clock.advance(minutes=15)
+    session.watcher.check()
+    assert session.lock.is_locked

@@ -54,6 +54,7 @@ def test_an_emergency_access_shows_what_the_role_hides_until_it_ends(qtbot, path
         assert window.emergency_button.isVisibleTo(window)
         assert not window.patient_exports.csv_action.isVisible()
         assert window.patients.access_button.isHidden()  # who viewed a card: the owner's
+        assert window.backup_warning.isHidden()  # backups are not hers to fix
         dialog = window.open_emergency()
         qtbot.keyClicks(dialog.reason, "vite")
         assert not dialog.confirm()  # not a reason: said, nothing opened
@@ -80,6 +81,7 @@ def test_an_emergency_access_shows_what_the_role_hides_until_it_ends(qtbot, path
         assert "1" in window.emergency_review.text()
         assert not window.emergency_button.isVisibleTo(window)  # the owner has it all
         assert not window.patients.access_button.isHidden()
+        assert not window.backup_warning.isHidden()  # no backup folder chosen yet
         tab = window.show_rights_settings()
         assert tab.emergencies.table.item(0, 2).text() == REASON
         tab.emergencies.mark_all()
