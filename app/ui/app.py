@@ -71,6 +71,7 @@ class GuiSession:
         self.window_state = QSettings(str(ini), QSettings.Format.IniFormat)
         self.window: MainWindow | None = None
         self.lock: SessionLock | None = None
+        self._switching_to: tuple | None = None
         self.watcher = IdleWatcher(workspace.clock, workspace.security.idle_minutes())
         self.watcher.idle.connect(self.lock_now)
         self.watcher.lock_requested.connect(self.lock_now)
@@ -128,33 +129,38 @@ class GuiSession:
         """Another person signed in at the lock: the first session ends (its dialogs
         are cancelled, its window closed, the practice closed), then the practice opens
         for the new person. A backup under way is waited for first."""
-        old_window, old = self.window, self.workspace
+        old_window = self.window
         self.watcher.pause()
         for window in QApplication.topLevelWidgets():
             if window is not old_window and isinstance(window, QDialog) and window.isVisible():
                 window.reject()
-
-        def finish(*_args) -> None:
-            self.lock.release()
-            old_window.end_session()
-            old_window.deleteLater()
-            old.close()
-            try:
-                self.workspace = open_workspace(old.paths, signed.key, clock=old.clock,
-                                                keychain=self.keychain)
-            except StorageError as exc:
-                message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message).exec()
-                self.app.quit()
-                return
-            self.bus = ChangeBus(self.workspace, self.workspace.initiator)
-            self.watcher.set_minutes(self.workspace.security.idle_minutes())
-            self.show()
-
+        self._switching_to = (signed, old_window, self.workspace)
         if old_window.backups.running:
-            old_window.backups.done.connect(finish)
-            old_window.backups.failed.connect(finish)
+            old_window.backups.done.connect(self._finish_switch)
+            old_window.backups.failed.connect(self._finish_switch)
         else:
-            QTimer.singleShot(0, finish)
+            # Once the cancelled dialogs' own event loops have returned.
+            QTimer.singleShot(0, self._finish_switch)
+
+    def _finish_switch(self, *_args) -> None:
+        if self._switching_to is None:
+            return
+        signed, old_window, old = self._switching_to
+        self._switching_to = None
+        self.lock.release()
+        old_window.end_session()
+        old_window.deleteLater()
+        old.close()
+        try:
+            self.workspace = open_workspace(old.paths, signed.key, clock=old.clock,
+                                            keychain=self.keychain)
+        except StorageError as exc:
+            message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message).exec()
+            self.app.quit()
+            return
+        self.bus = ChangeBus(self.workspace, self.workspace.initiator)
+        self.watcher.set_minutes(self.workspace.security.idle_minutes())
+        self.show()
 
     def _switch_language(self, language: str) -> None:
         i18n.set_language(language)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
@@ -19,6 +20,7 @@ from app.services.access import AccessDenied
 from app.services.errors import ValidationError
 from app.services.security import SecuritySettings
 from app.ui.app import GuiSession
+from tests.conftest import is_open
 from tests.ui.conftest import FAST_KDF, FROZEN_AT, PASSPHRASE
 
 SECRET = "Bureau du matin, cote jardin"  # keyClicks types ASCII only
@@ -143,6 +145,7 @@ def test_another_person_signs_in_at_the_lock_and_the_first_session_ends(
     workspace.kdf = FAST_KDF
     workspace.accounts.add("secretaire", "secretary", SECRET)
     first_window = session.window
+    draft = first_window.new_message()  # the first person's, unsaved
     session.lock_now()
     prompt = session.lock.dialog
     prompt.change_user()
@@ -152,8 +155,12 @@ def test_another_person_signs_in_at_the_lock_and_the_first_session_ends(
     qtbot.waitUntil(lambda: session.window is not first_window)
     assert session.workspace.principal.name == "secretaire"
     assert session.workspace is not workspace
+    assert not is_open(workspace)  # the first session ended: its practice closed
+    assert not shiboken6.isValid(draft) or not draft.isVisible()  # cancelled
+    assert not shiboken6.isValid(first_window) or not first_window.isVisible()
     assert not session.lock.is_locked
     assert session.window.isVisible()
+    assert not session.window.settings.idle_minutes.isEnabled()  # hers is not to set
 
 
 def test_only_the_owner_sets_the_idle_minutes_and_it_is_audited(workspace):
@@ -242,3 +249,34 @@ def test_the_owner_sets_the_idle_minutes_in_settings_and_the_session_follows(
     clock.advance(minutes=15)
     session.watcher.check()
     assert session.lock.is_locked
+
+
+def test_a_modal_dialog_running_when_the_session_locks_stays_open_under_the_prompt(
+        qtbot, session):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.plain import message_box
+
+    box = message_box(QMessageBox.Icon.Question, "Dupont Jean-Éric",
+                      "Annuler le rendez-vous de Dupont ?", session.window)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    seen = {}
+
+    def while_it_runs():
+        session.lock_now()
+        prompt = session.lock.dialog
+        seen["covered"] = (box.findChild(QWidget, "LockBlind") is not None
+                           and not box.isEnabled() and box.windowTitle() == "Permanence")
+        seen["prompt has the keyboard"] = QApplication.activeModalWidget() is prompt
+        _type_secret(qtbot, prompt, PASSPHRASE)
+        seen["back as it was"] = (not session.lock.is_locked and box.isVisible()
+                                  and box.isEnabled() and box.windowTitle() == "Dupont Jean-Éric")
+        box.done(QMessageBox.StandardButton.No)
+
+    timer = QTimer(session.window)  # fires inside the box's own event loop
+    timer.setSingleShot(True)
+    timer.timeout.connect(while_it_runs)
+    timer.start(0)
+    assert box.exec() == QMessageBox.StandardButton.No
+    assert seen == {"covered": True, "prompt has the keyboard": True, "back as it was": True}
