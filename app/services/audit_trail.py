@@ -88,6 +88,10 @@ def action_label(action: str) -> str:
         "cancel": _("cancelled"), "status": _("status changed"),
         "trail_export": _("audit trail exported"), "trail_read": _("access list viewed"),
         "setting": _("setting changed"),
+        "break_glass": _("emergency access opened"),
+        "break_glass_end": _("emergency access ended"),
+        "break_glass_review": _("emergency access seen by the owner"),
+        "passphrase_change": _("own passphrase changed"),
     }
     return labels.get(action, action)
 
@@ -101,6 +105,7 @@ def entity_label(entity: str) -> str:
         "practitioner": _("practitioner"), "practice": _("practice"), "user": _("account"),
         "audit_trail": _("audit trail"), "absence": _("absence"),
         "appointment_type": _("appointment type"), "opening_hours": _("opening hours"),
+        "emergency_access": _("emergency access"), "practice_setting": _("practice setting"),
     }
     return labels.get(entity, entity)
 

@@ -66,6 +66,9 @@ def test_an_emergency_access_shows_what_the_role_hides_until_it_ends(qtbot, path
         window = session.window
         assert window.patient_exports.csv_action.isVisible()
         assert window.emergency_state.isVisibleTo(window)
+        # At its end the screens are built again without it.
+        assert window._emergency_timer.isActive()  # noqa: SLF001
+        assert 29 * 60_000 < window._emergency_timer.remainingTime() <= 30 * 60_000 + 500  # noqa: SLF001
         assert not window.emergency_button.isVisibleTo(window)
         qtbot.mouseClick(window.emergency_state, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: session.window is not window)
