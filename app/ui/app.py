@@ -92,6 +92,7 @@ class GuiSession:
         self.lock.resumed.connect(self.watcher.start)
         self.lock.switch_requested.connect(self._switch_user)
         self.window.show()
+        self.os_session.watch_window(self.window)
         self.watcher.start()
         if first_start:
             self.window.open_agenda_guide()
@@ -344,4 +345,5 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         return app.exec()
     finally:
         session.watcher.stop()
+        session.os_session.stop()
         session.workspace.close()

@@ -280,3 +280,34 @@ def test_a_modal_dialog_running_when_the_session_locks_stays_open_under_the_prom
     timer.start(0)
     assert box.exec() == QMessageBox.StandardButton.No
     assert seen == {"covered": True, "prompt has the keyboard": True, "back as it was": True}
+
+
+def test_the_windows_messages_that_lock(qtbot):
+    """The filter's reading of Windows' MSG (the registration itself is Windows' own)."""
+    import ctypes
+
+    from PySide6.QtCore import QByteArray
+
+    from app.ui import os_session as osl
+
+    def message(kind, wparam):
+        msg = osl.MSG(None, kind, wparam, 0)
+        return msg, ctypes.addressof(msg)
+
+    cases = [((osl.WM_WTSSESSION_CHANGE, osl.WTS_SESSION_LOCK), True),
+             ((osl.WM_WTSSESSION_CHANGE, 0x8), False),  # unlock
+             ((osl.WM_POWERBROADCAST, osl.PBT_APMSUSPEND), True),
+             ((osl.WM_POWERBROADCAST, 0x12), False),  # resume
+             ((0x0100, osl.WTS_SESSION_LOCK), False)]  # a key press
+    locked = []
+    messages = osl.WindowsMessages(lambda: locked.append(1))
+    for (kind, wparam), locks in cases:
+        keep, address = message(kind, wparam)
+        assert osl.windows_message_locks(address) is locks
+        assert messages.nativeEventFilter(QByteArray(b"windows_generic_MSG"), address) == (
+            False, 0)
+        del keep
+    assert len(locked) == 2
+    keep, address = message(osl.WM_POWERBROADCAST, osl.PBT_APMSUSPEND)
+    messages.nativeEventFilter(QByteArray(b"xcb_generic_event_t"), address)
+    assert len(locked) == 2
