@@ -210,3 +210,23 @@ def test_a_person_changes_their_own_passphrase_and_only_their_wrap(tmp_path):
     assert _as(None, new, *listing)[0] == 0
     assert _wraps(root)["secretaire"] == after["secretaire"]
     assert _wraps(root)["recovery"] == before["recovery"]
+
+
+def test_an_emergency_lets_a_command_through_and_the_trail_says_so(practice, tmp_path):
+    root = str(practice["root"])
+    out = tmp_path / "patients.csv"
+    refused = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out))
+    assert refused[0] == ExitCode.ACCESS_DENIED and not out.exists()
+    too_short = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out),
+                    "--emergency", "vite")
+    assert too_short[0] == ExitCode.BAD_INPUT and not out.exists()
+    done = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out),
+               "--emergency", "Patient en détresse, le médecin demande la liste")
+    assert done[0] == 0, done[2]
+    assert out.exists()
+    trail = tmp_path / "trail.csv"
+    code, _, err = _as(None, OWNER, "audit", "export", "--profile", root, "--from",
+                       "2000-01-01", "--to", "2100-01-01", str(trail))
+    assert code == 0, err
+    text = trail.read_text(encoding="utf-8-sig")
+    assert "break_glass" in text and "détresse" not in text  # the reason stays out

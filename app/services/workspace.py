@@ -341,7 +341,10 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
         if practice is None:
             raise LookupError("no practice in this database")
         _audit_failed_sign_ins(store, paths, user, clock)
-        return _workspace(profile, user, practice, clock)
+        workspace = _workspace(profile, user, practice, clock)
+        if signed_in is not None and signed_in.emergency is not None:
+            workspace.break_glass.open(signed_in.emergency)
+        return workspace
     except BaseException:
         profile.close()
         raise

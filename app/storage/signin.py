@@ -200,6 +200,9 @@ class SignedIn:
     name: str | None = None
     user_id: str | None = None
     how: str = "passphrase"
+    # A break-glass reason given with the sign-in (the command line's --emergency): the
+    # practice opens with that emergency access (app.services.break_glass).
+    emergency: str | None = None
 
     @property
     def key(self) -> SignedKey:
