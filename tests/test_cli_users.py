@@ -163,3 +163,70 @@ def test_a_phone_systems_account_records_calls_and_looks_up_numbers_only(practic
     code, _, err = _as("standard", PHONE_SYSTEM, "export", "patients", "--profile", root,
                        str(kpi))
     assert code == ExitCode.ACCESS_DENIED, err
+
+
+def _wraps(root: Path) -> dict:
+    import json
+
+    wraps = json.loads((root / "keys.json").read_text())["wraps"]
+    return {w.get("name", w["kind"]): w for w in wraps}
+
+
+def test_a_person_changes_their_own_passphrase_and_only_their_wrap(tmp_path):
+    from tests.test_cli import snapshot
+
+    root = tmp_path / "cabinet"
+    assert permanence("init", "--profile", str(root), "--practice", "Cabinet du Parc",
+                      passphrase=OWNER).returncode == 0
+    assert _add(root, "secretaire", "secretary", SECRETARY).returncode == 0
+    before = _wraps(root)
+    new = "Salle d'attente, lumière du soir"
+
+    def change(secret, new_secret, name="secretaire"):
+        user = ("--user", name) if name else ()
+        return permanence("users", "passphrase", "--profile", str(root), *user,
+                          passphrase=secret, env={"PERMANENCE_NEW_PASSPHRASE": new_secret})
+
+    untouched = snapshot(root)
+    wrong = change("pas la bonne", new)
+    assert wrong.returncode == ExitCode.SECRET
+    weak = change(SECRETARY, "azerty")
+    assert weak.returncode == ExitCode.BAD_INPUT and "facile" in weak.stderr
+    assert snapshot(root) == untouched  # nothing changed but the attempt counter
+
+    done = change(SECRETARY, new)
+    assert done.returncode == 0, done.stderr
+    assert "secretaire" in done.stdout
+    after = _wraps(root)
+    assert after["secretaire"] != before["secretaire"]
+    assert {k: v for k, v in after.items() if k != "secretaire"} == {
+        k: v for k, v in before.items() if k != "secretaire"}
+    listing = ("users", "list", "--profile", str(root))
+    assert _as("secretaire", SECRETARY, "practitioners", "--profile", str(root))[0] == ExitCode.SECRET
+    assert _as("secretaire", new, "practitioners", "--profile", str(root))[0] == 0
+    assert _as(None, OWNER, *listing)[0] == 0  # the owner's own is as it was
+    # The owner too, on the owner's wrap alone.
+    assert change(OWNER, new, name=None).returncode == 0
+    assert _as(None, new, *listing)[0] == 0
+    assert _wraps(root)["secretaire"] == after["secretaire"]
+    assert _wraps(root)["recovery"] == before["recovery"]
+
+
+def test_an_emergency_lets_a_command_through_and_the_trail_says_so(practice, tmp_path):
+    root = str(practice["root"])
+    out = tmp_path / "patients.csv"
+    refused = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out))
+    assert refused[0] == ExitCode.ACCESS_DENIED and not out.exists()
+    too_short = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out),
+                    "--emergency", "vite")
+    assert too_short[0] == ExitCode.BAD_INPUT and not out.exists()
+    done = _as("distante", REMOTE, "export", "patients", "--profile", root, str(out),
+               "--emergency", "Patient en détresse, le médecin demande la liste")
+    assert done[0] == 0, done[2]
+    assert out.exists()
+    trail = tmp_path / "trail.csv"
+    code, _, err = _as(None, OWNER, "audit", "export", "--profile", root, "--from",
+                       "2000-01-01", "--to", "2100-01-01", str(trail))
+    assert code == 0, err
+    text = trail.read_text(encoding="utf-8-sig")
+    assert "break_glass" in text and "détresse" not in text  # the reason stays out

@@ -71,6 +71,9 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                                "the practice owner)"))
     parser.add_argument("--recovery-key-file", type=Path, default=default, metavar="FILE",
                         help=_("open with the recovery key read from FILE (the owner only)"))
+    parser.add_argument("--emergency", default=default, metavar="REASON",
+                        help=_("in an emergency, do what your role may not for this command, "
+                               "saying why (recorded, shown to the owner)"))
     parser.add_argument("--verbose", action="store_true", default=default,
                         help=_("also log to the terminal (never patient data)"))
     parser.add_argument("--language", choices=i18n.SUPPORTED_LANGUAGES, default=default,
@@ -279,7 +282,9 @@ def headless_key(paths: ProfilePaths, args) -> bytes:
     owner): the recovery key from --recovery-key-file (the owner only), else the
     passphrase given (that account's own), else the keychain (the owner), else, for a
     profile marked as a demo only, the documented demo passphrase. The key carries the
-    sign-in: ``open_workspace`` opens the practice as that person."""
+    sign-in: ``open_workspace`` opens the practice as that person, with the emergency
+    access ``--emergency`` asks for."""
+    import dataclasses
     import time
 
     from app.storage.signin import SignedIn, sign_in
@@ -290,19 +295,23 @@ def headless_key(paths: ProfilePaths, args) -> bytes:
     recovery_file = getattr(args, "recovery_key_file", None)
     if recovery_file:
         recovery = _read_secret_file(recovery_file, _("recovery key"))
-        return sign_in(paths, clock=clock, name=name, recovery_key=recovery).key
-    passphrase = given_passphrase(args)
-    if passphrase is not None:
+        signed = sign_in(paths, clock=clock, name=name, recovery_key=recovery)
+    elif (passphrase := given_passphrase(args)) is not None:
         # A failed attempt sets a delay before the next: a script waits it out.
-        return sign_in(paths, clock=clock, name=name, passphrase=passphrase,
-                       wait=time.sleep).key
-    try:
-        return sign_in(paths, clock=clock, name=name, keychain=Keychain()).key
-    except NoPassphraseError:
-        key = try_demo_unlock(paths)
-        if key is None:
-            raise
-        return SignedIn(key, name, how="demo").key
+        signed = sign_in(paths, clock=clock, name=name, passphrase=passphrase,
+                         wait=time.sleep)
+    else:
+        try:
+            signed = sign_in(paths, clock=clock, name=name, keychain=Keychain())
+        except NoPassphraseError:
+            key = try_demo_unlock(paths)
+            if key is None:
+                raise
+            signed = SignedIn(key, name, how="demo")
+    emergency = getattr(args, "emergency", None)
+    if emergency is not None:
+        signed = dataclasses.replace(signed, emergency=emergency)
+    return signed.key
 
 
 def warn_if_exposed(paths: ProfilePaths) -> None:

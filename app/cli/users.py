@@ -1,8 +1,11 @@
-"""``permanence users``: the practice's accounts (the owner only).
+"""``permanence users``: the practice's accounts (the owner only), and each person's
+own passphrase.
 
 ``users add`` takes the new account's own passphrase from PERMANENCE_NEW_PASSPHRASE or
 --new-passphrase-file (never from the command line itself), checked by the passphrase
-rule; it opens the practice at once with ``--user NAME``.
+rule; it opens the practice at once with ``--user NAME``. ``users passphrase`` changes
+the passphrase of whoever runs it (``--user NAME``, the owner by default): the current
+one as for any command, the new one as for ``add``; only that person's wrap changes.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ NEW_PASSPHRASE_ENV = "PERMANENCE_NEW_PASSPHRASE"
 
 def register(sub, common) -> None:
     users = sub.add_parser("users", help=_("list, add and disable the accounts of the practice "
-                                         "(the owner only)"))
+                                         "(the owner only); change your own passphrase"))
     common(users, top=False)
     what = users.add_subparsers(dest="users_command", required=True,
-                                metavar="add|list|disable|role")
+                                metavar="add|list|disable|role|passphrase")
 
     add = what.add_parser("add", help="add an account that signs in with its own passphrase "
                                       f"(from {NEW_PASSPHRASE_ENV} or --new-passphrase-file)")
@@ -58,6 +61,15 @@ def register(sub, common) -> None:
     role.add_argument("--practitioner", metavar="ID")
     role.set_defaults(handler=cmd_users_role)
 
+    own = what.add_parser("passphrase", help=_(
+        "change your own passphrase (any account; the new one from {env} or "
+        "--new-passphrase-file)").format(env=NEW_PASSPHRASE_ENV))
+    common(own, top=False)
+    own.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
+                     help=_("read the new passphrase from FILE (or set {env})").format(
+                         env=NEW_PASSPHRASE_ENV))
+    own.set_defaults(handler=cmd_users_passphrase)
+
 
 def _open(args):
     from app.cli import _profile_paths, headless_key
@@ -67,16 +79,47 @@ def _open(args):
     return open_workspace(paths, headless_key(paths, args), clock=SystemClock())
 
 
-def _new_passphrase(args) -> str:
+def _new_passphrase(args, missing: str | None = None) -> str:
     from app.cli import UsageError, _read_secret_file
 
     path = getattr(args, "new_passphrase_file", None)
     value = (_read_secret_file(path, _("passphrase")) if path
              else os.environ.get(NEW_PASSPHRASE_ENV) or "")
     if not value:
-        raise UsageError(_("Give the new account's passphrase in {env} or with "
-                           "--new-passphrase-file FILE.").format(env=NEW_PASSPHRASE_ENV))
+        raise UsageError(missing or _("Give the new account's passphrase in {env} or with "
+                                      "--new-passphrase-file FILE.").format(
+                                          env=NEW_PASSPHRASE_ENV))
     return value
+
+
+def cmd_users_passphrase(args) -> int:
+    import time
+
+    from app.cli import UsageError, given_passphrase, say
+    from app.services.errors import ValidationError
+    from app.services.passphrase_policy import check_new_passphrase
+
+    old = given_passphrase(args)
+    if old is None:
+        raise UsageError(_("Give your current passphrase as for any command "
+                           "(PERMANENCE_PASSPHRASE or --passphrase-file)."))
+    new = _new_passphrase(args, _("Give the new passphrase in {env} or with "
+                                  "--new-passphrase-file FILE.").format(env=NEW_PASSPHRASE_ENV))
+    try:  # before anything is opened: a refusal changes nothing
+        check_new_passphrase(new, context=[getattr(args, "user", None) or ""])
+    except ValidationError as exc:
+        raise UsageError(*exc.errors.values()) from exc
+    ws = _open(args)
+    try:
+        ws.change_own_passphrase(old, new, wait=time.sleep)
+        name = ws.principal.name
+    except ValidationError as exc:
+        raise UsageError(*exc.errors.values()) from exc
+    finally:
+        ws.close()
+    say(_("The passphrase of {name} is changed; the old one no longer opens the "
+          "practice.").format(name=name))
+    return 0
 
 
 def cmd_users_add(args) -> int:

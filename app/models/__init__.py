@@ -14,6 +14,7 @@ from app.models.calls import (
 from app.models.conflict import SyncConflict
 from app.models.directory import Contact, ContactCategory, contact_display_name
 from app.models.duplicate import DuplicateDismissal
+from app.models.emergency import EmergencyAccess
 from app.models.journal import AuditEntry, ChangeJournal, LocalMeta, PracticeSetting
 from app.models.merge import PatientMerge
 from app.models.messages import (
@@ -34,7 +35,7 @@ __all__ = [
     "CallerKind", "CallOutcome", "CallReason", "CallSettings", "CallStep", "StepKind",
     "UrgentAction",
     "AuditEntry", "Base", "ChangeJournal", "Civility", "Contact", "ContactCategory",
-    "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "LocalMeta", "Patient",
+    "ContactChannel", "DEFAULT_TIMEZONE", "DuplicateDismissal", "EmergencyAccess", "LocalMeta", "Patient",
     "PatientMerge", "PatientPhone",
     "contact_display_name", "PhoneKind", "Practice", "PracticeSetting", "Practitioner",
     "ROLE_OWNER", "Sex", "Syncable", "SyncConflict", "User",

@@ -3,13 +3,40 @@
 Built once at sign-in from the account that signed in, then handed to the services
 (which check it against the access matrix) and stamped by the unit of work on every
 journal and audit entry. Frozen: a role change takes effect at the next sign-in.
+
+Its ``grants`` say what the sign-in may do beyond the role's name: the practice's
+rights for that role as the owner adjusted them (read at sign-in; None: the default
+matrix), and a break-glass access while it lasts. They are the one mutable part,
+shared by every service built for this sign-in, so an emergency access opened or
+ended reaches them all at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from app.clock import Clock, SystemClock
 from app.models.user import ROLE_OWNER
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """A break-glass access in force: its record's id, and when it ends."""
+
+    id: str
+    until: datetime
+
+
+class Grants:
+    def __init__(self, rights: frozenset[str] | None = None, *,
+                 clock: Clock | None = None) -> None:
+        self.rights = rights
+        self.emergency: Emergency | None = None
+        self._clock = clock or SystemClock()
+
+    def emergency_active(self) -> bool:
+        return self.emergency is not None and self._clock.now() < self.emergency.until
 
 
 @dataclass(frozen=True)
@@ -19,6 +46,7 @@ class Principal:
     role: str
     practitioner_id: str | None = None
     workstation: str = ""  # this installation's node id
+    grants: Grants = field(default_factory=Grants, compare=False, repr=False)
 
     @property
     def is_owner(self) -> bool:

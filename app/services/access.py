@@ -116,9 +116,53 @@ class AccessDenied(PermanenceError):
                      self.action))
 
 
+# The bounds of the owner's adjustments (``adjusted``): the owner's own rights never
+# change; accounts and keys are nobody else's (whoever held them could make themselves
+# owner); a phone system's account never gets beyond calls.
+FIXED_ROLES = frozenset({ROLE_OWNER})
+NEVER_SHARED = frozenset({ACCOUNTS, KEYS})
+CAPPED: dict[str, frozenset[str]] = {ROLE_TELEPHONY: frozenset({CALLS_EVENT, CALLS_LOOKUP})}
+
+
+def adjustable(role: str, action: str) -> bool:
+    """Whether the owner may change this cell of the matrix."""
+    return (role in MATRIX and action in ACTIONS and role not in FIXED_ROLES
+            and action not in NEVER_SHARED and action in CAPPED.get(role, _EVERYTHING))
+
+
+def adjusted(role: str, changes: dict[str, bool]) -> frozenset[str]:
+    """The rights of ``role`` with the owner's ``changes`` (action -> allowed) over the
+    defaults; a change outside the bounds (or of an unknown action) is ignored."""
+    rights = set(MATRIX.get(role, frozenset()))
+    for action, allow in changes.items():
+        if adjustable(role, action):
+            (rights.add if allow else rights.discard)(action)
+    return frozenset(rights)
+
+
+# What a break-glass access opens: everything but the owner's own (accounts, keys,
+# sharing, the trail), for roles that are people (not the telephony hook, not the owner
+# who has it all), and without the agenda's own rules.
+EMERGENCY_RIGHTS = _EVERYTHING - _OWNER_ONLY
+EMERGENCY_ROLES = frozenset({ROLE_PRACTITIONER, ROLE_SECRETARY, ROLE_REMOTE_SECRETARY})
+
+
+def rights_of(principal: Principal) -> frozenset[str]:
+    """The role's rights as this sign-in has them: the practice's adjusted matrix when
+    the owner changed it (``grants.rights``), else the defaults."""
+    rights = principal.grants.rights
+    return rights if rights is not None else MATRIX.get(principal.role, frozenset())
+
+
+def in_emergency(principal: Principal) -> bool:
+    return principal.role in EMERGENCY_ROLES and principal.grants.emergency_active()
+
+
 def allowed(principal: Principal, action: str) -> bool:
     """What the matrix says, without the agenda's own rules (for the screens)."""
-    return action in MATRIX.get(principal.role, frozenset())
+    if action in rights_of(principal):
+        return True
+    return action in EMERGENCY_RIGHTS and in_emergency(principal)
 
 
 @dataclass(frozen=True)
@@ -147,7 +191,7 @@ def require(principal: Principal, action: str, *, target: AgendaTarget | None = 
     """
     if not allowed(principal, action):
         raise AccessDenied(action, principal.role)
-    if target is None or action not in _AGENDA_WRITES:
+    if target is None or action not in _AGENDA_WRITES or in_emergency(principal):
         return
     if (principal.role == ROLE_PRACTITIONER and principal.practitioner_id is not None
             and target.practitioner_id != principal.practitioner_id):

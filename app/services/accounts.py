@@ -20,12 +20,13 @@ from sqlalchemy import select
 from app.clock import Clock
 from app.i18n import _
 from app.models.ids import uuid7
-from app.models.principal import Principal
+from app.models.principal import Grants, Principal
 from app.models.text import clean_name
 from app.models.user import LOGIN_PATTERN, ROLE_OWNER, ROLE_PRACTITIONER, ROLES, User
 from app.models.practice import Practitioner
 from app.services import access
 from app.services.errors import NotFound, ValidationError
+from app.services.security import rights_for
 from app.storage.signin import SignedIn, UnknownAccount
 from app.storage.store import Store
 
@@ -77,9 +78,11 @@ def _info(u: User) -> AccountInfo:
     return AccountInfo(u.id, u.login, u.display_name, u.role, u.practitioner_id, u.disabled_at)
 
 
-def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str = "") -> Principal:
-    """The principal of a sign-in; ``UnknownAccount`` (a wrong-secret failure) when the
-    account is unknown, disabled or not the one named."""
+def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str = "",
+                  clock: Clock | None = None) -> Principal:
+    """The principal of a sign-in, with its role's rights as the owner set them;
+    ``UnknownAccount`` (a wrong-secret failure) when the account is unknown, disabled or
+    not the one named. ``clock``: what times a break-glass access."""
     with store.reader() as s:
         if signed_in is not None and signed_in.user_id is not None:
             user = s.get(User, signed_in.user_id)
@@ -98,7 +101,8 @@ def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str 
                 raise UnknownAccount(name)
         if user.deleted_at is not None or user.disabled_at is not None:
             raise UnknownAccount(user.login)
-        return Principal(user.id, user.login, user.role, user.practitioner_id, workstation)
+    grants = Grants(rights_for(store, user.role), clock=clock)
+    return Principal(user.id, user.login, user.role, user.practitioner_id, workstation, grants)
 
 
 class AccountService:

@@ -22,7 +22,9 @@ from app.i18n import _, ngettext
 from app.models import Patient
 from app.models.journal import AuditEntry
 from app.models.patient import patient_display_name
+from app.models.principal import Principal
 from app.models.user import User
+from app.services import access
 from app.services.agenda.zone import PracticeTime
 from app.services.errors import MessageError
 from app.services.exporting import csv_format
@@ -86,6 +88,10 @@ def action_label(action: str) -> str:
         "cancel": _("cancelled"), "status": _("status changed"),
         "trail_export": _("audit trail exported"), "trail_read": _("access list viewed"),
         "setting": _("setting changed"),
+        "break_glass": _("emergency access opened"),
+        "break_glass_end": _("emergency access ended"),
+        "break_glass_review": _("emergency access seen by the owner"),
+        "passphrase_change": _("own passphrase changed"),
     }
     return labels.get(action, action)
 
@@ -99,6 +105,7 @@ def entity_label(entity: str) -> str:
         "practitioner": _("practitioner"), "practice": _("practice"), "user": _("account"),
         "audit_trail": _("audit trail"), "absence": _("absence"),
         "appointment_type": _("appointment type"), "opening_hours": _("opening hours"),
+        "emergency_access": _("emergency access"), "practice_setting": _("practice setting"),
     }
     return labels.get(entity, entity)
 
@@ -134,11 +141,20 @@ def _intact_text(entries: int, checkpoints: int) -> str:
 
 
 class AuditTrailService:
-    def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime) -> None:
+    """Reading and exporting the trail is ``access.AUDIT_READ`` (the owner's by default),
+    checked before anything is read or written; changing how long it is kept is the
+    owner's (``access.ACCOUNTS``); verifying it is anyone's (``permanence check``)."""
+
+    def __init__(self, store: Store, *, principal: Principal | None, clock: Clock,
+                 zone: PracticeTime) -> None:
         self._store = store
-        self._actor_id = actor_id
+        self._principal = principal
+        self._actor_id = principal.user_id if principal is not None else "system"
         self._clock = clock
         self._zone = zone
+
+    def _may_read(self) -> None:
+        access.require_for(self._principal, access.AUDIT_READ)
 
     # -- checking -------------------------------------------------------------------------
     def verify(self) -> TrailReport:
@@ -148,6 +164,7 @@ class AuditTrailService:
     def entries(self, where: TrailFilter = TrailFilter(), *, limit: int | None = MAX_ROWS
                 ) -> list[TrailRow]:
         """Newest first."""
+        self._may_read()
         with self._store.reader() as s:
             query = self._query(where).order_by(AuditEntry.seq.desc())
             if limit is not None:
@@ -159,6 +176,7 @@ class AuditTrailService:
     def who_viewed(self, patient_id: str) -> list[TrailRow]:
         """Every entry about one patient's card (opened, changed, printed...), newest
         first. Reading it is itself recorded."""
+        self._may_read()
         rows = self.entries(TrailFilter(patient=patient_id), limit=None)
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             uow.audit("trail_read", "patient", patient_id)
@@ -166,12 +184,14 @@ class AuditTrailService:
 
     def people(self) -> list[tuple[str, str]]:
         """(id, name) of every account, disabled ones included (the trail keeps them)."""
+        self._may_read()
         with self._store.reader() as s:
             return sorted(_people(s).items(), key=lambda item: item[1].casefold())
 
     def record_names(self, rows: list[TrailRow]) -> dict[str, str]:
         """The names of the patients these entries concern, looked up now (a card
         erased since is simply not there): for showing, never stored in the trail."""
+        self._may_read()
         ids = sorted({r.entity_id for r in rows if r.entity in PATIENT_ENTITIES and r.entity_id})
         names: dict[str, str] = {}
         with self._store.reader() as s:
@@ -183,6 +203,7 @@ class AuditTrailService:
         return names
 
     def actions(self) -> list[str]:
+        self._may_read()
         with self._store.reader() as s:
             return sorted(s.execute(select(AuditEntry.action).distinct()).scalars())
 
@@ -209,6 +230,7 @@ class AuditTrailService:
         """Write the entries (oldest first) to a CSV file readable by its owner only,
         with the export rules (never in the profile folder, never through a link, no
         replacing without ``overwrite``). The export is itself recorded. Rows written."""
+        self._may_read()
         path = Path(path)
         check_file_destination(path, protected=Path(self._store.path).parent,
                                overwrite=overwrite)
@@ -258,6 +280,7 @@ class AuditTrailService:
         return trail_retention.retention_days(self._store)
 
     def set_retention_days(self, days: int) -> None:
+        access.require_for(self._principal, access.ACCOUNTS)
         if not trail_retention.MIN_DAYS <= days <= trail_retention.MAX_DAYS:
             raise RetentionError(_("The trail is kept between {low} and {high} days; {days} "
                                    "is outside.").format(low=trail_retention.MIN_DAYS,

@@ -142,6 +142,15 @@ class BackupSchedule:
             warning = None
         return BackupStatus(folder, last, missing, warning)
 
+    def run_on_own_connection(self, *, progress: Progress | None = None) -> Path:
+        """``run`` on a connection of the pool of its own (from a worker thread: the
+        practice goes on writing meanwhile)."""
+        raw = self._store.engine.raw_connection()
+        try:
+            return self.run(raw, progress=progress)
+        finally:
+            raw.close()
+
     def run(self, conn, *, progress: Progress | None = None) -> Path:
         """Make a backup now into the chosen folder (``conn``: a keyed connection of
         the application's, used from the calling thread), then rotate. The caller

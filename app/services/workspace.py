@@ -25,6 +25,7 @@ from app.services.agenda.slots import SlotFinder
 from app.services.agenda.waiting_list import WaitingListService
 from app.services.agenda.zone import PracticeTime
 from app.services.audit_trail import AuditTrailService
+from app.services.break_glass import BreakGlassService
 from app.services.calls import CallbackService, CallerIdentifier, CallService
 from app.services.consignes import ConsigneService
 from app.services.directory import DirectoryService
@@ -36,6 +37,7 @@ from app.services.practice_keys import PracticeKeys
 from app.services.retention import RetentionService
 from app.services.rgpd import PatientRightsService
 from app.services.sync_conflicts import SyncConflictService
+from app.services.security import SecuritySettings
 from app.services.timeline import DEFAULT_SOURCES, TimelineService
 from app.services.practice import (
     PracticeDetails, PracticeEditor, PracticeInfo, PracticeInput, PractitionerInfo, get_practice,
@@ -88,6 +90,35 @@ class Workspace:
         done outside a service (printing)."""
         access.require(self.principal, action)
 
+    def change_own_passphrase(self, old: str, new: str, *, kdf_floor: KdfParams | None = None,
+                              wait=None) -> None:
+        """The signed-in person's new passphrase (any role: it is their own). Held to the
+        passphrase rule (``ValidationError``); the old one must be right (a wrong one is
+        a failed sign-in); only their own wrap changes; audited."""
+        from app.services.passphrase_policy import check_new_passphrase
+        from app.storage.keys import MIN_KDF
+        from app.storage.signin import change_own_passphrase
+
+        check_new_passphrase(new, context=[self.principal.name])
+        change_own_passphrase(self.paths, clock=self.clock, name=self.principal.name, old=old,
+                              new=new, kdf=self.kdf, kdf_floor=kdf_floor or MIN_KDF, wait=wait)
+        with self.store.unit_of_work(actor_id=self.user_id) as uow:
+            uow.audit("passphrase_change", USER_ENTITY, self.user_id)
+
+    def seen_as(self, account_name: str) -> Workspace:
+        """The same open practice as the account ``account_name`` would have it, its
+        services checking that account's rights: for the owner to see (and show, in the
+        screenshots) what a role sees. Owner's only (``access.ACCOUNTS``); not to be
+        closed (it shares this one's profile)."""
+        access.require(self.principal, access.ACCOUNTS)
+        account = next((a for a in self.accounts.list()
+                        if a.name == account_name and a.active), None)
+        if account is None:
+            raise LookupError(f"no active account {account_name}")
+        who = principal_for(self.store, SignedIn(b"", account.name, account.id, how="account"),
+                            workstation=self.principal.workstation, clock=self.clock)
+        return _workspace(self.profile, who, self.practice, self.clock)
+
     # -- what the screens read, so that they never hold the store themselves ----------
     def practitioners(self) -> list[PractitionerInfo]:
         """The active practitioners of the agenda (the screens' reference list)."""
@@ -109,6 +140,34 @@ class Workspace:
 
         access.require(self.principal, access.APPOINTMENTS_READ)
         return appointment_brief(self.store, appointment_id)
+
+    def patient_phones(self, patient_id: str):
+        """The card's numbers, in its order (the agenda's tooltip, menu and dialog)."""
+        from app.services.agenda.booking_queries import patient_phones
+
+        access.require(self.principal, access.PATIENTS_READ)
+        return patient_phones(self.store, patient_id)
+
+    def agenda_readiness(self, practitioner_ids):
+        """What the agenda of these practitioners still lacks (types, weekly hours)."""
+        from app.services.agenda.readiness import agenda_readiness
+
+        access.require(self.principal, access.APPOINTMENTS_READ)
+        return agenda_readiness(self.store, practitioner_ids)
+
+    def check_sign_in(self, signed: SignedIn) -> Principal:
+        """Who a sign-in made while this practice is open is (at the lock): the
+        principal it would open as; ``UnknownAccount`` for a disabled or unknown one."""
+        return principal_for(self.store, signed, workstation=self.principal.workstation,
+                             clock=self.clock)
+
+    @cached_property
+    def backup_schedule(self):
+        """The practice's scheduled backups (its folder, when one is due, running it)."""
+        from app.services.backup_schedule import BackupSchedule
+
+        return BackupSchedule(self.store, self.paths, actor_id=self.user_id, clock=self.clock,
+                              zone=self.zone.zone)
 
     def holiday_openings(self, first, last):
         from app.services.agenda.setup_queries import holiday_openings
@@ -287,7 +346,7 @@ class Workspace:
 
     @cached_property
     def audit_trail(self) -> AuditTrailService:
-        return AuditTrailService(self.store, actor_id=self.user_id, clock=self.clock,
+        return AuditTrailService(self.store, principal=self.principal, clock=self.clock,
                                  zone=self.zone)
 
     @cached_property
@@ -308,6 +367,14 @@ class Workspace:
         own passphrase is ``accounts``'. Made at each use: it takes ``kdf`` as it is."""
         return PracticeKeys(self.store, self.paths.envelope, self.profile.key,
                             principal=self.principal, kdf=self.kdf)
+
+    @cached_property
+    def security(self) -> SecuritySettings:
+        return SecuritySettings(self.store, principal=self.principal, clock=self.clock)
+
+    @cached_property
+    def break_glass(self) -> BreakGlassService:
+        return BreakGlassService(self.store, principal=self.principal, clock=self.clock)
 
     @cached_property
     def exports(self) -> ExportService:
@@ -334,20 +401,29 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
     profile = open_profile(paths, key, clock=clock, keychain=keychain)
     try:
         store = profile.store
-        user = principal_for(store, signed_in, workstation=store.node_id)
+        user = principal_for(store, signed_in, workstation=store.node_id, clock=clock)
         practice = get_practice(store)
         if practice is None:
             raise LookupError("no practice in this database")
         _audit_failed_sign_ins(store, paths, user, clock)
-        return Workspace(profile=profile, principal=user, practice=practice,
-                         patients=PatientService(store, principal=user, clock=clock), clock=clock,
-                         directory=DirectoryService(store, principal=user, clock=clock),
-                         timeline=TimelineService(store, principal=user, sources=(
-                             *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
-                         duplicates=DuplicateService(store, principal=user, clock=clock))
+        workspace = _workspace(profile, user, practice, clock)
+        if signed_in is not None and signed_in.emergency is not None:
+            workspace.break_glass.open(signed_in.emergency)
+        return workspace
     except BaseException:
         profile.close()
         raise
+
+
+def _workspace(profile: OpenProfile, user: Principal, practice: PracticeInfo,
+               clock: Clock) -> Workspace:
+    store = profile.store
+    return Workspace(profile=profile, principal=user, practice=practice,
+                     patients=PatientService(store, principal=user, clock=clock), clock=clock,
+                     directory=DirectoryService(store, principal=user, clock=clock),
+                     timeline=TimelineService(store, principal=user, sources=(
+                         *DEFAULT_SOURCES, appointment_source(PracticeTime(practice.timezone)))),
+                     duplicates=DuplicateService(store, principal=user, clock=clock))
 
 
 def _audit_failed_sign_ins(store, paths: ProfilePaths, principal: Principal,

@@ -200,6 +200,9 @@ class SignedIn:
     name: str | None = None
     user_id: str | None = None
     how: str = "passphrase"
+    # A break-glass reason given with the sign-in (the command line's --emergency): the
+    # practice opens with that emergency access (app.services.break_glass).
+    emergency: str | None = None
 
     @property
     def key(self) -> SignedKey:
@@ -266,3 +269,23 @@ def sign_in(paths, *, clock: Clock, name: str | None = None, passphrase: str | N
         raise
     attempts.succeeded(counted)
     return result
+
+
+def change_own_passphrase(paths, *, clock: Clock, name: str | None, old: str, new: str,
+                          kdf: KdfParams, kdf_floor: KdfParams = MIN_KDF,
+                          wait: Callable[[float], None] | None = None) -> SignedIn:
+    """A person's new passphrase: the old one must open their own wrap (a sign-in,
+    throttled and counted as one), then only that wrap is sealed again under the new
+    one. The database key, and every other wrap, stay as they are. ``name`` None or the
+    owner's: the owner's ``passphrase`` wrap. (The caller checks the new passphrase
+    against the passphrase rule and audits the change.)"""
+    signed = sign_in(paths, clock=clock, name=name, passphrase=old, kdf_floor=kdf_floor,
+                     wait=wait)
+    envelope = load_envelope(paths)
+    if signed.how == "account":
+        envelope.wrap_for_account(signed.raw_key, user_id=signed.user_id, name=signed.name,
+                                  passphrase=new, params=kdf)
+    else:
+        envelope.wrap_with_passphrase(signed.raw_key, new, kdf)
+    envelope.save()
+    return signed

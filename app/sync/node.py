@@ -98,3 +98,8 @@ def _info(row: NodeIdentity) -> NodeInfo:
     return NodeInfo(row.node_id, row.age_recipient, bytes(row.verify_key), row.kind,
                     row.created_at, row.age_identity,
                     Ed25519PrivateKey.from_private_bytes(bytes(row.signing_key)))
+
+
+def fingerprint_of(workspace) -> str:
+    """This installation's fingerprint, for the screens (which hold no store)."""
+    return this_node(workspace.store).fingerprint

@@ -451,3 +451,9 @@ def _free_name(s, name: str) -> str:
         n += 1
         candidate = f"{name[:55]} ({n})"
     return candidate
+
+
+def sharing_of(workspace) -> Sharing:
+    """The sharing service of an open workspace, for the screens (which hold no store):
+    its checks are those of the person signed in."""
+    return Sharing(workspace.store, principal=workspace.principal, clock=workspace.clock)

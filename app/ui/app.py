@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import i18n
+from app.i18n import _
+from app.services import access
 from app.clock import Clock
 from app.logging_setup import configure as configure_logging
 from app.services.practice import PracticeInput
@@ -25,7 +27,7 @@ from app.storage.errors import ProfileLockedError, StorageError, WrongSecretErro
 from app.storage.keychain import Keychain
 from app.storage.keys import MIN_KDF, KdfParams
 from app.storage.private import touch_private
-from app.storage.signin import sign_in
+from app.storage.signin import SignedIn, sign_in
 from app.storage.lock import ProfileLock
 from app.storage.profile import (
     ProfilePaths,
@@ -36,7 +38,9 @@ from app.storage.profile import (
     try_keychain_unlock,
 )
 from app.ui.change_bus import ChangeBus
+from app.ui.idle_lock import RESUME, IdleWatcher, LockDialog, SessionLock
 from app.ui.main_window import MainWindow
+from app.ui.os_session import OsSessionWatcher
 from app.ui.plain import message_box
 from app.ui.setup_wizard import SetupWizard
 from app.ui.theme import apply_theme, install_qt_translations
@@ -51,10 +55,14 @@ class GuiSession:
     """Owns the open workspace and the main window; rebuilds the window on a language
     change (every label is re-translated without reopening the database)."""
 
-    def __init__(self, app: QApplication, workspace: Workspace, settings: WorkstationSettings) -> None:
+    def __init__(self, app: QApplication, workspace: Workspace, settings: WorkstationSettings,
+                 *, kdf_floor: KdfParams = MIN_KDF, keychain: Keychain | None = None,
+                 os_session: OsSessionWatcher | None = None) -> None:
         self.app = app
         self.workspace = workspace
         self.settings = settings
+        self.kdf_floor = kdf_floor
+        self.keychain = keychain
         self.bus = ChangeBus(workspace, workspace.initiator)
         ini = workspace.paths.root / "window.ini"
         try:
@@ -67,6 +75,14 @@ class GuiSession:
         # person signed in now; a ringing call opens the call panel of the window shown.
         self.telephony = Telephony(lambda: self.workspace, settings, workspace.paths.root,
                                    locked=lambda: window_locked(self.window))
+        self.lock: SessionLock | None = None
+        self._switching_to: tuple | None = None
+        self.watcher = IdleWatcher(workspace.clock, workspace.security.idle_minutes())
+        self.watcher.idle.connect(self.lock_now)
+        self.watcher.lock_requested.connect(self.lock_now)
+        # The workstation's own lock or sleep locks the session too.
+        self.os_session = os_session or OsSessionWatcher()
+        self.os_session.locking.connect(self.lock_now)
 
     def show(self, *, first_start: bool = False) -> MainWindow:
         """``first_start``: the practice was just created by the setup assistant; its
@@ -74,14 +90,92 @@ class GuiSession:
         self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state)
         self.window.language_changed.connect(self._switch_language)
         self.telephony.attach(self.window)
+        self.window.lock_requested.connect(self.lock_now)
+        self.window.rights_changed.connect(self._rebuild)
+        self.window.settings.idle_minutes_changed.connect(self.watcher.set_minutes)
+        self.window.settings.kdf_floor = self.kdf_floor
+        self.lock = SessionLock(self.window, self._lock_dialog)
+        self.lock.resumed.connect(self.watcher.start)
+        self.lock.switch_requested.connect(self._switch_user)
         self.window.show()
+        self.os_session.watch_window(self.window)
+        self.watcher.start()
         if first_start:
             self.window.open_agenda_guide()
         return self.window
 
+    # -- the lock -----------------------------------------------------------------
+    def lock_now(self) -> None:
+        """After the idle minutes, on Ctrl+L or the status bar's button."""
+        self.watcher.pause()
+        if self.lock is not None:
+            self.lock.lock()
+
+    def _lock_dialog(self, parent) -> LockDialog:
+        ws = self.workspace
+        person = ws.principal
+        return LockDialog(self._unlock, profile_label=str(ws.paths.root), person=person.name,
+                          person_label=_("{name} ({role})").format(
+                              name=person.name, role=access.role_label(person.role)),
+                          owner=person.is_owner,
+                          has_passphrase=load_envelope(ws.paths).has_passphrase, parent=parent)
+
+    def _unlock(self, name: str | None, secret: str, is_recovery: bool):
+        """``RESUME`` for the secret of the person signed in; another person's sign-in
+        (checked: an enabled account of this practice) to switch to."""
+        ws = self.workspace
+        if is_recovery:
+            signed = sign_in(ws.paths, clock=ws.clock, recovery_key=secret)
+        else:
+            signed = sign_in(ws.paths, clock=ws.clock, name=name, passphrase=secret,
+                             kdf_floor=self.kdf_floor)
+        who = ws.check_sign_in(signed)
+        return RESUME if who.user_id == ws.principal.user_id else signed
+
+    def _switch_user(self, signed: SignedIn) -> None:
+        """Another person signed in at the lock: the first session ends (its dialogs
+        are cancelled, its window closed, the practice closed), then the practice opens
+        for the new person. A backup under way is waited for first."""
+        old_window = self.window
+        self.watcher.pause()
+        for window in QApplication.topLevelWidgets():
+            if window is not old_window and isinstance(window, QDialog) and window.isVisible():
+                window.reject()
+        self._switching_to = (signed, old_window, self.workspace)
+        if old_window.backups.running:
+            old_window.backups.done.connect(self._finish_switch)
+            old_window.backups.failed.connect(self._finish_switch)
+        else:
+            # Once the cancelled dialogs' own event loops have returned.
+            QTimer.singleShot(0, self._finish_switch)
+
+    def _finish_switch(self, *_args) -> None:
+        if self._switching_to is None:
+            return
+        signed, old_window, old = self._switching_to
+        self._switching_to = None
+        self.lock.release()
+        old_window.end_session()
+        old_window.deleteLater()
+        old.close()
+        try:
+            self.workspace = open_workspace(old.paths, signed.key, clock=old.clock,
+                                            keychain=self.keychain)
+        except StorageError as exc:
+            message_box(QMessageBox.Icon.Critical, "Permanence", exc.user_message).exec()
+            self.app.quit()
+            return
+        self.bus = ChangeBus(self.workspace, self.workspace.initiator)
+        self.watcher.set_minutes(self.workspace.security.idle_minutes())
+        self.show()
+
     def _switch_language(self, language: str) -> None:
         i18n.set_language(language)
         install_qt_translations(self.app, language)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """The window again, on the same page (a new language, new rights)."""
         old = self.window
         new = self.show()
         new.nav.setCurrentRow(old.nav.currentRow())
@@ -244,7 +338,7 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         message_box(QMessageBox.Icon.Warning, "Permanence", exposure).exec()
     install_storage_error_dialog()
 
-    session = GuiSession(app, workspace, settings)
+    session = GuiSession(app, workspace, settings, kdf_floor=kdf_floor, keychain=Keychain())
     window = session.show(first_start=first_start and not os.environ.get(BENCH_READY_ENV))
     session.telephony.start()
     if dial:
@@ -261,4 +355,6 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         return app.exec()
     finally:
         session.telephony.stop()
-        workspace.close()
+        session.watcher.stop()
+        session.os_session.stop()
+        session.workspace.close()

@@ -42,8 +42,7 @@ FIRST_CHECK_MS = 2 * 60 * 1000  # not during the start: the practice is opening 
 
 
 def schedule_for(workspace: Workspace) -> BackupSchedule:
-    return BackupSchedule(workspace.store, workspace.paths, actor_id=workspace.user_id,
-                          clock=workspace.clock, zone=workspace.zone.zone)
+    return workspace.backup_schedule
 
 
 class BackupRunner(QObject):
@@ -88,15 +87,10 @@ class BackupRunner(QObject):
     def run_now(self) -> None:
         if self.running:
             return
-        store, schedule, progress = self._workspace.store, self.schedule, self.progress
+        schedule, progress = self.schedule, self.progress
 
         def work():
-            # A connection of the pool of its own: the practice goes on writing meanwhile.
-            raw = store.engine.raw_connection()
-            try:
-                return schedule.run(raw, progress=progress.emit)
-            finally:
-                raw.close()
+            return schedule.run_on_own_connection(progress=progress.emit)
 
         self._task = run_in_background(work, self._finished, self._failed)
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models import ContactCategory, kinds
 from app.services import access
 from app.services.agenda.day_queries import DayQueries
@@ -38,6 +38,7 @@ from app.ui.calls.page import CallsPage
 from app.ui.calls.panel import CallPanel, PanelHost
 from app.ui.calls.statistics import StatisticsPage
 from app.ui.data_protection import RetentionRunner
+from app.ui.break_glass import EmergencyDialog
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.banner import ConsigneBanner
 from app.ui.consignes.page import ConsignesPage
@@ -90,6 +91,10 @@ def zone_caption(practice_zone: str, now: datetime) -> str:
 
 class MainWindow(QMainWindow):
     language_changed = Signal(str)
+    lock_requested = Signal()
+    # What the signed-in person may do changed (an emergency access opened or ended):
+    # the screens are built again, showing what the role may now do.
+    rights_changed = Signal()
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings, bus: ChangeBus,
                  window_state: QSettings, parent=None) -> None:
@@ -110,7 +115,9 @@ class MainWindow(QMainWindow):
                                      zone=workspace.practice.timezone,
                                      duplicates=workspace.duplicates,
                                      appointments=DayQueries.of(workspace), load_now=False,
-                                     access_trail=workspace.audit_trail,
+                                     # "Who viewed this card?": for who reads the trail.
+                                     access_trail=workspace.audit_trail if workspace.may(
+                                         access.AUDIT_READ) else None,
                                      rights=workspace.rights if workspace.may(
                                          access.PATIENT_RIGHTS) else None,
                                      pick_contact=lambda parent: ContactPicker.pick(
@@ -172,6 +179,13 @@ class MainWindow(QMainWindow):
         self.practice_name = label(workspace.practice.name, "PracticeName", wrap=True)
         nav_layout.addWidget(self.practice_name)
         nav_layout.addWidget(self.nav, 1)
+        # Leaving the desk, and the emergency access: at the foot of the navigation.
+        self.lock_button = QPushButton(_("Lock (Ctrl+L)"))
+        self.lock_button.setObjectName("LockButton")
+        self.lock_button.setToolTip(_("Hide everything until you type your passphrase again; "
+                                      "another person may sign in instead"))
+        self.lock_button.clicked.connect(self.lock_requested)
+        self._nav_layout = nav_layout
 
         self.search = QLineEdit()
         self.search.setObjectName("GlobalSearch")
@@ -227,7 +241,17 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(nav_panel)
         central_layout.addWidget(content, 1)
-        self.setCentralWidget(central)
+        # While the session is locked the frame shows a blank page instead (idle_lock).
+        self.frame = QStackedWidget()
+        self.frame.addWidget(central)
+        self.locked_page = QWidget()
+        self.locked_page.setObjectName("LockedPage")
+        locked_layout = QVBoxLayout(self.locked_page)
+        locked_layout.addWidget(label(_("Permanence is locked"), "PageTitle"), 0,
+                                Qt.AlignmentFlag.AlignCenter)
+        self.frame.addWidget(self.locked_page)
+        self.setCentralWidget(self.frame)
+        self._body = central
 
         self._build_status_bar()
         for seq in ("Ctrl+K", "Ctrl+F"):
@@ -257,8 +281,28 @@ class MainWindow(QMainWindow):
         self.agenda.grid.setFocus()
 
     def _practice_renamed(self, practice) -> None:
-        self.setWindowTitle(f"Permanence — {practice.name}")
+        if not self.is_locked:
+            self.setWindowTitle(f"Permanence — {practice.name}")
         self.practice_name.setText(practice.name)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.frame.currentWidget() is self.locked_page
+
+    def set_locked(self, locked: bool) -> None:
+        """Locked: a blank page, no status bar and only "Permanence" as the title (no
+        patient, no practice in the task bar); unlocked: the pages as they were."""
+        self.search_overlay.hide()
+        self.frame.setCurrentWidget(self.locked_page if locked else self._body)
+        self.statusBar().setVisible(not locked)
+        self.setWindowTitle("Permanence" if locked
+                            else f"Permanence — {self._workspace.practice.name}")
+
+    def end_session(self) -> None:
+        """Close for good without asking (another person signed in at the lock): what
+        was not saved is dropped, and the day's backup is left to the next session."""
+        self._ending = True
+        self.close()
 
     def open_agenda_guide(self) -> AgendaGuide:
         """The guide to the agenda's types and hours, over the agenda it sets up."""
@@ -338,6 +382,7 @@ class MainWindow(QMainWindow):
         self.retention.start()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
+        self._build_emergency_widgets(bar)
         # The unread count, in the navigation and the status bar, from every screen.
         self.unread = UnreadCounter(self._workspace.messages, self.bus, self)
         self.unread.changed.connect(self._show_unread)
@@ -347,12 +392,74 @@ class MainWindow(QMainWindow):
         self._zone_timer.timeout.connect(self._update_zone_label)
         self._update_zone_label()
 
+    def _build_emergency_widgets(self, bar) -> None:
+        """Break-glass: the button that opens an emergency access (roles that may), the
+        access in force with its end and a way to end it, and for the owner how many
+        accesses are still to review."""
+        ws = self._workspace
+        glass = ws.break_glass
+        self.emergency_button = QPushButton(_("Emergency access…"))
+        self.emergency_button.setObjectName("EmergencyButton")
+        self.emergency_button.setToolTip(_("Open, with a reason, what your role may not, "
+                                           "for a limited time; the owner sees it"))
+        self.emergency_button.clicked.connect(self.open_emergency)
+        self.emergency_state = QPushButton()
+        self.emergency_state.setObjectName("EmergencyState")
+        self.emergency_state.setToolTip(_("Click to end the emergency access now"))
+        self.emergency_state.clicked.connect(self.end_emergency)
+        current = glass.current()
+        self.emergency_button.setVisible(glass.may_open() and current is None)
+        self.emergency_state.setVisible(current is not None)
+        self._emergency_timer = QTimer(self)
+        self._emergency_timer.setSingleShot(True)
+        self._emergency_timer.timeout.connect(self.rights_changed)
+        if current is not None:
+            until = ws.zone.local(current.until)
+            self.emergency_state.setText(_("⚠ Emergency until {time}").format(
+                time=until.strftime("%H:%M")))
+            remaining = (current.until - ws.clock.now()).total_seconds()
+            self._emergency_timer.start(max(1000, int(remaining * 1000) + 500))
+        self._nav_layout.addWidget(self.emergency_button)
+        self._nav_layout.addWidget(self.emergency_state)
+        self._nav_layout.addWidget(self.lock_button)
+        self.emergency_review = QPushButton()
+        self.emergency_review.setObjectName("EmergencyReview")
+        self.emergency_review.setFlat(True)
+        self.emergency_review.clicked.connect(self.show_rights_settings)
+        bar.addPermanentWidget(self.emergency_review)
+        if self.settings.rights_tab is not None:
+            self.settings.rights_tab.reviewed.connect(self._show_emergency_review)
+        self._show_emergency_review()
+
+    def _show_emergency_review(self) -> None:
+        count = self._workspace.break_glass.unreviewed()
+        self.emergency_review.setText(ngettext(
+            "⚠ {n} emergency access to review", "⚠ {n} emergency accesses to review",
+            count).format(n=count))
+        self.emergency_review.setVisible(bool(count))
+
+    def open_emergency(self) -> EmergencyDialog:
+        dialog = EmergencyDialog(self._workspace.break_glass, self)
+        dialog.opened.connect(lambda _e: self.rights_changed.emit())
+        dialog.open()
+        return dialog
+
+    def end_emergency(self) -> None:
+        self._workspace.break_glass.end()
+        self.rights_changed.emit()
+
+    def show_rights_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_rights()
+
     def _show_backup_status(self, status) -> None:
         # Short in the status bar (it shares the line); what to do is in its tooltip.
         self.backup_warning.setText(button_text("⚠ " + status.warning) if status.warning else "")
         self.backup_warning.setToolTip(tooltip(
             _("Backups need attention: click to open Settings › Backups.")))
-        self.backup_warning.setVisible(bool(status.warning))
+        # Only to whoever may act on it (Réglages › Sauvegardes is theirs).
+        self.backup_warning.setVisible(bool(status.warning)
+                                       and self._workspace.may(access.BACKUPS))
 
     def show_backup_settings(self):
         self.nav.setCurrentRow(self.pages.indexOf(self.settings))
@@ -563,6 +670,10 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     def closeEvent(self, event) -> None:
+        if getattr(self, "_ending", False):
+            self.backups.timer.stop()
+            super().closeEvent(event)
+            return
         if self.call_panel.keep_open():  # a call is closed only with its outcome
             event.ignore()
             return

@@ -652,13 +652,65 @@ def rgpd_export(s: Shots) -> None:
     s.save(image, s.out_dir / f"{len(s.written) + 1:02d}-export-rgpd.png")
 
 
+REMOTE_ACCOUNT = "distante"  # the demo's remote secretary (app.demo.accounts)
+
+
+def agenda_remote(s: Shots) -> None:
+    """The day as the remote secretary sees it: what her role may not do is not
+    offered (no settings but her own, no export, no administrative note). A profile
+    without that account has no such shot."""
+    from PySide6.QtCore import QSettings
+
+    from app.ui.change_bus import ChangeBus
+    from app.ui.main_window import MainWindow
+
+    if not any(a.name == REMOTE_ACCOUNT and a.active for a in s.workspace.accounts.list()):
+        return
+    remote = s.workspace.seen_as(REMOTE_ACCOUNT)
+    state = QSettings(str(s.out_dir / ".window.ini"), QSettings.Format.IniFormat)  # unwritten
+    window = MainWindow(remote, s.settings, ChangeBus(remote, remote.initiator), state)
+    try:
+        window.resize(*SIZE)
+        window.show()
+        page = window.agenda
+        page.show_day(s.today(), [p.id for p in page.practitioners()])
+        page.grid.scroll_to_minute(8 * 60)
+        s.shoot(window, "agenda-secretariat-distant")
+    finally:
+        window.hide()
+        window.deleteLater()
+        s.settle()
+
+
+def lock_screen(s: Shots) -> None:
+    """The session locked (Ctrl+L or idle): nothing of the practice behind, the prompt
+    for the same person's passphrase over it."""
+    from app.services.access import role_label
+    from app.ui.idle_lock import LockDialog
+
+    window, person = s.window, s.workspace.principal
+    window.set_locked(True)
+    dialog = LockDialog(lambda name, secret, recovery: None,
+                        profile_label=str(s.workspace.paths.root), person=person.name,
+                        person_label=_("{name} ({role})").format(
+                            name=person.name, role=role_label(person.role)),
+                        owner=person.is_owner, parent=window)
+    dialog.show()
+    s.shoot(window, "verrouillage", over=dialog)
+    dialog.hide()
+    dialog.deleteLater()
+    window.set_locked(False)
+
+
 def unlock(s: Shots) -> None:
+    """The sign-in at start: an account name and that person's own passphrase."""
     from app.ui.unlock_dialog import UnlockDialog
 
     s.window.hide()
-    dialog = UnlockDialog(lambda secret, rec: b"", profile_label=str(s.workspace.paths.root))
+    dialog = UnlockDialog(lambda name, secret, recovery: None,
+                          profile_label=str(s.workspace.paths.root))
     dialog.show()
-    s.shoot(dialog, "deverrouillage")
+    s.shoot(dialog, "connexion")
     dialog.hide()
 
 
@@ -718,6 +770,8 @@ SCREENS = (
     sharing,
     data_protection,
     rgpd_export,
+    agenda_remote,
+    lock_screen,
     unlock,   # hides the main window: the windows of their own come last
     setup_wizard,
 )
@@ -771,6 +825,7 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
         if window.width() > SIZE[0]:
             raise RuntimeError(f"main window wider than {SIZE[0]} px: {window.width()}")
         shots = Shots(app, workspace, window, out_dir, overwrite=overwrite)
+        shots.settings = settings
         for screen in screens:
             screen(shots)
         if clipped is not None:

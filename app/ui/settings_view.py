@@ -10,29 +10,34 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.errors import PermanenceError
 from app.i18n import _, current_language
+from app.services.security import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES
 from app.services.settings import WorkstationSettings
 from app.services.workspace import Workspace
-from app.storage.keys import KeyEnvelope
+from app.storage.keys import MIN_KDF, KeyEnvelope
 from app.services import access
 from app.ui.access_trail import AccessTrailPage
 from app.ui.accounts_tab import AccountsTab
 from app.ui.sharing_tab import SharingTab
-from app.sync.node import this_node
+from app.sync.node import fingerprint_of
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
 from app.ui.calls.settings_tab import CallSettingsTab
 from app.ui.data_protection import DataProtectionSettings
 from app.ui.practice_settings import PracticeSettings
+from app.ui.own_passphrase import OwnPassphraseDialog
+from app.ui.rights_tab import RightsTab
 from app.ui.tasks import run_in_background
 from app.ui.telephony_settings import TelephonySettings
-from app.ui.widgets import label
+from app.ui.widgets import FieldError, label
 from app.ui.failures import failure_text
 
 LANGUAGES = (("fr", "Français"), ("en", "English"))
@@ -43,6 +48,7 @@ class SettingsView(QWidget):
 
     language_changed = Signal(str)
     agenda_guide_requested = Signal()
+    idle_minutes_changed = Signal(int)
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings,
                  backups: BackupRunner | None = None, parent=None) -> None:
@@ -50,6 +56,8 @@ class SettingsView(QWidget):
         self._workspace = workspace
         self._settings = settings
         self._task = None
+        # The least Argon2 cost the current passphrase's wrap may have (tests lower it).
+        self.kdf_floor = MIN_KDF
 
         self.language = QComboBox()
         for code, name in LANGUAGES:
@@ -116,6 +124,10 @@ class SettingsView(QWidget):
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)
             self.tabs.addTab(self.accounts_tab, _("Accounts"))
+        self.rights_tab: RightsTab | None = None
+        if workspace.may(access.ACCOUNTS):
+            self.rights_tab = RightsTab(workspace)
+            self.tabs.addTab(self.rights_tab, _("Rights"))
         self.sharing_tab: SharingTab | None = None
         if workspace.may(access.SYNC_PEERS):
             self.sharing_tab = SharingTab(workspace)
@@ -145,11 +157,29 @@ class SettingsView(QWidget):
         principal = workspace.principal
         form.addRow(_("Signed in as"), label(_("{name} ({role})").format(
             name=principal.name, role=access.role_label(principal.role))))
+        self.own_passphrase_button = QPushButton(_("Change my passphrase…"))
+        self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
+        self.own_passphrase_button.setVisible(envelope.has_passphrase or not principal.is_owner)
+        own_row = QHBoxLayout()
+        own_row.addWidget(self.own_passphrase_button)
+        own_row.addStretch()
+        form.addRow("", own_row)
+        # How soon an idle session locks: the owner's to choose, everyone's to know.
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
+        self.idle_minutes.setSuffix(_(" min without use"))
+        self.idle_minutes.setValue(workspace.security.idle_minutes())
+        self.idle_minutes.setEnabled(workspace.may(access.ACCOUNTS))
+        self.idle_minutes.setMaximumWidth(220)
+        self.idle_minutes.editingFinished.connect(self._idle_minutes_chosen)
+        self.idle_error = FieldError()
+        form.addRow(_("Locks after"), self.idle_minutes)
+        form.addRow(self.idle_error)
         form.addRow(_("Encryption"), label(_("SQLCipher 4, 256-bit AES key")))
         form.addRow(_("Opens with"), label(", ".join(ways)))
         # What another installation compares before sharing with this one (large in
         # Réglages → Partage, for the owner).
-        self.fingerprint = label(this_node(workspace.store).fingerprint)
+        self.fingerprint = label(fingerprint_of(workspace))
         form.addRow(_("Fingerprint for sharing"), self.fingerprint)
         folder = label(str(workspace.paths.root))
         folder.setWordWrap(True)
@@ -168,6 +198,23 @@ class SettingsView(QWidget):
         form.addRow(self.update_hint)
         layout.addLayout(form)
         layout.addStretch()
+
+    def change_own_passphrase(self) -> OwnPassphraseDialog:
+        dialog = OwnPassphraseDialog(self._workspace, kdf_floor=self.kdf_floor, parent=self)
+        dialog.open()
+        return dialog
+
+    def _idle_minutes_chosen(self) -> None:
+        minutes = self.idle_minutes.value()
+        if minutes == self._workspace.security.idle_minutes():
+            return
+        try:
+            self._workspace.security.set_idle_minutes(minutes)
+        except PermanenceError as exc:
+            self.idle_error.show_message(failure_text(exc, ""))
+            return
+        self.idle_error.show_message("")
+        self.idle_minutes_changed.emit(minutes)
 
     def _language_chosen(self) -> None:
         code = self.language.currentData()
@@ -209,6 +256,11 @@ class SettingsView(QWidget):
         if self.trail_tab is not None:
             self.tabs.setCurrentWidget(self.trail_tab)
         return self.trail
+
+    def show_rights(self) -> RightsTab | None:
+        if self.rights_tab is not None:
+            self.tabs.setCurrentWidget(self.rights_tab)
+        return self.rights_tab
 
     def show_backups(self) -> BackupSettings | None:
         if self.backups_tab is not None:

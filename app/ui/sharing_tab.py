@@ -41,7 +41,7 @@ from app.models.sync import PEER_ACTIVE, PEER_INVITED, PEER_REVOKED, PEER_ROLE_R
 from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.workspace import Workspace
-from app.sync.pairing import REQUEST_KIND, Sharing, read_file, write_new_file
+from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
 from app.ui.failures import failure_text
 from app.ui.plain import message_box
@@ -228,8 +228,7 @@ class SharingTab(QWidget):
                  confirm_fingerprint: ConfirmFingerprint | None = None, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
-        self._sharing = Sharing(workspace.store, principal=workspace.principal,
-                                clock=workspace.clock)
+        self._sharing = sharing_of(workspace)
         self._confirm = confirm or _ask(self)
         self._choose_save = choose_save or _save_dialog(self)
         self._choose_open = choose_open or _open_dialog(self)

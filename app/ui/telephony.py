@@ -21,9 +21,9 @@ STATUS_MS = 8000
 
 
 def window_locked(window) -> bool:
-    """Whether the window is locked (idle lock): its ``is_locked()``, if it has one."""
-    is_locked = getattr(window, "is_locked", None)
-    return bool(is_locked()) if callable(is_locked) else False
+    """Whether the window is locked (idle lock): its ``is_locked``, if it has one."""
+    is_locked = getattr(window, "is_locked", False)
+    return bool(is_locked()) if callable(is_locked) else bool(is_locked)
 
 
 class Telephony(QObject):

@@ -59,7 +59,7 @@ class UnlockDialog(QDialog):
         # so one key press never runs the key derivation twice.
         self.unlock_button.setAutoDefault(False)
         self.secret.returnPressed.connect(self._try_unlock)
-        buttons.addButton(_("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.quit_button = buttons.addButton(_("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._try_unlock)
         for button in buttons.buttons():
             button.setAutoDefault(False)

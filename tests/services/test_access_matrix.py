@@ -13,6 +13,7 @@ from app.models import AuditEntry, ChangeJournal
 from app.services import access
 from app.services.access import MATRIX, AccessDenied
 from app.services.agenda.setup import TypeInput
+from app.services.audit_trail import TrailFilter
 from app.services.agenda.views import BookingInput
 from app.services.calls import CallInput
 from app.services.consignes import ConsigneInput
@@ -130,6 +131,7 @@ def _probes(ctx, role, out):
         access.EXPORT: lambda ws: ws.exports.export_patients_csv(out),
         access.SETTINGS: lambda ws: ws.agenda_setup.save_type(TypeInput(f"Motif {role}")),
         access.ACCOUNTS: lambda ws: ws.accounts.list(),
+        access.AUDIT_READ: lambda ws: ws.audit_trail.export_csv(out, TrailFilter()),
         access.CALLS_EVENT: lambda ws: ws.calls.ringing("06 12 34 56 78",
                                                         call_id=f"matrix-{role}"),
         access.CALLS_LOOKUP: lambda ws: ws.callers.identify("06 12 34 56 78"),
@@ -160,8 +162,31 @@ def _note_read(ws, card_id):
         access.require(ws.principal, access.PATIENTS_NOTE_READ)
 
 
-@pytest.mark.parametrize("role", ["owner", *ACCOUNTS])
-def test_every_action_of_every_role_through_the_services(practice, role, clock, tmp_path):
+# The owner's adjustment walked as the defaults are: the secretary may override the
+# guard and may no longer export.
+ADJUSTED = {access.GUARD_OVERRIDE: True, access.EXPORT: False}
+
+
+def _as_owner(practice, clock):
+    signed = sign_in(practice["paths"], clock=clock, passphrase="correct horse",
+                     kdf_floor=FAST_KDF)
+    return open_workspace(practice["paths"], signed.key, clock=clock, signed_in=signed)
+
+
+@pytest.mark.parametrize("role, changes", [*((role, {}) for role in ["owner", *ACCOUNTS]),
+                                           ("secretary", ADJUSTED)])
+def test_every_action_of_every_role_through_the_services(practice, role, changes, clock,
+                                                         tmp_path):
+    expected = {**EXPECTED}
+    if changes:
+        owner = _as_owner(practice, clock)
+        try:
+            for action, allow in changes.items():
+                owner.security.set_allowed(role, action, allow)
+        finally:
+            owner.close()
+        expected[role] = (EXPECTED[role] | {a for a, on in changes.items() if on}) - {
+            a for a, on in changes.items() if not on}
     name = ACCOUNTS.get(role)
     secret = SECRET.format(name) if name else "correct horse"
     signed = sign_in(practice["paths"], clock=clock, name=name, passphrase=secret,
@@ -172,7 +197,7 @@ def test_every_action_of_every_role_through_the_services(practice, role, clock, 
         assert ws.principal.role == role
         for action, probe in _probes(practice, role, out).items():
             before = _writes(ws)
-            if action in EXPECTED[role]:
+            if action in expected[role]:
                 probe(ws)
                 out.unlink(missing_ok=True)  # an allowed export
                 continue
@@ -180,8 +205,8 @@ def test_every_action_of_every_role_through_the_services(practice, role, clock, 
                 probe(ws)
             # Refused for this action, or for one it needs that the role lacks as well
             # (no override without booking).
-            assert refused.value.action not in EXPECTED[role], (role, action)
-            if action == access.PATIENTS_NOTE_READ and access.PATIENTS_READ in EXPECTED[role]:
+            assert refused.value.action not in expected[role], (role, action)
+            if action == access.PATIENTS_NOTE_READ and access.PATIENTS_READ in expected[role]:
                 continue  # the card was read, without its note: that read is audited
             assert _writes(ws) == before, (role, action)
             assert not out.exists(), (role, action)
@@ -284,5 +309,40 @@ def test_the_call_pages_and_the_reports_read_only_what_the_role_may(practice, ro
             with pytest.raises(AccessDenied):
                 ws.day_reports.record_output(MONDAY, None, output="printer")
             assert _writes(ws) == before
+    finally:
+        ws.close()
+
+
+def test_the_owner_adjusts_within_bounds_and_each_change_is_audited(practice, clock):
+    from app.services.errors import ValidationError
+
+    owner = _as_owner(practice, clock)
+    try:
+        security = owner.security
+        for role, action in (("owner", access.EXPORT), ("secretary", access.ACCOUNTS),
+                             ("practitioner", access.KEYS), ("telephony", access.PATIENTS_READ)):
+            with pytest.raises(ValidationError):
+                security.set_allowed(role, action, role != "owner")
+        assert security.rights() == MATRIX  # nothing changed
+        before = _writes(owner)
+        security.set_allowed("remote-secretary", access.PATIENTS_NOTE_READ, True)
+        assert _writes(owner)[1] == before[1] + 1
+        with owner.store.reader() as s:
+            last = s.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+        assert (last.action, last.detail) == (
+            "setting", "remote-secretary:patients.note.read=on")
+        assert access.PATIENTS_NOTE_READ in security.rights()["remote-secretary"]
+        security.set_allowed("remote-secretary", access.PATIENTS_NOTE_READ, False)
+        assert security.rights() == MATRIX and security.changes() == {}
+    finally:
+        owner.close()
+    signed = sign_in(practice["paths"], clock=clock, name="secretaire",
+                     passphrase=SECRET.format("secretaire"), kdf_floor=FAST_KDF)
+    ws = open_workspace(practice["paths"], signed.key, clock=clock, signed_in=signed)
+    try:
+        before = _writes(ws)
+        with pytest.raises(AccessDenied):
+            ws.security.set_allowed("secretary", access.GUARD_OVERRIDE, True)
+        assert _writes(ws) == before
     finally:
         ws.close()

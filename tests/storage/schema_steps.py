@@ -94,6 +94,10 @@ def undo_0017(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE patient DROP COLUMN erased_at")
 
 
+def undo_0018(conn) -> None:
+    conn.exec_driver_sql("DROP TABLE emergency_access")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

@@ -286,9 +286,11 @@ def test_the_session_keeps_the_channel_across_a_language_change(qtbot, runtime, 
         session._switch_language("en")
         qtbot.waitUntil(lambda: session.window.windowTitle().startswith("Permanence"))
         # The idle lock of the window shown (``is_locked``) is the one the channel asks.
-        session.window.is_locked = lambda: True
+        session.lock_now()
+        assert session.window.is_locked
         code, out, err = cli(qtbot, "lookup", DUPONT, "--profile", root)
         assert (code, out) == (4, "")
+        session.lock.release()
     finally:
         session.telephony.stop()
         session._switch_language("fr")

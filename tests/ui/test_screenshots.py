@@ -98,6 +98,16 @@ def test_the_call_pages_give_the_same_images_byte_for_byte(qtbot, workspace, age
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_the_lock_screen_and_the_sign_in_are_shot_the_same_each_time(qtbot, workspace, agenda,
+                                                                     settings, tmp_path):
+    screens = (screenshot.lock_screen, screenshot.unlock)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-verrouillage.png", "02-connexion.png"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_the_call_panel_shots_are_the_same_byte_for_byte(qtbot, workspace, agenda, settings,
                                                          tmp_path):
     """A known patient, a family phone, an unknown caller and the urgent protocol, in
@@ -141,3 +151,20 @@ def test_the_data_protection_settings_and_a_patients_rgpd_export_are_shot(
                                                screenshot.rgpd_export))
     for a, b in zip(shots, again):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_the_agenda_as_the_remote_secretary_sees_it(qtbot, workspace, agenda, settings,
+                                                    tmp_path):
+    from tests.ui.conftest import FAST_KDF
+
+    workspace.kdf = FAST_KDF
+    workspace.accounts.add(screenshot.REMOTE_ACCOUNT, "remote-secretary",
+                           "Teletravail depuis Quimper")
+    screens = (screenshot.agenda_day, screenshot.agenda_remote)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-agenda-jour.png", "02-agenda-secretariat-distant.png"]
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    # Her window offers less: it differs from the owner's.
+    assert first[0].read_bytes() != first[1].read_bytes()

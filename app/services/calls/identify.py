@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.models import kinds
 from app.models.calls import CallerKind
 from app.models.directory import contact_display_name
 from app.models.patient import patient_display_name
@@ -104,10 +105,19 @@ class CallerIdentifier:
 
     def identify(self, number: str | None) -> Identification:
         """The matches for a number in any format; raises ``InvalidCallNumber`` for
-        something that is not a number, gives no match for a withheld one."""
+        something that is not a number, gives no match for a withheld one. Finding
+        patients reads their cards: each one found is an audited ``lookup``, by id only
+        (never the number), as when a call rings."""
         access.require_for(self._principal, access.CALLS_LOOKUP)
         e164 = call_number(number)
         if e164 == WITHHELD:
             return Identification(WITHHELD, ())
         with self._store.reader() as s:
-            return identify_in(s, e164)
+            found = identify_in(s, e164)
+        patients = [m.id for m in found.matches if m.kind == CallerKind.PATIENT.value]
+        if patients:
+            actor = self._principal.user_id if self._principal is not None else "system"
+            with self._store.unit_of_work(actor_id=actor) as uow:
+                for patient_id in patients:
+                    uow.audit("lookup", kinds.PATIENT, patient_id)
+        return found

@@ -306,7 +306,7 @@ class AppointmentActions(QObject):
             if a.patient_id and self._patient_requested is not None:
                 menu.addAction(open_card_text(),
                                lambda: self._patient_requested.emit(a.patient_id))
-            for phone in phone_texts(self.workspace.store, a.patient_id):
+            for phone in phone_texts(self.workspace, a.patient_id):
                 menu.addAction("\u260e " + phone).setEnabled(False)  # ☎, to read out
             menu.addSeparator()
             names = status_labels()

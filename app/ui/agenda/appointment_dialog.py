@@ -325,7 +325,7 @@ class AppointmentDialog(QDialog):
 
     def _show_phones(self) -> None:
         pid = self.patient.patient_id()
-        phones = phone_texts(self._ws.store, pid)
+        phones = phone_texts(self._ws, pid)
         self.phones.setText(" · ".join(phones) if phones else
                             (_("No phone number on the card.") if pid else ""))
         self.phones.setVisible(bool(pid))

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from app.i18n import _, capitalise_first, format_date, format_heading_date
 from app.models import kinds
 from app.services.agenda.views import AppointmentView
-from app.services.agenda.readiness import agenda_readiness
 from app.services.errors import NotFound
 from app.services.practice import PractitionerInfo
 from app.services.workspace import Workspace
@@ -412,7 +411,7 @@ class AgendaPage(QWidget):
             if not self.state.practitioners:
                 self.setup_hint.show_no_practitioner()
                 return
-            self.setup_hint.show_readiness(agenda_readiness(self.workspace.store, shown),
+            self.setup_hint.show_readiness(self.workspace.agenda_readiness(shown),
                                            self.state.names)
 
     def _on_bus(self, changes: ChangeSet) -> None:
@@ -431,7 +430,7 @@ class AgendaPage(QWidget):
     def _item_details(self, item_id: str) -> str:
         """The tooltip's extra lines for an appointment: its patient's phones."""
         a = self.state.appointments.get(item_id)
-        return "\n".join(phone_texts(self.workspace.store, a.patient_id if a else None))
+        return "\n".join(phone_texts(self.workspace, a.patient_id if a else None))
 
     def _shows_any(self, patient_ids: frozenset[str]) -> bool:
         """True when one of these patients has an appointment drawn (the month draws no

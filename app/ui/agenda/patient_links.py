@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from app.i18n import _
 from app.models import PhoneKind
-from app.services.agenda.booking_queries import patient_phones
-from app.storage.store import Store
 
 
 def open_card_text() -> str:
@@ -19,12 +17,12 @@ def phone_kind_label(kind: str) -> str:
             PhoneKind.WORK.value: _("work")}.get(kind, "")
 
 
-def phone_texts(store: Store, patient_id: str | None) -> list[str]:
+def phone_texts(workspace, patient_id: str | None) -> list[str]:
     """"06 12 34 56 78 (mobile)", one per number, in the card's order."""
     if not patient_id:
         return []
     out = []
-    for line in patient_phones(store, patient_id):
+    for line in workspace.patient_phones(patient_id):
         kind = phone_kind_label(line.kind)
         out.append(f"{line.display} ({kind})" if kind else line.display)
     return out

@@ -38,7 +38,6 @@ from app.i18n import _, format_date, locale, ngettext
 from app.services.agenda.booking_queries import (
     practitioners_offering,
 )
-from app.services.agenda.readiness import agenda_readiness
 from app.services.agenda.service import BookingRefused
 from app.services.agenda.slots import (
     AFTERNOON,
@@ -702,7 +701,7 @@ class SlotFinderDialog(QDialog):
         """Why nothing can be found when the agenda is not set up (no type at all, or
         the practitioners searched have no weekly hours); "" otherwise."""
         pids = self.practitioners.checked() or [p.id for p in self._practitioners]
-        text, button, target, pid = hint_for(agenda_readiness(self._ws.store, pids),
+        text, button, target, pid = hint_for(self._ws.agenda_readiness(pids),
                                              self._names)
         self._setup = (target, pid)
         self.setup_button.setText(button)

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _, ngettext
-from app.services.agenda.readiness import agenda_readiness
 from app.services.agenda.setup import AgendaSetupService, HoursRange, StarterPlan, TypeInput
 from app.services.agenda.templates import (
     SPECIALTY_KEYS,
@@ -40,7 +39,7 @@ from app.services.agenda.templates import (
     usual_week,
 )
 from app.services.errors import NotFound, ValidationError
-from app.services.practice import PractitionerInfo, list_practitioners
+from app.services.practice import PractitionerInfo
 from app.ui.agenda_settings.common import hhmm, weekday_name
 from app.ui.agenda_settings.types_editor import palette, swatch
 from app.ui.plain import button_text, tooltip
@@ -428,8 +427,8 @@ def created_message(types: int, weeks: int) -> str:
 
 def open_agenda_guide(workspace, parent=None) -> AgendaGuide:
     """The guide, read from the practice as it is now, opened (not modal to the app)."""
-    practitioners = list_practitioners(workspace.store)
-    readiness = agenda_readiness(workspace.store, [p.id for p in practitioners])
+    practitioners = workspace.practitioners()
+    readiness = workspace.agenda_readiness([p.id for p in practitioners])
     guide = AgendaGuide(workspace.agenda_setup, practitioners,
                         existing_names={t.name for t in workspace.agenda.types(
                             include_inactive=True)},

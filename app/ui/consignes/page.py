@@ -37,7 +37,6 @@ from app.services.consignes import (
     ConsigneInput, ConsigneView, priority_labels, validity_text,
 )
 from app.services.errors import ServiceError, ValidationError
-from app.services.practice import list_practitioners
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.consignes.notes import IMPORTANT_MARK
@@ -223,7 +222,7 @@ class ConsignesPage(QWidget):
         self.whom.blockSignals(True)
         while self.whom.count() > 1:
             self.whom.removeItem(1)
-        for p in list_practitioners(self._ws.store):
+        for p in self._ws.practitioners():
             self.whom.addItem(p.display_name, p.id)
         self.whom.setCurrentIndex(max(0, self.whom.findData(whom)))
         self.whom.blockSignals(False)

@@ -26,7 +26,6 @@ from app.i18n import _
 from app.models import MessagePriority
 from app.services.errors import ServiceError, ValidationError
 from app.services.messages import MessageInput, MessageView
-from app.services.practice import list_practitioners
 from app.ui.agenda.patient_picker import PatientPicker
 from app.ui.failures import failure_text
 from app.ui.widgets import FieldError, label
@@ -49,7 +48,7 @@ class MessageDialog(QDialog):
 
         self.recipient = QComboBox()
         self.recipient.setAccessibleName(_("Recipient"))
-        for p in list_practitioners(workspace.store):
+        for p in workspace.practitioners():
             self.recipient.addItem(p.display_name, p.id)
         self.recipient.addItem(_("The practice (everyone)"), "")
         if recipient_id:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QTabWidget, Q
 from app.i18n import _, ngettext
 from app.models import kinds
 from app.services.messages import MessageService, UnreadCount
-from app.services.practice import list_practitioners
 from app.storage.changes import ChangeSet
 from app.ui.change_bus import ChangeBus
 from app.ui.messages.inbox import INBOX, SENT, TREATED, MessageList
@@ -72,7 +71,7 @@ class MessagesPage(QWidget):
         self.whose.setAccessibleName(_("Whose messages"))
         self.whose.addItem(_("Everyone's messages"), EVERYONE)
         self.whose.addItem(_("The practice's"), PRACTICE)
-        for p in list_practitioners(workspace.store):
+        for p in workspace.practitioners():
             self.whose.addItem(p.display_name, p.id)
         self.new_button = QPushButton(_("New message (Ctrl+M)"))
         self.new_button.setObjectName("Primary")

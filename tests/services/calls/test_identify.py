@@ -81,3 +81,23 @@ def test_withheld_words():
     assert is_withheld("Anonymous") and is_withheld("numéro masqué") and is_withheld("")
     assert not is_withheld("0612345678")
     assert call_number("tel:+33612345678") == "+33612345678"
+
+
+def test_a_lookup_that_finds_patients_is_an_audited_read_by_id(workspace, people):
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+
+    mother, son, _alone, _lab = people
+
+    def lookups():
+        with workspace.store.reader() as s:
+            return s.execute(select(AuditEntry.entity_id, AuditEntry.detail, AuditEntry.user_id)
+                             .where(AuditEntry.action == "lookup")).all()
+
+    workspace.callers.identify("06 12 34 56 78")
+    assert sorted(lookups()) == sorted([(mother.id, "", workspace.user_id),
+                                        (son.id, "", workspace.user_id)])
+    workspace.callers.identify("02 47 12 34 56")  # a contact: no patient read
+    workspace.callers.identify("07 81 23 45 67")
+    assert len(lookups()) == 2
