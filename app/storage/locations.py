@@ -180,6 +180,23 @@ def check_portable(locations: Locations, environ=os.environ) -> None:
         raise PortableFolderError(locations.root, reason, synced=False) from exc
 
 
+def portable_path(path: Path, base: Path) -> str:
+    """How to write down ``path`` (absolute) in a profile at ``base``: in portable mode,
+    relative to ``base`` when both are on the same drive (Windows) or file system, so
+    that it follows the drive when it gets another letter or mount point; else as it
+    is."""
+    if not current().portable:
+        return str(path)
+    try:
+        if os.name == "nt":
+            same = os.path.splitdrive(path)[0].lower() == os.path.splitdrive(base)[0].lower()
+        else:
+            same = os.stat(path).st_dev == os.stat(base).st_dev
+        return os.path.relpath(path, base) if same else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
 _current: Locations | None = None
 
 
