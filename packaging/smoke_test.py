@@ -172,6 +172,56 @@ def virtual_display(xvfb: str):
         server.wait(timeout=30)
 
 
+def portable(program: Path, work: Path) -> None:
+    """The portable mode: everything beside the program (Permanence-data), nothing in a
+    HOME of its own, with the option and then with the marker file."""
+    home = work / "home-portable"
+    home.mkdir()
+    env = bare_env(home, QT_QPA_PLATFORM="offscreen")
+    fr = ["--language", "fr"]
+    data = program.parent / "Permanence-data"
+    run("portable demo", [program, "--portable", "demo", *fr], env,
+        expect=("Cabinet de démonstration créé", str(data)))
+    run("portable check", [program, "check", "--portable", *fr], env,
+        expect=("Toutes les vérifications sont réussies",))
+    run("portable screenshot", [program, "screenshot", work / "captures-portable",
+                                "--portable", *fr], env)
+    marker = program.parent / "permanence-portable"
+    marker.touch()
+    try:
+        run("portable by its marker file", [program, "check", *fr], env,
+            expect=("Toutes les vérifications sont réussies",))
+    finally:
+        marker.unlink()
+    left = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    if left:
+        raise StepFailed(f"portable: files written in HOME: {left[:20]}")
+    if not (data / "permanence.db").is_file() or not (data / "logs").is_dir():
+        raise StepFailed(f"portable: no practice or log in {data}")
+    print(f"     nothing in HOME; {data.name}/ holds "
+          f"{', '.join(sorted(p.name for p in data.iterdir()))}")
+    shutil.rmtree(data)
+
+
+def per_user_install(program: Path, work: Path) -> None:
+    """packaging/linux/install.sh in a HOME of its own: the program, its command, its
+    menu entry and icons in the user's folders; then the installed command runs."""
+    home = work / "home-install"
+    home.mkdir()
+    env = bare_env(home)
+    run("install.sh", ["sh", ROOT / "packaging" / "linux" / "install.sh", program.parent], env)
+    installed = home / ".local" / "bin" / "permanence"
+    for path in (home / ".local/share/applications/permanence.desktop",
+                 home / ".local/share/icons/hicolor/256x256/apps/permanence.png"):
+        if not path.is_file():
+            raise StepFailed(f"install.sh: no {path}")
+    run("installed --version", [installed, "--version"], env, expect=("permanence ",))
+    run("install.sh --uninstall", ["sh", ROOT / "packaging" / "linux" / "install.sh",
+                                   "--uninstall"], env)
+    if installed.exists() or (home / ".local/opt/permanence").exists():
+        raise StepFailed("install.sh --uninstall left the program")
+
+
 def figures(program: Path, work: Path) -> None:
     """Size and start times, the bundle against the virtual environment."""
     size = folder_size(program.parent)
@@ -214,6 +264,8 @@ def main(argv: list[str]) -> int:
         program = work / "permanence" / "permanence"
         try:
             smoke(program, work)
+            portable(program, work)
+            per_user_install(program, work)
         except (StepFailed, subprocess.TimeoutExpired) as exc:
             print(f"FAIL {exc}", file=sys.stderr)
             return 1

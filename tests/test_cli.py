@@ -79,7 +79,10 @@ def test_version_is_the_installed_distributions():
 
     result = permanence("--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"permanence {version('permanence')}\n"
+    first, *rest = result.stdout.splitlines()
+    assert first == f"permanence {version('permanence')}"
+    # Then how this copy is updated (app.updates.how_to_update).
+    assert len(rest) == 1 and "pip install --upgrade" in rest[0]
 
 
 def test_version_when_not_installed(monkeypatch):

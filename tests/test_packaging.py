@@ -79,8 +79,9 @@ def elsewhere(tmp_path) -> dict:
 def test_the_installed_wheel_runs_in_french_outside_the_source_tree(installed, elsewhere,
                                                                     tmp_path):
     permanence = installed / BIN / "permanence"
-    assert run([permanence, "--version"], **elsewhere).stdout == \
-        f"permanence {version('permanence')}\n"
+    first, how = run([permanence, "--version"], **elsewhere).stdout.splitlines()
+    assert first == f"permanence {version('permanence')}"
+    assert "Pour mettre à jour" in how and "pip install --upgrade" in how  # in French
 
     profile = tmp_path / "cabinet"
     env = {**elsewhere["env"], "PERMANENCE_PASSPHRASE": "une phrase de passe"}

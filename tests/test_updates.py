@@ -35,3 +35,5 @@ def test_a_newer_database_names_this_version_and_the_update(french_message):
     text = french_message(lambda: NewerSchemaError("9999").user_message,
                           "Installez la version plus récente")
     assert f"({installed_version()})" in text and "Rien n'a été modifié" in text
+    # Then the way to the update, the one --version gives.
+    assert text.endswith(how_to_update())

@@ -26,6 +26,7 @@ from app.models.text import clean_name, one_line
 from app.services.settings import WorkstationSettings
 from app.storage.errors import NoPassphraseError, write_failure
 from app.storage.keychain import Keychain
+from app.storage import locations
 from app.storage.keys import DEMO_PASSPHRASE
 from app.storage.profile import (
     ProfilePaths,
@@ -79,6 +80,13 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument("--language", choices=i18n.SUPPORTED_LANGUAGES, default=default,
                         help=_("the language for this run, instead of the one chosen in "
                                "Settings on this workstation (which stays as it is)"))
+    # Read from the command line before parsing (app.storage.locations.wants_portable).
+    parser.add_argument(locations.PORTABLE_OPTION, action="store_true", default=default,
+                        help=_("keep the practices, settings, logs and temporary files in "
+                               "the folder {folder} beside the program, never in this "
+                               "computer's user folders (also when a file named {marker} "
+                               "is there)").format(folder=locations.PORTABLE_FOLDER,
+                                                   marker=locations.PORTABLE_MARKER))
 
 
 class _VersionAction(argparse.Action):
@@ -89,8 +97,10 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         from app import installed_version
+        from app.updates import how_to_update
 
         print(f"{parser.prog} {installed_version()}")
+        print(how_to_update())
         parser.exit()
 
 
@@ -792,6 +802,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.cli.help_language import early_language, translate_argparse
 
     argv = tel_argv(sys.argv[1:] if argv is None else list(argv))
+    # First of all: every profile path, the workstation's language included, follows.
+    program = locations.program_folder()
+    locations.use(locations.portable_locations(program)
+                  if locations.wants_portable(argv, program) else locations.user_locations())
     # Before the parser is built: its help is written in this language.
     i18n.set_language(early_language(argv, _settings_language))
     translate_argparse()
@@ -802,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
     command = getattr(args, "handler", None) or COMMANDS.get(args.command, cmd_gui)
     try:
         i18n.set_language(workstation_settings(args, paths).get("language"))
+        locations.settle_portable(locations.current())
         finish_interrupted(paths)
         _configure_logging(paths, bool(args.verbose))
         return command(args)

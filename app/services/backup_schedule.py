@@ -14,6 +14,7 @@ days counted are days with a backup, not calendar days.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from app.i18n import _
 from app.models.journal import PracticeSetting
 from app.services.backups import Progress, backup_time, check_destination, make_backup
+from app.storage import locations
 from app.storage.profile import ProfilePaths
 
 FOLDER_KEY = "backup.folder"
@@ -100,14 +102,16 @@ class BackupSchedule:
 
     def folder(self) -> Path | None:
         value = self._get(FOLDER_KEY)
-        return Path(value) if value else None
+        # A relative folder (portable mode) is the profile's neighbour on its drive.
+        return Path(os.path.normpath(Path(self._paths.root, value))) if value else None
 
     def set_folder(self, folder: Path) -> None:
         """Refused (``BackupRefused``) for a folder that is missing or inside the
-        profile folder."""
+        profile folder. In portable mode a folder on the profile's own drive is kept
+        relative to it: it follows the drive to another letter or mount point."""
         folder = Path(folder).expanduser().absolute()
         check_destination(folder, self._paths)
-        self._set(FOLDER_KEY, str(folder))
+        self._set(FOLDER_KEY, locations.portable_path(folder, self._paths.root))
 
     def last_good(self) -> datetime | None:
         value = self._get(LAST_GOOD_KEY)

@@ -13,6 +13,7 @@ import os
 import sys
 
 from app import installed_version
+from app.updates import how_to_update
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 
@@ -112,7 +113,7 @@ class NewerSchemaError(StorageError):
             "This practice database was written by a newer version of Permanence than "
             "this one ({version}). Nothing was changed. Install the newer version to open "
             "it; the profile folder stays as it is."
-        ).format(version=installed_version())
+        ).format(version=installed_version()) + " " + how_to_update()
 
 
 class ProfileLockedError(StorageError):

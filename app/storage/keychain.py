@@ -12,7 +12,10 @@ import binascii
 
 import keyring
 from keyring.backend import KeyringBackend
+from keyring.backends import null
 from keyring.errors import KeyringError
+
+from app.i18n import _
 
 from app.storage.errors import KeychainError
 
@@ -27,6 +30,16 @@ _REFUSED = {
 }
 
 
+class PortableKeyring(null.Keyring):
+    """The portable mode's: the computer's keychain is left alone. A secret kept there
+    would leave a trace on this computer and be missing on the next one the drive is
+    plugged into; the passphrase alone protects a portable practice."""
+
+
+def use_portable_keyring() -> None:
+    keyring.set_keyring(PortableKeyring())
+
+
 class Keychain:
     def __init__(self, backend: KeyringBackend | None = None) -> None:
         self._backend = backend if backend is not None else keyring.get_keyring()
@@ -39,6 +52,8 @@ class Keychain:
             if not backends:
                 return "no keychain backend"
         for b in backends:
+            if isinstance(b, PortableKeyring):
+                return _("portable mode: the passphrase protects the practice")
             reason = _REFUSED.get((type(b).__module__, type(b).__name__))
             if reason:
                 return reason

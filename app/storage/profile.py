@@ -19,12 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from app.clock import Clock
 from app.i18n import _
 from app.models.ids import uuid7
-from app.storage import checkpoints, leftovers, trail_retention
+from app.storage import checkpoints, leftovers, locations, trail_retention
 from app.storage.backup import backup_before_upgrade
 from app.storage.engine import make_engine, open_preflight
 from app.storage.errors import (
@@ -57,7 +55,7 @@ from app.storage.private import exposed, make_private_dirs, restrict, touch_priv
 from app.storage.rekey import finish_rekey
 from app.storage.store import META_NODE_ID, Store
 
-APP_NAME = "Permanence"
+APP_NAME = locations.APP_NAME
 log = logging.getLogger("permanence.storage")
 
 
@@ -110,11 +108,12 @@ def exposure_warning(paths: ProfilePaths) -> str | None:
 
 
 def default_profile_dir() -> Path:
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+    """The user's data folder, or the portable folder (app.storage.locations)."""
+    return locations.current().profile
 
 
 def demo_profile_dir() -> Path:
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / "demo"
+    return locations.current().demo
 
 
 @dataclass

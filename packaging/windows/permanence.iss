@@ -2,7 +2,11 @@
 ; administrator rights (installed in %LOCALAPPDATA%\Programs\Permanence).
 ; Build dist\permanence\ first (py dev.py package), then, from the checkout:
 ;   "%ProgramFiles(x86)%\Inno Setup 6\ISCC.exe" /DAppVersion=0.1.0 packaging\windows\permanence.iss
-; The installer is written to dist\permanence-VERSION-setup.exe.
+; The installer is written to dist\permanence-VERSION-setup.exe. Nothing it does needs
+; administrator rights: the program goes to the user's own folders, its Start menu entry
+; and uninstaller are the user's, and the practices are never in {app} (they live in
+; %LOCALAPPDATA%\Permanence, or, for the portable ZIP described in README, beside the
+; program in Permanence-data).
 ; /DTelHandler also registers Permanence for tel: links (for this user only), once the
 ; program answers them (the `permanence tel:` command comes with calls; see README).
 
@@ -33,6 +37,11 @@ Compression=lzma2
 SolidCompression=yes
 WizardStyle=modern
 UninstallDisplayIcon={app}\permanencew.exe
+; Drawn from resources\permanence.svg by the build (packaging\icons.py).
+SetupIconFile=dist\permanence\_internal\permanence.ico
+; With PrivilegesRequired=lowest and no PrivilegesRequiredOverridesAllowed, the
+; installer never asks for elevation, even when the user is an administrator.
+UsedUserAreasWarning=no
 UninstallDisplayName=Permanence
 ; A running Permanence is closed (and its database with it) before the files change.
 CloseApplications=yes
@@ -53,8 +62,8 @@ Type: filesandordirs; Name: "{app}\_internal"
 Source: "dist\permanence\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-Name: "{autoprograms}\Permanence"; Filename: "{app}\permanencew.exe"
-Name: "{autodesktop}\Permanence"; Filename: "{app}\permanencew.exe"; Tasks: desktopicon
+Name: "{autoprograms}\Permanence"; Filename: "{app}\permanencew.exe"; IconFilename: "{app}\permanencew.exe"
+Name: "{autodesktop}\Permanence"; Filename: "{app}\permanencew.exe"; IconFilename: "{app}\permanencew.exe"; Tasks: desktopicon
 
 [Registry]
 #ifdef TelHandler

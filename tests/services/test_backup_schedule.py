@@ -4,6 +4,7 @@ warning, and the rotation rule over a year of daily backups with a fixed clock."
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -79,3 +80,28 @@ def test_settings_due_and_warning(workspace, tmp_path):
     assert s.status().folder_missing and str(out) in s.status().warning
     # The settings are the practice's: in its database, read again after reopening.
     assert schedule(workspace, clock).folder() == out
+
+
+def test_in_portable_mode_a_backup_folder_on_the_same_drive_follows_the_drive(workspace):
+    from app.storage import locations
+    from app.storage.profile import ProfilePaths
+
+    clock = FrozenClock(START)
+    out = workspace.paths.root.parent / "Sauvegardes"
+    out.mkdir()
+    installed = schedule(workspace, clock)
+    installed.set_folder(out)
+    assert installed._get("backup.folder") == str(out)  # noqa: SLF001 - what is stored
+    try:
+        locations.use(locations.Locations(workspace.paths.root, portable=True))
+        s = schedule(workspace, clock)
+        s.set_folder(out)
+        assert s.folder() == out
+        assert s._get("backup.folder") == str(Path("..", "Sauvegardes"))  # noqa: SLF001
+    finally:
+        locations.use(locations.user_locations())
+    # The drive under another letter (E: → F:): the same profile seen from elsewhere.
+    elsewhere = out.parent.parent / "F" / workspace.paths.root.name
+    moved = BackupSchedule(workspace.store, ProfilePaths(elsewhere), actor_id=workspace.user_id,
+                           clock=clock)
+    assert moved.folder() == elsewhere.parent / "Sauvegardes"
