@@ -40,8 +40,13 @@ def _label_cut(label: QLabel) -> bool:
     if not label.text() or label.wordWrap() or label.pixmap() is not None and \
             not label.pixmap().isNull():
         return False
-    # An elided label sets its text shorter itself; what is cut is wider than shown.
-    return label.width() < label.minimumSizeHint().width()
+    # An elided label sets its text shorter itself; what is cut is wider than shown,
+    # by its own size or by a parent that clips it (its visible part).
+    visible = label.visibleRegion()
+    if visible.isEmpty():
+        return False  # scrolled out of view, or under another widget: not cut
+    shown = min(label.width(), visible.boundingRect().width())
+    return shown < label.minimumSizeHint().width()
 
 
 def clipped_texts(root: QWidget) -> list[str]:

@@ -109,7 +109,7 @@ class CallPanel(QFrame):
         self._settings = self._desk.settings()
 
         self.title = label(_("Call in progress"), "PanelTitle")
-        self.number = label("", "CallNumber")
+        self.number = label("", "CallNumber", wrap=True)  # a long name goes to the next line
         self.clock = label("", "Muted")
         self.greeting = label("", "Greeting", wrap=True)
         self.caller_edit = QLineEdit()
