@@ -747,7 +747,7 @@ def cmd_gui(args) -> int:
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers")
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers", "sync")
 
 
 def _register_groups(sub) -> None:

@@ -344,3 +344,47 @@ def held_message(name: str, held: Held) -> str:
              "Partage).").format(seq=held.seq, peer=name, count=count)
 
 
+
+
+# -- status --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PeerStatus:
+    name: str
+    role: str
+    state: str
+    node_id: str | None
+    last_sent: int  # the number of the last batch sent (0: none)
+    last_received: int  # the number of the last batch applied (0: none)
+    acknowledged: int  # our last batch it acknowledged
+    last_sync_at: datetime | None
+    pending: int  # changes it would receive now (its whole scope when a snapshot is due)
+    snapshot_due: bool
+    error: str
+
+
+def status(store, clock) -> list[PeerStatus]:
+    """Where the exchange with each paired peer stands."""
+    out = []
+    now = clock.now()
+    with store.reader() as s:
+        for peer in peers.list_peers(s):
+            if peer.node_id is None:
+                continue  # an invitation not answered yet
+            outbox = _Outbox.read(s, peer.node_id)
+            ledger = peer.ledger
+            pending = 0
+            if peer.active:
+                if ledger.snapshot_due:
+                    pending = len(scope.snapshot(s, peer.scope, now))
+                else:
+                    changes = [c for _, c in remote.outgoing(s, peer.node_id,
+                                                             outbox.sent_through)]
+                    if peer.role == PEER_ROLE_PRACTICE:
+                        pending = sum(1 for c in changes if scope.may_send_to_practice(c))
+                    else:
+                        pending = len(scope.outgoing_in_scope(s, peer.scope, changes, now))
+            out.append(PeerStatus(peer.name, peer.role, peer.state, peer.node_id,
+                                  ledger.next_send_seq - 1, ledger.last_received_seq,
+                                  outbox.acked_seq, ledger.last_sync_at, pending,
+                                  ledger.snapshot_due, ledger.last_error))
+    return out
