@@ -16,6 +16,10 @@ Plain Python over a store and a mailbox (``app.sync.transport``). For each peer:
   store until it is posted, so a crash between the two posts the same batch again.
   Batches the peer acknowledged are pruned from its mailbox.
 
+A workstation sends its practice what it wrote once it received the practice's first
+batch (before, it holds nothing of the practice's: its own setup stays with it); the
+practice judges each change against the workstation's scope and role.
+
 Receiving first lets one round acknowledge and relay at once: a practice passes a
 workstation's changes on to the others in the same round.
 
@@ -226,6 +230,11 @@ class SyncRound:
             peers.record_received(uow, peer.node_id, seq=header.seq, batch_hash=header.hash,
                                   at=now)
             box = _Outbox.read(uow.session, peer.node_id)
+            if peer.role == PEER_ROLE_PRACTICE and header.seq == 1 and not box.sent_through:
+                # A workstation's first batch from its practice: what it wrote before (its
+                # own setup: its practice record, accounts) is not the practice's to get.
+                box.sent_through = uow.session.execute(
+                    select(func.max(ChangeJournal.seq))).scalar() or 0
             reached = box.acknowledge(payload.acknowledges)
             if reached is not None:
                 peers.record_acknowledged(uow, peer.node_id, reached)
@@ -267,7 +276,7 @@ class SyncRound:
                 through = entries[-1][0] if entries else outbox.sent_through
                 pending = [c for _, c in entries]
                 if info.role == PEER_ROLE_PRACTICE:
-                    changes = [c for c in pending if scope.may_send_to_practice(c)]
+                    changes = pending  # the practice judges them (scope, role)
                 else:
                     changes = scope.outgoing_in_scope(s, info.scope, pending, now)
                     since = (datetime.fromisoformat(outbox.sent_at) if outbox.sent_at
@@ -380,7 +389,7 @@ def status(store, clock) -> list[PeerStatus]:
                     changes = [c for _, c in remote.outgoing(s, peer.node_id,
                                                              outbox.sent_through)]
                     if peer.role == PEER_ROLE_PRACTICE:
-                        pending = sum(1 for c in changes if scope.may_send_to_practice(c))
+                        pending = len(changes)
                     else:
                         pending = len(scope.outgoing_in_scope(s, peer.scope, changes, now))
             out.append(PeerStatus(peer.name, peer.role, peer.state, peer.node_id,

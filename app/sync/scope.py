@@ -617,12 +617,3 @@ def refused_incoming(session: Session, scope: Scope, role: str,
     return refused
 
 
-
-def may_send_to_practice(change: RemoteChange) -> bool:
-    """What a remote workstation sends its practice: the changes a remote secretary may
-    make. Its own setup (its practice record, accounts, settings) stays with it; the
-    practice would refuse it anyway."""
-    action = (_appointment_action(change) if change.kind == kinds.APPOINTMENT
-              else _KIND_ACTIONS.get(change.kind))
-    return action is not None and action in access.MATRIX.get(ROLE_REMOTE_SECRETARY,
-                                                               frozenset())
