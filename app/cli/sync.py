@@ -92,7 +92,15 @@ def _round(args) -> int:
     finally:
         ws.close()
     say(*notices)
-    if not result.peers:
+    if result.wiped:
+        say(_("The practice {practice} revoked this workstation: what it held of the "
+              "practice was deleted from this profile.").format(
+                  practice=clean_name(result.wiped)))
+        return 0
+    for name in result.notified:
+        say(_("{peer} was revoked: it is told so, and deletes its copy of the practice at "
+              "its next synchronisation.").format(peer=clean_name(name)))
+    if not result.peers and not result.notified:
         say(_("No installation is paired with this one: nothing to synchronise."))
     for p in result.peers:
         name = clean_name(p.name)

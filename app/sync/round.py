@@ -44,10 +44,9 @@ from app.storage import remote
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.remote import RemoteChange
 from app.storage.uow import UnitOfWork
-from app.sync import batch, failsafe, peers, scope
+from app.sync import batch, failsafe, peers, revocation, scope
 from app.sync.node import NodeInfo, this_node
 from app.sync.transport import Mailbox
-from app.sync.transport.errors import TransportError
 
 AUDIT_SEND, AUDIT_RECEIVE, AUDIT_CONFIRM = "sync_send", "sync_receive", "sync_confirm_deletions"
 PEER_ENTITY = "sync_peer"
@@ -89,6 +88,8 @@ class PeerResult:
 class RoundResult:
     peers: list[PeerResult] = field(default_factory=list)
     unknown_senders: list[str] = field(default_factory=list)  # node ids
+    notified: list[str] = field(default_factory=list)  # revoked workstations told now
+    wiped: str = ""  # the practice that revoked this workstation: its data is wiped
     at: datetime | None = None
 
     @property
@@ -151,22 +152,32 @@ class SyncRound:
         node = this_node(self.store)
         result = RoundResult(at=self.clock.now())
         with self.store.reader() as s:
-            active = peers.active_peers(s)
-            known = {p.node_id for p in peers.list_peers(s) if p.node_id}
+            listed = peers.list_peers(s)
+        known = {p.node_id for p in listed if p.node_id}
         by_sender: dict[str, list[int]] = {}
         for waiting in box.waiting():
             by_sender.setdefault(waiting.sender, []).append(waiting.seq)
         result.unknown_senders = sorted(set(by_sender) - known)
-        for peer in active:
+        for peer in listed:
+            if peer.node_id is None:
+                continue
+            if peer.role == PEER_ROLE_PRACTICE and peer.active and revocation.find_notice(
+                    box.transport, node.node_id, peer.node_id, peer.verify_key):
+                revocation.wipe(self.store, actor_id=self.actor_id, practice=peer.node_id)
+                result.wiped = peer.name
+                return result
             outcome = PeerResult(peer.name, peer.node_id)
+            if peer.revoked:
+                if peer.role != PEER_ROLE_PRACTICE and revocation.post_notice(
+                        box.transport, node, peer.node_id, peer.revoked_at):
+                    result.notified.append(peer.name)
+                if by_sender.get(peer.node_id):  # what it sent after: refused
+                    result.peers.append(outcome)
+                    self._receive(box, node, peer, by_sender[peer.node_id], outcome)
+                continue
             result.peers.append(outcome)
             self._receive(box, node, peer, by_sender.get(peer.node_id, []), outcome)
-            try:
-                self._send(box, node, peer, outcome)
-            except TransportError:
-                raise
-            except batch.BatchRefused as refused:  # pragma: no cover - sealing our own
-                outcome.error = refused.user_message
+            self._send(box, node, peer, outcome)
         return result
 
     # -- receiving -----------------------------------------------------------------------

@@ -192,3 +192,46 @@ def test_a_tombstone_flood_is_held_until_the_owner_confirms(two):
     assert confirmed.held is None and confirmed.received
     assert all(r["deleted_at"] is not None for r in rows(practice, kinds.MESSAGE).values())
     del a
+
+
+def test_a_revoked_workstation_is_refused_then_told_and_wipes_its_copy(two):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from app.models import AuditEntry
+    from app.sync.batch import RevokedSender
+    from app.sync.revocation import AUDIT_WIPE, NOTICE_NAME
+
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    practice.agenda.book(BookingInput(a.morel, a.at(MONDAY + timedelta(days=1), 9), None,
+                                      a.patients[0], a.consult))
+    _exchange(practice, remote, folder)
+    assert a.patients[0] in rows(remote, kinds.PATIENT)
+    # A notice not signed by the practice is ignored.
+    forged = folder / remote.store.node_id / practice.store.node_id / NOTICE_NAME
+    forged.write_bytes(b'{"format":"permanence-revocation"}\n'
+                       + __import__("base64").b64encode(
+                           Ed25519PrivateKey.generate().sign(b"x")) + b"\n")
+    assert sync(remote, folder).wiped == ""
+    assert a.patients[0] in rows(remote, kinds.PATIENT)
+
+    sharing(practice).revoke("quimper")
+    remote.messages.send(MessageInput("Après la révocation", patient_id=a.patients[0]))
+    sync(remote, folder)  # it does not know yet: its batch goes out
+    got = sync(practice, folder)
+    assert got.notified == ["quimper"]
+    (refused,) = got.peers
+    assert isinstance(refused.refused_batch, RevokedSender)
+    assert not any(m["body"] == "Après la révocation" for m in rows(practice,
+                                                                     kinds.MESSAGE).values())
+    told = sync(remote, folder)
+    assert told.wiped and not told.peers
+    for kind in (kinds.PATIENT, kinds.APPOINTMENT, kinds.MESSAGE, kinds.PATIENT_PHONE,
+                 kinds.CONSIGNE, kinds.PRACTITIONER):
+        assert rows(remote, kind) == {}, kind
+    with remote.store.reader() as s:
+        assert peers.by_node_id(s, practice.store.node_id).revoked
+        assert AUDIT_WIPE in set(s.scalars(select(AuditEntry.action)))
+    # Nothing more is exchanged.
+    assert sync(remote, folder).peers == []
+    assert sync(practice, folder).notified == []
