@@ -46,6 +46,7 @@ from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
 from app.ui.plain import button_text, tooltip
 from app.ui.settings_view import SettingsView
+from app.ui.sync_runner import SyncRunner
 from app.ui.widgets import label
 
 
@@ -113,7 +114,8 @@ class MainWindow(QMainWindow):
             lambda pid: self.new_message(recipient_id=pid or None))
         self.consignes = ConsignesPage(workspace, bus)
         self.backups = BackupRunner(workspace, self)
-        self.settings = SettingsView(workspace, settings, self.backups)
+        self.sync = SyncRunner(workspace, self)
+        self.settings = SettingsView(workspace, settings, self.backups, sync_runner=self.sync)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
@@ -299,6 +301,15 @@ class MainWindow(QMainWindow):
         self.backups.status_changed.connect(self._show_backup_status)
         self._show_backup_status(self.backups.status())
         self.backups.start_schedule()
+        # The last sync and any problem; a click opens Réglages → Partage.
+        self.sync_label = QPushButton()
+        self.sync_label.setObjectName("SyncStatus")
+        self.sync_label.setFlat(True)
+        self.sync_label.clicked.connect(self.show_sharing_settings)
+        bar.addPermanentWidget(self.sync_label)
+        self.sync.status_changed.connect(self._show_sync_status)
+        self._show_sync_status(self.sync.status)
+        self.sync.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         # The unread count, in the navigation and the status bar, from every screen.
@@ -316,6 +327,16 @@ class MainWindow(QMainWindow):
         self.backup_warning.setToolTip(tooltip(
             _("Backups need attention: click to open Settings › Backups.")))
         self.backup_warning.setVisible(bool(status.warning))
+
+    def _show_sync_status(self, status) -> None:
+        self.sync_label.setText(button_text(status.text))
+        self.sync_label.setToolTip(tooltip("\n".join(status.notices + status.problems)
+                                           or _("Synchronisation: Settings › Sharing.")))
+        self.sync_label.setVisible(bool(status.text))
+
+    def show_sharing_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_sharing()
 
     def show_backup_settings(self):
         self.nav.setCurrentRow(self.pages.indexOf(self.settings))

@@ -42,7 +42,8 @@ class SettingsView(QWidget):
     agenda_guide_requested = Signal()
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings,
-                 backups: BackupRunner | None = None, parent=None) -> None:
+                 backups: BackupRunner | None = None, parent=None, *,
+                 sync_runner=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -108,7 +109,7 @@ class SettingsView(QWidget):
             self.tabs.addTab(self.accounts_tab, _("Accounts"))
         self.sharing_tab: SharingTab | None = None
         if workspace.may(access.SYNC_PEERS):
-            self.sharing_tab = SharingTab(workspace)
+            self.sharing_tab = SharingTab(workspace, runner=sync_runner)
             self.tabs.addTab(self.sharing_tab, _("Sharing"))
         # The access trail, the owner's: built when first shown, as the agenda's tab.
         self._trail_page: AccessTrailPage | None = None
