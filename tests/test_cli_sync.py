@@ -72,6 +72,56 @@ def test_a_round_each_way_from_the_command_line(paired):
     assert "Aucun conflit" in text.stdout
 
 
+def _in_process(profile, passphrase):
+    from app.clock import SystemClock
+    from app.services.workspace import open_workspace
+    from app.storage.profile import ProfilePaths, unlock_key
+
+    paths = ProfilePaths(profile)
+    return open_workspace(paths, unlock_key(paths, passphrase=passphrase), clock=SystemClock())
+
+
+def _message_body(ws, message_id: str, body: str) -> None:
+    from app.models import Message
+
+    with ws.store.unit_of_work(actor_id=ws.user_id) as uow:
+        uow.session.get(Message, message_id).body = body
+
+
+def test_the_same_field_changed_on_both_sides_is_listed_by_sync_conflicts(paired):
+    from app.services.messages import MessageInput
+
+    base, root, remote, share = paired
+    ws = _in_process(root, OWNER)
+    try:
+        message = ws.messages.send(MessageInput("Rappeler Mme Durand", caller_name="Durand",
+                                                caller_phone="06 12 34 56 78")).id
+    finally:
+        ws.close()
+    for profile, secret in ((root, OWNER), (remote, REMOTE), (root, OWNER)):
+        _ok(permanence("sync", "--profile", str(profile), "--via", str(share),
+                       passphrase=secret))
+    for profile, secret, body in ((root, OWNER, "Rappeler avant midi"),
+                                  (remote, REMOTE, "Rappeler après 17 h")):
+        ws = _in_process(profile, secret)
+        try:
+            _message_body(ws, message, body)
+        finally:
+            ws.close()
+    for profile, secret in ((root, OWNER), (remote, REMOTE), (root, OWNER)):
+        _ok(permanence("sync", "--profile", str(profile), "--via", str(share),
+                       passphrase=secret))
+    listed = json.loads(_ok(permanence("sync", "conflicts", "--profile", str(root),
+                                       "--format", "json", passphrase=OWNER)).stdout)
+    (conflict,) = [c for c in listed if c["entity_id"] == message]
+    assert conflict["field"] == "body"
+    assert {conflict["kept"], conflict["other"]} == {"Rappeler avant midi",
+                                                    "Rappeler après 17 h"}
+    assert _status(root, OWNER)["conflicts"] == len(listed)
+    text = _ok(permanence("sync", "conflicts", "--profile", str(root), passphrase=OWNER))
+    assert "Rappeler avant midi" in text.stdout
+
+
 def test_usage_errors_and_a_missing_folder(paired):
     base, root, remote, share = paired
     no_via = permanence("sync", "--profile", str(root), passphrase=OWNER)
@@ -97,10 +147,9 @@ def test_an_altered_batch_exits_9_and_applies_nothing(paired):
     data = bytearray(body.read_bytes())
     data[-1] ^= 1
     body.write_bytes(bytes(data))
-    before = _status(remote, REMOTE)["peers"][0]["last_received"]
     refused = permanence("sync", "--profile", str(remote), "--via", str(share),
                          passphrase=REMOTE)
     assert refused.returncode == ExitCode.BATCH_REFUSED, refused.stdout + refused.stderr
     assert "refusé" in refused.stderr
     (peer,) = _status(remote, REMOTE)["peers"]
-    assert peer["last_received"] == before and peer["error"]
+    assert peer["last_received"] == int(body.stem) - 1 and peer["error"]
