@@ -81,13 +81,16 @@ def save_target(store, target: SyncTarget, *, actor_id: str) -> SyncTarget:
 
 
 def run_round(store, target: SyncTarget, *, actor_id: str, clock, is_owner: bool,
-              on_pinned=None) -> RoundResult:
-    """One round at ``target`` (raises the transport's errors, exit 8)."""
+              on_pinned=None, confirm_deletions: frozenset[str] = frozenset()
+              ) -> RoundResult:
+    """One round at ``target`` (raises the transport's errors, exit 8);
+    ``confirm_deletions``: the peers whose held deletions the owner confirmed."""
     options = {}
     if target.is_sftp:
         options = {"identity": Path(target.identity), "pins": LocalMetaPins(store),
                    "host_key_file": Path(target.host_key) if target.host_key else None,
                    "on_pinned": on_pinned}
     with open_transport(target.via, **options) as transport:
-        return SyncRound(store, actor_id=actor_id, clock=clock, is_owner=is_owner).run(
+        return SyncRound(store, actor_id=actor_id, clock=clock, is_owner=is_owner,
+                         confirm_deletions=confirm_deletions).run(
             Mailbox(transport, store.node_id))

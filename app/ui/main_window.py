@@ -508,5 +508,6 @@ class MainWindow(QMainWindow):
         if self.backups.finish_before_close(self.close, self):
             event.ignore()
             return
+        self.sync.stop()
         self._window_state.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -335,6 +335,8 @@ class SharingTab(QWidget):
         self.save_sync_button.clicked.connect(self.save_sync)
         self.sync_now_button = QPushButton(_("Synchronise now"))
         self.sync_now_button.clicked.connect(self.sync_now)
+        self.confirm_button = QPushButton(_("Apply the held deletions…"))
+        self.confirm_button.clicked.connect(self.confirm_deletions)
         self.sync_status = label("", "Hint", wrap=True)
         self.sync_problems = label("", "Hint", wrap=True)
         self.sync_error = FieldError()
@@ -349,6 +351,10 @@ class SharingTab(QWidget):
         row.addWidget(self.sync_now_button)
         form.addRow(row)
         form.addRow(self.sync_problems)
+        held_row = QHBoxLayout()
+        held_row.addStretch()
+        held_row.addWidget(self.confirm_button)
+        form.addRow(held_row)
         form.addRow(self.sync_error)
         return box
 
@@ -375,6 +381,18 @@ class SharingTab(QWidget):
             self.sync_status.setText(_("Synchronising…"))
         return started
 
+    def confirm_deletions(self) -> bool:
+        """The owner, having read what a batch would delete, applies it."""
+        held = self.runner.status.held
+        if not held or not self._confirm(_(
+                "Apply the deletions sent by {peers}? The records will be deleted here too "
+                "(the trail keeps who confirmed).").format(peers=", ".join(held))):
+            return False
+        started = self.runner.run_now(confirm_deletions=frozenset(held))
+        if started:
+            self.sync_status.setText(_("Synchronising…"))
+        return started
+
     def _show_sync_status(self, status: SyncStatus) -> None:
         if not status.configured:
             self.sync_status.setText(_("Not synchronised: choose a folder or a server."))
@@ -384,6 +402,7 @@ class SharingTab(QWidget):
             self.sync_status.setText(status.text)
         self.sync_problems.setText("\n".join(status.notices + status.problems))
         self.sync_now_button.setEnabled(status.configured)
+        self.confirm_button.setVisible(bool(status.held))
 
     def _synchronised(self, _result) -> None:
         selected = self.selected()

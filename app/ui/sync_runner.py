@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from app.i18n import _, ngettext
 from app.services.workspace import Workspace
@@ -26,6 +26,7 @@ class SyncStatus:
     text: str = ""  # one line for the status bar
     problems: tuple[str, ...] = ()  # each said whole (refusals, held deletions, errors)
     notices: tuple[str, ...] = ()  # e.g. a server's key pinned at the first connection
+    held: tuple[str, ...] = ()  # the peers whose batch waits for the owner's confirmation
 
 
 def summary(result: RoundResult, zone) -> SyncStatus:
@@ -52,7 +53,8 @@ def summary(result: RoundResult, zone) -> SyncStatus:
         text = "⚠ " + ngettext("Synchronised at {time}: {n} problem",
                                "Synchronised at {time}: {n} problems",
                                len(problems)).format(time=at, n=len(problems))
-    return SyncStatus(True, result.at, text, tuple(problems))
+    return SyncStatus(True, result.at, text, tuple(problems),
+                      held=tuple(p.name for p in result.peers if p.held is not None))
 
 
 class SyncRunner(QObject):
@@ -89,8 +91,16 @@ class SyncRunner(QObject):
         self.status_changed.emit(self.status)
         return self.target
 
-    def run_now(self) -> bool:
-        """Start a round now unless one runs or there is nowhere to go; True if started."""
+    def stop(self) -> None:
+        """When the application closes: no more rounds; the one running ends first (each
+        step of a transport has its timeout)."""
+        self.timer.stop()
+        if self.running:
+            QThreadPool.globalInstance().waitForDone(60_000)
+
+    def run_now(self, confirm_deletions: frozenset[str] = frozenset()) -> bool:
+        """Start a round now unless one runs or there is nowhere to go; True if started.
+        ``confirm_deletions``: the peers whose held deletions the owner confirmed."""
         if self.running or not self.target.via:
             return False
         ws, target = self._ws, self.target
@@ -99,13 +109,14 @@ class SyncRunner(QObject):
         def work():
             return run_round(ws.store, target, actor_id=ws.user_id, clock=ws.clock,
                              is_owner=ws.principal.is_owner,
+                             confirm_deletions=confirm_deletions,
                              on_pinned=lambda fp: pinned.append(pinned_notice(target.via, fp)))
 
         def done(result) -> None:
             self._task = None
             status = summary(result, ws.zone)
             self.status = SyncStatus(True, status.last_at, status.text, status.problems,
-                                     tuple(pinned))
+                                     tuple(pinned), status.held)
             self.finished.emit(result)
             self.status_changed.emit(self.status)
 

@@ -49,3 +49,45 @@ def test_synchronise_now_updates_the_screens(qtbot, main_window, workspace, tmp_
         assert tab.table.rowCount() == 1 and "⚠" not in main_window.sync_label.text()
     finally:
         remote.close()
+
+
+def test_held_deletions_are_applied_once_the_owner_confirms(qtbot, main_window, workspace,
+                                                            tmp_path):
+    from sqlalchemy import select
+
+    from app.models import Message
+
+    remote = practice_from_template(ProfilePaths(tmp_path / "remote"), PracticeInput(
+        name="Secrétariat"), passphrase=PASSPHRASE, clock=workspace.clock,
+        kdf=FAST_KDF).workspace
+    try:
+        pair(workspace, remote)
+        folder = tmp_path / "partage"
+        folder.mkdir()
+        for i in range(12):
+            workspace.messages.send(MessageInput(f"Message {i}", caller_name="Durand",
+                                                 caller_phone="06 12 34 56 78"))
+        tab = main_window.show_sharing_settings()
+        tab.via.setText(str(folder))
+        assert tab.save_sync()
+        with qtbot.waitSignal(main_window.sync.finished, timeout=20000):
+            tab.sync_now()
+        sync(remote, folder)
+        with remote.store.unit_of_work(actor_id=remote.user_id) as uow:
+            for row in uow.session.scalars(select(Message)):
+                row.deleted_at = uow.now
+        sync(remote, folder)
+        with qtbot.waitSignal(main_window.sync.finished, timeout=20000):
+            tab.sync_now()
+        assert not tab.confirm_button.isHidden()
+        assert "--confirm-deletions" in tab.sync_problems.text()
+        assert all(m["deleted_at"] is None for m in rows(workspace, "message").values())
+        questions = []
+        tab._confirm = lambda question: questions.append(question) or True
+        with qtbot.waitSignal(main_window.sync.finished, timeout=20000):
+            assert tab.confirm_deletions()
+        assert questions and "quimper" in questions[0]
+        assert all(m["deleted_at"] is not None for m in rows(workspace, "message").values())
+        assert tab.confirm_button.isHidden()
+    finally:
+        remote.close()
