@@ -235,3 +235,40 @@ def test_a_revoked_workstation_is_refused_then_told_and_wipes_its_copy(two):
     # Nothing more is exchanged.
     assert sync(remote, folder).peers == []
     assert sync(practice, folder).notified == []
+
+
+def test_a_batch_after_a_missing_one_waits_for_it(two, tmp_path):
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    sync(practice, folder)
+    mailbox = folder / remote.store.node_id / practice.store.node_id
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for part in mailbox.glob("0000000001.*"):
+        part.rename(aside / part.name)
+    practice.messages.send(MessageInput("Deuxième lot", patient_id=None,
+                                        caller_name="Durand"))
+    sync(practice, folder)
+    waiting = sync(remote, folder).peers[0]
+    assert waiting.waiting == [2] and waiting.received == [] and waiting.refused_batch is None
+    assert a.patients[0] not in rows(remote, kinds.PATIENT)
+    for part in aside.iterdir():
+        part.rename(mailbox / part.name)
+    got = sync(remote, folder).peers[0]
+    assert got.received == [1, 2]
+    assert any(m["body"] == "Deuxième lot" for m in rows(remote, kinds.MESSAGE).values())
+
+
+def test_a_batch_sealed_but_not_posted_is_posted_at_the_next_round(two):
+    from app.sync.transport import UnsafeEntry
+
+    practice, remote, folder = two
+    build_agenda(practice)
+    mailbox = folder / remote.store.node_id / practice.store.node_id
+    (mailbox / "0000000001.header").mkdir(parents=True)  # something in the way
+    with pytest.raises(UnsafeEntry):
+        sync(practice, folder)
+    (mailbox / "0000000001.header").rmdir()
+    again = sync(practice, folder).peers[0]
+    assert again.sent == [1]  # the same batch: no second one, no gap
+    assert sync(remote, folder).peers[0].received == [1]
