@@ -275,6 +275,8 @@ class SyncRound:
             info = peers.by_node_id(s, peer.node_id)
             ledger = info.ledger
             outbox = _Outbox.read(s, peer.node_id)
+            if _before_first_batch(info, outbox):
+                return
             if outbox.acked_seq:
                 out.pruned = box.prune(peer.node_id, outbox.acked_seq)
             snapshot = ledger.snapshot_due
@@ -343,6 +345,13 @@ class SyncRound:
         out.sent.append(data["seq"])
 
 
+def _before_first_batch(peer: peers.PeerInfo, outbox: _Outbox) -> bool:
+    """A workstation that has not received its practice's first batch yet: all it holds
+    is its own setup, which is not the practice's."""
+    return peer.role == PEER_ROLE_PRACTICE and peer.ledger.last_received_seq == 0 \
+        and not outbox.sent_through
+
+
 def _transactions(changes: list[RemoteChange]) -> list[batch.Transaction]:
     """Consecutive changes of one transaction together, in order."""
     out: list[batch.Transaction] = []
@@ -393,7 +402,7 @@ def status(store, clock) -> list[PeerStatus]:
             outbox = _Outbox.read(s, peer.node_id)
             ledger = peer.ledger
             pending = 0
-            if peer.active:
+            if peer.active and not _before_first_batch(peer, outbox):
                 if ledger.snapshot_due:
                     pending = len(scope.snapshot(s, peer.scope, now))
                 else:

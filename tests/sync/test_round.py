@@ -102,6 +102,10 @@ def _everything_both_ways(practice, remote, via):
 
 def test_everything_travels_both_ways_through_a_folder(two):
     practice, remote, folder = two
+    # The workstation first: it has nothing of the practice's to send yet (its own
+    # setup stays with it), so the practice refuses nothing.
+    assert sync(remote, folder).peers[0].sent == []
+    assert [p.pending for p in status(remote.store, remote.clock)] == [0]
     _everything_both_ways(practice, remote, folder)
     # Nothing pending, nothing left in the mailboxes once acknowledged both ways.
     sync(remote, folder), sync(practice, folder)
