@@ -46,6 +46,7 @@ from app.storage.remote import RemoteChange
 from app.storage.uow import UnitOfWork
 from app.sync import batch, failsafe, peers, revocation, scope
 from app.sync.node import NodeInfo, this_node
+from app.sync.reindex import reindex
 from app.sync.transport import Mailbox
 
 AUDIT_SEND, AUDIT_RECEIVE, AUDIT_CONFIRM = "sync_send", "sync_receive", "sync_confirm_deletions"
@@ -238,6 +239,7 @@ class SyncRound:
         header = checked.header
         with UnitOfWork(self.store, actor_id=self.actor_id, from_peer=peer.node_id) as uow:
             out.conflicts += remote.apply(uow, accepted, self.store.hlc)
+            reindex(uow.session, accepted)
             peers.record_received(uow, peer.node_id, seq=header.seq, batch_hash=header.hash,
                                   at=now)
             box = _Outbox.read(uow.session, peer.node_id)

@@ -69,6 +69,9 @@ def _everything_both_ways(practice, remote, via):
                                          reason="Résultats").id
     first, _, _ = _exchange(practice, remote, via)
     assert first.peers[0].sent == [1]
+    # Found by name and by number at the workstation, as at the practice.
+    assert [p.id for p in remote.patients.search("Lefèvre")] == [a.patients[0]]
+    assert [p.id for p in remote.patients.search("06 12 34 56 78")] == [a.patients[0]]
     for kind, entity in ((kinds.APPOINTMENT, booked), (kinds.PATIENT, a.patients[0]),
                          (kinds.CONSIGNE, consigne), (kinds.CALL, call),
                          (kinds.MESSAGE, message), (kinds.CALLBACK, callback)):
