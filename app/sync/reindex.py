@@ -1,6 +1,7 @@
 """The search indexes of what a batch brought: patients and directory contacts are found
 by name and number through their own FTS indexes, which the services write beside each
-local edit; rows applied from a peer get theirs here, in the same transaction."""
+local edit; rows applied from a peer get theirs here, in the same transaction (a
+tombstoned row is left as it is: searches never show one)."""
 
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ def reindex(session: Session, changes: Iterable[RemoteChange]) -> None:
         write_index(session, "patient", [
             (p.id, index_terms(names=[p.birth_name, p.used_name, p.first_names],
                                phones_e164=numbers.get(p.id, []), birth_date=p.birth_date))
-            for p in session.execute(select(Patient).where(Patient.id.in_(chunk))).scalars()])
+            for p in session.execute(select(Patient).where(
+                Patient.id.in_(chunk), Patient.deleted_at.is_(None))).scalars()])
     for chunk in _chunks(contacts):
-        rows = session.execute(select(Contact).where(Contact.id.in_(chunk))).scalars()
+        rows = session.execute(select(Contact).where(
+            Contact.id.in_(chunk), Contact.deleted_at.is_(None))).scalars()
         write_index(session, "contact", [
             (c.id, contact_terms({col.key: getattr(c, col.key) for col in Contact.__table__.c}))
             for c in rows])
