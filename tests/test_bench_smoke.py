@@ -40,6 +40,7 @@ def profile(tmp_path_factory) -> Path:
     ("bench.calls", "p95"),
     ("bench.exporting", "CSV"),
     ("bench.backup", "backup"),
+    ("bench.bench_sync_round", "first batch"),
 ])
 def test_the_benchmark_runs(profile, module, expected):
     result = subprocess.run([sys.executable, "-m", module, "--profile", str(profile),

@@ -767,8 +767,8 @@ def cmd_gui(args, *, dial: str | None = None) -> int:
 # ``register(sub, common)``, which adds its sub-commands to ``sub`` (calling
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
-COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers", "report",
-                                     "rgpd", "retention", "keys")
+COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers", "sync",
+                                     "report", "rgpd", "retention", "keys")
 
 
 def _register_groups(sub) -> None:

@@ -416,24 +416,36 @@ class _Conflicts:
             return
         session = self._uow.session
         self._pending.flush()
-        for appointment_id in sorted(self.touched_appointments):
-            a = session.get(Appointment, appointment_id)
-            if (a is None or a.deleted_at is not None or a.status not in HOLDING_STATUSES
-                    or a.override_note):
-                continue
-            others = session.execute(select(Appointment).where(
-                Appointment.practitioner_id == a.practitioner_id, Appointment.id != a.id,
+        # A few queries whatever the batch's size (a first batch brings thousands of
+        # appointments): the touched ones by chunks, then per practitioner the others
+        # within the span they cover, matched here.
+        ordered = sorted(self.touched_appointments)
+        touched: list[Appointment] = []
+        for start in range(0, len(ordered), _CHUNK):
+            touched += session.execute(select(Appointment).where(
+                Appointment.id.in_(ordered[start:start + _CHUNK]))).scalars()
+        holding: dict[str, list[Appointment]] = {}
+        for a in sorted(touched, key=lambda a: a.id):
+            if a.deleted_at is None and a.status in HOLDING_STATUSES and not a.override_note:
+                holding.setdefault(a.practitioner_id, []).append(a)
+        for practitioner_id, mine in holding.items():
+            others = [b for b in session.execute(select(Appointment).where(
+                Appointment.practitioner_id == practitioner_id,
                 Appointment.deleted_at.is_(None), Appointment.status.in_(HOLDING_STATUSES),
-                Appointment.override_note == "", Appointment.starts_at < a.ends_at,
-                Appointment.ends_at > a.starts_at)).scalars()
-            for b in others:
-                if b.id in self.touched_appointments:
-                    continue  # both came with these changes: as they were over there
-                low, high = sorted((a.id, b.id))
-                self._record(f"overlap:{low}:{high}", SyncConflict(
-                    conflict=OVERLAP, kind=Appointment.__sync_entity__, entity_id=a.id,
-                    field="", other_entity_id=b.id, kept_stamp=a.version,
-                    other_stamp=b.version, kept_node=a.origin_node, other_node=b.origin_node))
+                Appointment.override_note == "",
+                Appointment.starts_at < max(a.ends_at for a in mine),
+                Appointment.ends_at > min(a.starts_at for a in mine))).scalars()
+                # Both came with these changes: as they were over there.
+                if b.id not in self.touched_appointments]
+            for a in mine:
+                for b in others:
+                    if b.starts_at < a.ends_at and b.ends_at > a.starts_at:
+                        low, high = sorted((a.id, b.id))
+                        self._record(f"overlap:{low}:{high}", SyncConflict(
+                            conflict=OVERLAP, kind=Appointment.__sync_entity__,
+                            entity_id=a.id, field="", other_entity_id=b.id,
+                            kept_stamp=a.version, other_stamp=b.version,
+                            kept_node=a.origin_node, other_node=b.origin_node))
 
     def _record(self, key: str, conflict: SyncConflict) -> None:
         session = self._uow.session

@@ -439,7 +439,10 @@ def snapshot(session: Session, scope: Scope, now: datetime) -> list[RemoteChange
             continue
         model = judge.models[kind]
         for row in session.scalars(select(model).order_by(model.id)):
-            if judge.takes(kind, row):
+            # Parents come first: what is learnt of each row now spares reading it again
+            # when its children name it.
+            taken = judge._memo[(kind, row.id)] = judge.takes(kind, row)
+            if taken:
                 out.append(_whole(kind, row, tx_id, judge))
     return out
 
@@ -615,4 +618,5 @@ def refused_incoming(session: Session, scope: Scope, role: str,
             refused.append(Refusal(change, OUT_OF_SCOPE, _("Outside what is shared with this "
                                                            "workstation.")))
     return refused
+
 

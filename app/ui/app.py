@@ -180,6 +180,7 @@ class GuiSession:
         new = self.show()
         new.nav.setCurrentRow(old.nav.currentRow())
         new.setGeometry(old.geometry())
+        old.sync.stop()  # the old window's sync timer ends with it, its round first
         old.hide()
         old.deleteLater()
 

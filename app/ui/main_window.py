@@ -53,6 +53,7 @@ from app.ui.patients.view import PatientsView
 from app.ui.search_overlay import BOOK, MOVE, OPEN, SearchOverlay
 from app.ui.plain import button_text, tooltip
 from app.ui.settings_view import SettingsView
+from app.ui.sync_runner import SyncRunner
 from app.ui.widgets import label
 
 
@@ -130,7 +131,8 @@ class MainWindow(QMainWindow):
         self.calls = CallsPage(workspace, bus)
         self.statistics = StatisticsPage(workspace, bus)
         self.backups = BackupRunner(workspace, self)
-        self.settings = SettingsView(workspace, settings, self.backups)
+        self.sync = SyncRunner(workspace, self)
+        self.settings = SettingsView(workspace, settings, self.backups, sync_runner=self.sync)
         self.settings.language_changed.connect(self.language_changed)
         self.import_wizard: ImportWizard | None = None
         self.import_action = self.patients.tools_menu.addAction(_("Import patients (CSV)…"))
@@ -380,6 +382,15 @@ class MainWindow(QMainWindow):
         # The retention rules, once a day (the owner's rules, whoever is signed in).
         self.retention = RetentionRunner(self._workspace, self)
         self.retention.start()
+        # The last sync and any problem; a click opens Réglages → Partage.
+        self.sync_label = QPushButton()
+        self.sync_label.setObjectName("SyncStatus")
+        self.sync_label.setFlat(True)
+        self.sync_label.clicked.connect(self.show_sharing_settings)
+        bar.addPermanentWidget(self.sync_label)
+        self.sync.status_changed.connect(self._show_sync_status)
+        self._show_sync_status(self.sync.status)
+        self.sync.start_schedule()
         self.zone_label = label("")
         bar.addPermanentWidget(self.zone_label)
         self._build_emergency_widgets(bar)
@@ -460,6 +471,16 @@ class MainWindow(QMainWindow):
         # Only to whoever may act on it (Réglages › Sauvegardes is theirs).
         self.backup_warning.setVisible(bool(status.warning)
                                        and self._workspace.may(access.BACKUPS))
+
+    def _show_sync_status(self, status) -> None:
+        self.sync_label.setText(button_text(status.text))
+        self.sync_label.setToolTip(tooltip("\n".join(status.notices + status.problems)
+                                           or _("Synchronisation: Settings › Sharing.")))
+        self.sync_label.setVisible(bool(status.text))
+
+    def show_sharing_settings(self):
+        self.nav.setCurrentRow(self.pages.indexOf(self.settings))
+        return self.settings.show_sharing()
 
     def show_backup_settings(self):
         self.nav.setCurrentRow(self.pages.indexOf(self.settings))
@@ -672,6 +693,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if getattr(self, "_ending", False):
             self.backups.timer.stop()
+            self.sync.stop()
             super().closeEvent(event)
             return
         if self.call_panel.keep_open():  # a call is closed only with its outcome
@@ -684,5 +706,6 @@ class MainWindow(QMainWindow):
         if self.backups.finish_before_close(self.close, self):
             event.ignore()
             return
+        self.sync.stop()
         self._window_state.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -51,7 +51,8 @@ class SettingsView(QWidget):
     idle_minutes_changed = Signal(int)
 
     def __init__(self, workspace: Workspace, settings: WorkstationSettings,
-                 backups: BackupRunner | None = None, parent=None) -> None:
+                 backups: BackupRunner | None = None, parent=None, *,
+                 sync_runner=None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._settings = settings
@@ -130,7 +131,7 @@ class SettingsView(QWidget):
             self.tabs.addTab(self.rights_tab, _("Rights"))
         self.sharing_tab: SharingTab | None = None
         if workspace.may(access.SYNC_PEERS):
-            self.sharing_tab = SharingTab(workspace)
+            self.sharing_tab = SharingTab(workspace, runner=sync_runner)
             self.tabs.addTab(self.sharing_tab, _("Sharing"))
         self.data_protection_tab: DataProtectionSettings | None = None
         if workspace.may(access.RETENTION):

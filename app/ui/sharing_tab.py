@@ -1,6 +1,10 @@
 """Réglages → Partage (the owner only): this installation's fingerprint, shown large,
 the workstations it shares with, and for each what it receives.
 
+Below, the synchronisation: the folder or SFTP server (with its key file), every how
+many seconds the application synchronises in the background, "Synchronise now", the
+last round's outcome, and the conflicts to resolve (``SyncConflictsView``).
+
 Inviting writes an invitation file (chosen in a save dialog); accepting reads a request
 and shows its fingerprint large: the owner pairs only after confirming that the remote
 workstation shows the same. Revoking asks first. Every change goes through
@@ -43,8 +47,11 @@ from app.services.errors import ValidationError
 from app.services.workspace import Workspace
 from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
+from app.sync.target import LEAST_INTERVAL, MOST_INTERVAL, SyncTarget
 from app.ui.failures import failure_text
 from app.ui.plain import message_box
+from app.ui.sync_conflicts import SyncConflictsView
+from app.ui.sync_runner import SyncRunner, SyncStatus
 from app.ui.widgets import FieldError, label
 
 # (question) -> True to go on; a dialog by default, tests answer for it.
@@ -225,9 +232,11 @@ class ScopeEditor(QGroupBox):
 class SharingTab(QWidget):
     def __init__(self, workspace: Workspace, *, confirm: Confirm | None = None,
                  choose_save: ChoosePath | None = None, choose_open: ChoosePath | None = None,
-                 confirm_fingerprint: ConfirmFingerprint | None = None, parent=None) -> None:
+                 confirm_fingerprint: ConfirmFingerprint | None = None,
+                 runner: SyncRunner | None = None, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
+        self.runner = runner or SyncRunner(workspace, self)
         self._sharing = sharing_of(workspace)
         self._confirm = confirm or _ask(self)
         self._choose_save = choose_save or _save_dialog(self)
@@ -296,8 +305,108 @@ class SharingTab(QWidget):
         layout.addLayout(scope_row)
         layout.addWidget(self.error)
         layout.addWidget(self.done)
+        layout.addWidget(self._sync_box())
+        self.conflicts = SyncConflictsView.of(workspace)
+        conflicts_box = QGroupBox(_("Conflicts to resolve"))
+        QVBoxLayout(conflicts_box).addWidget(self.conflicts)
+        layout.addWidget(conflicts_box)
         layout.addStretch()
+        self.runner.status_changed.connect(self._show_sync_status)
+        self.runner.finished.connect(self._synchronised)
         self.reload()
+        self._show_sync_status(self.runner.status)
+
+    # -- synchronisation ---------------------------------------------------------------
+    def _sync_box(self) -> QGroupBox:
+        box = QGroupBox(_("Synchronisation"))
+        target = self.runner.target
+        self.via = QLineEdit(target.via)
+        self.via.setPlaceholderText(_("a shared folder, or sftp://user@server:22/path"))
+        self.identity = QLineEdit(target.identity)
+        self.identity.setPlaceholderText(_("SFTP only: the private key file"))
+        self.host_key = QLineEdit(target.host_key)
+        self.host_key.setPlaceholderText(_("SFTP, optional: the server's public key file"))
+        self.interval = QSpinBox()
+        self.interval.setRange(LEAST_INTERVAL, MOST_INTERVAL)
+        self.interval.setValue(target.interval)
+        self.interval.setSuffix(_(" s"))
+        self.save_sync_button = QPushButton(_("Save"))
+        self.save_sync_button.clicked.connect(self.save_sync)
+        self.sync_now_button = QPushButton(_("Synchronise now"))
+        self.sync_now_button.clicked.connect(self.sync_now)
+        self.confirm_button = QPushButton(_("Apply the held deletions…"))
+        self.confirm_button.clicked.connect(self.confirm_deletions)
+        self.sync_status = label("", "Hint", wrap=True)
+        self.sync_problems = label("", "Hint", wrap=True)
+        self.sync_error = FieldError()
+        form = QFormLayout(box)
+        form.addRow(_("Folder or server"), self.via)
+        form.addRow(_("Key file"), self.identity)
+        form.addRow(_("Server's key"), self.host_key)
+        form.addRow(_("Every"), self.interval)
+        row = QHBoxLayout()
+        row.addWidget(self.sync_status, 1)
+        row.addWidget(self.save_sync_button)
+        row.addWidget(self.sync_now_button)
+        form.addRow(row)
+        form.addRow(self.sync_problems)
+        held_row = QHBoxLayout()
+        held_row.addStretch()
+        held_row.addWidget(self.confirm_button)
+        form.addRow(held_row)
+        form.addRow(self.sync_error)
+        return box
+
+    def save_sync(self) -> bool:
+        try:
+            self.runner.set_target(SyncTarget(self.via.text(), self.identity.text(),
+                                              self.host_key.text(), self.interval.value()))
+        except ValidationError as exc:
+            self.sync_error.show_message("\n".join(exc.errors.values()))
+            return False
+        except Exception as exc:  # noqa: BLE001 - said beside the fields, nothing saved
+            self.sync_error.show_message(failure_text(exc))
+            return False
+        self.sync_error.show_message("")
+        return True
+
+    def sync_now(self) -> bool:
+        if not self.runner.target.via:
+            self.sync_error.show_message(_("Choose the folder or server first, then save."))
+            return False
+        self.sync_error.show_message("")
+        started = self.runner.run_now()
+        if started:
+            self.sync_status.setText(_("Synchronising…"))
+        return started
+
+    def confirm_deletions(self) -> bool:
+        """The owner, having read what a batch would delete, applies it."""
+        held = self.runner.status.held
+        if not held or not self._confirm(_(
+                "Apply the deletions sent by {peers}? The records will be deleted here too "
+                "(the trail keeps who confirmed).").format(peers=", ".join(held))):
+            return False
+        started = self.runner.run_now(confirm_deletions=frozenset(held))
+        if started:
+            self.sync_status.setText(_("Synchronising…"))
+        return started
+
+    def _show_sync_status(self, status: SyncStatus) -> None:
+        if not status.configured:
+            self.sync_status.setText(_("Not synchronised: choose a folder or a server."))
+        elif status.last_at is None and not status.problems:
+            self.sync_status.setText(_("Not synchronised yet."))
+        else:
+            self.sync_status.setText(status.text)
+        self.sync_problems.setText("\n".join(status.notices + status.problems))
+        self.sync_now_button.setEnabled(status.configured)
+        self.confirm_button.setVisible(bool(status.held))
+
+    def _synchronised(self, _result) -> None:
+        selected = self.selected()
+        self.reload(select=selected.name if selected else None)
+        self.conflicts.reload()
 
     # -- the list --------------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:
