@@ -10,7 +10,6 @@ temporary folder, deleted at the end.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 from app.clock import SystemClock
 from app.services.backups import backup_profile, verify_backup
-from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile
+from app.storage.profile import ProfilePaths
+from bench.profiles import CACHE, cached_profile, standard_parser
 from bench.stats import median, sec
 
 
@@ -39,19 +38,8 @@ def measure(paths: ProfilePaths, key: bytes, runs: int, out: Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.backup", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile to copy and back up (default bench/.cache/large, or "
-                             "bench/.cache/demo with --quick)")
-    parser.add_argument("--runs", type=int, default=5, metavar="N")
-    parser.add_argument("--quick", action="store_true", help="the demo size instead of large")
-    args = parser.parse_args(argv)
-    size = "demo" if args.quick else "large"
-    root = (args.profile or CACHE / size).expanduser().resolve()
-    ensure_profile(root, size)
-    key = unlock_key(ProfilePaths(root), passphrase=PASSPHRASE)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    args = standard_parser("python -m bench.backup", __doc__, runs=5, what="profile to copy and back up").parse_args(argv)
+    root, key, size = cached_profile(args)
     with tempfile.TemporaryDirectory(prefix="backup-", dir=CACHE) as tmp:
         work = ProfilePaths(root)
         out = Path(tmp)

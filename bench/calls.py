@@ -17,7 +17,6 @@ The cached profile is only read; the writes go to a throwaway copy.
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import tempfile
@@ -32,8 +31,8 @@ from app.services.calls import CallerIdentifier, CallInput, indicators
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.phones import InvalidPhone, parse_phone
 from app.services.workspace import open_workspace
-from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile, throwaway_copy
+from app.storage.profile import ProfilePaths
+from bench.profiles import CACHE, cached_profile, standard_parser, throwaway_copy
 from bench.stats import median, ms, percentile, sec
 
 TARGETS = {"lookup_p95": 0.005, "log_median": 0.020, "day_median": 0.050, "year": 1.0}
@@ -195,19 +194,8 @@ def report(root: Path, r: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.calls", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile to measure (default bench/.cache/large, or "
-                             "bench/.cache/demo with --quick)")
-    parser.add_argument("--runs", type=int, default=5, metavar="N")
-    parser.add_argument("--quick", action="store_true", help="the demo size")
-    args = parser.parse_args(argv)
-    size = "demo" if args.quick else "large"
-    root = (args.profile or CACHE / size).expanduser().resolve()
-    ensure_profile(root, size)
-    key = unlock_key(ProfilePaths(root), passphrase=PASSPHRASE)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    args = standard_parser("python -m bench.calls", __doc__, runs=5, what="profile to measure").parse_args(argv)
+    root, key, size = cached_profile(args)
     with tempfile.TemporaryDirectory(prefix="calls-", dir=CACHE) as tmp:
         work = throwaway_copy(root, Path(tmp) / "profile")
         result = measure(work, key, args.runs)

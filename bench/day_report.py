@@ -15,7 +15,6 @@ The cached profile is only read; the PDFs and their audit entries go to a throwa
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -28,8 +27,8 @@ from sqlalchemy import text
 from app.clock import SystemClock
 from app.services.calls.log import LogFilter
 from app.services.workspace import open_workspace
-from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile, throwaway_copy
+from app.storage.profile import ProfilePaths
+from bench.profiles import CACHE, cached_profile, standard_parser, throwaway_copy
 from bench.stats import median, ms, sec
 
 TARGETS = {"pdf": 2.0, "day_page": 0.050, "year": 1.0}
@@ -107,19 +106,8 @@ def report(root: Path, r: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.day_report", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile to measure (default bench/.cache/large, or "
-                             "bench/.cache/demo with --quick)")
-    parser.add_argument("--runs", type=int, default=5, metavar="N")
-    parser.add_argument("--quick", action="store_true", help="the demo size")
-    args = parser.parse_args(argv)
-    size = "demo" if args.quick else "large"
-    root = (args.profile or CACHE / size).expanduser().resolve()
-    ensure_profile(root, size)
-    key = unlock_key(ProfilePaths(root), passphrase=PASSPHRASE)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    args = standard_parser("python -m bench.day_report", __doc__, runs=5, what="profile to measure").parse_args(argv)
+    root, key, size = cached_profile(args)
     with tempfile.TemporaryDirectory(prefix="day-report-", dir=CACHE) as tmp:
         work = throwaway_copy(root, Path(tmp) / "profile")
         out_dir = Path(tmp) / "out"

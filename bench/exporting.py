@@ -9,7 +9,6 @@ deleted at the end.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 from app.clock import SystemClock
 from app.services.workspace import open_workspace
-from app.storage.profile import ProfilePaths, unlock_key
-from bench.profiles import CACHE, PASSPHRASE, ensure_profile, throwaway_copy
+from app.storage.profile import ProfilePaths
+from bench.profiles import CACHE, cached_profile, standard_parser, throwaway_copy
 from bench.stats import median, sec
 
 TARGET_PATIENTS_S = 10.0  # 100,000 patients, either format
@@ -76,19 +75,8 @@ def describe(f: ExportTimes) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.exporting", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile to copy and export (default bench/.cache/large, or "
-                             "bench/.cache/demo with --quick)")
-    parser.add_argument("--runs", type=int, default=3, metavar="N")
-    parser.add_argument("--quick", action="store_true", help="the demo size instead of large")
-    args = parser.parse_args(argv)
-    size = "demo" if args.quick else "large"
-    root = (args.profile or CACHE / size).expanduser().resolve()
-    ensure_profile(root, size)
-    key = unlock_key(ProfilePaths(root), passphrase=PASSPHRASE)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    args = standard_parser("python -m bench.exporting", __doc__, runs=3, what="profile to copy and export").parse_args(argv)
+    root, key, size = cached_profile(args)
     with tempfile.TemporaryDirectory(prefix="export-", dir=CACHE) as tmp:
         work = throwaway_copy(root, Path(tmp) / "profile")
         out = Path(tmp) / "out"

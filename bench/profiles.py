@@ -3,6 +3,7 @@ a plain (unencrypted) SQLite export of that copy used as the reference."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import shutil
 import sys
@@ -16,7 +17,7 @@ from sqlalchemy.pool import QueuePool
 from app.clock import Clock, SystemClock
 from app.demo import SIZES, generate_demo
 from app.storage.engine import SQLITE_HEADER, apply_session_pragmas, connect_raw
-from app.storage.profile import ProfilePaths
+from app.storage.profile import ProfilePaths, unlock_key
 from app.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +111,25 @@ def plain_store(db: Path, *, clock: Clock) -> Store:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return Store(engine, path=db, clock=clock)
+
+
+def standard_parser(prog: str, doc: str | None, *, runs: int = 5,
+                    what: str = "profile to measure") -> argparse.ArgumentParser:
+    """The options every benchmark of a cached profile takes: --profile, --runs, --quick."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help=f"{what} (default bench/.cache/large, or bench/.cache/demo with "
+                             "--quick)")
+    parser.add_argument("--runs", type=int, default=runs, metavar="N")
+    parser.add_argument("--quick", action="store_true", help="the demo size instead of large")
+    return parser
+
+
+def cached_profile(args) -> tuple[Path, bytes, str]:
+    """The profile the options name, generated if needed: (folder, key, size)."""
+    size = "demo" if args.quick else "large"
+    root = (args.profile or CACHE / size).expanduser().resolve()
+    ensure_profile(root, size)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    return root, unlock_key(ProfilePaths(root), passphrase=PASSPHRASE), size

@@ -28,7 +28,8 @@ def profile(tmp_path_factory) -> Path:
     # benchmark's passphrase.
     ws = generate_demo(ProfilePaths(root), size=DemoSize(practitioners=2, patients=80,
                                                          contacts=20, appointments=200,
-                                                         months_back=1, months_ahead=1),
+                                                         months_back=1, months_ahead=1,
+                                                         calls=300),
                        seed=5, passphrase=PASSPHRASE, clock=FrozenClock(AT))
     ws.close()
     return root
@@ -40,6 +41,7 @@ def profile(tmp_path_factory) -> Path:
     ("bench.calls", "p95"),
     ("bench.exporting", "CSV"),
     ("bench.backup", "backup"),
+    ("bench.day_report", "day report PDF"),
     ("bench.bench_sync_round", "first batch"),
 ])
 def test_the_benchmark_runs(profile, module, expected):
