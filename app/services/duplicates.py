@@ -67,7 +67,7 @@ MERGE_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Columns recomputed from the others, and the merge's own bookkeeping.
 DERIVED_COLUMNS = ("sort_key", "identity_key")
-_NOT_CARD = {"id", "deleted_at", "merged_into_id", *BOOKKEEPING}
+_NOT_CARD = {"id", "deleted_at", "merged_into_id", "erased_at", *BOOKKEEPING}
 
 # A number shared by more cards than this is a switchboard (nursing home, school), not
 # a sign of a duplicate: it would list every pair of its residents.

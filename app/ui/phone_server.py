@@ -189,7 +189,7 @@ class PhoneServer(QObject):
         self._endpoint = Endpoint(self._transport, address, channel.new_token())
         self._file = channel.endpoint_file(folder, self._root)
         try:
-            channel.publish(self._file, self._endpoint)
+            channel.write_endpoint(self._file, self._endpoint)
         except OSError as exc:
             log.warning("No local channel for phone events: %s.", type(exc).__name__)
             self.stop()

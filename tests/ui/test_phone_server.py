@@ -167,7 +167,7 @@ def test_a_wrong_token_is_refused_and_records_nothing(qtbot, runtime, server, wo
     path = channel.endpoint_file(runtime, workspace.paths.root)
     forged = channel.Endpoint(server.endpoint.transport, server.endpoint.address,
                               channel.new_token())
-    channel.publish(path, forged)
+    channel.write_endpoint(path, forged)
     code, out, err = cli(qtbot, "call", "ringing", "--profile", str(workspace.paths.root),
                          "--from", DUPONT, "--id", "forged")
     assert (code, out) == (3, "")
@@ -258,7 +258,7 @@ def test_without_the_app_the_command_opens_the_profile(qtbot, runtime, productio
     root = production_profile.root
     # What a crash leaves: an endpoint file whose socket nobody listens on.
     runtime.mkdir(mode=0o700)
-    channel.publish(channel.endpoint_file(runtime, root), channel.Endpoint(
+    channel.write_endpoint(channel.endpoint_file(runtime, root), channel.Endpoint(
         channel.TRANSPORT_UNIX, str(runtime / "gone.sock"), channel.new_token()))
     code, out, err = cli(qtbot, "call", "ringing", "--profile", str(root), "--from", DUPONT,
                          "--id", "headless", env={"PERMANENCE_PASSPHRASE": "une phrase de passe"})

@@ -118,13 +118,15 @@ def test_switching_language_rebuilds_in_english_and_persists(qtbot, workspace, s
     session = GuiSession(QApplication.instance(), workspace, settings)
     window = session.show()
     labels = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert labels == ["Agenda", "Patients", "Annuaire", "Messages", "Consignes", "Réglages"]
+    assert labels == ["Agenda", "Patients", "Annuaire", "Messages", "Consignes", "Appels",
+                      "Statistiques", "Réglages"]
     combo = window.settings.language
     combo.setCurrentIndex(combo.findData("en"))
     new = session.window
     assert new is not window
     assert [new.nav.item(i).text() for i in range(new.nav.count())] == [
-        "Agenda", "Patients", "Directory", "Messages", "Instructions", "Settings"]
+        "Agenda", "Patients", "Directory", "Messages", "Instructions", "Calls", "Statistics",
+        "Settings"]
     assert WorkstationSettings(workspace.paths.workstation_settings).get("language") == "en"
     i18n.set_language("fr")
     new.close()

@@ -166,7 +166,7 @@ def socket_path(folder: Path, root: Path) -> Path:
     return folder / f"{profile_key(root)}.sock"
 
 
-def publish(path: Path, endpoint: Endpoint) -> None:
+def write_endpoint(path: Path, endpoint: Endpoint) -> None:
     """Write the endpoint file owner-only, in place at once (never half written)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = open_private(tmp)

@@ -72,13 +72,13 @@ def click_in_next_message_box(role: QMessageBox.ButtonRole) -> list[str]:
 
 
 def test_the_directory_comes_after_the_patients(main_window):
-    assert main_window.nav.count() == 6
+    assert main_window.nav.count() == 8
     assert main_window.pages.widget(0) is main_window.agenda
     assert main_window.pages.widget(1) is main_window.patients
     assert main_window.pages.widget(2) is main_window.directory
     assert main_window.pages.widget(3) is main_window.messages
     assert main_window.pages.widget(4) is main_window.consignes
-    assert main_window.pages.widget(5) is main_window.settings
+    assert main_window.pages.widget(7) is main_window.settings
     assert main_window.nav.item(1).text() == "Patients"
     main_window.nav.setCurrentRow(2)
     assert main_window.pages.currentWidget() is main_window.directory
