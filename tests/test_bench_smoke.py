@@ -18,6 +18,8 @@ from app.storage.profile import ProfilePaths
 from bench.profiles import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parent.parent
+# Whether a benchmark runs does not depend on the Python it runs on: once per CI run.
+pytestmark = pytest.mark.slow
 AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)
 
 

@@ -124,6 +124,7 @@ def test_an_interrupted_placement_is_finished_by_the_next_run(tmp_path):
     assert hidden_siblings(target) == []
 
 
+@pytest.mark.slow
 def test_init_killed_at_random_moments_never_leaves_a_half_made_profile(tmp_path):
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)

@@ -61,6 +61,7 @@ def test_every_screen_is_listed_once_with_a_name_of_its_own():
     assert len(set(screenshot.SCREENS)) == len(screenshot.SCREENS)
 
 
+@pytest.mark.slow  # every screen, twice: once per CI run
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_no_screen_shows_a_text_cut_off(qtbot, workspace, agenda, settings, tmp_path,
                                         language):
