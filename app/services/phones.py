@@ -75,7 +75,12 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> ParsedPhone:
         number = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         raise InvalidPhone(raw) from exc
-    if (region == "FR" and number.country_code == 33
+    if number.italian_leading_zero:
+        # Zeros kept before the national number ("0 00100000000"): no number of the
+        # French plan has them, and ``phonenumbers`` does not count them valid.
+        e164 = (phonenumbers.format_number(number, PhoneNumberFormat.E164)
+                if phonenumbers.is_valid_number(number) else None)
+    elif (region == "FR" and number.country_code == 33
             and number.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY):
         e164 = _in_plan(str(number.national_number))  # typed nationally: "(0590) 123 456"
     elif phonenumbers.is_valid_number(number):

@@ -83,6 +83,7 @@ def french_looking(draw) -> str:
 @example("08 36 01 23 45")
 @example("09 99 99 99 99")
 @example("٠٦١٢٣٤٥٦٧٨")  # Arabic-Indic digits: phonenumbers reads them
+@example("0 00100000000")  # zeros before the national number: not a number
 def test_same_result_as_phonenumbers(raw):
     assert parsed(raw) == reference(raw)
 
