@@ -8,12 +8,14 @@ default KdfParams).
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from app import i18n
 from app.clock import FrozenClock
@@ -22,6 +24,12 @@ from app.services.workspace import NewPractice, Workspace
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
 from tests.practice_template import practice_from_template, remove_templates
+
+# The property tests draw the same examples on every run (a run that passes passes again;
+# a new counter-example is added as an @example). HYPOTHESIS_PROFILE=explore draws anew.
+hypothesis_settings.register_profile("suite", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 PASSPHRASE = "correct horse"
 # Cheap Argon2 for test profiles. Opening one with a passphrase needs it passed as
