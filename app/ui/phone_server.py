@@ -175,13 +175,13 @@ class PhoneServer(QObject):
             path = str(channel.socket_path(folder, self._root))
             QLocalServer.removeServer(path)  # a leftover of a crash: we hold the profile
             if not server.listen(path):
-                log.warning("No local channel for phone events: %s.", server.errorString())
+                log.warning("No local channel for phone events: %s.", server.serverError().name)
                 return False
             address = path
         else:
             server = QTcpServer(self)
             if not server.listen(QHostAddress(QHostAddress.SpecialAddress.LocalHost), 0):
-                log.warning("No local channel for phone events: %s.", server.errorString())
+                log.warning("No local channel for phone events: %s.", server.serverError().name)
                 return False
             address = str(server.serverPort())
         server.newConnection.connect(self._accept)
