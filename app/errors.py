@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     SYNC_TARGET = 8  # the sync folder or server is missing, unreachable or refused us
     BATCH_REFUSED = 9  # a sync batch was refused (signature, sender, sequence...); not applied
     PAIRING_REFUSED = 10  # an invite or pairing request refused: forged, expired, unknown
+    NOT_RUNNING = 11  # a call routed by its line needs the running window; nothing recorded
     INTERRUPTED = 130  # Ctrl+C
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from app import i18n
 from app.cli import UsageError, _out_path, _profile_paths, headless_key, parse_day, say
 from app.clock import SystemClock
+from app.errors import ExitCode, PermanenceError
 from app.i18n import _, ngettext
 from app.models.text import clean_name, one_line
 
@@ -106,6 +107,56 @@ def _print(lines, file=None) -> None:
         print("\t".join(one_line(part) for part in str(line).split("\t")), file=file)
 
 
+class NotRunning(PermanenceError):
+    """A call to route by its line, and no window running to take it."""
+
+    code = "not_running"
+    exit_code = ExitCode.NOT_RUNNING
+
+    def __init__(self, line: str, name: str = "", root: Path | None = None) -> None:
+        super().__init__(line)
+        self.line, self.name, self.root = line, name, root
+
+    @property
+    def user_message(self) -> str:
+        if self.root is not None:
+            return _("Permanence is not running: this call on {line} would have gone to "
+                     "the practice {practice} ({path}). Nothing was recorded; start "
+                     "Permanence, or give --profile to record it there.").format(
+                         line=self.line, practice=self.name, path=self.root)
+        return _("Permanence is not running, and no practice of this workstation declares "
+                 "the line {line}. Nothing was recorded; give --profile to record the call "
+                 "in a practice.").format(line=self.line or "?")
+
+
+def _routed(args, request: dict) -> dict | None:
+    """Without --profile, a phone system's event goes to the running window, which
+    routes it by the line rung among the practices it holds. Without a window, a ringing
+    on a workstation whose practices declared lines is not recorded: the command says
+    which practice would have taken it (``NotRunning``). None: the event goes to the
+    default profile, as on a workstation of one practice."""
+    from app.services.calls.channel import ask_window
+    from app.services.practice_lines import (
+        known_profiles,
+        normalise_line,
+        profile_lines,
+        route_offline,
+    )
+
+    if getattr(args, "profile", None) or getattr(args, "demo", False) \
+            or request["op"] not in ("ringing", "answered", "ended"):
+        return None
+    answer = ask_window({**request, "language": i18n.current_language()})
+    if answer is not None or request["op"] != "ringing":
+        return answer
+    profiles = known_profiles()
+    if not any(profile_lines(root) for root in profiles):
+        return None
+    routed = route_offline(request.get("line"), profiles)
+    line = normalise_line(request.get("line")) or clean_name(request.get("line") or "")
+    raise NotRunning(line, clean_name(routed.name), routed.root)
+
+
 def _run(args, request: dict) -> int:
     """To the application running on the profile if there is one (it holds the profile
     locked), else on the profile opened here; the same output and exit code either way."""
@@ -113,7 +164,9 @@ def _run(args, request: dict) -> int:
     from app.services.calls.phone_link import perform
 
     paths = _profile_paths(args)
-    answer = ask_app(paths.root, {**request, "language": i18n.current_language()})
+    answer = _routed(args, request)
+    if answer is None:
+        answer = ask_app(paths.root, {**request, "language": i18n.current_language()})
     if answer is None:
         ws = _open(args)
         try:

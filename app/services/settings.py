@@ -38,6 +38,13 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("phone_listener", "workstation", False, (True, False)),
         SettingSpec("phone_listener_port", "workstation", 8725),
         SettingSpec("phone_listener_token", "workstation", ""),
+        # Several practices in one window (app.services.practice_lines): the colour of
+        # this practice's band and switcher button, and copies of its name and its phone
+        # lines, readable without unlocking so that a call is routed to it (no patient
+        # data: a practice's public name and numbers).
+        SettingSpec("colour", "workstation", ""),
+        SettingSpec("practice_name", "workstation", ""),
+        SettingSpec("lines", "workstation", []),
     )
 }
 

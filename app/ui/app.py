@@ -9,6 +9,7 @@ import sys
 import time
 
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlcipher3
 from PySide6.QtCore import QSettings, QTimer
@@ -41,6 +42,7 @@ from app.ui.change_bus import ChangeBus
 from app.ui.idle_lock import RESUME, IdleWatcher, LockDialog, SessionLock
 from app.ui.main_window import MainWindow
 from app.ui.os_session import OsSessionWatcher
+from app.ui.practice_shell import PracticeShell
 from app.ui.plain import message_box
 from app.ui.setup_wizard import SetupWizard
 from app.ui.theme import apply_theme, install_qt_translations
@@ -57,8 +59,11 @@ class GuiSession:
 
     def __init__(self, app: QApplication, workspace: Workspace, settings: WorkstationSettings,
                  *, kdf_floor: KdfParams = MIN_KDF, keychain: Keychain | None = None,
-                 os_session: OsSessionWatcher | None = None) -> None:
+                 os_session: OsSessionWatcher | None = None, host=None) -> None:
+        """``host``: the ``PracticeShell`` that holds this practice's window among
+        others (its ``place(session, window)`` shows it); None: a window of its own."""
         self.app = app
+        self.host = host
         self.workspace = workspace
         self.settings = settings
         self.kdf_floor = kdf_floor
@@ -87,18 +92,23 @@ class GuiSession:
     def show(self, *, first_start: bool = False) -> MainWindow:
         """``first_start``: the practice was just created by the setup assistant; its
         agenda has no types and no hours yet, so the guide to them opens over it."""
-        self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state)
+        colour = self.host.colour_of(self) if self.host is not None else ""
+        self.window = MainWindow(self.workspace, self.settings, self.bus, self.window_state,
+                                 colour=colour)
         self.window.language_changed.connect(self._switch_language)
         self.telephony.attach(self.window)
         self.window.lock_requested.connect(self.lock_now)
         self.window.rights_changed.connect(self._rebuild)
         self.window.settings.idle_minutes_changed.connect(self.watcher.set_minutes)
         self.window.settings.kdf_floor = self.kdf_floor
-        self.lock = SessionLock(self.window, self._lock_dialog)
+        self.lock = SessionLock(self.window, self._lock_dialog, scoped=self.host is not None)
         self.lock.resumed.connect(self.watcher.start)
         self.lock.switch_requested.connect(self._switch_user)
-        self.window.show()
-        self.os_session.watch_window(self.window)
+        if self.host is not None:
+            self.host.place(self, self.window)
+        else:
+            self.window.show()
+            self.os_session.watch_window(self.window)
         self.watcher.start()
         if first_start:
             self.window.open_agenda_guide()
@@ -139,7 +149,8 @@ class GuiSession:
         old_window = self.window
         self.watcher.pause()
         for window in QApplication.topLevelWidgets():
-            if window is not old_window and isinstance(window, QDialog) and window.isVisible():
+            if window is not old_window and isinstance(window, QDialog) and window.isVisible() \
+                    and (self.host is None or self.lock._owned(window)):
                 window.reject()
         self._switching_to = (signed, old_window, self.workspace)
         if old_window.backups.running:
@@ -339,23 +350,89 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         message_box(QMessageBox.Icon.Warning, "Permanence", exposure).exec()
     install_storage_error_dialog()
 
-    session = GuiSession(app, workspace, settings, kdf_floor=kdf_floor, keychain=Keychain())
-    window = session.show(first_start=first_start and not os.environ.get(BENCH_READY_ENV))
-    session.telephony.start()
+    shell = PracticeShell()
+    opener = ShellOpener(app, shell, clock, kdf_floor)
+    shell.set_opener(opener)
+    session = opener.add(workspace, settings,
+                         first_start=first_start and not os.environ.get(BENCH_READY_ENV))
+    shell.router.start()
+    shell.show()
+    session.os_session.watch_window(shell)
     if dial:
         QTimer.singleShot(0, lambda: session.telephony.dialer.dial(dial))
     if os.environ.get(BENCH_READY_ENV):
         # Launch benchmark: report once the first paint is done and the loop is idle.
         def ready() -> None:
             print(f"READY {time.perf_counter() - _STARTED:.3f}", flush=True)
-            window.close()
+            shell.close()
             app.quit()
 
         QTimer.singleShot(0, ready)
     try:
         return app.exec()
     finally:
-        session.telephony.stop()
-        session.watcher.stop()
-        session.os_session.stop()
-        session.workspace.close()
+        shell.router.stop()
+        for each in opener.sessions:
+            each.telephony.stop()
+            each.watcher.stop()
+            each.os_session.stop()
+            each.workspace.close()
+
+
+class ShellOpener:
+    """Opens practices in the window: the first one, then each profile added with
+    "Open a practice…" (its own sign-in, as at start)."""
+
+    def __init__(self, app: QApplication, shell: PracticeShell, clock: Clock,
+                 kdf_floor: KdfParams = MIN_KDF, *, keychain: Keychain | None = None,
+                 unlock: Callable[..., Workspace | None] | None = None) -> None:
+        self.app = app
+        self.shell = shell
+        self.clock = clock
+        self.kdf_floor = kdf_floor
+        self.keychain = keychain or Keychain()
+        self._unlock = unlock or _unlock_and_open
+        self.sessions: list[GuiSession] = []
+
+    def add(self, workspace: Workspace, settings: WorkstationSettings, *,
+            first_start: bool = False) -> GuiSession:
+        session = GuiSession(self.app, workspace, settings, kdf_floor=self.kdf_floor,
+                             keychain=self.keychain, host=self.shell)
+        self.sessions.append(session)
+        # Ctrl+L is leaving the desk: every practice locks (each watcher may see it).
+        session.watcher.lock_requested.connect(self.lock_all)
+        session.show(first_start=first_start)
+        session.telephony.start()
+        return session
+
+    def lock_all(self) -> None:
+        for session in self.sessions:
+            session.lock_now()
+
+    def __call__(self, root: Path) -> bool:
+        """Open the profile at ``root`` in the window; False (said) if it cannot be."""
+        paths = ProfilePaths(Path(root))
+        if not paths.is_profile():
+            message_box(QMessageBox.Icon.Warning, "Permanence",
+                        _("{path} holds no practice: choose the folder of a practice's "
+                          "profile.").format(path=paths.root), self.shell).exec()
+            return False
+        settings = WorkstationSettings(paths.workstation_settings,
+                                       overrides={"language": i18n.current_language()})
+        account = settings.get("account") or None
+        try:
+            probe = ProfileLock(paths.root)
+            probe.acquire()
+            probe.release()
+            workspace = self._unlock(paths, None, self.clock, self.kdf_floor, account)
+        except (StorageError, OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
+            failure = exc if isinstance(exc, StorageError) else write_failure(exc, paths.root)
+            if failure is None:
+                raise
+            message_box(QMessageBox.Icon.Critical, "Permanence", failure.user_message,
+                        self.shell).exec()
+            return False
+        if workspace is None:
+            return False
+        self.add(workspace, settings)
+        return True

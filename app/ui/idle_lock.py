@@ -199,10 +199,15 @@ class SessionLock(QObject):
     resumed = Signal()
     switch_requested = Signal(object)
 
-    def __init__(self, window, make_dialog: Callable[[QWidget], LockDialog]) -> None:
+    def __init__(self, window, make_dialog: Callable[[QWidget], LockDialog], *,
+                 scoped: bool = False) -> None:
+        """``scoped``: one practice among several in the window (``PracticeShell``):
+        only its page and the windows it opened are locked, its lock dialog sits on
+        its locked page, and the other practices go on."""
         super().__init__(window)
         self._window = window
         self._make_dialog = make_dialog
+        self._scoped = scoped
         self._blinds: list[Blind] = []
         self.dialog: LockDialog | None = None
 
@@ -219,6 +224,8 @@ class SessionLock(QObject):
         QToolTip.hideText()
         self._window.set_locked(True)
         self.dialog = self._make_dialog(self._window)
+        if self._scoped:
+            self._window.hold_lock_dialog(self.dialog)
         for window in QApplication.topLevelWidgets():
             self._cover(window)
         app.installEventFilter(self)
@@ -226,7 +233,18 @@ class SessionLock(QObject):
         self.dialog.show()
         self.dialog.secret.setFocus()
 
+    def _owned(self, window: QWidget) -> bool:
+        """Opened by this practice's window (a dialog parented to it or to its pages)."""
+        parent = window.parentWidget()
+        while parent is not None:
+            if parent is self._window:
+                return True
+            parent = parent.parentWidget()
+        return False
+
     def _cover(self, window: QWidget) -> None:
+        if self._scoped and not self._owned(window):
+            return
         if (window is self._window or window is self.dialog or not window.isVisible()
                 or isinstance(window, Blind) or window.windowType() in (
                     Qt.WindowType.Popup, Qt.WindowType.ToolTip)

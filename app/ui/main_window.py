@@ -97,8 +97,12 @@ class MainWindow(QMainWindow):
     # the screens are built again, showing what the role may now do.
     rights_changed = Signal()
 
+    renamed = Signal(str)  # the practice's new name (Réglages › Cabinet)
+
     def __init__(self, workspace: Workspace, settings: WorkstationSettings, bus: ChangeBus,
-                 window_state: QSettings, parent=None) -> None:
+                 window_state: QSettings, parent=None, *, colour: str = "") -> None:
+        """``colour``: the practice's colour when the window holds several practices: a
+        band of it with the practice's name tops every page."""
         super().__init__(parent)
         self._workspace = workspace
         self.bus = bus
@@ -210,6 +214,13 @@ class MainWindow(QMainWindow):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.setSpacing(0)
+        self.practice_band = label(workspace.practice.name, "PracticeBand")
+        self.practice_band.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.practice_band.setStyleSheet(
+            f"background: {colour}; color: white; font-weight: bold; padding: 4px;"
+            if colour else "")
+        self.practice_band.setVisible(bool(colour))
+        content_layout.addWidget(self.practice_band)
         content_layout.addWidget(top)
         # New or changed consignes stay above every screen until this user has read them.
         self.consigne_banner = ConsigneBanner(workspace.consignes, bus)
@@ -286,6 +297,8 @@ class MainWindow(QMainWindow):
         if not self.is_locked:
             self.setWindowTitle(f"Permanence — {practice.name}")
         self.practice_name.setText(practice.name)
+        self.practice_band.setText(practice.name)
+        self.renamed.emit(practice.name)
 
     @property
     def is_locked(self) -> bool:
@@ -299,6 +312,13 @@ class MainWindow(QMainWindow):
         self.statusBar().setVisible(not locked)
         self.setWindowTitle("Permanence" if locked
                             else f"Permanence — {self._workspace.practice.name}")
+
+    def hold_lock_dialog(self, dialog) -> None:
+        """The lock dialog of a practice among several: on its locked page, not over the
+        window, so that the other practices stay usable."""
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.setParent(self.locked_page, Qt.WindowType.Widget)
+        self.locked_page.layout().addWidget(dialog, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def end_session(self) -> None:
         """Close for good without asking (another person signed in at the lock): what

@@ -159,6 +159,10 @@ class PhoneServer(QObject):
     def endpoint(self) -> Endpoint | None:
         return self._endpoint
 
+    def _names(self, folder: Path) -> tuple[Path, Path]:
+        """The socket's path and the endpoint file's: the profile's own."""
+        return channel.socket_path(folder, self._root), channel.endpoint_file(folder, self._root)
+
     def start(self) -> bool:
         """Listen and announce the endpoint; False (logged, the application goes on
         without it: the commands then say the profile is in use) if it cannot."""
@@ -172,7 +176,7 @@ class PhoneServer(QObject):
         if self._transport == channel.TRANSPORT_UNIX:
             server = QLocalServer(self)
             server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-            path = str(channel.socket_path(folder, self._root))
+            path = str(self._names(folder)[0])
             QLocalServer.removeServer(path)  # a leftover of a crash: we hold the profile
             if not server.listen(path):
                 log.warning("No local channel for phone events: %s.", server.serverError().name)
@@ -187,7 +191,7 @@ class PhoneServer(QObject):
         server.newConnection.connect(self._accept)
         self._server = server
         self._endpoint = Endpoint(self._transport, address, channel.new_token())
-        self._file = channel.endpoint_file(folder, self._root)
+        self._file = self._names(folder)[1]
         try:
             channel.write_endpoint(self._file, self._endpoint)
         except OSError as exc:

@@ -739,6 +739,74 @@ def setup_wizard(s: Shots) -> None:
     wizard.hide()
 
 
+def _second_practice(s: Shots, folder: Path):
+    """A practice of its own beside the demo's, in ``folder`` (removed after): the
+    remote secretariat's second practice, with a call ringing now."""
+    from app.services.practice import PracticeInput, PractitionerInput
+    from app.services.workspace import create_practice
+    from app.storage.keys import KdfParams
+    from app.storage.profile import ProfilePaths
+
+    created = create_practice(
+        ProfilePaths(folder / "lilas"),
+        PracticeInput(name="Maison de santé des Lilas", owner_name="Paul Roux",
+                      practitioners=[PractitionerInput("Paul", "Roux", "Kinésithérapie")]),
+        passphrase="screens only", keychain=None, clock=s.workspace.clock,
+        # A throwaway practice deleted at the end of the run: the cheapest key.
+        kdf=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
+    ws = created.workspace
+    ws.calls.ringing("06 98 76 54 32", line="01 45 67 89 10")
+    return ws
+
+
+class _Shown:
+    """A practice shown in the switcher for the screenshots (no lock, no channel)."""
+
+    def __init__(self, workspace, window, bus) -> None:
+        self.workspace, self.window, self.bus = workspace, window, bus
+
+
+def practice_switcher(s: Shots) -> None:
+    """Two practices in one window (the switcher, each practice's band), then the lead's
+    console over both."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from app.ui.change_bus import ChangeBus
+    from app.ui.main_window import MainWindow
+    from app.ui.practice_shell import PracticeShell
+
+    with tempfile.TemporaryDirectory(prefix="permanence-screens-") as folder:
+        second = _second_practice(s, Path(folder))
+        shell = PracticeShell(persist=False)
+        shell.set_opener(lambda _root: False)
+        shown = []
+        try:
+            for ws in (s.workspace, second):
+                bus = ChangeBus(ws, ws.initiator)
+                state = QSettings(str(Path(folder) / "window.ini"), QSettings.Format.IniFormat)
+                practice = _Shown(ws, None, bus)
+                shown.append(practice)
+                practice.window = MainWindow(ws, s.settings, bus, state,
+                                             colour=shell.colour_of(practice))
+                shell.place(practice, practice.window)
+            shell.resize(*SIZE)
+            shell.show()
+            shell.switch_to(shown[0])
+            s.settle()
+            s.shoot(shell, "cabinets")
+            shell.show_console()
+            s.shoot(shell, "console")
+        finally:
+            shell.hide()
+            for practice in shown:
+                practice.window.end_session()
+            shell.deleteLater()
+            s.settle()
+            second.close()
+
+
 SCREENS = (
     agenda_day,
     agenda_week,
@@ -772,6 +840,7 @@ SCREENS = (
     rgpd_export,
     agenda_remote,
     lock_screen,
+    practice_switcher,
     unlock,   # hides the main window: the windows of their own come last
     setup_wizard,
 )

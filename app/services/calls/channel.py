@@ -166,6 +166,19 @@ def socket_path(folder: Path, root: Path) -> Path:
     return folder / f"{profile_key(root)}.sock"
 
 
+# The window's own endpoint, beside the profiles' ones: a call event without a profile
+# reaches it, and it hands the event to the practice that owns the line rung.
+WINDOW_KEY = "window"
+
+
+def window_endpoint_file(folder: Path) -> Path:
+    return folder / f"{WINDOW_KEY}.json"
+
+
+def window_socket_path(folder: Path) -> Path:
+    return folder / f"{WINDOW_KEY}.sock"
+
+
 def write_endpoint(path: Path, endpoint: Endpoint) -> None:
     """Write the endpoint file owner-only, in place at once (never half written)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -231,19 +244,30 @@ def reply(exit_code: int, stdout: list[str] = (), stderr: list[str] = ()) -> dic
 
 
 def error_reply(exc: PermanenceError) -> dict:
-    return reply(exc.exit_code, stderr=exc.user_message.splitlines())
+    """The refusal's lines and exit code; its ``code`` too, for the window that routes
+    an event among its practices (the command line prints only the lines)."""
+    return {**reply(exc.exit_code, stderr=exc.user_message.splitlines()), "code": exc.code}
 
 
 # -- the command line's side ----------------------------------------------------------
-def find_app(root: Path) -> Endpoint | None:
-    """The running application's endpoint for this profile, if one is announced."""
+def _announced(name) -> Endpoint | None:
     try:
         folder = runtime_dir(create=False)
     except ChannelUnsafe:
         return None  # not trusted: the command opens the profile itself
     if folder is None:
         return None
-    return read_endpoint(endpoint_file(folder, root))
+    return read_endpoint(name(folder))
+
+
+def find_app(root: Path) -> Endpoint | None:
+    """The running application's endpoint for this profile, if one is announced."""
+    return _announced(lambda folder: endpoint_file(folder, root))
+
+
+def find_window() -> Endpoint | None:
+    """The running window's own endpoint (every practice it holds), if announced."""
+    return _announced(window_endpoint_file)
 
 
 def _connect(endpoint: Endpoint, timeout: float) -> socket.socket:
@@ -263,7 +287,17 @@ def ask_app(root: Path, request: dict, *, timeout: float = CLIENT_TIMEOUT) -> di
     """Send ``request`` to the application running on the profile ``root``; its reply,
     or None when no application answers there (none runs, or it stopped without
     withdrawing its endpoint): then the command opens the profile itself."""
-    endpoint = find_app(root)
+    return ask_endpoint(find_app(root), request, timeout=timeout)
+
+
+def ask_window(request: dict, *, timeout: float = CLIENT_TIMEOUT) -> dict | None:
+    """Send ``request`` to the running window, which routes it to a practice by the
+    line rung; None when no window answers."""
+    return ask_endpoint(find_window(), request, timeout=timeout)
+
+
+def ask_endpoint(endpoint: Endpoint | None, request: dict, *,
+                 timeout: float = CLIENT_TIMEOUT) -> dict | None:
     if endpoint is None:
         return None
     try:

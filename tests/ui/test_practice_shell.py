@@ -1,0 +1,225 @@
+"""Several practices in one window: the switcher and its colours, each practice's own
+lock, calls routed by the line rung (the real command line in a subprocess talking to
+the window's channel), the chooser for an unknown line, and the lead's console."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.clock import SystemClock
+from app.services.calls import channel
+from app.services.calls.errors import UnknownCall
+from app.services.practice import PracticeInput, PractitionerInput
+from app.services.practice_lines import (
+    known_profiles,
+    practice_colour,
+    practice_lines,
+    remember_profile,
+)
+from app.services.settings import WorkstationSettings
+from app.storage import locations
+from app.storage.profile import ProfilePaths
+from app.ui.app import ShellOpener, _unlock_and_open
+from app.ui.practice_shell import PracticeChooser, PracticeShell
+from tests.ui.conftest import FAST_KDF, PASSPHRASE
+from tests.practice_template import practice_from_template
+from tests.ui.test_phone_server import DUPONT, cli
+
+LILAS_LINE = "01 45 67 89 10"
+TILLEULS_LINE = "04 78 00 00 01"
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch) -> Path:
+    """This workstation's data folder (the list of its practices), the command line's
+    too (XDG_DATA_HOME)."""
+    home = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    before = locations._current  # noqa: SLF001 - restored below
+    locations.use(locations.user_locations())
+    yield home
+    locations.use(before) if before is not None else setattr(locations, "_current", None)
+
+
+@pytest.fixture
+def lilas(tmp_path) -> ProfilePaths:
+    """A second practice, closed: the window opens it with its own sign-in."""
+    paths = ProfilePaths(tmp_path / "lilas")
+    created = practice_from_template(
+        paths, PracticeInput(name="Maison de santé des Lilas",
+                             practitioners=[PractitionerInput("Paul", "Roux", "Kinésithérapie")]),
+        passphrase=PASSPHRASE, clock=SystemClock(), kdf=FAST_KDF)
+    created.workspace.close()
+    return paths
+
+
+def sign_in_with_passphrase(paths, _passphrase, clock, kdf_floor, user):
+    return _unlock_and_open(paths, PASSPHRASE, clock, kdf_floor, user)
+
+
+@pytest.fixture
+def shell(qtbot, runtime, data_home, workspace, settings, lilas):
+    app = QApplication.instance()
+    shell = PracticeShell()
+    opener = ShellOpener(app, shell, SystemClock(), FAST_KDF, unlock=sign_in_with_passphrase)
+    shell.set_opener(opener)
+    opener.add(workspace, settings)
+    assert shell.open_profile(lilas.root)
+    assert shell.router.start()
+    shell.show()
+    qtbot.waitExposed(shell)
+    shell.opener = opener
+    yield shell
+    for session in opener.sessions:
+        if session.lock.is_locked:
+            session.lock.release()
+        session.watcher.stop()
+        session.telephony.stop()
+    shell.router.stop()
+    for session in opener.sessions:
+        session.window.patients.form.revert()
+        session.window.end_session()
+    shell.hide()
+    for session in opener.sessions[1:]:  # the first is the fixture's workspace
+        session.workspace.close()
+    shell.deleteLater()
+
+
+def names(shell) -> list[str]:
+    return [s.workspace.practice.name for s in shell.sessions]
+
+
+def test_two_practices_share_the_window_each_with_its_name_and_colour(qtbot, shell, lilas):
+    tilleuls, lilas_session = shell.sessions
+    assert names(shell) == ["Cabinet médical des Tilleuls", "Maison de santé des Lilas"]
+    assert shell.current() is lilas_session  # the practice just opened is shown
+    assert shell.windowTitle() == "Permanence — Maison de santé des Lilas"
+    qtbot.keyClick(shell, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert shell.current() is tilleuls
+    assert tilleuls.window.practice_band.isVisible()
+    assert tilleuls.window.practice_band.text() == "Cabinet médical des Tilleuls"
+    colours = [practice_colour(s.workspace.paths.root) for s in shell.sessions]
+    assert colours[0] and colours[1] and colours[0] != colours[1]
+    assert colours[1] in lilas_session.window.practice_band.styleSheet()
+    # Kept in the profiles' workstation settings (never the database, never QSettings),
+    # with the practice's name for the command line; the workstation lists both.
+    saved = json.loads(lilas.workstation_settings.read_text())
+    assert saved["colour"] == colours[1]
+    assert saved["practice_name"] == "Maison de santé des Lilas"
+    assert [p.resolve() for p in known_profiles()] == [
+        s.workspace.paths.root.resolve() for s in shell.sessions]
+    shell.set_colour(tilleuls, "#db2777")
+    assert "#db2777" in tilleuls.window.practice_band.styleSheet()
+    assert practice_colour(tilleuls.workspace.paths.root) == "#db2777"
+
+
+def test_each_practice_locks_on_its_own(qtbot, shell):
+    tilleuls, lilas_session = shell.sessions
+    shell.switch_to(tilleuls)
+    tilleuls.lock_now()
+    assert tilleuls.window.is_locked and not lilas_session.window.is_locked
+    dialog = tilleuls.lock.dialog
+    assert dialog.parent() is tilleuls.window.locked_page  # on its page, not over all
+    assert shell.windowTitle() == "Permanence"
+    assert "\U0001F512" in shell._buttons[id(tilleuls)].text()
+    shell.switch_to(lilas_session)
+    assert shell.isEnabled() and lilas_session.window.isEnabled()
+    assert shell.windowTitle() == "Permanence — Maison de santé des Lilas"
+    shell.switch_to(tilleuls)
+    dialog.secret.setText(PASSPHRASE)
+    dialog._try_unlock()  # noqa: SLF001 - as its Unlock button does
+    qtbot.waitUntil(lambda: not tilleuls.window.is_locked)
+
+
+def test_a_call_is_routed_to_the_practice_that_owns_the_line(qtbot, shell):
+    tilleuls, lilas_session = shell.sessions
+    remember_profile(lilas_session.workspace.paths.root, lines=[LILAS_LINE])
+    assert practice_lines(lilas_session.workspace) == ["+33145678910"]
+    shell.switch_to(tilleuls)
+    code, out, err = cli(qtbot, "call", "ringing", "--from", DUPONT, "--to", "+33145678910",
+                         "--id", "pbx-7", env={"XDG_RUNTIME_DIR": str(shell_runtime())})
+    assert code == 0, err
+    assert out == "pbx-7\n"
+    call = lilas_session.workspace.calls.find("pbx-7")
+    assert call.line == "+33145678910"
+    qtbot.waitUntil(lambda: shell.current() is lilas_session)
+    panel = lilas_session.window.call_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.call_id == call.id)
+    # The next events follow the call to its practice.
+    code, out, err = cli(qtbot, "call", "answered", "--id", "pbx-7",
+                         env={"XDG_RUNTIME_DIR": str(shell_runtime())})
+    assert code == 0, err
+    assert lilas_session.workspace.calls.find("pbx-7").answered_at is not None
+    with pytest.raises(UnknownCall):
+        tilleuls.workspace.calls.find("pbx-7")
+
+
+def shell_runtime() -> Path:
+    import os
+
+    return Path(os.environ[channel.RUNTIME_ENV])
+
+
+def test_a_call_on_an_unknown_line_asks_which_practice(qtbot, shell):
+    tilleuls, lilas_session = shell.sessions
+    code, out, err = cli(qtbot, "call", "ringing", "--from", DUPONT, "--to", TILLEULS_LINE,
+                         "--id", "pbx-9", env={"XDG_RUNTIME_DIR": str(shell_runtime())})
+    assert code == 0, err
+    assert out == "pbx-9\n"
+    assert "demande" in err  # the window asks which practice takes it
+    qtbot.waitUntil(lambda: bool(shell.choosers))
+    chooser = shell.choosers[-1]
+    assert isinstance(chooser, PracticeChooser) and chooser.isVisible()
+    assert [b.text() for b in chooser.buttons] == names(shell)
+    chooser.reject()  # Esc: the call is not dropped
+    assert chooser.isVisible()
+    code, out, err = cli(qtbot, "call", "ended", "--id", "pbx-9",
+                         env={"XDG_RUNTIME_DIR": str(shell_runtime())})
+    assert code == 0, err  # held until the practice is chosen
+    chooser.buttons[0].click()
+    call = tilleuls.workspace.calls.find("pbx-9")
+    assert call.ended_at is not None and call.missed  # both events, in order
+    assert shell.current() is tilleuls
+
+
+def test_the_console_counts_per_practice_and_opens_the_practice(qtbot, shell):
+    tilleuls, lilas_session = shell.sessions
+    lilas_session.workspace.calls.ringing(DUPONT, call_id="wait-1")
+    qtbot.keyClick(shell, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert shell.stack.currentWidget() is shell.console
+    qtbot.waitUntil(lambda: shell.console.counts[id(lilas_session)].waiting == 1)
+    assert shell.console.counts[id(tilleuls)].waiting == 0
+    assert shell.console.rows() == [
+        ["Cabinet médical des Tilleuls", "0 appel en attente", "0 rappel en retard",
+         "0 message urgent non lu"],
+        ["Maison de santé des Lilas", "1 appel en attente", "0 rappel en retard",
+         "0 message urgent non lu"]]
+    shell.open_page(lilas_session, "calls")
+    assert shell.current() is lilas_session
+    assert lilas_session.window.pages.currentWidget() is lilas_session.window.calls
+
+
+def test_without_the_window_the_command_says_which_practice_it_would_have_used(
+        qtbot, tmp_path, data_home, runtime, lilas):
+    from app.services.practice_lines import register_profile
+
+    register_profile(lilas.root)
+    remember_profile(lilas.root, name="Maison de santé des Lilas", lines=[LILAS_LINE])
+    env = {"XDG_DATA_HOME": str(data_home), "XDG_RUNTIME_DIR": str(shell_runtime())}
+    code, out, err = cli(qtbot, "call", "ringing", "--from", DUPONT, "--to", LILAS_LINE,
+                         env=env)
+    assert code == 11, err
+    assert "Maison de santé des Lilas" in err and str(lilas.root) in err
+    assert "Traceback" not in err and out == ""
+    code, out, err = cli(qtbot, "call", "ringing", "--from", DUPONT, "--to", TILLEULS_LINE,
+                         env=env)
+    assert code == 11, err
+    assert "+33478000001" in err
+    assert WorkstationSettings(lilas.workstation_settings).get("lines") == ["+33145678910"]
