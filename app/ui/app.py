@@ -372,7 +372,10 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
         return app.exec()
     finally:
         shell.router.stop()
+        shell.hide()
         for each in opener.sessions:
+            # Its timers (backups, sync) end with it, before its practice closes.
+            each.window.end_session()
             each.telephony.stop()
             each.watcher.stop()
             each.os_session.stop()

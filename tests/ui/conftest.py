@@ -43,6 +43,13 @@ def french():
     i18n.set_language("fr")
 
 
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path_factory, monkeypatch):
+    """The window keeps the workstation's list of practices in the user's data folder:
+    a test's window keeps it in a folder of the test's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
 @pytest.fixture
 def ui_paths(tmp_path) -> ProfilePaths:
     return ProfilePaths(tmp_path / "profile")

@@ -169,3 +169,29 @@ def test_the_agenda_as_the_remote_secretary_sees_it(qtbot, workspace, agenda, se
         assert a.read_bytes() == b.read_bytes(), a.name
     # Her window offers less: it differs from the owner's.
     assert first[0].read_bytes() != first[1].read_bytes()
+
+
+def test_two_practices_in_one_window_and_the_console_are_shot(qtbot, workspace, agenda,
+                                                              settings, tmp_path,
+                                                              profile_snapshot):
+    """The switcher with a second practice beside this one, then the lead's console:
+    the same images each time, nothing cut off, and neither profile nor the
+    workstation's list of practices written."""
+    from app.services.practice_lines import registry_path
+
+    before = profile_snapshot(workspace.paths.root)
+    screens = (screenshot.practice_switcher,)
+    clipped: dict = {}
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens,
+                                      clipped=clipped)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-cabinets.png", "02-console.png"]
+    assert clipped == {}
+    for a, b in zip(first, second):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert first[0].read_bytes() != first[1].read_bytes()
+    assert not (workspace.paths.root / "workstation.json").exists()
+    assert not registry_path().exists() or str(workspace.paths.root) not in registry_path().read_text()
+    after = profile_snapshot(workspace.paths.root)
+    assert {k: v for k, v in after.items() if not k.startswith(("permanence.db", "logs"))} \
+        == {k: v for k, v in before.items() if not k.startswith(("permanence.db", "logs"))}
