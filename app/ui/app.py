@@ -82,6 +82,7 @@ class GuiSession:
                                    locked=lambda: window_locked(self.window))
         self.lock: SessionLock | None = None
         self._switching_to: tuple | None = None
+        self._stale = False  # another practice changed the language while this one was locked
         self.watcher = IdleWatcher(workspace.clock, workspace.security.idle_minutes())
         self.watcher.idle.connect(self.lock_now)
         self.watcher.lock_requested.connect(self.lock_now)
@@ -103,6 +104,7 @@ class GuiSession:
         self.window.settings.kdf_floor = self.kdf_floor
         self.lock = SessionLock(self.window, self._lock_dialog, scoped=self.host is not None)
         self.lock.resumed.connect(self.watcher.start)
+        self.lock.resumed.connect(self._resumed)
         self.lock.switch_requested.connect(self._switch_user)
         if self.host is not None:
             self.host.place(self, self.window)
@@ -184,6 +186,21 @@ class GuiSession:
         i18n.set_language(language)
         install_qt_translations(self.app, language)
         self._rebuild()
+        if self.host is not None:  # one window speaks one language: the others follow
+            self.host.retranslate(except_for=self)
+
+    def rebuild(self) -> None:
+        """The window again, in the language now chosen (another practice's Réglages);
+        a locked one once it is unlocked (its lock dialog is on its page)."""
+        if self.window is not None and self.window.is_locked:
+            self._stale = True
+            return
+        self._rebuild()
+
+    def _resumed(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._rebuild()
 
     def _rebuild(self) -> None:
         """The window again, on the same page (a new language, new rights)."""
@@ -405,6 +422,9 @@ class ShellOpener:
         # Ctrl+L is leaving the desk: every practice locks (each watcher may see it).
         session.watcher.lock_requested.connect(self.lock_all)
         session.show(first_start=first_start)
+        # A call announced with this practice's --profile shows it too.
+        session.telephony.server.call_arrived.connect(
+            lambda _call_id, s=session: self.shell.switch_to(s))
         session.telephony.start()
         return session
 

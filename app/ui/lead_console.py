@@ -41,9 +41,11 @@ class LeadConsole(QWidget):
         self.counts: dict[int, PracticeCounts] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
-        layout.addWidget(label(_("Console of the secretariat"), "PageTitle"))
-        layout.addWidget(label(_("What waits in each practice open in this window. Click "
-                                 "a count to open that practice."), "Muted", wrap=True))
+        self.title = label("", "PageTitle")
+        self.explain = label("", "Muted", wrap=True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.explain)
+        self.retranslate(refresh=False)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setHorizontalSpacing(16)
@@ -54,6 +56,13 @@ class LeadConsole(QWidget):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
+
+    def retranslate(self, *, refresh: bool = True) -> None:
+        self.title.setText(_("Console of the secretariat"))
+        self.explain.setText(_("What waits in each practice open in this window. Click "
+                               "a count to open that practice."))
+        if refresh:
+            self.refresh()
 
     def watch(self, session) -> None:
         """Refresh on this practice's changes (its bus is new after a rebuild)."""

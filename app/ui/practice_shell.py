@@ -93,15 +93,13 @@ class PracticeShell(QMainWindow):
         self.bar.setObjectName("PracticeSwitcher")
         self._bar_layout = QHBoxLayout(self.bar)
         self._bar_layout.setContentsMargins(8, 4, 8, 4)
-        self._bar_layout.addWidget(label(_("Practices:"), "Muted"))
+        self.bar_title = label("", "Muted")
+        self._bar_layout.addWidget(self.bar_title)
         self._bar_layout.addStretch()
-        self.console_button = QPushButton(_("Console (Ctrl+Shift+0)"))
-        self.console_button.setToolTip(_("Calls waiting, callbacks overdue and urgent "
-                                         "messages, per practice"))
+        self.console_button = QPushButton()
         self.console_button.clicked.connect(self.show_console)
         self._bar_layout.addWidget(self.console_button)
         self.open_button = QToolButton()
-        self.open_button.setText(_("Open a practice…"))
         self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.open_menu = QMenu(self.open_button)
         self.open_menu.aboutToShow.connect(self._fill_open_menu)
@@ -129,10 +127,28 @@ class PracticeShell(QMainWindow):
         console_keys.setContext(Qt.ShortcutContext.ApplicationShortcut)
         console_keys.activated.connect(self.show_console)
 
+        self._texts()
         self.router = CallRouter(self, transport=transport, parent=self)
         self.router.choice_needed.connect(self.ask_practice)
         self.router.routed.connect(lambda session, _ref: self.switch_to(session))
         self.choosers: list[PracticeChooser] = []
+
+    def _texts(self) -> None:
+        self.bar_title.setText(_("Practices:"))
+        self.console_button.setText(_("Console (Ctrl+Shift+0)"))
+        self.console_button.setToolTip(_("Calls waiting, callbacks overdue and urgent "
+                                         "messages, per practice"))
+        self.open_button.setText(_("Open a practice…"))
+
+    def retranslate(self, except_for=None) -> None:
+        """A practice's Réglages chose another language: the window's own words and the
+        other practices' pages in it (a locked practice follows once unlocked)."""
+        self._texts()
+        for session in list(self.sessions):
+            if session is not except_for:
+                session.rebuild()
+        self.console.retranslate()
+        self._refresh()
 
     def set_opener(self, opener: Callable[[Path], bool]) -> None:
         self._opener = opener

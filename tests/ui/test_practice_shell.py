@@ -141,6 +141,11 @@ def test_a_call_is_routed_to_the_practice_that_owns_the_line(qtbot, shell):
     tilleuls, lilas_session = shell.sessions
     remember_profile(lilas_session.workspace.paths.root, lines=[LILAS_LINE])
     assert practice_lines(lilas_session.workspace) == ["+33145678910"]
+    desk = lilas_session.workspace.call_desk
+    now = desk.settings()
+    desk.save_settings(greeting="Maison de santé des Lilas, bonjour",
+                       reason_codes=now.reasons,
+                       red_flags=now.red_flags, escalate_after_min=now.escalate_after_min)
     shell.switch_to(tilleuls)
     code, out, err = cli(qtbot, "call", "ringing", "--from", DUPONT, "--to", "+33145678910",
                          "--id", "pbx-7", env={"XDG_RUNTIME_DIR": str(shell_runtime())})
@@ -151,6 +156,8 @@ def test_a_call_is_routed_to_the_practice_that_owns_the_line(qtbot, shell):
     qtbot.waitUntil(lambda: shell.current() is lilas_session)
     panel = lilas_session.window.call_panel
     qtbot.waitUntil(lambda: panel.isVisible() and panel.call_id == call.id)
+    assert "Maison de santé des Lilas, bonjour" in panel.greeting.text()
+    assert not tilleuls.window.call_panel.isVisible()
     # The next events follow the call to its practice.
     code, out, err = cli(qtbot, "call", "answered", "--id", "pbx-7",
                          env={"XDG_RUNTIME_DIR": str(shell_runtime())})
@@ -223,3 +230,30 @@ def test_without_the_window_the_command_says_which_practice_it_would_have_used(
     assert code == 11, err
     assert "+33478000001" in err
     assert WorkstationSettings(lilas.workstation_settings).get("lines") == ["+33145678910"]
+
+
+def test_a_language_chosen_in_one_practice_is_the_whole_window_s(qtbot, shell):
+    from app import i18n
+
+    tilleuls, lilas_session = shell.sessions
+    before = lilas_session.window
+    tilleuls.window.language_changed.emit("en")
+    try:
+        assert lilas_session.window is not before
+        assert lilas_session.window.nav.item(2).text() == "Directory"
+        assert tilleuls.window.nav.item(2).text() == "Directory"
+        assert shell.bar_title.text() == "Practices:"
+        assert shell.console.title.text() == "Console of the secretariat"
+        assert shell.stack.indexOf(before) < 0  # the old page left the window
+    finally:
+        i18n.set_language("fr")
+
+
+def test_a_folder_that_holds_no_practice_is_said(qtbot, shell, tmp_path):
+    from tests.ui.test_startup_failures import answer_message_box
+
+    texts: list[str] = []
+    answer_message_box(texts)
+    assert not shell.open_profile(tmp_path / "nothing-here")
+    assert texts and "ne contient aucun cabinet" in texts[0]
+    assert len(shell.sessions) == 2
