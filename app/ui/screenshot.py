@@ -767,15 +767,15 @@ class _Shown:
 
 
 def practice_switcher(s: Shots) -> None:
-    """Two practices in one window (the switcher, each practice's band), then the lead's
-    console over both."""
+    """Two practices in one window (the switcher, each practice's band), the lead's
+    console over both, and the question a call on an unknown line asks."""
     import tempfile
 
     from PySide6.QtCore import QSettings
 
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
-    from app.ui.practice_shell import PracticeShell
+    from app.ui.practice_shell import PracticeChooser, PracticeShell
 
     with tempfile.TemporaryDirectory(prefix="permanence-screens-") as folder:
         second = _second_practice(s, Path(folder))
@@ -798,6 +798,13 @@ def practice_switcher(s: Shots) -> None:
             s.shoot(shell, "cabinets")
             shell.show_console()
             s.shoot(shell, "console")
+            # A call on a line neither practice declares: the window asks.
+            shell.switch_to(shown[1])
+            chooser = PracticeChooser(shell, "+33199999999")
+            chooser.show()
+            s.shoot(shell, "appel-quel-cabinet", over=chooser)
+            chooser.hide()
+            chooser.deleteLater()
         finally:
             shell.hide()
             for practice in shown:
