@@ -257,3 +257,22 @@ def test_a_folder_that_holds_no_practice_is_said(qtbot, shell, tmp_path):
     assert not shell.open_profile(tmp_path / "nothing-here")
     assert texts and "ne contient aucun cabinet" in texts[0]
     assert len(shell.sessions) == 2
+
+
+def test_sync_runs_for_every_open_practice_not_only_the_one_shown(qtbot, shell, tmp_path):
+    from app.sync.target import SyncTarget
+
+    tilleuls, lilas_session = shell.sessions
+    for n, session in enumerate(shell.sessions):
+        folder = tmp_path / f"sync-{n}"
+        folder.mkdir()
+        session.window.sync.set_target(SyncTarget(via=str(folder), interval=60))
+    shell.switch_to(lilas_session)
+    assert not tilleuls.window.isVisible()
+    assert tilleuls.window.sync.timer.isActive() and lilas_session.window.sync.timer.isActive()
+    statuses = []
+    tilleuls.window.sync.status_changed.connect(statuses.append)
+    assert tilleuls.window.sync.run_now()  # what its timer does, while it is not shown
+    qtbot.waitUntil(lambda: bool(statuses) and not tilleuls.window.sync.running,
+                    timeout=30000)
+    assert statuses[-1].configured and statuses[-1].last_at is not None, statuses[-1]
