@@ -276,3 +276,29 @@ def test_sync_runs_for_every_open_practice_not_only_the_one_shown(qtbot, shell, 
     qtbot.waitUntil(lambda: bool(statuses) and not tilleuls.window.sync.running,
                     timeout=30000)
     assert statuses[-1].configured and statuses[-1].last_at is not None, statuses[-1]
+
+
+def test_ctrl_l_leaving_the_desk_locks_every_practice(qtbot, shell):
+    tilleuls, lilas_session = shell.sessions
+    qtbot.keyClick(lilas_session.window.search, Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert tilleuls.window.is_locked and lilas_session.window.is_locked
+
+
+def test_the_practices_already_opened_here_are_offered(qtbot, shell, tmp_path):
+    from app.services.practice_lines import register_profile
+
+    third = ProfilePaths(tmp_path / "roses")
+    practice_from_template(
+        third, PracticeInput(name="Cabinet des Roses",
+                             practitioners=[PractitionerInput("Léa", "Blanc", "Pédiatrie")]),
+        passphrase=PASSPHRASE, clock=SystemClock(), kdf=FAST_KDF).workspace.close()
+    register_profile(third.root)
+    remember_profile(third.root, name="Cabinet des Roses")
+    shell._fill_open_menu()  # noqa: SLF001 - as the menu does when it opens
+    offered = [a.text() for a in shell.open_menu.actions() if a.text()]
+    # The open ones are not offered again; another folder always is.
+    assert offered == ["Cabinet des Roses", "Autre dossier de profil…"]
+    shell.open_menu.actions()[0].trigger()
+    assert names(shell)[-1] == "Cabinet des Roses"
+    assert shell.current() is shell.sessions[-1]
