@@ -40,6 +40,7 @@ from app.services.practice_lines import (
     first_free_colour,
     known_profiles,
     practice_colour,
+    practice_lines,
     profile_name,
     register_profile,
     remember_profile,
@@ -200,7 +201,8 @@ class PracticeShell(QMainWindow):
         ws = session.workspace
         try:
             register_profile(ws.paths.root)
-            remember_profile(ws.paths.root, name=ws.practice.name)
+            # The copy the command line reads without the key, fresh at each opening.
+            remember_profile(ws.paths.root, name=ws.practice.name, lines=practice_lines(ws))
         except OSError:
             pass  # the list only helps the next start and the command line
 
