@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from sqlalchemy import func, select
-from sqlcipher3.dbapi2 import Connection
 from sqlalchemy.orm import Session
+from sqlcipher3.dbapi2 import Connection
 
 from app.models.principal import Principal
 from app.clock import Clock
