@@ -134,8 +134,10 @@ class Patient(Syncable, Base):
         # whole rows (schema 0019).
         Index("ix_patient_search_cover", "id", "deleted_at", "sort_key", "birth_name",
               "used_name", "first_names", "birth_date", "city", "alert", "sex", "civility"),
-        # Current patients in name order: name prefixes walk it and stop at the page size.
-        Index("ix_patient_live_sort", "deleted_at", "sort_key", "id"),
+        # Name prefixes walk it in name order, skip removed patients without reading their
+        # rows, and stop at the page size. The name comes first: led by deleted_at, it
+        # would be taken for every query on the current patients (the duplicates list).
+        Index("ix_patient_sort_live", "sort_key", "deleted_at", "id"),
         Index("ix_patient_birth_sort", "birth_date", "deleted_at", "sort_key", "id"),
         Index("ix_patient_identity_key", "identity_key", "deleted_at"),
     )

@@ -508,7 +508,7 @@ def _more_in_use(db: Connection, ids: list[str], names: list[str], limit: int) -
     parts, params = [], {"limit": limit + len(ids)}
     for i, name in enumerate(names):
         parts.append(f"SELECT * FROM (SELECT p.id, p.sort_key FROM patient p "
-                     f"INDEXED BY ix_patient_live_sort "
+                     f"INDEXED BY ix_patient_sort_live "
                      f"WHERE p.sort_key >= :lo{i} AND p.sort_key < :hi{i} "
                      f"AND p.deleted_at IS NULL ORDER BY p.sort_key LIMIT :limit)")
         params[f"lo{i}"], params[f"hi{i}"] = name + " ", name + " \uffff"
@@ -609,7 +609,7 @@ _YEAR_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_birth_sort
 WHERE p.birth_date >= :lo AND p.birth_date < :hi AND p.deleted_at IS NULL
 ORDER BY p.sort_key LIMIT :limit"""
 
-_PREFIX_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_live_sort
+_PREFIX_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_sort_live
 WHERE p.sort_key >= :lo AND p.sort_key < :hi AND p.deleted_at IS NULL
 ORDER BY p.sort_key LIMIT :limit"""
 

@@ -99,7 +99,7 @@ def undo_0018(conn) -> None:
 
 
 def undo_0019(conn) -> None:
-    for name in ("ix_patient_phone_first", "ix_patient_live_sort", "ix_patient_search_cover"):
+    for name in ("ix_patient_phone_first", "ix_patient_sort_live", "ix_patient_search_cover"):
         conn.exec_driver_sql(f"DROP INDEX {name}")
     conn.exec_driver_sql("CREATE INDEX ix_patient_search_cover ON patient "
                          "(id, deleted_at, sort_key)")

@@ -10,7 +10,7 @@ from app.storage.profile import unlock_key
 from tests.conftest import FAST_KDF
 from tests.storage.schema_steps import undo_after
 
-NEW_INDEXES = {"ix_patient_live_sort", "ix_patient_phone_first"}
+NEW_INDEXES = {"ix_patient_sort_live", "ix_patient_phone_first"}
 
 
 def _indexes(conn) -> dict[str, str]:

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_index('ix_patient_search_cover', 'patient',
                     ['id', 'deleted_at', 'sort_key', 'birth_name', 'used_name', 'first_names',
                      'birth_date', 'city', 'alert', 'sex', 'civility'])
-    op.create_index('ix_patient_live_sort', 'patient', ['deleted_at', 'sort_key', 'id'])
+    op.create_index('ix_patient_sort_live', 'patient', ['sort_key', 'deleted_at', 'id'])
     op.create_index('ix_patient_phone_first', 'patient_phone',
                     ['patient_id', 'deleted_at', 'position', 'e164'])
 
