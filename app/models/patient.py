@@ -60,7 +60,8 @@ def patient_display_name(birth_name: str, used_name: str, first_names: str, sex:
     status form. ``sex`` ("F", "M", ""), or else ``civility``, chooses the word."""
     used = used_name or ""
     name = (used or birth_name).upper()
-    if used and birth_name and name_tokens(used) != name_tokens(birth_name):
+    if (used and birth_name and used != birth_name
+            and name_tokens(used) != name_tokens(birth_name)):
         name += f" {born_word(sex, civility)} {birth_name.upper()}"
     return f"{name} {first_names or ''}".strip()
 
@@ -129,8 +130,14 @@ class Patient(Syncable, Base):
 
     __table_args__ = (
         Index("ix_patient_sort_key", "sort_key"),
-        # Search ranks matches by sort_key without reading whole rows.
-        Index("ix_patient_search_cover", "id", "deleted_at", "sort_key"),
+        # Search ranks matches by sort_key, and shows a page of results, without reading
+        # whole rows (schema 0019).
+        Index("ix_patient_search_cover", "id", "deleted_at", "sort_key", "birth_name",
+              "used_name", "first_names", "birth_date", "city", "alert", "sex", "civility"),
+        # Name prefixes walk it in name order, skip removed patients without reading their
+        # rows, and stop at the page size. The name comes first: led by deleted_at, it
+        # would be taken for every query on the current patients (the duplicates list).
+        Index("ix_patient_sort_live", "sort_key", "deleted_at", "id"),
         Index("ix_patient_birth_sort", "birth_date", "deleted_at", "sort_key", "id"),
         Index("ix_patient_identity_key", "identity_key", "deleted_at"),
     )
@@ -158,4 +165,6 @@ class PatientPhone(Syncable, Base):
         # Lookups by number, and the shared-number groups of the duplicates list, read
         # only this index.
         Index("ix_patient_phone_e164", "e164", "deleted_at", "patient_id"),
+        # A patient's first current number, as a result row shows it, from the index alone.
+        Index("ix_patient_phone_first", "patient_id", "deleted_at", "position", "e164"),
     )

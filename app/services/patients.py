@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlcipher3.dbapi2 import Connection
 
 from app.models.principal import Principal
 from app.clock import Clock
@@ -346,7 +348,7 @@ class PatientService:
     def summary(self, patient_id: str) -> PatientSummary:
         """The patient as a result list shows it (a card just made, to choose it)."""
         with self._store.reader() as s:
-            found = _summaries(s, [patient_id])
+            found = _summaries(_driver(s), [patient_id])
         if not found:
             raise NotFound(patient_id)
         return found[0]
@@ -365,34 +367,37 @@ class PatientService:
         access.require(self.principal, access.PATIENTS_READ)
         match = fts_query(query)
         with self._store.reader() as s:
+            db = _driver(s)
             if match is None:
                 if query.strip():
                     return []
-                return [_summary(r) for r in s.execute(text(_LIST_SQL), {"limit": limit})]
+                return [_summary(r) for r in db.execute(_LIST_SQL, {"limit": limit})]
             ids: list[str] = []
             words = query.split()
             year = _birth_year(words)
             phone = phone_search(query)
-            if phone is not None and _more_phones_than(s, phone, limit):
-                return _summaries(s, _phone_ids_in_number_order(s, phone, limit))
+            by_number = None if phone is None else _phone_ids_in_number_order(db, phone, limit)
+            if by_number is not None:
+                return _summaries(db, by_number)
             if year is not None:
                 # A year: birth dates first, from an index in name order; phones
                 # ending with these four digits follow.
-                ids = list(s.execute(text(_YEAR_IDS_SQL), {
-                    "lo": date(year, 1, 1), "hi": date(year + 1, 1, 1), "limit": limit}).scalars())
+                ids = [r[0] for r in db.execute(_YEAR_IDS_SQL, {
+                    "lo": date(year, 1, 1).isoformat(), "hi": date(year + 1, 1, 1).isoformat(),
+                    "limit": limit})]
             one_name = len(words) == 1 and not any(ch.isdigit() for ch in words[0])
             if one_name:
                 # One name prefix, the broad first keystrokes: walk the sort index in
                 # order and stop at the limit instead of sorting every match.
                 prefix = " ".join(name_tokens(words[0]))
-                ids = list(s.execute(text(_PREFIX_IDS_SQL), {
-                    "lo": prefix, "hi": prefix + "\uffff", "limit": limit}).scalars())
+                ids = [r[0] for r in db.execute(_PREFIX_IDS_SQL, {
+                    "lo": prefix, "hi": prefix + "\uffff", "limit": limit})]
             if len(ids) < limit:
                 tokens = [t for t in name_tokens(query) if not t.isdigit()]
-                ids = _more_ids(s, ids, match, tokens[0] if tokens else "", limit)
+                ids = _more_ids(db, ids, match, tokens[0] if tokens else "", limit)
             if len(ids) < limit:
-                ids = _by_ear(s, query, ids, limit, one_name=one_name)
-            return _summaries(s, ids)
+                ids = _by_ear(db, query, ids, limit, one_name=one_name)
+            return _summaries(db, ids)
 
     def _details(self, session: Session, patient: Patient) -> PatientDetails:
         return patient_card(session, patient, with_note=access.sees_admin_note(self.principal))
@@ -422,42 +427,53 @@ def patient_card(session: Session, patient: Patient, *, with_note: bool) -> Pati
     )
 
 
-def _summaries(session: Session, ids: list[str]) -> list[PatientSummary]:
+def _driver(session: Session) -> Connection:
+    """The DBAPI connection under ``session``, inside its transaction. The search runs
+    its fixed statements on it directly: on a page of a hundred rows, SQLAlchemy's
+    statement and row handling took as long as SQLite's own work (bench.patient_search)."""
+    return session.connection().connection.driver_connection
+
+
+def _summaries(db: Connection, ids: list[str]) -> list[PatientSummary]:
     if not ids:
         return []
-    rows = {r[0]: r for r in session.execute(
-        text(_ROWS_SQL).bindparams(bindparam("ids", expanding=True)), {"ids": ids})}
+    rows = {r[0]: r for r in db.execute(_ROWS_SQL, (json.dumps(ids),))}
     return [_summary(rows[i]) for i in ids if i in rows]
 
 
-def _more_phones_than(session: Session, phone: PhoneSearch, limit: int) -> bool:
+def _phone_ids_in_number_order(db: Connection, phone: PhoneSearch,
+                               limit: int) -> list[str] | None:
+    """When more numbers start so than the page holds: the numbers ending with the four
+    digits typed (few) in alphabetical order, then those starting so in the order of the
+    digits still to come, read from the phone index in order instead of sorting thousands
+    of names (a local area code, the first two pairs of a mobile). None when they are
+    fewer: the usual search lists them."""
     if len(phone.e164_start) > 9:  # "06 12 34 5…": a few numbers at most, not worth a look
-        return False
-    return session.execute(text(_PHONE_COUNT_SQL), {
-        "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": limit + 1}
-    ).scalar_one() > limit
-
-
-def _phone_ids_in_number_order(session: Session, phone: PhoneSearch, limit: int) -> list[str]:
-    """More numbers start so than the page holds: the numbers ending with the four digits
-    typed (few) in alphabetical order, then those starting so in the order of the digits
-    still to come, read from the phone index in order instead of sorting thousands of
-    names (a local area code, the first two pairs of a mobile)."""
+        return None
+    wanted = limit + 8
+    starts = _numbers_starting(db, phone, wanted)
+    if len(starts) <= limit:
+        return None
     ids: list[str] = []
     if phone.last_four:
-        ids = list(session.execute(text(_MATCH_IDS_SQL), {
-            "match": f'"_l{phone.last_four}"', "first": "", "limit": limit}).scalars())
-    wanted = limit + len(ids) + 8
+        ids = [r[0] for r in db.execute(_MATCH_IDS_SQL, {
+            "match": f'"_l{phone.last_four}"', "first": "", "limit": limit})]
     while True:
-        starts = list(session.execute(text(_PHONE_ORDER_SQL), {
-            "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": wanted}).scalars())
         found = list(dict.fromkeys([*ids, *starts]))[:limit]
         if len(found) == limit or len(starts) < wanted:
             return found
         wanted *= 2  # cards holding several such numbers: read further
+        starts = _numbers_starting(db, phone, wanted)
 
 
-def _by_ear(session: Session, query: str, ids: list[str], limit: int, *,
+def _numbers_starting(db: Connection, phone: PhoneSearch, limit: int) -> list[str]:
+    """The patient of each of the first ``limit`` current numbers starting with what was
+    typed, in the order of the numbers (a card holding two of them comes twice)."""
+    return [r[0] for r in db.execute(_PHONE_ORDER_SQL, {
+        "lo": phone.e164_start, "hi": phone.e164_start + "~", "limit": limit})]
+
+
+def _by_ear(db: Connection, query: str, ids: list[str], limit: int, *,
             one_name: bool) -> list[str]:
     """``ids`` followed by the patients found when the name words typed also stand for
     the words of the index that sound alike; if that finds no one more, also for those
@@ -470,7 +486,7 @@ def _by_ear(session: Session, query: str, ids: list[str], limit: int, *,
         if len(ids) > found_before or len(ids) >= limit:
             break
         new = False
-        for word, alts in alternatives(session, words).items():
+        for word, alts in alternatives(db, words).items():
             new |= not tried[word].issuperset(alts)
             tried[word].update(alts)
         if not new:
@@ -478,38 +494,39 @@ def _by_ear(session: Session, query: str, ids: list[str], limit: int, *,
         found = {w: sorted(alts - {w}) for w, alts in tried.items() if len(alts) > 1}
         if one_name and len(words) == 1 and len(name_tokens(query)) == 1:
             # As for the exact prefix: names in use first, from the sort index.
-            ids = _more_in_use(session, ids, found[words[0]], limit)
+            ids = _more_in_use(db, ids, found[words[0]], limit)
         if len(ids) < limit:
             # Only those the exact words did not find: they are on the page already.
-            ids = _more_ids(session, ids, f"({fts_query(query, found)}) NOT ({exact})", "",
+            ids = _more_ids(db, ids, f"({fts_query(query, found)}) NOT ({exact})", "",
                             limit, disjoint=True)
     return ids
 
 
-def _more_in_use(session: Session, ids: list[str], names: list[str], limit: int) -> list[str]:
+def _more_in_use(db: Connection, ids: list[str], names: list[str], limit: int) -> list[str]:
     """``ids`` followed by the patients whose name in use is one of ``names`` (whole
     words), in alphabetical order, up to ``limit``."""
     parts, params = [], {"limit": limit + len(ids)}
     for i, name in enumerate(names):
         parts.append(f"SELECT * FROM (SELECT p.id, p.sort_key FROM patient p "
+                     f"INDEXED BY ix_patient_sort_live "
                      f"WHERE p.sort_key >= :lo{i} AND p.sort_key < :hi{i} "
                      f"AND p.deleted_at IS NULL ORDER BY p.sort_key LIMIT :limit)")
         params[f"lo{i}"], params[f"hi{i}"] = name + " ", name + " \uffff"
-    more = session.execute(text(" UNION ALL ".join(parts) + " ORDER BY 2 LIMIT :limit"),
-                           params).scalars()
+    more = [r[0] for r in db.execute(" UNION ALL ".join(parts) + " ORDER BY 2 LIMIT :limit",
+                                     params)]
     taken = set(ids)
     return (ids + [i for i in dict.fromkeys(more) if i not in taken])[:limit]
 
 
-def _more_ids(session: Session, ids: list[str], match: str, first: str,
+def _more_ids(db: Connection, ids: list[str], match: str, first: str,
               limit: int, *, disjoint: bool = False) -> list[str]:
     """``ids`` followed by the other patients matching ``match``, up to ``limit``;
     ``disjoint``: ``match`` finds none of ``ids``."""
     taken = set(ids)
-    more = session.execute(text(_MATCH_IDS_SQL), {
+    more = db.execute(_MATCH_IDS_SQL, {
         "match": match, "first": first,
-        "limit": limit - len(ids) if disjoint else limit + len(ids)}).scalars()
-    return (ids + [i for i in more if i not in taken])[:limit]
+        "limit": limit - len(ids) if disjoint else limit + len(ids)})
+    return (ids + [i for (i,) in more if i not in taken])[:limit]
 
 
 # Alternatives per typed word: enough for the spellings of one sound, few enough to
@@ -517,7 +534,7 @@ def _more_ids(session: Session, ids: list[str], match: str, first: str,
 MAX_ALTERNATIVES = 16
 
 
-def _sounding_alike(session: Session, words: list[str]) -> dict[str, list[str]]:
+def _sounding_alike(db: Connection, words: list[str]) -> dict[str, list[str]]:
     """Words of the index with the French phonetic key of each typed word; a key of four
     sounds or more also stands for the keys it begins ("fili" finds PHILIPPE)."""
     parts, params = [], {"limit": MAX_ALTERNATIVES}
@@ -534,22 +551,22 @@ def _sounding_alike(session: Session, words: list[str]) -> dict[str, list[str]]:
         params.update({f"lo{i}": key, f"hi{i}": high, f"longest{i}": longest})
     found: dict[str, list[str]] = {}
     if parts:  # one statement for every word
-        for i, alt in session.execute(text(" UNION ALL ".join(parts)), params):
+        for i, alt in db.execute(" UNION ALL ".join(parts), params):
             if not alt.startswith(words[i]):  # else the prefix typed finds it already
                 found.setdefault(words[i], []).append(alt)
     return found
 
 
-def _one_letter_off(session: Session, words: list[str]) -> dict[str, list[str]]:
+def _one_letter_off(db: Connection, words: list[str]) -> dict[str, list[str]]:
     """Words of the index one letter missing, extra, wrong or swapped from a typed word
     that is not itself a name of the practice (then it is no typo)."""
     found: dict[str, list[str]] = {}
     for word in words:
         if not MIN_TYPO_WORD <= len(word) <= MAX_TYPO_WORD:
             continue
-        near = list(session.execute(
-            text(_VARIANT_SQL).bindparams(bindparam("variants", expanding=True)),
-            {"variants": sorted(one_letter_off(word)), "limit": 4 * MAX_ALTERNATIVES}).scalars())
+        near = [r[0] for r in db.execute(_VARIANT_SQL, {
+            "variants": json.dumps(sorted(one_letter_off(word))),
+            "limit": 4 * MAX_ALTERNATIVES})]
         if word in near:
             continue
         alts = [w for w in near if not w.startswith(word) and within_one_edit(word, w)]
@@ -592,7 +609,7 @@ _YEAR_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_birth_sort
 WHERE p.birth_date >= :lo AND p.birth_date < :hi AND p.deleted_at IS NULL
 ORDER BY p.sort_key LIMIT :limit"""
 
-_PREFIX_IDS_SQL = """SELECT p.id FROM patient p
+_PREFIX_IDS_SQL = """SELECT p.id FROM patient p INDEXED BY ix_patient_sort_live
 WHERE p.sort_key >= :lo AND p.sort_key < :hi AND p.deleted_at IS NULL
 ORDER BY p.sort_key LIMIT :limit"""
 
@@ -607,12 +624,11 @@ ORDER BY (p.sort_key = :first OR substr(p.sort_key, 1, length(:first) + 1) = :fi
          p.sort_key
 LIMIT :limit"""
 
-_ROWS_SQL = f"SELECT {_COLUMNS} FROM patient p WHERE p.id IN :ids"
-
-_PHONE_COUNT_SQL = """SELECT count(*) FROM (SELECT 1 FROM patient_phone ph
-INDEXED BY ix_patient_phone_e164
-JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL
-WHERE ph.e164 >= :lo AND ph.e164 < :hi AND ph.deleted_at IS NULL LIMIT :limit)"""
+# Every column a result row shows is in the search's covering index, and the first
+# phone in ix_patient_phone_first: a page of results reads two indexes small enough to
+# stay in the page cache, never the wide patient and phone rows (schema 0019).
+_ROWS_SQL = f"""SELECT {_COLUMNS} FROM patient p INDEXED BY ix_patient_search_cover
+WHERE p.id IN (SELECT value FROM json_each(?))"""
 
 _PHONE_ORDER_SQL = """SELECT ph.patient_id FROM patient_phone ph INDEXED BY ix_patient_phone_e164
 JOIN patient p INDEXED BY ix_patient_search_cover ON p.id = ph.patient_id AND p.deleted_at IS NULL
@@ -620,8 +636,8 @@ WHERE ph.e164 >= :lo AND ph.e164 < :hi AND ph.deleted_at IS NULL
 ORDER BY ph.e164, ph.patient_id LIMIT :limit"""
 
 # The vocabulary of the index (see app/services/search_index.py), read by its keys.
-_VARIANT_SQL = """SELECT DISTINCT word FROM patient_search_variant WHERE variant IN :variants
-LIMIT :limit"""
+_VARIANT_SQL = """SELECT DISTINCT word FROM patient_search_variant
+WHERE variant IN (SELECT value FROM json_each(:variants)) LIMIT :limit"""
 
 
 def _summary(row) -> PatientSummary:

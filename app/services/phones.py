@@ -110,9 +110,8 @@ def display_phone(e164: str, region: str = DEFAULT_REGION) -> str:
     international form for the others ("+41 22 345 67 89")."""
     if region == "FR" and e164[:1] == "+" and e164[1:].isdigit():
         # A result list formats a hundred of them per keystroke: skip the general formatter.
-        if len(e164) == 12 and e164.startswith("+33"):
-            national = "0" + e164[3:]  # in pairs: 06 12 34 56 78
-            return " ".join(national[i:i + 2] for i in range(0, 10, 2))
+        if len(e164) == 12 and e164.startswith("+33"):  # in pairs: 06 12 34 56 78
+            return f"0{e164[3]} {e164[4:6]} {e164[6:8]} {e164[8:10]} {e164[10:]}"
         if len(e164) == 13 and e164[1:4] in _OVERSEAS_PREFIXES:
             national = "0" + e164[4:]  # four digits, then pairs: 0692 45 67 89
             return " ".join((national[:4], national[4:6], national[6:8], national[8:]))

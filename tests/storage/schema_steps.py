@@ -98,6 +98,13 @@ def undo_0018(conn) -> None:
     conn.exec_driver_sql("DROP TABLE emergency_access")
 
 
+def undo_0019(conn) -> None:
+    for name in ("ix_patient_phone_first", "ix_patient_sort_live", "ix_patient_search_cover"):
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    conn.exec_driver_sql("CREATE INDEX ix_patient_search_cover ON patient "
+                         "(id, deleted_at, sort_key)")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its
