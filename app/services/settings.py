@@ -38,6 +38,10 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("phone_listener", "workstation", False, (True, False)),
         SettingSpec("phone_listener_port", "workstation", 8725),
         SettingSpec("phone_listener_token", "workstation", ""),
+        # A copy of the practice's lines (E.164; its public numbers, never patient data),
+        # written when they change, so that which practice owns a line is known without
+        # unlocking (app.services.calls.lines.lines_of_profile).
+        SettingSpec("practice_lines", "workstation", ()),
     )
 }
 
