@@ -135,3 +135,59 @@ def test_a_policy_received_later_holds_in_a_session_already_open(two):
     _round(practice, remote, folder)
     assert remote.may(access.PATIENTS_COPY) and remote.may(access.SCREENSHOTS)
     assert not remote.may(access.EXPORT)
+
+
+def test_a_policy_in_a_workstation_batch_is_ignored_by_the_practice(two):
+    """Signed by the workstation, well formed: still not the practice's policy."""
+    from app.storage.migrate import head_revision
+    from app.sync import batch, peers
+    from app.sync.node import this_node
+    from app.sync.transport import Mailbox, connect
+
+    practice, remote, folder = two
+    _round(practice, remote, folder)
+    node = this_node(remote.store)
+    with remote.store.reader() as s:
+        to_practice = peers.list_peers(s)[0]
+    ledger = to_practice.ledger
+    document = batch.payload_document(
+        [], sender=node.node_id, receiver=to_practice.node_id, seq=ledger.next_send_seq,
+        acknowledges=ledger.last_received_seq, journal_through=0,
+        policy={"exports": True, "printing": True, "clipboard": True, "screenshots": True})
+    sealed = batch.seal(document, signing_key=node.signing_key.private_bytes_raw(),
+                        recipient=to_practice.age_recipient, schema=head_revision(),
+                        prev=ledger.last_sent_hash, created_at=remote.clock.now())
+    transport = connect(folder)
+    try:
+        Mailbox(transport, node.node_id).post(to_practice.node_id, ledger.next_send_seq,
+                                              sealed.header, sealed.ciphertext)
+    finally:
+        transport.close()
+    got = sync(practice, folder).peers[0]
+    assert got.received == [ledger.next_send_seq] and got.refused_batch is None
+    assert any("seul le cabinet" in w for w in got.warnings)
+    assert received_policy(practice.store) is None
+    assert sharing(practice).get("quimper").policy == WorkstationPolicy()
+
+
+def test_a_malformed_policy_refuses_the_batch(two):
+    from app.storage.migrate import head_revision, known_revisions
+    from app.sync import batch
+    from app.sync.node import this_node
+
+    practice, remote, _folder = two
+    sender, receiver = this_node(practice.store), this_node(remote.store)
+    for policy in ({"exports": "yes"}, ["exports"]):
+        document = batch.payload_document([], sender=sender.node_id,
+                                          receiver=receiver.node_id, seq=1, acknowledges=0,
+                                          journal_through=0)
+        document["policy"] = policy  # as a forger would write it
+        sealed = batch.seal(document, signing_key=sender.signing_key.private_bytes_raw(),
+                            recipient=receiver.age_recipient, schema=head_revision(), prev="",
+                            created_at=practice.clock.now())
+        checked = batch.verify(sealed.header, sealed.ciphertext, receiver=receiver.node_id,
+                               sender_key=sender.verify_key, revoked_at=None, next_seq=1,
+                               last_hash="", known_schemas=known_revisions(),
+                               now=practice.clock.now())
+        with pytest.raises(batch.MalformedBatch):
+            batch.open_batch(checked, sealed.ciphertext, receiver.age_identity)

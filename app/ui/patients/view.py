@@ -155,6 +155,9 @@ class PatientsView(QWidget):
         self.rights_button.setVisible(rights is not None)
         self.rights_export_action = rights_menu.addAction(_("Export the data (PDF and JSON)…"))
         self.rights_export_action.triggered.connect(self.export_rights)
+        rights_menu.setToolTipsVisible(True)
+        if rights is not None:  # the export is a file: a remote policy may forbid it
+            self.gates.add(self.rights_export_action, access.EXPORT)
         self.rights_erase_action = rights_menu.addAction(_("Erase the data for good…"))
         self.rights_erase_action.triggered.connect(self.erase_rights)
 
