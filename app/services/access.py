@@ -23,8 +23,8 @@ their own agenda; secretaries do everything but accounts, keys, sharing (sync pe
 the trail, the patients' rights (RGPD export and erasure), the retention rules and the
 guard override; remote secretaries book, move and cancel remotely
 bookable motifs, see patients' contact fields but not the administrative note, and
-cannot export, print, copy patient lists, take screenshots or change settings; sync conflicts are resolved by the owner and
-the secretaries; the telephony role (a phone system's hook) only records call events and
+cannot export, print, copy patient lists, take screenshots or change settings; sync
+conflicts are resolved by the owner and the secretaries; the telephony role (a phone system's hook) only records call events and
 looks numbers up.
 """
 
