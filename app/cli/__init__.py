@@ -439,6 +439,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_screenshot(args) -> int:
+    from app.services import access
     from app.services.exporting import ExportError
     from app.services.workspace import open_workspace
     from app.ui.screenshot import render_screens
@@ -451,6 +452,8 @@ def cmd_screenshot(args) -> int:
         # Every clock the screens read stops at --at, in the practice's own time.
         clock.set(ws.zone.to_utc(*at))
     try:
+        # Every screen shows patients: at a remote workstation, the practice's policy.
+        ws.require(access.SCREENSHOTS)
         # Not resolved: a link given as OUT_DIR is refused, never followed.
         written = render_screens(ws, Path(os.path.abspath(args.out_dir.expanduser())),
                                  workstation_settings(args, paths), overwrite=args.force)
@@ -768,7 +771,7 @@ def cmd_gui(args, *, dial: str | None = None) -> int:
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
 COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers", "sync",
-                                     "report", "rgpd", "retention", "keys")
+                                     "report", "rgpd", "retention", "keys", "lines")
 
 
 def _register_groups(sub) -> None:

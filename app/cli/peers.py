@@ -25,6 +25,7 @@ from app.models.text import clean_name
 YES_NO = ("yes", "no")
 SHARED_KINDS = ("directory", "consignes", "calls", "messages", "callbacks")
 OPTIONAL_GROUPS = ("contact", "alert", "referrer")
+POLICY_ITEMS = ("exports", "printing", "clipboard", "screenshots")  # workstation_policy.ITEMS
 
 
 def register(sub, common) -> None:
@@ -49,7 +50,7 @@ def register(sub, common) -> None:
                                          "what each receives, revoke them (the owner only)"))
     common(peer, top=False)
     what = peer.add_subparsers(dest="peer_command", required=True,
-                               metavar="invite|join|accept|revoke|list|scope")
+                               metavar="invite|join|accept|revoke|list|scope|policy")
     invite = what.add_parser("invite", help=_("write an invitation for a remote "
                                               "workstation"))
     common(invite, top=False)
@@ -101,6 +102,16 @@ def register(sub, common) -> None:
     for kind in SHARED_KINDS:
         scope.add_argument(f"--{kind}", choices=YES_NO)
     scope.set_defaults(handler=cmd_peer_scope)
+
+    policy = what.add_parser("policy", help=_(
+        "show or change what a workstation may do: exports, printing, copying a patient "
+        "list, screenshots (all forbidden by default)"))
+    common(policy, top=False)
+    policy.add_argument("name", metavar="NAME")
+    for item in POLICY_ITEMS:
+        policy.add_argument(f"--{item}", choices=YES_NO)
+    policy.add_argument("--format", choices=("text", "json"), default="text")
+    policy.set_defaults(handler=cmd_peer_policy)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -410,6 +421,41 @@ def cmd_peer_scope(args) -> int:
         ws.close()
     say(*scope_lines(peer.scope))
     return 0
+
+
+def cmd_peer_policy(args) -> int:
+    from app.cli import UsageError, say
+    from app.services.errors import NotFound, ValidationError
+
+    ws = _open(args)
+    try:
+        sharing = _sharing(ws)
+        try:
+            peer = sharing.get(args.name)
+        except NotFound as exc:
+            raise _no_such_peer(args.name) from exc
+        changes = {item: getattr(args, item) == "yes" for item in POLICY_ITEMS
+                   if getattr(args, item) is not None}
+        if changes:
+            try:
+                peer = sharing.set_policy(peer.name, peer.policy.with_changes(**changes))
+            except ValidationError as exc:
+                raise UsageError(*exc.errors.values()) from exc
+    finally:
+        ws.close()
+    if args.format == "json":
+        say(json.dumps(peer.policy.as_dict(), sort_keys=True))
+    else:
+        say(*policy_lines(peer.policy))
+    return 0
+
+
+def policy_lines(policy) -> list[str]:
+    labels = {"exports": _("Exports (files, RGPD export, day report PDF)"),
+              "printing": _("Printing"), "clipboard": _("Copying a patient list"),
+              "screenshots": _("Screenshots")}
+    return ["{label}\t{state}".format(label=labels[item], state=(
+        _("allowed") if getattr(policy, item) else _("forbidden"))) for item in POLICY_ITEMS]
 
 
 def scope_lines(scope) -> list[str]:

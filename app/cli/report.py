@@ -60,6 +60,7 @@ def cmd_report_day(args) -> int:
     try:
         ws.require(access.REPORTS)
         ws.require(access.PRINT)
+        ws.require(access.EXPORT)  # a file written
         today = ws.zone.today(ws.clock.now())
         if day > today:
             raise UsageError(_("--date {day}: that day has not come yet (today is {today}).")

@@ -73,6 +73,7 @@ def _round(args) -> int:
     from app.cli import say
     from app.errors import ExitCode
     from app.services import access
+    from app.services.calls.lines import write_lines_copy
     from app.sync.round import SyncRound, held_message
     from app.sync.transport import LocalMetaPins, Mailbox, open_transport, pinned_notice
 
@@ -89,6 +90,8 @@ def _round(args) -> int:
                                is_owner=ws.principal.is_owner,
                                confirm_deletions=frozenset(args.confirm_deletions)
                                ).run(Mailbox(transport, ws.store.node_id))
+        if result.applied or result.wiped:
+            write_lines_copy(ws.store, ws.paths)  # the lines, readable without the key
     finally:
         ws.close()
     say(*notices)

@@ -24,6 +24,10 @@ class Practice(Syncable, Base):
                                                 server_default=text("''"))
     phone: Mapped[str] = mapped_column(String(20), nullable=False, default="",  # E.164
                                        server_default=text("''"))
+    # The lines the practice's calls arrive on: a JSON list of E.164 numbers
+    # (``app.services.calls.lines``).
+    lines: Mapped[str] = mapped_column(Text, nullable=False, default="[]",
+                                       server_default=text("'[]'"))
 
 
 class Practitioner(Syncable, Base):

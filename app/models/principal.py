@@ -8,11 +8,13 @@ Its ``grants`` say what the sign-in may do beyond the role's name: the practice'
 rights for that role as the owner adjusted them (read at sign-in; None: the default
 matrix), and a break-glass access while it lasts. They are the one mutable part,
 shared by every service built for this sign-in, so an emergency access opened or
-ended reaches them all at once.
+ended reaches them all at once. At a remote workstation they also say what the
+practice's policy forbids there, read anew at each check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,10 +32,18 @@ class Emergency:
 
 class Grants:
     def __init__(self, rights: frozenset[str] | None = None, *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None,
+                 policy: Callable[[], frozenset[str] | None] | None = None) -> None:
+        """``policy``: at a remote workstation, which of the actions a practice's policy
+        governs it allows now (None at a practice), read when asked: a sync round may
+        change it while the session lasts."""
         self.rights = rights
         self.emergency: Emergency | None = None
         self._clock = clock or SystemClock()
+        self._policy = policy
+
+    def policy_allows(self) -> frozenset[str] | None:
+        return self._policy() if self._policy is not None else None
 
     def emergency_active(self) -> bool:
         return self.emergency is not None and self._clock.now() < self.emergency.until

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime
@@ -63,6 +63,9 @@ class SyncPeer(Base):
     age_recipient: Mapped[str | None] = mapped_column(String(100), nullable=True)
     verify_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     scope: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    # What the remote workstation may do with what it holds (``app.sync.policy``), JSON.
+    policy: Mapped[str] = mapped_column(Text, nullable=False, default="{}",
+                                        server_default=text("'{}'"))
     invite_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

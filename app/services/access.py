@@ -10,6 +10,11 @@ Two rules go beyond the matrix, both in ``require``:
   cancels in that agenda only (their own), and sees every agenda;
 - a remote secretary books, moves and cancels only appointments of a motif marked
   bookable remotely (``AppointmentType.remote_bookable``).
+And at a remote workstation, the practice's policy (``app.services.workstation_policy``)
+decides exports, printing, copying a patient list and screenshots (``POLICY_ACTIONS``)
+for every account there, whatever its role and the workstation's own matrix: what it
+forbids is refused with ``PolicyDenied``, what it allows is allowed (never to the
+telephony role).
 And one read-scope rule (``sees_admin_note``): the administrative note of a patient is
 given to the roles that may read it, and to no other (a remote secretary never gets it).
 
@@ -18,8 +23,8 @@ their own agenda; secretaries do everything but accounts, keys, sharing (sync pe
 the trail, the patients' rights (RGPD export and erasure), the retention rules and the
 guard override; remote secretaries book, move and cancel remotely
 bookable motifs, see patients' contact fields but not the administrative note, and
-cannot export, print or change settings; sync conflicts are resolved by the owner and
-the secretaries; the telephony role (a phone system's hook) only records call events and
+cannot export, print, copy patient lists, take screenshots or change settings; sync
+conflicts are resolved by the owner and the secretaries; the telephony role (a phone system's hook) only records call events and
 looks numbers up.
 """
 
@@ -50,6 +55,8 @@ DIRECTORY_READ = "directory.read"
 DIRECTORY_EDIT = "directory.edit"
 EXPORT = "export"  # files of patients, the directory, an agenda
 PRINT = "print"
+PATIENTS_COPY = "patients.copy"  # a list of patients copied to the clipboard
+SCREENSHOTS = "screenshots"  # the application's screenshots (``permanence screenshot``)
 SETTINGS = "settings"  # the practice's agenda settings: motifs, hours, absences, holidays
 ACCOUNTS = "accounts"
 KEYS = "keys"  # passphrases of the practice, the recovery key, the keychain
@@ -78,8 +85,11 @@ ACTIONS = (
     PATIENTS_IMPORT, DIRECTORY_READ, DIRECTORY_EDIT, EXPORT, PRINT, SETTINGS, ACCOUNTS, KEYS,
     SYNC_PEERS, SYNC_CONFLICTS, AUDIT_READ, CALLS_EVENT, CALLS_LOOKUP, CALLS_EXPORT, MESSAGES,
     CALLBACKS, CONSIGNES_EDIT, CONSIGNES_ACK, URGENT_PROTOCOL, REPORTS, BACKUPS,
-    PATIENT_RIGHTS, RETENTION,
+    PATIENT_RIGHTS, RETENTION, PATIENTS_COPY, SCREENSHOTS,
 )
+# What a practice's policy may forbid a remote workstation (``app.services.
+# workstation_policy``): taking data out of the application.
+POLICY_ACTIONS = frozenset({EXPORT, CALLS_EXPORT, PRINT, PATIENTS_COPY, SCREENSHOTS})
 _AGENDA_WRITES = frozenset({APPOINTMENTS_BOOK, APPOINTMENTS_MOVE, APPOINTMENTS_CANCEL,
                             GUARD_OVERRIDE})
 
@@ -114,6 +124,17 @@ class AccessDenied(PermanenceError):
         return _("Access denied: your account ({role}) may not do this ({action}). Nothing "
                  "was changed.").format(role=role_label(self.role), action=action_label(
                      self.action))
+
+
+class PolicyDenied(AccessDenied):
+    """The practice's policy for its remote workstations forbids this one to do it."""
+
+    code = "access_denied_policy"
+
+    @property
+    def user_message(self) -> str:
+        return _("Access denied: the practice's policy forbids this on a remote workstation "
+                 "({action}). Nothing was changed.").format(action=action_label(self.action))
 
 
 # The bounds of the owner's adjustments (``adjusted``): the owner's own rights never
@@ -158,8 +179,23 @@ def in_emergency(principal: Principal) -> bool:
     return principal.role in EMERGENCY_ROLES and principal.grants.emergency_active()
 
 
+def forbidden_by_policy(principal: Principal, action: str) -> bool:
+    """Whether the practice's policy forbids ``action`` on this (remote) workstation;
+    it holds over every role and over a break-glass access."""
+    if action not in POLICY_ACTIONS:
+        return False
+    here = principal.grants.policy_allows()
+    return here is not None and action not in here
+
+
 def allowed(principal: Principal, action: str) -> bool:
-    """What the matrix says, without the agenda's own rules (for the screens)."""
+    """What the matrix says, without the agenda's own rules (for the screens). At a
+    remote workstation the practice's policy decides the actions it governs, for every
+    person's account there (a phone system's account never gets them)."""
+    if action in POLICY_ACTIONS:
+        here = principal.grants.policy_allows()
+        if here is not None:
+            return action in here and principal.role != ROLE_TELEPHONY
     if action in rights_of(principal):
         return True
     return action in EMERGENCY_RIGHTS and in_emergency(principal)
@@ -189,6 +225,8 @@ def require(principal: Principal, action: str, *, target: AgendaTarget | None = 
     remotely. Without a target only the matrix is asked (a series or a waiting-list
     entry, whose appointments are then checked one by one as they are written).
     """
+    if forbidden_by_policy(principal, action):
+        raise PolicyDenied(action, principal.role)
     if not allowed(principal, action):
         raise AccessDenied(action, principal.role)
     if target is None or action not in _AGENDA_WRITES or in_emergency(principal):
@@ -232,5 +270,6 @@ def action_label(action: str) -> str:
         URGENT_PROTOCOL: _("urgent protocol"), REPORTS: _("reports"), BACKUPS: _("backups"),
         PATIENT_RIGHTS: _("export or erase a patient's data"),
         RETENTION: _("apply the retention rules"),
+        PATIENTS_COPY: _("copy a patient list"), SCREENSHOTS: _("take screenshots"),
     }
     return labels.get(action, action)

@@ -27,6 +27,7 @@ from app.models.practice import Practitioner
 from app.services import access
 from app.services.errors import NotFound, ValidationError
 from app.services.security import rights_for
+from app.services.workstation_policy import allowed_here
 from app.storage.signin import SignedIn, UnknownAccount
 from app.storage.store import Store
 
@@ -101,7 +102,9 @@ def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str 
                 raise UnknownAccount(name)
         if user.deleted_at is not None or user.disabled_at is not None:
             raise UnknownAccount(user.login)
-    grants = Grants(rights_for(store, user.role), clock=clock)
+    # At a remote workstation, what the practice's policy allows (read at each check).
+    grants = Grants(rights_for(store, user.role), clock=clock,
+                    policy=lambda: allowed_here(store))
     return Principal(user.id, user.login, user.role, user.practitioner_id, workstation, grants)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -14,7 +15,7 @@ from sqlcipher3.dbapi2 import Connection
 
 from app.models.principal import Principal
 from app.clock import Clock
-from app.i18n import _
+from app.i18n import _, format_date
 from app.models import Civility, Contact, ContactChannel, Patient, PatientPhone, PhoneKind, Sex
 from app.models.patient import patient_display_name, patient_identity_key
 from app.models.phonetic import (MAX_TYPO_WORD, MIN_TYPO_WORD, guessable, one_letter_off,
@@ -329,6 +330,19 @@ class PatientService:
         write_index(session, "patient", [(patient.id, terms)])
 
     # -- reads --------------------------------------------------------------------
+    def copy_list(self, rows: Sequence[PatientSummary]) -> str:
+        """The patients a list shows, as tab-separated lines for the clipboard (name,
+        birth date, phone, town). Copying a list takes patient data out of the
+        application: its own right (``PATIENTS_COPY``, which a remote workstation's policy
+        may forbid), and audited (how many, never who)."""
+        access.require(self.principal, access.PATIENTS_COPY)
+        lines = ["\t".join(clean_name(value) for value in (
+            row.display_name, format_date(row.birth_date) if row.birth_date else "",
+            row.phone, row.city)) for row in rows]
+        with self._store.unit_of_work(actor_id=self._actor_id) as uow:
+            uow.audit("copy", Patient.__sync_entity__, "", f"rows={len(rows)}")
+        return "\n".join(lines) + ("\n" if lines else "")
+
     def get(self, patient_id: str) -> PatientDetails:
         """The full card. Opening a card is a read of patient data: it is audited."""
         access.require(self.principal, access.PATIENTS_READ)

@@ -6,9 +6,10 @@ line takes it. The window asks ``practice_lines(ws)`` of each practice it holds 
 the command line, when no application runs, reads the copies kept in each profile's
 workstation settings (``profile_lines``), which need no key.
 
-Where the lines live: a practice's declared lines are read here only, by
-``practice_lines``; each time they are set, ``remember_profile`` keeps a copy (with the
-practice's name) in the profile's ``workstation.json`` for the command line. The
+Where the lines live: in the practice's record (``app.services.calls.lines``), which
+copies them into the profile's ``workstation.json`` each time they change, under the key
+read here; ``remember_profile`` refreshes that copy (and the practice's name) each time
+the window opens the practice. The
 profiles of this workstation are listed in ``practices.json`` beside the default
 profile (paths only), written when a practice is opened in the window.
 """
@@ -61,9 +62,9 @@ def _clean(lines) -> list[str]:
 def practice_lines(ws) -> list[str]:
     """The phone lines (E.164) the open practice ``ws`` declares.
 
-    The single place the window reads them: today the copy in the profile's workstation
-    settings (Réglages › Téléphonie has no lines of its own yet)."""
-    return profile_lines(ws.paths.root)
+    The single place the window reads them: the practice's own record (Réglages ›
+    Téléphonie, ``permanence lines``, or received with sync at a workstation)."""
+    return ws.practice_lines()
 
 
 def profile_lines(root: Path) -> list[str]:

@@ -201,6 +201,7 @@ class PatientRightsService:
         whole or not at all, with the rules of every export; recorded in the audit
         trail. Returns the dossier."""
         access.require(self.principal, access.PATIENT_RIGHTS)
+        access.require(self.principal, access.EXPORT)  # a file: a remote policy may forbid it
         targets = [Path(json_path)] + ([Path(pdf_path)] if pdf_path is not None else [])
         if pdf_path is not None and render_pdf is None:
             raise ValueError("a PDF needs a renderer")

@@ -280,6 +280,24 @@ class Workspace:
     def practice_editor(self) -> PracticeEditor:
         return PracticeEditor(self.store, actor_id=self.user_id, clock=self.clock)
 
+    # -- the practice's lines (app.services.calls.lines) ------------------------------
+    def practice_lines(self) -> list[str]:
+        from app.services.calls.lines import practice_lines
+
+        return practice_lines(self.store)
+
+    def set_practice_lines(self, numbers) -> list[str]:
+        from app.services.calls.lines import set_practice_lines
+
+        return set_practice_lines(self.store, numbers, principal=self.principal,
+                                  paths=self.paths)
+
+    @property
+    def is_remote_workstation(self) -> bool:
+        from app.services.calls.lines import is_remote_workstation
+
+        return is_remote_workstation(self.store)
+
     def save_practice(self, details: PracticeDetails) -> PracticeInfo:
         """Save the practice's details; the name and address show at once. A new time
         zone (allowed only before the first appointment) is saved and used from the next

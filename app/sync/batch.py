@@ -12,6 +12,8 @@ Its plaintext is gzip-compressed UTF-8 JSON (``PAYLOAD_FORMAT``, version 1)::
      "sender": NODE_ID, "receiver": NODE_ID, "seq": N,
      "acknowledges": K,            # last batch seq the sender received from the receiver
      "journal_through": J,         # the sender's last journal seq this batch carries
+     "policy": {"exports": false, …},  # from a practice to a remote workstation only:
+                                   # what it may do (app.services.workstation_policy)
      "transactions": [
        {"tx_id": "…", "changes": [
           {"kind": "patient", "entity_id": "…", "op": "insert|update|delete",
@@ -261,6 +263,7 @@ class Payload:
     acknowledges: int
     journal_through: int
     transactions: tuple[Transaction, ...]
+    policy: dict[str, bool] | None = None  # the practice's policy for the receiver
 
     @property
     def changes(self) -> list[RemoteChange]:
@@ -303,14 +306,18 @@ def transactions_of(entries: Sequence[tuple[int, RemoteChange]], *,
 
 
 def payload_document(transactions: Sequence[Transaction], *, sender: str, receiver: str,
-                     seq: int, acknowledges: int, journal_through: int) -> dict[str, Any]:
+                     seq: int, acknowledges: int, journal_through: int,
+                     policy: dict[str, bool] | None = None) -> dict[str, Any]:
     """The plaintext of a batch as JSON values (see the module's docstring)."""
-    return {
+    document = {
         "format": PAYLOAD_FORMAT, "version": VERSION, "sender": sender, "receiver": receiver,
         "seq": seq, "acknowledges": acknowledges, "journal_through": journal_through,
         "transactions": [{"tx_id": tx.tx_id, "changes": [_change_json(c) for c in tx.changes]}
                          for tx in transactions],
     }
+    if policy is not None:
+        document["policy"] = dict(policy)
+    return document
 
 
 def _change_json(c: RemoteChange) -> dict[str, Any]:
@@ -471,8 +478,13 @@ def _parse_payload(data: Any, header: BatchHeader) -> Payload:
         if not changes:
             raise ValueError("empty transaction")
         transactions.append(Transaction(tx_id, changes))
+    policy = data.get("policy")
+    if policy is not None:
+        if not isinstance(policy, dict) or not all(
+                isinstance(k, str) and isinstance(v, bool) for k, v in policy.items()):
+            raise ValueError("policy")
     return Payload(header.sender, header.receiver, header.seq, header.acknowledges,
-                   _count(data["journal_through"], 0), tuple(transactions))
+                   _count(data["journal_through"], 0), tuple(transactions), policy)
 
 
 def _parse_change(tx_id: str, c: Any) -> RemoteChange:

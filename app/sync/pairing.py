@@ -43,6 +43,7 @@ from app.models.text import clean_name
 from app.models.user import LOGIN_PATTERN, ROLE_REMOTE_SECRETARY
 from app.services import access
 from app.services.errors import NotFound, ValidationError
+from app.services.workstation_policy import WorkstationPolicy, policy_detail
 from app.sync import node as nodes
 from app.sync import peers
 from app.sync.node import NodeInfo, fingerprint, same_fingerprint, this_node, verify_key_object
@@ -57,6 +58,7 @@ NODE_ENTITY = "node"
 # Audit actions (the trail's action column holds 20 characters).
 AUDIT_INVITE, AUDIT_ACCEPT, AUDIT_REVOKE = "peer_invite", "peer_accept", "peer_revoke"
 AUDIT_SCOPE, AUDIT_JOIN, AUDIT_EXPORT = "peer_scope", "peer_join", "identity_export"
+AUDIT_POLICY = "peer_policy"
 PEER_ROLES_AT_PRACTICE = (PEER_ROLE_REMOTE_SECRETARY,)
 
 
@@ -355,6 +357,25 @@ class Sharing:
                                                     and scope != Scope.from_json(row.scope))
             row.scope = scope.to_json()
             uow.audit(AUDIT_SCOPE, PEER_ENTITY, row.id, _scope_detail(scope))
+            uow.session.flush()
+            return peers.info(row)
+
+    def set_policy(self, name: str, policy: WorkstationPolicy) -> peers.PeerInfo:
+        """What the workstation ``name`` may do (exports, printing, clipboard,
+        screenshots): the owner's; it travels with the next batch to it (a round sends
+        one for this alone). Audited."""
+        access.require(self.principal, access.SYNC_PEERS)
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            row = uow.session.scalars(select(SyncPeer).where(SyncPeer.name == name)).first()
+            if row is None:
+                raise NotFound(name)
+            if row.role == PEER_ROLE_PRACTICE:
+                raise ValidationError({"policy": _(
+                    "The practice sets what this workstation may do; it cannot be changed "
+                    "here.")})
+            if WorkstationPolicy.from_json(row.policy) != policy:
+                row.policy = policy.to_json()
+                uow.audit(AUDIT_POLICY, PEER_ENTITY, row.id, policy_detail(policy))
             uow.session.flush()
             return peers.info(row)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.sync import PEER_ACTIVE, PEER_REVOKED, SyncPeer
+from app.services.workstation_policy import WorkstationPolicy
 from app.sync.node import fingerprint
 from app.sync.scope import Scope
 
@@ -56,6 +57,8 @@ class PeerInfo:
     revoked_at: datetime | None
     invite_expires_at: datetime | None
     ledger: Ledger
+    # What it may do (a remote workstation, at the practice): sent with each batch to it.
+    policy: WorkstationPolicy = WorkstationPolicy()
 
     @property
     def fingerprint(self) -> str | None:
@@ -80,7 +83,8 @@ def info(row: SyncPeer) -> PeerInfo:
         row.invite_expires_at,
         Ledger(row.next_send_seq, row.last_sent_hash, row.last_received_seq,
                row.last_received_hash, row.acked_journal_seq, row.last_sync_at,
-               row.last_error, bool(row.snapshot_due)))
+               row.last_error, bool(row.snapshot_due)),
+        WorkstationPolicy.from_json(row.policy))
 
 
 def _session(where) -> Session:

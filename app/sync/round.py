@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from app.i18n import _
 from app.models.journal import ChangeJournal, LocalMeta
 from app.models.sync import PEER_ROLE_PRACTICE
+from app.services import workstation_policy
 from app.storage import erasure, remote
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.remote import RemoteChange
@@ -112,6 +113,7 @@ class _Outbox:
     acked_seq: int = 0  # our last batch the peer acknowledged
     announced: int = 0  # the last of its batches we acknowledged to it
     owed: bool = False  # a batch with changes arrived since: acknowledge it
+    policy_sent: str = ""  # the workstation policy last sent (JSON), at a practice
 
     @classmethod
     def read(cls, session, node_id: str) -> _Outbox:
@@ -251,6 +253,14 @@ class SyncRound:
             reached = box.acknowledge(payload.acknowledges)
             if reached is not None:
                 peers.record_acknowledged(uow, peer.node_id, reached)
+            if payload.policy is not None:
+                if peer.role == PEER_ROLE_PRACTICE:
+                    workstation_policy.record_received(
+                        uow, workstation_policy.WorkstationPolicy.from_value(payload.policy))
+                else:
+                    out.warnings.append(_("{peer} sent a policy for this installation: only "
+                                          "the practice sets one; it was ignored.").format(
+                                              peer=peer.name))
             box.owed = box.owed or bool(changes)
             box.write(uow.session, peer.node_id)
             peers.record_sync(uow, peer.node_id, at=now)
@@ -302,7 +312,11 @@ class SyncRound:
                     if since is not None:
                         changes += scope.entered_scope(s, info.scope, since, now)
         owed = outbox.owed and outbox.announced != ledger.last_received_seq
-        if not changes and not snapshot and not owed:
+        # A remote workstation gets its policy with every batch; a change of it alone
+        # makes a batch.
+        policy = None if info.role == PEER_ROLE_PRACTICE else info.policy
+        policy_due = policy is not None and outbox.policy_sent != policy.to_json()
+        if not changes and not snapshot and not owed and not policy_due:
             if through != outbox.sent_through:
                 with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
                     fresh = _Outbox.read(uow.session, peer.node_id)
@@ -312,7 +326,8 @@ class SyncRound:
         seq = ledger.next_send_seq
         document = batch.payload_document(
             _transactions(changes), sender=node.node_id, receiver=peer.node_id, seq=seq,
-            acknowledges=ledger.last_received_seq, journal_through=through)
+            acknowledges=ledger.last_received_seq, journal_through=through,
+            policy=None if policy is None else policy.as_dict())
         sealed = batch.seal(document, signing_key=node.signing_key.private_bytes_raw(),
                             recipient=info.age_recipient, schema=head_revision(),
                             prev=ledger.last_sent_hash, created_at=now)
@@ -324,6 +339,8 @@ class SyncRound:
             fresh.sent_through, fresh.sent_at = through, now.isoformat()
             fresh.batches[str(seq)] = through
             fresh.announced, fresh.owed = ledger.last_received_seq, False
+            if policy is not None:
+                fresh.policy_sent = policy.to_json()
             fresh.write(uow.session, peer.node_id)
             uow.session.merge(LocalMeta(key=_UNPOSTED + peer.node_id, value=json.dumps({
                 "seq": seq, "header": base64.b64encode(sealed.header).decode("ascii"),

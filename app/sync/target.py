@@ -16,6 +16,7 @@ from pathlib import Path
 from app.i18n import _
 from app.models.journal import LocalMeta
 from app.services import access
+from app.services.calls.lines import write_lines_copy
 from app.services.errors import ValidationError
 from app.storage.uow import UnitOfWork
 from app.sync.round import RoundResult, SyncRound
@@ -110,6 +111,10 @@ def set_target_of(workspace, target: SyncTarget) -> SyncTarget:
 
 
 def run_round_of(workspace, target: SyncTarget, **options) -> RoundResult:
-    """A round as the person signed in runs it (the background sync included)."""
-    return run_round(workspace.store, target, actor_id=workspace.user_id,
-                     clock=workspace.clock, is_owner=workspace.principal.is_owner, **options)
+    """A round as the person signed in runs it (the background sync included); the
+    copy of the practice's lines in the profile's settings follows what it brought."""
+    result = run_round(workspace.store, target, actor_id=workspace.user_id,
+                       clock=workspace.clock, is_owner=workspace.principal.is_owner, **options)
+    if result.applied or result.wiped:
+        write_lines_copy(workspace.store, workspace.paths)
+    return result

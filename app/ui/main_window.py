@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, ngettext
 from app.models import ContactCategory, kinds
 from app.services import access
+from app.ui.policy_gate import PolicyGates
 from app.services.agenda.day_queries import DayQueries
 from app.services.patient_prefill import prefill_from_search
 from app.services.exporting import CONTACTS, PATIENTS
@@ -147,9 +148,14 @@ class MainWindow(QMainWindow):
                                              entity=PATIENTS, parent=self.patients)
         self.directory_exports = ExportActions(self.directory.tools_menu, workspace.exports,
                                                entity=CONTACTS, parent=self.directory)
+        # Exports the role may not do are hidden; those a remote workstation's policy
+        # forbids are greyed, saying why, and follow the policy each sync round brings.
+        self.gates = PolicyGates(workspace.principal)
         for exports in (self.patient_exports, self.directory_exports):
             for action in (exports.csv_action, exports.vcard_action):
-                action.setVisible(workspace.may(access.EXPORT))
+                self.gates.add(action, access.EXPORT)
+        self.directory.tools_menu.setToolTipsVisible(True)
+        self.sync.status_changed.connect(self.refresh_policy)
         for title, page in ((_("Agenda"), self.agenda), (_("Patients"), self.patients),
                             (_("Directory"), self.directory), (_("Messages"), self.messages),
                             (_("Instructions"), self.consignes), (_("Calls"), self.calls),
@@ -292,6 +298,17 @@ class MainWindow(QMainWindow):
         self.settings.agenda_guide_requested.connect(self.open_agenda_guide)
         self.settings.practice_tab.details.saved.connect(self._practice_renamed)
         self.agenda.grid.setFocus()
+
+    def refresh_policy(self, *_status) -> None:
+        """A sync round may have brought a new policy from the practice: the actions it
+        governs follow it at once (the services read it at each call anyway)."""
+        from app.ui.agenda.day_tools import tools_of
+
+        tools = tools_of(self.agenda)
+        for gates in (self.gates, self.patients.gates, self.calls.gates,
+                      getattr(tools, "gates", None)):
+            if gates is not None:
+                gates.refresh()
 
     def _practice_renamed(self, practice) -> None:
         if not self.is_locked:

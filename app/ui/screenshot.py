@@ -597,6 +597,10 @@ def settings(s: Shots) -> None:
     if calls is not None:
         window.settings.tabs.setCurrentWidget(calls)
         s.shoot(window, "reglages-appels")
+    telephony = getattr(window.settings, "telephony_tab", None)
+    if telephony is not None:  # the practice's lines, then how this workstation dials
+        window.settings.tabs.setCurrentWidget(telephony)
+        s.shoot(window, "reglages-telephonie")
     window.show_backup_settings()
     s.shoot(window, "reglages-sauvegardes")
     if window.settings.show_trail() is not None:
@@ -872,7 +876,9 @@ def render_screens(workspace: Workspace, out_dir: Path, settings: WorkstationSet
     folder already holds screenshots and ``overwrite`` is not given) before anything is
     drawn. The workspace's clock is the time the screens show: frozen, the same profile
     and language give the same images, byte for byte. ``clipped``, when given, receives
-    per file name the texts that screen shows cut off."""
+    per file name the texts that screen shows cut off. Every screen shows patients: at a
+    remote workstation, the practice's policy decides (``access.SCREENSHOTS``)."""
+    workspace.require(access.SCREENSHOTS)
     check_out_dir(out_dir, workspace.paths.root, overwrite=overwrite)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings

@@ -46,6 +46,9 @@ from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.workspace import Workspace
 from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
+from app.services.workstation_policy import (
+    CLIPBOARD, EXPORTS, PRINTING, SCREENSHOTS, WorkstationPolicy,
+)
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
 from app.sync.target import LEAST_INTERVAL, MOST_INTERVAL, SyncTarget
 from app.ui.failures import failure_text
@@ -229,6 +232,36 @@ class ScopeEditor(QGroupBox):
                      **{key: box.isChecked() for key, box in self.kinds.items()})
 
 
+def _policy_items():
+    return ((EXPORTS, _("Export files (patients, directory, agenda, calls, RGPD, day report "
+                        "PDF)")),
+            (PRINTING, _("Print (agenda, day report)")),
+            (CLIPBOARD, _("Copy a patient list to the clipboard")),
+            (SCREENSHOTS, _("Take screenshots of the application")))
+
+
+class PolicyEditor(QGroupBox):
+    """What one workstation may do with what it receives: the owner's policy, enforced
+    on that workstation (everything forbidden by default)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(_("What this workstation may do"), parent)
+        self.boxes = {key: QCheckBox(text) for key, text in _policy_items()}
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(_("Enforced on the workstation for every account there; it "
+                                 "follows from its next sync. Unticked: forbidden."), "Hint",
+                               wrap=True))
+        for box in self.boxes.values():
+            layout.addWidget(box)
+
+    def show_policy(self, policy: WorkstationPolicy) -> None:
+        for key, box in self.boxes.items():
+            box.setChecked(getattr(policy, key))
+
+    def policy(self) -> WorkstationPolicy:
+        return WorkstationPolicy(**{key: box.isChecked() for key, box in self.boxes.items()})
+
+
 class SharingTab(QWidget):
     def __init__(self, workspace: Workspace, *, confirm: Confirm | None = None,
                  choose_save: ChoosePath | None = None, choose_open: ChoosePath | None = None,
@@ -274,6 +307,9 @@ class SharingTab(QWidget):
         self.scope_editor = ScopeEditor(workspace.practitioners())
         self.save_scope_button = QPushButton(_("Save what it receives"))
         self.save_scope_button.clicked.connect(self.save_scope)
+        self.policy_editor = PolicyEditor()
+        self.save_policy_button = QPushButton(_("Save what it may do"))
+        self.save_policy_button.clicked.connect(self.save_policy)
         self.error = FieldError()
         self.done = label("", "Hint", wrap=True)
 
@@ -303,6 +339,11 @@ class SharingTab(QWidget):
         scope_row.addStretch()
         scope_row.addWidget(self.save_scope_button)
         layout.addLayout(scope_row)
+        layout.addWidget(self.policy_editor)
+        policy_row = QHBoxLayout()
+        policy_row.addStretch()
+        policy_row.addWidget(self.save_policy_button)
+        layout.addLayout(policy_row)
         layout.addWidget(self.error)
         layout.addWidget(self.done)
         layout.addWidget(self._sync_box())
@@ -433,8 +474,13 @@ class SharingTab(QWidget):
         self.scope_editor.setEnabled(editable)
         self.save_scope_button.setEnabled(editable)
         self.revoke_button.setEnabled(editable)
+        # The practice sets a workstation's policy, never the other way round.
+        governed = editable and peer.role == PEER_ROLE_REMOTE_SECRETARY
+        self.policy_editor.setEnabled(governed)
+        self.save_policy_button.setEnabled(governed)
         if peer is not None:
             self.scope_editor.show_scope(peer.scope)
+            self.policy_editor.show_policy(peer.policy)
 
     def _say(self, done: str = "", error: str = "") -> None:
         self.done.setText(done)
@@ -524,6 +570,21 @@ class SharingTab(QWidget):
             return False
         self.reload(select=peer.name)
         self._say(_("Saved: {name} receives this from its next sync.").format(name=peer.name))
+        return True
+
+
+    def save_policy(self) -> bool:
+        peer = self.selected()
+        if peer is None:
+            return False
+        try:
+            self._sharing.set_policy(peer.name, self.policy_editor.policy())
+        except Exception as exc:  # noqa: BLE001 - said under the form
+            self._fail(exc)
+            return False
+        self.reload(select=peer.name)
+        self._say(_("Saved: {name} follows this policy from its next sync.").format(
+            name=peer.name))
         return True
 
 

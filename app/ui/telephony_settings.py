@@ -1,4 +1,5 @@
-"""Réglages → Telephony: how this workstation dials (everyone), and the Action URL
+"""Réglages → Telephony: the practice's lines (the numbers its calls arrive on), how
+this workstation dials (everyone), and the Action URL
 listener for a phone or a PBX client on this computer (the owner: its token lets a
 program record calls and look numbers up)."""
 
@@ -21,7 +22,10 @@ from app.errors import PermanenceError
 from app.i18n import _
 from app.services import access
 from app.services.calls import action_url, dialing
+from app.services.errors import ValidationError
+from app.services.phones import display_phone
 from app.services.settings import WorkstationSettings
+from app.ui.failures import failure_text
 from app.ui.widgets import FieldError, label
 
 PORT_RANGE = (1024, 65535)
@@ -49,8 +53,29 @@ class TelephonySettings(QWidget):
     def __init__(self, workspace, settings: WorkstationSettings, parent=None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._ws = workspace
         form = QFormLayout()
         form.setHorizontalSpacing(16)
+        # The practice's lines: the numbers its calls arrive on (they say which practice
+        # a call is for); the practice's setting, received read-only by a remote one.
+        form.addRow(label(_("The practice's lines"), "SectionTitle"))
+        remote = workspace.is_remote_workstation
+        editable = workspace.may(access.SETTINGS) and not remote
+        form.addRow(label(_("The numbers the practice's calls arrive on, separated by "
+                            "commas (04 78 12 34 56, +33 9 70 12 34 56).") if editable else
+                          _("The numbers the practice's calls arrive on, set at the "
+                            "practice."), "Hint", wrap=True))
+        self.lines = QLineEdit(", ".join(display_phone(n) for n in workspace.practice_lines()))
+        self.lines.setReadOnly(not editable)
+        self.save_lines = QPushButton(_("Save the lines"))
+        self.save_lines.setVisible(editable)
+        self.save_lines.clicked.connect(self.apply_lines)
+        self.lines_error = FieldError()
+        lines_row = QHBoxLayout()
+        lines_row.addWidget(self.lines, 1)
+        lines_row.addWidget(self.save_lines)
+        form.addRow(_("Lines"), lines_row)
+        form.addRow(self.lines_error)
         form.addRow(label(_("Dialling from this workstation"), "SectionTitle"))
         form.addRow(label(_("A click on a phone number dials it this way, and the outgoing "
                             "call goes in the call log."), "Hint", wrap=True))
@@ -113,6 +138,21 @@ class TelephonySettings(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch()
+
+    def apply_lines(self) -> bool:
+        """Save the lines typed; an invalid number refuses them all, saying which."""
+        typed = [part for part in self.lines.text().replace(";", ",").split(",")]
+        try:
+            saved = self._ws.set_practice_lines(typed)
+        except ValidationError as exc:
+            self.lines_error.show_message("\n".join(exc.errors.values()))
+            return False
+        except PermanenceError as exc:
+            self.lines_error.show_message(failure_text(exc))
+            return False
+        self.lines.setText(", ".join(display_phone(n) for n in saved))
+        self.lines_error.show_message(_("Saved."))
+        return True
 
     def _method_chosen(self) -> None:
         self.template.setEnabled(self.method.currentData() != dialing.TEL)

@@ -105,6 +105,11 @@ def undo_0019(conn) -> None:
                          "(id, deleted_at, sort_key)")
 
 
+def undo_0020(conn) -> None:
+    conn.exec_driver_sql("ALTER TABLE practice DROP COLUMN lines")
+    conn.exec_driver_sql("ALTER TABLE sync_peer DROP COLUMN policy")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

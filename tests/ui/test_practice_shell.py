@@ -139,7 +139,7 @@ def test_each_practice_locks_on_its_own(qtbot, shell):
 
 def test_a_call_is_routed_to_the_practice_that_owns_the_line(qtbot, shell):
     tilleuls, lilas_session = shell.sessions
-    remember_profile(lilas_session.workspace.paths.root, lines=[LILAS_LINE])
+    lilas_session.workspace.set_practice_lines([LILAS_LINE])
     assert practice_lines(lilas_session.workspace) == ["+33145678910"]
     desk = lilas_session.workspace.call_desk
     now = desk.settings()

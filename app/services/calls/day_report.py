@@ -264,6 +264,8 @@ class DayReportService:
         audit transaction; ``withdraw`` takes the file back if the commit fails."""
         access.require_for(self._principal, access.REPORTS)
         access.require_for(self._principal, access.PRINT)
+        if output == "pdf":  # a file too: what a remote workstation's policy may forbid
+            access.require_for(self._principal, access.EXPORT)
         placed = False
         try:
             with self._store.unit_of_work(actor_id=self._actor_id) as uow:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, format_number, ngettext
 from app.services import access
+from app.ui.policy_gate import PolicyGates
 from app.services.agenda.day_queries import DayQueries
 from app.ui.agenda.my_day import MyDayDialog
 from app.ui.agenda.printing import AskPrinter, PrintActions, ask_printer, pydate, qdate
@@ -239,13 +240,16 @@ def install(page, *, choose_path: ChoosePath = ask_save_path,
     tools = DayTools(page, choose_path=choose_path, ask_printer=ask_printer)
     page.add_side_panel(_("Waiting room"), tools.waiting_room)
     ws = page.workspace
-    # What the role may not do is not offered (the services refuse it anyway).
-    for action, allowed in ((tools.my_day_action, True),
-                            (tools.printing.print_action, ws.may(access.PRINT)),
-                            (tools.printing.pdf_action, ws.may(access.PRINT)),
-                            (tools.ics.action, ws.may(access.EXPORT))):
-        if allowed:
+    # What the role may not do is not offered (the services refuse it anyway); what a
+    # remote workstation's policy forbids is shown greyed, saying why.
+    page.add_toolbar_action(tools.my_day_action)
+    tools.gates = PolicyGates(ws.principal)
+    for action, what in ((tools.printing.print_action, access.PRINT),
+                         (tools.printing.pdf_action, access.PRINT),
+                         (tools.ics.action, access.EXPORT)):
+        if ws.may(what) or access.forbidden_by_policy(ws.principal, what):
             page.add_toolbar_action(action)
+            tools.gates.add(action, what, tooltip=action.toolTip())
     # The page says when it cancels: the waiting room may lose a patient.
     page.appointment_cancelled.connect(lambda _aid: tools.waiting_room.refresh()
                                        if tools.waiting_room.isVisible() else None)

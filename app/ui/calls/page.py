@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _, format_date, ngettext
 from app.models import kinds
 from app.services import access
+from app.ui.policy_gate import PolicyGates
 from app.services.calls import labels
 from app.services.calls.log import IN, OUT, PAGE, CallbackRow, LogFilter, LogRow
 from app.services.errors import ServiceError
@@ -289,8 +290,13 @@ class CallsPage(QWidget):
         self.report_print_action = report_menu.addAction(_("Print…"))
         self.report_pdf_action.triggered.connect(self.save_report_pdf)
         self.report_print_action.triggered.connect(self.print_report)
-        self.report_button.setVisible(workspace.may(access.REPORTS)
-                                      and workspace.may(access.PRINT))
+        self.report_button.setVisible(workspace.may(access.REPORTS) and (
+            workspace.may(access.PRINT)
+            or access.forbidden_by_policy(workspace.principal, access.PRINT)))
+        report_menu.setToolTipsVisible(True)
+        self.gates = PolicyGates(workspace.principal)
+        self.gates.add(self.report_print_action, access.PRINT)
+        self.gates.add(self.report_pdf_action, access.EXPORT)
 
         self.model = CallLogModel(lambda f, after: self._log.page(f, after=after), zone, self)
         self.table = result_table(self.model)

@@ -212,6 +212,7 @@ def write_report_pdf(ws, report: DayReport, path: Path | str, *,
     from app.services import access
 
     ws.require(access.PRINT)
+    ws.require(access.EXPORT)  # a file: what a remote workstation's policy may forbid
     path = Path(path)
     check_file_destination(path, protected=ws.paths.root, overwrite=overwrite)
     doc = report_document(report, practice_name=ws.practice.name, zone=ws.zone)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import PermanenceError
 from app.i18n import _, format_number, ngettext
+from app.services import access
 from app.services.errors import NotFound
 from app.models import DEFAULT_TIMEZONE, kinds
 from app.services.agenda.zone import PracticeTime
@@ -36,6 +39,8 @@ from app.ui.patients.form import EDIT_KEYS, PatientForm
 from app.ui.patients.item_model import ID_ROLE, PatientTableModel
 from app.ui.patients.rights import PatientRights
 from app.ui.patients.timeline_view import TimelineView
+from app.ui.failures import show_failure
+from app.ui.policy_gate import PolicyGates
 from app.ui.widgets import (
     ask_unsaved,
     label,
@@ -86,6 +91,14 @@ class PatientsView(QWidget):
         if duplicates is not None:
             self.duplicates_action = self.tools_menu.addAction(_("Possible duplicates…"))
             self.duplicates_action.triggered.connect(self.open_duplicates)
+
+        # The list shown, to the clipboard (Ctrl+C from the list too): a right of its
+        # own, which a remote workstation's policy may forbid.
+        self.copy_action = self.tools_menu.addAction(_("Copy the list"))
+        self.copy_action.triggered.connect(self.copy_list)
+        self.tools_menu.setToolTipsVisible(True)
+        self.gates = PolicyGates(service.principal)
+        self.gates.add(self.copy_action, access.PATIENTS_COPY)
 
         self.model = PatientTableModel(self)
         self.table = result_table(self.model)
@@ -142,6 +155,9 @@ class PatientsView(QWidget):
         self.rights_button.setVisible(rights is not None)
         self.rights_export_action = rights_menu.addAction(_("Export the data (PDF and JSON)…"))
         self.rights_export_action.triggered.connect(self.export_rights)
+        rights_menu.setToolTipsVisible(True)
+        if rights is not None:  # the export is a file: a remote policy may forbid it
+            self.gates.add(self.rights_export_action, access.EXPORT)
         self.rights_erase_action = rights_menu.addAction(_("Erase the data for good…"))
         self.rights_erase_action.triggered.connect(self.erase_rights)
 
@@ -191,6 +207,17 @@ class PatientsView(QWidget):
         bus.changed.connect(self._on_changed)
         if load_now:
             self.refresh()
+
+    def copy_list(self) -> bool:
+        """The patients listed, to the clipboard; refused (and said) when the role or
+        the practice's policy forbids it: the clipboard is left as it was."""
+        try:
+            text = self._service.copy_list(list(self.model.rows()))
+        except PermanenceError as exc:
+            show_failure(self, exc)
+            return False
+        QApplication.clipboard().setText(text)
+        return True
 
     def _card_loaded(self, patient_id) -> None:
         self._card_id = patient_id or None
@@ -432,6 +459,9 @@ class PatientsView(QWidget):
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.open_current()
+                return True
+            if event.matches(QKeySequence.StandardKey.Copy):
+                self.copy_list()
                 return True
             if QKeySequence(event.keyCombination()) == QKeySequence(EDIT_KEYS):
                 self.form.start_editing()  # from the list too: Ctrl+E edits the card shown
