@@ -113,7 +113,7 @@ def test_the_lines_travel_read_only_and_are_copied_for_reading_without_the_key(t
     assert lines == ["+33478123456", "+33970123456"]
     assert lines_of_profile(practice.paths) == lines
     raw = json.loads(practice.paths.workstation_settings.read_text(encoding="utf-8"))
-    assert raw["practice_lines"] == lines
+    assert raw["lines"] == lines
     target = SyncTarget(via=str(folder))
     run_round_of(practice, target), run_round_of(remote, target)
     assert practice_lines(remote.store) == lines
