@@ -44,7 +44,7 @@ from app.models.user import LOGIN_PATTERN, ROLE_REMOTE_SECRETARY
 from app.services import access
 from app.services.errors import NotFound, ValidationError
 from app.sync import node as nodes
-from app.sync import peers
+from app.sync import peers, rotation
 from app.sync.node import NodeInfo, fingerprint, same_fingerprint, this_node, verify_key_object
 from app.sync.scope import Scope, default_scope
 
@@ -372,6 +372,17 @@ class Sharing:
         write_new_file(path, text.encode("ascii"))
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             uow.audit(AUDIT_EXPORT, NODE_ENTITY, node.node_id)
+
+    def rotate_keys(self) -> rotation.Rotated:
+        """New keys for this node (``app.sync.rotation``): the owner of a practice may;
+        at a remote workstation, its account too. The peers learn them through their next
+        batch."""
+        node = self.node()
+        if not (self.principal.is_owner
+                or (node.is_remote and self.principal.role == ROLE_REMOTE_SECRETARY)):
+            raise access.AccessDenied(access.KEYS, self.principal.role)
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            return rotation.rotate(uow, node.node_id)
 
     def _practice(self) -> tuple[str, str]:
         from app.services.practice import get_practice

@@ -44,7 +44,7 @@ from app.storage import erasure, remote
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.remote import RemoteChange
 from app.storage.uow import UnitOfWork
-from app.sync import batch, failsafe, peers, revocation, scope
+from app.sync import batch, failsafe, peers, revocation, rotation, scope
 from app.sync.node import NodeInfo, this_node
 from app.sync.reindex import reindex
 from app.sync.transport import Mailbox
@@ -78,6 +78,7 @@ class PeerResult:
     held: Held | None = None
     warnings: list[str] = field(default_factory=list)
     pruned: list[int] = field(default_factory=list)
+    rotated: bool = False  # the peer's new keys were recorded
     error: str = ""  # what went wrong with this peer (translated)
 
     @property
@@ -152,6 +153,7 @@ class SyncRound:
     def run(self, box: Mailbox) -> RoundResult:
         node = this_node(self.store)
         result = RoundResult(at=self.clock.now())
+        self._prune_retired_keys()
         with self.store.reader() as s:
             listed = peers.list_peers(s)
         known = {p.node_id for p in listed if p.node_id}
@@ -181,6 +183,14 @@ class SyncRound:
             self._send(box, node, peer, outcome)
         return result
 
+    def _prune_retired_keys(self) -> None:
+        now = self.clock.now()
+        with self.store.reader() as s:
+            if not rotation.expired(s, now):
+                return
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            rotation.prune(uow.session, now)
+
     # -- receiving -----------------------------------------------------------------------
     def _receive(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo, seqs: list[int],
                  out: PeerResult) -> None:
@@ -192,17 +202,20 @@ class SyncRound:
                 info = peers.by_node_id(s, peer.node_id)
             ledger = info.ledger
             now = self.clock.now()
+            with self.store.reader() as s:
+                retired = rotation.retired_verify_keys(s, peer.node_id, now)
+                identities = rotation.identities(s, node.age_identity, now)
             try:
                 checked = batch.verify(
                     fetched.header, fetched.body, receiver=node.node_id,
                     sender_key=info.verify_key, revoked_at=info.revoked_at,
                     next_seq=ledger.last_received_seq + 1, last_hash=ledger.last_received_hash,
-                    known_schemas=known_revisions(), now=now)
+                    known_schemas=known_revisions(), now=now, retired_keys=retired)
                 if checked.duplicate:
                     out.skipped.append(seq)
                     continue
                 out.warnings.extend(checked.warnings)
-                payload = batch.open_batch(checked, fetched.body, node.age_identity)
+                payload = batch.open_batch(checked, fetched.body, identities)
                 if not self._apply(info, checked, payload, out):
                     return  # held
             except batch.BatchGap:
@@ -238,6 +251,10 @@ class SyncRound:
             return False
         header = checked.header
         with UnitOfWork(self.store, actor_id=self.actor_id, from_peer=peer.node_id) as uow:
+            if checked.rotation is not None:
+                rotation.record_peer_rotation(uow, peer.node_id, checked.rotation,
+                                              seq=header.seq)
+                out.rotated = True
             out.conflicts += remote.apply(uow, accepted, self.store.hlc)
             reindex(uow.session, accepted)
             peers.record_received(uow, peer.node_id, seq=header.seq, batch_hash=header.hash,
@@ -251,6 +268,7 @@ class SyncRound:
             reached = box.acknowledge(payload.acknowledges)
             if reached is not None:
                 peers.record_acknowledged(uow, peer.node_id, reached)
+            rotation.acknowledged(uow.session, peer.node_id, payload.acknowledges)
             box.owed = box.owed or bool(changes)
             box.write(uow.session, peer.node_id)
             peers.record_sync(uow, peer.node_id, at=now)
@@ -284,6 +302,9 @@ class SyncRound:
                 return
             if outbox.acked_seq:
                 out.pruned = box.prune(peer.node_id, outbox.acked_seq)
+            announce = rotation.announcement(s, peer.node_id, node, now)
+            announce_due = announce is not None and rotation.announcement_unsent(
+                s, peer.node_id)
             snapshot = ledger.snapshot_due
             if snapshot:
                 changes = scope.snapshot(s, info.scope, now)
@@ -302,7 +323,7 @@ class SyncRound:
                     if since is not None:
                         changes += scope.entered_scope(s, info.scope, since, now)
         owed = outbox.owed and outbox.announced != ledger.last_received_seq
-        if not changes and not snapshot and not owed:
+        if not changes and not snapshot and not owed and not announce_due:
             if through != outbox.sent_through:
                 with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
                     fresh = _Outbox.read(uow.session, peer.node_id)
@@ -315,9 +336,13 @@ class SyncRound:
             acknowledges=ledger.last_received_seq, journal_through=through)
         sealed = batch.seal(document, signing_key=node.signing_key.private_bytes_raw(),
                             recipient=info.age_recipient, schema=head_revision(),
-                            prev=ledger.last_sent_hash, created_at=now)
+                            prev=ledger.last_sent_hash, created_at=now,
+                            rotation=announce and announce.rotation,
+                            previous_key=announce and announce.previous_key)
         with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
             peers.record_sent(uow, peer.node_id, seq=seq, batch_hash=sealed.hash, at=now)
+            if announce is not None:
+                rotation.announced(uow.session, peer.node_id, seq)
             if snapshot:
                 peers.record_snapshot_sent(uow, peer.node_id)
             fresh = _Outbox.read(uow.session, peer.node_id)

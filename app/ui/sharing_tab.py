@@ -7,7 +7,8 @@ last round's outcome, and the conflicts to resolve (``SyncConflictsView``).
 
 Inviting writes an invitation file (chosen in a save dialog); accepting reads a request
 and shows its fingerprint large: the owner pairs only after confirming that the remote
-workstation shows the same. Revoking asks first. Every change goes through
+workstation shows the same. Revoking asks first, and so does making new keys for this
+installation (``app.sync.rotation``). Every change goes through
 ``app.sync.pairing.Sharing``, which checks the owner's right and audits it.
 """
 
@@ -46,6 +47,7 @@ from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.workspace import Workspace
 from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
+from app.sync.rotation import RETIRED_FOR
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
 from app.sync.target import LEAST_INTERVAL, MOST_INTERVAL, SyncTarget
 from app.ui.failures import failure_text
@@ -274,12 +276,15 @@ class SharingTab(QWidget):
         self.scope_editor = ScopeEditor(workspace.practitioners())
         self.save_scope_button = QPushButton(_("Save what it receives"))
         self.save_scope_button.clicked.connect(self.save_scope)
+        self.rotate_button = QPushButton(_("New keys for this installation…"))
+        self.rotate_button.clicked.connect(self.rotate_keys)
         self.error = FieldError()
         self.done = label("", "Hint", wrap=True)
 
         top = QHBoxLayout()
         top.addWidget(label(_("This installation's fingerprint"), "SectionTitle"))
         top.addStretch()
+        top.addWidget(self.rotate_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.fingerprint)
@@ -511,6 +516,25 @@ class SharingTab(QWidget):
         self.reload(select=peer.name)
         self._say(_("{name} is revoked: nothing more is exchanged with it.").format(
             name=peer.name))
+        return True
+
+    def rotate_keys(self) -> bool:
+        """New keys for this installation, once the owner confirms; the paired
+        workstations learn them at their next sync."""
+        if not self._confirm(_(
+                "Make new keys for this installation? Its fingerprint changes; the paired "
+                "workstations learn the new keys at their next sync, and a workstation "
+                "not synchronised within {days} days must be paired again.").format(
+                    days=RETIRED_FOR.days)):
+            return False
+        try:
+            rotated = self._sharing.rotate_keys()
+        except Exception as exc:  # noqa: BLE001 - said under the form
+            self._fail(exc)
+            return False
+        self.fingerprint.setText(rotated.new_fingerprint)
+        self._say(_("New keys made. Old fingerprint: {old}. New fingerprint: {new}.").format(
+            old=rotated.old_fingerprint, new=rotated.new_fingerprint))
         return True
 
     def save_scope(self) -> bool:
