@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     SYNC_TARGET = 8  # the sync folder or server is missing, unreachable or refused us
     BATCH_REFUSED = 9  # a sync batch was refused (signature, sender, sequence...); not applied
     PAIRING_REFUSED = 10  # an invite or pairing request refused: forged, expired, unknown
+    PEER_MUST_REPAIR = 11  # a sync peer stayed offline too long: skipped, pair it again
     INTERRUPTED = 130  # Ctrl+C
 
 

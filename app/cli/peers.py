@@ -7,7 +7,8 @@ identity for the standard ``age`` tool (owner-only file, never over an existing 
 ``peer invite`` writes an invite; ``peer join`` (on the remote workstation) creates
 its profile if needed, the account its commands then use, and the request file;
 ``peer accept`` pairs with the fingerprint read on the other side; ``peer revoke``,
-``peer list`` and ``peer scope`` follow. ``node rotate`` replaces this node's keys
+``peer list``, ``peer scope`` and ``peer offline-limit`` (the longest a workstation
+may stay without acknowledging, ``app.storage.sync_limits``) follow. ``node rotate`` replaces this node's keys
 (``app.sync.rotation``) and prints the fingerprint, old and new. Refusals exit 10 (``ExitCode.PAIRING_REFUSED``),
 a file that is not an invite or a request 2.
 """
@@ -55,7 +56,7 @@ def register(sub, common) -> None:
                                          "what each receives, revoke them (the owner only)"))
     common(peer, top=False)
     what = peer.add_subparsers(dest="peer_command", required=True,
-                               metavar="invite|join|accept|revoke|list|scope")
+                               metavar="invite|join|accept|revoke|list|scope|offline-limit")
     invite = what.add_parser("invite", help=_("write an invitation for a remote "
                                               "workstation"))
     common(invite, top=False)
@@ -107,6 +108,13 @@ def register(sub, common) -> None:
     for kind in SHARED_KINDS:
         scope.add_argument(f"--{kind}", choices=YES_NO)
     scope.set_defaults(handler=cmd_peer_scope)
+
+    limit = what.add_parser("offline-limit", help=_(
+        "show or set the longest a workstation may stay without synchronising before it "
+        "must be paired again"))
+    common(limit, top=False)
+    limit.add_argument("--days", type=int, metavar="N", help=_("the new limit, in days"))
+    limit.set_defaults(handler=cmd_peer_offline_limit)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -348,6 +356,26 @@ def cmd_peer_revoke(args) -> int:
     finally:
         ws.close()
     say(_("{name} is revoked: nothing more is exchanged with it.").format(name=peer.name))
+    return 0
+
+
+def cmd_peer_offline_limit(args) -> int:
+    from app.cli import UsageError, say
+    from app.services.errors import ValidationError
+
+    ws = _open(args)
+    try:
+        sharing = _sharing(ws)
+        if args.days is not None:
+            try:
+                sharing.set_max_offline_days(args.days)
+            except ValidationError as exc:
+                raise UsageError(*exc.errors.values()) from exc
+        days = sharing.max_offline_days()
+    finally:
+        ws.close()
+    say(_("Longest offline period: {days} days. A workstation that has not acknowledged "
+          "what was sent to it for longer must be paired again.").format(days=days))
     return 0
 
 

@@ -202,3 +202,10 @@ def record_peer_rotation(uow, peer_node_id: str, rotation: KeyRotation, *, seq: 
     uow.audit(AUDIT_PEER_ROTATED, PEER_ENTITY, row.id,
               f"from={fingerprint(old_key, old_recipient)} "
               f"to={fingerprint(rotation.verify_key, rotation.age_recipient)} seq={seq}")
+
+
+def forget_peer(session, peer_node_id: str) -> None:
+    """Paired again: it holds our current keys (from the new invitation or request),
+    and the batch numbers kept here belong to the old exchange."""
+    _forget(session, _KNOWS + peer_node_id)
+    _forget(session, _PEER_RETIRED + peer_node_id)

@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from app.i18n import _
 from app.models.journal import ChangeJournal, LocalMeta
 from app.models.sync import PEER_ROLE_PRACTICE
-from app.storage import erasure, remote
+from app.storage import erasure, remote, sync_limits
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.remote import RemoteChange
 from app.storage.uow import UnitOfWork
@@ -48,8 +48,10 @@ from app.sync import batch, failsafe, peers, revocation, rotation, scope
 from app.sync.node import NodeInfo, this_node
 from app.sync.reindex import reindex
 from app.sync.transport import Mailbox
+from app.sync.transport.mailbox import MAX_SEQ
 
 AUDIT_SEND, AUDIT_RECEIVE, AUDIT_CONFIRM = "sync_send", "sync_receive", "sync_confirm_deletions"
+AUDIT_MUST_REPAIR = "peer_must_repair"
 PEER_ENTITY = "sync_peer"
 _OUTBOX = "sync.outbox."  # + peer node id: JSON, see ``_Outbox``
 _UNPOSTED = "sync.unposted."  # + peer node id: a sealed batch not yet posted
@@ -79,6 +81,7 @@ class PeerResult:
     warnings: list[str] = field(default_factory=list)
     pruned: list[int] = field(default_factory=list)
     rotated: bool = False  # the peer's new keys were recorded
+    must_repair: bool = False  # offline too long: skipped until paired again
     error: str = ""  # what went wrong with this peer (translated)
 
     @property
@@ -103,6 +106,11 @@ class RoundResult:
     def applied(self) -> int:
         return sum(p.applied for p in self.peers)
 
+    @property
+    def must_repair(self) -> list[str]:
+        """The peers skipped: they must be paired again."""
+        return [p.name for p in self.peers if p.must_repair]
+
 
 # -- what this side keeps beside the ledger --------------------------------------------------
 @dataclass
@@ -113,6 +121,10 @@ class _Outbox:
     acked_seq: int = 0  # our last batch the peer acknowledged
     announced: int = 0  # the last of its batches we acknowledged to it
     owed: bool = False  # a batch with changes arrived since: acknowledge it
+    waiting_since: str = ""  # batches await its acknowledgement since (ISO 8601)
+    must_repair: bool = False  # it stayed offline too long: rounds skip it
+    stale_before: str = ""  # paired again: its batches made before this are old ones
+    prune_all: bool = False  # paired again: our old batches to it go before the next
 
     @classmethod
     def read(cls, session, node_id: str) -> _Outbox:
@@ -179,9 +191,35 @@ class SyncRound:
                     self._receive(box, node, peer, by_sender[peer.node_id], outcome)
                 continue
             result.peers.append(outcome)
+            if peer.active and self._must_repair(peer):
+                outcome.must_repair = True
+                outcome.error = must_repair_message(peer.name)
+                continue
             self._receive(box, node, peer, by_sender.get(peer.node_id, []), outcome)
             self._send(box, node, peer, outcome)
         return result
+
+    def _must_repair(self, peer: peers.PeerInfo) -> bool:
+        """The peer has left batches unacknowledged longer than the owner allows
+        (``app.storage.sync_limits``): marked, it must be paired again."""
+        now = self.clock.now()
+        with self.store.reader() as s:
+            outbox = _Outbox.read(s, peer.node_id)
+            limit = sync_limits.max_offline(s)
+        if outbox.must_repair:
+            return True
+        if not (outbox.batches and outbox.waiting_since
+                and now - datetime.fromisoformat(outbox.waiting_since) > limit):
+            return False
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            fresh = _Outbox.read(uow.session, peer.node_id)
+            fresh.must_repair = True
+            fresh.write(uow.session, peer.node_id)
+            peers.record_sync(uow, peer.node_id, at=now,
+                              error=must_repair_message(peer.name)[:500])
+            uow.audit(AUDIT_MUST_REPAIR, PEER_ENTITY, peer.id,
+                      f"waiting_since={outbox.waiting_since}")
+        return True
 
     def _prune_retired_keys(self) -> None:
         now = self.clock.now()
@@ -194,10 +232,15 @@ class SyncRound:
     # -- receiving -----------------------------------------------------------------------
     def _receive(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo, seqs: list[int],
                  out: PeerResult) -> None:
+        with self.store.reader() as s:
+            stale_before = _Outbox.read(s, peer.node_id).stale_before
         for seq in sorted(seqs):
             fetched = box.fetch(peer.node_id, seq)
             if fetched is None:
                 continue  # pruned meanwhile, or not whole yet
+            if stale_before and _made_before(fetched.header, stale_before):
+                out.skipped.append(seq)  # from before the new pairing: its sender prunes it
+                continue
             with self.store.reader() as s:
                 info = peers.by_node_id(s, peer.node_id)
             ledger = info.ledger
@@ -268,6 +311,7 @@ class SyncRound:
             reached = box.acknowledge(payload.acknowledges)
             if reached is not None:
                 peers.record_acknowledged(uow, peer.node_id, reached)
+                box.waiting_since = now.isoformat() if box.batches else ""
             rotation.acknowledged(uow.session, peer.node_id, payload.acknowledges)
             box.owed = box.owed or bool(changes)
             box.write(uow.session, peer.node_id)
@@ -292,6 +336,7 @@ class SyncRound:
     # -- sending -------------------------------------------------------------------------
     def _send(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo,
               out: PeerResult) -> None:
+        self._prune_old_chain(box, peer.node_id)
         self._post_unposted(box, peer.node_id, out)
         now = self.clock.now()
         with self.store.reader() as s:
@@ -347,6 +392,8 @@ class SyncRound:
                 peers.record_snapshot_sent(uow, peer.node_id)
             fresh = _Outbox.read(uow.session, peer.node_id)
             fresh.sent_through, fresh.sent_at = through, now.isoformat()
+            if not fresh.batches:
+                fresh.waiting_since = now.isoformat()
             fresh.batches[str(seq)] = through
             fresh.announced, fresh.owed = ledger.last_received_seq, False
             fresh.write(uow.session, peer.node_id)
@@ -357,6 +404,18 @@ class SyncRound:
                       f"seq={seq} changes={len(changes)}"
                       + (" snapshot" if snapshot else ""))
         self._post_unposted(box, peer.node_id, out)
+
+    def _prune_old_chain(self, box: Mailbox, node_id: str) -> None:
+        """Paired again: the batches of the old exchange leave its mailbox before the new
+        exchange numbers from 1."""
+        with self.store.reader() as s:
+            if not _Outbox.read(s, node_id).prune_all:
+                return
+        box.prune(node_id, MAX_SEQ)
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            fresh = _Outbox.read(uow.session, node_id)
+            fresh.prune_all = False
+            fresh.write(uow.session, node_id)
 
     def _post_unposted(self, box: Mailbox, node_id: str, out: PeerResult) -> None:
         """Post the batch sealed and recorded but not posted yet (the last round may have
@@ -373,6 +432,43 @@ class SyncRound:
             if found is not None:
                 uow.session.delete(found)
         out.sent.append(data["seq"])
+
+
+def restart(session, node_id: str, *, stale_before: datetime, sent_through: int) -> None:
+    """A peer paired again (in the caller's unit of work): the exchange starts over from
+    batch 1 both ways (the next batch to it is a snapshot when ``snapshot_due``); its
+    batches made before ``stale_before`` (by its own clock) are old ones, skipped; ours
+    leave its mailbox at the next round; what it acknowledged of our journal stays."""
+    row = peers._paired_row(session, node_id)
+    row.next_send_seq, row.last_sent_hash = 1, ""
+    row.last_received_seq, row.last_received_hash = 0, ""
+    row.last_error = ""
+    _Outbox(sent_through=sent_through, stale_before=stale_before.isoformat(),
+            prune_all=True).write(session, node_id)
+    unposted = session.get(LocalMeta, _UNPOSTED + node_id)
+    if unposted is not None:
+        session.delete(unposted)
+    rotation.forget_peer(session, node_id)
+
+
+def must_repair(session, node_id: str) -> bool:
+    return _Outbox.read(session, node_id).must_repair
+
+
+def must_repair_message(name: str) -> str:
+    return _("{peer} has not acknowledged what was sent to it for longer than the longest "
+             "offline period allowed: it is no longer synchronised and must be paired again "
+             "(a new invitation from Réglages → Partage or 'permanence peer invite').").format(
+                 peer=name)
+
+
+def _made_before(header_file: bytes, instant: str) -> bool:
+    """The (unverified) header says it was made before ``instant``."""
+    try:
+        header = batch.read_header(header_file)[0]
+    except batch.MalformedBatch:
+        return False  # verify says so
+    return header.created_at < datetime.fromisoformat(instant)
 
 
 def _before_first_batch(peer: peers.PeerInfo, outbox: _Outbox) -> bool:
@@ -419,6 +515,7 @@ class PeerStatus:
     pending: int  # changes it would receive now (its whole scope when a snapshot is due)
     snapshot_due: bool
     error: str
+    must_repair: bool = False  # offline too long: skipped until paired again
 
 
 def status(store, clock) -> list[PeerStatus]:
@@ -445,5 +542,6 @@ def status(store, clock) -> list[PeerStatus]:
             out.append(PeerStatus(peer.name, peer.role, peer.state, peer.node_id,
                                   ledger.next_send_seq - 1, ledger.last_received_seq,
                                   outbox.acked_seq, ledger.last_sync_at, pending,
-                                  ledger.snapshot_due, ledger.last_error))
+                                  ledger.snapshot_due, ledger.last_error,
+                                  peer.active and outbox.must_repair))
     return out

@@ -46,6 +46,7 @@ from app.models.sync import PEER_ACTIVE, PEER_INVITED, PEER_REVOKED, PEER_ROLE_R
 from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.workspace import Workspace
+from app.storage import sync_limits
 from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
 from app.sync.rotation import RETIRED_FOR
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
@@ -335,6 +336,12 @@ class SharingTab(QWidget):
         self.interval.setRange(LEAST_INTERVAL, MOST_INTERVAL)
         self.interval.setValue(target.interval)
         self.interval.setSuffix(_(" s"))
+        self.max_offline = QSpinBox()
+        self.max_offline.setRange(sync_limits.LEAST_DAYS, sync_limits.MOST_DAYS)
+        self.max_offline.setValue(self._sharing.max_offline_days())
+        self.max_offline.setSuffix(_(" days"))
+        self.max_offline.setToolTip(_("A workstation that has not acknowledged what was sent "
+                                      "to it for longer must be paired again."))
         self.save_sync_button = QPushButton(_("Save"))
         self.save_sync_button.clicked.connect(self.save_sync)
         self.sync_now_button = QPushButton(_("Synchronise now"))
@@ -349,6 +356,7 @@ class SharingTab(QWidget):
         form.addRow(_("Key file"), self.identity)
         form.addRow(_("Server's key"), self.host_key)
         form.addRow(_("Every"), self.interval)
+        form.addRow(_("Longest offline period"), self.max_offline)
         row = QHBoxLayout()
         row.addWidget(self.sync_status, 1)
         row.addWidget(self.save_sync_button)
@@ -366,6 +374,8 @@ class SharingTab(QWidget):
         try:
             self.runner.set_target(SyncTarget(self.via.text(), self.identity.text(),
                                               self.host_key.text(), self.interval.value()))
+            if self.max_offline.value() != self._sharing.max_offline_days():
+                self._sharing.set_max_offline_days(self.max_offline.value())
         except ValidationError as exc:
             self.sync_error.show_message("\n".join(exc.errors.values()))
             return False
