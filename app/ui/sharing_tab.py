@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHeaderView,
     QHBoxLayout,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -286,7 +288,18 @@ class SharingTab(QWidget):
         top.addWidget(label(_("This installation's fingerprint"), "SectionTitle"))
         top.addStretch()
         top.addWidget(self.rotate_button)
-        layout = QVBoxLayout(self)
+        # Pairing, scope, synchronisation and conflicts: taller than a small screen, the
+        # page scrolls rather than squeezing its rows.
+        body = QWidget()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        layout = QVBoxLayout(body)
         layout.addLayout(top)
         layout.addWidget(self.fingerprint)
         layout.addWidget(label(_("A remote secretary's workstation receives, encrypted and "
