@@ -31,6 +31,7 @@ class ExitCode(IntEnum):
     BATCH_REFUSED = 9  # a sync batch was refused (signature, sender, sequence...); not applied
     PAIRING_REFUSED = 10  # an invite or pairing request refused: forged, expired, unknown
     NOT_RUNNING = 11  # a call routed by its line needs the running window; nothing recorded
+    PEER_MUST_REPAIR = 12  # a sync peer stayed offline too long: skipped, pair it again
     INTERRUPTED = 130  # Ctrl+C
 
 

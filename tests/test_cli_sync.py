@@ -22,7 +22,10 @@ def _ok(result):
 
 @pytest.fixture(scope="module")
 def paired(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sync")
+    return _paired(tmp_path_factory.mktemp("sync"))
+
+
+def _paired(base):
     root, remote = base / "cabinet", base / "distante"
     _ok(permanence("init", "--profile", str(root), "--practice", "Cabinet du Parc",
                    "--practitioner", "Dr Claire Morel", "--specialty", "general",
@@ -153,3 +156,33 @@ def test_an_altered_batch_exits_9_and_applies_nothing(paired):
     assert "refusé" in refused.stderr
     (peer,) = _status(remote, REMOTE)["peers"]
     assert peer["last_received"] == int(body.stem) - 1 and peer["error"]
+
+
+def _fingerprint(profile, passphrase) -> str:
+    return json.loads(_ok(permanence("node", "show", "--profile", str(profile), "--format",
+                                     "json", passphrase=passphrase)).stdout)["fingerprint"]
+
+
+def test_node_rotate_prints_both_fingerprints_and_rounds_go_on(tmp_path):
+    base, root, remote, share = _paired(tmp_path)
+    for profile, secret in ((root, OWNER), (remote, REMOTE), (root, OWNER)):
+        _ok(permanence("sync", "--profile", str(profile), "--via", str(share),
+                       passphrase=secret))
+    for profile, secret, other, other_secret in ((root, OWNER, remote, REMOTE),
+                                                 (remote, REMOTE, root, OWNER)):
+        old = _fingerprint(profile, secret)
+        rotated = _ok(permanence("node", "rotate", "--profile", str(profile),
+                                 passphrase=secret))
+        new = _fingerprint(profile, secret)
+        assert new != old
+        assert old in rotated.stdout and new in rotated.stdout, rotated.stdout
+        assert "Nouvelle empreinte" in rotated.stdout
+        for who, pw in ((profile, secret), (other, other_secret), (profile, secret)):
+            _ok(permanence("sync", "--profile", str(who), "--via", str(share),
+                           passphrase=pw))
+        assert [p["error"] for p in _status(other, other_secret)["peers"]] == [""]
+    # The practice holds the workstation's new keys (a workstation's account does not
+    # list peers).
+    listed = json.loads(_ok(permanence("peer", "list", "--profile", str(root), "--format",
+                                       "json", passphrase=OWNER)).stdout)
+    assert [p["fingerprint"] for p in listed] == [new]

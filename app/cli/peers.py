@@ -7,7 +7,9 @@ identity for the standard ``age`` tool (owner-only file, never over an existing 
 ``peer invite`` writes an invite; ``peer join`` (on the remote workstation) creates
 its profile if needed, the account its commands then use, and the request file;
 ``peer accept`` pairs with the fingerprint read on the other side; ``peer revoke``,
-``peer list`` and ``peer scope`` follow. Refusals exit 10 (``ExitCode.PAIRING_REFUSED``),
+``peer list``, ``peer scope`` and ``peer offline-limit`` (the longest a workstation
+may stay without acknowledging, ``app.storage.sync_limits``) follow. ``node rotate`` replaces this node's keys
+(``app.sync.rotation``) and prints the fingerprint, old and new. Refusals exit 10 (``ExitCode.PAIRING_REFUSED``),
 a file that is not an invite or a request 2.
 """
 
@@ -33,7 +35,7 @@ def register(sub, common) -> None:
                                          "fingerprint, its secret identity"))
     common(node, top=False)
     node_what = node.add_subparsers(dest="node_command", required=True,
-                                    metavar="show|export-identity")
+                                    metavar="show|export-identity|rotate")
     show = node_what.add_parser("show", help=_("print this installation's node id and "
                                                "fingerprint"))
     common(show, top=False)
@@ -45,12 +47,17 @@ def register(sub, common) -> None:
     common(export, top=False)
     export.add_argument("out", type=Path, metavar="OUT")
     export.set_defaults(handler=cmd_node_export)
+    rotate = node_what.add_parser("rotate", help=_(
+        "replace this installation's keys (the peers learn the new ones at the next sync; "
+        "its fingerprint changes)"))
+    common(rotate, top=False)
+    rotate.set_defaults(handler=cmd_node_rotate)
 
     peer = sub.add_parser("peer", help=_("pair with remote secretaries' workstations, set "
                                          "what each receives, revoke them (the owner only)"))
     common(peer, top=False)
     what = peer.add_subparsers(dest="peer_command", required=True,
-                               metavar="invite|join|accept|revoke|list|scope|policy")
+                               metavar="invite|join|accept|revoke|list|scope|policy|offline-limit")
     invite = what.add_parser("invite", help=_("write an invitation for a remote "
                                               "workstation"))
     common(invite, top=False)
@@ -112,6 +119,14 @@ def register(sub, common) -> None:
         policy.add_argument(f"--{item}", choices=YES_NO)
     policy.add_argument("--format", choices=("text", "json"), default="text")
     policy.set_defaults(handler=cmd_peer_policy)
+
+
+    limit = what.add_parser("offline-limit", help=_(
+        "show or set the longest a workstation may stay without synchronising before it "
+        "must be paired again"))
+    common(limit, top=False)
+    limit.add_argument("--days", type=int, metavar="N", help=_("the new limit, in days"))
+    limit.set_defaults(handler=cmd_peer_offline_limit)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -205,6 +220,24 @@ def cmd_node_export(args) -> int:
           "keep the passphrase, and delete it once used.").format(path=args.out),
         file=sys.stderr)
     say(_("Secret identity written to {path} (readable by you only).").format(path=args.out))
+    return 0
+
+
+def cmd_node_rotate(args) -> int:
+    from app.cli import say
+    from app.sync.rotation import RETIRED_FOR
+
+    ws = _open(args)
+    try:
+        rotated = _sharing(ws).rotate_keys()
+    finally:
+        ws.close()
+    say(_("New keys made for this installation."),
+        _("Old fingerprint: {fingerprint}").format(fingerprint=rotated.old_fingerprint),
+        _("New fingerprint: {fingerprint}").format(fingerprint=rotated.new_fingerprint),
+        _("The paired installations ({count}) learn the new keys at their next sync; the "
+          "old ones stay valid for what is already on its way until {days} days have "
+          "passed.").format(count=rotated.peers, days=RETIRED_FOR.days))
     return 0
 
 
@@ -335,6 +368,26 @@ def cmd_peer_revoke(args) -> int:
     finally:
         ws.close()
     say(_("{name} is revoked: nothing more is exchanged with it.").format(name=peer.name))
+    return 0
+
+
+def cmd_peer_offline_limit(args) -> int:
+    from app.cli import UsageError, say
+    from app.services.errors import ValidationError
+
+    ws = _open(args)
+    try:
+        sharing = _sharing(ws)
+        if args.days is not None:
+            try:
+                sharing.set_max_offline_days(args.days)
+            except ValidationError as exc:
+                raise UsageError(*exc.errors.values()) from exc
+        days = sharing.max_offline_days()
+    finally:
+        ws.close()
+    say(_("Longest offline period: {days} days. A workstation that has not acknowledged "
+          "what was sent to it for longer must be paired again.").format(days=days))
     return 0
 
 

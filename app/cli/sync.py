@@ -3,7 +3,8 @@ exchange stands.
 
 ``sync --via DIR|sftp://USER@HOST:PORT/PATH`` receives what the peers sent and sends
 each what is pending (``app.sync.round``), then prints a short summary; a refused batch
-exits 9, an unusable folder or server 8. ``sync status`` lists the peers with their last
+exits 9, an unusable folder or server 8, a peer skipped because it must be paired again
+11. ``sync status`` lists the peers with their last
 batches, pending changes, conflicts and errors; ``sync conflicts`` the conflicts to
 resolve. Both take ``--format json``.
 """
@@ -74,7 +75,7 @@ def _round(args) -> int:
     from app.errors import ExitCode
     from app.services import access
     from app.services.calls.lines import write_lines_copy
-    from app.sync.round import SyncRound, held_message
+    from app.sync.round import SyncRound, held_message, must_repair_message
     from app.sync.transport import LocalMetaPins, Mailbox, open_transport, pinned_notice
 
     ws = _open(args)
@@ -133,7 +134,11 @@ def _round(args) -> int:
     for sender in result.unknown_senders:
         say(_("Batches from an installation that is not paired with this one were left "
               "aside ({node}).").format(node=sender), file=sys.stderr)
-    return int(ExitCode.BATCH_REFUSED) if result.refused else 0
+    for name in result.must_repair:
+        say(must_repair_message(clean_name(name)), file=sys.stderr)
+    if result.refused:
+        return int(ExitCode.BATCH_REFUSED)
+    return int(ExitCode.PEER_MUST_REPAIR) if result.must_repair else 0
 
 
 def _status(args) -> int:
@@ -159,7 +164,7 @@ def _status(args) -> int:
             "node_id": p.node_id, "last_sent": p.last_sent, "last_received": p.last_received,
             "acknowledged": p.acknowledged, "last_sync_at": instant(p.last_sync_at),
             "pending": p.pending, "snapshot_due": p.snapshot_due,
-            "error": clean_name(p.error)} for p in listed],
+            "must_repair": p.must_repair, "error": clean_name(p.error)} for p in listed],
             "conflicts": conflicts}, ensure_ascii=False))
         return 0
     if not listed:
@@ -170,6 +175,8 @@ def _status(args) -> int:
             peer=clean_name(p.name), state=p.state, sent=p.last_sent, received=p.last_received,
             at=instant(p.last_sync_at) or _("never"),
             pending=ngettext("{n} change", "{n} changes", p.pending).format(n=p.pending)))
+        if p.must_repair:
+            say(_("  must be paired again: it stayed offline too long"))
         if p.error:
             say(_("  problem: {error}").format(error=clean_name(p.error)))
     if conflicts:

@@ -18,6 +18,7 @@ left is removed by the next run.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -263,11 +264,32 @@ def _accounts_section(run: _Run) -> None:
 
 def _sharing_section(run: _Run) -> None:
     """A remote secretariat invited, its request not yet back: Réglages → Partage shows
-    the invitation pending and what it will receive (the invite file itself is not kept)."""
+    the invitation pending and what it will receive (the invite file itself is not kept);
+    and one conflict to resolve, as a round records it when both sides changed a
+    patient's e-mail before synchronising (the conflict list is local, never sent)."""
+    from app.models import Patient
+    from app.models.conflict import FIELD, SyncConflict
     from app.sync.pairing import Sharing
 
     ws = run.workspace
     Sharing(ws.store, principal=ws.principal, clock=ws.clock).invite("secretariat-quimper")
+    with ws.store.unit_of_work(actor_id=ws.user_id) as uow:
+        patient = uow.session.scalars(select(Patient).where(
+            Patient.deleted_at.is_(None), Patient.email > "")
+            .order_by(Patient.id).limit(1)).first()
+        if patient is None:
+            return
+        other = "ancienne." + patient.email
+        uow.session.add(SyncConflict(
+            key=f"field:patient:{patient.id}:email:demo", conflict=FIELD, kind="patient",
+            entity_id=patient.id, field="email", kept_value=json.dumps(patient.email),
+            other_value=json.dumps(other), kept_stamp=patient.version,
+            other_stamp=max(patient.version - 1, 0), kept_node=ws.store.node_id,
+            other_node=DEMO_REMOTE_NODE, peer_node=DEMO_REMOTE_NODE, detected_at=uow.now))
+
+
+# The remote secretariat's node in the demo's conflict (it is not paired: no keys).
+DEMO_REMOTE_NODE = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
 
 # Each kind of data in the order it is generated: (name, how many, generator). The

@@ -11,7 +11,8 @@ The rules, with their French defaults (the owner changes them in Settings):
 - the change journal's old updates keep which fields changed, not their values, after
   ``journal_days`` (365): the history still says what changed and when, the database
   stops growing with the values of every edit, and a peer that syncs more often than
-  that has long received them (inserts keep their values: a row's first copy);
+  that has long received them (inserts keep their values: a row's first copy); never
+  before the longest a sync peer may stay offline (``app.storage.sync_limits``);
 - the audit trail: its own rule (``app.storage.trail_retention``, a year by default).
 
 Erased rows are blanked and tombstoned through the unit of work (sync carries it), and
@@ -39,7 +40,7 @@ from app.models.principal import Principal
 from app.services import access
 from app.errors import PermanenceError
 from app.services.rgpd import blank_rows, erase_patient, erasure_rows
-from app.storage import erasure, trail_retention
+from app.storage import erasure, sync_limits, trail_retention
 from app.storage.erasure import COMPACTED
 from app.storage.store import Store
 
@@ -194,7 +195,9 @@ class RetentionService:
                        if rules.patient_years else None)
         call_cut, message_cut = now - _months(rules.call_months), now - _months(
             rules.message_months)
-        journal_cut = now - timedelta(days=rules.journal_days)
+        # A peer may stay offline this long and still get every change whole.
+        journal_cut = now - timedelta(days=max(rules.journal_days,
+                                               sync_limits.max_offline_of(self._store)))
         trail_cut = now - timedelta(days=trail_retention.retention_days(self._store))
         if dry_run:
             with self._store.reader() as s:

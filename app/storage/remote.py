@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import TypeDecorator, insert, or_, select
+from sqlalchemy import TypeDecorator, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.agenda import HOLDING_STATUSES, Appointment
@@ -54,6 +54,7 @@ from app.storage import erasure, versions
 from app.storage.errors import StorageError
 from app.storage.changes import DELETE, INSERT, UPDATE
 from app.storage.hlc import HybridLogicalClock
+from app.storage.uow import insert_rows
 
 META_HLC = "hlc_last"
 # Fields a peer's change may set on an existing row (the rest are stamps or the key).
@@ -226,8 +227,10 @@ def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending)
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
                                   "this node never received")
     columns = model.__table__.c
-    values = {k: _from_json(columns[k], v) for k, v in change.payload.items()
-              if k in columns and k not in _NOT_MERGED}
+    readers = _readers(model)
+    values = {k: (read(v) if read is not None and v.__class__ is str else v)
+              for k, v in change.payload.items()
+              if (read := readers.get(k, _NOT_A_FIELD)) is not _NOT_A_FIELD}
     stamps = {k: change.version_of(k) for k in values}
     created = _from_json(columns["created_at"], change.payload.get("created_at")) or change.at
     updated = _from_json(columns["updated_at"], change.payload.get("updated_at")) or created
@@ -278,7 +281,7 @@ class _Pending:
                 self.written.add(key)
                 del self._held[key]  # read back from the database if changed again
             for table, _keys, rows in runs:
-                conn.execute(insert(table), rows)
+                insert_rows(conn, table, rows)
             self._rows = []
         session.flush()
         self._uow.write_applied()
@@ -472,6 +475,32 @@ def _jsonable(value: Any) -> Any:
 def value_of(column, value):
     """A journaled value back to what the column holds (ISO text to dates and instants)."""
     return _from_json(column, value)
+
+
+_NOT_A_FIELD = object()
+_READERS: dict = {}  # model -> {column key: reader of its ISO text, or None}
+
+
+def _readers(model) -> dict:
+    """For each column a change may write: how its journaled text becomes the column's
+    value (None: as it is), as ``_from_json`` says, worked out once per model."""
+    found = _READERS.get(model)
+    if found is None:
+        found = _READERS[model] = {c.key: _reader(c) for c in model.__table__.c
+                                   if c.key not in _NOT_MERGED}
+    return found
+
+
+def _reader(column):
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        kind = column_type.python_type
+    except NotImplementedError:
+        return None
+    return {datetime: datetime.fromisoformat, date: date.fromisoformat,
+            time: time.fromisoformat}.get(kind)
 
 
 def _from_json(column, value):

@@ -188,13 +188,12 @@ class UnitOfWork:
         self._applied_journal.append({
             "tx_id": tx_id, "entity": entity, "entity_id": entity_id, "op": op,
             "version": version, "origin_node": origin_node, "peer_node": self.from_peer,
-            "at": at, "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            "at": at, "payload": _PAYLOAD_ENCODER(dict(sorted(payload.items()))),
             "field_versions": versions.dump(field_versions) if field_versions else None,
             "base_versions": versions.dump(field_bases) if field_bases else None,
         })
-        self._applied_audit.append(self._audit_values(
-            {INSERT: "create"}.get(op, op), entity, entity_id,
-            f"applied from peer {self.from_peer}"))
+        # Chained and hashed together by ``write_applied``, in this order.
+        self._applied_audit.append(({INSERT: "create"}.get(op, op), entity, entity_id))
         self._changes.note(entity, entity_id, op)
 
     def write_applied(self) -> None:
@@ -203,8 +202,19 @@ class UnitOfWork:
         if not self._applied_journal:
             return
         conn = self.session.connection()
-        conn.execute(insert(ChangeJournal.__table__), self._applied_journal)
-        conn.execute(insert(AuditEntry.__table__), self._applied_audit)
+        insert_rows(conn, ChangeJournal.__table__, self._applied_journal)
+        detail = f"applied from peer {self.from_peer}"
+        audit: list[dict] = []
+        start = 0
+        kept = self._applied_audit
+        # Consecutive entries of one action and kind share all but their id and chain.
+        for end in range(1, len(kept) + 1):
+            if end == len(kept) or kept[end][:2] != kept[start][:2]:
+                action, entity = kept[start][:2]
+                audit.extend(dict(zip(_AUDIT_COLUMNS, row)) for row in self._audit_rows(
+                    action, entity, [k[2] for k in kept[start:end]], self.now, detail))
+                start = end
+        insert_rows(conn, AuditEntry.__table__, audit)
         self._applied_journal, self._applied_audit = [], []
 
     # -- audit --------------------------------------------------------------------
@@ -243,9 +253,10 @@ class UnitOfWork:
         None if it wrote none."""
         return (self._last_seq, self._last_hash) if self._last_hash is not None else None
 
-    def _audit_rows(self, action: str, entity: str, entity_ids: list[str], at) -> list[tuple]:
+    def _audit_rows(self, action: str, entity: str, entity_ids: list[str], at,
+                    detail: str = "") -> list[tuple]:
         """The next entries of the hash chain, one per id, as ``_AUDIT_COLUMNS`` values
-        (``at`` as the column stores it)."""
+        (``at`` as the column stores it), with the same ``detail``."""
         prev, now, actor = self._chain_head(), self.now, self.actor_id
         seq = self._last_seq
         rows = []
@@ -257,18 +268,19 @@ class UnitOfWork:
         # every entry.
         middle = "\x1f".join((now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
                               actor, action, entity))
-        template = "{}\x1f{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f"
+        template = "{}\x1f{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f" \
+            + detail.replace("{", "{{").replace("}", "}}")
         first = entity_ids[0]
         fast = (hashlib.sha256(template.format(seq + 1, prev, first).encode("utf-8")).hexdigest()
-                == entry_hash(seq + 1, prev, now, actor, action, entity, first, ""))
+                == entry_hash(seq + 1, prev, now, actor, action, entity, first, detail))
         for entity_id in entity_ids:
             seq += 1
             if fast:
                 h = hashlib.sha256(template.format(seq, prev, entity_id).encode("utf-8")
                                    ).hexdigest()
             else:
-                h = entry_hash(seq, prev, now, actor, action, entity, entity_id, "")
-            rows.append((seq, at, actor, action, entity, entity_id, "", prev, h))
+                h = entry_hash(seq, prev, now, actor, action, entity, entity_id, detail)
+            rows.append((seq, at, actor, action, entity, entity_id, detail, prev, h))
             prev = h
         self._last_hash, self._last_seq = prev, seq
         return rows
@@ -426,6 +438,57 @@ def _convert(processor, values: list) -> list:
         else:
             append(processor(value))
     return out
+
+
+_INSERTS: dict = {}  # (table, keys, dialect name) -> (sql, sources) or None: Core does it
+
+
+def insert_rows(conn, table, rows: list[dict]) -> None:
+    """``conn.execute(insert(table), rows)`` for rows with the same keys, sent to the
+    driver as one prepared statement: each value converted by its column's bind
+    processor (dates and instants once per distinct value), missing columns given their
+    scalar default, as Core would, without its per-row parameter building. Falls back
+    to Core for what it alone does (a default computed at insert time)."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    keys = tuple(sorted(rows[0]))
+    plan_key = (table, keys, dialect.name)
+    if plan_key not in _INSERTS:
+        _INSERTS[plan_key] = _insert_plan(table, keys, dialect)
+    plan = _INSERTS[plan_key]
+    if plan is None or any(r.keys() != rows[0].keys() for r in rows):
+        conn.execute(insert(table), rows)
+        return
+    sql, sources = plan
+    n = len(rows)
+    columns = []
+    for key, default, processor in sources:
+        if key is None:
+            columns.append([processor(default) if processor else default] * n)
+        else:
+            values = [r[key] for r in rows]
+            columns.append(_convert(processor, values) if processor else values)
+    conn.exec_driver_sql(sql, list(zip(*columns)))
+
+
+def _insert_plan(table, keys: tuple[str, ...], dialect):
+    if not dialect.positional or not set(keys) <= set(table.c.keys()):
+        return None
+    sql, names = _prepared(table, list(keys), dialect)
+    sources = []
+    for name in names:
+        column = table.c.get(name)
+        if column is None:
+            return None
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if name in keys:
+            sources.append((name, None, processor))
+        elif column.default is not None and column.default.is_scalar:
+            sources.append((None, column.default.arg, processor))
+        else:
+            return None
+    return sql, sources
 
 
 def _prepared(table, keys: list[str], dialect) -> tuple[str, list[str]]:

@@ -31,6 +31,12 @@ previous batch, "" for the first), ``schema`` (Alembic revision of the sender),
 ``ciphertext_sha256`` and ``ciphertext_size``. A batch's hash is the SHA-256 (hex) of
 the canonical header bytes; the next batch's ``prev`` names it.
 
+After the sender rotated its keys (``app.sync.rotation``), its batches carry one more
+header key until the receiver acknowledges one: ``rotation``, ``{"verify_key": BASE64,
+"age_recipient": "age1…"}`` (its new public keys), and a third line: the signature of
+the same canonical bytes by its *previous* signing key, the one the receiver holds.
+The second line is then the signature by the new key: both keys vouch for the change.
+
 ``verify`` checks the header and the ciphertext's digest against what the receiver
 knows, in the order the refusals are listed in ``verify``, without decrypting;
 ``open_batch`` then decrypts and parses. Every refusal is a ``BatchRefused``.
@@ -39,6 +45,7 @@ knows, in the order the refusals are listed in ``verify``, without decrypting;
 from __future__ import annotations
 
 import base64
+import binascii
 import gzip
 import hashlib
 import json
@@ -71,6 +78,7 @@ MAX_PLAINTEXT = 512 * 1024 * 1024
 _HEADER_KEYS = frozenset({
     "format", "version", "sender", "receiver", "seq", "prev", "schema", "created_at",
     "expires_at", "acknowledges", "ciphertext_sha256", "ciphertext_size"})
+_ROTATION_KEYS = frozenset({"verify_key", "age_recipient"})
 _CHANGE_KEYS = frozenset({"kind", "entity_id", "op", "version", "origin_node", "at",
                           "payload", "field_versions", "field_bases"})
 
@@ -142,6 +150,19 @@ class FutureSchema(BatchRefused):
                  "this installation, then synchronise again. Nothing was applied.")
 
 
+class ForgedRotation(BadSignature):
+    """A batch announcing new keys for its sender that the sender's current key did not
+    sign (or whose new key did not): nothing changes, its keys stay as they were."""
+
+    code = "batch_forged_rotation"
+
+    @property
+    def user_message(self) -> str:
+        return _("Refused batch: it announces new keys for the other installation, but they "
+                 "are not signed by the key this installation holds for it (forged or "
+                 "altered). Nothing was applied and its keys were not changed.")
+
+
 class CiphertextMismatch(BatchRefused):
     code = "batch_ciphertext_mismatch"
 
@@ -204,6 +225,14 @@ class CannotDecrypt(BatchRefused):
 
 # -- the header ---------------------------------------------------------------------------
 @dataclass(frozen=True)
+class KeyRotation:
+    """A sender's new public keys, announced in its batches' headers."""
+
+    verify_key: bytes
+    age_recipient: str
+
+
+@dataclass(frozen=True)
 class BatchHeader:
     sender: str
     receiver: str
@@ -217,15 +246,21 @@ class BatchHeader:
     ciphertext_size: int
     format: str = FORMAT
     version: int = VERSION
+    rotation: KeyRotation | None = None  # the sender's new public keys, if it rotated
 
     def canonical(self) -> bytes:
-        return _canonical({
+        data = {
             "format": self.format, "version": self.version, "sender": self.sender,
             "receiver": self.receiver, "seq": self.seq, "prev": self.prev,
             "schema": self.schema, "created_at": _instant(self.created_at),
             "expires_at": _instant(self.expires_at), "acknowledges": self.acknowledges,
             "ciphertext_sha256": self.ciphertext_sha256,
-            "ciphertext_size": self.ciphertext_size})
+            "ciphertext_size": self.ciphertext_size}
+        if self.rotation is not None:
+            data["rotation"] = {"verify_key": base64.b64encode(self.rotation.verify_key)
+                                .decode("ascii"),
+                                "age_recipient": self.rotation.age_recipient}
+        return _canonical(data)
 
     @property
     def hash(self) -> str:
@@ -247,6 +282,7 @@ class Checked:
     header: BatchHeader
     duplicate: bool = False
     warnings: tuple[str, ...] = ()
+    rotation: KeyRotation | None = None  # new keys to record for the sender on applying
 
 
 @dataclass(frozen=True)
@@ -342,11 +378,16 @@ def measure(document: dict[str, Any]) -> PayloadSize:
 
 # -- sealing --------------------------------------------------------------------------------
 def seal(document: dict[str, Any], *, signing_key: bytes, recipient: str, schema: str,
-         prev: str, created_at: datetime, expires_at: datetime | None = None) -> Sealed:
+         prev: str, created_at: datetime, expires_at: datetime | None = None,
+         rotation: KeyRotation | None = None, previous_key: bytes | None = None) -> Sealed:
     """Encrypt ``document`` (``payload_document``) to ``recipient`` (the receiver's
     ``age1…`` key) and sign its header with ``signing_key`` (the sender's Ed25519
     private key, 32 raw bytes). Sender, receiver, seq and acknowledgement come from the
-    document; ``prev``: the hash of the previous batch to that receiver ("" first)."""
+    document; ``prev``: the hash of the previous batch to that receiver ("" first).
+    ``rotation`` (the sender's new public keys, those of ``signing_key``) goes with
+    ``previous_key``, the signing key the receiver still holds, which signs too."""
+    if (rotation is None) != (previous_key is None):
+        raise ValueError("a rotation is signed by the previous key")
     ciphertext = pyrage.encrypt(encode_payload(document), [x25519.Recipient.from_str(recipient)])
     header = BatchHeader(
         sender=document["sender"], receiver=document["receiver"], seq=document["seq"],
@@ -354,23 +395,36 @@ def seal(document: dict[str, Any], *, signing_key: bytes, recipient: str, schema
         expires_at=expires_at or created_at + DEFAULT_LIFETIME,
         acknowledges=document["acknowledges"],
         ciphertext_sha256=hashlib.sha256(ciphertext).hexdigest(),
-        ciphertext_size=len(ciphertext))
+        ciphertext_size=len(ciphertext), rotation=rotation)
     signed = header.canonical()
-    signature = Ed25519PrivateKey.from_private_bytes(signing_key).sign(signed)
-    return Sealed(signed + b"\n" + base64.b64encode(signature) + b"\n", ciphertext,
-                  header.hash)
+    lines = [signed, base64.b64encode(Ed25519PrivateKey.from_private_bytes(signing_key)
+                                      .sign(signed))]
+    if previous_key is not None:
+        lines.append(base64.b64encode(Ed25519PrivateKey.from_private_bytes(previous_key)
+                                      .sign(signed)))
+    return Sealed(b"\n".join(lines) + b"\n", ciphertext, header.hash)
 
 
 def read_header(header_file: bytes) -> tuple[BatchHeader, bytes, bytes]:
     """The header, the exact bytes signed and the signature; ``MalformedBatch`` if the
     file is not two lines of canonical JSON and base64. Nothing is trusted yet."""
+    return _read_header(header_file)[:3]
+
+
+def _read_header(header_file: bytes) -> tuple[BatchHeader, bytes, bytes, bytes | None]:
+    """``read_header``, and the previous key's signature of a rotation (else None)."""
     try:
-        signed, signature, rest = header_file.split(b"\n")
+        signed, *signatures, rest = header_file.split(b"\n")
         if rest:
             raise ValueError("trailing bytes")
         data = json.loads(signed.decode("ascii"))
+        rotation = None
+        if isinstance(data, dict) and "rotation" in data:
+            rotation = _rotation(data.pop("rotation"))
         if not isinstance(data, dict) or set(data) != _HEADER_KEYS:
             raise ValueError("header keys")
+        if len(signatures) != (2 if rotation is not None else 1):
+            raise ValueError("signatures")
         header = BatchHeader(
             sender=_text(data["sender"]), receiver=_text(data["receiver"]),
             seq=_count(data["seq"], 1), prev=_text(data["prev"]), schema=_text(data["schema"]),
@@ -379,20 +433,42 @@ def read_header(header_file: bytes) -> tuple[BatchHeader, bytes, bytes]:
             acknowledges=_count(data["acknowledges"], 0),
             ciphertext_sha256=_text(data["ciphertext_sha256"]),
             ciphertext_size=_count(data["ciphertext_size"], 0),
-            format=_text(data["format"]), version=_count(data["version"], 1))
+            format=_text(data["format"]), version=_count(data["version"], 1),
+            rotation=rotation)
         if header.format != FORMAT or header.canonical() != signed:
             raise ValueError("not canonical")
-        raw_signature = base64.b64decode(signature, validate=True)
-        if len(raw_signature) != 64:
+        raw = [base64.b64decode(line, validate=True) for line in signatures]
+        if any(len(r) != 64 for r in raw):
             raise ValueError("signature length")
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, binascii.Error) as exc:
         raise MalformedBatch(f"header: {exc}") from None
-    return header, signed, raw_signature
+    return header, signed, raw[0], (raw[1] if len(raw) > 1 else None)
+
+
+def _rotation(value: Any) -> KeyRotation:
+    if not isinstance(value, dict) or set(value) != _ROTATION_KEYS:
+        raise ValueError("rotation keys")
+    key = base64.b64decode(_text(value["verify_key"]).encode("ascii"), validate=True)
+    recipient = _text(value["age_recipient"])
+    if len(key) != 32 or not recipient.startswith("age1"):
+        raise ValueError("rotation keys")
+    return KeyRotation(key, recipient)
+
+
+def _signs(key: bytes, signature: bytes | None, signed: bytes) -> bool:
+    if signature is None:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(signature, signed)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def verify(header_file: bytes, ciphertext: bytes, *, receiver: str,
            sender_key: bytes | None, revoked_at: datetime | None, next_seq: int,
-           last_hash: str, known_schemas: Collection[str], now: datetime) -> Checked:
+           last_hash: str, known_schemas: Collection[str], now: datetime,
+           retired_keys: Sequence[tuple[bytes, int]] = ()) -> Checked:
     """Check a batch before anything is decrypted; raise the refusal, or return it.
 
     ``receiver``: this node's id. ``sender_key``: the Ed25519 public key (32 raw bytes)
@@ -400,7 +476,14 @@ def verify(header_file: bytes, ciphertext: bytes, *, receiver: str,
     ``revoked_at``: when that peer was revoked (None: it is not). ``next_seq``: the
     number expected from it (1 + the last applied), ``last_hash``: the hash of the last
     applied ("" before the first). ``known_schemas``: the schema revisions this version
-    of Permanence knows (a batch from a newer one is refused).
+    of Permanence knows (a batch from a newer one is refused). ``retired_keys``: the
+    sender's keys before it rotated, each with the number of the batch that announced
+    the new one: a batch numbered before it, signed with that key, still verifies
+    (it was sealed before the rotation; the caller drops keys past their deadline).
+
+    A batch announcing new keys (``rotation``) verifies when the key held for the
+    sender signed it and the new key did too (else ``ForgedRotation``), or when the
+    key held already is the new one; ``Checked.rotation`` then says what to record.
 
     In this order: a header that is not one (``MalformedBatch``), unknown sender,
     revoked sender (signed at or after revocation), signature, receiver, version and
@@ -409,15 +492,22 @@ def verify(header_file: bytes, ciphertext: bytes, *, receiver: str,
     number past the next: ``BatchGap``, it waits), chain (``prev``), expiry; a creation
     time more than five minutes ahead of ``now`` is a warning, not a refusal.
     """
-    header, signed, signature = read_header(header_file)
+    header, signed, signature, previous = _read_header(header_file)
     if sender_key is None:
         raise UnknownSender(header.sender)
     if revoked_at is not None and header.created_at >= revoked_at:
         raise RevokedSender(header.sender)
-    try:
-        Ed25519PublicKey.from_public_bytes(sender_key).verify(signature, signed)
-    except (InvalidSignature, ValueError):
-        raise BadSignature(header.sender) from None
+    rotation = header.rotation
+    if rotation is not None and rotation.verify_key != bytes(sender_key):
+        if not (_signs(sender_key, previous, signed)
+                and _signs(rotation.verify_key, signature, signed)):
+            raise ForgedRotation(header.sender)
+    elif not (_signs(sender_key, signature, signed) or any(
+            header.seq < before and _signs(key, signature, signed)
+            for key, before in retired_keys)):
+        raise BadSignature(header.sender)
+    else:
+        rotation = None  # nothing new: the key held is the one announced
     if header.receiver != receiver:
         raise WrongReceiver(header.receiver)
     if header.version > VERSION or header.schema not in known_schemas:
@@ -441,15 +531,18 @@ def verify(header_file: bytes, ciphertext: bytes, *, receiver: str,
         warnings.append(_("The other installation's clock is {minutes} minutes ahead of this "
                           "one; check the date and time of both computers.").format(
                               minutes=int((header.created_at - now).total_seconds() // 60)))
-    return Checked(header, warnings=tuple(warnings))
+    return Checked(header, warnings=tuple(warnings), rotation=rotation)
 
 
-def open_batch(checked: Checked, ciphertext: bytes, identity: str) -> Payload:
-    """Decrypt a verified batch with ``identity`` (this node's ``AGE-SECRET-KEY-…``) and
-    parse it; ``CannotDecrypt`` or ``MalformedBatch`` (content that does not match its
-    header is malformed too)."""
+def open_batch(checked: Checked, ciphertext: bytes, identity: str | Sequence[str]) -> Payload:
+    """Decrypt a verified batch with ``identity`` (this node's ``AGE-SECRET-KEY-…``, or
+    several: its current one and those it retired, for batches sealed before its peer
+    learnt the new one) and parse it; ``CannotDecrypt`` or ``MalformedBatch`` (content
+    that does not match its header is malformed too)."""
+    identities = [identity] if isinstance(identity, str) else list(identity)
     try:
-        compressed = pyrage.decrypt(ciphertext, [x25519.Identity.from_str(identity)])
+        compressed = pyrage.decrypt(ciphertext, [x25519.Identity.from_str(i)
+                                                 for i in identities])
     except (pyrage.DecryptError, pyrage.IdentityError, ValueError):
         raise CannotDecrypt(checked.header.sender) from None
     try:

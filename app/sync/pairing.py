@@ -44,8 +44,10 @@ from app.models.user import LOGIN_PATTERN, ROLE_REMOTE_SECRETARY
 from app.services import access
 from app.services.errors import NotFound, ValidationError
 from app.services.workstation_policy import WorkstationPolicy, policy_detail
+from app.storage import sync_limits
 from app.sync import node as nodes
-from app.sync import peers
+from app.sync import peers, rotation
+from app.sync import round as exchange
 from app.sync.node import NodeInfo, fingerprint, same_fingerprint, this_node, verify_key_object
 from app.sync.scope import Scope, default_scope
 
@@ -59,6 +61,7 @@ NODE_ENTITY = "node"
 AUDIT_INVITE, AUDIT_ACCEPT, AUDIT_REVOKE = "peer_invite", "peer_accept", "peer_revoke"
 AUDIT_SCOPE, AUDIT_JOIN, AUDIT_EXPORT = "peer_scope", "peer_join", "identity_export"
 AUDIT_POLICY = "peer_policy"
+AUDIT_OFFLINE = "sync_max_offline"
 PEER_ROLES_AT_PRACTICE = (PEER_ROLE_REMOTE_SECRETARY,)
 
 
@@ -264,7 +267,8 @@ class Sharing:
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             s = uow.session
             row = s.scalars(select(SyncPeer).where(SyncPeer.name == name)).first()
-            if row is not None and row.state != PEER_INVITED:
+            again = row is not None and _to_pair_again(s, row)
+            if row is not None and row.state != PEER_INVITED and not again:
                 errors["name"] = _("A workstation named {name} exists already (revoked ones "
                                    "keep their name).").format(name=name)
             if errors:
@@ -278,7 +282,8 @@ class Sharing:
                 s.add(row)
             row.invite_token = secrets.token_urlsafe(24)
             row.invite_expires_at = now + timedelta(days=valid_days)
-            uow.audit(AUDIT_INVITE, PEER_ENTITY, row.id, f"role={role}")
+            uow.audit(AUDIT_INVITE, PEER_ENTITY, row.id,
+                      f"role={role}" + (" again" if again else ""))
             body = {"practice_node_id": node.node_id, "practice_name": practice[0],
                     "timezone": practice[1], "age_recipient": node.age_recipient,
                     "verify_key": _b64(node.verify_key), "peer_name": name, "role": role,
@@ -304,6 +309,7 @@ class Sharing:
             row = self._pending_row(uow.session, request)
             if not same_fingerprint(given_fingerprint, request.fingerprint):
                 raise PairingRefused(WRONG_FINGERPRINT)
+            again = _to_pair_again(uow.session, row)
             row.node_id = request.body["node_id"]
             row.age_recipient = request.age_recipient
             row.verify_key = request.verify_key
@@ -312,7 +318,14 @@ class Sharing:
             row.snapshot_due = True  # its first batch: every row in its scope
             row.invite_token = None
             row.invite_expires_at = None
-            uow.audit(AUDIT_ACCEPT, PEER_ENTITY, row.id, "node=" + row.node_id)
+            if again:
+                # Offline too long: the exchange starts over, with a fresh snapshot.
+                uow.session.flush()
+                exchange.restart(uow.session, row.node_id,
+                                 stale_before=request.instant("created_at"),
+                                 sent_through=0)
+            uow.audit(AUDIT_ACCEPT, PEER_ENTITY, row.id,
+                      "node=" + row.node_id + (" again" if again else ""))
             uow.session.flush()
             return peers.info(row)
 
@@ -322,12 +335,17 @@ class Sharing:
         if body["practice_node_id"] != node.node_id:
             raise PairingRefused(UNKNOWN)
         row = s.scalars(select(SyncPeer).where(SyncPeer.invite_token == body["token"])).first()
-        if row is None or row.state != PEER_INVITED or row.name != body["peer_name"]:
+        if row is None or row.name != body["peer_name"]:
             raise PairingRefused(UNKNOWN)
+        again = _to_pair_again(s, row)
+        if row.state != PEER_INVITED and not again:
+            raise PairingRefused(UNKNOWN)
+        if again and body["node_id"] != row.node_id:
+            raise PairingRefused(UNKNOWN)  # paired again: the same workstation only
         if row.invite_expires_at is None or self._clock.now() >= row.invite_expires_at:
             raise PairingRefused(EXPIRED)
-        if body["node_id"] == node.node_id or s.scalars(select(SyncPeer).where(
-                SyncPeer.node_id == body["node_id"])).first() is not None:
+        if body["node_id"] == node.node_id or (not again and s.scalars(select(SyncPeer).where(
+                SyncPeer.node_id == body["node_id"])).first() is not None):
             raise PairingRefused(ALREADY)
         return row
 
@@ -394,6 +412,32 @@ class Sharing:
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             uow.audit(AUDIT_EXPORT, NODE_ENTITY, node.node_id)
 
+    def max_offline_days(self) -> int:
+        """The longest a peer may stay without acknowledging (``app.storage.sync_limits``)."""
+        with self._store.reader() as s:
+            return sync_limits.max_offline_days(s)
+
+    def set_max_offline_days(self, days: int) -> None:
+        access.require(self.principal, access.SYNC_PEERS)
+        if not sync_limits.LEAST_DAYS <= days <= sync_limits.MOST_DAYS:
+            raise ValidationError({"max_offline": _(
+                "The longest offline period is from {least} to {most} days.").format(
+                    least=sync_limits.LEAST_DAYS, most=sync_limits.MOST_DAYS)})
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            sync_limits.write_max_offline_days(uow.session, days)
+            uow.audit(AUDIT_OFFLINE, NODE_ENTITY, self.node().node_id, f"days={days}")
+
+    def rotate_keys(self) -> rotation.Rotated:
+        """New keys for this node (``app.sync.rotation``): the owner of a practice may;
+        at a remote workstation, its account too. The peers learn them through their next
+        batch."""
+        node = self.node()
+        if not (self.principal.is_owner
+                or (node.is_remote and self.principal.role == ROLE_REMOTE_SECRETARY)):
+            raise access.AccessDenied(access.KEYS, self.principal.role)
+        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+            return rotation.rotate(uow, node.node_id)
+
     def _practice(self) -> tuple[str, str]:
         from app.services.practice import get_practice
 
@@ -446,6 +490,14 @@ def join(store, invite: Signed, *, principal: Principal) -> bytes:
         if row is not None and (bytes(row.verify_key) != invite.verify_key
                                 or row.age_recipient != invite.age_recipient):
             raise PairingRefused(FORGED)  # the practice's id with other keys
+        if row is not None and row.paired_at is not None \
+                and invite.instant("created_at") > row.paired_at:
+            # A new invitation from the practice already paired: paired again (it
+            # stayed offline too long), the exchange starts over.
+            row.paired_at = uow.now
+            s.flush()
+            exchange.restart(s, row.node_id, stale_before=invite.instant("created_at"),
+                             sent_through=row.acked_journal_seq)
         if row is None:
             row = SyncPeer(id=uuid7(), name=_free_name(s, practice_peer_name(invite)),
                            role=PEER_ROLE_PRACTICE, state=PEER_ACTIVE,
@@ -463,6 +515,12 @@ def join(store, invite: Signed, *, principal: Principal) -> bytes:
                "peer_name": body["peer_name"], "token": body["token"],
                "created_at": store.clock.now().isoformat()}
     return signed_file(REQUEST_KIND, request, node)
+
+
+def _to_pair_again(s, row: SyncPeer) -> bool:
+    """An active peer the rounds skip: it stayed offline too long (``app.sync.round``)."""
+    return row.state == PEER_ACTIVE and row.node_id is not None and exchange.must_repair(
+        s, row.node_id)
 
 
 def _free_name(s, name: str) -> str:

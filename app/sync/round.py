@@ -41,16 +41,18 @@ from app.i18n import _
 from app.models.journal import ChangeJournal, LocalMeta
 from app.models.sync import PEER_ROLE_PRACTICE
 from app.services import workstation_policy
-from app.storage import erasure, remote
+from app.storage import erasure, remote, sync_limits
 from app.storage.migrate import head_revision, known_revisions
 from app.storage.remote import RemoteChange
 from app.storage.uow import UnitOfWork
-from app.sync import batch, failsafe, peers, revocation, scope
+from app.sync import batch, failsafe, peers, revocation, rotation, scope
 from app.sync.node import NodeInfo, this_node
 from app.sync.reindex import reindex
 from app.sync.transport import Mailbox
+from app.sync.transport.mailbox import MAX_SEQ
 
 AUDIT_SEND, AUDIT_RECEIVE, AUDIT_CONFIRM = "sync_send", "sync_receive", "sync_confirm_deletions"
+AUDIT_MUST_REPAIR = "peer_must_repair"
 PEER_ENTITY = "sync_peer"
 _OUTBOX = "sync.outbox."  # + peer node id: JSON, see ``_Outbox``
 _UNPOSTED = "sync.unposted."  # + peer node id: a sealed batch not yet posted
@@ -79,6 +81,8 @@ class PeerResult:
     held: Held | None = None
     warnings: list[str] = field(default_factory=list)
     pruned: list[int] = field(default_factory=list)
+    rotated: bool = False  # the peer's new keys were recorded
+    must_repair: bool = False  # offline too long: skipped until paired again
     error: str = ""  # what went wrong with this peer (translated)
 
     @property
@@ -103,6 +107,11 @@ class RoundResult:
     def applied(self) -> int:
         return sum(p.applied for p in self.peers)
 
+    @property
+    def must_repair(self) -> list[str]:
+        """The peers skipped: they must be paired again."""
+        return [p.name for p in self.peers if p.must_repair]
+
 
 # -- what this side keeps beside the ledger --------------------------------------------------
 @dataclass
@@ -114,6 +123,10 @@ class _Outbox:
     announced: int = 0  # the last of its batches we acknowledged to it
     owed: bool = False  # a batch with changes arrived since: acknowledge it
     policy_sent: str = ""  # the workstation policy last sent (JSON), at a practice
+    waiting_since: str = ""  # batches await its acknowledgement since (ISO 8601)
+    must_repair: bool = False  # it stayed offline too long: rounds skip it
+    stale_before: str = ""  # paired again: its batches made before this are old ones
+    prune_all: bool = False  # paired again: our old batches to it go before the next
 
     @classmethod
     def read(cls, session, node_id: str) -> _Outbox:
@@ -154,6 +167,7 @@ class SyncRound:
     def run(self, box: Mailbox) -> RoundResult:
         node = this_node(self.store)
         result = RoundResult(at=self.clock.now())
+        self._prune_retired_keys()
         with self.store.reader() as s:
             listed = peers.list_peers(s)
         known = {p.node_id for p in listed if p.node_id}
@@ -179,32 +193,74 @@ class SyncRound:
                     self._receive(box, node, peer, by_sender[peer.node_id], outcome)
                 continue
             result.peers.append(outcome)
+            if peer.active and self._must_repair(peer):
+                outcome.must_repair = True
+                outcome.error = must_repair_message(peer.name)
+                continue
             self._receive(box, node, peer, by_sender.get(peer.node_id, []), outcome)
             self._send(box, node, peer, outcome)
         return result
 
+    def _must_repair(self, peer: peers.PeerInfo) -> bool:
+        """The peer has left batches unacknowledged longer than the owner allows
+        (``app.storage.sync_limits``): marked, it must be paired again."""
+        now = self.clock.now()
+        with self.store.reader() as s:
+            outbox = _Outbox.read(s, peer.node_id)
+            limit = sync_limits.max_offline(s)
+        if outbox.must_repair:
+            return True
+        if not (outbox.batches and outbox.waiting_since
+                and now - datetime.fromisoformat(outbox.waiting_since) > limit):
+            return False
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            fresh = _Outbox.read(uow.session, peer.node_id)
+            fresh.must_repair = True
+            fresh.write(uow.session, peer.node_id)
+            peers.record_sync(uow, peer.node_id, at=now,
+                              error=must_repair_message(peer.name)[:500])
+            uow.audit(AUDIT_MUST_REPAIR, PEER_ENTITY, peer.id,
+                      f"waiting_since={outbox.waiting_since}")
+        return True
+
+    def _prune_retired_keys(self) -> None:
+        now = self.clock.now()
+        with self.store.reader() as s:
+            if not rotation.expired(s, now):
+                return
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            rotation.prune(uow.session, now)
+
     # -- receiving -----------------------------------------------------------------------
     def _receive(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo, seqs: list[int],
                  out: PeerResult) -> None:
+        with self.store.reader() as s:
+            stale_before = _Outbox.read(s, peer.node_id).stale_before
         for seq in sorted(seqs):
             fetched = box.fetch(peer.node_id, seq)
             if fetched is None:
                 continue  # pruned meanwhile, or not whole yet
+            if stale_before and _made_before(fetched.header, stale_before):
+                out.skipped.append(seq)  # from before the new pairing: its sender prunes it
+                continue
             with self.store.reader() as s:
                 info = peers.by_node_id(s, peer.node_id)
             ledger = info.ledger
             now = self.clock.now()
+            with self.store.reader() as s:
+                retired = rotation.retired_verify_keys(s, peer.node_id, now)
+                identities = rotation.identities(s, node.age_identity, now)
             try:
                 checked = batch.verify(
                     fetched.header, fetched.body, receiver=node.node_id,
                     sender_key=info.verify_key, revoked_at=info.revoked_at,
                     next_seq=ledger.last_received_seq + 1, last_hash=ledger.last_received_hash,
-                    known_schemas=known_revisions(), now=now)
+                    known_schemas=known_revisions(), now=now, retired_keys=retired)
                 if checked.duplicate:
                     out.skipped.append(seq)
                     continue
                 out.warnings.extend(checked.warnings)
-                payload = batch.open_batch(checked, fetched.body, node.age_identity)
+                payload = batch.open_batch(checked, fetched.body, identities)
                 if not self._apply(info, checked, payload, out):
                     return  # held
             except batch.BatchGap:
@@ -240,6 +296,10 @@ class SyncRound:
             return False
         header = checked.header
         with UnitOfWork(self.store, actor_id=self.actor_id, from_peer=peer.node_id) as uow:
+            if checked.rotation is not None:
+                rotation.record_peer_rotation(uow, peer.node_id, checked.rotation,
+                                              seq=header.seq)
+                out.rotated = True
             out.conflicts += remote.apply(uow, accepted, self.store.hlc)
             reindex(uow.session, accepted)
             peers.record_received(uow, peer.node_id, seq=header.seq, batch_hash=header.hash,
@@ -253,6 +313,8 @@ class SyncRound:
             reached = box.acknowledge(payload.acknowledges)
             if reached is not None:
                 peers.record_acknowledged(uow, peer.node_id, reached)
+                box.waiting_since = now.isoformat() if box.batches else ""
+            rotation.acknowledged(uow.session, peer.node_id, payload.acknowledges)
             if payload.policy is not None:
                 if peer.role == PEER_ROLE_PRACTICE:
                     workstation_policy.record_received(
@@ -284,6 +346,7 @@ class SyncRound:
     # -- sending -------------------------------------------------------------------------
     def _send(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo,
               out: PeerResult) -> None:
+        self._prune_old_chain(box, peer.node_id)
         self._post_unposted(box, peer.node_id, out)
         now = self.clock.now()
         with self.store.reader() as s:
@@ -294,6 +357,9 @@ class SyncRound:
                 return
             if outbox.acked_seq:
                 out.pruned = box.prune(peer.node_id, outbox.acked_seq)
+            announce = rotation.announcement(s, peer.node_id, node, now)
+            announce_due = announce is not None and rotation.announcement_unsent(
+                s, peer.node_id)
             snapshot = ledger.snapshot_due
             if snapshot:
                 changes = scope.snapshot(s, info.scope, now)
@@ -316,7 +382,7 @@ class SyncRound:
         # makes a batch.
         policy = None if info.role == PEER_ROLE_PRACTICE else info.policy
         policy_due = policy is not None and outbox.policy_sent != policy.to_json()
-        if not changes and not snapshot and not owed and not policy_due:
+        if not changes and not snapshot and not owed and not announce_due and not policy_due:
             if through != outbox.sent_through:
                 with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
                     fresh = _Outbox.read(uow.session, peer.node_id)
@@ -330,13 +396,19 @@ class SyncRound:
             policy=None if policy is None else policy.as_dict())
         sealed = batch.seal(document, signing_key=node.signing_key.private_bytes_raw(),
                             recipient=info.age_recipient, schema=head_revision(),
-                            prev=ledger.last_sent_hash, created_at=now)
+                            prev=ledger.last_sent_hash, created_at=now,
+                            rotation=announce and announce.rotation,
+                            previous_key=announce and announce.previous_key)
         with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
             peers.record_sent(uow, peer.node_id, seq=seq, batch_hash=sealed.hash, at=now)
+            if announce is not None:
+                rotation.announced(uow.session, peer.node_id, seq)
             if snapshot:
                 peers.record_snapshot_sent(uow, peer.node_id)
             fresh = _Outbox.read(uow.session, peer.node_id)
             fresh.sent_through, fresh.sent_at = through, now.isoformat()
+            if not fresh.batches:
+                fresh.waiting_since = now.isoformat()
             fresh.batches[str(seq)] = through
             fresh.announced, fresh.owed = ledger.last_received_seq, False
             if policy is not None:
@@ -349,6 +421,18 @@ class SyncRound:
                       f"seq={seq} changes={len(changes)}"
                       + (" snapshot" if snapshot else ""))
         self._post_unposted(box, peer.node_id, out)
+
+    def _prune_old_chain(self, box: Mailbox, node_id: str) -> None:
+        """Paired again: the batches of the old exchange leave its mailbox before the new
+        exchange numbers from 1."""
+        with self.store.reader() as s:
+            if not _Outbox.read(s, node_id).prune_all:
+                return
+        box.prune(node_id, MAX_SEQ)
+        with UnitOfWork(self.store, actor_id=self.actor_id) as uow:
+            fresh = _Outbox.read(uow.session, node_id)
+            fresh.prune_all = False
+            fresh.write(uow.session, node_id)
 
     def _post_unposted(self, box: Mailbox, node_id: str, out: PeerResult) -> None:
         """Post the batch sealed and recorded but not posted yet (the last round may have
@@ -365,6 +449,43 @@ class SyncRound:
             if found is not None:
                 uow.session.delete(found)
         out.sent.append(data["seq"])
+
+
+def restart(session, node_id: str, *, stale_before: datetime, sent_through: int) -> None:
+    """A peer paired again (in the caller's unit of work): the exchange starts over from
+    batch 1 both ways (the next batch to it is a snapshot when ``snapshot_due``); its
+    batches made before ``stale_before`` (by its own clock) are old ones, skipped; ours
+    leave its mailbox at the next round; what it acknowledged of our journal stays."""
+    row = peers._paired_row(session, node_id)
+    row.next_send_seq, row.last_sent_hash = 1, ""
+    row.last_received_seq, row.last_received_hash = 0, ""
+    row.last_error = ""
+    _Outbox(sent_through=sent_through, stale_before=stale_before.isoformat(),
+            prune_all=True).write(session, node_id)
+    unposted = session.get(LocalMeta, _UNPOSTED + node_id)
+    if unposted is not None:
+        session.delete(unposted)
+    rotation.forget_peer(session, node_id)
+
+
+def must_repair(session, node_id: str) -> bool:
+    return _Outbox.read(session, node_id).must_repair
+
+
+def must_repair_message(name: str) -> str:
+    return _("{peer} has not acknowledged what was sent to it for longer than the longest "
+             "offline period allowed: it is no longer synchronised and must be paired again "
+             "(a new invitation from Réglages → Partage or 'permanence peer invite').").format(
+                 peer=name)
+
+
+def _made_before(header_file: bytes, instant: str) -> bool:
+    """The (unverified) header says it was made before ``instant``."""
+    try:
+        header = batch.read_header(header_file)[0]
+    except batch.MalformedBatch:
+        return False  # verify says so
+    return header.created_at < datetime.fromisoformat(instant)
 
 
 def _before_first_batch(peer: peers.PeerInfo, outbox: _Outbox) -> bool:
@@ -411,6 +532,7 @@ class PeerStatus:
     pending: int  # changes it would receive now (its whole scope when a snapshot is due)
     snapshot_due: bool
     error: str
+    must_repair: bool = False  # offline too long: skipped until paired again
 
 
 def status(store, clock) -> list[PeerStatus]:
@@ -437,5 +559,6 @@ def status(store, clock) -> list[PeerStatus]:
             out.append(PeerStatus(peer.name, peer.role, peer.state, peer.node_id,
                                   ledger.next_send_seq - 1, ledger.last_received_seq,
                                   outbox.acked_seq, ledger.last_sync_at, pending,
-                                  ledger.snapshot_due, ledger.last_error))
+                                  ledger.snapshot_due, ledger.last_error,
+                                  peer.active and outbox.must_repair))
     return out

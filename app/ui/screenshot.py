@@ -619,6 +619,46 @@ def sharing(s: Shots) -> None:
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
 
 
+SHOWN_SYNC_FOLDER = "/mnt/partage/permanence"  # shown in the field, never saved
+
+
+def sync_status(s: Shots) -> None:
+    """Réglages → Partage with a round's outcome ("Synchronisé à …", in the status bar
+    too) and the conflict list with the one to resolve selected. The outcome is the one
+    a round with nothing to exchange gives (``summary``); nothing is saved, no round
+    runs: a screenshot run leaves the profile as it was."""
+    from app.sync.round import RoundResult
+    from app.ui.sync_runner import SyncStatus, summary
+
+    window = s.window
+    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
+    tab = window.settings.show_sharing()
+    runner = getattr(window, "sync", None)
+    if tab is None or runner is None:
+        return
+    before, via = runner.status, tab.via.text()
+    done = summary(RoundResult(at=s.workspace.clock.now()), s.workspace.zone)
+    try:
+        if not via:
+            tab.via.setText(SHOWN_SYNC_FOLDER)
+        runner.status = SyncStatus(True, done.last_at, done.text, done.problems)
+        runner.status_changed.emit(runner.status)
+        tab.conflicts.reload()
+        if tab.conflicts.table.rowCount():
+            tab.conflicts.table.selectRow(0)
+        s.settle()
+        bar = tab.scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the synchronisation and the conflicts
+        s.shoot(window, "reglages-partage-synchronisation")
+    finally:
+        tab.via.setText(via)
+        tab.scroll.verticalScrollBar().setValue(0)
+        runner.status = before
+        runner.status_changed.emit(before)
+        window.settings.tabs.setCurrentIndex(0)
+        window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
+
 def data_protection(s: Shots) -> None:
     """Réglages › Protection des données, with what the retention rules would remove."""
     window = s.window
@@ -847,6 +887,7 @@ SCREENS = (
     import_wizard,
     settings,
     sharing,
+    sync_status,
     data_protection,
     rgpd_export,
     agenda_remote,

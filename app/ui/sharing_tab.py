@@ -7,7 +7,8 @@ last round's outcome, and the conflicts to resolve (``SyncConflictsView``).
 
 Inviting writes an invitation file (chosen in a save dialog); accepting reads a request
 and shows its fingerprint large: the owner pairs only after confirming that the remote
-workstation shows the same. Revoking asks first. Every change goes through
+workstation shows the same. Revoking asks first, and so does making new keys for this
+installation (``app.sync.rotation``). Every change goes through
 ``app.sync.pairing.Sharing``, which checks the owner's right and audits it.
 """
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHeaderView,
     QHBoxLayout,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -45,10 +48,12 @@ from app.models.sync import PEER_ACTIVE, PEER_INVITED, PEER_REVOKED, PEER_ROLE_R
 from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.workspace import Workspace
+from app.storage import sync_limits
 from app.sync.pairing import REQUEST_KIND, read_file, sharing_of, write_new_file
 from app.services.workstation_policy import (
     CLIPBOARD, EXPORTS, PRINTING, SCREENSHOTS, WorkstationPolicy,
 )
+from app.sync.rotation import RETIRED_FOR
 from app.sync.scope import IDENTITY_FIELDS, PATIENT_FIELD_GROUPS, Scope
 from app.sync.target import LEAST_INTERVAL, MOST_INTERVAL, SyncTarget
 from app.ui.failures import failure_text
@@ -310,13 +315,27 @@ class SharingTab(QWidget):
         self.policy_editor = PolicyEditor()
         self.save_policy_button = QPushButton(_("Save what it may do"))
         self.save_policy_button.clicked.connect(self.save_policy)
+        self.rotate_button = QPushButton(_("New keys for this installation…"))
+        self.rotate_button.clicked.connect(self.rotate_keys)
         self.error = FieldError()
         self.done = label("", "Hint", wrap=True)
 
         top = QHBoxLayout()
         top.addWidget(label(_("This installation's fingerprint"), "SectionTitle"))
         top.addStretch()
-        layout = QVBoxLayout(self)
+        top.addWidget(self.rotate_button)
+        # Pairing, scope, synchronisation and conflicts: taller than a small screen, the
+        # page scrolls rather than squeezing its rows.
+        body = QWidget()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        layout = QVBoxLayout(body)
         layout.addLayout(top)
         layout.addWidget(self.fingerprint)
         layout.addWidget(label(_("A remote secretary's workstation receives, encrypted and "
@@ -371,6 +390,12 @@ class SharingTab(QWidget):
         self.interval.setRange(LEAST_INTERVAL, MOST_INTERVAL)
         self.interval.setValue(target.interval)
         self.interval.setSuffix(_(" s"))
+        self.max_offline = QSpinBox()
+        self.max_offline.setRange(sync_limits.LEAST_DAYS, sync_limits.MOST_DAYS)
+        self.max_offline.setValue(self._sharing.max_offline_days())
+        self.max_offline.setSuffix(_(" days"))
+        self.max_offline.setToolTip(_("A workstation that has not acknowledged what was sent "
+                                      "to it for longer must be paired again."))
         self.save_sync_button = QPushButton(_("Save"))
         self.save_sync_button.clicked.connect(self.save_sync)
         self.sync_now_button = QPushButton(_("Synchronise now"))
@@ -385,6 +410,7 @@ class SharingTab(QWidget):
         form.addRow(_("Key file"), self.identity)
         form.addRow(_("Server's key"), self.host_key)
         form.addRow(_("Every"), self.interval)
+        form.addRow(_("Longest offline period"), self.max_offline)
         row = QHBoxLayout()
         row.addWidget(self.sync_status, 1)
         row.addWidget(self.save_sync_button)
@@ -402,6 +428,8 @@ class SharingTab(QWidget):
         try:
             self.runner.set_target(SyncTarget(self.via.text(), self.identity.text(),
                                               self.host_key.text(), self.interval.value()))
+            if self.max_offline.value() != self._sharing.max_offline_days():
+                self._sharing.set_max_offline_days(self.max_offline.value())
         except ValidationError as exc:
             self.sync_error.show_message("\n".join(exc.errors.values()))
             return False
@@ -557,6 +585,25 @@ class SharingTab(QWidget):
         self.reload(select=peer.name)
         self._say(_("{name} is revoked: nothing more is exchanged with it.").format(
             name=peer.name))
+        return True
+
+    def rotate_keys(self) -> bool:
+        """New keys for this installation, once the owner confirms; the paired
+        workstations learn them at their next sync."""
+        if not self._confirm(_(
+                "Make new keys for this installation? Its fingerprint changes; the paired "
+                "workstations learn the new keys at their next sync, and a workstation "
+                "not synchronised within {days} days must be paired again.").format(
+                    days=RETIRED_FOR.days)):
+            return False
+        try:
+            rotated = self._sharing.rotate_keys()
+        except Exception as exc:  # noqa: BLE001 - said under the form
+            self._fail(exc)
+            return False
+        self.fingerprint.setText(rotated.new_fingerprint)
+        self._say(_("New keys made. Old fingerprint: {old}. New fingerprint: {new}.").format(
+            old=rotated.old_fingerprint, new=rotated.new_fingerprint))
         return True
 
     def save_scope(self) -> bool:

@@ -196,3 +196,37 @@ def test_two_practices_in_one_window_and_the_console_are_shot(qtbot, workspace, 
     after = profile_snapshot(workspace.paths.root)
     assert {k: v for k, v in after.items() if not k.startswith(("permanence.db", "logs"))} \
         == {k: v for k, v in before.items() if not k.startswith(("permanence.db", "logs"))}
+
+
+def test_the_sync_status_and_a_conflict_are_shot_and_nothing_is_saved(qtbot, workspace,
+                                                                      settings, tmp_path):
+    """Réglages → Partage scrolled to the synchronisation: a round's outcome and the
+    conflict list with one conflict; the same twice; the target and status untouched."""
+    import json as json_
+
+    from app.models.conflict import FIELD, SyncConflict
+    from app.services.patients import PatientInput
+    from app.sync.target import target_of
+    from app.ui.screenshot import SHOWN_SYNC_FOLDER
+
+    patient = workspace.patients.create(PatientInput(birth_name="Fournier", first_names="Anne",
+                                                     email="anne.fournier@exemple.fr"))
+    with workspace.store.unit_of_work(actor_id=workspace.user_id) as uow:
+        uow.session.add(SyncConflict(
+            key="field:demo", conflict=FIELD, kind="patient", entity_id=patient.id,
+            field="email", kept_value=json_.dumps("anne.fournier@exemple.fr"),
+            other_value=json_.dumps("a.fournier@exemple.fr"), kept_stamp=2, other_stamp=1,
+            kept_node=workspace.store.node_id, other_node=workspace.store.node_id,
+            peer_node=workspace.store.node_id, detected_at=uow.now))
+    screens = (screenshot.sharing, screenshot.sync_status)
+    clipped: dict = {}
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens,
+                                      clipped=clipped)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-reglages-partage.png",
+                                       "02-reglages-partage-synchronisation.png"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert first[0].read_bytes() != first[1].read_bytes()
+    assert clipped == {}
+    assert screenshot.sync_status in screenshot.SCREENS
+    assert target_of(workspace).via != SHOWN_SYNC_FOLDER  # shown, never saved

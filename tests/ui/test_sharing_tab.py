@@ -126,3 +126,18 @@ def test_the_sharing_screenshot_is_the_same_byte_for_byte(qtbot, frozen_workspac
                                        screens=(screenshot.sharing,))
     assert [p.name for p in first] == ["01-reglages-partage.png"]
     assert first[0].read_bytes() == second[0].read_bytes()
+
+
+def test_new_keys_from_the_settings_after_a_confirmation(qtbot, workspace):
+    asked = []
+    answer = [False]
+    tab = _tab(qtbot, workspace, confirm=lambda question: asked.append(question) or answer[0])
+    before = this_node(workspace.store).fingerprint
+    qtbot.mouseClick(tab.rotate_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and "empreinte" in asked[0]
+    assert this_node(workspace.store).fingerprint == before == tab.fingerprint.text()
+    answer[0] = True
+    qtbot.mouseClick(tab.rotate_button, Qt.MouseButton.LeftButton)
+    after = this_node(workspace.store).fingerprint
+    assert after != before and tab.fingerprint.text() == after
+    assert before in tab.done.text() and after in tab.done.text()
