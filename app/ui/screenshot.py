@@ -703,7 +703,7 @@ def agenda_remote(s: Shots) -> None:
     """The day as the remote secretary sees it: what her role may not do is not
     offered (no settings but her own, no export, no administrative note). A profile
     without that account has no such shot."""
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
@@ -815,7 +815,7 @@ def practice_switcher(s: Shots) -> None:
     console over both, and the question a call on an unknown line asks."""
     import tempfile
 
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
@@ -851,10 +851,15 @@ def practice_switcher(s: Shots) -> None:
             chooser.deleteLater()
         finally:
             shell.hide()
+            shell.console.timer.stop()
             for practice in shown:
                 practice.window.end_session()
+                practice.bus.close()  # nothing counts this practice once it is gone
             shell.deleteLater()
             s.settle()
+            # Deleted now, not at some later event loop: their timers would read the
+            # second practice after it is closed and its folder removed.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             second.close()
 
 

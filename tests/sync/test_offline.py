@@ -18,7 +18,7 @@ from app.services.retention import RetentionService
 from app.storage import sync_limits
 from app.sync.node import this_node
 from app.sync.pairing import join, read_invite
-from app.sync.round import AUDIT_MUST_REPAIR, status
+from app.sync.round import AUDIT_MUST_REPAIR, must_repair_message, status
 from tests.sync.roundkit import pair, rows, sharing, sync
 
 
@@ -73,9 +73,9 @@ def test_a_peer_offline_too_long_must_be_paired_again_and_gets_a_snapshot(two):
     skipped = sync(practice, folder)
     assert skipped.must_repair == ["quimper"]
     (peer,) = skipped.peers
-    assert peer.sent == [] and peer.received == [] and "paired again" in peer.error
+    assert peer.sent == [] and peer.received == [] and peer.error == must_repair_message("quimper")
     (shown,) = status(practice.store, practice.clock)
-    assert shown.must_repair and "paired again" in shown.error
+    assert shown.must_repair and shown.error == must_repair_message("quimper")
     with practice.store.reader() as s:
         assert list(s.scalars(select(AuditEntry.action).where(
             AuditEntry.action == AUDIT_MUST_REPAIR))) == [AUDIT_MUST_REPAIR]
