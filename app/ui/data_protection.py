@@ -221,15 +221,17 @@ class DataProtectionSettings(QWidget):
                             "under a new key closes the practice while it runs."),
                           "Hint", wrap=True))
         keys.addRow(self.opens_with)
-        key_buttons = QHBoxLayout()
-        for button in (self.passphrase_button, self.recovery_button, self.keychain_button,
-                       self.rekey_button):
-            key_buttons.addWidget(button)
-            # The practice's keys are the owner's (``access.KEYS``); the services refuse
-            # anyone else anyway.
-            button.setVisible(workspace.may(access.KEYS))
-        key_buttons.addStretch()
-        keys.addRow(key_buttons)
+        # Two rows: the secrets that open the practice, then how it opens and its key.
+        for row in ((self.passphrase_button, self.recovery_button),
+                    (self.keychain_button, self.rekey_button)):
+            key_buttons = QHBoxLayout()
+            for button in row:
+                key_buttons.addWidget(button)
+                # The practice's keys are the owner's (``access.KEYS``); the services
+                # refuse anyone else anyway.
+                button.setVisible(workspace.may(access.KEYS))
+            key_buttons.addStretch()
+            keys.addRow(key_buttons)
         self._show_custody()
 
         layout = QVBoxLayout(self)
