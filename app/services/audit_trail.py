@@ -102,6 +102,7 @@ def action_label(action: str) -> str:
         "break_glass_end": _("emergency access ended"),
         "break_glass_review": _("emergency access seen by the owner"),
         "passphrase_change": _("own passphrase changed"),
+        "key_change": _("practice's keys changed"), "rekey": _("re-encrypted under a new key"),
     }
     return labels.get(action, action)
 
@@ -116,6 +117,7 @@ def entity_label(entity: str) -> str:
         "audit_trail": _("audit trail"), "absence": _("absence"),
         "appointment_type": _("appointment type"), "opening_hours": _("opening hours"),
         "emergency_access": _("emergency access"), "practice_setting": _("practice setting"),
+        "practice_keys": _("practice's keys"),
     }
     return labels.get(entity, entity)
 

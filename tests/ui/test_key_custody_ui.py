@@ -157,6 +157,9 @@ def test_the_owner_moves_to_the_keychain_and_back(qtbot, workspace, keychain):
     assert "phrase de passe" in tab.opens_with.text()
     rows = [r.detail for r in workspace.audit_trail.entries() if r.action == "key_change"]
     assert rows == ["to_passphrase", "to_keychain"]
+    from app.services.audit_trail import action_label
+
+    assert action_label("key_change") == "clés du cabinet modifiées"
 
 
 def test_without_a_keychain_the_practice_keeps_its_passphrase(qtbot, workspace):
