@@ -61,6 +61,19 @@ def test_export_writes_an_owner_only_csv_and_replaces_only_with_force(profile, t
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Date", "Heure", "Personne"] and len(rows) > 2
     assert {r[4] for r in rows[1:]} >= {"create"}
+    # Each entry names the workstation that wrote it: this computer, by name and node id.
+    from app.models.principal import this_workstation_name
+    from app.storage.store import META_NODE_ID
+
+    conn = connect_raw(ProfilePaths(profile).db, unlock_key(ProfilePaths(profile),
+                                                             passphrase=PASS))
+    try:
+        node = conn.execute("SELECT value FROM local_meta WHERE key = ?",
+                            (META_NODE_ID,)).fetchone()[0]
+    finally:
+        conn.close()
+    assert rows[0][9:] == ["Poste", "Identifiant poste"]
+    assert {tuple(r[9:]) for r in rows[1:]} == {(this_workstation_name(), node)}
 
     before = out.read_bytes()
     again = audit(profile, "export", "--from", "2000-01-01", "--to", "2100-12-31", str(out))

@@ -771,7 +771,7 @@ def cmd_gui(args, *, dial: str | None = None) -> int:
 # ``common(parser, top=False)`` for the shared options) and gives each parser a
 # ``handler`` default, the function the command runs.
 COMMAND_MODULES: tuple[str, ...] = ("audit", "calls", "backup", "users", "peers", "sync",
-                                     "report", "rgpd", "retention", "keys", "lines")
+                                     "report", "rgpd", "retention", "keys", "lines", "keychain")
 
 
 def _register_groups(sub) -> None:

@@ -53,6 +53,10 @@ class AuditEntry(Base):
     Each entry hashes its sequence number and the previous entry, so any edit, deletion
     or renumbering breaks the chain; signed checkpoints outside the database
     (``app.storage.checkpoints``) catch a chain rewritten whole, cut or rolled back.
+
+    ``workstation``: the node id of the installation that wrote the entry, and
+    ``workstation_name`` its readable name ("" if none); both NULL on entries written
+    before they were recorded, which are hashed the way they were then.
     """
 
     __tablename__ = "audit_trail"
@@ -66,6 +70,8 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    workstation: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    workstation_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     __table_args__ = (Index("ix_audit_trail_entity_id", "entity_id"),)
 

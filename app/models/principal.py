@@ -14,11 +14,13 @@ practice's policy forbids there, read anew at each check.
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.clock import Clock, SystemClock
+from app.models.text import clean_name
 from app.models.user import ROLE_OWNER
 
 
@@ -56,8 +58,22 @@ class Principal:
     role: str
     practitioner_id: str | None = None
     workstation: str = ""  # this installation's node id
+    workstation_name: str = ""  # its readable name (the computer's), "" if unknown
     grants: Grants = field(default_factory=Grants, compare=False, repr=False)
 
     @property
     def is_owner(self) -> bool:
         return self.role == ROLE_OWNER
+
+
+WORKSTATION_NAME_MAX = 100  # the audit trail's column
+
+
+def this_workstation_name() -> str:
+    """This computer's network name, as the audit trail shows it beside the node id: on
+    one line, without control characters, "" when the system gives none."""
+    try:
+        name = platform.node()
+    except OSError:
+        return ""
+    return clean_name(name)[:WORKSTATION_NAME_MAX]

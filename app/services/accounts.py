@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.clock import Clock
 from app.i18n import _
 from app.models.ids import uuid7
-from app.models.principal import Grants, Principal
+from app.models.principal import Grants, Principal, this_workstation_name
 from app.models.text import clean_name
 from app.models.user import LOGIN_PATTERN, ROLE_OWNER, ROLE_PRACTITIONER, ROLES, User
 from app.models.practice import Practitioner
@@ -80,10 +80,11 @@ def _info(u: User) -> AccountInfo:
 
 
 def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str = "",
-                  clock: Clock | None = None) -> Principal:
+                  workstation_name: str | None = None, clock: Clock | None = None) -> Principal:
     """The principal of a sign-in, with its role's rights as the owner set them;
     ``UnknownAccount`` (a wrong-secret failure) when the account is unknown, disabled or
-    not the one named. ``clock``: what times a break-glass access."""
+    not the one named. ``clock``: what times a break-glass access. ``workstation_name``:
+    None for this computer's name."""
     with store.reader() as s:
         if signed_in is not None and signed_in.user_id is not None:
             user = s.get(User, signed_in.user_id)
@@ -105,7 +106,10 @@ def principal_for(store: Store, signed_in: SignedIn | None, *, workstation: str 
     # At a remote workstation, what the practice's policy allows (read at each check).
     grants = Grants(rights_for(store, user.role), clock=clock,
                     policy=lambda: allowed_here(store))
-    return Principal(user.id, user.login, user.role, user.practitioner_id, workstation, grants)
+    if workstation_name is None:
+        workstation_name = this_workstation_name()
+    return Principal(user.id, user.login, user.role, user.practitioner_id, workstation,
+                     workstation_name, grants)
 
 
 class AccountService:

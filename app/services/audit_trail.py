@@ -50,7 +50,7 @@ from app.storage.trail_verify import (
 PATIENT_ENTITIES = ("patient",)
 MAX_ROWS = 2000  # a screen lists at most this many entries; the export has them all
 EXPORT_HEADERS = ("Date", "Heure", "Personne", "Identifiant personne", "Action", "Type",
-                  "Identifiant", "Détail", "N°")
+                  "Identifiant", "Détail", "N°", "Poste", "Identifiant poste")
 
 
 class RetentionError(MessageError):
@@ -76,6 +76,16 @@ class TrailRow:
     entity: str
     entity_id: str
     detail: str
+    workstation: str | None = None  # the node id; None on entries from before it was kept
+    workstation_name: str | None = None
+
+    @property
+    def station(self) -> str:
+        """The workstation as people read it: its name, else the start of its node id;
+        "" for an entry written before workstations were recorded."""
+        if self.workstation_name:
+            return self.workstation_name
+        return (self.workstation or "")[:8]
 
 
 def action_label(action: str) -> str:
@@ -92,6 +102,7 @@ def action_label(action: str) -> str:
         "break_glass_end": _("emergency access ended"),
         "break_glass_review": _("emergency access seen by the owner"),
         "passphrase_change": _("own passphrase changed"),
+        "key_change": _("practice's keys changed"), "rekey": _("re-encrypted under a new key"),
     }
     return labels.get(action, action)
 
@@ -106,6 +117,7 @@ def entity_label(entity: str) -> str:
         "audit_trail": _("audit trail"), "absence": _("absence"),
         "appointment_type": _("appointment type"), "opening_hours": _("opening hours"),
         "emergency_access": _("emergency access"), "practice_setting": _("practice setting"),
+        "practice_keys": _("practice's keys"),
     }
     return labels.get(entity, entity)
 
@@ -209,7 +221,8 @@ class AuditTrailService:
 
     def _query(self, where: TrailFilter):
         query = select(AuditEntry.seq, AuditEntry.at, AuditEntry.user_id, AuditEntry.action,
-                       AuditEntry.entity, AuditEntry.entity_id, AuditEntry.detail)
+                       AuditEntry.entity, AuditEntry.entity_id, AuditEntry.detail,
+                       AuditEntry.workstation, AuditEntry.workstation_name)
         if where.person:
             query = query.where(AuditEntry.user_id == where.person)
         if where.patient:
@@ -272,7 +285,8 @@ class AuditTrailService:
     def _cells(self, row: TrailRow) -> list[str]:
         local = self._zone.local(row.at)
         cells = [local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S"), row.person,
-                 row.user_id, row.action, row.entity, row.entity_id, row.detail, str(row.seq)]
+                 row.user_id, row.action, row.entity, row.entity_id, row.detail, str(row.seq),
+                 row.workstation_name or "", row.workstation or ""]
         return [csv_format.neutralise(c) for c in cells]
 
     # -- keeping --------------------------------------------------------------------------
@@ -303,7 +317,7 @@ def _people(session) -> dict[str, str]:
 
 
 def _row(r, names: dict[str, str]) -> TrailRow:
-    seq, at, user_id, action, entity, entity_id, detail = r
+    seq, at, user_id, action, entity, entity_id, detail, station, station_name = r
     return TrailRow(seq, at, user_id, names.get(user_id, user_id), action, entity, entity_id,
-                    detail)
+                    detail, station, station_name)
 

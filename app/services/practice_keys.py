@@ -13,7 +13,8 @@ Each change is audited, without the secrets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.clock import Clock
@@ -27,6 +28,7 @@ from app.storage.rekey import Rekeyed, rekey_profile
 from app.storage.store import Store
 
 KEYS_ENTITY = "practice_keys"
+AUDIT = "audit"  # the last step of a rekey: the practice reopened under its new key
 
 
 class PassphraseNeeded(PermanenceError):
@@ -47,6 +49,34 @@ class KeychainNeeded(PermanenceError):
     def user_message(self) -> str:
         return _("The practice opens with the system keychain, which cannot be read here; "
                  "nothing was changed.")
+
+
+class KeychainUnavailable(PermanenceError):
+    """The keychain was asked for on a workstation that has none usable."""
+
+    code = "keychain_unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def user_message(self) -> str:
+        return _("This workstation has no usable system keychain ({reason}): the practice "
+                 "keeps opening with its passphrase; nothing was changed.").format(
+                     reason=self.reason)
+
+
+class NewPassphraseNeeded(PermanenceError):
+    """Leaving the keychain needs a passphrase, or only the recovery key would be left."""
+
+    code = "new_passphrase_needed"
+
+    @property
+    def user_message(self) -> str:
+        return _("Without the keychain the practice opens with a passphrase: give the new "
+                 "one (PERMANENCE_NEW_PASSPHRASE or --new-passphrase-file); nothing was "
+                 "changed.")
 
 
 class NoSuchAccount(PermanenceError):
@@ -99,18 +129,21 @@ class PracticeKeys:
             envelope.save()
         return recovery
 
-
-    def move_to_keychain(self, keychain) -> None:
+    def move_to_keychain(self, keychain) -> bool:
         """Open the practice with the system keychain instead of the passphrase: a new
         secret in the keychain wraps the key, and the passphrase wrap is removed (the
-        recovery key still opens it)."""
+        recovery key still opens it). False when it already opens with the keychain
+        alone (nothing changed); ``KeychainUnavailable`` on a workstation without a
+        usable keychain (nothing changed either)."""
         from app.storage.keys import new_keychain_secret
 
         access.require(self.principal, access.KEYS)
         reason = keychain.unusable_reason() if keychain is not None else "none"
         if reason:
-            raise KeychainNeeded()
+            raise KeychainUnavailable(reason)
         envelope = KeyEnvelope.load(self._path)
+        if envelope.has_keychain and not envelope.has_passphrase:
+            return False
         secret = new_keychain_secret()
         keychain.store(envelope.envelope_id, secret)  # read back, or KeychainError
         envelope.wrap_with_keychain_secret(self._key, secret)
@@ -118,20 +151,30 @@ class PracticeKeys:
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             uow.audit("key_change", KEYS_ENTITY, "", "to_keychain")
             envelope.save()
+        return True
 
-    def move_to_passphrase(self, new: str, keychain) -> None:
-        """Back from the keychain to a passphrase: the passphrase wraps the key, the
-        keychain's wrap and its secret are removed."""
+    def move_to_passphrase(self, new: str | None, keychain) -> bool:
+        """Back from the keychain to a passphrase: the passphrase ``new`` wraps the key,
+        the keychain's wrap and its secret are removed. ``new`` may be None only when a
+        passphrase wrap is there already: the practice never opens with the recovery key
+        alone (``NewPassphraseNeeded``). False when it did not use the keychain (nothing
+        changed)."""
         access.require(self.principal, access.KEYS)
         envelope = KeyEnvelope.load(self._path)
-        check_new_passphrase(new, demo=envelope.is_demo)
-        envelope.wrap_with_passphrase(self._key, new, self._kdf)
+        if not envelope.has_keychain:
+            return False
+        if new is None and not envelope.has_passphrase:
+            raise NewPassphraseNeeded()
+        if new is not None:
+            check_new_passphrase(new, demo=envelope.is_demo)
+            envelope.wrap_with_passphrase(self._key, new, self._kdf)
         envelope.remove("keychain")
         with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
             uow.audit("key_change", KEYS_ENTITY, "", "to_passphrase")
             envelope.save()
         if keychain is not None and not keychain.unusable_reason():
             keychain.delete(envelope.envelope_id)
+        return True
 
     def reset_account_passphrase(self, name: str, new: str) -> None:
         """The owner gives an account a new passphrase (after a rekey dropped its wrap,
@@ -159,13 +202,16 @@ class RekeyResult:
     recovery_key: str
     backup: Path
     accounts_dropped: tuple[str, ...]
+    key: bytes = field(default=b"", repr=False)  # the new database key, to reopen with
 
 
 def rekey_practice(paths, key, *, passphrase: str | None, clock: Clock, keychain,
                    kdf: KdfParams, kdf_floor: KdfParams | None = None,
-                   crash_at: str | None = None) -> RekeyResult:
+                   crash_at: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> RekeyResult:
     """Re-encrypt the practice under a new database key (the owner, the practice
-    closed): checked and audited in the practice itself, before and after."""
+    closed): checked and audited in the practice itself, before and after.
+    ``progress(step)``: each step as it starts (``app.storage.rekey``, then ``AUDIT``)."""
     from app.services.workspace import open_workspace
     from app.storage.profile import open_profile
 
@@ -181,11 +227,13 @@ def rekey_practice(paths, key, *, passphrase: str | None, clock: Clock, keychain
     try:
         done: Rekeyed = rekey_profile(paths, bytes(key), passphrase=passphrase, kdf=kdf,
                                       kdf_floor=kdf_floor, keychain=keychain,
-                                      now=clock.now(), crash_at=crash_at)
+                                      now=clock.now(), crash_at=crash_at, progress=progress)
     except ValueError as exc:
         if "keychain" in str(exc):
             raise KeychainNeeded() from exc
         raise PassphraseNeeded() from exc
+    if progress is not None:
+        progress(AUDIT)
     profile = open_profile(paths, done.key, clock=clock, keychain=keychain)
     try:
         with profile.store.unit_of_work(actor_id=actor) as uow:
@@ -193,4 +241,4 @@ def rekey_practice(paths, key, *, passphrase: str | None, clock: Clock, keychain
                 len(done.accounts_dropped)))
     finally:
         profile.close()
-    return RekeyResult(done.recovery_key, done.backup, done.accounts_dropped)
+    return RekeyResult(done.recovery_key, done.backup, done.accounts_dropped, done.key)

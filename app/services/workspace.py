@@ -116,7 +116,8 @@ class Workspace:
         if account is None:
             raise LookupError(f"no active account {account_name}")
         who = principal_for(self.store, SignedIn(b"", account.name, account.id, how="account"),
-                            workstation=self.principal.workstation, clock=self.clock)
+                            workstation=self.principal.workstation,
+                            workstation_name=self.principal.workstation_name, clock=self.clock)
         return _workspace(self.profile, who, self.practice, self.clock)
 
     # -- what the screens read, so that they never hold the store themselves ----------
@@ -159,6 +160,7 @@ class Workspace:
         """Who a sign-in made while this practice is open is (at the lock): the
         principal it would open as; ``UnknownAccount`` for a disabled or unknown one."""
         return principal_for(self.store, signed, workstation=self.principal.workstation,
+                             workstation_name=self.principal.workstation_name,
                              clock=self.clock)
 
     @cached_property
@@ -420,6 +422,8 @@ def open_workspace(paths: ProfilePaths, key: bytes, *, clock: Clock,
     try:
         store = profile.store
         user = principal_for(store, signed_in, workstation=store.node_id, clock=clock)
+        # The unit of work stamps the workstation on every audit entry from now on.
+        store.workstation_name = user.workstation_name
         practice = get_practice(store)
         if practice is None:
             raise LookupError("no practice in this database")

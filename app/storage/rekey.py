@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -98,13 +99,20 @@ def _finish(paths) -> None:
         new.unlink(missing_ok=True)
 
 
+BACKUP, COPY, CHECK, SWAP = "backup", "copy", "check", "swap"  # the steps, in order
+
+
 def rekey_profile(paths, old_key: bytes, *, passphrase: str | None, kdf: KdfParams,
                   keychain, now: datetime, kdf_floor: KdfParams | None = None,
-                  crash_at: str | None = None) -> Rekeyed:
+                  crash_at: str | None = None,
+                  progress: Callable[[str], None] | None = None) -> Rekeyed:
     """Give the profile a new database key (see the module). ``passphrase``: the
     owner's, required when the envelope has a passphrase wrap (it is rewrapped, at the
     cost ``kdf``; ``kdf_floor``: the least cost accepted from the file).
+    ``progress(step)`` is told each step as it starts (``BACKUP``... ``SWAP``: from
+    then on the rekey is finished forward, whatever happens).
     ``crash_at``: tests stop here ("copied", "marked") as a kill would."""
+    step = progress or (lambda _step: None)
     lock = ProfileLock(paths.root)
     lock.acquire()
     try:
@@ -127,8 +135,10 @@ def rekey_profile(paths, old_key: bytes, *, passphrase: str | None, kdf: KdfPara
         conn = connect_raw(paths.db, old_key)
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            step(BACKUP)
             backup = backup_database(conn, paths.backups, paths.envelope, reason=REASON,
                                      now=now)
+            step(COPY)
             touch_private(db_new)
             conn.execute(f"ATTACH DATABASE ? AS rekeyed KEY \"x'{new_key.hex()}'\"",
                          (str(db_new),))
@@ -142,6 +152,7 @@ def rekey_profile(paths, old_key: bytes, *, passphrase: str | None, kdf: KdfPara
             conn.execute("DETACH DATABASE rekeyed")
         finally:
             conn.close()
+        step(CHECK)
         check = connect_raw(db_new, new_key)
         try:
             problems = integrity_errors(check)
@@ -166,6 +177,7 @@ def rekey_profile(paths, old_key: bytes, *, passphrase: str | None, kdf: KdfPara
         if crash_at == "copied":
             raise KeyboardInterrupt("killed before the marker")
 
+        step(SWAP)
         fd = open_private(paths.root / MARKER)
         try:
             os.fsync(fd)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models.journal import ChangeJournal, LocalMeta
+from app.models.principal import this_workstation_name
 from app.storage import erasure, remote
 from app.storage.changes import ChangeSet, Listener, Listeners
 from app.storage.hlc import HybridLogicalClock
@@ -53,6 +54,9 @@ class Store:
             seen = s.get(LocalMeta, META_HLC)
         self.hlc = HybridLogicalClock(clock, max(last or 0, int(seen.value) if seen else 0))
         self.listeners = Listeners()
+        # The readable name of the workstation the principal signed in on, which the
+        # unit of work writes beside the node id on each audit entry ("": none known).
+        self.workstation_name = this_workstation_name()
         # The audit trail's checkpoints outside the database (app.storage.checkpoints),
         # attached by the profile that opened the store; None for a bare store.
         self.anchor = None

@@ -225,12 +225,20 @@ class UnitOfWork:
         """The next entry of the hash chain, as column values (bulk inserts skip the ORM)."""
         prev = self._chain_head()
         seq = self._last_seq + 1
-        h = entry_hash(seq, prev, self.now, self.actor_id, action, entity, entity_id, detail)
+        station, station_name = self._workstation()
+        h = entry_hash(seq, prev, self.now, self.actor_id, action, entity, entity_id, detail,
+                       station, station_name)
         values = {"seq": seq, "at": self.now, "user_id": self.actor_id, "action": action,
                   "entity": entity, "entity_id": entity_id, "detail": detail,
-                  "prev_hash": prev, "hash": h}
+                  "prev_hash": prev, "hash": h, "workstation": station,
+                  "workstation_name": station_name}
         self._last_hash, self._last_seq = h, seq
         return values
+
+    def _workstation(self) -> tuple[str, str]:
+        """Where this unit of work writes: this installation's node id, and the readable
+        name of the workstation the principal signed in on ("" if none)."""
+        return self._store.node_id, self._store.workstation_name
 
     def _chain_head(self) -> str:
         """The hash the next audit entry chains to (``_last_seq``: its sequence number)."""
@@ -258,6 +266,7 @@ class UnitOfWork:
         """The next entries of the hash chain, one per id, as ``_AUDIT_COLUMNS`` values
         (``at`` as the column stores it), with the same ``detail``."""
         prev, now, actor = self._chain_head(), self.now, self.actor_id
+        station, station_name = self._workstation()
         seq = self._last_seq
         rows = []
         if not entity_ids:
@@ -268,19 +277,23 @@ class UnitOfWork:
         # every entry.
         middle = "\x1f".join((now.astimezone(timezone.utc).isoformat(timespec="microseconds"),
                               actor, action, entity))
-        template = "{}\x1f{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f" \
-            + detail.replace("{", "{{").replace("}", "}}")
+        tail = "\x1f".join((detail, station, station_name))  # then the workstation
+        template = ("{}\x1f{}\x1f" + middle.replace("{", "{{").replace("}", "}}") + "\x1f{}\x1f"
+                    + tail.replace("{", "{{").replace("}", "}}"))
         first = entity_ids[0]
         fast = (hashlib.sha256(template.format(seq + 1, prev, first).encode("utf-8")).hexdigest()
-                == entry_hash(seq + 1, prev, now, actor, action, entity, first, detail))
+                == entry_hash(seq + 1, prev, now, actor, action, entity, first, detail, station,
+                              station_name))
         for entity_id in entity_ids:
             seq += 1
             if fast:
                 h = hashlib.sha256(template.format(seq, prev, entity_id).encode("utf-8")
                                    ).hexdigest()
             else:
-                h = entry_hash(seq, prev, now, actor, action, entity, entity_id, detail)
-            rows.append((seq, at, actor, action, entity, entity_id, detail, prev, h))
+                h = entry_hash(seq, prev, now, actor, action, entity, entity_id, detail, station,
+                               station_name)
+            rows.append((seq, at, actor, action, entity, entity_id, detail, prev, h, station,
+                         station_name))
             prev = h
         self._last_hash, self._last_seq = prev, seq
         return rows
@@ -387,7 +400,7 @@ class UnitOfWork:
 _JOURNAL_COLUMNS = ("tx_id", "entity", "entity_id", "op", "version", "origin_node", "at",
                     "payload")
 _AUDIT_COLUMNS = ("seq", "at", "user_id", "action", "entity", "entity_id", "detail", "prev_hash",
-                  "hash")
+                  "hash", "workstation", "workstation_name")
 _STAMPS = ("id", "deleted_at", "created_at", "updated_at", "version", "origin_node")
 
 

@@ -40,17 +40,18 @@ from app.services.patients import PatientService
 from app.storage import trail_retention
 from app.ui.exporting import ask_save_path
 from app.ui.failures import failure_text, show_failure
-from app.ui.plain import message_box
+from app.ui.plain import message_box, tooltip
 from app.ui.table_model import RowTableModel
 from app.ui.tasks import run_in_background
 from app.ui.widgets import label, result_table
 
 
 class TrailModel(RowTableModel):
-    """Entries of the trail: when (practice time), who, what, which record, detail."""
+    """Entries of the trail: when (practice time), who, on which workstation, what,
+    which record, detail."""
 
     def __init__(self, zone: PracticeTime, *, with_record: bool, parent=None) -> None:
-        headers = [_("When"), _("Who"), _("Action")]
+        headers = [_("When"), _("Who"), _("Workstation"), _("Action")]
         if with_record:
             headers += [_("Record"), _("Detail")]
         super().__init__(headers, parent)
@@ -63,16 +64,24 @@ class TrailModel(RowTableModel):
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         row: TrailRow | None = self.row_at(index.row())
-        if row is None or role != Qt.ItemDataRole.DisplayRole:
+        if row is None:
             return None
         column = index.column()
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and row.workstation:
+            # The full node id, which tells apart two computers of the same name.
+            return tooltip(_("Workstation {name} (node {node})").format(
+                name=row.workstation_name or "-", node=row.workstation))
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
         if column == 0:
             return self._zone.local(row.at).strftime("%d/%m/%Y %H:%M:%S")
         if column == 1:
             return row.person
         if column == 2:
-            return action_label(row.action)
+            return row.station
         if column == 3:
+            return action_label(row.action)
+        if column == 4:
             if row.entity == "patient" and row.entity_id:
                 return self._names.get(row.entity_id, _("patient card {id}").format(
                     id=row.entity_id[:8]))
@@ -154,7 +163,7 @@ class AccessTrailPage(QWidget):
 
         self.model = TrailModel(zone, with_record=True, parent=self)
         self.table = result_table(self.model)
-        _fit_columns(self.table, stretch=3)
+        _fit_columns(self.table, stretch=4)
         self.caption = label("", "Muted")
 
         filters = QFormLayout()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,7 +39,9 @@ from app.storage.profile import (
     try_keychain_unlock,
 )
 from app.ui.change_bus import ChangeBus
+from app.ui.failures import failure_text, show_failure
 from app.ui.idle_lock import RESUME, IdleWatcher, LockDialog, SessionLock
+from app.ui.key_custody import RekeyProgress, RekeyRun, rekeyed_text
 from app.ui.main_window import MainWindow
 from app.ui.os_session import OsSessionWatcher
 from app.ui.practice_shell import PracticeShell
@@ -102,6 +104,10 @@ class GuiSession:
         self.window.rights_changed.connect(self._rebuild)
         self.window.settings.idle_minutes_changed.connect(self.watcher.set_minutes)
         self.window.settings.kdf_floor = self.kdf_floor
+        keys_tab = self.window.settings.data_protection_tab
+        if keys_tab is not None:
+            keys_tab.keychain, keys_tab.kdf_floor = self.keychain, self.kdf_floor
+            keys_tab.rekey_requested.connect(self.rekey)
         self.lock = SessionLock(self.window, self._lock_dialog, scoped=self.host is not None)
         self.lock.resumed.connect(self.watcher.start)
         self.lock.resumed.connect(self._resumed)
@@ -181,6 +187,66 @@ class GuiSession:
         self.bus = ChangeBus(self.workspace, self.workspace.initiator)
         self.watcher.set_minutes(self.workspace.security.idle_minutes())
         self.show()
+
+    # -- a new database key -------------------------------------------------------------
+    def rekey(self, request) -> RekeyProgress | None:
+        """Re-encrypt the practice under a new key (``key_custody``): the window and
+        the practice close, the rekey runs off the UI thread behind a progress dialog
+        that cannot be closed, then the practice opens again under its new key (or,
+        if the rekey failed before its swap, under the old one) with what happened."""
+        old_window, old = self.window, self.workspace
+        if old_window.backups.running:
+            message_box(QMessageBox.Icon.Information, _("Re-encrypt under a new key"), _(
+                "A backup is under way; try again once it is done."), old_window).open()
+            return None
+        self.watcher.pause()
+        progress = RekeyProgress()
+        progress.show()  # before the window closes: the application keeps a window
+        for window in QApplication.topLevelWidgets():
+            if window is not progress and isinstance(window, QDialog) and window.isVisible():
+                window.reject()
+        if self.lock is not None:
+            self.lock.release()
+        # The phone channel sees the practice as locked until it opens again.
+        self.window = progress
+        old_window.end_session()
+        old_window.deleteLater()
+        paths, key, clock, kdf = old.paths, old.profile.key, old.clock, old.kdf
+        old.close()
+        run = RekeyRun()
+        run.step.connect(progress.show_step)
+        run.done.connect(lambda result: self._rekeyed(progress, paths, result.key, clock,
+                                                      rekeyed_text(result), None))
+        run.failed.connect(lambda exc: self._rekeyed(progress, paths, key, clock, None, exc))
+        run.start(paths, key, passphrase=request.passphrase, clock=clock,
+                  keychain=self.keychain, kdf=kdf, kdf_floor=self.kdf_floor)
+        self.rekey_run = run
+        return progress
+
+    def _rekeyed(self, progress, paths, key: bytes, clock, text: str | None,
+                 failure: Exception | None) -> None:
+        try:
+            self.workspace = open_workspace(paths, key, clock=clock, keychain=self.keychain)
+        except Exception as exc:  # noqa: BLE001 - worded by failure_text
+            progress.finish()
+            message_box(QMessageBox.Icon.Critical, "Permanence", _(
+                "{failure}\n\nPermanence closes; start it again to open the practice.").format(
+                    failure=failure_text(failure or exc)), None).exec()
+            self.app.quit()
+            return
+        self.bus = ChangeBus(self.workspace, self.workspace.initiator)
+        self.watcher.set_minutes(self.workspace.security.idle_minutes())
+        window = self.show()
+        progress.finish()
+        progress.deleteLater()
+        if failure is not None:
+            self.rekey_message = show_failure(window, failure)
+        else:
+            box = message_box(QMessageBox.Icon.Information, _("Re-encrypt under a new key"),
+                              text, window)
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.open()
+            self.rekey_message = box
 
     def _switch_language(self, language: str) -> None:
         i18n.set_language(language)

@@ -1,7 +1,8 @@
 """Réglages › Protection des données (the owner's): how long data is kept, which
 activity keeps a patient from erasure on request, what the rules would remove now
-(dry run) and applying them; the practice's keys (its passphrase, its recovery key);
-and the daily run of the rules (``RetentionRunner``).
+(dry run) and applying them; the practice's keys (its passphrase, its recovery key,
+the system keychain instead of the passphrase and back, a rekey: ``key_custody``); and
+the daily run of the rules (``RetentionRunner``).
 
 The dialogs that ask for passphrases or a confirmation are dependencies, so tests
 give their answers.
@@ -26,10 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
+from app.services import access
 from app.services.retention import BOUNDS, RetentionRules, summary_lines
 from app.services.rgpd import MAX_ACTIVITY_YEARS
 from app.services.workspace import Workspace
+from app.storage.keychain import Keychain
+from app.storage.keys import MIN_KDF, KeyEnvelope
 from app.ui.exporting import ask_save_path
+from app.ui.key_custody import (
+    RekeyRequest,
+    ask_new_passphrase,
+    ask_rekey,
+    confirm_to_keychain,
+)
 from app.ui.failures import failure_text, show_failure
 from app.ui.plain import message_box
 from app.ui.tasks import run_in_background
@@ -123,13 +133,28 @@ def _spin(low: int, high: int, suffix: str) -> QSpinBox:
 
 
 class DataProtectionSettings(QWidget):
-    """``last_box``: the message shown last (the new recovery key, a failure)."""
+    """``last_box``: the message shown last (the new recovery key, a failure).
+    ``rekey_requested(RekeyRequest)``: the owner confirmed a rekey, which the
+    application's session runs (it closes the practice first)."""
+
+    rekey_requested = Signal(object)
 
     def __init__(self, workspace: Workspace, parent=None, *,
                  passphrases: Callable[[QWidget], tuple[str, str] | None] = ask_passphrases,
                  confirm: Callable[[QWidget], bool] = confirm_new_recovery_key,
-                 choose_path=ask_save_path) -> None:
+                 choose_path=ask_save_path,
+                 confirm_keychain: Callable[[QWidget], bool] = confirm_to_keychain,
+                 new_passphrase: Callable[[QWidget], str | None] = ask_new_passphrase,
+                 confirm_rekey: Callable[[QWidget, bool], RekeyRequest | None] = ask_rekey,
+                 keychain: Keychain | None = None) -> None:
         super().__init__(parent)
+        self._confirm_keychain = confirm_keychain
+        self._new_passphrase = new_passphrase
+        self._confirm_rekey = confirm_rekey
+        # This workstation's keychain (None: the system's, looked up when needed).
+        self.keychain = keychain
+        # The least Argon2 cost a passphrase's wrap may have (tests lower it).
+        self.kdf_floor = MIN_KDF
         self._retention = workspace.retention
         self._rights = workspace.rights
         self._workspace = workspace
@@ -184,17 +209,30 @@ class DataProtectionSettings(QWidget):
         self.passphrase_button.clicked.connect(self.change_passphrase)
         self.recovery_button = QPushButton(_("New recovery key…"))
         self.recovery_button.clicked.connect(self.new_recovery_key)
+        self.keychain_button = QPushButton()
+        self.keychain_button.clicked.connect(self.switch_keychain)
+        self.rekey_button = QPushButton(_("Re-encrypt under a new key…"))
+        self.rekey_button.clicked.connect(self.request_rekey)
+        self.opens_with = label("", "Hint", wrap=True)
         keys = QFormLayout()
         keys.addRow(label(_("The practice's keys"), "SectionTitle"))
         keys.addRow(label(_("A new passphrase or recovery key replaces the old one at once, "
-                            "without re-encrypting anything. To re-encrypt the database "
-                            "under a new key, close Permanence and run: permanence rekey"),
+                            "without re-encrypting anything. Re-encrypting the database "
+                            "under a new key closes the practice while it runs."),
                           "Hint", wrap=True))
-        key_buttons = QHBoxLayout()
-        key_buttons.addWidget(self.passphrase_button)
-        key_buttons.addWidget(self.recovery_button)
-        key_buttons.addStretch()
-        keys.addRow(key_buttons)
+        keys.addRow(self.opens_with)
+        # Two rows: the secrets that open the practice, then how it opens and its key.
+        for row in ((self.passphrase_button, self.recovery_button),
+                    (self.keychain_button, self.rekey_button)):
+            key_buttons = QHBoxLayout()
+            for button in row:
+                key_buttons.addWidget(button)
+                # The practice's keys are the owner's (``access.KEYS``); the services
+                # refuse anyone else anyway.
+                button.setVisible(workspace.may(access.KEYS))
+            key_buttons.addStretch()
+            keys.addRow(key_buttons)
+        self._show_custody()
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -245,6 +283,63 @@ class DataProtectionSettings(QWidget):
             "computer):\n\n{key}").format(key=recovery))
         self.last_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return recovery
+
+    # -- keychain or passphrase, rekey ------------------------------------------------------
+    def _envelope(self) -> KeyEnvelope:
+        return KeyEnvelope.load(self._workspace.paths.envelope)
+
+    def _show_custody(self) -> None:
+        envelope = self._envelope()
+        if envelope.has_keychain:
+            self.opens_with.setText(_("The practice opens with this workstation's system "
+                                      "keychain (and the recovery key)."))
+            self.keychain_button.setText(_("Open with a passphrase instead…"))
+        else:
+            self.opens_with.setText(_("The practice opens with its passphrase (and the "
+                                      "recovery key)."))
+            self.keychain_button.setText(_("Open with the system keychain instead…"))
+
+    def switch_keychain(self) -> bool:
+        """To the keychain when the practice opens with its passphrase, back otherwise."""
+        keys = self._workspace.practice_keys
+        keychain = self.keychain or Keychain()
+        to_keychain = not self._envelope().has_keychain
+        try:
+            if to_keychain:
+                if not self._confirm_keychain(self):
+                    return False
+                keys.move_to_keychain(keychain)
+            else:
+                new = self._new_passphrase(self)
+                if new is None:
+                    return False
+                keys.move_to_passphrase(new, keychain)
+        except Exception as exc:  # noqa: BLE001 - worded by failure_text
+            self.last_box = show_failure(self, exc)
+            return False
+        finally:
+            self._show_custody()
+        self._say(QMessageBox.Icon.Information, _(
+            "The practice now opens with this workstation's system keychain; its passphrase "
+            "no longer opens it. Keep the recovery key: it opens the practice anywhere.")
+            if to_keychain else _("The practice no longer opens with the system keychain; "
+                                  "it opens with the new passphrase."))
+        return True
+
+    def request_rekey(self) -> RekeyRequest | None:
+        """Ask, check the passphrase given (before anything closes), then hand over."""
+        envelope = self._envelope()
+        request = self._confirm_rekey(self, envelope.has_passphrase)
+        if request is None:
+            return None
+        if request.passphrase is not None:
+            try:
+                envelope.unwrap_with_passphrase(request.passphrase, kdf_floor=self.kdf_floor)
+            except Exception as exc:  # noqa: BLE001 - worded by failure_text
+                self.last_box = show_failure(self, exc)
+                return None
+        self.rekey_requested.emit(request)
+        return request
 
     def _say(self, icon: QMessageBox.Icon, text: str) -> None:
         self.last_box = message_box(icon, _("The practice's keys"), text, self)

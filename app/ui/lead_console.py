@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
+from app.errors import PermanenceError
 from app.i18n import _, ngettext
 from app.models import kinds
 from app.services.calls.console import PracticeCounts, practice_counts
@@ -88,7 +89,10 @@ class LeadConsole(QWidget):
         self.counts.clear()
         for row, session in enumerate(self._shell.sessions):
             ws = session.workspace
-            counts = practice_counts(ws)
+            try:
+                counts = practice_counts(ws)
+            except PermanenceError:  # closed meanwhile (a rekey under way): dashes
+                counts = PracticeCounts(None, None, None)
             self.counts[id(session)] = counts
             name = label(ws.practice.name, "ConsolePractice")
             colour = self._shell.session_colour(session)

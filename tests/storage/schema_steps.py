@@ -3,6 +3,7 @@
 
 import hashlib
 from datetime import datetime, timezone
+from pathlib import Path
 
 AGENDA_TABLES = ("waiting_list_entry", "appointment", "appointment_series", "opening_hours",
                  "holiday_opening", "absence", "appointment_type")
@@ -108,6 +109,36 @@ def undo_0019(conn) -> None:
 def undo_0020(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE practice DROP COLUMN lines")
     conn.exec_driver_sql("ALTER TABLE sync_peer DROP COLUMN policy")
+
+
+def undo_0021(conn) -> None:
+    """Audit entries without their workstation, hashed as they were before 0021 (from the
+    cut, if older entries were summarised away)."""
+    import json
+
+    cut = conn.exec_driver_sql("SELECT value FROM local_meta WHERE key = 'audit_cut'").scalar()
+    prev = json.loads(cut)["hash"] if cut else "0" * 64
+    updates = []
+    for seq, at, user_id, action, entity, entity_id, detail in conn.exec_driver_sql(
+            "SELECT seq, at, user_id, action, entity, entity_id, detail FROM audit_trail "
+            "ORDER BY seq").fetchall():
+        instant = datetime.fromisoformat(str(at)).replace(tzinfo=timezone.utc)
+        fields = (str(seq), prev, instant.isoformat(timespec="microseconds"), user_id, action,
+                  entity, entity_id, detail)
+        h = hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()
+        updates.append((prev, h, seq))
+        prev = h
+    if updates:
+        conn.exec_driver_sql("UPDATE audit_trail SET prev_hash = ?, hash = ? WHERE seq = ?",
+                             updates)
+    for column in ("workstation_name", "workstation"):
+        conn.exec_driver_sql(f"ALTER TABLE audit_trail DROP COLUMN {column}")
+    # The signed checkpoints cover the newer hashes: the trail is left as one not yet
+    # anchored, which anchors again (over these hashes) when it is next opened.
+    conn.exec_driver_sql("DELETE FROM local_meta WHERE key = 'audit_anchor'")
+    db_file = next(row[2] for row in conn.exec_driver_sql("PRAGMA database_list")
+                   if row[1] == "main")
+    (Path(db_file).parent / "audit-checkpoints.log").unlink(missing_ok=True)
 
 
 def undo_after(conn, revision: str) -> None:

@@ -63,7 +63,8 @@ def entries(paths, key) -> list[tuple]:
     conn = connect_raw(paths.db, key)
     try:
         return conn.execute("SELECT seq, at, user_id, action, entity, entity_id, detail, "
-                            "prev_hash, hash FROM audit_trail ORDER BY seq").fetchall()
+                            "prev_hash, hash, workstation, workstation_name FROM audit_trail "
+                            "ORDER BY seq").fetchall()
     finally:
         conn.close()
 
@@ -72,9 +73,11 @@ def rehash(paths, key, rows) -> None:
     """What someone with the database key does to hide a change: hash the whole chain
     again, each entry under its (possibly new) sequence number."""
     prev, updates = GENESIS, []
-    for seq, at, user_id, action, entity, entity_id, detail, _old_prev, _old in rows:
+    for (seq, at, user_id, action, entity, entity_id, detail, _old_prev, _old, station,
+         station_name) in rows:
         instant = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-        h = entry_hash(seq, prev, instant, user_id, action, entity, entity_id, detail)
+        h = entry_hash(seq, prev, instant, user_id, action, entity, entity_id, detail, station,
+                       station_name)
         updates.append((prev, h, seq))
         prev = h
     conn = connect_raw(paths.db, key)

@@ -198,8 +198,9 @@ def test_rows_without_ids_get_new_ones_and_a_chained_entry_each(copies):
     assert [e.entity_id for e in entries] == ids
     for e in entries:
         assert e.prev_hash == last
+        assert e.workstation == ws.store.node_id
         assert e.hash == entry_hash(e.seq, last, e.at, e.user_id, "create", "patient",
-                                    e.entity_id, "")
+                                    e.entity_id, "", e.workstation, e.workstation_name)
         last = e.hash
 
 

@@ -228,3 +228,32 @@ def test_the_owner_moves_from_passphrase_to_keychain_and_back(practice_factory, 
     assert keychain.load(envelope.envelope_id) is None
     assert unlock_key(paths, passphrase="Une toute nouvelle phrase de passe",
                       kdf_floor=FAST_KDF) == new_key
+
+
+def test_leaving_the_keychain_keeps_a_passphrase_the_practice_already_has(
+        practice_factory, keychain):
+    from app.services.practice_keys import NewPassphraseNeeded
+
+    ws = practice_factory().workspace
+    ws.kdf = FAST_KDF
+    paths, key = ws.paths, ws.profile.key
+    try:
+        assert ws.practice_keys.move_to_keychain(keychain)
+        assert not ws.practice_keys.move_to_keychain(keychain)  # already: nothing changed
+        # No passphrase left: leaving the keychain without a new one is refused.
+        before = paths.envelope.read_bytes()
+        with pytest.raises(NewPassphraseNeeded):
+            ws.practice_keys.move_to_passphrase(None, keychain)
+        assert paths.envelope.read_bytes() == before
+        # With a passphrase beside the keychain, that one is kept.
+        ws.practice_keys.change_practice_passphrase(None, "Une toute nouvelle phrase de passe")
+        assert KeyEnvelope.load(paths.envelope).kinds() == {"keychain", "passphrase", "recovery"}
+        assert ws.practice_keys.move_to_passphrase(None, keychain)
+        assert KeyEnvelope.load(paths.envelope).kinds() == {"passphrase", "recovery"}
+        assert keychain.load(KeyEnvelope.load(paths.envelope).envelope_id) is None
+        assert unlock_key(paths, passphrase="Une toute nouvelle phrase de passe",
+                          kdf_floor=FAST_KDF) == key
+        assert not ws.practice_keys.move_to_passphrase(None, keychain)  # nothing to leave
+        assert ws.audit_trail.verify().ok
+    finally:
+        ws.close()

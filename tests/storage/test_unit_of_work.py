@@ -250,13 +250,20 @@ def test_audit_chain_verifies(audited):
     assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:]))
     first = entries[0]
     assert first.seq == 1
+    # Each names the workstation that wrote it, and its hash covers it.
     assert first.hash == entry_hash(1, GENESIS, first.at, first.user_id, first.action, first.entity,
-                                    first.entity_id, first.detail)
+                                    first.entity_id, first.detail, first.workstation,
+                                    first.workstation_name)
+    last = entries[-1]
+    assert (last.workstation, last.workstation_name) == (store.node_id, store.workstation_name)
+    assert store.workstation_name == audited.principal.workstation_name != ""
 
 
 @pytest.mark.parametrize("column, value", [
     ("detail", "nothing to see"), ("user_id", "someone-else"), ("action", "read"),
     ("entity_id", "another-record"), ("at", "2020-01-01 00:00:00.000000"),
+    ("workstation", "another-node"), ("workstation_name", "ANOTHER-PC"),
+    ("workstation", None),
 ])
 def test_editing_any_audit_row_breaks_the_chain_there(audited, column, value):
     store = audited.store

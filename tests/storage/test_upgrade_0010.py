@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import shutil
 
+from sqlalchemy import select
+
+from app.models.journal import AuditEntry
 from app.services.workspace import open_workspace
+from app.storage.audit import GENESIS, entry_hash
 from app.storage import checkpoints, migrate
 from app.storage.engine import make_engine
 from app.storage.migrate import head_revision, known_revisions
@@ -28,7 +32,7 @@ def _as_0009(paths, key, *, then: str = "") -> None:
                 conn.exec_driver_sql(then)
     finally:
         engine.dispose()
-    (paths.root / checkpoints.FILE_NAME).unlink()
+    (paths.root / checkpoints.FILE_NAME).unlink(missing_ok=True)
 
 
 def _closed_practice(workspace, passphrase):
@@ -36,9 +40,14 @@ def _closed_practice(workspace, passphrase):
     with workspace.store.unit_of_work(actor_id=workspace.user_id) as uow:
         uow.audit("read", "patient", "some-id")
     paths = workspace.paths
-    with workspace.store.engine.connect() as conn:
-        hashes = [h for (h,) in conn.exec_driver_sql("SELECT hash FROM audit_trail ORDER BY seq")]
+    with workspace.store.reader() as s:
+        rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
     workspace.close()
+    # The hashes 0010 gave, before 0019 added the workstation to them.
+    hashes, prev = [], GENESIS
+    for e in rows:
+        prev = entry_hash(e.seq, prev, e.at, e.user_id, e.action, e.entity, e.entity_id, e.detail)
+        hashes.append(prev)
     return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF), hashes
 
 
@@ -64,7 +73,7 @@ def test_a_0009_trail_is_hashed_again_with_its_sequence_numbers(workspace, passp
                 "SELECT version_num FROM alembic_version").scalar() == head_revision()
             again = [h for (h,) in conn.exec_driver_sql(
                 "SELECT hash FROM audit_trail ORDER BY seq")]
-        assert again == hashes  # the very hashes the new way gave when written
+        assert again == hashes  # the very hashes the new way gives
         report = ws.audit_trail.verify()
         assert report.ok and report.entries == len(hashes)
         add_practitioners(ws, "Après")

@@ -33,9 +33,15 @@ def test_who_viewed_this_card_lists_who_when_and_what(qtbot, main_window, worksp
     dialog = patients.access_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.windowTitle() == "Qui a consulté cette fiche ?"
-    actions = _column(dialog.model, 2)
+    actions = _column(dialog.model, 3)
     assert actions[0] == "ouvert" and actions[-1] == "créé"
     assert all(who for who in _column(dialog.model, 1))
+    # On which workstation: this computer's name, the node id in the tooltip.
+    name = workspace.principal.workstation_name
+    assert name and _column(dialog.model, 2)[0] == name
+    assert workspace.store.node_id in dialog.model.index(0, 2).data(
+        Qt.ItemDataRole.ToolTipRole)
+    assert dialog.model.headerData(2, Qt.Orientation.Horizontal) == "Poste"
     assert all("/" in when and ":" in when for when in _column(dialog.model, 0))
     dialog.close()
 
@@ -51,14 +57,15 @@ def test_the_owner_filters_the_trail_and_exports_it(qtbot, main_window, workspac
 
     page.action.setCurrentIndex(page.action.findData("read"))
     qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
-    assert set(_column(page.model, 2)) == {"ouvert"}
-    assert set(_column(page.model, 3)) >= {"DUPONT Jean-Éric", "ZIDANE Yann"}
+    assert set(_column(page.model, 3)) == {"ouvert"}
+    assert set(_column(page.model, 2)) == {workspace.principal.workstation_name}
+    assert set(_column(page.model, 4)) >= {"DUPONT Jean-Éric", "ZIDANE Yann"}
 
     qtbot.keyClicks(page.patient_query, "zidane")
     qtbot.keyClick(page.patient_query, Qt.Key.Key_Return)
     assert page.patient.currentData() == other.id
     page.refresh()
-    assert _column(page.model, 3) == ["ZIDANE Yann"]
+    assert _column(page.model, 4) == ["ZIDANE Yann"]
 
     out = tmp_path / "journal.csv"
     page._choose_path = lambda *args: out  # the save dialog, answered
@@ -66,6 +73,8 @@ def test_the_owner_filters_the_trail_and_exports_it(qtbot, main_window, workspac
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
     assert [r[6] for r in rows[1:]] == [other.id]  # one read of that card, by id
+    assert rows[0][9:] == ["Poste", "Identifiant poste"]
+    assert rows[1][9:] == [workspace.principal.workstation_name, workspace.store.node_id]
     assert "Zidane" not in out.read_text(encoding="utf-8-sig")
 
 
