@@ -703,7 +703,7 @@ def agenda_remote(s: Shots) -> None:
     """The day as the remote secretary sees it: what her role may not do is not
     offered (no settings but her own, no export, no administrative note). A profile
     without that account has no such shot."""
-    from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+    from PySide6.QtCore import QSettings
 
     from app.ui.change_bus import ChangeBus
     from app.ui.main_window import MainWindow
