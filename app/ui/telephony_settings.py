@@ -1,6 +1,6 @@
-"""Réglages → Telephony: how this workstation dials (everyone), and the Action URL
-listener for a phone or a PBX client on this computer (the owner: its token lets a
-program record calls and look numbers up)."""
+"""Réglages → Calls, the workstation's sections: how this workstation dials (everyone who
+takes calls), and the Action URL listener for a phone or a PBX client on this computer
+(the owner: its token lets a program record calls and look numbers up)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -41,6 +42,13 @@ def _methods() -> list[tuple[str, str]]:
             (dialing.COMMAND, _("Command (a program and its arguments)"))]
 
 
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setHorizontalSpacing(16)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 class TelephonySettings(QWidget):
     """``listener_changed``: the listener's settings were saved (the running one follows)."""
 
@@ -49,9 +57,10 @@ class TelephonySettings(QWidget):
     def __init__(self, workspace, settings: WorkstationSettings, parent=None) -> None:
         super().__init__(parent)
         self._settings = settings
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
-        form.addRow(label(_("Dialling from this workstation"), "SectionTitle"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.dialling_box = QGroupBox(_("Dialling from this workstation"))
+        form = _form(self.dialling_box)
         form.addRow(label(_("A click on a phone number dials it this way, and the outgoing "
                             "call goes in the call log."), "Hint", wrap=True))
         self.method = QComboBox()
@@ -75,9 +84,13 @@ class TelephonySettings(QWidget):
         form.addRow(row)
         self._method_chosen()
 
+        layout.addWidget(self.dialling_box)
+
         self.listen: QCheckBox | None = None  # the listener's section: the owner's only
+        self.listener_box: QGroupBox | None = None
         if workspace.may(access.KEYS):
-            form.addRow(label(_("Action URL listener"), "SectionTitle"))
+            self.listener_box = QGroupBox(_("Action URL listener"))
+            form = _form(self.listener_box)
             form.addRow(label(_("For a softphone or a PBX client on this computer that calls a "
                                 "URL when a call rings (Yealink and Snom Action URL, 3CX CRM "
                                 "templates): only this computer (127.0.0.1) can reach it, "
@@ -110,9 +123,7 @@ class TelephonySettings(QWidget):
             form.addRow(self.listener_status)
             form.addRow(self.examples)
             self._show_examples()
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch()
+            layout.addWidget(self.listener_box)
 
     def _method_chosen(self) -> None:
         self.template.setEnabled(self.method.currentData() != dialing.TEL)
