@@ -44,6 +44,7 @@ def profile(tmp_path_factory) -> Path:
     ("bench.exporting", "CSV"),
     ("bench.backup", "backup"),
     ("bench.day_report", "day report PDF"),
+    ("bench.ring_panel", "channel to painted panel"),
     ("bench.bench_sync_round", "first batch"),
 ])
 def test_the_benchmark_runs(profile, module, expected):

@@ -7,9 +7,12 @@ few emergencies. About one incoming call in eight is missed (a third of them sho
 hang-ups); the number is called back (an outgoing call) within a couple of hours most
 of the time, which closes its callback, as the call log does (one callback per number
 within the window). Calls that plan a callback, and a few messages, make callbacks of
-their own. The generation goes back from today, working day by working day (public
-holidays closed), until it has about the number of calls asked for; today's calls
-stop at the clock's time, and today's callbacks may still be open or overdue.
+their own. A callback due before today and not returned at once is tried again as a
+secretariat does (no answer, a message left), until the person is reached or it is
+given up, and marked done at its last try: the open ones, a few of them overdue, are
+today's work, or yesterday's whose next try is still to come. The generation goes back from
+today, working day by working day (public holidays closed), until it has about the
+number of calls asked for; today's calls stop at the clock's time.
 
 Rows are plain dicts written with ``uow.bulk_insert`` a day group at a time (callbacks
 before the calls that point to them), journaled and audited like any write.
@@ -139,8 +142,34 @@ class _Generator:
             self._call(out, start, direction, *self._number(direction), open_missed, 0)
         if rng.random() < 0.5:
             self._message(out, origin)
+        today = self.zone.today(self.now)
+        for cb in out.callbacks:
+            # Today's are the secretaries' work in progress: left as they are.
+            if cb["done_at"] is None and self.zone.local(cb["due_at"]).date() < today:
+                self._follow_up(out, cb)
         out.calls.sort(key=lambda r: r["started_at"])
         return out
+
+    def _follow_up(self, out: _Day, cb: dict) -> None:
+        """One to three more tries from a while after the due time, hours apart; the
+        last one reaches the person or, half the time, leaves a message and the callback
+        is closed. Tries that would come after the clock's time are not made yet."""
+        rng = self.rng
+        at = cb["due_at"] + timedelta(minutes=rng.uniform(20, 180))
+        tries = rng.randint(1, 3)
+        for n in range(tries):
+            at = self._opening_hours(at)
+            if at >= self.now:
+                return  # still open (and overdue once due)
+            last = n == tries - 1
+            if last:
+                outcome = "reached" if rng.random() < 0.5 else "message_left"
+            else:
+                outcome = "no_answer" if rng.random() < 0.7 else "message_left"
+            self._attempt(out, cb, at, outcome, None)
+            if last:
+                cb["done_at"], cb["done_by"] = at, self.actor
+            at += timedelta(hours=rng.uniform(1, 20))
 
     def _call(self, out: _Day, start: datetime, direction: str, number: str, kind: str,
               caller: str | None, open_missed: dict, redial: int) -> None:
@@ -187,6 +216,19 @@ class _Generator:
         elif not answered and direction == "in" and number:
             self._missed(out, row, ended_at, open_missed, redial)
 
+    def _opening_hours(self, at: datetime) -> datetime:
+        """``at``, or if the practice is closed then, a moment of its next opening hours
+        (weekends skipped)."""
+        local = self.zone.local(at)
+        minute = local.hour * 60 + local.minute
+        if local.weekday() < 5 and OPEN_MIN <= minute < CLOSE_MIN:
+            return at
+        day = local.date() + timedelta(days=minute >= CLOSE_MIN)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return self.zone.day_start(day) + timedelta(
+            minutes=OPEN_MIN + self.rng.uniform(0, 120))
+
     def _callback(self, out: _Day, *, number, kind, caller, practitioner, source, due,
                   reason, missed, last_missed) -> dict:
         cb = {"id": uuid7(), "number": number, "caller_kind": kind, "caller_id": caller,
@@ -223,8 +265,10 @@ class _Generator:
             self._call(out, again, "in", number, row["caller_kind"], row["caller_id"],
                        open_missed, redial + 1)
             return
-        if cb["done_at"] is not None or self.rng.random() < 0.12:
-            return  # answered on a redial, or never returned
+        # Today, more of them are still to return: the afternoon's list holds a few.
+        late = 0.3 if self.zone.local(ended).date() == self.zone.today(self.now) else 0.12
+        if cb["done_at"] is not None or self.rng.random() < late:
+            return  # answered on a redial, or not returned at once
         # Returned within the target three times out of four.
         delay = self.rng.uniform(5, 115) if self.rng.random() < 0.75 else self.rng.uniform(
             125, 300)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models import kinds
@@ -28,6 +28,10 @@ from app.models.base import Base, Syncable, UTCDateTime
 
 NOTE_MAX = 500  # characters: a short administrative note
 REASON_TEXT_MAX = 300
+# The conditions of the partial indexes, as the queries that use them must write them.
+MISSED_WHERE = ("direction = 'in' AND answered_at IS NULL AND ended_at IS NOT NULL "
+                "AND deleted_at IS NULL")
+REACHED_WHERE = "outcome = 'reached' AND deleted_at IS NULL"
 
 
 class CallDirection(str, enum.Enum):
@@ -87,6 +91,11 @@ class Call(Syncable, Base):
               "ended_at", "reason", "outcome", "appointment_id", "practitioner_id"),
         # A number's history (the panel, unreturned missed calls).
         Index("ix_call_number_started", "number", "started_at", "answered_at", "deleted_at"),
+        # The missed calls of a range, with their number (unreturned missed calls): a
+        # tenth of the calls, read from this index alone. Its WHERE is repeated word for
+        # word in the queries that use it (SQLite's condition to use a partial index).
+        Index("ix_call_missed", "started_at", "number", "practitioner_id", "direction",
+              "answered_at", "ended_at", "deleted_at", sqlite_where=text(MISSED_WHERE)),
         # One practitioner's calls over a range (their indicators and day report).
         Index("ix_call_practitioner_started", "practitioner_id", "started_at"),
         # The phone system's events find their call by its id.
@@ -127,8 +136,9 @@ class Callback(Syncable, Base):
         # The list to return: open ones by due time; a range of due times (indicators).
         Index("ix_callback_due", "done_at", "due_at"),
         Index("ix_callback_due_at", "due_at"),
-        # The open callback of a number (missed calls join it).
-        Index("ix_callback_number", "number", "done_at"),
+        # The open callback of a number (missed calls join it); with the id, a number's
+        # callbacks are joined to their attempts from this index alone.
+        Index("ix_callback_number", "number", "done_at", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(20), nullable=False, default="")
@@ -152,7 +162,12 @@ class Callback(Syncable, Base):
 class CallbackAttempt(Syncable, Base):
     __tablename__ = "callback_attempt"
     __sync_entity__ = kinds.CALLBACK_ATTEMPT
-    __table_args__ = (Index("ix_callback_attempt_callback", "callback_id", "at"),)
+    __table_args__ = (
+        Index("ix_callback_attempt_callback", "callback_id", "at"),
+        # A callback's attempts that reached the person (unreturned missed calls).
+        Index("ix_callback_attempt_reached", "callback_id", "at", "outcome", "deleted_at",
+              sqlite_where=text(REACHED_WHERE)),
+    )
 
     callback_id: Mapped[str] = mapped_column(ForeignKey("callback.id"), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

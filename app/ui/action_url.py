@@ -1,5 +1,5 @@
 """The optional Action URL listener: HTTP on 127.0.0.1 only, with a token, off by default
-(Réglages → Telephony, the owner). Its requests (``app.services.calls.action_url``) run
+(Réglages → Calls, the owner). Its requests (``app.services.calls.action_url``) run
 as the local channel's do (``PhoneServer.perform``). Nothing of them is logged but a
 refusal's general reason."""
 

@@ -62,7 +62,7 @@ class Dialer(QObject):
         if not started:
             log.warning("Dialling did not start (%s).", target.method)
             self.failed.emit(_("The number could not be dialled: check how this workstation "
-                               "dials in Settings → Telephony."))
+                               "dials in Settings → Calls."))
             return False
         self._record(target.number)
         return True

@@ -593,14 +593,17 @@ def settings(s: Shots) -> None:
             s.shoot(window, name)
     window.settings.show_practice()
     s.shoot(window, "reglages-cabinet")
-    calls = getattr(window.settings, "calls_tab", None)
+    calls = window.settings.calls_page
     if calls is not None:
         window.settings.tabs.setCurrentWidget(calls)
+        calls.verticalScrollBar().setValue(0)
         s.shoot(window, "reglages-appels")
-    telephony = getattr(window.settings, "telephony_tab", None)
-    if telephony is not None:  # the practice's lines, then how this workstation dials
-        window.settings.tabs.setCurrentWidget(telephony)
-        s.shoot(window, "reglages-telephonie")
+        if calls.telephony is not None:  # this workstation's sections, further down
+            calls.widget().layout().activate()
+            calls.ensureWidgetVisible(calls.telephony, 0, 0)
+            calls.verticalScrollBar().setValue(calls.telephony.y())
+            s.shoot(window, "reglages-appels-poste")
+            calls.verticalScrollBar().setValue(0)
     window.show_backup_settings()
     s.shoot(window, "reglages-sauvegardes")
     if window.settings.show_trail() is not None:

@@ -30,7 +30,7 @@ from app.sync.node import fingerprint_of
 from app.updates import how_to_update, version_text
 from app.ui.agenda_settings.page import AgendaSettingsPage
 from app.ui.backups import BackupRunner, BackupSettings
-from app.ui.calls.settings_tab import CallSettingsTab
+from app.ui.calls.settings_tab import CallSettingsTab, CallsSettingsPage
 from app.ui.data_protection import DataProtectionSettings
 from app.ui.practice_settings import PracticeSettings
 from app.ui.own_passphrase import OwnPassphraseDialog
@@ -110,17 +110,22 @@ class SettingsView(QWidget):
         if workspace.may(access.SETTINGS):
             self.tabs.addTab(self.agenda_tab, _("Agenda"))
             self.tabs.addTab(self.practice_tab, _("Practice"))
+        # Calls: the call panel's settings (the practice's) and, below, how this
+        # workstation dials (who takes calls) and the Action URL listener (the owner).
+        self.calls_tab: CallSettingsTab | None = None
+        if workspace.may(access.SETTINGS):
             self.calls_tab = CallSettingsTab(workspace)
-            self.tabs.addTab(self.calls_tab, _("Calls"))
+        self.telephony_tab: TelephonySettings | None = None
+        if workspace.may(access.CALLS_EVENT):
+            self.telephony_tab = TelephonySettings(workspace, settings)
+        self.calls_page: CallsSettingsPage | None = None
+        if self.calls_tab is not None or self.telephony_tab is not None:
+            self.calls_page = CallsSettingsPage(self.calls_tab, self.telephony_tab)
+            self.tabs.addTab(self.calls_page, _("Calls"))
         self.backups_tab: BackupSettings | None = None
         if workspace.may(access.BACKUPS):
             self.backups_tab = BackupSettings(backups or BackupRunner(workspace, self))
             self.tabs.addTab(self.backups_tab, _("Backups"))
-        # How this workstation dials (who takes calls), the Action URL listener (the owner).
-        self.telephony_tab: TelephonySettings | None = None
-        if workspace.may(access.CALLS_EVENT):
-            self.telephony_tab = TelephonySettings(workspace, settings)
-            self.tabs.addTab(self.telephony_tab, _("Telephony"))
         self.accounts_tab: AccountsTab | None = None
         if workspace.may(access.ACCOUNTS):
             self.accounts_tab = AccountsTab(workspace)

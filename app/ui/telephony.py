@@ -91,8 +91,14 @@ class _WindowLink(QObject):
         window.raise_()
         window.activateWindow()
 
-    def dialled(self, _call_id: str) -> None:
+    def dialled(self, call_id: str) -> None:
+        """The call panel opens on the outgoing call, as on a call that rings: it is
+        closed with its reason and outcome, which ends it (no phone system tells when
+        a dialled call ends)."""
         self.say(_("Dialling…"))
+        show_call = getattr(self._window, "show_call", None)
+        if callable(show_call):
+            show_call(call_id)
 
     def say(self, message: str) -> None:
         self._window.statusBar().showMessage(message, STATUS_MS)

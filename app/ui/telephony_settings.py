@@ -1,6 +1,6 @@
-"""Réglages → Telephony: the practice's lines (the numbers its calls arrive on), how
-this workstation dials (everyone), and the Action URL
-listener for a phone or a PBX client on this computer (the owner: its token lets a
+"""Réglages → Calls, the workstation's sections: the practice's lines (the numbers its
+calls arrive on), how this workstation dials (everyone who takes calls), and the Action
+URL listener for a phone or a PBX client on this computer (the owner: its token lets a
 program record calls and look numbers up)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -45,6 +46,13 @@ def _methods() -> list[tuple[str, str]]:
             (dialing.COMMAND, _("Command (a program and its arguments)"))]
 
 
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setHorizontalSpacing(16)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 class TelephonySettings(QWidget):
     """``listener_changed``: the listener's settings were saved (the running one follows)."""
 
@@ -54,11 +62,12 @@ class TelephonySettings(QWidget):
         super().__init__(parent)
         self._settings = settings
         self._ws = workspace
-        form = QFormLayout()
-        form.setHorizontalSpacing(16)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         # The practice's lines: the numbers its calls arrive on (they say which practice
         # a call is for); the practice's setting, received read-only by a remote one.
-        form.addRow(label(_("The practice's lines"), "SectionTitle"))
+        self.lines_box = QGroupBox(_("The practice's lines"))
+        form = _form(self.lines_box)
         remote = workspace.is_remote_workstation
         editable = workspace.may(access.SETTINGS) and not remote
         form.addRow(label(_("The numbers the practice's calls arrive on, separated by "
@@ -76,7 +85,9 @@ class TelephonySettings(QWidget):
         lines_row.addWidget(self.save_lines)
         form.addRow(_("Lines"), lines_row)
         form.addRow(self.lines_error)
-        form.addRow(label(_("Dialling from this workstation"), "SectionTitle"))
+        layout.addWidget(self.lines_box)
+        self.dialling_box = QGroupBox(_("Dialling from this workstation"))
+        form = _form(self.dialling_box)
         form.addRow(label(_("A click on a phone number dials it this way, and the outgoing "
                             "call goes in the call log."), "Hint", wrap=True))
         self.method = QComboBox()
@@ -100,9 +111,13 @@ class TelephonySettings(QWidget):
         form.addRow(row)
         self._method_chosen()
 
+        layout.addWidget(self.dialling_box)
+
         self.listen: QCheckBox | None = None  # the listener's section: the owner's only
+        self.listener_box: QGroupBox | None = None
         if workspace.may(access.KEYS):
-            form.addRow(label(_("Action URL listener"), "SectionTitle"))
+            self.listener_box = QGroupBox(_("Action URL listener"))
+            form = _form(self.listener_box)
             form.addRow(label(_("For a softphone or a PBX client on this computer that calls a "
                                 "URL when a call rings (Yealink and Snom Action URL, 3CX CRM "
                                 "templates): only this computer (127.0.0.1) can reach it, "
@@ -135,9 +150,7 @@ class TelephonySettings(QWidget):
             form.addRow(self.listener_status)
             form.addRow(self.examples)
             self._show_examples()
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch()
+            layout.addWidget(self.listener_box)
 
     def apply_lines(self) -> bool:
         """Save the lines typed; an invalid number refuses them all, saying which."""

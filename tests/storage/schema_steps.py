@@ -141,6 +141,12 @@ def undo_0021(conn) -> None:
     (Path(db_file).parent / "audit-checkpoints.log").unlink(missing_ok=True)
 
 
+def undo_0022(conn) -> None:
+    for index in ("ix_call_missed", "ix_callback_attempt_reached", "ix_callback_number"):
+        conn.exec_driver_sql(f"DROP INDEX {index}")
+    conn.exec_driver_sql("CREATE INDEX ix_callback_number ON callback (number, done_at)")
+
+
 def undo_after(conn, revision: str) -> None:
     """Turn a head database back into what ``revision`` left: every step newer than it,
     newest first, then ``alembic_version`` set to it. A new migration adds its

@@ -100,7 +100,7 @@ def test_a_secretary_sees_no_accounts_agenda_settings_or_override(qtbot, workspa
         view = SettingsView(ws, settings)
         qtbot.addWidget(view)
         titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
-        assert titles == ["Général", "Téléphonie"]  # no Agenda settings, no Comptes
+        assert titles == ["Général", "Appels"]  # no Agenda settings, no Comptes
         assert view.accounts_tab is None
         assert view.telephony_tab.listen is None  # how it dials, not the owner's listener
         assert not ws.agenda.can_override

@@ -235,3 +235,35 @@ def test_the_desktop_entry_registers_the_tel_handler():
     assert tel_argv(["dial", "tel:06"]) == ["dial", "tel:06"]
     assert tel_argv(["lookup", "tel:06"]) == ["lookup", "tel:06"]
     assert tel_argv(["--verbose", "tel:06"]) == ["--verbose", "dial", "tel:06"]
+
+
+def test_a_dialled_call_opens_the_panel_and_ends_when_closed_with_its_outcome(
+        qtbot, softphone, main_window, workspace, settings):
+    """Without a phone system nothing tells when a dialled call ends: the panel opens on
+    it as on a call that rings, and closing it with its outcome ends the call, its
+    duration from dialling to closing."""
+    from datetime import timedelta
+
+    from app.ui.telephony import Telephony
+
+    telephony = Telephony(lambda: workspace, settings, workspace.paths.root)
+    telephony.attach(main_window)
+    dialer_module.install(telephony.dialer)
+    try:
+        with qtbot.waitSignal(telephony.dialer.dialled) as dialled:
+            assert telephony.dialer.dial("06 12 34 56 78")
+    finally:
+        dialer_module.install(None)
+    panel = main_window.call_panel
+    assert panel.isVisible() and panel.call_id == dialled.args[0]
+    assert panel.number.text().startswith("Appel sortant")
+    [call] = outgoing(workspace)
+    assert call.ended_at is None
+    qtbot.wait(1100)  # the workspace's clock is the system's
+    assert not panel.close_call()  # as an incoming call: its reason and outcome first
+    panel.set_outcome("results", "informed")
+    assert panel.close_call() and not panel.isVisible()
+    [call] = outgoing(workspace)
+    assert timedelta(seconds=1) <= call.ended_at - call.started_at < timedelta(seconds=30)
+    assert call.ended_at <= workspace.clock.now()
+    assert (call.reason, call.outcome, call.answered_at) == ("results", "informed", None)

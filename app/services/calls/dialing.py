@@ -1,6 +1,6 @@
 """Click-to-dial: how this workstation dials a number, and what it starts.
 
-Three ways, chosen in Réglages → Telephony (workstation settings ``dial_method`` and
+Three ways, chosen in Réglages → Calls (workstation settings ``dial_method`` and
 ``dial_template``):
 
 - ``tel``: a ``tel:+33612345678`` link handed to the system, which gives it to the

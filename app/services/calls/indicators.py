@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, text
 
 from app.models.base import UTCDateTime
+from app.models.calls import MISSED_WHERE, REACHED_WHERE
 from app.services.agenda.zone import PracticeTime
 from app.storage.store import Store
 
@@ -46,32 +47,45 @@ _EPSILON = 1e-6  # stored instants carry microseconds: 20 s is 20 s
 
 _INSTANTS = ("start", "end", "now")
 
-_CALLS_SQL = """SELECT
+# One pass over the range in the index on the start time, which holds every column read
+# here: no row is visited. Each duration is computed only for the calls it concerns (a
+# CASE stops at its first true branch), not for every call. With ``{hour}``, the same
+# pass counts per UTC hour for the heat map (``app.services.calls.statistics``).
+_CALLS_SQL = """SELECT {hour}
   count(*),
-  coalesce(sum(direction = 'in' AND answered_at IS NOT NULL), 0),
-  coalesce(sum(direction = 'in' AND answered_at IS NULL AND ended_at IS NOT NULL), 0),
-  coalesce(sum(direction = 'in' AND answered_at IS NOT NULL
-      AND unixepoch(answered_at, 'subsec') - unixepoch(started_at, 'subsec') <= :sl), 0),
-  coalesce(sum(direction = 'in' AND answered_at IS NULL AND ended_at IS NOT NULL
-      AND unixepoch(ended_at, 'subsec') - unixepoch(started_at, 'subsec') >= :short), 0),
+  coalesce(sum(CASE WHEN direction = 'in' AND answered_at IS NOT NULL THEN 1 END), 0),
+  coalesce(sum(CASE WHEN direction = 'in' AND answered_at IS NULL AND ended_at IS NOT NULL
+      THEN 1 END), 0),
+  coalesce(sum(CASE WHEN direction != 'in' OR answered_at IS NULL THEN 0
+      WHEN unixepoch(answered_at, 'subsec') - unixepoch(started_at, 'subsec') <= :sl
+      THEN 1 END), 0),
+  coalesce(sum(CASE WHEN direction != 'in' OR answered_at IS NOT NULL OR ended_at IS NULL
+      THEN 0
+      WHEN unixepoch(ended_at, 'subsec') - unixepoch(started_at, 'subsec') >= :short
+      THEN 1 END), 0),
   sum(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL
       THEN unixepoch(ended_at, 'subsec') - unixepoch(answered_at, 'subsec') END),
-  coalesce(sum(answered_at IS NOT NULL AND ended_at IS NOT NULL), 0),
-  coalesce(sum(reason = 'urgent' OR outcome = 'sent_to_15'), 0),
-  coalesce(sum(appointment_id IS NOT NULL OR outcome = 'booked'), 0)
+  coalesce(sum(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN 1 END), 0),
+  coalesce(sum(CASE WHEN reason = 'urgent' OR outcome = 'sent_to_15' THEN 1 END), 0),
+  coalesce(sum(CASE WHEN appointment_id IS NOT NULL OR outcome = 'booked' THEN 1 END), 0)
 FROM call INDEXED BY ix_call_started
-WHERE started_at >= :start AND started_at < :end AND deleted_at IS NULL{who}"""
+WHERE started_at >= :start AND started_at < :end AND deleted_at IS NULL{who}{group}"""
 
-_UNRETURNED_SQL = """SELECT count(*) FROM call m INDEXED BY ix_call_started
-WHERE m.started_at >= :start AND m.started_at < :end AND m.deleted_at IS NULL
-  AND m.direction = 'in' AND m.answered_at IS NULL AND m.ended_at IS NOT NULL
-  AND m.number != ''{who}
+# The missed calls from their partial index (its WHERE repeated, so that SQLite uses
+# it); the number's later answered calls and its reached attempts from covering
+# indexes. Most missed calls were answered later: the first test settles them.
+_UNRETURNED_SQL = f"""SELECT count(*) FROM call m INDEXED BY ix_call_missed
+WHERE m.started_at >= :start AND m.started_at < :end
+  AND {" AND ".join("m." + term for term in MISSED_WHERE.split(" AND "))}
+  AND m.number != ''{{who}}
   AND NOT EXISTS (SELECT 1 FROM call r INDEXED BY ix_call_number_started
                   WHERE r.number = m.number AND r.started_at > m.started_at
                     AND r.answered_at IS NOT NULL AND r.deleted_at IS NULL)
-  AND NOT EXISTS (SELECT 1 FROM callback c JOIN callback_attempt a ON a.callback_id = c.id
-                  WHERE c.number = m.number AND a.outcome = 'reached'
-                    AND a.at > m.started_at AND a.deleted_at IS NULL)"""
+  AND NOT EXISTS (SELECT 1 FROM callback c INDEXED BY ix_callback_number
+                  JOIN callback_attempt a INDEXED BY ix_callback_attempt_reached
+                    ON a.callback_id = c.id
+                  WHERE c.number = m.number AND a.at > m.started_at
+                    AND {" AND ".join("a." + term for term in REACHED_WHERE.split(" AND "))})"""
 
 _CALLBACKS_SQL = """SELECT count(*),
   coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0),
@@ -80,9 +94,9 @@ FROM callback INDEXED BY ix_callback_due_at
 WHERE due_at >= :start AND due_at < :end AND deleted_at IS NULL{who}"""
 
 
-def _statement(sql: str, practitioner_id: str | None, alias: str = ""):
+def _statement(sql: str, practitioner_id: str | None, alias: str = "", **parts):
     who = f" AND {alias}practitioner_id = :practitioner" if practitioner_id else ""
-    stmt = text(sql.format(who=who))
+    stmt = text(sql.format(who=who, **parts))
     return stmt.bindparams(*(bindparam(name, type_=UTCDateTime) for name in _INSTANTS
                              if f":{name}" in sql))
 
@@ -95,21 +109,41 @@ def indicators(store: Store, zone: PracticeTime, first: date, last: date, *, now
                practitioner_id: str | None = None) -> dict:
     """The indicators of the practice days ``first`` to ``last`` (both included), in
     ``KEYS`` order."""
+    return measure(store, zone, first, last, now=now, practitioner_id=practitioner_id)[0]
+
+
+def measure(store: Store, zone: PracticeTime, first: date, last: date, *, now: datetime,
+            practitioner_id: str | None = None, hourly: bool = False
+            ) -> tuple[dict, int, list[tuple[str, int]]]:
+    """(the indicators, the abandoned calls, and with ``hourly`` the calls per UTC hour
+    as ("YYYY-MM-DD HH", count), read in the same pass)."""
     if last < first:
         raise ValueError("last day before the first")
     start = zone.day_start(first)
     end = zone.day_start(last + timedelta(days=1))
     params = {"start": start, "end": end, "now": now, "practitioner": practitioner_id,
               "sl": SERVICE_LEVEL_S + _EPSILON, "short": SHORT_HANG_UP_S - _EPSILON}
+    parts = ({"hour": "substr(started_at, 1, 13),", "group": " GROUP BY 1"} if hourly
+             else {"hour": "", "group": ""})
     with store.reader() as s:
-        (total, answered, missed, within, abandoned, talk, handled, urgent,
-         booked) = s.execute(_statement(_CALLS_SQL, practitioner_id), params).one()
+        rows = s.execute(_statement(_CALLS_SQL, practitioner_id, **parts), params).all()
         unreturned = s.execute(_statement(_UNRETURNED_SQL, practitioner_id, "m."),
                                params).scalar_one()
         due, in_time, judged = s.execute(_statement(_CALLBACKS_SQL, practitioner_id),
                                          params).one()
+    hours = [(row[0], row[1]) for row in rows] if hourly else []
+    sums = [0] * 9
+    talk = 0.0
+    for row in rows:
+        values = row[1:] if hourly else row
+        for i, value in enumerate(values):
+            if i == 5:
+                talk += value or 0.0
+            else:
+                sums[i] += value
+    total, answered, missed, within, abandoned, _talk, handled, urgent, booked = sums
     offered = answered + missed
-    return {
+    figures = {
         "calls_total": total,
         "answered": answered,
         "missed": missed,
@@ -123,3 +157,4 @@ def indicators(store: Store, zone: PracticeTime, first: date, last: date, *, now
         "urgent_calls": urgent,
         "bookings_from_calls": booked,
     }
+    return figures, abandoned, hours

@@ -2,9 +2,9 @@
 draws besides them, over a range of practice days and, if chosen, one practitioner.
 
 - ``heat``: calls (both directions) per weekday (Monday first) and practice hour, a 7 × 24
-  grid. Counted in SQL per UTC hour (the index on the start time), then each UTC hour
-  placed in practice time: the clocks change on whole hours, so a UTC hour is one
-  practice hour.
+  grid. Counted in SQL per UTC hour, in the same pass over the index on the start time
+  as the indicators, then each UTC hour placed in practice time: the clocks change on
+  whole hours, so a UTC hour is one practice hour.
 - ``short_hang_ups``: missed calls hung up after ringing less than 5 s (``missed`` minus
   the abandoned ones of ``abandon_rate``), shown apart.
 - ``no_show_rate``: appointments of the range (that practitioner's) already begun and
@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, text
 
 from app.models.base import UTCDateTime
 from app.services.agenda.zone import PracticeTime
-from app.services.calls.indicators import SHORT_HANG_UP_S, indicators
+from app.services.calls.indicators import SHORT_HANG_UP_S, measure
 from app.storage.store import Store
 
 HOURS = 24
@@ -69,6 +69,16 @@ def _stmt(sql: str, **kw):
         if f":{name}" in sql))
 
 
+def _grid(zone: PracticeTime, hours) -> tuple[tuple[int, ...], ...]:
+    """The 7 × 24 grid of ("YYYY-MM-DD HH" in UTC, calls) rows."""
+    grid = [[0] * HOURS for _ in range(WEEKDAYS)]
+    for hour_text, n in hours:
+        utc = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
+        local = zone.local(utc)
+        grid[local.weekday()][local.hour] += n
+    return tuple(tuple(row) for row in grid)
+
+
 def heat_map(store: Store, zone: PracticeTime, first: date, last: date, *,
              practitioner_id: str | None = None) -> tuple[tuple[int, ...], ...]:
     start = zone.day_start(first)
@@ -78,15 +88,10 @@ def heat_map(store: Store, zone: PracticeTime, first: date, last: date, *,
                      who=" AND practitioner_id = :practitioner")
     else:
         stmt = _stmt(_HEAT_SQL, index=" INDEXED BY ix_call_started", who="")
-    grid = [[0] * HOURS for _ in range(WEEKDAYS)]
     with store.reader() as s:
         rows = s.execute(stmt, {"start": start, "end": end,
                                 "practitioner": practitioner_id}).all()
-    for hour_text, n in rows:
-        utc = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
-        local = zone.local(utc)
-        grid[local.weekday()][local.hour] += n
-    return tuple(tuple(row) for row in grid)
+    return _grid(zone, rows)
 
 
 def no_show_rate(store: Store, zone: PracticeTime, first: date, last: date, *,
@@ -104,15 +109,14 @@ def statistics(store: Store, zone: PracticeTime, first: date, last: date, *, now
                practitioner_id: str | None = None) -> Statistics:
     if last < first:
         raise ValueError("last day before the first")
-    figures = indicators(store, zone, first, last, now=now, practitioner_id=practitioner_id)
-    offered = figures["answered"] + figures["missed"]
-    abandoned = round((figures["abandon_rate"] or 0) * offered)
+    figures, abandoned, hours = measure(store, zone, first, last, now=now,
+                                       practitioner_id=practitioner_id, hourly=True)
     return Statistics(
         first=first, last=last, practitioner_id=practitioner_id, figures=figures,
         short_hang_ups=figures["missed"] - abandoned,
         no_show_rate=no_show_rate(store, zone, first, last, now=now,
                                   practitioner_id=practitioner_id),
-        heat=heat_map(store, zone, first, last, practitioner_id=practitioner_id))
+        heat=_grid(zone, hours))
 
 
 __all__ = ["SHORT_HANG_UP_S", "Statistics", "heat_map", "no_show_rate", "statistics"]

@@ -1,6 +1,7 @@
-"""Réglages › Appels: what the call panel offers, set by the practice (the greeting line
-to read, the reasons offered, the urgent protocol's red flags with the action for each,
-and after how many minutes an unread urgent message escalates on screen)."""
+"""Réglages › Appels, the practice's section: what the call panel offers (the greeting
+line to read, the reasons offered, the urgent protocol's red flags with the action for
+each, and after how many minutes an unread urgent message escalates on screen); and the
+tab itself, with this workstation's sections (``app.ui.telephony_settings``) below."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -47,6 +51,7 @@ class CallSettingsTab(QWidget):
             1, QHeaderView.ResizeMode.ResizeToContents)
         self.flags.verticalHeader().hide()
         self.flags.setAccessibleName(_("Red flags"))
+        self.flags.setMinimumHeight(220)  # in a scrolled tab: rows to see, not a sliver
         add = QPushButton(_("Add a red flag"))
         add.clicked.connect(lambda: self.add_flag(RedFlag("", "call_15")))
         remove = QPushButton(_("Remove the selected one"))
@@ -62,6 +67,7 @@ class CallSettingsTab(QWidget):
         self.save_button.clicked.connect(self.save)
 
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow(_("Greeting line"), self.greeting)
         form.addRow(_("Reasons offered"), self.reasons)
         form.addRow(_("Escalate an unread urgent message after"), self.escalate)
@@ -72,10 +78,14 @@ class CallSettingsTab(QWidget):
         save_row = QHBoxLayout()
         save_row.addWidget(self.saved, 1)
         save_row.addWidget(self.save_button)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        box = QGroupBox(_("Call panel (the whole practice)"))
+        outer.addWidget(box)
+        layout = QVBoxLayout(box)
         layout.addLayout(form)
         layout.addWidget(label(_("Urgent protocol: the red flags to ask about, and what to do "
-                                 "for each"), "SectionTitle"))
+                                 "for each"), "SectionTitle", wrap=True))
         layout.addWidget(self.flags, 1)
         layout.addLayout(flag_buttons)
         layout.addWidget(self.error)
@@ -139,3 +149,24 @@ class CallSettingsTab(QWidget):
         self.saved.setText(_("Saved: the call panel uses these from the next call."))
         self.load()
         return True
+
+
+class CallsSettingsPage(QScrollArea):
+    """The Calls tab: the call panel's settings (``panel``, for who may change the
+    practice's settings) and this workstation's dialling and listener (``telephony``,
+    for who takes calls), each in its group, one under the other, scrolled."""
+
+    def __init__(self, panel: CallSettingsTab | None, telephony: QWidget | None,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.panel, self.telephony = panel, telephony
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        for part in (panel, telephony):
+            if part is not None:
+                layout.addWidget(part)
+        layout.addStretch()
+        self.setWidget(body)

@@ -63,3 +63,26 @@ def test_an_unread_urgent_message_escalates_until_it_is_read(main_window, qtbot,
     assert "10 min" in banner.text.text()
     ws.messages.mark_read(message.id)
     qtbot.waitUntil(banner.isHidden)
+
+
+def test_calls_and_telephony_are_one_tab_of_sections_without_clipped_text(main_window, qtbot):
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
+
+    view = main_window.settings
+    titles = [view.tabs.tabText(i) for i in range(view.tabs.count())]
+    assert "Appels" in titles and "Téléphonie" not in titles
+    page = view.calls_page
+    main_window.resize(1100, 720)
+    main_window.nav.setCurrentRow(main_window.pages.indexOf(view))
+    view.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(page.isVisible)
+    boxes = [b.title() for b in page.findChildren(QGroupBox)]
+    assert boxes == ["Panneau d'appel (tout le cabinet)", "Numérotation depuis ce poste",
+                     "Écoute des Action URL"]
+    checked = 0
+    for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):
+        if not widget.isVisibleTo(page) or (isinstance(widget, QLabel) and widget.wordWrap()):
+            continue
+        assert widget.width() >= widget.minimumSizeHint().width(), widget.text()
+        checked += 1
+    assert checked > 10  # the form's labels, the buttons
