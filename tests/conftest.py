@@ -118,6 +118,14 @@ def practice_factory(tmp_path, fast_kdf, clock) -> Iterator[Callable[..., NewPra
             ws.close()
 
 
+def shared_practice(tmp_path_factory, name: str = "shared") -> Workspace:
+    """``practice_factory()``'s practice, open, for a module or session fixture whose
+    tests only read it (a test that writes takes ``workspace``); the fixture closes it."""
+    root = tmp_path_factory.mktemp(name) / "profile"
+    return practice_from_template(ProfilePaths(root), TEST_PRACTICE, passphrase=PASSPHRASE,
+                                  clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF).workspace
+
+
 @pytest.fixture
 def new_practice(practice_factory) -> NewPractice:
     return practice_factory()
