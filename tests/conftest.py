@@ -37,6 +37,10 @@ PASSPHRASE = "correct horse"
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 # A Monday morning, in UTC. Frozen so stamps and backups are reproducible.
 FROZEN_AT = datetime(2026, 3, 16, 8, 30, tzinfo=timezone.utc)
+# The practice ``practice_factory`` makes.
+TEST_PRACTICE = PracticeInput(
+    name="Cabinet médical des Tilleuls", owner_name="Dr Morel",
+    practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")])
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -102,11 +106,9 @@ def practice_factory(tmp_path, fast_kdf, clock) -> Iterator[Callable[..., NewPra
         while root.exists():
             n += 1
             root = tmp_path / f"{name}-{n}"
-        created = practice_from_template(
-            ProfilePaths(root),
-            PracticeInput(name="Cabinet médical des Tilleuls", owner_name="Dr Morel",
-                          practitioners=[PractitionerInput("Claire", "Morel", "Médecine générale")]),
-            passphrase=passphrase, keychain=keychain, clock=clock, kdf=fast_kdf)
+        created = practice_from_template(ProfilePaths(root), TEST_PRACTICE,
+                                         passphrase=passphrase, keychain=keychain, clock=clock,
+                                         kdf=fast_kdf)
         made.append(created.workspace)
         return created
 
@@ -114,6 +116,14 @@ def practice_factory(tmp_path, fast_kdf, clock) -> Iterator[Callable[..., NewPra
     for ws in made:
         if is_open(ws):
             ws.close()
+
+
+def shared_practice(tmp_path_factory, name: str = "shared") -> Workspace:
+    """``practice_factory()``'s practice, open, for a module or session fixture whose
+    tests only read it (a test that writes takes ``workspace``); the fixture closes it."""
+    root = tmp_path_factory.mktemp(name) / "profile"
+    return practice_from_template(ProfilePaths(root), TEST_PRACTICE, passphrase=PASSPHRASE,
+                                  clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF).workspace
 
 
 @pytest.fixture

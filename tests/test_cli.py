@@ -1,4 +1,6 @@
-"""The command-line contract, run as a user would: a real subprocess per command."""
+"""The command-line contract, run as a user would: a process per command (a child of a
+helper that imported the program once, see tests/app_process.py; the tests of the entry
+point itself start a real interpreter)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.app_process import run_app
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def permanence(*args: str, passphrase: str | None = None, env: dict | None = None,
-               timeout: int = 120) -> subprocess.CompletedProcess:
+               timeout: int = 120, interpreter: bool = False) -> subprocess.CompletedProcess:
+    """``python -m app ARGS``; ``interpreter``: started from scratch, not forked."""
     full_env = {k: v for k, v in os.environ.items() if k != "PERMANENCE_PASSPHRASE"}
     full_env.update(env or {})
     if passphrase is not None:
         full_env["PERMANENCE_PASSPHRASE"] = passphrase
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_app(*args, env=full_env, cwd=ROOT, timeout=timeout, interpreter=interpreter)
 
 
 ATTEMPTS = "signin-attempts.json"
@@ -38,14 +42,15 @@ def snapshot(root: Path) -> dict[str, str]:
 def profile(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cli") / "cabinet"
     result = permanence("init", "--profile", str(root), "--practice", "Cabinet du Parc",
-                        passphrase="une phrase de passe")
+                        passphrase="une phrase de passe", interpreter=True)
     assert result.returncode == 0, result.stderr
     assert "Clé de secours" in result.stdout
     return root
 
 
 def test_init_prints_a_recovery_key_and_check_passes(profile):
-    result = permanence("check", "--profile", str(profile), passphrase="une phrase de passe")
+    result = permanence("check", "--profile", str(profile), passphrase="une phrase de passe",
+                        interpreter=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cipher_integrity_check" in result.stdout
     assert "Toutes les vérifications" in result.stdout
@@ -77,7 +82,7 @@ def test_no_passphrase_says_how_to_give_one(profile):
 def test_version_is_the_installed_distributions():
     from importlib.metadata import version
 
-    result = permanence("--version")
+    result = permanence("--version", interpreter=True)
     assert result.returncode == 0, result.stderr
     first, *rest = result.stdout.splitlines()
     assert first == f"permanence {version('permanence')}"
@@ -122,7 +127,7 @@ def test_unknown_language_is_refused():
 
 
 def test_passphrase_is_never_a_command_line_argument():
-    result = permanence("check", "--passphrase", "x")
+    result = permanence("check", "--passphrase", "x", interpreter=True)
     assert result.returncode == 2  # argparse refuses the unknown option
 
 
@@ -149,7 +154,8 @@ def test_missing_profile_is_a_clear_error(tmp_path):
 
 def test_gui_without_a_display_explains_how_to_get_screenshots(profile):
     env = {k: "" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PERMANENCE_COMMAND")}
-    result = permanence("--profile", str(profile), passphrase="une phrase de passe", env=env)
+    result = permanence("--profile", str(profile), passphrase="une phrase de passe", env=env,
+                        interpreter=True)
     if sys.platform.startswith("linux"):
         assert result.returncode == 1
         assert "permanence screenshot" in result.stderr

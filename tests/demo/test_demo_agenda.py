@@ -7,7 +7,6 @@ applying), public holidays, absences, buffers, series rules.
 
 from __future__ import annotations
 
-import time as timer
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -36,11 +35,10 @@ from app.services.errors import Cancelled
 from app.storage.audit import verify_chain
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
+from tests.demo.conftest import DEMO_AT
 
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
 ZONE = PracticeTime("Europe/Paris")
-# The demo: a Monday, 10:30 in Paris, while the practice is open.
-DEMO_AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 # A small practice whose history covers a summer (summer hours) and several holidays:
 # a Monday, 10:00 in Paris.
 SMALL_AT = datetime(2025, 9, 15, 8, 0, tzinfo=timezone.utc)
@@ -98,24 +96,21 @@ class Agenda:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Agenda:
+    progress: list[tuple[int, int]] = []
     ws = generate(tmp_path_factory.mktemp("agenda-small") / "cabinet", SMALL_AT, size=SMALL,
-                  seed=11)
+                  seed=11, progress=lambda done, total: progress.append((done, total)))
     try:
-        return Agenda(ws, SMALL_AT)
+        agenda = Agenda(ws, SMALL_AT)
     finally:
         ws.close()
+    agenda.progress = progress  # what the generation reported, as it went
+    return agenda
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Agenda:
-    started = timer.perf_counter()
-    ws = generate(tmp_path_factory.mktemp("agenda-demo") / "cabinet", DEMO_AT, seed=5)
-    elapsed = timer.perf_counter() - started
-    try:
-        agenda = Agenda(ws, DEMO_AT)
-    finally:
-        ws.close()
-    agenda.elapsed = elapsed
+def demo(shared_demo) -> Agenda:
+    agenda = Agenda(shared_demo.ws, DEMO_AT)
+    agenda.elapsed = shared_demo.elapsed
     return agenda
 
 
@@ -367,11 +362,8 @@ def test_same_seed_same_agenda_another_seed_another(small, tmp_path):
     assert other.fingerprint() != small.fingerprint()
 
 
-def test_progress_counts_patients_then_appointments_up_to_the_total(tmp_path):
-    calls: list[tuple[int, int]] = []
-    ws = generate(tmp_path / "cabinet", SMALL_AT, size=SMALL,
-                  progress=lambda done, total: calls.append((done, total)))
-    ws.close()
+def test_progress_counts_patients_then_appointments_up_to_the_total(small):
+    calls = small.progress
     total = SMALL.patients + SMALL.appointments
     assert calls[0] == (0, total) and calls[-1] == (total, total)
     done = [d for d, _ in calls]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import phonenumbers
@@ -15,9 +14,10 @@ from app.models import ChangeJournal, Contact, ContactCategory, Patient
 from app.demo import REFERRAL_SHARE, SIZES, demo_contacts, demo_patients, generate_demo
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths
+from tests.demo.conftest import DEMO_AT, DEMO_SEED
 
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
-AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+AT = DEMO_AT
 
 
 def generate(root: Path, **kwargs):
@@ -25,10 +25,8 @@ def generate(root: Path, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def demo_ws(tmp_path_factory):
-    ws = generate(tmp_path_factory.mktemp("demo-directory") / "cabinet", seed=3)
-    yield ws
-    ws.close()
+def demo_ws(shared_demo):
+    return shared_demo.ws
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +50,10 @@ def test_the_directory_is_stored_journaled_and_indexed(demo_ws, contacts):
 
 
 def test_same_seed_same_contacts_another_seed_others(contacts):
-    again = [(c.name, c.first_name, c.phone) for c in demo_contacts(3, len(contacts))]
+    again = [(c.name, c.first_name, c.phone) for c in demo_contacts(DEMO_SEED, len(contacts))]
     assert again == [(c.name, c.first_name, c.phone_raw) for c in contacts]
-    other = [(c.name, c.first_name, c.phone) for c in demo_contacts(4, len(contacts))]
+    other = [(c.name, c.first_name, c.phone)
+             for c in demo_contacts(DEMO_SEED + 1, len(contacts))]
     assert other != again
 
 
@@ -103,7 +102,7 @@ def test_a_few_patients_refer_to_a_general_practitioner_of_the_directory(demo_ws
 
 def test_the_patients_themselves_are_those_of_demo_patients(demo_ws):
     expected = [(p.birth_name, p.first_names, p.birth_date)
-                for p in demo_patients(3, 50, today=AT.date())]
+                for p in demo_patients(DEMO_SEED, 50, today=AT.date())]
     with demo_ws.store.reader() as s:
         stored = s.execute(select(Patient.birth_name, Patient.first_names, Patient.birth_date)
                            .order_by(Patient.version).limit(50)).all()

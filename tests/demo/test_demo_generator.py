@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
 from pathlib import Path
 
 import phonenumbers
@@ -14,15 +13,17 @@ from app.clock import FrozenClock
 from app.models import ChangeJournal, Civility, Patient, PatientPhone, PhoneKind, Practitioner, Sex
 from app.models.patient import patient_display_name
 from app.demo import SIZES, demo_patients, generate_demo
+from app.demo.sizes import DemoSize
 from app.services.errors import Cancelled
 from app.services.phones import parse_phone
 from app.storage.audit import verify_chain
 from app.storage.errors import ProfileExistsError
 from app.storage.keys import KdfParams
 from app.storage.profile import ProfilePaths, unlock_key
+from tests.demo.conftest import DEMO_AT, DEMO_SEED
 
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
-AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+AT = DEMO_AT
 
 
 def generate(root: Path, **kwargs):
@@ -41,15 +42,13 @@ def contents(ws) -> list[tuple]:
                  tuple(phones.get(p.id, ()))) for p in rows]
 
 
-@pytest.fixture(scope="module")
-def demo_ws(tmp_path_factory):
-    ws = generate(tmp_path_factory.mktemp("demo") / "cabinet", seed=7)
-    yield ws
-    ws.close()
+@pytest.fixture
+def demo_ws(shared_demo):
+    return shared_demo.ws
 
 
 def test_same_seed_gives_the_same_patients_in_the_same_order(demo_ws, tmp_path):
-    again = generate(tmp_path / "again", seed=7)
+    again = generate(tmp_path / "again", seed=DEMO_SEED)
     try:
         first, second = contents(demo_ws), contents(again)
     finally:
@@ -171,7 +170,9 @@ def test_an_existing_profile_is_refused_and_left_alone(demo_ws):
 def test_the_profile_opens_with_the_passphrase(tmp_path):
     root = tmp_path / "cabinet"
     (root).mkdir()  # an empty folder made beforehand is fine
-    ws = generate(root, size="demo", passphrase="une phrase")
+    # A small practice: the passphrase and the folder are what this test is about (the
+    # demo size itself is the shared demo's).
+    ws = generate(root, size=DemoSize(practitioners=1, patients=20), passphrase="une phrase")
     ws.close()
     assert unlock_key(ProfilePaths(root), passphrase="une phrase", kdf_floor=FAST_KDF)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cabinet"]

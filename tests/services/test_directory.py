@@ -11,6 +11,7 @@ from app.models import AuditEntry, ChangeJournal, Contact, ContactCategory
 from app.services.directory import ContactInput, category_label, categories
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.patients import PatientInput
+from tests.conftest import shared_practice
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -284,15 +285,28 @@ DIRECTORY = [
 ]
 
 
-@pytest.fixture
-def contacts(workspace) -> dict[str, str]:
+def add_contacts(ws) -> dict[str, str]:
     ids = {}
     for cat, title, name, first, org, spec, phone, fax in DIRECTORY:
-        c = workspace.directory.create(ContactInput(
+        c = ws.directory.create(ContactInput(
             category=cat, title=title, name=name, first_name=first, organisation=org,
             specialty=spec, phone=phone, fax=fax, city="Tours"))
         ids[name] = c.id
     return ids
+
+
+@pytest.fixture
+def contacts(workspace) -> dict[str, str]:
+    return add_contacts(workspace)
+
+
+@pytest.fixture(scope="module")
+def directory_ws(tmp_path_factory):
+    """DIRECTORY in a practice shared by the module's tests that only search it."""
+    ws = shared_practice(tmp_path_factory, "directory")
+    add_contacts(ws)
+    yield ws
+    ws.close()
 
 
 def search(ws, q, **kw):
@@ -301,8 +315,8 @@ def search(ws, q, **kw):
 
 @pytest.mark.parametrize("typed", ["martinez", "MARTINEZ", "martínez", "Martinè", "eloise",
                                    "ÉLOÏSE", "martinez elo", "elo mart"])
-def test_search_folds_case_and_accents(workspace, contacts, typed):
-    assert search(workspace, typed) == ["Dr MARTINEZ Éloïse"]
+def test_search_folds_case_and_accents(directory_ws, typed):
+    assert search(directory_ws, typed) == ["Dr MARTINEZ Éloïse"]
 
 
 def test_search_folds_hyphens_and_apostrophes(workspace, contacts):
@@ -335,8 +349,8 @@ def test_search_by_organisation_and_specialty_prefixes(workspace, contacts):
                                    "+33 2 47 66 77 88", "+33247667788", "0033247667788",
                                    "+33 (0)2 47 66 77 88", "02 47 66", "024766", "7788",
                                    "02 47 66 77 89", "7789"])
-def test_search_by_phone_or_fax_in_any_format_or_last_four_digits(workspace, contacts, typed):
-    assert search(workspace, typed) == ["Dr MARTINEZ Éloïse"]
+def test_search_by_phone_or_fax_in_any_format_or_last_four_digits(directory_ws, typed):
+    assert search(directory_ws, typed) == ["Dr MARTINEZ Éloïse"]
 
 
 def test_search_by_the_start_of_a_number(workspace, contacts):
@@ -407,8 +421,8 @@ def test_a_contact_with_only_a_second_number_shows_it(workspace):
 @pytest.mark.parametrize("typed", ['ma"rtin', "martin*", "NEAR(martin", "a:b", "^martin",
                                    "martin OR", "AND", "_p02", "col:x", "*", "'", "12",
                                    "31/02/1958", "))((", "martin -sophie", "12/03/1958"])
-def test_odd_input_never_breaks_search(workspace, contacts, typed):
-    workspace.directory.search(typed)  # no FTS5 syntax error
+def test_odd_input_never_breaks_search(directory_ws, typed):
+    directory_ws.directory.search(typed)  # no FTS5 syntax error
 
 
 def test_search_does_not_audit_or_write(workspace, contacts):
@@ -449,12 +463,12 @@ def test_search_uses_the_index_not_a_scan(workspace, contacts):
     ("_PREFIX_CATEGORY_IDS_SQL", "ix_contact_category_sort"),
 ])
 def test_lists_and_name_prefixes_walk_a_sort_index_and_stop_at_the_limit(
-        workspace, contacts, name, index):
+        directory_ws, name, index):
     """Listing a category and a name prefix (within one) seek into an index in name
     order: nothing is sorted, so the walk stops at the page size."""
     from app.services import directory
 
-    steps = _plan(workspace, getattr(directory, name))
+    steps = _plan(directory_ws, getattr(directory, name))
     assert any(f"INDEX {index} (" in step for step in steps), steps
     assert not any("TEMP B-TREE" in step for step in steps), steps
     if "CATEGORY" in name:
@@ -463,13 +477,13 @@ def test_lists_and_name_prefixes_walk_a_sort_index_and_stop_at_the_limit(
 
 @pytest.mark.parametrize("in_category, in_range", [(False, False), (False, True),
                                                    (True, False), (True, True)])
-def test_many_matches_walk_the_sort_index_instead_of_sorting(workspace, contacts,
+def test_many_matches_walk_the_sort_index_instead_of_sorting(directory_ws,
                                                              in_category, in_range):
     """Thousands of matches (a specialty word) are not sorted: the sort index (of the
     category) is walked in order, each row looked up in the set of matches."""
     from app.services import directory
 
-    steps = _plan(workspace, directory._WALK_SQL[in_category, in_range])
+    steps = _plan(directory_ws, directory._WALK_SQL[in_category, in_range])
     index = "ix_contact_category_sort" if in_category else "ix_contact_live_sort"
     assert any(f"COVERING INDEX {index} (" in step for step in steps), steps
     assert any("VIRTUAL TABLE INDEX" in step for step in steps), steps  # the set, once
@@ -493,14 +507,14 @@ QUERIES = ["martin", "mar", "martin so", "pharm", "p", "tours", "0247", "3344", 
 
 @pytest.mark.parametrize("category", [None, "specialist", "pharmacy", "lab"])
 @pytest.mark.parametrize("sort_at_most, walk_at_most", [(0, 100_000), (0, 1), (0, 3)])
-def test_both_search_strategies_give_the_same_results(workspace, contacts, monkeypatch,
+def test_both_search_strategies_give_the_same_results(directory_ws, monkeypatch,
                                                       category, sort_at_most, walk_at_most):
     """Sorting every match or walking the sort index until the limit (giving up after
     a few rows and sorting after all) give the same answers."""
     from app.services import directory
 
     def run():
-        return {(q, limit): [r.id for r in workspace.directory.search(q, category=category,
+        return {(q, limit): [r.id for r in directory_ws.directory.search(q, category=category,
                                                                    limit=limit)]
                 for q in QUERIES for limit in (1, 2, 4, 100)}
 

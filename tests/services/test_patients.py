@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.models import AuditEntry, ChangeJournal, Patient, PatientPhone
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.patients import PatientInput, PhoneEntry, parse_time_of_day
+from tests.conftest import shared_practice
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -274,15 +275,28 @@ SAMPLE = [
 ]
 
 
-@pytest.fixture
-def people(workspace):
+def add_people(ws) -> dict[str, str]:
     ids = {}
     for birth, used, first, dob, phone in SAMPLE:
-        p = workspace.patients.create(PatientInput(birth_name=birth, used_name=used,
-                                                   first_names=first, birth_date=dob,
-                                                   phones=[PhoneEntry(phone)], city="Lyon"))
+        p = ws.patients.create(PatientInput(birth_name=birth, used_name=used,
+                                            first_names=first, birth_date=dob,
+                                            phones=[PhoneEntry(phone)], city="Lyon"))
         ids[birth] = p.id
     return ids
+
+
+@pytest.fixture
+def people(workspace):
+    return add_people(workspace)
+
+
+@pytest.fixture(scope="module")
+def people_ws(tmp_path_factory):
+    """SAMPLE in a practice shared by the module's tests that only search it."""
+    ws = shared_practice(tmp_path_factory, "people")
+    add_people(ws)
+    yield ws
+    ws.close()
 
 
 def search(ws, q):
@@ -290,8 +304,8 @@ def search(ws, q):
 
 
 @pytest.mark.parametrize("typed", ["dupont", "DUPONT", "dupônt", "Dupont", "dupon", "DÜPONT"])
-def test_search_ignores_case_and_accents(workspace, people, typed):
-    assert search(workspace, typed) == ["DUPONT Jean-Éric"]
+def test_search_ignores_case_and_accents(people_ws, typed):
+    assert search(people_ws, typed) == ["DUPONT Jean-Éric"]
 
 
 def test_search_finds_accented_names_from_plain_letters(workspace, people):
@@ -314,8 +328,8 @@ def test_search_by_prefixes_of_several_words(workspace, people):
 @pytest.mark.parametrize("typed", ["06 12 34 56 78", "0612345678", "06.12.34.56.78",
                                    "+33 6 12 34 56 78", "+33612345678", "0033612345678",
                                    "+33 (0)6 12 34 56 78", "06 12 34", "061234", "5678"])
-def test_search_by_phone(workspace, people, typed):
-    assert search(workspace, typed) == ["DUPONT Jean-Éric"]
+def test_search_by_phone(people_ws, typed):
+    assert search(people_ws, typed) == ["DUPONT Jean-Éric"]
 
 
 @pytest.mark.parametrize("typed", ["+44 20 7946 0958", "0044 20 7946 0958", "4420794",
@@ -403,8 +417,8 @@ def test_summaries_carry_date_phone_and_city(workspace, people):
 @pytest.mark.parametrize("typed", ['du"pont', "dupont*", "NEAR(dupont", "a:b", "^dupont",
                                    "dupont OR", "AND", "_p06", "col:x", "*", "'", "12",
                                    "31/02/1958", "))((", "dupont -marc"])
-def test_odd_input_never_breaks_search(workspace, people, typed):
-    workspace.patients.search(typed)  # no FTS5 syntax error
+def test_odd_input_never_breaks_search(people_ws, typed):
+    people_ws.patients.search(typed)  # no FTS5 syntax error
 
 
 def test_search_does_not_audit_or_write(workspace, people):

@@ -69,6 +69,10 @@ def french_looking(draw) -> str:
     return pad + out + draw(st.sampled_from(["", " ", "\t"]))
 
 
+# Long (thousands of numbers through phonenumbers) and plain string handling of ASCII
+# digits and separators: slow, run once per CI run. Any text, Unicode digits included,
+# is tried on every Python (test_same_result_on_any_text).
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(french_looking())
 @example("06 12 34 56 78")
@@ -94,6 +98,7 @@ def test_same_result_on_any_text(raw):
     assert parsed(raw) == reference(raw)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", [
     "0{a}{b} {c} {d} {e} {f}", "0{a}.{b}.{c}.{d}.{e}.{f}", "0{a}{b}{c}{d}{e}{f}",
     "+33 {a} {b} {c} {d} {e} {f}", "0033{a}{b}{c}{d}{e}{f}", "+33{a}-{b}-{c}-{d}-{e}-{f}",
@@ -108,6 +113,7 @@ def test_every_three_digit_prefix(layout):
             assert parsed(raw) == reference(raw), raw
 
 
+@pytest.mark.slow
 def test_every_overseas_range_typed_nationally():
     """Every lead of a landline or mobile, with tails that reach the short ranges
     (0709 0..., 0598 7...): the overseas ones are read as such."""

@@ -28,24 +28,37 @@ from app.storage.errors import (
     WrongSecretError,
 )
 from app.storage.profile import ProfilePaths, unlock_key
-from tests.conftest import FAST_KDF
+from app.clock import FrozenClock
+from tests.conftest import FAST_KDF, FROZEN_AT, PASSPHRASE, TEST_PRACTICE
+from tests.practice_template import practice_from_template
 
 # Words a French reader must see in each refusal.
 CORRUPT_WORDS = ("endommagée", "tronquée", "corrompue")
 
 
-@pytest.fixture
-def closed_profile(new_practice, passphrase) -> tuple[ProfilePaths, bytes]:
-    """A practice with a few patients (so the file has many pages), closed."""
-    ws = new_practice.workspace
+@pytest.fixture(scope="module")
+def pristine_profile(tmp_path_factory) -> tuple[ProfilePaths, bytes]:
+    """A practice with a few patients (so the file has many pages), closed; made once for
+    the module, never changed: each test damages a copy of its own."""
+    paths = ProfilePaths(tmp_path_factory.mktemp("pristine") / "profile")
+    ws = practice_from_template(paths, TEST_PRACTICE, passphrase=PASSPHRASE,
+                                clock=FrozenClock(FROZEN_AT), kdf=FAST_KDF).workspace
     for i in range(25):
         ws.patients.create(PatientInput(
             birth_name=f"Durand{i}", first_names="Élodie", birth_date="02/04/1981",
             phones=[PhoneEntry(f"06 12 34 56 {i:02d}")], admin_note="rappeler " * 40))
-    paths = ws.paths
     ws.close()
     assert not Path(f"{paths.db}-wal").exists()
-    return paths, unlock_key(paths, passphrase=passphrase, kdf_floor=FAST_KDF)
+    return paths, unlock_key(paths, passphrase=PASSPHRASE, kdf_floor=FAST_KDF)
+
+
+@pytest.fixture
+def closed_profile(pristine_profile, tmp_path) -> tuple[ProfilePaths, bytes]:
+    """A copy of the pristine practice, this test's own, closed."""
+    source, key = pristine_profile
+    paths = ProfilePaths(tmp_path / "profile")
+    shutil.copytree(source.root, paths.root)
+    return paths, key
 
 
 def _open_and_close(paths: ProfilePaths, key: bytes, clock) -> None:

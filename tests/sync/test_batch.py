@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -330,6 +331,18 @@ def _doc(a, b, **changes):
     return json.dumps(doc).encode()
 
 
+def _gzip_of_spaces(size: int) -> bytes:
+    """One gzip member inflating to ``size`` spaces, compressed a chunk at a time at the
+    fastest level (what it inflates to is all that matters)."""
+    deflater = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b" " * (1 << 20)
+    parts = []
+    for start in range(0, size, len(chunk)):
+        parts.append(deflater.compress(chunk[:size - start]))
+    parts.append(deflater.flush())
+    return b"".join(parts)
+
+
 @pytest.mark.parametrize("content", [
     "not gzip", "not json", "not a payload", "another seq", "bad change", "bomb",
 ])
@@ -338,15 +351,16 @@ def test_malformed_plaintext_is_refused_and_nothing_is_applied(pair, clock, cont
     change = {"kind": "patient", "entity_id": "x", "op": "insert", "version": "1",
               "origin_node": a.node_id, "at": clock.now().isoformat(), "payload": {},
               "field_versions": None, "field_bases": None}
+    # Made on demand: the bomb takes seconds to compress, the others none.
     plaintext = {
-        "not gzip": b"{}",
-        "not json": gzip.compress(b"\xff{"),
-        "not a payload": gzip.compress(b"[1, 2]"),
-        "another seq": gzip.compress(_doc(a, b, seq=7)),
-        "bad change": gzip.compress(_doc(a, b, transactions=[{"tx_id": "t",
-                                                              "changes": [change]}])),
-        "bomb": gzip.compress(b" " * (batch.MAX_PLAINTEXT + 1)),
-    }[content]
+        "not gzip": lambda: b"{}",
+        "not json": lambda: gzip.compress(b"\xff{"),
+        "not a payload": lambda: gzip.compress(b"[1, 2]"),
+        "another seq": lambda: gzip.compress(_doc(a, b, seq=7)),
+        "bad change": lambda: gzip.compress(_doc(a, b, transactions=[{"tx_id": "t",
+                                                                      "changes": [change]}])),
+        "bomb": lambda: _gzip_of_spaces(batch.MAX_PLAINTEXT + 1),
+    }[content]()
     header, ciphertext = _forged(a, b, clock, plaintext)
     before = state(b.ws)
     with pytest.raises(MalformedBatch) as refused:
