@@ -23,6 +23,7 @@ application is audited with its counts, never a name.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, fields, replace
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -51,6 +52,9 @@ EVERY = timedelta(days=1)
 # Rows per unit of work: each holds the write lock about 0.7 ms a row (the unit of
 # work stamps, journals and audits each one), well under a quarter of a second.
 BATCH = 100
+# Between two batches: a writer kept waiting by one (SQLite retries every 25 to 50 ms
+# after its first tenth of a second) gets the database before the next.
+PAUSE = 0.05
 # Journal keys whose values are kept by compaction: stamps and links, no one's data.
 _KEPT_KEYS = ("deleted_at", "erased_at", "updated_at", "created_at")
 
@@ -305,6 +309,8 @@ class RetentionService:
             with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
                 done += work(uow, ids)
             after = ids[-1]
+            if len(ids) == size:
+                time.sleep(PAUSE)
         return done
 
 
