@@ -23,10 +23,12 @@ application is audited with its counts, never a name.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import exists, not_, or_, select
+from sqlalchemy import exists, func, not_, or_, select
 
 from app.clock import Clock
 from app.i18n import _, ngettext
@@ -47,6 +49,12 @@ from app.storage.store import Store
 PREFIX = "retention."
 LAST_APPLIED = "retention.last_applied_at"
 EVERY = timedelta(days=1)
+# Rows per unit of work: each holds the write lock about 0.7 ms a row (the unit of
+# work stamps, journals and audits each one), well under a quarter of a second.
+BATCH = 100
+# Between two batches: a writer kept waiting by one (SQLite retries every 25 to 50 ms
+# after its first tenth of a second) gets the database before the next.
+PAUSE = 0.05
 # Journal keys whose values are kept by compaction: stamps and links, no one's data.
 _KEPT_KEYS = ("deleted_at", "erased_at", "updated_at", "created_at")
 
@@ -114,6 +122,10 @@ def summary_lines(summary: RetentionSummary) -> list[str]:
     return [head, *("  " + line for line in counts)]
 
 
+def _never() -> bool:
+    return False
+
+
 def _months(n: int) -> timedelta:
     return timedelta(days=round(n * 30.44))
 
@@ -176,19 +188,22 @@ class RetentionService:
             return True
         return self._clock.now() - last >= EVERY
 
-    def apply_if_due(self) -> RetentionSummary | None:
+    def apply_if_due(self, *, stop: Callable[[], bool] = _never) -> RetentionSummary | None:
         """The daily run (the application's, whoever is signed in: the rules are the
-        owner's). None when it ran less than a day ago."""
+        owner's). None when it ran less than a day ago. ``stop``: asked between batches
+        (the application closes or locks); what was done stays done."""
         if not self.due():
             return None
-        return self._apply(dry_run=False)
+        return self._apply(dry_run=False, stop=stop)
 
-    def apply(self, *, dry_run: bool = False) -> RetentionSummary:
+    def apply(self, *, dry_run: bool = False, stop: Callable[[], bool] = _never,
+              batch: int = BATCH) -> RetentionSummary:
         """Apply the rules now, or with ``dry_run`` say what they would remove."""
         access.require(self.principal, access.RETENTION)
-        return self._apply(dry_run=dry_run)
+        return self._apply(dry_run=dry_run, stop=stop, batch=batch)
 
-    def _apply(self, *, dry_run: bool) -> RetentionSummary:
+    def _apply(self, *, dry_run: bool, stop: Callable[[], bool] = _never,
+               batch: int = BATCH) -> RetentionSummary:
         now = self._clock.now()
         rules = self.rules()
         patient_cut = (now - timedelta(days=round(rules.patient_years * 365.25))
@@ -201,44 +216,130 @@ class RetentionService:
         trail_cut = now - timedelta(days=trail_retention.retention_days(self._store))
         if dry_run:
             with self._store.reader() as s:
-                patients = _inactive_patients(s, patient_cut)
-                calls, callbacks = _old_calls(s, call_cut), _old_callbacks(s, call_cut)
-                messages = _old_messages(s, message_cut)
+                patients = _inactive_patients(s, patient_cut)  # listed in the summary
                 # What the erasures remove from the journal is not compacted after them.
                 erased = {r.id for p in patients for r in erasure_rows(s, p, patient_cut)}
-                erased |= {r.id for r in (*calls, *callbacks, *messages)}
+                old = [(q(cut), model) for q, cut, model in (
+                    (_old_calls, call_cut, Call), (_old_callbacks, call_cut, Callback),
+                    (_old_messages, message_cut, Message))]
+                calls, callbacks, messages = (
+                    s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+                    for q, _model in old)
+                compacted, after = 0, ""
+                while ids := _compactable(s, journal_cut, after, batch):
+                    after = ids[-1]
+                    gone = erased.intersection(ids)
+                    for q, model in old:
+                        gone.update(s.execute(q.with_only_columns(model.id)
+                                              .where(model.id.in_(ids))).scalars())
+                    compacted += _compact(s, journal_cut, write=False,
+                                          ids=[i for i in ids if i not in gone])
                 return RetentionSummary(
-                    True, tuple((p.id, _name(p)) for p in patients), len(calls),
-                    len(callbacks), len(messages),
-                    _compact(s, journal_cut, write=False, skip=erased), _old_audit(s, trail_cut))
-        with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
-            s = uow.session
-            patients = _inactive_patients(s, patient_cut)
-            listed = tuple((p.id, _name(p)) for p in patients)
-            for patient in patients:
+                    True, tuple((p.id, _name(p)) for p in patients), calls, callbacks,
+                    messages, compacted, _old_audit(s, trail_cut))
+        # Many small units of work, not one: between them the phone system and the
+        # screens write. Candidates are read a page at a time outside the write lock
+        # (by id, after the last page), then checked again under it. A run stopped
+        # between batches keeps what it did; the next one finds what is left.
+        listed: list[tuple[str, str, str]] = []  # (sort key, id, name)
+
+        def erase_patients(uow, ids) -> int:
+            for patient in _inactive_patients(uow.session, patient_cut, ids):
+                listed.append((patient.sort_key or "", patient.id, _name(patient)))
                 erase_patient(uow, patient, patient_cut)
                 uow.audit("erase", "patient", patient.id, "retention")
-            calls, callbacks = _old_calls(s, call_cut), _old_callbacks(s, call_cut)
-            messages = _old_messages(s, message_cut)
-            blank_rows(uow, [*calls, *callbacks, *messages])
-            compacted = _compact(s, journal_cut)
-            uow.session.merge(PracticeSetting(key=LAST_APPLIED, value=now.isoformat()))
-            uow.audit("retention", "retention", "",
-                      f"patients={len(listed)} calls={len(calls)} callbacks={len(callbacks)} "
-                      f"messages={len(messages)} journal={compacted}")
-        trail = trail_retention.apply_configured(self._store)
+            return 0
+
+        def blank(query):
+            def run(uow, ids) -> int:
+                rows = query(uow.session, ids)
+                blank_rows(uow, rows)
+                return len(rows)
+            return run
+
+        counts = {}
+        if patient_cut is not None:
+            # A patient is many rows: fewer per batch.
+            self._batches(lambda s, after, n: _inactive_patient_ids(s, patient_cut, after, n),
+                          erase_patients, max(1, batch // 20), stop)
+        for name, model, query, cut in (
+                ("calls", Call, _old_calls, call_cut),
+                ("callbacks", Callback, _old_callbacks, call_cut),
+                ("messages", Message, _old_messages, message_cut)):
+            counts[name] = self._batches(
+                lambda s, after, n, q=query, c=cut, m=model: _page(s, q(c), m, after, n),
+                blank(lambda s, ids, q=query, c=cut, m=model: list(
+                    s.execute(q(c).where(m.id.in_(ids))).scalars())), batch, stop)
+        compacted = self._batches(
+            lambda s, after, n: _compactable(s, journal_cut, after, n),
+            lambda uow, ids: _compact(uow.session, journal_cut, ids=ids), batch, stop)
+        listed.sort()
+        patients = tuple((pid, name) for _key, pid, name in listed)
+        stopped = stop()
+        if not stopped:
+            with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+                uow.session.merge(PracticeSetting(key=LAST_APPLIED, value=now.isoformat()))
+                uow.audit("retention", "retention", "",
+                          f"patients={len(patients)} calls={counts['calls']} "
+                          f"callbacks={counts['callbacks']} messages={counts['messages']} "
+                          f"journal={compacted}")
+        elif patients or any(counts.values()) or compacted:
+            # Stopped: what was done is audited; the rules run again to finish.
+            with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+                uow.audit("retention", "retention", "",
+                          f"patients={len(patients)} calls={counts.get('calls', 0)} "
+                          f"callbacks={counts.get('callbacks', 0)} "
+                          f"messages={counts.get('messages', 0)} journal={compacted} stopped")
+        trail = trail_retention.apply_configured(self._store) if not stopped else None
         erasure.flush_to_file(self._store)
-        return RetentionSummary(False, listed, len(calls), len(callbacks), len(messages),
+        return RetentionSummary(False, patients, counts.get("calls", 0),
+                                counts.get("callbacks", 0), counts.get("messages", 0),
                                 compacted, trail.removed if trail is not None else 0)
+
+    def _batches(self, page: Callable, work: Callable, size: int,
+                 stop: Callable[[], bool]) -> int:
+        """``page(reader session, after id, size)``: the next ids (in order); ``work(uow,
+        ids)`` does them in a unit of work of its own. The sum of what ``work`` returns."""
+        done, after = 0, ""
+        while not stop():
+            with self._store.reader() as s:
+                ids = page(s, after, size)
+            if not ids:
+                break
+            with self._store.unit_of_work(actor_id=self.principal.user_id) as uow:
+                done += work(uow, ids)
+            after = ids[-1]
+            if len(ids) == size:
+                time.sleep(PAUSE)
+        return done
 
 
 def _name(p: Patient) -> str:
     return patient_display_name(p.birth_name, p.used_name, p.first_names, p.sex, p.civility)
 
 
-def _inactive_patients(s, cutoff: datetime | None) -> list[Patient]:
+def _inactive_patients(s, cutoff: datetime | None, ids=None) -> list[Patient]:
+    """The patients to erase (among ``ids`` if given), by name."""
     if cutoff is None:
         return []
+    query = _inactive_query(cutoff)
+    if ids is not None:
+        query = query.where(Patient.id.in_(ids))
+    return list(s.execute(query.order_by(Patient.sort_key)).scalars())
+
+
+def _inactive_patient_ids(s, cutoff: datetime, after: str, n: int) -> list[str]:
+    return _page(s, _inactive_query(cutoff), Patient, after, n)
+
+
+def _page(s, query, model, after: str, n: int) -> list[str]:
+    """The next ``n`` ids the query selects after ``after``, in order: a batch read by
+    the primary key's index, whatever the size of the practice."""
+    return list(s.execute(query.with_only_columns(model.id).where(model.id > after)
+                          .order_by(model.id).limit(n)).scalars())
+
+
+def _inactive_query(cutoff: datetime):
     pid = Patient.id
     by_patient = CallerKind.PATIENT.value
     recent = [
@@ -251,9 +352,8 @@ def _inactive_patients(s, cutoff: datetime | None) -> list[Patient]:
                        Callback.due_at >= cutoff),
         exists().where(Message.patient_id == pid, Message.created_at >= cutoff),
     ]
-    return list(s.execute(select(Patient).where(
+    return select(Patient).where(
         Patient.erased_at.is_(None), Patient.updated_at < cutoff, not_(or_(*recent)))
-        .order_by(Patient.sort_key)).scalars())
 
 
 def _not_erased(*columns):
@@ -262,26 +362,25 @@ def _not_erased(*columns):
     return or_(model_deleted.is_(None), *[c != "" for c in columns[1:]])
 
 
-def _old_calls(s, cutoff: datetime) -> list[Call]:
-    return list(s.execute(select(Call).where(
+def _old_calls(cutoff: datetime):
+    return select(Call).where(
         Call.started_at < cutoff,
         or_(_not_erased(Call.deleted_at, Call.number, Call.note), Call.caller_id.isnot(None)))
-    ).scalars())
 
 
-def _old_callbacks(s, cutoff: datetime) -> list[Callback]:
-    return list(s.execute(select(Callback).where(
+def _old_callbacks(cutoff: datetime):
+    return select(Callback).where(
         Callback.due_at < cutoff,
         or_(_not_erased(Callback.deleted_at, Callback.number, Callback.reason),
-            Callback.caller_id.isnot(None)))).scalars())
+            Callback.caller_id.isnot(None)))
 
 
-def _old_messages(s, cutoff: datetime) -> list[Message]:
-    return list(s.execute(select(Message).where(
+def _old_messages(cutoff: datetime):
+    return select(Message).where(
         Message.created_at < cutoff,
         or_(_not_erased(Message.deleted_at, Message.body, Message.caller_name,
                         Message.caller_phone, Message.callback_phone),
-            Message.patient_id.isnot(None)))).scalars())
+            Message.patient_id.isnot(None)))
 
 
 def _stored(moment: datetime) -> str:
@@ -311,23 +410,23 @@ def _kept(key: str) -> bool:
     return key in _KEPT_KEYS or key == "id" or key.endswith("_id")
 
 
-def _compactable(s, cutoff: datetime) -> list[str]:
+def _compactable(s, cutoff: datetime, after: str = "", n: int = -1) -> list[str]:
+    """The ids of the rows with entries to compact, after ``after``, ``n`` at most
+    (-1: all), in order."""
     conn = s.connection()
-    return conn.exec_driver_sql("SELECT DISTINCT entity_id " + _COMPACTABLE,
-                                (_stored(cutoff),)).scalars().all()
+    return conn.exec_driver_sql(
+        "SELECT DISTINCT entity_id " + _COMPACTABLE + " AND entity_id > ? "
+        "ORDER BY entity_id LIMIT ?", (_stored(cutoff), after, n)).scalars().all()
 
 
-def _compact(s, cutoff: datetime, *, write: bool = True, skip: frozenset | set = frozenset()
-             ) -> int:
+def _compact(s, cutoff: datetime, *, write: bool = True, ids: list[str] | None = None) -> int:
     """Old updates keep the names of the fields they changed, not the values; each
     row's insert, when old too, takes the values as they were after them, so that a
     peer paired later still builds the row as it is. The entries compacted."""
     conn = s.connection()
     at = _stored(cutoff)
     compacted, rewrites = 0, []
-    for entity_id in _compactable(s, cutoff):
-        if entity_id in skip:
-            continue
+    for entity_id in _compactable(s, cutoff) if ids is None else ids:
         state, insert_seq = None, None
         for seq, op, payload in conn.exec_driver_sql(
                 "SELECT seq, op, payload FROM change_journal WHERE entity_id = ? AND at < ? "

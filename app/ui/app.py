@@ -126,6 +126,8 @@ class GuiSession:
     def lock_now(self) -> None:
         """After the idle minutes, on Ctrl+L or the status bar's button."""
         self.watcher.pause()
+        if self.window is not None:
+            self.window.retention.interrupt()  # its batch ends; the next check goes on
         if self.lock is not None:
             self.lock.lock()
 
@@ -275,6 +277,7 @@ class GuiSession:
         new.nav.setCurrentRow(old.nav.currentRow())
         new.setGeometry(old.geometry())
         old.sync.stop()  # the old window's sync timer ends with it, its round first
+        old.retention.stop()
         old.hide()
         old.deleteLater()
 

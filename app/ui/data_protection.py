@@ -10,9 +10,10 @@ give their answers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -51,7 +52,9 @@ CHECK_EVERY_MS = 60 * 60 * 1000
 
 class RetentionRunner(QObject):
     """Applies the retention rules once a day while the application is open, off the
-    UI thread. ``applied(summary)`` after a run that removed something."""
+    UI thread. ``applied(summary)`` after a run that removed something. A run works in
+    small batches; ``interrupt`` (the application locks) and ``stop`` (it closes) end it
+    after the batch under way, what it did staying done."""
 
     applied = Signal(object)
 
@@ -59,6 +62,8 @@ class RetentionRunner(QObject):
         super().__init__(parent)
         self._service = workspace.retention
         self._task = None
+        self._halt = threading.Event()  # the running task's
+        self._stopped = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.run_if_due)
 
@@ -66,10 +71,29 @@ class RetentionRunner(QObject):
         self.timer.start(FIRST_RUN_MS)
         self.timer.timeout.connect(lambda: self.timer.setInterval(CHECK_EVERY_MS))
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def run_if_due(self) -> None:
-        if self._task is not None:
+        if self._task is not None or self._stopped:
             return
-        self._task = run_in_background(self._service.apply_if_due, self._done, self._failed)
+        halt = self._halt = threading.Event()
+        self._task = run_in_background(lambda: self._service.apply_if_due(stop=halt.is_set),
+                                       self._done, self._failed)
+
+    def interrupt(self) -> None:
+        """The run under way ends after its batch; the next check finishes the work."""
+        self._halt.set()
+
+    def stop(self) -> None:
+        """When the application closes: no more runs, the one under way ends after its
+        batch and is waited for."""
+        self._stopped = True
+        self.timer.stop()
+        self._halt.set()
+        if self._task is not None:
+            QThreadPool.globalInstance().waitForDone(30_000)
 
     def _done(self, summary) -> None:
         self._task = None

@@ -731,6 +731,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_ending", False):
             self.backups.timer.stop()
             self.sync.stop()
+            self.retention.stop()
             super().closeEvent(event)
             return
         if self.call_panel.keep_open():  # a call is closed only with its outcome
@@ -744,5 +745,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.sync.stop()
+        self.retention.stop()
         self._window_state.setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

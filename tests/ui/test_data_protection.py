@@ -83,3 +83,35 @@ def test_the_owner_exports_the_record_of_processing(qtbot, main_window, tmp_path
     assert "Registre des activités de traitement" in (tmp_path / "registre.md").read_text(
         encoding="utf-8")
     assert "registre.md" in page.result.text()
+
+
+def test_the_daily_run_ends_after_its_batch_when_the_application_locks_or_closes(
+        qtbot, main_window, workspace, clock):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from app.models.calls import Call
+    from app.models.kinds import CALL
+    from app.services.retention import BATCH
+
+    old = clock.now() - timedelta(days=730)
+    with workspace.store.unit_of_work(actor_id=workspace.user_id) as uow:
+        uow.bulk_insert(Call, [{"direction": "in", "number": "+33611223344", "note": "ancien",
+                                "started_at": old + timedelta(minutes=i)}
+                               for i in range(3 * BATCH)])
+    runner = main_window.retention
+    # Locked as the first batch commits (in the run's thread).
+    workspace.store.subscribe(lambda cs: runner.interrupt() if cs.touches(CALL) else None)
+    runner.run_if_due()
+    qtbot.waitUntil(lambda: not runner.running, timeout=20000)
+    with workspace.store.reader() as s:
+        left = s.execute(select(func.count()).select_from(Call).where(Call.note != "")
+                         ).scalar_one()
+    assert left == 2 * BATCH
+    assert workspace.retention.due()  # the next check finishes
+
+    runner.stop()  # the application closes: no more runs
+    assert not runner.timer.isActive()
+    runner.run_if_due()
+    assert not runner.running
