@@ -337,12 +337,15 @@ def generate_calls(store, *, actor_id: str, seed: int, lines: Sequence[Line],
         return summary
     with store.reader() as s:
         conn = s.connection()
+        # Ordered by what the seed made, never by ids (random bits): the same seed picks
+        # the same callers, so the same calls follow.
         patients = conn.exec_driver_sql(
-            "SELECT patient_id, e164 FROM patient_phone WHERE deleted_at IS NULL "
-            "ORDER BY patient_id, position").fetchall()
+            "SELECT pp.patient_id, pp.e164 FROM patient_phone pp JOIN patient p "
+            "ON p.id = pp.patient_id WHERE pp.deleted_at IS NULL ORDER BY p.sort_key, "
+            "p.first_names, p.birth_date, pp.position, pp.e164").fetchall()
         contacts = conn.exec_driver_sql(
             "SELECT id, phone_e164 FROM contact WHERE deleted_at IS NULL AND phone_e164 != '' "
-            "ORDER BY sort_key, id").fetchall()
+            "ORDER BY sort_key, phone_e164").fetchall()
     days = _working_days(zone.today(now), holidays, lines, calls)
     stmt = text("SELECT id FROM appointment INDEXED BY ix_appointment_patient_starts "
                 "WHERE patient_id = :p AND starts_at > :t AND deleted_at IS NULL "

@@ -129,3 +129,18 @@ def test_old_callbacks_are_closed_after_tries_and_the_open_ones_are_todays(ws):
         for a in attempts[cb.id]:
             local = PT.local(a.at)
             assert local.weekday() < 5 and 8 <= local.hour < 19
+
+
+def test_the_same_seed_makes_the_same_calls(ws, tmp_path):
+    """Ids carry random bits: a generator that picked callers in the order of their ids
+    made other calls at each run."""
+    again = generate_demo(ProfilePaths(tmp_path / "again"), size=SIZE, clock=FrozenClock(AT),
+                          kdf=FAST_KDF)
+    try:
+        def log(w):
+            return [(c.started_at, c.direction, c.number, c.answered_at, c.ended_at)
+                    for c in _calls(w)]
+        assert log(again) == log(ws)
+        assert len(again.callbacks.open_list()) == len(ws.callbacks.open_list())
+    finally:
+        again.close()

@@ -83,7 +83,7 @@ def answer_next_question(role: QMessageBox.ButtonRole) -> list[str]:
 def test_the_agenda_settings_are_a_tab_of_the_settings_page(window):
     settings = window.settings
     assert [settings.tabs.tabText(i) for i in range(settings.tabs.count())] == \
-        [_("General"), _("Agenda"), _("Practice"), _("Calls"), _("Backups"), _("Telephony"),
+        [_("General"), _("Agenda"), _("Practice"), _("Calls"), _("Backups"),
          _("Accounts"), _("Rights"), _("Sharing"), _("Data protection"), _("Access trail")]
     # (from Accounts on, the owner's)
     page = settings.agenda

@@ -77,7 +77,8 @@ def test_calls_and_telephony_are_one_tab_of_sections_without_clipped_text(main_w
     view.tabs.setCurrentWidget(page)
     qtbot.waitUntil(page.isVisible)
     boxes = [b.title() for b in page.findChildren(QGroupBox)]
-    assert boxes == ["Panneau d'appel (tout le cabinet)", "Numérotation depuis ce poste",
+    assert boxes == ["Panneau d'appel (tout le cabinet)", "Les lignes du cabinet",
+                     "Numérotation depuis ce poste",
                      "Écoute des Action URL"]
     checked = 0
     for widget in page.findChildren(QLabel) + page.findChildren(QAbstractButton):
