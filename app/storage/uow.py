@@ -526,22 +526,10 @@ class _BulkPlan:
     def make(cls, model, keys: set[str], dialect) -> _BulkPlan | None:
         """None when Core must do it: a key that is no column (Core refuses it), a
         missing column whose default is computed at insert time, a named paramstyle."""
-        table = model.__table__
-        if not dialect.positional or not keys <= set(table.c.keys()):
+        plan = _insert_plan(model.__table__, tuple(sorted(keys)), dialect)
+        if plan is None:
             return None
-        sql, names = _prepared(table, sorted(keys), dialect)
-        sources = []
-        for name in names:
-            column = table.c.get(name)
-            if column is None:
-                return None
-            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-            if name in keys:
-                sources.append((name, None, processor))
-            elif column.default is not None and column.default.is_scalar:
-                sources.append((None, column.default.arg, processor))
-            else:
-                return None
+        sql, sources = plan
         columns = [attr.key for attr in inspect(model).column_attrs]
         payload_keys = sorted(c for c in columns if c in keys)
         journal_sql, order = _prepared(ChangeJournal.__table__, list(_JOURNAL_COLUMNS), dialect)

@@ -786,6 +786,9 @@ def setup_wizard(s: Shots) -> None:
     wizard.hide()
 
 
+ROUTED_CALLER = "06 98 76 54 32"
+
+
 def _second_practice(s: Shots, folder: Path):
     """A practice of its own beside the demo's, in ``folder`` (removed after): the
     remote secretariat's second practice, with a call ringing now."""
@@ -802,7 +805,8 @@ def _second_practice(s: Shots, folder: Path):
         # A throwaway practice deleted at the end of the run: the cheapest key.
         kdf=KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1))
     ws = created.workspace
-    ws.calls.ringing("06 98 76 54 32", line="01 45 67 89 10")
+    ws.set_practice_lines(["01 45 67 89 10"])
+    ws.calls.ringing(ROUTED_CALLER, line="01 45 67 89 10")
     return ws
 
 
@@ -845,6 +849,13 @@ def practice_switcher(s: Shots) -> None:
             s.shoot(shell, "cabinets")
             shell.show_console()
             s.shoot(shell, "console")
+            # A call rung on the second practice's line: its panel, under its band.
+            shell.switch_to(shown[1])
+            panel = shown[1].window.call_panel
+            panel.place(shown[1].window.pages.geometry())
+            panel.show_preview(second.call_desk.preview(ROUTED_CALLER))
+            s.shoot(shell, "appel-achemine")
+            panel.hide()
             # A call on a line neither practice declares: the window asks.
             shell.switch_to(shown[1])
             chooser = PracticeChooser(shell, "+33199999999")

@@ -186,7 +186,7 @@ def test_two_practices_in_one_window_and_the_console_are_shot(qtbot, workspace, 
                                       clipped=clipped)
     second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
     assert [p.name for p in first] == ["01-cabinets.png", "02-console.png",
-                                       "03-appel-quel-cabinet.png"]
+                                       "03-appel-achemine.png", "04-appel-quel-cabinet.png"]
     assert clipped == {}
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
