@@ -63,7 +63,7 @@ def practice_lines(ws) -> list[str]:
     """The phone lines (E.164) the open practice ``ws`` declares.
 
     The single place the window reads them: the practice's own record (Réglages ›
-    Téléphonie, ``permanence lines``, or received with sync at a workstation)."""
+    Appels, ``permanence lines``, or received with sync at a workstation)."""
     return ws.practice_lines()
 
 
