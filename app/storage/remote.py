@@ -327,10 +327,26 @@ def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Confl
             continue
         stamp = change.version_of(name)
         local = versions.of_field(held, name)
-        if stamp == local:
-            continue  # the same write, received again
         incoming = _from_json(columns[name], value)
         current = getattr(row, name)
+        if stamp == local:
+            if not compare or incoming == current:
+                continue  # the same write, received again
+            # Two nodes stamped their writes alike: on every side the larger value (as
+            # canonical JSON) wins and the other is listed, so that all end identical.
+            mine = _jsonable(current)
+            if _dumps(value) <= _dumps(mine):
+                conflicts.field(row, name, kept=(mine, local, None),
+                                other=(value, stamp, change.origin_node))
+                continue
+            conflicts.field(row, name, kept=(value, stamp, change.origin_node),
+                            other=(mine, local, None))
+            setattr(row, name, incoming)
+            held[name] = stamps[name] = stamp
+            applied[name] = value
+            if stamp >= row.version:  # the row's newest write is now the one received
+                row.origin_node = change.origin_node
+            continue
         if stamp > local:
             base = change.base_of(name)
             if compare and base is not None and base < local and incoming != current:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.clock import FrozenClock
 from app.models import AuditEntry, ChangeJournal, LocalMeta, Patient, kinds
+from app.models.conflict import SyncConflict
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.workspace import open_workspace
 from app.storage import versions
@@ -247,3 +248,28 @@ def test_a_local_update_journals_the_stamp_of_each_field(workspace, clock):
     assert held == {versions.BASE: inserted[CARD.index("version")], "city": p.version,
                     "email": p.version}
     assert p.updated_at == clock.now() and p.updated_at - timedelta(seconds=5) == p.created_at
+
+
+def test_two_nodes_writing_one_field_with_the_same_stamp_end_identical(nodes, clock):
+    """Stamps are milliseconds and a counter: two nodes may stamp the same write alike.
+    The same rule on both sides picks the same value, and the other one is listed."""
+    a, b = nodes
+    pid = shared_patient(a, b)
+    seq_a, seq_b = last_seq(a), last_seq(b)
+    clock.advance(minutes=1)
+    edit(a, pid, city="Tours")
+    edit(b, pid, city="Blois")
+    with a.store.reader() as s, b.store.reader() as t:
+        pa, pb = s.get(Patient, pid), t.get(Patient, pid)
+        stamp_a = versions.of_field(versions.parse(pa.field_versions, pa.version), "city")
+        stamp_b = versions.of_field(versions.parse(pb.field_versions, pb.version), "city")
+    assert stamp_a == stamp_b  # the case at hand
+
+    send(a, b, since(a, b, seq_a))
+    send(b, a, since(b, a, seq_b))
+    assert card(a, pid) == card(b, pid)
+    assert card(a, pid)[CARD.index("city")] == "Tours"
+    with b.store.reader() as s:
+        lost = s.execute(select(SyncConflict.other_value).where(
+            SyncConflict.entity_id == pid, SyncConflict.field == "city")).scalars().all()
+    assert lost == ['"Blois"']
