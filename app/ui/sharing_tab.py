@@ -607,31 +607,27 @@ class SharingTab(QWidget):
         return True
 
     def save_scope(self) -> bool:
-        peer = self.selected()
-        if peer is None:
-            return False
-        try:
-            self._sharing.set_scope(peer.name, self.scope_editor.scope())
-        except Exception as exc:  # noqa: BLE001 - said under the form
-            self._fail(exc)
-            return False
-        self.reload(select=peer.name)
-        self._say(_("Saved: {name} receives this from its next sync.").format(name=peer.name))
-        return True
-
+        return self._save_for_selected(
+            lambda name: self._sharing.set_scope(name, self.scope_editor.scope()),
+            _("Saved: {name} receives this from its next sync."))
 
     def save_policy(self) -> bool:
+        return self._save_for_selected(
+            lambda name: self._sharing.set_policy(name, self.policy_editor.policy()),
+            _("Saved: {name} follows this policy from its next sync."))
+
+    def _save_for_selected(self, save, done: str) -> bool:
+        """Save something of the selected workstation; said under the form either way."""
         peer = self.selected()
         if peer is None:
             return False
         try:
-            self._sharing.set_policy(peer.name, self.policy_editor.policy())
+            save(peer.name)
         except Exception as exc:  # noqa: BLE001 - said under the form
             self._fail(exc)
             return False
         self.reload(select=peer.name)
-        self._say(_("Saved: {name} follows this policy from its next sync.").format(
-            name=peer.name))
+        self._say(done.format(name=peer.name))
         return True
 
 

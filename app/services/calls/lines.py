@@ -149,7 +149,6 @@ def write_lines_copy(store, paths: ProfilePaths) -> list[str]:
 def lines_of_profile(paths: ProfilePaths) -> list[str]:
     """The lines of the profile at ``paths`` as last copied, read without its key ([] if
     never copied or unreadable)."""
-    value = WorkstationSettings(paths.workstation_settings).get(COPY_KEY)
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [n for n in value if isinstance(n, str) and n.startswith("+") and n[1:].isdigit()]
+    from app.services.practice_lines import profile_lines  # the one reader of the copy
+
+    return profile_lines(paths.root)
