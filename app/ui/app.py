@@ -488,6 +488,8 @@ class ShellOpener:
         session = GuiSession(self.app, workspace, settings, kdf_floor=self.kdf_floor,
                              keychain=self.keychain, host=self.shell)
         self.sessions.append(session)
+        if len(self.sessions) == 1:  # the practice opened at start keeps the window's place
+            self.shell.keep_geometry(session.window_state)
         # Ctrl+L is leaving the desk: every practice locks (each watcher may see it).
         session.watcher.lock_requested.connect(self.lock_all)
         session.show(first_start=first_start)

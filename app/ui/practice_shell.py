@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -53,6 +53,7 @@ from app.ui.plain import button_text, message_box
 from app.ui.widgets import label
 
 MAX_SHORTCUTS = 9
+GEOMETRY_KEY = "shell/geometry"  # beside the practice window's "main/geometry"
 COLOUR_NAMES = {  # the palette as the colour menu names it
     "#2563eb": "Blue", "#16a34a": "Green", "#d97706": "Amber", "#9333ea": "Purple",
     "#dc2626": "Red", "#0891b2": "Cyan", "#db2777": "Pink", "#4d7c0f": "Olive",
@@ -87,6 +88,7 @@ class PracticeShell(QMainWindow):
         self._persist = persist
         self._drawn: dict[int, str] = {}  # colours drawn, not kept (persist False)
         self._buttons: dict[int, QPushButton] = {}
+        self._window_state: QSettings | None = None
         self.resize(1280, 860)
         self.setWindowTitle("Permanence")
 
@@ -150,6 +152,14 @@ class PracticeShell(QMainWindow):
                 session.rebuild()
         self.console.retranslate()
         self._refresh()
+
+    def keep_geometry(self, window_state: QSettings) -> None:
+        """Take the size and place kept in ``window_state`` (the first practice's
+        window.ini: geometry only, nothing of a patient), and keep them there on close."""
+        self._window_state = window_state
+        geometry = window_state.value(GEOMETRY_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     def set_opener(self, opener: Callable[[Path], bool]) -> None:
         self._opener = opener
@@ -371,6 +381,11 @@ class PracticeShell(QMainWindow):
 
     # -- closing -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        # As the person left it, even if a practice holds the closing back (a call, an
+        # unsaved card, the day's backup).
+        if self._window_state is not None:
+            self._window_state.setValue(GEOMETRY_KEY, self.saveGeometry())
+            self._window_state.sync()
         for session in list(self.sessions):
             window = session.window
             if window is not None and shiboken6.isValid(window) and window.isVisible() \

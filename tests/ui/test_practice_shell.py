@@ -302,3 +302,34 @@ def test_the_practices_already_opened_here_are_offered(qtbot, shell, tmp_path):
     shell.open_menu.actions()[0].trigger()
     assert names(shell)[-1] == "Cabinet des Roses"
     assert shell.current() is shell.sessions[-1]
+
+
+def test_the_window_opens_again_where_and_as_large_as_it_was_left(qtbot, shell, workspace):
+    from PySide6.QtCore import QSettings
+
+    from app.ui.practice_shell import GEOMETRY_KEY
+
+    shell.resize(shell.minimumWidth(), 520)  # as narrow as it goes
+    shell.move(70, 45)
+    qtbot.waitUntil(lambda: shell.height() == 520 and shell.x() == 70)
+    left = shell.geometry()
+    shell.close()
+    # Kept in the first practice's window.ini, as its own window's geometry is.
+    ini = workspace.paths.root / "window.ini"
+    state = QSettings(str(ini), QSettings.Format.IniFormat)
+    assert state.value(GEOMETRY_KEY) is not None
+    assert "Dupont" not in ini.read_text(encoding="utf-8", errors="replace")
+    again = PracticeShell()
+    try:
+        again.keep_geometry(state)
+        again.show()
+        qtbot.waitExposed(again)
+        assert again.height() == left.height() and abs(again.y() - left.y()) <= 2
+        if again.screen().availableGeometry().width() >= left.width():
+            assert again.width() == left.width() and abs(again.x() - left.x()) <= 2
+        else:  # offscreen's screen, 800 wide, is narrower than the window can be:
+            assert abs(again.width() - left.width()) <= 8  # restoring brings it inside
+    finally:
+        again.router.stop()
+        again.hide()
+        again.deleteLater()
