@@ -20,7 +20,8 @@ What the tests verify (on Linux): the D-Bus screen saver signal over a private b
 reading of Windows' MSG, the clocks' comparison (controllable clocks), the screen-lock
 transitions (a probe of the tests' own), and that the CoreGraphics probe is None, without
 raising, where CoreGraphics is missing. Not verified, for want of the machines: the
-CoreGraphics probe on a Mac (written from Apple's documented C API), Windows'
+CoreGraphics probe on a Mac (the functions are Apple's documented C API; the key
+``CGSSessionScreenIsLocked`` is not documented, it is the one in common use), Windows'
 registration for the session messages and ``QueryUnbiasedInterruptTime``, and a real
 suspend stopping the monotonic clock (documented for CLOCK_MONOTONIC and
 mach_absolute_time).
@@ -101,9 +102,10 @@ class SleepDetector:
     wall clock goes on and the awake clock does not.
 
     A clock set back (by hand, or NTP stepping it) makes the wall clock's lead negative:
-    nothing locks. A clock set forward by hand by more than the gap reads as a sleep and
-    locks: a rare false alarm that costs a passphrase, and no harm. A change of time zone
-    moves neither clock."""
+    nothing locks. A clock set forward by more than the gap (by hand, or NTP stepping a
+    clock that was far behind) reads as a sleep and locks: a rare false alarm that costs
+    a passphrase, and no harm. A change of time zone moves neither clock (``time.time``
+    counts in UTC)."""
 
     def __init__(self, wall: Callable[[], float] = time.time,
                  awake: Callable[[], float] = time.monotonic, *,
