@@ -19,7 +19,7 @@ the same OS user may talk to it:
 The format is JSON lines: one request of at most ``MAX_REQUEST`` bytes, one reply, then
 the connection closes. Request: ``{"v": 1, "token": "…", "op": "ringing", "number": "…",
 "line": null, "call_id": null}`` (ops ``ringing``, ``answered``, ``ended``, ``lookup``,
-``dial``). Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code
+``dial``; a ``ringing`` with ``"direction": "out"`` is the phone system dialling out). Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code
 and the lines the command prints, the same as without the application. Neither side
 logs a request's content (numbers, names).
 """
