@@ -25,10 +25,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
+from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 from app.models.ids import uuid7
 from app.services.calls import channel
-from app.errors import ExitCode, PermanenceError
 from app.services.calls.channel import MalformedRequest, error_reply, reply
 from app.services.calls.dialing import number_from_uri
 from app.services.calls.errors import UnknownCall

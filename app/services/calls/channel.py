@@ -20,9 +20,10 @@ The format is JSON lines: one request of at most ``MAX_REQUEST`` bytes, one repl
 the connection closes. Request: ``{"v": 1, "token": "…", "op": "ringing", "number": "…",
 "line": null, "call_id": null}`` (ops ``ringing``, ``answered``, ``ended``, ``lookup``,
 ``dial``; a ``ringing`` with ``"direction": "out"`` is the phone system dialling out;
-``show``, to the window only: Permanence started again, see ``app.ui.call_router``). Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code
-and the lines the command prints, the same as without the application. Neither side
-logs a request's content (numbers, names).
+``show``, to the window only, is Permanence started again: see ``app.ui.call_router``).
+Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code and the
+lines the command prints, the same as without the application. Neither side logs a
+request's content (numbers, names).
 """
 
 from __future__ import annotations
