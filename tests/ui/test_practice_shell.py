@@ -416,3 +416,25 @@ def test_a_tel_link_while_the_window_runs_is_dialled_there(qtbot, shell, softpho
     assert code == 4 and "verrouillé" in err, err
     qtbot.wait(100)
     assert softphone.urls == ["tel:+33612345678"]
+
+
+def test_an_outgoing_call_reported_by_line_joins_the_call_dialled_there(qtbot, shell,
+                                                                        softphone):
+    """Dialled from one practice of the window, reported by the phone system without
+    --profile from that practice's line: one call, in that practice."""
+    tilleuls, lilas_session = shell.sessions
+    lilas_session.workspace.set_practice_lines([LILAS_LINE])
+    shell.switch_to(lilas_session)
+    with qtbot.waitSignal(lilas_session.telephony.dialer.dialled) as dialled:
+        assert lilas_session.telephony.dialer.dial(DUPONT)
+    shell.switch_to(tilleuls)
+    code, out, err = cli(qtbot, "call", "outgoing", "--to", "+33612345678", "--from",
+                         LILAS_LINE, "--id", "pbx-out", env={"XDG_RUNTIME_DIR":
+                                                             str(shell_runtime())})
+    assert code == 0, err
+    assert out == "pbx-out\n"
+    call = lilas_session.workspace.calls.find("pbx-out")
+    assert call.id == dialled.args[0] and call.line == "+33145678910"
+    qtbot.waitUntil(lambda: shell.current() is lilas_session)
+    ws = lilas_session.workspace
+    assert [c.id for c in ws.calls.day_log(ws.zone.today(ws.clock.now()))] == [call.id]
