@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +49,24 @@ TEST_PRACTICE = PracticeInput(
 def practice_templates() -> Iterator[None]:
     yield
     remove_templates()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_runtime() -> Iterator[None]:
+    """The channels' endpoint files in a folder of this run's own (the commands run in
+    subprocesses inherit it): a Permanence the user runs, or another run's window, is
+    never what a test's command reaches (a second start hands over to a running
+    window). Short, for the Unix sockets' paths."""
+    base = tempfile.mkdtemp(prefix="prt-", dir="/tmp" if os.name != "nt" else None)
+    os.chmod(base, 0o700)
+    before = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = base
+    yield
+    if before is None:
+        os.environ.pop("XDG_RUNTIME_DIR", None)
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = before
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -742,21 +742,43 @@ def cmd_import(args) -> int:
     return 0
 
 
+def _hand_over(args, paths: ProfilePaths, dial: str | None) -> int | None:
+    """Permanence already runs for this user: its window comes forward instead of a
+    second one opening (it holds the practices and takes the calls sent without
+    --profile), with the practice given here and the tel: link to dial. Its exit code;
+    None when no window answers (none runs, or its endpoint outlived a crash): this
+    start goes on and takes the window's place."""
+    from app.services.calls.channel import AppNotAnswering, ask_window
+
+    given = bool(getattr(args, "profile", None) or getattr(args, "demo", False))
+    try:
+        answer = ask_window({"op": "show",
+                             "profile": str(paths.root.resolve()) if given else None,
+                             "dial": dial, "language": i18n.current_language()})
+    except AppNotAnswering:
+        return None  # connected but silent (a hung window): this start goes on
+    if answer is None:
+        return None
+    say(*answer["stdout"])
+    say(*answer["stderr"], file=sys.stderr)
+    return answer["exit"]
+
+
 def cmd_gui(args, *, dial: str | None = None) -> int:
     """``dial``: a tel: URI to dial once the window is up (``permanence dial``)."""
     from app.ui.display import display_problem
 
     paths = _profile_paths(args)
-    problem = display_problem(str(paths.root))
-    if problem:
-        if getattr(args, "demo", False) and not paths.exists():
-            args.size, args.seed = "demo", 1
-            cmd_demo(args)  # so the command in the hint works as printed
-        print(problem, file=sys.stderr)
-        return ExitCode.CHECK_FAILED  # "no display", as documented
     if getattr(args, "demo", False) and not paths.exists():
         args.size, args.seed = "demo", 1
-        cmd_demo(args)
+        cmd_demo(args)  # so that the window (or the command in the hint) opens it
+    handed = _hand_over(args, paths, dial)
+    if handed is not None:
+        return handed
+    problem = display_problem(str(paths.root))
+    if problem:
+        print(problem, file=sys.stderr)
+        return ExitCode.CHECK_FAILED  # "no display", as documented
     from app.ui.app import run_gui
 
     # A demo profile opens without a prompt: run_gui tries the demo passphrase on

@@ -1,6 +1,6 @@
 """``permanence call …``, ``lookup``, ``kpi`` and ``export calls``: the call log headless.
 
-The phone system's events (``call ringing|answered|ended``) and ``lookup`` go to the
+The phone system's events (``call ringing|outgoing|answered|ended``) and ``lookup`` go to the
 application when it runs on the profile (``app.services.calls.channel``: it holds the
 profile, and answers with the principal of the person signed in there), else open the
 profile like any command and record the call themselves. Each
@@ -32,7 +32,7 @@ def register(sub, common) -> None:
                                        "ringing, answered, ended"))
     common(call, top=False)
     events = call.add_subparsers(dest="event", required=True,
-                                 metavar="ringing|answered|ended")
+                                 metavar="ringing|outgoing|answered|ended")
     ringing = events.add_parser(
         "ringing", help=_("a call rings: records it and identifies the caller; prints the "
                         "call id for the next events"),
@@ -47,6 +47,22 @@ def register(sub, common) -> None:
     ringing.add_argument("--id", dest="call_id", default=None, metavar="CALL_ID",
                          help=_("the phone system's id of the call"))
     ringing.set_defaults(handler=cmd_ringing)
+    outgoing = events.add_parser(
+        "outgoing", help=_("the phone system dials out: records the outgoing call, or joins "
+                           "it to the call just dialled from Permanence to that number; "
+                           "prints the call id for the next events"),
+        description=_("Exit status: 0 recorded, 2 refused (a malformed number, a call id "
+                      "still ringing). A report within 2 minutes of a dial from Permanence "
+                      "to the same number is that call: the phone system's times replace "
+                      "Permanence's."))
+    common(outgoing, top=False)
+    outgoing.add_argument("--to", dest="number", required=True, metavar="NUMBER",
+                          help=_("the number dialled, in any format"))
+    outgoing.add_argument("--from", dest="line", default=None, metavar="NUMBER",
+                          help=_("the practice's line it is dialled from"))
+    outgoing.add_argument("--id", dest="call_id", default=None, metavar="CALL_ID",
+                          help=_("the phone system's id of the call"))
+    outgoing.set_defaults(handler=cmd_outgoing)
     for name, handler, text in (
             ("answered", cmd_answered, "the call is answered (by this profile's user)"),
             ("ended", cmd_ended, "the call ends; unanswered, it is a missed call and goes "
@@ -181,6 +197,11 @@ def _run(args, request: dict) -> int:
 def cmd_ringing(args) -> int:
     return _run(args, {"op": "ringing", "number": args.number, "line": args.line,
                        "call_id": args.call_id})
+
+
+def cmd_outgoing(args) -> int:
+    return _run(args, {"op": "ringing", "direction": "out", "number": args.number,
+                       "line": args.line, "call_id": args.call_id})
 
 
 def cmd_answered(args) -> int:

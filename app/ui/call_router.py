@@ -11,6 +11,11 @@ the events that arrived meanwhile, is recorded there once chosen.
 
 ``answered`` and ``ended`` follow the call to the practice that took it; a call id the
 window did not route (given before it started) is asked of each open practice.
+
+``show`` is Permanence started again while this window runs (``permanence`` hands its
+start over): the window comes to the front, opens the practice given (``profile``, an
+absolute folder) if it is not open yet, and dials the ``tel:`` link given (``dial``).
+The reply goes first; what the window does then may ask for a sign-in.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
+from app.errors import ExitCode, PermanenceError
 from app.i18n import _
 from app.models.ids import uuid7
 from app.services.calls import channel
 from app.services.calls.channel import MalformedRequest, error_reply, reply
+from app.services.calls.dialing import number_from_uri
 from app.services.calls.errors import UnknownCall
 from app.services.practice_lines import normalise_line, owner_of, practice_lines
 from app.ui.phone_server import PhoneServer
@@ -50,6 +57,8 @@ class CallRouter(PhoneServer):
 
     choice_needed = Signal(str, str)  # the call id given, the line rung (E.164 or "")
     routed = Signal(object, str)  # the session that took a call, the call's id
+    # Permanence started again: the profile folder to open, the tel: link to dial ("" none)
+    show_requested = Signal(str, str)
 
     def __init__(self, shell, *, transport: str | None = None, parent=None) -> None:
         super().__init__(lambda: None, Path("."), transport=transport, parent=parent)
@@ -66,11 +75,34 @@ class CallRouter(PhoneServer):
 
     def _perform(self, request: dict) -> dict:
         op = request.get("op")
+        if op == "show":
+            return self._show(request)
         if op not in ROUTED_OPS:
             return error_reply(NotRouted())
         if op == "ringing":
             return self._ringing(request)
         return self._follow(request)
+
+    def _show(self, request: dict) -> dict:
+        profile = request.get("profile") or ""
+        if profile and ("\x00" in profile or not Path(profile).is_absolute()):
+            return error_reply(MalformedRequest("profile"))
+        dial = request.get("dial") or ""
+        if dial:
+            try:
+                number_from_uri(dial)
+            except PermanenceError as exc:
+                return error_reply(exc)
+            shown = self._shell.current()
+            if not profile and shown is not None and shown.window.is_locked:
+                return reply(ExitCode.PROFILE_IN_USE, stderr=[_(
+                    "Permanence is locked on this workstation: unlock it, then dial again.")])
+        # Queued: the window may ask for a sign-in, after the reply has gone.
+        self.show_requested.emit(profile, dial)
+        if profile:
+            return reply(0, [_("Permanence is already running: its window comes to the front "
+                               "and opens the practice {path}.").format(path=profile)])
+        return reply(0, [_("Permanence is already running: its window comes to the front.")])
 
     def _ringing(self, request: dict) -> dict:
         sessions = list(self._shell.sessions)

@@ -1,6 +1,6 @@
 """Click-to-dial: the workstation's way of dialling (``app.services.calls.dialing``)
 started from a phone number in the app, and the outgoing call recorded as dialling
-starts (``CallService.ringing(direction="out")``).
+starts (``CallService.dialled``: the phone system's report of the same call joins it).
 
 A phone field gets a dial button with ``add_dial_action``; it dials through the
 ``Dialer`` installed for the application (``install``), and shows nothing while none is
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QLineEdit
 
 from app.errors import PermanenceError
 from app.i18n import _
-from app.models.calls import CallDirection
 from app.services.calls import dialing
 from app.services.settings import WorkstationSettings
 
@@ -91,8 +90,7 @@ class Dialer(QObject):
 
     def _record(self, number: str) -> None:
         try:
-            result = self._workspace().calls.ringing(number,
-                                                     direction=CallDirection.OUT.value)
+            result = self._workspace().calls.dialled(number)
         except PermanenceError as exc:
             self.failed.emit(exc.user_message)
             return

@@ -9,7 +9,9 @@ waits in each. "Open a practice…" adds another profile to the window.
 
 The window's own phone channel (``CallRouter``) routes a call announced without a
 profile to the practice that owns the line rung, and asks which practice takes a call
-on an unknown line (``PracticeChooser``).
+on an unknown line (``PracticeChooser``). Permanence started again by the same user
+hands over to this window through that channel (``show_requested``) instead of opening
+a second one.
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class PracticeShell(QMainWindow):
         self.router = CallRouter(self, transport=transport, parent=self)
         self.router.choice_needed.connect(self.ask_practice)
         self.router.routed.connect(lambda session, _ref: self.switch_to(session))
+        self.router.show_requested.connect(self.show_requested,
+                                           Qt.ConnectionType.QueuedConnection)
         self.choosers: list[PracticeChooser] = []
 
     def _texts(self) -> None:
@@ -328,6 +332,23 @@ class PracticeShell(QMainWindow):
             self.setWindowTitle("Permanence")
         else:
             self.setWindowTitle(f"Permanence — {shown.workspace.practice.name}")
+
+    # -- Permanence started again --------------------------------------------------------
+    def bring_forward(self) -> None:
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def show_requested(self, profile: str, dial: str) -> None:
+        """Permanence started again by this user (``permanence``, a tel: link): this
+        window comes forward, with the practice asked for (opened, with its sign-in, if
+        it is not open yet), and dials the link given."""
+        self.bring_forward()
+        if profile and not self.open_profile(Path(profile)):
+            return
+        shown = self.current()  # None: the console (the last practice shown dials)
+        if dial and not (shown is not None and shown.window.is_locked):
+            dialer_module.dial_number(dial)
 
     # -- opening another practice ---------------------------------------------------
     def _fill_open_menu(self) -> None:

@@ -72,6 +72,19 @@ def test_a_call_reported_by_url_is_recorded(qtbot, listener, workspace):
     assert late["status"] == 400 and "yl-7" in late["body"]
 
 
+def test_an_outgoing_call_reported_by_url_joins_the_call_dialled(qtbot, listener,
+                                                                workspace):
+    dialled = workspace.calls.dialled("06 12 34 56 78").call
+    port = listener.port
+    answer = get(qtbot, port, f"/outgoing?token={TOKEN}&to=%2B33612345678&id=yl-out")
+    assert (answer["status"], answer["body"]) == (200, "yl-out\n")
+    assert get(qtbot, port, f"/ended?token={TOKEN}&id=yl-out")["status"] == 200
+    call = workspace.calls.find("yl-out")
+    assert call.id == dialled.id and call.direction == "out" and call.ended_at is not None
+    other = get(qtbot, port, f"/outgoing?token={TOKEN}&to=0247123456&id=yl-2")
+    assert other["status"] == 200 and workspace.calls.find("yl-2").id != dialled.id
+
+
 def test_lookup_answers_json_for_a_pbx(qtbot, listener):
     answer = get(qtbot, listener.port, f"/lookup?token={TOKEN}&number=%2B33612345678&format=json")
     assert answer["status"] == 200 and answer["type"].startswith("application/json")

@@ -267,3 +267,49 @@ def test_a_dialled_call_opens_the_panel_and_ends_when_closed_with_its_outcome(
     assert timedelta(seconds=1) <= call.ended_at - call.started_at < timedelta(seconds=30)
     assert call.ended_at <= workspace.clock.now()
     assert (call.reason, call.outcome, call.answered_at) == ("results", "informed", None)
+
+
+def test_the_phone_systems_report_of_a_dialled_call_lands_on_it(
+        qtbot, runtime, softphone, main_window, workspace, settings):
+    """Dialled from Permanence, then reported by the phone system through the real
+    command line (the running app's channel): one call, the panel kept on it, its end
+    the phone system's."""
+    from app.ui.telephony import Telephony
+
+    telephony = Telephony(lambda: workspace, settings, workspace.paths.root)
+    telephony.start()
+    telephony.attach(main_window)
+    arrived: list[str] = []
+    telephony.server.call_arrived.connect(arrived.append)
+    try:
+        with qtbot.waitSignal(telephony.dialer.dialled) as dialled:
+            assert telephony.dialer.dial("06 12 34 56 78")
+        panel = main_window.call_panel
+        assert panel.call_id == dialled.args[0]
+        root = str(workspace.paths.root)
+        code, out, err = cli(qtbot, "call", "outgoing", "--profile", root, "--to",
+                             "+33612345678", "--from", "02 47 00 00 00", "--id", "pbx-out")
+        assert code == 0, err
+        assert out == "pbx-out\n" and "Appel sortant" in err
+        [call] = outgoing(workspace)
+        assert call.id == dialled.args[0] and call.external_id == "pbx-out"
+        assert call.line == "+33247000000"
+        assert arrived == [] and panel.call_id == call.id  # its panel is not reset
+        code, out, err = cli(qtbot, "call", "answered", "--profile", root, "--id", "pbx-out")
+        assert code == 0, err
+        panel.set_outcome("results", "informed")
+        assert panel.close_call()
+        assert outgoing(workspace)[0].ended_at is None  # the phone system says the end
+        code, out, err = cli(qtbot, "call", "ended", "--profile", root, "--id", "pbx-out")
+        assert code == 0, err
+        [call] = outgoing(workspace)
+        assert call.answered_at is not None and call.ended_at is not None
+        assert (call.reason, call.outcome) == ("results", "informed")
+        # Another number reported: a call of its own, its panel opened.
+        code, out, err = cli(qtbot, "call", "outgoing", "--profile", root, "--to",
+                             "02 47 12 34 56", "--id", "pbx-other")
+        assert code == 0, err
+        assert len(outgoing(workspace)) == 2
+        qtbot.waitUntil(lambda: len(arrived) == 1)
+    finally:
+        telephony.stop()

@@ -28,6 +28,7 @@ from app.ui.app import ShellOpener, _unlock_and_open
 from app.ui.practice_shell import PracticeChooser, PracticeShell
 from tests.ui.conftest import FAST_KDF, PASSPHRASE
 from tests.practice_template import practice_from_template
+from tests.ui.test_dialer import TelHandler
 from tests.ui.test_phone_server import DUPONT, cli
 
 LILAS_LINE = "01 45 67 89 10"
@@ -333,3 +334,138 @@ def test_the_window_opens_again_where_and_as_large_as_it_was_left(qtbot, shell, 
         again.router.stop()
         again.hide()
         again.deleteLater()
+
+
+def test_a_second_start_hands_over_to_the_running_window(qtbot, shell, tmp_path):
+    """``permanence`` started again: the real command asks the window through its
+    channel, which comes forward and opens the practice given; nothing else opens."""
+    tilleuls, lilas_session = shell.sessions
+    third = ProfilePaths(tmp_path / "roses")
+    practice_from_template(
+        third, PracticeInput(name="Cabinet des Roses",
+                             practitioners=[PractitionerInput("Léa", "Blanc", "Pédiatrie")]),
+        passphrase=PASSPHRASE, clock=SystemClock(), kdf=FAST_KDF).workspace.close()
+    endpoint = channel.read_endpoint(channel.window_endpoint_file(shell_runtime()))
+    asked: list[tuple[str, str]] = []
+    shell.router.show_requested.connect(lambda *args: asked.append(args))
+    shell.switch_to(tilleuls)
+    shell.showMinimized()
+    env = {"XDG_RUNTIME_DIR": str(shell_runtime())}
+    code, out, err = cli(qtbot, "--profile", str(third.root), env=env)
+    assert code == 0, err
+    assert "déjà" in out and str(third.root.resolve()) in out
+    assert asked == [(str(third.root.resolve()), "")]
+    qtbot.waitUntil(lambda: names(shell)[-1] == "Cabinet des Roses")
+    assert shell.current() is shell.sessions[-1] and not shell.isMinimized()
+    # A practice already open is shown; without --profile the window just comes forward.
+    code, out, err = cli(qtbot, "--profile", str(lilas_session.workspace.paths.root), env=env)
+    assert code == 0, err
+    qtbot.waitUntil(lambda: shell.current() is lilas_session)
+    code, out, err = cli(qtbot, env=env)
+    assert code == 0 and "premier plan" in out, err
+    assert asked[-1] == ("", "") and len(names(shell)) == 3
+    # The window still holds its endpoint: nobody took it over.
+    assert channel.read_endpoint(channel.window_endpoint_file(shell_runtime())) == endpoint
+
+
+def test_the_show_request_is_checked_like_the_others(qtbot, shell):
+    asked: list = []
+    shell.router.show_requested.connect(lambda *args: asked.append(args))
+    token = shell.router.endpoint.token
+    for request in ({"op": "show", "profile": "relative/folder"},
+                    {"op": "show", "profile": "/a\x00b"},
+                    {"op": "show", "profile": ["/tmp"]},
+                    {"op": "show", "dial": "tel:"}):
+        line = json.dumps({"v": channel.PROTOCOL, "token": token, **request}).encode()
+        assert shell.router.answer_line(line)["exit"] == 2, request
+    wrong = json.dumps({"v": channel.PROTOCOL, "token": "0" * 64, "op": "show"}).encode()
+    assert shell.router.answer_line(wrong)["exit"] == 3
+    qtbot.wait(50)
+    assert asked == []
+
+
+def test_a_stale_window_endpoint_does_not_stop_a_start(qtbot, runtime, tmp_path):
+    """The window crashed and left its endpoint: the next start finds nobody there,
+    starts normally and takes the endpoint (withdrawn again when it ends)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from app.services.workspace import create_practice
+    from app.storage.keys import KdfParams
+
+    paths = ProfilePaths(tmp_path / "parc")
+    create_practice(paths, PracticeInput(name="Cabinet du Parc", practitioners=[
+        PractitionerInput("Claire", "Morel", "Médecine générale")]),
+        passphrase=PASSPHRASE, keychain=None, clock=SystemClock(),
+        kdf=KdfParams()).workspace.close()  # the program accepts only the real cost
+    folder = channel.runtime_dir(create=True)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(channel.window_socket_path(folder)))  # left behind, nobody listens
+    dead.close()
+    stale = channel.window_endpoint_file(folder)
+    channel.write_endpoint(stale, channel.Endpoint(channel.TRANSPORT_UNIX,
+                                                   str(channel.window_socket_path(folder)),
+                                                   channel.new_token()))
+    env = {**{k: v for k, v in os.environ.items() if k != "PERMANENCE_PASSPHRASE"},
+           "PERMANENCE_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "offscreen",
+           "PERMANENCE_BENCH_READY": "1", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    done = subprocess.run([sys.executable, "-m", "app", "--profile", str(paths.root)],
+                          cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "READY" in done.stdout  # the window opened
+    assert not stale.exists()  # replaced by its own, then withdrawn at its end
+
+
+@pytest.fixture
+def softphone():
+    from PySide6.QtGui import QDesktopServices
+
+    handler = TelHandler()
+    QDesktopServices.setUrlHandler("tel", handler, "open")
+    yield handler
+    QDesktopServices.unsetUrlHandler("tel")
+
+
+def test_a_tel_link_while_the_window_runs_is_dialled_there(qtbot, shell, softphone):
+    """``permanence tel:…`` with the window running on other practices than the default
+    profile: the start is handed over with the link, which the practice shown dials;
+    a practice locked there refuses it (exit 4) and dials nothing."""
+    tilleuls, lilas_session = shell.sessions
+    shell.switch_to(lilas_session)
+    env = {"XDG_RUNTIME_DIR": str(shell_runtime())}
+    code, out, err = cli(qtbot, "tel:+33612345678", env=env)
+    assert code == 0, err
+    qtbot.waitUntil(lambda: softphone.urls == ["tel:+33612345678"])
+    [call] = lilas_session.workspace.calls.day_log(
+        lilas_session.workspace.zone.today(lilas_session.workspace.clock.now()))
+    assert call.direction == "out" and call.number == "+33612345678"
+    lilas_session.lock_now()
+    code, out, err = cli(qtbot, "tel:0612345678", env=env)
+    assert code == 4 and "verrouillé" in err, err
+    qtbot.wait(100)
+    assert softphone.urls == ["tel:+33612345678"]
+
+
+def test_an_outgoing_call_reported_by_line_joins_the_call_dialled_there(qtbot, shell,
+                                                                        softphone):
+    """Dialled from one practice of the window, reported by the phone system without
+    --profile from that practice's line: one call, in that practice."""
+    tilleuls, lilas_session = shell.sessions
+    lilas_session.workspace.set_practice_lines([LILAS_LINE])
+    shell.switch_to(lilas_session)
+    with qtbot.waitSignal(lilas_session.telephony.dialer.dialled) as dialled:
+        assert lilas_session.telephony.dialer.dial(DUPONT)
+    shell.switch_to(tilleuls)
+    code, out, err = cli(qtbot, "call", "outgoing", "--to", "+33612345678", "--from",
+                         LILAS_LINE, "--id", "pbx-out", env={"XDG_RUNTIME_DIR":
+                                                             str(shell_runtime())})
+    assert code == 0, err
+    assert out == "pbx-out\n"
+    call = lilas_session.workspace.calls.find("pbx-out")
+    assert call.id == dialled.args[0] and call.line == "+33145678910"
+    qtbot.waitUntil(lambda: shell.current() is lilas_session)
+    ws = lilas_session.workspace
+    assert [c.id for c in ws.calls.day_log(ws.zone.today(ws.clock.now()))] == [call.id]

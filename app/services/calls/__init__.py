@@ -14,6 +14,7 @@ from app.services.calls.errors import (
 )
 from app.services.calls.events import (
     CALLBACK_TARGET,
+    DIAL_JOIN_WINDOW,
     MISSED_CALL_WINDOW,
     CallInput,
     CallService,
@@ -25,7 +26,8 @@ from app.services.calls.indicators import KEYS as INDICATOR_KEYS
 from app.services.calls.indicators import indicators
 
 __all__ = [
-    "CALLBACK_TARGET", "INDICATOR_KEYS", "MISSED_CALL_WINDOW", "CallInput", "CallRefused",
+    "CALLBACK_TARGET", "DIAL_JOIN_WINDOW", "INDICATOR_KEYS", "MISSED_CALL_WINDOW", "CallInput",
+    "CallRefused",
     "CallService", "CallbackClosed", "CallbackService", "CallerIdentifier", "CallerMatch",
     "EndedResult", "EventOutOfOrder", "Identification", "InvalidCallDetails", "InvalidCallId",
     "InvalidCallNumber", "RingingResult", "UnknownCall", "UnknownCallback", "indicators",

@@ -7,6 +7,7 @@ with the token set in Réglages (``token=`` in the query; compared in constant t
 Paths and parameters, the same as the commands::
 
     /ringing?token=T&from=NUMBER[&to=NUMBER][&id=CALL_ID]
+    /outgoing?token=T&to=NUMBER[&from=NUMBER][&id=CALL_ID]
     /answered?token=T&id=CALL_ID
     /ended?token=T&id=CALL_ID
     /lookup?token=T&number=NUMBER[&format=json]
@@ -32,6 +33,7 @@ REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 500: "Internal Server Error",
            503: "Service Unavailable"}
 _PARAMS = {"ringing": {"from": "number", "to": "line", "id": "call_id"},
+           "outgoing": {"to": "number", "from": "line", "id": "call_id"},
            "answered": {"id": "call_id"}, "ended": {"id": "call_id"},
            "lookup": {"number": "number", "from": "number", "format": "format"}}
 
@@ -77,6 +79,9 @@ def parse_head(head: bytes, token: str) -> dict:
         raise MalformedRequest("unexpanded variable")
     if op == "ringing":
         request.setdefault("number", "")  # a withheld number may come as no parameter
+    if op == "outgoing":  # the channel's ringing, dialled out
+        request.update(op="ringing", direction="out")
+        request.setdefault("number", "")
     return request
 
 

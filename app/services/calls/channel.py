@@ -19,9 +19,11 @@ the same OS user may talk to it:
 The format is JSON lines: one request of at most ``MAX_REQUEST`` bytes, one reply, then
 the connection closes. Request: ``{"v": 1, "token": "…", "op": "ringing", "number": "…",
 "line": null, "call_id": null}`` (ops ``ringing``, ``answered``, ``ended``, ``lookup``,
-``dial``). Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code
-and the lines the command prints, the same as without the application. Neither side
-logs a request's content (numbers, names).
+``dial``; a ``ringing`` with ``"direction": "out"`` is the phone system dialling out;
+``show``, to the window only, is Permanence started again: see ``app.ui.call_router``).
+Reply: ``{"v": 1, "exit": 0, "stdout": ["…"], "stderr": ["…"]}``: the exit code and the
+lines the command prints, the same as without the application. Neither side logs a
+request's content (numbers, names).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ MAX_REQUEST = 16 * 1024  # bytes, the line break included: a number and an id ar
 MAX_REPLY = 1024 * 1024  # a lookup lists at most a few dozen people
 CLIENT_TIMEOUT = 15.0  # seconds to connect, send and get the reply
 SERVER_TIMEOUT = 5.0  # seconds a client has to send its whole request
-OPS = ("ringing", "answered", "ended", "lookup", "dial")
+OPS = ("ringing", "answered", "ended", "lookup", "dial", "show")
 RUNTIME_ENV = "XDG_RUNTIME_DIR"
 TRANSPORT_UNIX = "unix"
 TRANSPORT_TCP = "tcp"

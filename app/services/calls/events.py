@@ -17,6 +17,15 @@ call's end plus the practice's target (``CALLBACK_TARGET``). When the number is 
 again (an answered call, either way), its open missed-call callbacks are done.
 
 Who handled a call is the signed-in user (``handled_by``), recorded at the answer.
+
+An outgoing call dialled from Permanence (``dialled``) is recorded as dialling starts.
+When the phone system reports an outgoing call too (``ringing`` with ``direction``
+"out"), its report joins that record if it is to the same number, within
+``DIAL_JOIN_WINDOW`` of the dial, and the record has had no event of the phone system
+yet: the record then takes the phone system's call id, line and start, so that its
+later events (answered, ended) land on it, and keeps what the secretary gave it (who
+dialled, the reason, the note). An outgoing call the phone system reports always
+carries a call id (its own when none is given), which tells it from a dialled one.
 """
 
 from __future__ import annotations
@@ -57,6 +66,7 @@ from app.storage.store import Store
 
 MISSED_CALL_WINDOW = timedelta(hours=12)
 CALLBACK_TARGET = timedelta(hours=2)
+DIAL_JOIN_WINDOW = timedelta(minutes=2)  # a dial and the phone system's report of it
 CALL_ID_MAX = 100
 _KEEP = object()  # "leave this detail as it is"
 
@@ -65,6 +75,7 @@ _KEEP = object()  # "leave this detail as it is"
 class RingingResult:
     call: CallView
     caller: Identification
+    joined: bool = False  # the phone system's report joined a call dialled from here
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,7 @@ class CallService:
     def __init__(self, store: Store, *, actor_id: str, clock: Clock, zone: PracticeTime,
                  callback_target: timedelta = CALLBACK_TARGET,
                  missed_window: timedelta = MISSED_CALL_WINDOW,
+                 dial_window: timedelta = DIAL_JOIN_WINDOW,
                  handler: Callable[[], str] | None = None,
                  principal: Principal | None = None) -> None:
         self._store = store
@@ -112,6 +124,7 @@ class CallService:
         self.zone = zone
         self.callback_target = callback_target
         self.missed_window = missed_window
+        self.dial_window = dial_window
         # Who handles calls: the one place that will take the signed-in principal.
         self._handler = handler or (lambda: actor_id)
 
@@ -122,13 +135,26 @@ class CallService:
     def ringing(self, number: str | None, *, line: str | None = None,
                 call_id: str | None = None,
                 direction: str = CallDirection.IN.value) -> RingingResult:
-        """A call starts ringing (``direction`` "out": dialling starts)."""
+        """A call starts ringing (``direction`` "out": the phone system dials; its report
+        joins the call dialled from here to that number, if there is one)."""
+        return self._starts(number, line=line, call_id=call_id, direction=direction,
+                            reported=True)
+
+    def dialled(self, number: str) -> RingingResult:
+        """Permanence dialled ``number`` (click-to-dial): the outgoing call, started now,
+        handled by the signed-in user; the phone system's report of it may join it."""
+        return self._starts(number, line=None, call_id=None,
+                            direction=CallDirection.OUT.value, reported=False)
+
+    def _starts(self, number: str | None, *, line: str | None, call_id: str | None,
+                direction: str, reported: bool) -> RingingResult:
         access.require_for(self._principal, access.CALLS_EVENT)
         e164 = call_number(number)
         line_e164 = call_number(line) if line else ""
         external = _check_call_id(call_id) if call_id is not None else None
         if direction not in (CallDirection.IN.value, CallDirection.OUT.value):
             raise InvalidCallDetails(_("A call is incoming or outgoing."))
+        outgoing = direction == CallDirection.OUT.value
         with self._store.unit_of_work(actor_id=self._actor_id) as uow:
             s = uow.session
             if external is not None:
@@ -142,15 +168,40 @@ class CallService:
             for match in caller.matches:
                 if match.kind == CallerKind.PATIENT.value:
                     uow.audit("lookup", Patient.__sync_entity__, match.id)
+            dialled = self._dialled(s, e164, uow.now) if reported and outgoing else None
+            if dialled is not None:
+                # The phone system knows when dialling really started; the secretary's
+                # details (who dialled, the caller chosen, the reason) stay.
+                dialled.external_id = external or dialled.id
+                dialled.started_at = uow.now
+                if line_e164:
+                    dialled.line = line_e164
+                s.flush()
+                return RingingResult(call_view(dialled), caller, joined=True)
             call = Call(direction=direction, number=e164, line=line_e164, external_id=external,
                         started_at=uow.now, caller_kind=caller.caller_kind,
                         caller_id=caller.caller_id)
-            if direction == CallDirection.OUT.value:
+            if outgoing:
                 call.handled_by = self.handled_by()
             s.add(call)
             s.flush()
+            if reported and outgoing and external is None:
+                call.external_id = call.id  # reported: never taken for a dialled call
+                s.flush()
             view = call_view(call)
         return RingingResult(view, caller)
+
+    def _dialled(self, s: Session, e164: str, now: datetime) -> Call | None:
+        """The latest call dialled from here to ``e164`` within the window that no event
+        of the phone system has reached yet."""
+        if e164 == WITHHELD:
+            return None
+        return s.execute(select(Call).where(
+            Call.number == e164, Call.started_at >= now - self.dial_window,
+            Call.started_at <= now, Call.direction == CallDirection.OUT.value,
+            Call.external_id.is_(None), Call.answered_at.is_(None), Call.ended_at.is_(None),
+            Call.deleted_at.is_(None))
+            .order_by(Call.started_at.desc()).limit(1)).scalar_one_or_none()
 
     def answered(self, call_ref: str) -> CallView:
         access.require_for(self._principal, access.CALLS_EVENT)

@@ -20,6 +20,7 @@ import json
 from app import i18n
 from app.errors import ExitCode, PermanenceError
 from app.i18n import _, ngettext
+from app.models.calls import CallDirection
 from app.models.text import clean_name
 from app.services import access
 from app.services.calls.channel import MalformedRequest, reply
@@ -69,7 +70,8 @@ def perform(ws, request: dict, *, locked: bool = False) -> dict:
 
 def _ringing(ws, request: dict, locked: bool) -> dict:
     result = ws.calls.ringing(request.get("number") or "", line=request.get("line") or None,
-                              call_id=request.get("call_id"))
+                              call_id=request.get("call_id"),
+                              direction=request.get("direction") or CallDirection.IN.value)
     caller = result.caller
     if locked:
         who = _("Permanence is locked, the caller is not shown")
@@ -79,10 +81,17 @@ def _ringing(ws, request: dict, locked: bool) -> dict:
         who = _("unknown caller")
     else:
         who = ", ".join(clean_name(m.name) for m in caller.matches)
-    answer = reply(0, [clean_name(result.call.ref)],  # the id the next events give
-                   [_("Call ringing at {time}: {who}.").format(
-                       time=_time(ws, result.call.started_at), who=who)])
-    answer["call"] = result.call.id
+    time = _time(ws, result.call.started_at)
+    if result.joined:
+        said = _("Outgoing call at {time}: {who}; it is the call dialled from Permanence, "
+                 "which takes the next events.").format(time=time, who=who)
+    elif result.call.direction == CallDirection.OUT.value:
+        said = _("Outgoing call at {time}: {who}.").format(time=time, who=who)
+    else:
+        said = _("Call ringing at {time}: {who}.").format(time=time, who=who)
+    answer = reply(0, [clean_name(result.call.ref)], [said])  # the id the next events give
+    if not result.joined:  # a dialled call has its panel open already
+        answer["call"] = result.call.id
     return answer
 
 
