@@ -178,6 +178,24 @@ class PracticeKeys:
             keychain.delete(envelope.envelope_id)
         return True
 
+    def accounts_without_passphrase(self) -> list[str]:
+        """The active accounts whose passphrase opens nothing (by name): no wrap of
+        their own in the envelope, as a rekey leaves every account but the one the
+        practice's own secrets open (its first owner). Each needs a reset."""
+        from sqlalchemy import select
+
+        from app.models.user import ROLE_OWNER, User
+
+        access.require(self.principal, access.KEYS)
+        wrapped = KeyEnvelope.load(self._path).account_ids()
+        with self._store.reader() as s:
+            users = s.execute(select(User).where(User.deleted_at.is_(None),
+                                                User.disabled_at.is_(None))
+                              .order_by(User.created_at)).scalars().all()
+        practice_owner = next((u.id for u in users if u.role == ROLE_OWNER), None)
+        return sorted(u.login for u in users
+                      if u.id != practice_owner and u.id not in wrapped)
+
     def reset_account_passphrase(self, name: str, new: str) -> None:
         """The owner gives an account a new passphrase (after a rekey dropped its wrap,
         or when its holder forgot it): its wrap of the key is replaced."""
