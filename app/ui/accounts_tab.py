@@ -152,6 +152,14 @@ class AccountsTab(QWidget):
             return None
         return self.practitioner.currentData()
 
+    def select_account(self, name: str) -> bool:
+        """Select the row of the account ``name``; False when it is not listed."""
+        for row, account in enumerate(self._accounts):
+            if account.name == name:
+                self.table.selectRow(row)
+                return True
+        return False
+
     def _selected(self):
         rows = self.table.selectionModel().selectedRows()
         return self._accounts[rows[0].row()] if rows else None

@@ -43,7 +43,7 @@ class ResetPassphraseDialog(QDialog):
         self._strength = None
         who = display_name if display_name and display_name != account else account
         self.setWindowTitle(_("Reset the passphrase"))
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(560)
         self.title = label(_("A new passphrase for {name}").format(name=who), "SectionTitle",
                            wrap=True)
         self.explain = label(_(
