@@ -148,8 +148,8 @@ def _summarise_batch(store, cutoff: datetime, target: int, batch: int) -> Summar
     anchor.log.append(SUMMARY, Head(cut.seq, cut.hash, removed), counts=counts,
                       before=cutoff.date().isoformat(), previous_cut=previous.seq)
     with store.writer_engine.connect() as conn:
-        started = time.monotonic()
-        with conn.begin():
+        with conn.begin():  # BEGIN IMMEDIATE: the write lock, from here to the commit
+            started = time.monotonic()
             with Session(bind=conn) as session:
                 still = read_cut(session)
             last_hash = conn.exec_driver_sql(
