@@ -23,6 +23,7 @@ from app.i18n import _
 from app.models.principal import Principal
 from app.services import access
 from app.services.passphrase_policy import check_new_passphrase
+from app.storage.errors import NO_KEYCHAIN, keychain_reason
 from app.storage.keys import KdfParams, KeyEnvelope, new_recovery_key
 from app.storage.rekey import Rekeyed, rekey_profile
 from app.storage.store import Store
@@ -57,6 +58,7 @@ class KeychainUnavailable(PermanenceError):
     code = "keychain_unavailable"
 
     def __init__(self, reason: str) -> None:
+        """``reason``: a code of ``app.storage.errors`` (worded when shown)."""
         super().__init__(reason)
         self.reason = reason
 
@@ -64,7 +66,7 @@ class KeychainUnavailable(PermanenceError):
     def user_message(self) -> str:
         return _("This workstation has no usable system keychain ({reason}): the practice "
                  "keeps opening with its passphrase; nothing was changed.").format(
-                     reason=self.reason)
+                     reason=keychain_reason(self.reason))
 
 
 class NewPassphraseNeeded(PermanenceError):
@@ -138,7 +140,7 @@ class PracticeKeys:
         from app.storage.keys import new_keychain_secret
 
         access.require(self.principal, access.KEYS)
-        reason = keychain.unusable_reason() if keychain is not None else "none"
+        reason = keychain.unusable_code() if keychain is not None else NO_KEYCHAIN
         if reason:
             raise KeychainUnavailable(reason)
         envelope = KeyEnvelope.load(self._path)
@@ -175,6 +177,24 @@ class PracticeKeys:
         if keychain is not None and not keychain.unusable_reason():
             keychain.delete(envelope.envelope_id)
         return True
+
+    def accounts_without_passphrase(self) -> list[str]:
+        """The active accounts whose passphrase opens nothing (by name): no wrap of
+        their own in the envelope, as a rekey leaves every account but the one the
+        practice's own secrets open (its first owner). Each needs a reset."""
+        from sqlalchemy import select
+
+        from app.models.user import ROLE_OWNER, User
+
+        access.require(self.principal, access.KEYS)
+        wrapped = KeyEnvelope.load(self._path).account_ids()
+        with self._store.reader() as s:
+            users = s.execute(select(User).where(User.deleted_at.is_(None),
+                                                User.disabled_at.is_(None))
+                              .order_by(User.created_at)).scalars().all()
+        practice_owner = next((u.id for u in users if u.role == ROLE_OWNER), None)
+        return sorted(u.login for u in users
+                      if u.id != practice_owner and u.id not in wrapped)
 
     def reset_account_passphrase(self, name: str, new: str) -> None:
         """The owner gives an account a new passphrase (after a rekey dropped its wrap,

@@ -290,7 +290,8 @@ class RetentionService:
                           f"patients={len(patients)} calls={counts.get('calls', 0)} "
                           f"callbacks={counts.get('callbacks', 0)} "
                           f"messages={counts.get('messages', 0)} journal={compacted} stopped")
-        trail = trail_retention.apply_configured(self._store) if not stopped else None
+        trail = (trail_retention.apply_configured(self._store, stop=stop) if not stopped
+                 else None)
         erasure.flush_to_file(self._store)
         return RetentionSummary(False, patients, counts.get("calls", 0),
                                 counts.get("callbacks", 0), counts.get("messages", 0),

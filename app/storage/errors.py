@@ -128,14 +128,46 @@ class ProfileLockedError(StorageError):
         )
 
 
+# Why the system keychain is refused: a code (kept in errors and logs), worded in the
+# user's language only when shown (``keychain_reason``).
+NO_KEYCHAIN = "no_backend"
+KEYCHAIN_DISABLED = "disabled"
+KEYCHAIN_PLAINTEXT = "plaintext"
+KEYCHAIN_DEPRECATED = "deprecated"
+KEYCHAIN_UNTRUSTED = "untrusted"
+KEYCHAIN_UNAVAILABLE = "unavailable"
+KEYCHAIN_PORTABLE = "portable"
+KEYCHAIN_REFUSED_WRITE = "refused_write"
+KEYCHAIN_READ_BACK = "read_back"
+
+
+def keychain_reason(code: str) -> str:
+    """The reason ``code`` says, in the user's language (an unknown code as it is)."""
+    texts = {
+        NO_KEYCHAIN: _("no keychain on this system"),
+        KEYCHAIN_DISABLED: _("the keychain is disabled"),
+        KEYCHAIN_PLAINTEXT: _("the keychain would keep the secret in a plain file"),
+        KEYCHAIN_DEPRECATED: _("the keychain's software is outdated"),
+        KEYCHAIN_UNTRUSTED: _("the keychain found is not one to trust"),
+        KEYCHAIN_UNAVAILABLE: _("the keychain does not answer"),
+        KEYCHAIN_PORTABLE: _("portable mode: the passphrase protects the practice"),
+        KEYCHAIN_REFUSED_WRITE: _("the keychain refused to keep the secret"),
+        KEYCHAIN_READ_BACK: _("the keychain did not give back what was written"),
+    }
+    return texts.get(code, code)
+
+
 class KeychainError(StorageError):
+    """``detail``: one of the reason codes above."""
+
     code = "keychain_unusable"
+
     @property
     def user_message(self) -> str:
         return _(
             "The system keychain is not usable here ({reason}). Protect the practice "
             "with a passphrase instead."
-        ).format(reason=self.detail)
+        ).format(reason=keychain_reason(self.detail))
 
 
 class NotAFileError(StorageError):

@@ -15,18 +15,17 @@ from keyring.backend import KeyringBackend
 from keyring.backends import null
 from keyring.errors import KeyringError
 
-from app.i18n import _
-
-from app.storage.errors import KeychainError
+from app.storage import errors as reasons
+from app.storage.errors import KeychainError, keychain_reason
 
 SERVICE = "Permanence"
 
 # Module + class names of backends that must never hold a database secret.
 _REFUSED = {
-    ("keyring.backends.fail", "Keyring"): "no keychain backend",
-    ("keyring.backends.null", "Keyring"): "keychain disabled",
-    ("keyrings.alt.file", "PlaintextKeyring"): "plaintext keychain file",
-    ("keyrings.alt.Gnome", "Keyring"): "deprecated backend",
+    ("keyring.backends.fail", "Keyring"): reasons.NO_KEYCHAIN,
+    ("keyring.backends.null", "Keyring"): reasons.KEYCHAIN_DISABLED,
+    ("keyrings.alt.file", "PlaintextKeyring"): reasons.KEYCHAIN_PLAINTEXT,
+    ("keyrings.alt.Gnome", "Keyring"): reasons.KEYCHAIN_DEPRECATED,
 }
 
 
@@ -45,28 +44,36 @@ class Keychain:
         self._backend = backend if backend is not None else keyring.get_keyring()
 
     def _refusal(self) -> str | None:
+        """None, or the code of the reason it is refused (``app.storage.errors``)."""
         backends = [self._backend]
         chained = getattr(self._backend, "backends", None)
         if chained is not None:  # keyring's ChainerBackend
             backends = list(chained)
             if not backends:
-                return "no keychain backend"
+                return reasons.NO_KEYCHAIN
         for b in backends:
             if isinstance(b, PortableKeyring):
-                return _("portable mode: the passphrase protects the practice")
+                return reasons.KEYCHAIN_PORTABLE
             reason = _REFUSED.get((type(b).__module__, type(b).__name__))
             if reason:
                 return reason
         try:
             if self._backend.priority <= 0:  # type: ignore[operator]
-                return "keychain backend not trusted"
+                return reasons.KEYCHAIN_UNTRUSTED
         except Exception:  # noqa: BLE001 - a backend that cannot even say its priority
-            return "keychain backend not available"
+            return reasons.KEYCHAIN_UNAVAILABLE
         return None
 
-    def unusable_reason(self) -> str | None:
-        """None when the keychain may be used; otherwise a short reason."""
+    def unusable_code(self) -> str | None:
+        """None when the keychain may be used; otherwise why not, as a code (for errors
+        that word it when shown: ``keychain_reason``)."""
         return self._refusal()
+
+    def unusable_reason(self) -> str | None:
+        """None when the keychain may be used; otherwise a short reason, in the user's
+        language."""
+        code = self._refusal()
+        return keychain_reason(code) if code else None
 
     def store(self, account: str, secret: bytes) -> None:
         reason = self._refusal()
@@ -77,9 +84,9 @@ class Keychain:
             self._backend.set_password(SERVICE, account, encoded)
             back = self._backend.get_password(SERVICE, account)
         except KeyringError as exc:
-            raise KeychainError(type(exc).__name__) from exc
+            raise KeychainError(reasons.KEYCHAIN_REFUSED_WRITE) from exc
         if back != encoded:
-            raise KeychainError("the keychain did not return what was written")
+            raise KeychainError(reasons.KEYCHAIN_READ_BACK)
 
     def load(self, account: str) -> bytes | None:
         if self._refusal():

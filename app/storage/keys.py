@@ -340,6 +340,10 @@ class KeyEnvelope:
         """The sign-in names that have a wrap of their own (the owner's is ``passphrase``)."""
         return {w["name"] for w in self._data["wraps"] if w["kind"] == "account"}
 
+    def account_ids(self) -> set[str]:
+        """The user ids of the accounts that have a wrap of their own."""
+        return {w["user"] for w in self._data["wraps"] if w["kind"] == "account"}
+
     def kinds(self) -> set[str]:
         return {w["kind"] for w in self._data["wraps"]}
 

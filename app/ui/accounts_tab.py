@@ -1,8 +1,10 @@
 """Réglages → Comptes (the owner only): who may sign in, with which role.
 
 Lists the accounts, adds one with its own passphrase (held to the passphrase rule),
-changes the role of the one selected, disables it (never deletes it). Every change goes
-through the accounts service, which checks the owner's right and audits it.
+changes the role of the one selected, disables it (never deletes it), gives it a new
+passphrase (``ResetPassphraseDialog``; the owner's keys right, hidden otherwise). The
+accounts whose passphrase opens nothing (after a rekey) are named. Every change goes
+through a service, which checks the owner's right and audits it.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.models.user import ROLE_PRACTITIONER, ROLES
+from app.services import access
 from app.services.access import role_label
 from app.services.errors import ValidationError
 from app.services.passphrase_policy import check_new_passphrase
 from app.services.workspace import Workspace
 from app.ui.failures import failure_text
 from app.ui.plain import message_box
+from app.ui.reset_passphrase import ResetPassphraseDialog
 from app.ui.widgets import FieldError, label
 
 # (question) -> True to go on; a dialog by default, tests answer for it.
@@ -83,6 +87,12 @@ class AccountsTab(QWidget):
         self.role_button.clicked.connect(self.change_role)
         self.disable_button = QPushButton(_("Disable the selected account"))
         self.disable_button.clicked.connect(self.disable)
+        self.reset_button = QPushButton(_("Reset the passphrase…"))
+        self.reset_button.clicked.connect(self.reset_passphrase)
+        self.reset_button.setVisible(workspace.may(access.KEYS))
+        # Accounts a rekey left without a passphrase that opens the practice.
+        self.without_passphrase = label("", "FieldError", wrap=True)
+        self.without_passphrase.hide()
         self.role.currentIndexChanged.connect(self._role_chosen)
 
         form = QFormLayout()
@@ -98,6 +108,7 @@ class AccountsTab(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.role_button)
         buttons.addWidget(self.disable_button)
+        buttons.addWidget(self.reset_button)
         buttons.addStretch()
 
         layout = QVBoxLayout(self)
@@ -105,6 +116,7 @@ class AccountsTab(QWidget):
                                  "An account is never deleted: disabled, its passphrase no "
                                  "longer opens the practice; a new role applies from its "
                                  "next sign-in."), "Hint", wrap=True))
+        layout.addWidget(self.without_passphrase)
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -114,9 +126,19 @@ class AccountsTab(QWidget):
 
     def reload(self) -> None:
         self._accounts = self._ws.accounts.list()
+        lacking = (set(self._ws.practice_keys.accounts_without_passphrase())
+                   if self._ws.may(access.KEYS) else set())
+        self.without_passphrase.setText(_(
+            "These accounts cannot sign in until you give them a new passphrase (a "
+            "re-encryption of the practice leaves every account but the owner's without "
+            "one): {names}. Select each and choose “Reset the passphrase…”."
+        ).format(names=", ".join(sorted(lacking))) if lacking else "")
+        self.without_passphrase.setVisible(bool(lacking))
         self.table.setRowCount(len(self._accounts))
         for row, a in enumerate(self._accounts):
             status = _("active") if a.active else _("disabled")
+            if a.active and a.name in lacking:
+                status = _("active, without a passphrase")
             for col, text in enumerate((a.name, a.display_name, role_label(a.role), status)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
@@ -129,6 +151,14 @@ class AccountsTab(QWidget):
         if self.role.currentData() != ROLE_PRACTITIONER:
             return None
         return self.practitioner.currentData()
+
+    def select_account(self, name: str) -> bool:
+        """Select the row of the account ``name``; False when it is not listed."""
+        for row, account in enumerate(self._accounts):
+            if account.name == name:
+                self.table.selectRow(row)
+                return True
+        return False
 
     def _selected(self):
         rows = self.table.selectionModel().selectedRows()
@@ -191,3 +221,21 @@ class AccountsTab(QWidget):
         self.error.show_message("")
         self.reload()
         return True
+
+    def reset_passphrase(self) -> ResetPassphraseDialog | None:
+        """The dialog giving the selected account a new passphrase (opened, not run: it
+        works on while the key is derived)."""
+        account = self._selected()
+        if account is None:
+            self.error.show_message(_("Select an account first."))
+            return None
+        if not account.active:
+            self.error.show_message(_("The account {name} is disabled: no passphrase can "
+                                      "open the practice for it.").format(name=account.name))
+            return None
+        self.error.show_message("")
+        dialog = ResetPassphraseDialog(self._ws, account.name,
+                                       display_name=account.display_name, parent=self)
+        dialog.reset_done.connect(lambda _name: self.reload())
+        dialog.open()
+        return dialog

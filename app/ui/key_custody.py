@@ -225,7 +225,7 @@ def rekeyed_text(result) -> str:
              "from the computer):\n\n{key}").format(path=result.backup,
                                                      key=result.recovery_key)
     if result.accounts_dropped:
-        text += "\n\n" + _("These accounts need a new passphrase from the owner (permanence "
-                           "passphrase reset ACCOUNT): {names}.").format(
+        text += "\n\n" + _("These accounts need a new passphrase from you (Settings › "
+                           "Accounts, “Reset the passphrase…”): {names}.").format(
                                names=", ".join(result.accounts_dropped))
     return text

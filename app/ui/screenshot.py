@@ -674,6 +674,41 @@ def data_protection(s: Shots) -> None:
     window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
 
 
+SHOWN_NEW_PASSPHRASE = "ardoise colibri semaine"  # typed, masked, never sealed
+
+
+def account_reset(s: Shots) -> None:
+    """Réglages › Comptes, the owner giving the secretary a new passphrase: typed twice
+    (masked), its strength shown. Closed unanswered: nothing is sealed. A profile with
+    no other active account has no such shot."""
+    from app.models.user import ROLE_SECRETARY
+
+    window = s.window
+    tab = window.settings.accounts_tab
+    if tab is None or not s.workspace.may(access.KEYS):
+        return
+    others = [a for a in s.workspace.accounts.list()
+              if a.active and a.id != s.workspace.user_id]
+    if not others:
+        return
+    account = next((a for a in others if a.role == ROLE_SECRETARY), others[0])
+    window.nav.setCurrentRow(window.pages.indexOf(window.settings))
+    window.settings.tabs.setCurrentWidget(tab)
+    tab.reload()
+    tab.select_account(account.name)
+    dialog = tab.reset_passphrase()
+    try:
+        for field in (dialog.new, dialog.confirm_new):
+            field.setText(SHOWN_NEW_PASSPHRASE)
+        s.shoot(window, "reglages-comptes-phrase-de-passe", over=dialog)
+    finally:
+        dialog.reject()
+        dialog.deleteLater()
+        tab.table.clearSelection()
+        window.settings.tabs.setCurrentIndex(0)
+        window.nav.setCurrentRow(window.pages.indexOf(window.agenda))
+
+
 def rgpd_export(s: Shots) -> None:
     """The first page of a demo patient's RGPD export, as its PDF lays it out."""
     from PySide6.QtCore import QRectF, QSizeF
@@ -908,6 +943,7 @@ SCREENS = (
     sharing,
     sync_status,
     data_protection,
+    account_reset,
     rgpd_export,
     agenda_remote,
     lock_screen,

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, pgettext
 from app.services.errors import ValidationError
-from app.services.passphrase_policy import Level, check_new_passphrase, estimate
+from app.services.passphrase_policy import check_new_passphrase
 from app.services.practice import PracticeInput, PractitionerInput, timezone_names
 from app.storage.errors import StorageError
+from app.ui.passphrase_strength import StrengthGauge
 from app.ui.plain import escape
 from app.ui.widgets import FieldError, label
 
@@ -192,12 +192,8 @@ class ProtectionPage(QWizardPage):
                                  "easy to remember. It never expires: change it only if it "
                                  "may have been seen."), "Hint", wrap=True)
         # Estimated while typing; the button stays off until the estimate says "strong".
-        self.strength_bar = QProgressBar()
-        self.strength_bar.setObjectName("PassphraseStrength")
-        self.strength_bar.setRange(0, 100)
-        self.strength_bar.setTextVisible(False)
-        self.strength = label("", "Hint", wrap=True)
-        self.strength.setTextFormat(Qt.TextFormat.PlainText)
+        self.gauge = StrengthGauge()
+        self.strength_bar, self.strength = self.gauge.bar, self.gauge.text
         self.error = FieldError()
         layout = QVBoxLayout(self)
         layout.addWidget(self.keychain)
@@ -207,8 +203,7 @@ class ProtectionPage(QWizardPage):
         form = QFormLayout()
         form.addRow(_("Passphrase"), self.passphrase)
         form.addRow(_("Confirm"), self.confirm)
-        form.addRow(_("Strength"), self.strength_bar)
-        form.addRow("", self.strength)
+        self.gauge.add_rows(form)
         layout.addLayout(form)
         layout.addWidget(self.pass_hint)
         layout.addWidget(self.error)
@@ -235,22 +230,7 @@ class ProtectionPage(QWizardPage):
         self.completeChanged.emit()
 
     def _show_strength(self) -> None:
-        text = self.passphrase.text()
-        self._estimate = estimate(text, context=self._context()) if text else None
-        level = self._estimate.level if self._estimate else None
-        self.strength_bar.setValue(round(100 * self._estimate.fraction) if level is not None
-                                   else 0)
-        self.strength_bar.setProperty("level", {Level.WEAK: "weak", Level.MEDIUM: "medium",
-                                                Level.STRONG: "strong"}.get(level, ""))
-        self.strength_bar.style().unpolish(self.strength_bar)
-        self.strength_bar.style().polish(self.strength_bar)
-        if self._estimate is None:
-            self.strength.setText("")
-            return
-        shown = _("Strength: {level}.").format(level=self._estimate.label)
-        if self._estimate.advice:
-            shown += " " + self._estimate.advice
-        self.strength.setText(shown)
+        self._estimate = self.gauge.show(self.passphrase.text(), context=self._context())
 
     def isComplete(self) -> bool:
         if not self.uses_passphrase():

@@ -9,7 +9,7 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtWidgets import QApplication
 
-from app.storage.errors import EnvelopeError
+from app.storage.errors import EnvelopeError, KeychainError
 from app.storage.keychain import Keychain
 from app.storage.keys import KeyEnvelope
 from app.storage.profile import unlock_key
@@ -186,3 +186,28 @@ def test_only_the_owner_sees_the_key_buttons(qtbot, workspace):
     mine = DataProtectionSettings(workspace)
     qtbot.addWidget(mine)
     assert not any(b.isHidden() for b in (mine.rekey_button, mine.keychain_button))
+
+
+@pytest.fixture
+def no_keychain():
+    """The system's keyring as on a workstation without one, restored after."""
+    import keyring
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+def test_without_a_keychain_the_reason_is_said_in_french_too(qtbot, workspace, no_keychain):
+    tab = DataProtectionSettings(workspace, confirm_keychain=lambda parent: True)
+    qtbot.addWidget(tab)
+    assert not tab.switch_keychain()
+    assert tab.last_box.text() == (
+        "Ce poste n'a aucun trousseau du système utilisable (aucun trousseau sur ce "
+        "système) : le cabinet continue de s'ouvrir avec sa phrase de passe ; rien n'a été "
+        "modifié.")
+    with pytest.raises(KeychainError) as info:
+        Keychain().store("envelope", b"x" * 32)
+    assert "(aucun trousseau sur ce système)" in info.value.user_message
+    assert Keychain().unusable_reason() == "aucun trousseau sur ce système"

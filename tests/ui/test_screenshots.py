@@ -230,3 +230,26 @@ def test_the_sync_status_and_a_conflict_are_shot_and_nothing_is_saved(qtbot, wor
     assert clipped == {}
     assert screenshot.sync_status in screenshot.SCREENS
     assert target_of(workspace).via != SHOWN_SYNC_FOLDER  # shown, never saved
+
+
+def test_the_passphrase_reset_is_shot_the_same_each_time_and_seals_nothing(
+        qtbot, workspace, agenda, settings, tmp_path):
+    from tests.ui.conftest import FAST_KDF
+
+    workspace.kdf = FAST_KDF
+    workspace.accounts.add("secretaire", "secretary", "Bureau du matin, cote jardin",
+                           display_name="Léa Martin")
+    before = workspace.paths.envelope.read_bytes()
+    clipped: dict[str, list[str]] = {}
+    screens = (screenshot.account_reset,)
+    first = screenshot.render_screens(workspace, tmp_path / "a", settings, screens=screens,
+                                      clipped=clipped)
+    second = screenshot.render_screens(workspace, tmp_path / "b", settings, screens=screens)
+    assert [p.name for p in first] == ["01-reglages-comptes-phrase-de-passe.png"]
+    assert first[0].read_bytes() == second[0].read_bytes()
+    assert clipped == {}
+    settings.set("language", "en")
+    english = screenshot.render_screens(workspace, tmp_path / "en", settings, screens=screens,
+                                        clipped=clipped)
+    assert len(english) == 1 and clipped == {}
+    assert workspace.paths.envelope.read_bytes() == before
