@@ -40,11 +40,16 @@ def test_a_person_changes_their_own_passphrase_in_settings(qtbot, workspace, set
         assert not dialog.change() and dialog.error.text()
         dialog.confirm_new.setText(NEW)
         dialog.current.setText("pas la bonne")
-        assert not dialog.change() and dialog.error.text()
+        assert dialog.change()  # off the UI thread: the answer comes back to the dialog
+        assert dialog.busy and not dialog.current.isEnabled()
+        qtbot.waitUntil(lambda: not dialog.busy)
+        assert dialog.error.text() and dialog.result() == 0
         assert json.loads(paths.envelope.read_text())["wraps"] == before
         dialog.current.setText(SECRET)
         clock.advance(seconds=2)  # the delay a failed attempt sets
-        assert dialog.change(), dialog.error.text()
+        assert dialog.change()
+        qtbot.waitUntil(lambda: not dialog.busy)
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
     finally:
         ws.close()
     after = json.loads(paths.envelope.read_text())["wraps"]
