@@ -45,6 +45,11 @@ ERASED = "_erased"
 RETENTION, REQUEST = "retention", "request"
 
 
+# Stamps the entry holds in its own columns (``version``, ``origin_node``), and which
+# applying never takes from the payload: not repeated in an erased row's.
+_IN_COLUMNS = frozenset({"version", "origin_node"})
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
@@ -65,7 +70,7 @@ def collapse(session: Session, placed: list[tuple[int, Any]], *, why: str) -> in
     for seq, row in placed:
         columns = [a.key for a in inspect(type(row)).column_attrs if a.key != "field_versions"]
         held = versions.parse(row.field_versions, row.version)
-        payload = {c: _jsonable(getattr(row, c)) for c in columns}
+        payload = {c: _jsonable(getattr(row, c)) for c in columns if c not in _IN_COLUMNS}
         if any(versions.of_field(held, c) != row.version for c in columns
                if c not in BOOKKEEPING and c != "id"):
             deleted += _scrub(conn, row.id, payload, keep=("seq = ?", seq))

@@ -245,6 +245,11 @@ def _erase_copies(session: Session, changes: Sequence[RemoteChange], erasing: se
 
 
 
+def _erased(change: RemoteChange) -> str | None:
+    why = change.payload.get(erasure.ERASED)
+    return None if why is None else str(why)
+
+
 def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending) -> None:
     if change.op != INSERT:
         raise RemoteChangeRefused(f"{change.kind} {change.entity_id}: a change of a row "
@@ -268,7 +273,8 @@ def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending)
                        version=change.version, origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
                        field_versions=dict(change.field_versions or {}) or None,
-                       field_bases=dict(change.field_bases or {}) or None)
+                       field_bases=dict(change.field_bases or {}) or None,
+                       erased=_erased(change))
 
 
 class _Pending:
@@ -395,7 +401,8 @@ def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Confl
     bases = {k: v for k, v in (change.field_bases or {}).items() if k in stamps}
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
-                       field_versions=stamps, field_bases=bases or None)
+                       field_versions=stamps, field_bases=bases or None,
+                       erased=_erased(change))
     return True
 
 

@@ -232,11 +232,13 @@ class UnitOfWork:
     def record_applied(self, entity: str, entity_id: str, op: str, *, tx_id: str, version: int,
                        origin_node: str, at: datetime, payload: dict,
                        field_versions: dict[str, int] | None,
-                       field_bases: dict[str, int] | None = None) -> None:
+                       field_bases: dict[str, int] | None = None,
+                       erased: str | None = None) -> None:
         """Journal and audit a change applied from the peer ``from_peer``, with the
         transaction id, stamp, node and time it had there. Entries are kept aside and
         written together by ``write_applied`` (at the latest before the commit): a batch
-        of thousands of changes is not thousands of ORM objects."""
+        of thousands of changes is not thousands of ORM objects. A row erased for good
+        there (``erased``: why) is audited with the others of its kind, once."""
         assert self.session is not None and self.from_peer is not None
         self._applied_journal.append({
             "tx_id": tx_id, "entity": entity, "entity_id": entity_id, "op": op,
@@ -245,14 +247,21 @@ class UnitOfWork:
             "field_versions": versions.dump(field_versions) if field_versions else None,
             "base_versions": versions.dump(field_bases) if field_bases else None,
         })
-        # Chained and hashed together by ``write_applied``, in this order.
-        self._applied_audit.append(({INSERT: "create"}.get(op, op), entity, entity_id))
+        if erased is not None:
+            key = (erased, entity)
+            self._erased[key] = self._erased.get(key, 0) + 1
+        else:  # chained and hashed together by ``write_applied``, in this order
+            self._applied_audit.append(({INSERT: "create"}.get(op, op), entity, entity_id))
         self._changes.note(entity, entity_id, op)
 
     def write_applied(self) -> None:
         """Write the journal and audit entries ``record_applied`` kept aside."""
         assert self.session is not None
-        if not self._applied_journal:
+        if not self._applied_journal or not self._applied_audit:
+            if self._applied_journal:  # only erased rows: audited at commit
+                insert_rows(self.session.connection(), ChangeJournal.__table__,
+                            self._applied_journal)
+                self._applied_journal = []
             return
         conn = self.session.connection()
         insert_rows(conn, ChangeJournal.__table__, self._applied_journal)
@@ -271,8 +280,9 @@ class UnitOfWork:
         self._applied_journal, self._applied_audit = [], []
 
     def _audit_erased(self) -> None:
+        peer = f" applied from peer {self.from_peer}" if self.from_peer is not None else ""
         for (why, kind), count in sorted(self._erased.items()):
-            self.audit("erase", kind, "", f"{why} count={count}")
+            self.audit("erase", kind, "", f"{why} count={count}{peer}")
         self._erased = {}
 
     # -- audit --------------------------------------------------------------------

@@ -88,11 +88,14 @@ def test_an_erased_call_keeps_one_entry_the_whole_blank_row(workspace, clock, ma
     assert (op, stamps, values[ERASED]) == ("insert", None, RETENTION)
     assert values["number"] == values["note"] == "" and values["deleted_at"] is not None
     # Every column, as an insert carries them: a peer that never had the row builds it.
-    assert {c.key for c in Call.__table__.columns} - {"field_versions"} <= set(values)
+    assert {c.key for c in Call.__table__.columns} - {"field_versions", "version",
+                                                      "origin_node"} <= set(values)
     assert values["outcome"] == CallOutcome.INFORMED.value
     with ws.store.reader() as s:
         row = s.get(Call, call)
-        assert (row.field_versions, row.version) == (None, values["version"])
+        stamp = s.execute(select(ChangeJournal.version).where(
+            ChangeJournal.entity_id == call)).scalar_one()
+        assert (row.field_versions, row.version) == (None, stamp)
     assert marker not in _journal_text(ws)
 
 
@@ -188,6 +191,11 @@ def test_a_peer_that_held_the_row_and_one_acknowledged_before_its_insert(
         assert (op, values[ERASED]) == ("insert", RETENTION), ws.paths.root.name
         assert marker not in _journal_text(ws)
         assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
+    with held.store.reader() as s:
+        erased = s.execute(select(AuditEntry.detail).where(
+            AuditEntry.action == "erase", AuditEntry.entity == "call")).scalars().all()
+    assert erased == [f"retention count=1 applied from peer {a.store.node_id}"]
+    assert held.audit_trail.verify().ok
     # Applied again: nothing changes.
     before = _entries(held, call)
     _send(a, held, start)
