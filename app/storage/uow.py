@@ -214,11 +214,24 @@ class UnitOfWork:
         finally:
             written = {k: e for k, e in self._erasing.items() if e is not None}
             self._erasing = {}
+        places = {key: entry.seq for key, entry in written.items()}
+        conn = self.session.connection()
+        for row in rows:
+            key = (row.__sync_entity__, row.id)
+            if key not in places:
+                # Blanked and flushed before (an autoflush): this transaction's entry of
+                # the row is its erasure, whole at the row's version like any other.
+                seq = conn.exec_driver_sql(
+                    "SELECT max(seq) FROM change_journal WHERE entity = ? AND entity_id = ? "
+                    "AND tx_id = ?", (*key, self.tx_id)).scalar()
+                if seq is not None:
+                    places[key] = seq
+                    row.field_versions = None
         # Each erased row's one entry takes one of the erasure's places, parents first:
         # a peer that never had them inserts them in that order.
-        done = sorted((row for row in rows if (row.__sync_entity__, row.id) in written),
+        done = sorted((row for row in rows if (row.__sync_entity__, row.id) in places),
                       key=lambda row: _TABLE_ORDER()[row.__tablename__])
-        places = sorted(written[(row.__sync_entity__, row.id)].seq for row in done)
+        places = sorted(places[(row.__sync_entity__, row.id)] for row in done)
         deleted = erasure.collapse(self.session, list(zip(places, done)), why=why)
         if audit_kinds:
             for row in done:

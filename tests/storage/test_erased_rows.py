@@ -21,6 +21,8 @@ from app.services.retention import RetentionRules
 from app.services.timeline import erased_detail
 from app.storage.erasure import ERASED, REQUEST, RETENTION
 from app.storage.remote import RemoteChange
+from app.services.agenda.views import BookingInput
+from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
 
 
@@ -296,3 +298,35 @@ def test_erasing_old_calls_does_not_grow_the_database(workspace, clock):
     assert ws.retention.apply().calls == OLD_CALLS
     grown = _used_bytes(ws) - before
     assert grown <= GROWTH_PER_ROW * OLD_CALLS, grown / OLD_CALLS
+
+
+def test_an_erased_appointment_s_history_says_booked_then_erased(practice_factory, clock):
+    ws = practice_factory().workspace
+    agenda = build_agenda(ws)
+    pid = agenda.patients[2]
+    booked = ws.agenda.book(BookingInput(agenda.morel, agenda.at(MONDAY, 11), None, pid,
+                                         agenda.consult, note="Zqxnote")).appointment
+    booked_at = clock.now()
+    ws.rights.set_activity_years(2)
+    clock.advance(days=3 * 366)
+    ws.rights.erase(pid, "Demande")
+    [(op, values, _stamps)] = _entries(ws, booked.id)
+    assert (op, values[ERASED]) == ("insert", REQUEST)
+    history = ws.agenda.history(booked.id)
+    assert [(h.at, h.action) for h in history] == [(booked_at, "create"),
+                                                   (clock.now(), "erase")]
+    assert history[1].detail == REQUEST and not history[1].changes
+
+
+def test_a_row_blanked_and_flushed_before_its_erasure_is_collapsed_too(workspace, clock,
+                                                                       marker):
+    ws = workspace
+    call = _old_call(ws, clock, marker)
+    with ws.store.unit_of_work(actor_id=ws.user_id) as uow:
+        row = uow.session.get(Call, call)
+        row.note, row.number, row.deleted_at = "", "", uow.now
+        uow.session.flush()  # as an autoflush would
+        uow.erase([row], why=RETENTION, audit_kinds=True)
+    [(op, values, stamps)] = _entries(ws, call)
+    assert (op, stamps, values[ERASED], values["note"]) == ("insert", None, RETENTION, "")
+    assert marker not in _journal_text(ws)
