@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from app.models import AuditEntry, ChangeJournal, Patient, PatientPhone
 from app.models.calls import Call, CallDirection, CallOutcome
 from app.models.ids import uuid7
+from app.services.agenda.views import BookingInput
 from app.services.calls.events import CallInput
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.retention import RetentionRules
 from app.services.timeline import erased_detail
 from app.storage.erasure import ERASED, REQUEST, RETENTION
 from app.storage.remote import RemoteChange
-from app.services.agenda.views import BookingInput
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
 
