@@ -3,14 +3,18 @@ on a real profile."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
+from datetime import timedelta
 
 import pytest
 
 from app.clock import SystemClock
 from app.services.agenda.views import BookingInput
+from app.services.calls.events import CallInput
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.practice import list_practitioners
 from app.services.workspace import open_workspace
@@ -100,3 +104,28 @@ def test_the_record_of_processing_is_written_where_asked(profile, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     assert "Cabinet du Parc" in out.read_text(encoding="utf-8")
+
+
+def test_after_the_rules_erase_old_calls_the_trail_verifies_and_exports(profile, tmp_path):
+    root, _quiet, _busy = profile
+    paths = ProfilePaths(root)
+    ws = open_workspace(paths, unlock_key(paths, passphrase=PASS), clock=SystemClock())
+    try:
+        for days in (700, 710, 720):
+            ws.calls.record(CallInput("06 11 22 33 44", ws.clock.now() - timedelta(days=days),
+                                      note="Zqxancien"))
+    finally:
+        ws.close()
+    done = permanence("retention", "apply", "--profile", str(root), passphrase=PASS)
+    assert done.returncode == 0, done.stderr
+    verify = permanence("audit", "verify", "--profile", str(root), passphrase=PASS)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    check = permanence("check", "--profile", str(root), passphrase=PASS)
+    assert check.returncode == 0, check.stdout + check.stderr
+    out = tmp_path / "journal.csv"
+    exported = permanence("audit", "export", "--from", "2000-01-01", "--to", "2100-12-31",
+                          str(out), "--profile", str(root), passphrase=PASS)
+    assert exported.returncode == 0, exported.stderr
+    rows = [r for r in csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")),
+                                  delimiter=";") if "retention count=3" in r]
+    assert len(rows) == 1 and "call" in rows[0]

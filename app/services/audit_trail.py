@@ -92,7 +92,7 @@ def action_label(action: str) -> str:
     """The words for an action, in the user's language (the code itself if unknown)."""
     labels = {
         "read": _("opened"), "create": _("created"), "update": _("changed"),
-        "delete": _("removed"), "print": _("printed"), "export": _("exported"),
+        "delete": _("removed"), "erase": _("erased"), "print": _("printed"), "export": _("exported"),
         "lookup": _("phone lookup"), "import": _("imported"), "merge": _("merged"),
         "unmerge": _("unmerged"), "override": _("guard overridden"), "move": _("moved"),
         "cancel": _("cancelled"), "status": _("status changed"),

@@ -16,8 +16,10 @@ The rules, with their French defaults (the owner changes them in Settings):
 - the audit trail: its own rule (``app.storage.trail_retention``, a year by default).
 
 Erased rows are blanked and tombstoned through the unit of work (sync carries it), and
-their older values leave the journal and the file (``app.storage.erasure``). Each
-application is audited with its counts, never a name.
+their older values leave the journal and the file (``app.storage.erasure``): each keeps
+one journal entry, the blank row. Each batch is audited once per kind of row erased
+("erase", the kind, "retention count=N") and each application with its counts, never
+a name.
 """
 
 from __future__ import annotations
@@ -246,14 +248,13 @@ class RetentionService:
         def erase_patients(uow, ids) -> int:
             for patient in _inactive_patients(uow.session, patient_cut, ids):
                 listed.append((patient.sort_key or "", patient.id, _name(patient)))
-                erase_patient(uow, patient, patient_cut)
-                uow.audit("erase", "patient", patient.id, "retention")
+                erase_patient(uow, patient, patient_cut, why=erasure.RETENTION)
             return 0
 
         def blank(query):
             def run(uow, ids) -> int:
                 rows = query(uow.session, ids)
-                blank_rows(uow, rows)
+                blank_rows(uow, rows, why=erasure.RETENTION, audit_kinds=True)
                 return len(rows)
             return run
 

@@ -11,8 +11,9 @@ Erasure: the card's personal fields are blanked and the card tombstoned with
 erases its own copies, see ``app.storage.remote``); its phones, waiting-list
 requests, merges and dismissed duplicates likewise. Every older copy of the values
 goes from the change journal, the search index and the database file
-(``app.storage.erasure``). What remains: the blank tombstone (ids and times) and the
-audit entries, which hold ids only, and one more saying who erased, when and why.
+(``app.storage.erasure``). What remains: the blank tombstone (ids and times) as the
+journal's one entry for each row, the older audit entries, which hold ids only, and one
+more saying who erased, when and why.
 
 A retention duty can forbid it: the owner's rule (``activity_years``) says which
 activity keeps a patient. By default any appointment, call or message does, and the
@@ -384,30 +385,30 @@ def activity(s: Session, pid: str, cutoff: datetime | None, *, recent: bool
     return found
 
 
-def blank_rows(uow, rows: list) -> int:
-    """Blank the personal fields of ``rows`` and tombstone them, in ``uow``; then remove
-    every older copy of their values from the journal. The journal entries touched."""
-    s = uow.session
-    blanks: dict[str, dict] = {}
+def blank_rows(uow, rows: list, *, why: str = erasure.REQUEST,
+               audit_kinds: bool = False) -> int:
+    """Blank the personal fields of ``rows`` and tombstone them, in ``uow``, erased for
+    good (``UnitOfWork.erase``: ``why`` and ``audit_kinds`` as there): each keeps one
+    journal entry, the blank row. The older journal entries deleted."""
     for row in rows:
-        fields = _BLANKS[type(row)]
-        for name, blank in fields.items():
+        for name, blank in _BLANKS[type(row)].items():
             setattr(row, name, blank)
-        blanks[row.id] = {k: _json_value(v) for k, v in fields.items()}
         if row.deleted_at is None:
             row.deleted_at = uow.now
-    s.flush()
-    return erasure.scrub_history(s, blanks, keep_tx=uow.tx_id)
+    return uow.erase(rows, why=why, audit_kinds=audit_kinds)
 
 
-def erase_patient(uow, patient: Patient, cutoff: datetime | None) -> tuple[int, int]:
+def erase_patient(uow, patient: Patient, cutoff: datetime | None, *,
+                  why: str = erasure.REQUEST) -> tuple[int, int]:
     """Erase the card and what goes with it: its phones, waiting-list requests, merges,
     dismissed duplicates, and its activity before ``cutoff``. The caller has checked
-    that nothing keeps the patient and audits why. (rows, journal entries touched)."""
+    that nothing keeps the patient. Erased on request (``why``), the caller audits who
+    erased and why; by the retention rules, each kind is audited once per unit of work.
+    (rows, journal entries touched)."""
     names = [patient.birth_name, patient.used_name, patient.first_names]
     rows = erasure_rows(uow.session, patient, cutoff)
     patient.erased_at = uow.now
-    entries = blank_rows(uow, rows)
+    entries = blank_rows(uow, rows, why=why, audit_kinds=why == erasure.RETENTION)
     erasure.scrub_patient_search(uow.session, patient.id, names)
     return len(rows), entries
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.storage.erasure import COMPACTED
+from app.storage.erasure import COMPACTED, RETENTION, REQUEST, erased_why
 from app.models import AuditEntry, ChangeJournal, PatientMerge, PatientPhone, User, kinds
 from app.models.principal import Principal
 from app.services import access
@@ -28,7 +28,7 @@ MAX_EVENTS = 200
 @dataclass(frozen=True)
 class TimelineEvent:
     at: datetime
-    kind: str  # created | changed | phone | merged_in | merged_away | unmerged
+    kind: str  # created | changed | erased | phone | merged_in | merged_away | unmerged
     title: str
     detail: str = ""
     actor: str = ""
@@ -60,6 +60,12 @@ def _changed_fields(payload: str) -> str:
     return ", ".join(dict.fromkeys(label for key, label in field_labels().items() if key in names))
 
 
+def erased_detail(why: str) -> str:
+    """Why a record was erased, as the history says it ("": not known)."""
+    return {RETENTION: _("by the retention rules"),
+            REQUEST: _("at the patient's request")}.get(why, "")
+
+
 def _card_history(session: Session, patient_id: str) -> list[TimelineEvent]:
     phone_ids = set(session.execute(
         select(PatientPhone.id).where(PatientPhone.patient_id == patient_id)).scalars())
@@ -78,7 +84,17 @@ def _card_history(session: Session, patient_id: str) -> list[TimelineEvent]:
             phone_writes[at] = phone_writes.get(at, 0) + 1
             continue
         if op == "insert":
-            events.append(TimelineEvent(at, "created", _("Card created")))
+            values = json.loads(payload)
+            why = erased_why(values)
+            if why is None:
+                events.append(TimelineEvent(at, "created", _("Card created")))
+                continue
+            # An erased card's one entry: when it was created, and when and why erased.
+            created = values.get("created_at")
+            if created:
+                events.append(TimelineEvent(datetime.fromisoformat(created), "created",
+                                            _("Card created")))
+            events.append(TimelineEvent(at, "erased", _("Card erased"), erased_detail(why)))
         elif op == "delete":
             continue  # a merge tombstone; the merge source says it better
         else:

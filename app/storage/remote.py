@@ -146,6 +146,9 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     for change in changes:
         if change.kind not in models:
             raise RemoteChangeRefused(f"unknown kind {change.kind!r}")
+    # A row may come before the row it refers to (an erased row's one entry takes the
+    # erasure's place in the journal): the references are checked at commit.
+    session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     held = _rows(session, models, changes)
     pending = _Pending(uow, held)
     conflicts = _Conflicts(uow, pending)
@@ -199,27 +202,52 @@ def _rows(session: Session, models: Mapping[str, type[Syncable]],
 
 
 def erasures(changes: Sequence[RemoteChange]) -> set[str]:
-    """The transactions among ``changes`` that erase a patient (``app.services.rgpd``)."""
-    return {c.tx_id for c in changes if c.kind == PATIENT and c.payload.get("erased_at")}
+    """The transactions among ``changes`` that erase rows for good: a whole erased row
+    (``erasure.ERASED``), or, as peers of an earlier version send it, a patient's
+    erasure (``app.services.rgpd``)."""
+    return {c.tx_id for c in changes if erasure.ERASED in c.payload
+            or (c.kind == PATIENT and c.payload.get("erased_at"))}
 
 
 def _erase_copies(session: Session, changes: Sequence[RemoteChange], erasing: set[str],
                   names: dict[str, list[str]]) -> None:
-    """A patient erased on a peer is erased here too: the older journal entries of every
-    row of the erasing transaction, and the card's search terms (the file is flushed
-    after the commit, ``Store.apply_remote``)."""
+    """Rows erased on a peer are erased here too: each keeps one journal entry, the
+    whole erased row, as where it was erased (``erasure.collapse``); a patient's search
+    terms go (the file is flushed after the commit, ``Store.apply_remote``). An erasure
+    in the earlier shape (the tombstone as an update) blanks the values in the rows'
+    inserts and deletes their other older entries."""
     session.flush()
+    models = syncable_models()
+    conn = session.connection()
     for tx_id in erasing:
-        blanks = {c.entity_id: {k: v for k, v in c.payload.items()
-                                if k not in _NOT_MERGED and k not in ("deleted_at", "erased_at")}
-                  for c in changes if c.tx_id == tx_id}
-        erasure.scrub_history(session, blanks, keep_tx=tx_id)
+        whole = [c for c in changes if c.tx_id == tx_id and erasure.ERASED in c.payload]
+        for change in whole:
+            # This transaction's entry of the row, if applying it wrote one (none: the
+            # row was erased here already).
+            seq = conn.exec_driver_sql(
+                "SELECT max(seq) FROM change_journal WHERE entity_id = ? AND entity = ? "
+                "AND tx_id = ?", (change.entity_id, change.kind, tx_id)).scalar()
+            row = session.get(models[change.kind], change.entity_id)
+            if seq is not None and row is not None:
+                erasure.collapse(session, [(seq, row)],
+                                 why=str(change.payload[erasure.ERASED]))
+        if not whole:
+            blanks = {c.entity_id: {k: v for k, v in c.payload.items()
+                                    if k not in _NOT_MERGED
+                                    and k not in ("deleted_at", "erased_at")}
+                      for c in changes if c.tx_id == tx_id}
+            erasure.scrub_history(session, blanks, keep_tx=tx_id)
         for change in changes:
             if change.tx_id == tx_id and change.kind == PATIENT:
                 erasure.scrub_patient_search(session, change.entity_id,
                                              names.get(change.entity_id, []))
 
 
+
+
+def _erased(change: RemoteChange) -> str | None:
+    why = change.payload.get(erasure.ERASED)
+    return None if why is None else str(why)
 
 
 def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending) -> None:
@@ -245,7 +273,8 @@ def _insert(uow, model: type[Syncable], change: RemoteChange, pending: _Pending)
                        version=change.version, origin_node=change.origin_node, at=change.at,
                        payload=dict(change.payload),
                        field_versions=dict(change.field_versions or {}) or None,
-                       field_bases=dict(change.field_bases or {}) or None)
+                       field_bases=dict(change.field_bases or {}) or None,
+                       erased=_erased(change))
 
 
 class _Pending:
@@ -372,7 +401,8 @@ def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Confl
     bases = {k: v for k, v in (change.field_bases or {}).items() if k in stamps}
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
-                       field_versions=stamps, field_bases=bases or None)
+                       field_versions=stamps, field_bases=bases or None,
+                       erased=_erased(change))
     return True
 
 

@@ -6,7 +6,10 @@ changed field, appends a change journal entry per row (for sync; all entries of 
 of work share its transaction id) and an audit entry per row (who, action, entity, id,
 time; nothing else about the patient), hash-chained to the previous one. Once committed,
 it hands what it wrote to the store's listeners as one change set (``changes``).
-Hard deletes of syncable rows are refused: set the tombstone instead.
+Hard deletes of syncable rows are refused: set the tombstone instead. Rows erased for
+good (``erase``: the retention rules, a patient's request) end with one journal entry
+each, the whole blank row (``app.storage.erasure``), and are audited by the caller
+(one entry per patient erased on request) or once per kind (a retention batch).
 
 Changes applied from a peer go through the same class (``from_peer``): they are not
 stamped as local writes; ``app.storage.remote`` writes them with their own stamps.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from datetime import date, datetime, time, timezone
 from itertools import repeat
 from json import encoder as json_encoder
@@ -25,10 +29,10 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from app.models.base import BOOKKEEPING, Syncable
+from app.models.base import BOOKKEEPING, Base, Syncable
 from app.models.ids import uuid7
 from app.models.journal import AuditEntry, ChangeJournal
-from app.storage import versions
+from app.storage import erasure, versions
 from app.storage.audit import entry_hash, read_cut
 from app.storage.changes import DELETE, INSERT, UPDATE, ChangeCollector, ChangeSet, Initiator
 
@@ -68,6 +72,8 @@ class UnitOfWork:
         self._last_hash: str | None = None
         self._last_seq = 0
         self._at: datetime | None = None
+        self._erasing: dict[tuple[str, str], ChangeJournal | None] = {}
+        self._erased: dict[tuple[str, str], int] = {}  # (why, kind) -> rows, audited once
 
     # -- context ------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -88,6 +94,7 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 self.write_applied()
+                self._audit_erased()
                 self.session.commit()
                 committed = True
             else:
@@ -157,33 +164,94 @@ class UnitOfWork:
         obj.updated_at = self.now
         obj.version = stamp = self._store.hlc.now()
         obj.origin_node = self._store.node_id
-        obj.field_versions = versions.stamped(obj.field_versions, before, changed, stamp)
+        key = (obj.__sync_entity__, obj.id)
+        erased = key in self._erasing
+        # An erased row is written whole by its erasure: every field carries its stamp.
+        obj.field_versions = (None if erased else
+                              versions.stamped(obj.field_versions, before, changed, stamp))
         changed["updated_at"] = _jsonable(obj.updated_at)
         # Every field of the entry carries its stamp, so a peer merges field by field.
-        self._record(obj.__sync_entity__, obj.id, DELETE if tombstoned else UPDATE, stamp,
-                     changed, field_versions=dict.fromkeys(changed, stamp), base_versions=bases)
+        entry = self._record(obj.__sync_entity__, obj.id, DELETE if tombstoned else UPDATE,
+                             stamp, changed, field_versions=dict.fromkeys(changed, stamp),
+                             base_versions=bases, audited=not erased)
+        if erased:
+            self._erasing[key] = entry
 
     def _record(self, entity: str, entity_id: str, op: str, version: int, payload: dict, *,
-                field_versions: dict | None = None, base_versions: dict | None = None) -> None:
+                field_versions: dict | None = None, base_versions: dict | None = None,
+                audited: bool = True) -> ChangeJournal:
         assert self.session is not None
-        self.session.add(ChangeJournal(
+        entry = ChangeJournal(
             tx_id=self.tx_id, entity=entity, entity_id=entity_id, op=op, version=version,
             origin_node=self._store.node_id, at=self.now,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
             field_versions=versions.dump(field_versions) if field_versions else None,
             base_versions=versions.dump(base_versions) if base_versions else None,
-        ))
-        self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity, entity_id))
+        )
+        self.session.add(entry)
+        if audited:
+            self.session.add(self._audit_entry({INSERT: "create"}.get(op, op), entity,
+                                               entity_id))
         self._changes.note(entity, entity_id, op)
+        return entry
+
+    # -- erasure ------------------------------------------------------------------
+    def erase(self, rows: Iterable[Syncable], *, why: str, audit_kinds: bool) -> int:
+        """Write ``rows`` (existing rows whose personal fields the caller blanked and
+        which it tombstoned) as erased for good: each ends with one journal entry, the
+        whole blank row marked with ``why`` (``erasure.RETENTION`` or ``REQUEST``), its
+        older entries deleted (``erasure.collapse``). No audit entry per row: with
+        ``audit_kinds`` one per kind ("erase", the kind, "", "<why> count=N": a retention
+        batch, written at commit whatever the number of calls); otherwise the caller
+        records the one that says who erased what, and why. Returns the older journal entries deleted. A row with nothing left to blank is
+        left as it is."""
+        assert self.session is not None and self.from_peer is None
+        rows = list(rows)
+        for row in rows:
+            self._erasing[(row.__sync_entity__, row.id)] = None
+        try:
+            self.session.flush()
+        finally:
+            written = {k: e for k, e in self._erasing.items() if e is not None}
+            self._erasing = {}
+        places = {key: entry.seq for key, entry in written.items()}
+        conn = self.session.connection()
+        for row in rows:
+            key = (row.__sync_entity__, row.id)
+            if key not in places:
+                # Blanked and flushed before (an autoflush): this transaction's entry of
+                # the row is its erasure, whole at the row's version like any other.
+                seq = conn.exec_driver_sql(
+                    "SELECT max(seq) FROM change_journal WHERE entity = ? AND entity_id = ? "
+                    "AND tx_id = ?", (*key, self.tx_id)).scalar()
+                if seq is not None:
+                    places[key] = seq
+                    row.field_versions = None
+        # Each erased row's one entry takes one of the erasure's places, parents first:
+        # a peer that never had them inserts them in that order.
+        done = sorted((row for row in rows if (row.__sync_entity__, row.id) in places),
+                      key=lambda row: _TABLE_ORDER()[row.__tablename__])
+        places = sorted(places[(row.__sync_entity__, row.id)] for row in done)
+        deleted = erasure.collapse(self.session, list(zip(places, done)), why=why)
+        if audit_kinds:
+            for row in done:
+                key = (why, row.__sync_entity__)
+                self._erased[key] = self._erased.get(key, 0) + 1
+        # The entries were rewritten in SQL: the ones this session holds are stale.
+        for entry in written.values():
+            self.session.expire(entry)
+        return deleted
 
     def record_applied(self, entity: str, entity_id: str, op: str, *, tx_id: str, version: int,
                        origin_node: str, at: datetime, payload: dict,
                        field_versions: dict[str, int] | None,
-                       field_bases: dict[str, int] | None = None) -> None:
+                       field_bases: dict[str, int] | None = None,
+                       erased: str | None = None) -> None:
         """Journal and audit a change applied from the peer ``from_peer``, with the
         transaction id, stamp, node and time it had there. Entries are kept aside and
         written together by ``write_applied`` (at the latest before the commit): a batch
-        of thousands of changes is not thousands of ORM objects."""
+        of thousands of changes is not thousands of ORM objects. A row erased for good
+        there (``erased``: why) is audited with the others of its kind, once."""
         assert self.session is not None and self.from_peer is not None
         self._applied_journal.append({
             "tx_id": tx_id, "entity": entity, "entity_id": entity_id, "op": op,
@@ -192,14 +260,21 @@ class UnitOfWork:
             "field_versions": versions.dump(field_versions) if field_versions else None,
             "base_versions": versions.dump(field_bases) if field_bases else None,
         })
-        # Chained and hashed together by ``write_applied``, in this order.
-        self._applied_audit.append(({INSERT: "create"}.get(op, op), entity, entity_id))
+        if erased is not None:
+            key = (erased, entity)
+            self._erased[key] = self._erased.get(key, 0) + 1
+        else:  # chained and hashed together by ``write_applied``, in this order
+            self._applied_audit.append(({INSERT: "create"}.get(op, op), entity, entity_id))
         self._changes.note(entity, entity_id, op)
 
     def write_applied(self) -> None:
         """Write the journal and audit entries ``record_applied`` kept aside."""
         assert self.session is not None
-        if not self._applied_journal:
+        if not self._applied_journal or not self._applied_audit:
+            if self._applied_journal:  # only erased rows: audited at commit
+                insert_rows(self.session.connection(), ChangeJournal.__table__,
+                            self._applied_journal)
+                self._applied_journal = []
             return
         conn = self.session.connection()
         insert_rows(conn, ChangeJournal.__table__, self._applied_journal)
@@ -216,6 +291,12 @@ class UnitOfWork:
                 start = end
         insert_rows(conn, AuditEntry.__table__, audit)
         self._applied_journal, self._applied_audit = [], []
+
+    def _audit_erased(self) -> None:
+        peer = f" applied from peer {self.from_peer}" if self.from_peer is not None else ""
+        for (why, kind), count in sorted(self._erased.items()):
+            self.audit("erase", kind, "", f"{why} count={count}{peer}")
+        self._erased = {}
 
     # -- audit --------------------------------------------------------------------
     def _audit_entry(self, action: str, entity: str, entity_id: str, detail: str = "") -> AuditEntry:
@@ -395,6 +476,12 @@ class UnitOfWork:
             self.session.execute(insert(AuditEntry.__table__), audit)
             self._changes.note_inserted(entity, [r["id"] for r in stamped])
         return [r["id"] for r in stamped]
+
+
+@lru_cache(maxsize=1)
+def _TABLE_ORDER() -> dict[str, int]:  # noqa: N802 - a constant, computed once
+    """Each table's place when rows go in parents first."""
+    return {t.name: i for i, t in enumerate(Base.metadata.sorted_tables)}
 
 
 _JOURNAL_COLUMNS = ("tx_id", "entity", "entity_id", "op", "version", "origin_node", "at",

@@ -7,7 +7,8 @@ rows of that kind that are alive here (once it tombstones at least ``LEAST`` of 
 deleting one of three consignes is no mass deletion), or when it tombstones more than
 ``ROWS`` rows in all. A tombstone is a change that sets ``deleted_at`` on a row the
 batch did not insert (a row inserted already deleted, e.g. in a first snapshot, deletes
-nothing here).
+nothing here). An erased row travels whole, as an insert (``app.storage.erasure``): it
+is meant for a row the peer holds, so it counts as a tombstone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.storage.erasure import ERASED
 from app.storage.remote import RemoteChange, syncable_models
 
 SHARE = 0.20
@@ -45,7 +47,7 @@ def check_tombstones(changes: Iterable[RemoteChange], alive: Mapping[str, int], 
     deleted: dict[str, set[str]] = {}
     for change in changes:
         key = (change.kind, change.entity_id)
-        if change.op == "insert":
+        if change.op == "insert" and ERASED not in change.payload:
             inserted.add(key)
         if change.payload.get("deleted_at") is not None and key not in inserted:
             deleted.setdefault(change.kind, set()).add(change.entity_id)

@@ -51,6 +51,7 @@ from app.services import access
 from app.services.errors import ValidationError
 from app.storage import versions
 from app.storage.changes import DELETE, INSERT
+from app.storage.erasure import ERASED
 from app.storage.remote import RemoteChange, _from_json, syncable_models
 
 # -- patient fields ---------------------------------------------------------------------
@@ -66,8 +67,10 @@ PATIENT_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "admin_note": ("admin_note",),
 }
 PATIENT_FIELDS = frozenset(f for group in PATIENT_FIELD_GROUPS.values() for f in group)
-# Kept with every patient sent: what the peer's search and merges need.
-_PATIENT_ALWAYS = frozenset({"id", "deleted_at", "sort_key", "identity_key", "merged_into_id"})
+# Kept with every patient sent: what the peer's search and merges need, and the mark of
+# an erased card (which no column holds: the peer erases its own copies).
+_PATIENT_ALWAYS = frozenset({"id", "deleted_at", "sort_key", "identity_key", "merged_into_id",
+                             ERASED})
 DEFAULT_PATIENT_FIELDS = frozenset(PATIENT_FIELD_GROUPS["identity"]
                                    + PATIENT_FIELD_GROUPS["contact"]
                                    + PATIENT_FIELD_GROUPS["alert"])

@@ -19,6 +19,7 @@ from app.services.agenda.labels import (
 )
 from app.services.agenda.views import HistoryEntry
 from app.services.agenda.zone import PracticeTime
+from app.storage.erasure import erased_why
 
 
 def appointment_history(s: Session, zone: PracticeTime,
@@ -47,6 +48,16 @@ def appointment_history(s: Session, zone: PracticeTime,
     out: list[HistoryEntry] = []
     for at, op, payload in journal:
         values = json.loads(payload)
+        why = erased_why(values)
+        if op == "insert" and why is not None:
+            # An erased appointment's one entry: booked then, erased now, nothing between.
+            created = values.get("created_at")
+            if created:
+                made = datetime.fromisoformat(created)
+                out.append(HistoryEntry(made, who.get(made, ""), "create", ()))
+            out.append(HistoryEntry(at, who.get(at, ""), "erase", (), why))
+            state = values
+            continue
         if op == "insert":
             state = values
             action, detail = actions.get(at, ("create", ""))

@@ -46,6 +46,7 @@ from app.services.agenda.service import BookingRefused, cancel_reason_labels, st
 from app.services.agenda.views import AppointmentView, BookingInput, HistoryEntry, TypeInfo
 from app.services.errors import ConcurrentEdit, NotFound, ValidationError
 from app.services.practice import PractitionerInfo
+from app.services.timeline import erased_detail
 from app.services.workspace import Workspace
 from app.ui.agenda.cancel_dialog import ask_cancel
 from app.ui.agenda.grid_data import hhmm
@@ -87,7 +88,8 @@ def conflict_words(kinds: str) -> str:
 def action_label(entry: HistoryEntry) -> str:
     labels = {"create": _("Booked"), "update": _("Changed"), "move": _("Moved"),
               "cancel": _("Cancelled"), "status": _("Status changed"),
-              "override": _("Booked over a refusal"), "confirm": _("Confirmation call")}
+              "override": _("Booked over a refusal"), "confirm": _("Confirmation call"),
+              "erase": _("Erased")}
     return labels.get(entry.action, entry.action)
 
 
@@ -98,6 +100,8 @@ def history_details(entry: HistoryEntry) -> str:
         parts.append(_("over: {reasons}").format(reasons=conflict_words(entry.detail)))
     elif entry.action == "cancel" and entry.detail and not entry.changes:
         parts.append(cancel_reason_labels().get(entry.detail, entry.detail))
+    elif entry.action == "erase":
+        parts.append(erased_detail(entry.detail))
     return "; ".join(parts)
 
 
