@@ -203,8 +203,8 @@ class UnitOfWork:
         older entries deleted (``erasure.collapse``). No audit entry per row: with
         ``audit_kinds`` one per kind ("erase", the kind, "", "<why> count=N": a retention
         batch, written at commit whatever the number of calls); otherwise the caller
-        records the one that says who erased what, and why. Returns the older journal entries deleted. A row with nothing left to blank is
-        left as it is."""
+        records the one that says who erased what, and why. Returns the older journal
+        entries deleted. A row with nothing left to blank is left as it is."""
         assert self.session is not None and self.from_peer is None
         rows = list(rows)
         for row in rows:
