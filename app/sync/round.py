@@ -287,7 +287,8 @@ class SyncRound:
             refused_ids = {id(r.change) for r in refused}
             accepted = [c for c in changes if id(c) not in refused_ids]
             check = failsafe.check_tombstones(
-                accepted, failsafe.alive_counts(s, {c.kind for c in accepted}))
+                accepted, failsafe.alive_counts(s, {c.kind for c in accepted}),
+                erasures=peer.role != PEER_ROLE_PRACTICE)
         confirmed = self.is_owner and bool(
             {peer.node_id, peer.name} & set(self.confirm_deletions))
         if check.needs_confirmation and not confirmed:
