@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from itertools import takewhile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -112,16 +113,27 @@ class RemoteChange:
                    json.loads(entry.base_versions) if entry.base_versions else None)
 
 
-def outgoing(session: Session, peer_node_id: str, after_seq: int
-             ) -> list[tuple[int, RemoteChange]]:
+def outgoing(session: Session, peer_node_id: str, after_seq: int, *,
+             limit: int | None = None) -> list[tuple[int, RemoteChange]]:
+    """The entries after ``after_seq`` the peer does not hold, in order; with ``limit``,
+    about that many: the first ``limit``, then the rest of the last one's transaction
+    (a transaction's entries follow each other), so that a batch carries whole ones."""
     j = ChangeJournal
     # Columns, not ORM entities: a batch reads thousands of entries.
-    rows = session.execute(
-        select(j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
-               j.payload, j.field_versions, j.base_versions).where(
-            j.seq > after_seq, j.origin_node != peer_node_id,
-            or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
-        .order_by(j.seq))
+    columns = (j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+               j.payload, j.field_versions, j.base_versions)
+    for_peer = (j.origin_node != peer_node_id,
+                or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
+    query = select(*columns).where(j.seq > after_seq, *for_peer).order_by(j.seq)
+    rows = list(session.execute(query if limit is None else query.limit(limit)))
+    if limit is not None and len(rows) == limit:
+        last_tx = rows[-1][1]
+        while True:
+            more = list(session.execute(query.where(j.seq > rows[-1][0]).limit(_CHUNK)))
+            same = list(takewhile(lambda r: r[1] == last_tx, more))
+            rows += same
+            if len(same) < len(more) or len(more) < _CHUNK:
+                break
     loads = json.loads
     return [(seq, RemoteChange(tx, kind, entity_id, op, version, origin, at, loads(payload),
                                loads(stamps) if stamps else None,

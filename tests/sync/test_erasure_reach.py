@@ -23,6 +23,7 @@ from app.services.calls.lines import is_remote_workstation
 from app.services.patients import PatientInput, PhoneEntry
 from app.storage import sync_limits
 from app.storage.erasure import ERASED, REQUEST, RETENTION
+from app.sync import round as round_module
 from app.sync.scope import Scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
@@ -247,3 +248,21 @@ def test_a_mass_erasure_from_the_practice_is_not_held(two, clock):
     with remote.store.reader() as s:
         assert s.execute(select(func.count()).select_from(Call).where(
             Call.id.in_(calls), Call.deleted_at.is_(None))).scalar_one() == 0
+
+
+def test_many_erasures_go_in_several_batches_of_one_round(two, clock, monkeypatch):
+    practice, remote, folder = two
+    sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
+    start = clock.now() - timedelta(days=400)
+    calls = [practice.calls.record(CallInput("06 11 22 33 44", start + timedelta(minutes=i),
+                                             note=f"Appel {i}")).id for i in range(12)]
+    _settle(practice, remote, folder)
+    clock.advance(hours=1)
+    assert practice.retention.apply(batch=4).calls == 12  # three transactions of four
+    monkeypatch.setattr(round_module, "BATCH_ENTRIES", 5)
+    sent = sync(practice, folder).peers[0].sent
+    assert len(sent) == 2  # five entries and the rest of their transaction, then four
+    got = sync(remote, folder).peers[0]
+    assert got.received == sent and got.applied == 12 and got.ok
+    for call in calls:
+        _blank_erased(remote, Call, call, RETENTION)
