@@ -21,6 +21,7 @@ from app.services.agenda.views import BookingInput
 from app.services.calls.events import CallInput
 from app.services.calls.lines import is_remote_workstation
 from app.services.patients import PatientInput, PhoneEntry
+from app.services.rgpd import blank_rows
 from app.storage import sync_limits
 from app.storage.erasure import ERASED, REQUEST, RETENTION
 from app.sync import round as round_module
@@ -266,3 +267,24 @@ def test_many_erasures_go_in_several_batches_of_one_round(two, clock, monkeypatc
     assert got.received == sent and got.applied == 12 and got.ok
     for call in calls:
         _blank_erased(remote, Call, call, RETENTION)
+
+
+def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
+    """A call names an appointment erased before the workstation ever received it: the
+    appointment is built there, blank and tombstoned, so that the call's link holds."""
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    _settle(practice, remote, folder)
+    booked = practice.agenda.book(BookingInput(
+        a.morel, a.at(MONDAY + timedelta(days=1), 9), None, a.patients[0], a.consult,
+        note="Note du rendez-vous")).appointment.id
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note="Appel")).id
+    practice.calls.describe(call, appointment_id=booked)
+    with practice.store.unit_of_work(actor_id=practice.user_id) as uow:
+        blank_rows(uow, [uow.session.get(Appointment, booked)], why=REQUEST)
+    _settle(practice, remote, folder)
+    with remote.store.reader() as s:
+        assert s.get(Call, call).appointment_id == booked
+        appointment = s.get(Appointment, booked)
+        assert (appointment.patient_id, appointment.note) == (None, "")
+    _blank_erased(remote, Appointment, booked, REQUEST)
