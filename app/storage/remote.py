@@ -183,7 +183,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
                 row = held[key] = session.get(model, change.entity_id)
             if change.tx_id in erasing and change.kind == PATIENT and row is not None:
                 names[row.id] = [row.birth_name, row.used_name, row.first_names]
-            if row is None and whole_erased and key not in needed:
+            if row is None and key not in needed and (
+                    whole_erased or (change.tx_id in erasing and change.op != INSERT)):
                 continue  # never held here: nothing to erase, no blank row to keep
             if row is None:
                 _insert(uow, model, change, pending)

@@ -427,9 +427,13 @@ def outgoing_in_scope(session: Session, scope: Scope, changes: Sequence[RemoteCh
     judge = _Judge(session, scope, now)
     out: list[RemoteChange] = []
     whole_sent: set[tuple[str, str]] = set()
+    # Erasures in the earlier shape: the card's tombstone and those of its rows, updates.
+    earlier = {c.tx_id for c in changes if ERASED not in c.payload and erased(c)}
     for change in changes:
         row = judge.row(change.kind, change.entity_id)
-        if row is not None and erased(change) and judge.carries(change.kind, row):
+        final = erased(change) or (change.tx_id in earlier and change.op != INSERT
+                                   and change.payload.get("deleted_at") is not None)
+        if row is not None and final and judge.carries(change.kind, row):
             # Final: it reaches every peer that may hold the row, in the window or not
             # (a call the rules erase left it long ago; an erased patient is no longer
             # concerned). A peer that does not hold it ignores it.

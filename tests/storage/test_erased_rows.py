@@ -267,6 +267,13 @@ def test_an_erasure_in_the_earlier_shape_still_applies(practice_factory, clock, 
             card = s.get(Patient, pid)
             assert (card.birth_name, card.erased_at is not None) == ("", True)
         assert marker not in _journal_text(ws)
+    # A node that never had the card (a workstation it did not concern) gets the
+    # tombstone alone: nothing to erase, nothing kept, nothing refused.
+    never = practice_factory("never").workspace
+    never.store.apply_remote([tombstone], peer_node_id=node, actor_id=never.user_id)
+    with never.store.reader() as s:
+        assert s.get(Patient, pid) is None
+    assert _entries(never, pid) == []
 
 
 def _used_bytes(ws) -> int:

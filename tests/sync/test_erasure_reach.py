@@ -14,7 +14,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.models import ChangeJournal, Patient, PatientPhone
+from app.models import ChangeJournal, Patient, PatientPhone, kinds
+from app.models.ids import uuid7
 from app.models.agenda import Appointment
 from app.models.calls import Call
 from app.services.agenda.views import BookingInput
@@ -24,8 +25,9 @@ from app.services.patients import PatientInput, PhoneEntry
 from app.services.rgpd import blank_rows
 from app.storage import sync_limits
 from app.storage.erasure import ERASED, REQUEST, RETENTION
+from app.storage.remote import RemoteChange
 from app.sync import round as round_module
-from app.sync.scope import Scope
+from app.sync.scope import Scope, outgoing_in_scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
 from tests.sync.roundkit import pair, sharing, sync
@@ -288,3 +290,34 @@ def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
         appointment = s.get(Appointment, booked)
         assert (appointment.patient_id, appointment.note) == (None, "")
     _blank_erased(remote, Appointment, booked, REQUEST)
+
+
+def test_an_erasure_in_the_earlier_shape_reaches_a_workstation_it_no_longer_concerns(
+        practice_factory, clock, marker):
+    """The card's tombstone and its phone's, updates of one transaction (as an earlier
+    version journaled an erasure): both pass the default scope, though the card is no
+    longer concerned, its fields reduced to what the workstation may receive."""
+    ws = practice_factory("practice").workspace
+    pid = ws.patients.create(PatientInput(birth_name=marker, first_names="Odile",
+                                          phones=[PhoneEntry("06 55 44 33 22")])).id
+    ws.rights.erase(pid, "Demande")
+    with ws.store.reader() as s:
+        phone = s.execute(select(PatientPhone.id).where(PatientPhone.patient_id == pid)
+                          ).scalar_one()
+    now = clock.now().isoformat()
+    stamp = ws.store.hlc.now()
+    tx, node = uuid7(), ws.store.node_id
+    card = {"birth_name": "", "first_names": "", "admin_note": "", "erased_at": now,
+            "deleted_at": now}
+    changes = [
+        RemoteChange(tx, kinds.PATIENT, pid, "delete", stamp, node, clock.now(), card),
+        RemoteChange(tx, kinds.PATIENT_PHONE, phone, "delete", stamp, node, clock.now(),
+                     {"raw": "", "e164": "", "deleted_at": now}),
+        RemoteChange(uuid7(), kinds.PATIENT_PHONE, phone, "update", stamp, node,
+                     clock.now(), {"raw": ""}),  # no erasure: the usual rule
+    ]
+    with ws.store.reader() as s:
+        sent = outgoing_in_scope(s, Scope(), changes, clock.now())
+    assert [(c.kind, c.entity_id) for c in sent] == [(kinds.PATIENT, pid),
+                                                     (kinds.PATIENT_PHONE, phone)]
+    assert "admin_note" not in sent[0].payload and sent[0].payload["erased_at"] == now
