@@ -104,6 +104,7 @@ class RetentionSummary:
     messages: int
     journal_entries: int  # compacted
     audit_entries: int  # summarised away
+    by_practice: bool = False  # a remote workstation: its practice erases (by sync)
 
     @property
     def nothing(self) -> bool:
@@ -128,7 +129,12 @@ def summary_lines(summary: RetentionSummary) -> list[str]:
     ]
     head = (_("The retention rules would remove:") if summary.dry_run
             else _("The retention rules removed:"))
-    return [head, *("  " + line for line in counts)]
+    lines = [head, *("  " + line for line in counts)]
+    if summary.by_practice:
+        lines.append(_("This is a remote workstation: its practice applies the rules to "
+                       "patients, calls, callbacks and messages, and their erasure reaches "
+                       "this workstation by sync."))
+    return lines
 
 
 def _never() -> bool:
@@ -246,7 +252,7 @@ class RetentionService:
                                           ids=[i for i in ids if i not in gone])
                 return RetentionSummary(
                     True, tuple((p.id, _name(p)) for p in patients), calls, callbacks,
-                    messages, compacted, _old_audit(s, trail_cut))
+                    messages, compacted, _old_audit(s, trail_cut), not erases)
         # Many small units of work, not one: between them the phone system and the
         # screens write. Candidates are read a page at a time outside the write lock
         # (by id, after the last page), then checked again under it. A run stopped
@@ -304,7 +310,8 @@ class RetentionService:
         erasure.flush_to_file(self._store)
         return RetentionSummary(False, patients, counts.get("calls", 0),
                                 counts.get("callbacks", 0), counts.get("messages", 0),
-                                compacted, trail.removed if trail is not None else 0)
+                                compacted, trail.removed if trail is not None else 0,
+                                not erases)
 
     def _batches(self, page: Callable, work: Callable, size: int,
                  stop: Callable[[], bool]) -> int:

@@ -22,6 +22,7 @@ from app.services.agenda.views import BookingInput
 from app.services.calls.events import CallInput
 from app.services.calls.lines import is_remote_workstation
 from app.services.patients import PatientInput, PhoneEntry
+from app.services.retention import summary_lines
 from app.services.rgpd import blank_rows
 from app.storage import sync_limits
 from app.storage.erasure import ERASED, REQUEST, RETENTION
@@ -104,6 +105,10 @@ def test_a_call_that_left_the_window_is_erased_at_the_workstation(two, clock, ma
     assert (summary.calls, summary.callbacks, summary.messages, summary.patients) == (
         0, 0, 0, ())
     assert remote.retention.apply(dry_run=True).calls == 0
+    at_practice = practice.retention.apply(dry_run=True)
+    assert summary.by_practice and not at_practice.by_practice
+    # The summary says why (one line more than at the practice's).
+    assert len(summary_lines(summary)) == len(summary_lines(at_practice)) + 1
     assert _journal_size(remote) == before
     with remote.store.reader() as s:
         assert s.get(Call, call).note == marker + " rappelé"
