@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.models import ChangeJournal, Patient, PatientPhone, kinds
+from app.models import ChangeJournal, Patient, PatientPhone, SyncConflict, kinds
 from app.models.ids import uuid7
 from app.models.agenda import Appointment
 from app.models.calls import Call
@@ -326,3 +326,30 @@ def test_an_erasure_in_the_earlier_shape_reaches_a_workstation_it_no_longer_conc
     assert [(c.kind, c.entity_id) for c in sent] == [(kinds.PATIENT, pid),
                                                      (kinds.PATIENT_PHONE, phone)]
     assert "admin_note" not in sent[0].payload and sent[0].payload["erased_at"] == now
+
+
+def test_a_conflict_about_an_erased_row_goes_with_it(two, clock, marker):
+    practice, remote, folder = two
+    sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now() - timedelta(days=400),
+                                           note="Appel")).id
+    _settle(practice, remote, folder)
+    # Both write the note before hearing of the other's: a conflict, both values kept.
+    practice.calls.describe(call, note=marker + " cabinet")
+    remote.calls.describe(call, note=marker + " poste")
+    _settle(practice, remote, folder)
+    with_conflict = [ws for ws in (practice, remote) if _conflicts(ws, call)]
+    assert with_conflict
+    clock.advance(hours=1)
+    assert practice.retention.apply().calls == 1
+    _settle(practice, remote, folder)
+    for ws in (practice, remote):
+        assert _conflicts(ws, call) == 0, ws.paths.root.name
+        _blank_erased(ws, Call, call, RETENTION)
+        assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
+
+
+def _conflicts(ws, entity_id: str) -> int:
+    with ws.store.reader() as s:
+        return s.execute(select(func.count()).select_from(SyncConflict).where(
+            SyncConflict.entity_id == entity_id)).scalar_one()
