@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import TypeDecorator, or_, select
+from sqlalchemy import TypeDecorator, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.agenda import HOLDING_STATUSES, Appointment
@@ -134,12 +134,37 @@ def outgoing(session: Session, peer_node_id: str, after_seq: int, *,
             rows += same
             if len(same) < len(more) or len(more) < _CHUNK:
                 break
+    return _changes(rows)
+
+
+def _changes(rows) -> list[tuple[int, RemoteChange]]:
     loads = json.loads
     return [(seq, RemoteChange(tx, kind, entity_id, op, version, origin, at, loads(payload),
                                loads(stamps) if stamps else None,
                                loads(bases) if bases else None))
             for seq, tx, kind, entity_id, op, version, origin, at, payload, stamps, bases
             in rows]
+
+
+def erased_later(session: Session, peer_node_id: str, changes: Sequence[RemoteChange],
+                 after_seq: int) -> list[tuple[int, RemoteChange]]:
+    """The erased rows ``changes`` refer to whose one entry, the whole erased row, comes
+    after ``after_seq`` (the erasure moved it there): a batch cut before it carries it
+    too, or the receiver would lack the row its references name."""
+    wanted = referred(syncable_models(), changes)
+    ids = sorted({entity_id for _kind, entity_id in wanted})
+    j = ChangeJournal
+    found = []
+    for start in range(0, len(ids), _CHUNK):
+        found += session.execute(select(
+            j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+            j.payload, j.field_versions, j.base_versions).where(
+            j.entity_id.in_(ids[start:start + _CHUNK]), j.seq > after_seq,
+            j.origin_node != peer_node_id,
+            or_(j.peer_node.is_(None), j.peer_node != peer_node_id),
+            func.json_extract(j.payload, "$." + erasure.ERASED).is_not(None)))
+    return sorted(((seq, c) for seq, c in _changes(found) if (c.kind, c.entity_id) in wanted),
+                  key=lambda entry: entry[0])
 
 
 def syncable_models() -> dict[str, type[Syncable]]:
@@ -163,7 +188,7 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     held = _rows(session, models, changes)
     final = _erased_here(session, held)
-    needed = _referred(models, changes) if erasing else set()
+    needed = referred(models, changes) if erasing else set()
     pending = _Pending(uow, held)
     conflicts = _Conflicts(uow, pending)
     # The rows the changes name are read up front in a few queries (``held``). New rows
@@ -243,8 +268,8 @@ def _erased_here(session: Session, held: Mapping[tuple[str, str], Syncable]
     return out
 
 
-def _referred(models: Mapping[str, type[Syncable]], changes: Sequence[RemoteChange]
-              ) -> set[tuple[str, str]]:
+def referred(models: Mapping[str, type[Syncable]], changes: Sequence[RemoteChange]
+             ) -> set[tuple[str, str]]:
     """The rows the changes that are no erasure refer to (kind, id): an erased row one of
     them names is built here, blank, so that the reference holds."""
     tables = {m.__tablename__: kind for kind, m in models.items()}

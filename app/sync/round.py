@@ -387,6 +387,9 @@ class SyncRound:
                 more = len(entries) >= BATCH_ENTRIES
                 through = entries[-1][0] if entries else outbox.sent_through
                 pending = [c for _, c in entries]
+                if more:  # cut before an erased row they name: it goes with them
+                    pending += [c for _, c in remote.erased_later(s, peer.node_id, pending,
+                                                                  through)]
                 if info.role == PEER_ROLE_PRACTICE:
                     changes = pending  # the practice judges them (scope, role)
                 else:

@@ -353,3 +353,26 @@ def _conflicts(ws, entity_id: str) -> int:
     with ws.store.reader() as s:
         return s.execute(select(func.count()).select_from(SyncConflict).where(
             SyncConflict.entity_id == entity_id)).scalar_one()
+
+
+def test_a_batch_cut_before_an_erased_row_it_names_carries_it(two, clock, monkeypatch):
+    """An erased row's one entry takes the erasure's place, after the rows that name it:
+    a batch cut between them carries it too, and the next one again (applied twice, it
+    changes nothing)."""
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    _settle(practice, remote, folder)
+    booked = practice.agenda.book(BookingInput(
+        a.morel, a.at(MONDAY + timedelta(days=1), 9), None, a.patients[0], a.consult,
+        note="Note du rendez-vous")).appointment.id
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note="Appel")).id
+    practice.calls.describe(call, appointment_id=booked)
+    with practice.store.unit_of_work(actor_id=practice.user_id) as uow:
+        blank_rows(uow, [uow.session.get(Appointment, booked)], why=REQUEST)
+    monkeypatch.setattr(round_module, "BATCH_ENTRIES", 1)  # one transaction a batch
+    assert len(sync(practice, folder).peers[0].sent) >= 3
+    got = sync(remote, folder).peers[0]
+    assert got.ok and not got.refused_changes and len(got.received) >= 3
+    with remote.store.reader() as s:
+        assert s.get(Call, call).appointment_id == booked
+    _blank_erased(remote, Appointment, booked, REQUEST)
