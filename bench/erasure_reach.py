@@ -128,10 +128,10 @@ def _trace_stop(trace: bool, what: str) -> None:
 
 
 def _raw_size(practice, peer, clock) -> None:
-    """The plaintext JSON of what the peer is sent, per change."""
+    """The plaintext JSON of what the peer is sent, per change (of its first entries)."""
     with practice.store.reader() as s:
         info = peers.by_node_id(s, this_node(peer.store).node_id)
-        entries = remote.outgoing(s, info.node_id, 0)
+        entries = remote.outgoing(s, info.node_id, 0, limit=2000)
         changes = scope.outgoing_in_scope(s, info.scope, [c for _, c in entries], clock.now())
     erased = [c for c in changes if ERASED in c.payload]
     document = batch.payload_document([batch.Transaction("t", tuple(erased))], sender="a",
