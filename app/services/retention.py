@@ -15,6 +15,12 @@ The rules, with their French defaults (the owner changes them in Settings):
   before the longest a sync peer may stay offline (``app.storage.sync_limits``);
 - the audit trail: its own rule (``app.storage.trail_retention``, a year by default).
 
+At a remote workstation (``peer join``) the rules erase nothing: it holds the practice's
+rows, which the practice erases under its own rules, and those erasures reach every
+workstation that may hold the rows (``app.sync.scope``); erasures of its own would only
+travel back to the practice as duplicates. It still compacts its journal and trims its
+audit trail, which are its own.
+
 Erased rows are blanked and tombstoned through the unit of work (sync carries it), and
 their older values leave the journal and the file (``app.storage.erasure``): each keeps
 one journal entry, the blank row. Each batch is audited once per kind of row erased
@@ -42,6 +48,7 @@ from app.models.messages import Message
 from app.models.patient import patient_display_name
 from app.models.principal import Principal
 from app.services import access
+from app.services.calls.lines import is_remote_workstation
 from app.errors import PermanenceError
 from app.services.rgpd import blank_rows, erase_patient, erasure_rows
 from app.storage import erasure, sync_limits, trail_retention
@@ -97,6 +104,7 @@ class RetentionSummary:
     messages: int
     journal_entries: int  # compacted
     audit_entries: int  # summarised away
+    by_practice: bool = False  # a remote workstation: its practice erases (by sync)
 
     @property
     def nothing(self) -> bool:
@@ -121,7 +129,12 @@ def summary_lines(summary: RetentionSummary) -> list[str]:
     ]
     head = (_("The retention rules would remove:") if summary.dry_run
             else _("The retention rules removed:"))
-    return [head, *("  " + line for line in counts)]
+    lines = [head, *("  " + line for line in counts)]
+    if summary.by_practice:
+        lines.append(_("This is a remote workstation: its practice applies the rules to "
+                       "patients, calls, callbacks and messages, and their erasure reaches "
+                       "this workstation by sync."))
+    return lines
 
 
 def _never() -> bool:
@@ -208,8 +221,9 @@ class RetentionService:
                batch: int = BATCH) -> RetentionSummary:
         now = self._clock.now()
         rules = self.rules()
+        erases = not is_remote_workstation(self._store)  # see the module's docstring
         patient_cut = (now - timedelta(days=round(rules.patient_years * 365.25))
-                       if rules.patient_years else None)
+                       if rules.patient_years and erases else None)
         call_cut, message_cut = now - _months(rules.call_months), now - _months(
             rules.message_months)
         # A peer may stay offline this long and still get every change whole.
@@ -223,10 +237,10 @@ class RetentionService:
                 erased = {r.id for p in patients for r in erasure_rows(s, p, patient_cut)}
                 old = [(q(cut), model) for q, cut, model in (
                     (_old_calls, call_cut, Call), (_old_callbacks, call_cut, Callback),
-                    (_old_messages, message_cut, Message))]
+                    (_old_messages, message_cut, Message))] if erases else []
                 calls, callbacks, messages = (
                     s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-                    for q, _model in old)
+                    for q, _model in old) if old else (0, 0, 0)
                 compacted, after = 0, ""
                 while ids := _compactable(s, journal_cut, after, batch):
                     after = ids[-1]
@@ -238,7 +252,7 @@ class RetentionService:
                                           ids=[i for i in ids if i not in gone])
                 return RetentionSummary(
                     True, tuple((p.id, _name(p)) for p in patients), calls, callbacks,
-                    messages, compacted, _old_audit(s, trail_cut))
+                    messages, compacted, _old_audit(s, trail_cut), not erases)
         # Many small units of work, not one: between them the phone system and the
         # screens write. Candidates are read a page at a time outside the write lock
         # (by id, after the last page), then checked again under it. A run stopped
@@ -258,7 +272,7 @@ class RetentionService:
                 return len(rows)
             return run
 
-        counts = {}
+        counts = {"calls": 0, "callbacks": 0, "messages": 0}
         if patient_cut is not None:
             # A patient is many rows: fewer per batch.
             self._batches(lambda s, after, n: _inactive_patient_ids(s, patient_cut, after, n),
@@ -266,7 +280,7 @@ class RetentionService:
         for name, model, query, cut in (
                 ("calls", Call, _old_calls, call_cut),
                 ("callbacks", Callback, _old_callbacks, call_cut),
-                ("messages", Message, _old_messages, message_cut)):
+                ("messages", Message, _old_messages, message_cut)) if erases else ():
             counts[name] = self._batches(
                 lambda s, after, n, q=query, c=cut, m=model: _page(s, q(c), m, after, n),
                 blank(lambda s, ids, q=query, c=cut, m=model: list(
@@ -296,7 +310,8 @@ class RetentionService:
         erasure.flush_to_file(self._store)
         return RetentionSummary(False, patients, counts.get("calls", 0),
                                 counts.get("callbacks", 0), counts.get("messages", 0),
-                                compacted, trail.removed if trail is not None else 0)
+                                compacted, trail.removed if trail is not None else 0,
+                                not erases)
 
     def _batches(self, page: Callable, work: Callable, size: int,
                  stop: Callable[[], bool]) -> int:

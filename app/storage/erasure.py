@@ -10,6 +10,7 @@ removal of every older copy of the values:
   costs the journal one entry, as its insert did. A peer that holds the row applies the
   blanks and the tombstone (each field's stamp is newer); one that never had it builds
   it blank and tombstoned; applied twice it changes nothing (``app.storage.remote``);
+- the sync conflicts about the row (they hold both values);
 - the patient search index: the card's terms, and the words of its names that no
   other card uses any more;
 - the database file: ``secure_delete`` (set on every connection) zeroes what SQLite
@@ -68,6 +69,11 @@ def collapse(session: Session, placed: list[tuple[int, Any]], *, why: str) -> in
     kept = []
     deleted = 0
     for seq, row in placed:
+        # A sync conflict about the row keeps both values, and taking the other one would
+        # write it back: it goes with them.
+        conn.exec_driver_sql(
+            "DELETE FROM sync_conflict WHERE (kind = ? AND entity_id = ?) "
+            "OR other_entity_id = ?", (row.__sync_entity__, row.id, row.id))
         columns = [a.key for a in inspect(type(row)).column_attrs if a.key != "field_versions"]
         held = versions.parse(row.field_versions, row.version)
         payload = {c: _jsonable(getattr(row, c)) for c in columns if c not in _IN_COLUMNS}

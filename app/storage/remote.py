@@ -37,11 +37,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from itertools import takewhile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import TypeDecorator, or_, select
+from sqlalchemy import TypeDecorator, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.agenda import HOLDING_STATUSES, Appointment
@@ -112,22 +113,58 @@ class RemoteChange:
                    json.loads(entry.base_versions) if entry.base_versions else None)
 
 
-def outgoing(session: Session, peer_node_id: str, after_seq: int
-             ) -> list[tuple[int, RemoteChange]]:
+def outgoing(session: Session, peer_node_id: str, after_seq: int, *,
+             limit: int | None = None) -> list[tuple[int, RemoteChange]]:
+    """The entries after ``after_seq`` the peer does not hold, in order; with ``limit``,
+    about that many: the first ``limit``, then the rest of the last one's transaction
+    (a transaction's entries follow each other), so that a batch carries whole ones."""
     j = ChangeJournal
     # Columns, not ORM entities: a batch reads thousands of entries.
-    rows = session.execute(
-        select(j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
-               j.payload, j.field_versions, j.base_versions).where(
-            j.seq > after_seq, j.origin_node != peer_node_id,
-            or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
-        .order_by(j.seq))
+    columns = (j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+               j.payload, j.field_versions, j.base_versions)
+    for_peer = (j.origin_node != peer_node_id,
+                or_(j.peer_node.is_(None), j.peer_node != peer_node_id))
+    query = select(*columns).where(j.seq > after_seq, *for_peer).order_by(j.seq)
+    rows = list(session.execute(query if limit is None else query.limit(limit)))
+    if limit is not None and len(rows) == limit:
+        last_tx = rows[-1][1]
+        while True:
+            more = list(session.execute(query.where(j.seq > rows[-1][0]).limit(_CHUNK)))
+            same = list(takewhile(lambda r: r[1] == last_tx, more))
+            rows += same
+            if len(same) < len(more) or len(more) < _CHUNK:
+                break
+    return _changes(rows)
+
+
+def _changes(rows) -> list[tuple[int, RemoteChange]]:
     loads = json.loads
     return [(seq, RemoteChange(tx, kind, entity_id, op, version, origin, at, loads(payload),
                                loads(stamps) if stamps else None,
                                loads(bases) if bases else None))
             for seq, tx, kind, entity_id, op, version, origin, at, payload, stamps, bases
             in rows]
+
+
+def erased_later(session: Session, peer_node_id: str, changes: Sequence[RemoteChange],
+                 after_seq: int) -> list[tuple[int, RemoteChange]]:
+    """The erased rows ``changes`` refer to whose one entry, the whole erased row, comes
+    after ``after_seq`` (the erasure moved it there): a batch cut before it carries it
+    too, or the receiver would lack the row its references name."""
+    wanted = referred(syncable_models(), changes)
+    ids = sorted({entity_id for _kind, entity_id in wanted})
+    j = ChangeJournal
+    found = []
+    for start in range(0, len(ids), _CHUNK):
+        found += session.execute(select(
+            j.seq, j.tx_id, j.entity, j.entity_id, j.op, j.version, j.origin_node, j.at,
+            j.payload, j.field_versions, j.base_versions).where(
+            j.entity_id.in_(ids[start:start + _CHUNK]), j.seq > after_seq,
+            j.origin_node != peer_node_id,
+            or_(j.peer_node.is_(None), j.peer_node != peer_node_id),
+            func.json_extract(j.payload, "$." + erasure.ERASED).is_not(None)))
+    return sorted(((seq, c) for seq, c in _changes(found) if (c.kind, c.entity_id) in wanted),
+                  key=lambda entry: entry[0])
 
 
 def syncable_models() -> dict[str, type[Syncable]]:
@@ -150,6 +187,8 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
     # erasure's place in the journal): the references are checked at commit.
     session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     held = _rows(session, models, changes)
+    final = _erased_here(session, held)
+    needed = referred(models, changes) if erasing else set()
     pending = _Pending(uow, held)
     conflicts = _Conflicts(uow, pending)
     # The rows the changes name are read up front in a few queries (``held``). New rows
@@ -161,14 +200,22 @@ def apply(uow, changes: Sequence[RemoteChange], hlc: HybridLogicalClock) -> int:
             received = max([change.version, *(change.field_versions or {}).values()])
             ahead = ahead or received >= mark
             hlc.observe(received)
+            whole_erased = erasure.ERASED in change.payload
+            if key in final and not whole_erased:
+                continue  # erased here for good: no later change brings a value back
             row = held.get(key)
             if row is None and key in pending.written:  # inserted by this batch, written
                 row = held[key] = session.get(model, change.entity_id)
             if change.tx_id in erasing and change.kind == PATIENT and row is not None:
                 names[row.id] = [row.birth_name, row.used_name, row.first_names]
+            if row is None and key not in needed and (
+                    whole_erased or (change.tx_id in erasing and change.op != INSERT)):
+                continue  # never held here: nothing to erase, no blank row to keep
             if row is None:
                 _insert(uow, model, change, pending)
                 written = True
+            elif whole_erased and not isinstance(row, _NewRow):
+                written = _overwrite(uow, row, change)
             else:
                 written = _merge(uow, row, change, conflicts)
             wrote = written or wrote
@@ -199,6 +246,43 @@ def _rows(session: Session, models: Mapping[str, type[Syncable]],
                     model.id.in_(ordered[start:start + _CHUNK]))).scalars():
                 held[(kind, row.id)] = row
     return held
+
+
+def _erased_here(session: Session, held: Mapping[tuple[str, str], Syncable]
+                 ) -> set[tuple[str, str]]:
+    """Of the rows ``held``, those erased for good here (their one journal entry is the
+    whole erased row, or a card with ``erased_at``): tombstoned, so only those are
+    looked up."""
+    out = {key for key, row in held.items()
+           if key[0] == PATIENT and getattr(row, "erased_at", None) is not None}
+    gone = sorted({key for key, row in held.items() if row.deleted_at is not None} - out)
+    conn = session.connection()
+    for start in range(0, len(gone), _CHUNK):
+        part = gone[start:start + _CHUNK]
+        ids = sorted({entity_id for _kind, entity_id in part})
+        found = conn.exec_driver_sql(
+            "SELECT entity, entity_id FROM change_journal WHERE entity_id IN ("
+            + ", ".join("?" * len(ids)) + ") AND json_extract(payload, ?) IS NOT NULL",
+            (*ids, "$." + erasure.ERASED)).all()
+        out |= {tuple(key) for key in found} & set(part)
+    return out
+
+
+def referred(models: Mapping[str, type[Syncable]], changes: Sequence[RemoteChange]
+             ) -> set[tuple[str, str]]:
+    """The rows the changes that are no erasure refer to (kind, id): an erased row one of
+    them names is built here, blank, so that the reference holds."""
+    tables = {m.__tablename__: kind for kind, m in models.items()}
+    out: set[tuple[str, str]] = set()
+    for change in changes:
+        if erasure.ERASED in change.payload:
+            continue
+        for fk in models[change.kind].__table__.foreign_keys:
+            target = tables.get(fk.column.table.name)
+            value = change.payload.get(fk.parent.key)
+            if target is not None and value is not None:
+                out.add((target, value))
+    return out
 
 
 def erasures(changes: Sequence[RemoteChange]) -> set[str]:
@@ -402,6 +486,36 @@ def _merge(uow, row: Syncable | _NewRow, change: RemoteChange, conflicts: _Confl
     uow.record_applied(change.kind, row.id, op, tx_id=change.tx_id, version=change.version,
                        origin_node=change.origin_node, at=change.at, payload=applied,
                        field_versions=stamps, field_bases=bases or None,
+                       erased=_erased(change))
+    return True
+
+
+def _overwrite(uow, row: Syncable, change: RemoteChange) -> bool:
+    """A row erased at the peer: every field takes the erased row's value whatever stamp
+    it holds here. An erasure is final; a local edit not sent yet (or not applied there
+    yet) is personal data it removes: it loses, and no conflict keeps its value. The row
+    ends with every field at one stamp, the newest it held or received, as
+    ``erasure.collapse`` expects; applied twice, nothing changes."""
+    columns = row.__table__.c
+    applied: dict[str, Any] = {}
+    for name, value in change.payload.items():
+        if name not in columns or name in _NOT_MERGED:
+            continue
+        incoming = _from_json(columns[name], value)
+        if getattr(row, name) != incoming:
+            setattr(row, name, incoming)
+            applied[name] = value
+    held = versions.parse(row.field_versions, row.version)
+    newest = max([change.version, row.version, *held.values()])
+    if not applied and row.field_versions is None and row.version >= change.version:
+        return False
+    row.version, row.field_versions, row.origin_node = newest, None, change.origin_node
+    updated = _from_json(columns["updated_at"], change.payload.get("updated_at"))
+    if updated is not None and updated > row.updated_at:
+        row.updated_at = updated
+    uow.record_applied(change.kind, row.id, DELETE, tx_id=change.tx_id,
+                       version=change.version, origin_node=change.origin_node, at=change.at,
+                       payload=dict(change.payload), field_versions=None,
                        erased=_erased(change))
     return True
 

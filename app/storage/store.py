@@ -99,12 +99,13 @@ class Store:
             erasure.flush_to_file(self)
         return uow.change_set
 
-    def changes_for_peer(self, peer_node_id: str, *, after_seq: int = 0
-                         ) -> list[tuple[int, remote.RemoteChange]]:
+    def changes_for_peer(self, peer_node_id: str, *, after_seq: int = 0,
+                         limit: int | None = None) -> list[tuple[int, remote.RemoteChange]]:
         """Journal entries after ``after_seq`` that ``peer_node_id`` does not hold: neither
-        written there nor applied from there; with their sequence numbers."""
+        written there nor applied from there; with their sequence numbers. ``limit``:
+        about that many, whole transactions (``remote.outgoing``)."""
         with self.reader() as s:
-            return remote.outgoing(s, peer_node_id, after_seq)
+            return remote.outgoing(s, peer_node_id, after_seq, limit=limit)
 
     def checkpoint(self) -> None:
         with self.engine.connect() as conn:

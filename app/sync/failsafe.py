@@ -8,7 +8,11 @@ deleting one of three consignes is no mass deletion), or when it tombstones more
 ``ROWS`` rows in all. A tombstone is a change that sets ``deleted_at`` on a row the
 batch did not insert (a row inserted already deleted, e.g. in a first snapshot, deletes
 nothing here). An erased row travels whole, as an insert (``app.storage.erasure``): it
-is meant for a row the peer holds, so it counts as a tombstone.
+is meant for a row the peer holds, so it counts as a tombstone, except at a remote
+workstation receiving its practice's erasures (``erasures=False``): the practice's
+retention rules and the patients' requests are final there, and the first run of the
+rules on a large practice erases hundreds of thousands of calls at once; holding them
+would keep at the workstation what the law says must go.
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ class TombstoneCheck:
 
 
 def check_tombstones(changes: Iterable[RemoteChange], alive: Mapping[str, int], *,
-                     share: float = SHARE, rows: int = ROWS, least: int = LEAST
-                     ) -> TombstoneCheck:
-    """``alive``: the rows of each kind alive (not tombstoned) here now."""
+                     share: float = SHARE, rows: int = ROWS, least: int = LEAST,
+                     erasures: bool = True) -> TombstoneCheck:
+    """``alive``: the rows of each kind alive (not tombstoned) here now. ``erasures``:
+    whether rows erased for good count (not at a workstation, from its practice)."""
     inserted: set[tuple[str, str]] = set()
     deleted: dict[str, set[str]] = {}
     for change in changes:
+        if not erasures and ERASED in change.payload:
+            continue
         key = (change.kind, change.entity_id)
         if change.op == "insert" and ERASED not in change.payload:
             inserted.add(key)

@@ -11,7 +11,8 @@ Plain Python over a store and a mailbox (``app.sync.transport``). For each peer:
   confirms (``confirm_deletions``); the rest is applied in one transaction with the
   ledger's move and the audit entry.
 - **send** the changes since the last batch (the peer's whole scope when a snapshot is
-  due: just paired, or its scope changed), sealed and posted; the ledger moves in the
+  due: just paired, or its scope changed), in batches of about ``BATCH_ENTRIES``
+  journal entries at most (whole transactions), as many as it takes, sealed and posted; the ledger moves in the
   same transaction as the audit entry, and the sealed batch is kept in the encrypted
   store until it is posted, so a crash between the two posts the same batch again.
   Batches the peer acknowledged are pruned from its mailbox.
@@ -56,6 +57,12 @@ AUDIT_MUST_REPAIR = "peer_must_repair"
 PEER_ENTITY = "sync_peer"
 _OUTBOX = "sync.outbox."  # + peer node id: JSON, see ``_Outbox``
 _UNPOSTED = "sync.unposted."  # + peer node id: a sealed batch not yet posted
+# Journal entries read for one batch, at most (whole transactions: a few more): the
+# first retention run of a large practice erases a million calls at once, each one entry
+# sent to every workstation; one batch of them would not fit in memory, nor in what a
+# receiver opens (``batch.MAX_PLAINTEXT``). 20,000 erased calls: about 1 MB sealed,
+# a few seconds to make and to apply.
+BATCH_ENTRIES = 20_000
 
 
 @dataclass
@@ -287,7 +294,8 @@ class SyncRound:
             refused_ids = {id(r.change) for r in refused}
             accepted = [c for c in changes if id(c) not in refused_ids]
             check = failsafe.check_tombstones(
-                accepted, failsafe.alive_counts(s, {c.kind for c in accepted}))
+                accepted, failsafe.alive_counts(s, {c.kind for c in accepted}),
+                erasures=peer.role != PEER_ROLE_PRACTICE)
         confirmed = self.is_owner and bool(
             {peer.node_id, peer.name} & set(self.confirm_deletions))
         if check.needs_confirmation and not confirmed:
@@ -346,6 +354,14 @@ class SyncRound:
     # -- sending -------------------------------------------------------------------------
     def _send(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo,
               out: PeerResult) -> None:
+        """Post what is pending, in batches of at most about ``BATCH_ENTRIES`` journal
+        entries (whole transactions), as many as it takes."""
+        while self._send_batch(box, node, peer, out):
+            pass
+
+    def _send_batch(self, box: Mailbox, node: NodeInfo, peer: peers.PeerInfo,
+                    out: PeerResult) -> bool:
+        """One batch; True when journal entries are left for another."""
         self._prune_old_chain(box, peer.node_id)
         self._post_unposted(box, peer.node_id, out)
         now = self.clock.now()
@@ -354,21 +370,26 @@ class SyncRound:
             ledger = info.ledger
             outbox = _Outbox.read(s, peer.node_id)
             if _before_first_batch(info, outbox):
-                return
+                return False
             if outbox.acked_seq:
                 out.pruned = box.prune(peer.node_id, outbox.acked_seq)
             announce = rotation.announcement(s, peer.node_id, node, now)
             announce_due = announce is not None and rotation.announcement_unsent(
                 s, peer.node_id)
             snapshot = ledger.snapshot_due
+            more = False
             if snapshot:
                 changes = scope.snapshot(s, info.scope, now)
                 through = s.execute(select(func.max(ChangeJournal.seq))).scalar() or 0
             else:
-                entries = self.store.changes_for_peer(peer.node_id,
-                                                      after_seq=outbox.sent_through)
+                entries = self.store.changes_for_peer(
+                    peer.node_id, after_seq=outbox.sent_through, limit=BATCH_ENTRIES)
+                more = len(entries) >= BATCH_ENTRIES
                 through = entries[-1][0] if entries else outbox.sent_through
                 pending = [c for _, c in entries]
+                if more:  # cut before an erased row they name: it goes with them
+                    pending += [c for _, c in remote.erased_later(s, peer.node_id, pending,
+                                                                  through)]
                 if info.role == PEER_ROLE_PRACTICE:
                     changes = pending  # the practice judges them (scope, role)
                 else:
@@ -388,7 +409,7 @@ class SyncRound:
                     fresh = _Outbox.read(uow.session, peer.node_id)
                     fresh.sent_through = through
                     fresh.write(uow.session, peer.node_id)
-            return
+            return more
         seq = ledger.next_send_seq
         document = batch.payload_document(
             _transactions(changes), sender=node.node_id, receiver=peer.node_id, seq=seq,
@@ -421,6 +442,7 @@ class SyncRound:
                       f"seq={seq} changes={len(changes)}"
                       + (" snapshot" if snapshot else ""))
         self._post_unposted(box, peer.node_id, out)
+        return more
 
     def _prune_old_chain(self, box: Mailbox, node_id: str) -> None:
         """Paired again: the batches of the old exchange leave its mailbox before the new

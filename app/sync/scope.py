@@ -69,8 +69,8 @@ PATIENT_FIELD_GROUPS: dict[str, tuple[str, ...]] = {
 PATIENT_FIELDS = frozenset(f for group in PATIENT_FIELD_GROUPS.values() for f in group)
 # Kept with every patient sent: what the peer's search and merges need, and the mark of
 # an erased card (which no column holds: the peer erases its own copies).
-_PATIENT_ALWAYS = frozenset({"id", "deleted_at", "sort_key", "identity_key", "merged_into_id",
-                             ERASED})
+_PATIENT_ALWAYS = frozenset({"id", "deleted_at", "erased_at", "sort_key", "identity_key",
+                             "merged_into_id", ERASED})
 DEFAULT_PATIENT_FIELDS = frozenset(PATIENT_FIELD_GROUPS["identity"]
                                    + PATIENT_FIELD_GROUPS["contact"]
                                    + PATIENT_FIELD_GROUPS["alert"])
@@ -335,6 +335,34 @@ class _Judge:
                 out.append((fk.parent, target))
         return out
 
+    def carries(self, kind: str, row) -> bool:
+        """Whether rows of ``kind`` travel to the peer at all (any time, any patient):
+        where an erasure of ``row`` must reach, whatever the window and the patients
+        concerned now. (The agenda's rows keep their practitioner when erased.)"""
+        scope, k = self.scope, kinds
+        if kind in _NEVER or kind not in self.models:
+            return False
+        practitioner = getattr(row, "recipient_id" if kind == k.MESSAGE
+                               else "practitioner_id", None)
+        if practitioner is not None and kind != k.PRACTITIONER \
+                and not scope.shares_practitioner(practitioner):
+            return False
+        if kind == k.PATIENT_PHONE:
+            return PHONES in scope.patient_fields
+        if kind == k.CONTACT:
+            return scope.directory
+        if kind == k.CALL:
+            return scope.calls
+        if kind in (k.CALLBACK, k.CALLBACK_ATTEMPT):
+            return scope.callbacks
+        if kind == k.MESSAGE:
+            return scope.messages
+        if kind in (k.CONSIGNE, k.CONSIGNE_VERSION, k.CONSIGNE_ACK):
+            return scope.consignes
+        if kind == k.PRACTITIONER:
+            return scope.shares_practitioner(row.id)
+        return True
+
     # -- what of a row travels ---------------------------------------------------------
     def kept_fields(self, kind: str, row, names: Iterable[str]) -> set[str]:
         """Of ``names``, the fields of ``row`` the peer gets."""
@@ -399,8 +427,19 @@ def outgoing_in_scope(session: Session, scope: Scope, changes: Sequence[RemoteCh
     judge = _Judge(session, scope, now)
     out: list[RemoteChange] = []
     whole_sent: set[tuple[str, str]] = set()
+    # Erasures in the earlier shape: the card's tombstone and those of its rows, updates.
+    earlier = {c.tx_id for c in changes if ERASED not in c.payload and erased(c)}
     for change in changes:
         row = judge.row(change.kind, change.entity_id)
+        final = erased(change) or (change.tx_id in earlier and change.op != INSERT
+                                   and change.payload.get("deleted_at") is not None)
+        if row is not None and final and judge.carries(change.kind, row):
+            # Final: it reaches every peer that may hold the row, in the window or not
+            # (a call the rules erase left it long ago; an erased patient is no longer
+            # concerned). A peer that does not hold it ignores it.
+            kept = judge.kept_fields(change.kind, row, change.payload)
+            out.append(change if kept == set(change.payload) else _reduced(change, kept))
+            continue
         if row is None or not judge.takes(change.kind, row):
             continue
         scoping = _SCOPE_FIELDS.get(change.kind, frozenset())
@@ -423,12 +462,24 @@ def outgoing_in_scope(session: Session, scope: Scope, changes: Sequence[RemoteCh
         if kept == set(change.payload):
             out.append(change)
             continue
-        stamps = None
-        if change.field_versions is not None:
-            stamps = {k: v for k, v in change.field_versions.items() if k in kept}
-        out.append(replace(change, payload={k: v for k, v in change.payload.items()
-                                            if k in kept}, field_versions=stamps))
+        out.append(_reduced(change, kept))
     return out
+
+
+def erased(change: RemoteChange) -> bool:
+    """A row erased for good: its one entry, the whole blank row (``erasure.ERASED``),
+    or a patient's erasure as it was journaled before (a tombstone with ``erased_at``)."""
+    return ERASED in change.payload or (change.kind == kinds.PATIENT
+                                        and bool(change.payload.get("erased_at")))
+
+
+def _reduced(change: RemoteChange, kept: set[str]) -> RemoteChange:
+    """``change`` with only the fields ``kept`` (and their stamps)."""
+    stamps = None
+    if change.field_versions is not None:
+        stamps = {k: v for k, v in change.field_versions.items() if k in kept}
+    return replace(change, payload={k: v for k, v in change.payload.items() if k in kept},
+                   field_versions=stamps)
 
 
 def snapshot(session: Session, scope: Scope, now: datetime) -> list[RemoteChange]:

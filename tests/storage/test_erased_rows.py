@@ -184,13 +184,17 @@ def test_a_peer_that_held_the_row_and_one_acknowledged_before_its_insert(
     _send(a, held, erased_from)
     _send(a, fresh, start)  # acknowledged before the insert: gets the blank row only
 
+    with held.store.reader() as s:
+        row = s.get(Call, call)
+        assert (row.note, row.number, row.deleted_at is not None) == ("", "", True)
+        assert row.field_versions is None
+    [(op, values, _stamps)] = _entries(held, call)
+    assert (op, values[ERASED]) == ("insert", RETENTION)
+    # A peer that never held the row has nothing to erase: it keeps no blank row.
+    with fresh.store.reader() as s:
+        assert s.get(Call, call) is None
+    assert _entries(fresh, call) == []
     for ws in (held, fresh):
-        with ws.store.reader() as s:
-            row = s.get(Call, call)
-            assert (row.note, row.number, row.deleted_at is not None) == ("", "", True)
-            assert row.field_versions is None
-        [(op, values, _stamps)] = _entries(ws, call)
-        assert (op, values[ERASED]) == ("insert", RETENTION), ws.paths.root.name
         assert marker not in _journal_text(ws)
         assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
     with held.store.reader() as s:
@@ -263,6 +267,13 @@ def test_an_erasure_in_the_earlier_shape_still_applies(practice_factory, clock, 
             card = s.get(Patient, pid)
             assert (card.birth_name, card.erased_at is not None) == ("", True)
         assert marker not in _journal_text(ws)
+    # A node that never had the card (a workstation it did not concern) gets the
+    # tombstone alone: nothing to erase, nothing kept, nothing refused.
+    never = practice_factory("never").workspace
+    never.store.apply_remote([tombstone], peer_node_id=node, actor_id=never.user_id)
+    with never.store.reader() as s:
+        assert s.get(Patient, pid) is None
+    assert _entries(never, pid) == []
 
 
 def _used_bytes(ws) -> int:
