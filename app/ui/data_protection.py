@@ -206,10 +206,21 @@ class DataProtectionSettings(QWidget):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         form.addRow(label(_("How long data is kept"), "SectionTitle"))
-        form.addRow(label(_("Applied every day while Permanence is open. Erased data is "
-                            "also erased on the installations that share this practice; "
-                            "backups keep it until they are rotated away."), "Hint",
-                          wrap=True))
+        # At a remote workstation the practice erases, and its erasures arrive by sync:
+        # the rules that erase are shown, not set; the journal's own one still applies.
+        self.remote = workspace.is_remote_workstation
+        if self.remote:
+            hint = _("At this remote workstation, patients, calls, callbacks and messages "
+                     "are erased by the practice's own rules: their erasures arrive with "
+                     "sync. Only the change journal's rule applies here.")
+            for box in (self.patient_years, self.call_months, self.message_months):
+                box.setEnabled(False)
+                box.setToolTip(hint)
+        else:
+            hint = _("Applied every day while Permanence is open. Erased data is also "
+                     "erased on the installations that share this practice; backups keep "
+                     "it until they are rotated away.")
+        form.addRow(label(hint, "Hint", wrap=True))
         form.addRow(_("Patients without activity, erased after"), self.patient_years)
         form.addRow(_("Calls and callbacks, erased after"), self.call_months)
         form.addRow(_("Messages, erased after"), self.message_months)

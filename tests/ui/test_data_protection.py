@@ -36,6 +36,24 @@ def test_the_owner_sets_the_rules_and_sees_what_they_would_remove(qtbot, main_wi
     assert workspace.retention.apply(dry_run=True).calls == 0
 
 
+def test_a_remote_workstation_shows_the_erasure_rules_as_the_practice_s(qtbot, workspace):
+    from sqlalchemy import update
+
+    from app.models.sync import NODE_REMOTE, NodeIdentity
+    from app.sync.node import this_node
+    from app.ui.data_protection import DataProtectionSettings
+
+    this_node(workspace.store)
+    with workspace.store.writer_engine.begin() as conn:  # as ``peer join`` leaves it
+        conn.execute(update(NodeIdentity).where(
+            NodeIdentity.node_id == workspace.store.node_id).values(kind=NODE_REMOTE))
+    page = DataProtectionSettings(workspace)
+    qtbot.addWidget(page)
+    erasing = (page.patient_years, page.call_months, page.message_months)
+    assert not any(box.isEnabled() for box in erasing) and page.journal_days.isEnabled()
+    assert "arrivent avec la synchronisation" in page.call_months.toolTip()
+
+
 def test_the_daily_run_applies_the_rules_once(qtbot, main_window, workspace):
     runner = main_window.retention
     assert runner.timer.isActive()
