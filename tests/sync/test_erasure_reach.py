@@ -199,7 +199,9 @@ def test_what_the_workstation_never_held_stays_absent(two, clock, marker):
     assert marker not in _journal_text(remote)
 
 
-def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
+def _old_call_erased_at_the_practice(two, clock):
+    """A call the workstation holds, then erased by the practice's retention rules (not
+    sent yet)."""
     practice, remote, folder = two
     sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now() - timedelta(days=400),
@@ -207,6 +209,11 @@ def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
     _settle(practice, remote, folder)
     clock.advance(hours=1)
     assert practice.retention.apply().calls == 1
+    return practice, remote, folder, call
+
+
+def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
+    practice, remote, folder, call = _old_call_erased_at_the_practice(two, clock)
     # Later by the clock, not sent yet: the workstation writes a note on its copy.
     clock.advance(minutes=5)
     remote.calls.describe(call, note=marker)
@@ -220,13 +227,7 @@ def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
 
 
 def test_an_edit_sent_before_the_erasure_never_brings_the_value_back(two, clock, marker):
-    practice, remote, folder = two
-    sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
-    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now() - timedelta(days=400),
-                                           note="Appel")).id
-    _settle(practice, remote, folder)
-    clock.advance(hours=1)
-    assert practice.retention.apply().calls == 1
+    practice, remote, folder, call = _old_call_erased_at_the_practice(two, clock)
     # Written at the workstation after the erasure and posted before the practice's
     # next round: in flight when the practice erased.
     clock.advance(minutes=5)
