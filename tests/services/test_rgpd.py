@@ -24,6 +24,7 @@ from app.services.workspace import open_workspace
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.conftest import FAST_KDF, assert_french
 from tests.decrypted_file import decrypted_pages, holds
+from tests.journal_reading import journal_text, last_seq, send_changes
 
 
 def _marked(ws, marker: str, phone: str) -> str:
@@ -43,11 +44,6 @@ def _marked(ws, marker: str, phone: str) -> str:
 def _needles(marker: str, phone: str) -> list[str]:
     digits = phone.replace(" ", "")
     return [marker, marker.lower(), marker.upper(), "+33" + digits[1:], digits]
-
-
-def _journal_text(ws) -> str:
-    with ws.store.reader() as s:
-        return "\n".join(s.execute(select(ChangeJournal.payload)).scalars())
 
 
 @pytest.fixture
@@ -96,7 +92,7 @@ def test_an_erased_patient_is_gone_from_rows_journal_search_and_file(workspace, 
     # Control: the decrypted file holds the values before the erasure.
     assert set(holds(db, key, *needles)) >= {marker, marker.lower(), "+33" + phone.replace(
         " ", "")[1:]}
-    assert marker in _journal_text(ws)
+    assert marker in journal_text(ws)
 
     result = ws.rights.erase(pid, "Demande écrite de la patiente")
 
@@ -116,7 +112,7 @@ def test_an_erased_patient_is_gone_from_rows_journal_search_and_file(workspace, 
             "SELECT count(*) FROM patient_search_word WHERE word = ?", (marker.lower(),)
         ).scalar()
     assert words == 0
-    assert not any(n in _journal_text(ws) for n in needles)
+    assert not any(n in journal_text(ws) for n in needles)
     assert ws.patients.search(marker) == []
     with pytest.raises(NotFound):
         ws.patients.get(pid)
@@ -167,7 +163,7 @@ def test_with_a_rule_in_years_older_activity_is_erased_with_the_card(practice_fa
         appointment = s.get(Appointment, booked.id)
         assert (appointment.patient_id, appointment.note) == (None, "")
         assert appointment.deleted_at is not None
-    assert "Note du rendez-vous" not in _journal_text(ws)
+    assert "Note du rendez-vous" not in journal_text(ws)
 
 
 def test_a_peer_that_applies_the_erasure_erases_its_own_copies(practice_factory, marker,
@@ -175,14 +171,14 @@ def test_a_peer_that_applies_the_erasure_erases_its_own_copies(practice_factory,
     a = practice_factory("node-a").workspace
     b = practice_factory("node-b").workspace
     fresh = practice_factory("node-c").workspace
-    start = _last_seq(a)
+    start = last_seq(a)
     pid = _marked(a, marker, phone)
-    _send(a, b, start)
+    send_changes(a, b, start)
     assert b.patients.get(pid).birth_name == marker
-    before_erase = _last_seq(a)
+    before_erase = last_seq(a)
     a.rights.erase(pid, "Demande")
-    _send(a, b, before_erase)
-    _send(a, fresh, start)  # one that acknowledged before the card: it never held it
+    send_changes(a, b, before_erase)
+    send_changes(a, fresh, start)  # one that acknowledged before the card: it never held it
 
     needles = _needles(marker, phone)
     with b.store.reader() as s:
@@ -191,7 +187,7 @@ def test_a_peer_that_applies_the_erasure_erases_its_own_copies(practice_factory,
     with fresh.store.reader() as s:
         assert s.get(Patient, pid) is None  # nothing to erase, no blank card kept
     for ws in (b, fresh):
-        assert not any(n in _journal_text(ws) for n in needles), ws.paths.root.name
+        assert not any(n in journal_text(ws) for n in needles), ws.paths.root.name
         assert ws.patients.search(marker) == []
         assert holds(ws.paths.db, ws.profile.key, *needles) == []
 
@@ -231,13 +227,3 @@ def _counts(ws) -> tuple[int, int]:
                 s.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
 
 
-def _last_seq(ws) -> int:
-    with ws.store.reader() as s:
-        return s.execute(select(func.max(ChangeJournal.seq))).scalar() or 0
-
-
-def _send(source, target, after: int) -> None:
-    changes = [c for _seq, c in source.store.changes_for_peer(target.store.node_id,
-                                                               after_seq=after)]
-    target.store.apply_remote(changes, peer_node_id=source.store.node_id,
-                              actor_id=target.user_id)

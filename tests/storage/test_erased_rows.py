@@ -5,7 +5,6 @@ apply the erasure whatever they held, and older shapes of it still apply."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from app.storage.erasure import ERASED, REQUEST, RETENTION
 from app.storage.remote import RemoteChange
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
+from tests.journal_reading import journal_entries, journal_text, last_seq, send_changes
 
 
 @pytest.fixture
@@ -31,33 +31,9 @@ def marker():
     return "Zqxerased" + secrets.token_hex(4)
 
 
-def _entries(ws, entity_id: str) -> list[tuple[str, dict, str | None]]:
-    with ws.store.reader() as s:
-        return [(op, json.loads(payload), stamps) for op, payload, stamps in s.execute(
-            select(ChangeJournal.op, ChangeJournal.payload, ChangeJournal.field_versions)
-            .where(ChangeJournal.entity_id == entity_id).order_by(ChangeJournal.seq))]
-
-
-def _journal_text(ws) -> str:
-    with ws.store.reader() as s:
-        return "\n".join(s.execute(select(ChangeJournal.payload)).scalars())
-
-
 def _audit_count(ws) -> int:
     with ws.store.reader() as s:
         return s.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
-
-
-def _last_seq(ws) -> int:
-    with ws.store.reader() as s:
-        return s.execute(select(func.max(ChangeJournal.seq))).scalar() or 0
-
-
-def _send(source, target, after: int) -> None:
-    changes = [c for _seq, c in source.store.changes_for_peer(target.store.node_id,
-                                                               after_seq=after)]
-    target.store.apply_remote(changes, peer_node_id=source.store.node_id,
-                              actor_id=target.user_id)
 
 
 def _old_call(ws, clock, marker: str) -> str:
@@ -65,7 +41,7 @@ def _old_call(ws, clock, marker: str) -> str:
     call = ws.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
     ws.calls.describe(call, note=marker + " rappelé")
     ws.calls.describe(call, outcome=CallOutcome.INFORMED.value)
-    assert len(_entries(ws, call)) == 3
+    assert len(journal_entries(ws, call)) == 3
     return call
 
 
@@ -86,7 +62,7 @@ def test_an_erased_call_keeps_one_entry_the_whole_blank_row(workspace, clock, ma
     clock.advance(days=400)
     assert ws.retention.apply().calls == 1
 
-    [(op, values, stamps)] = _entries(ws, call)
+    [(op, values, stamps)] = journal_entries(ws, call)
     assert (op, stamps, values[ERASED]) == ("insert", None, RETENTION)
     assert values["number"] == values["note"] == "" and values["deleted_at"] is not None
     # Every column, as an insert carries them: a peer that never had the row builds it.
@@ -98,7 +74,7 @@ def test_an_erased_call_keeps_one_entry_the_whole_blank_row(workspace, clock, ma
         stamp = s.execute(select(ChangeJournal.version).where(
             ChangeJournal.entity_id == call)).scalar_one()
         assert (row.field_versions, row.version) == (None, stamp)
-    assert marker not in _journal_text(ws)
+    assert marker not in journal_text(ws)
 
 
 def test_a_patient_erased_on_request_keeps_one_entry_per_row_and_one_audit_entry(
@@ -112,7 +88,7 @@ def test_a_patient_erased_on_request_keeps_one_entry_per_row_and_one_audit_entry
     ws.rights.erase(pid, "Demande écrite")
 
     for entity_id in (pid, phone):
-        [(op, values, stamps)] = _entries(ws, entity_id)
+        [(op, values, stamps)] = journal_entries(ws, entity_id)
         assert (op, stamps, values[ERASED]) == ("insert", None, REQUEST)
     with ws.store.reader() as s:
         written = s.execute(select(AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id,
@@ -120,7 +96,7 @@ def test_a_patient_erased_on_request_keeps_one_entry_per_row_and_one_audit_entry
                             .offset(audited)).all()
     assert written == [("erase", "patient", pid, "Demande écrite")]
     assert ws.audit_trail.verify().ok
-    assert marker not in _journal_text(ws)
+    assert marker not in journal_text(ws)
     assert holds(ws.paths.db, ws.profile.key, marker) == []
 
 
@@ -174,28 +150,28 @@ def test_a_peer_that_held_the_row_and_one_acknowledged_before_its_insert(
     a = practice_factory("a").workspace
     held = practice_factory("held").workspace
     fresh = practice_factory("fresh").workspace
-    start = _last_seq(a)
+    start = last_seq(a)
     call = _old_call(a, clock, marker)
-    _send(a, held, start)
-    assert marker in _journal_text(held)
-    erased_from = _last_seq(a)
+    send_changes(a, held, start)
+    assert marker in journal_text(held)
+    erased_from = last_seq(a)
     clock.advance(days=400)
     a.retention.apply()
-    _send(a, held, erased_from)
-    _send(a, fresh, start)  # acknowledged before the insert: gets the blank row only
+    send_changes(a, held, erased_from)
+    send_changes(a, fresh, start)  # acknowledged before the insert: gets the blank row only
 
     with held.store.reader() as s:
         row = s.get(Call, call)
         assert (row.note, row.number, row.deleted_at is not None) == ("", "", True)
         assert row.field_versions is None
-    [(op, values, _stamps)] = _entries(held, call)
+    [(op, values, _stamps)] = journal_entries(held, call)
     assert (op, values[ERASED]) == ("insert", RETENTION)
     # A peer that never held the row has nothing to erase: it keeps no blank row.
     with fresh.store.reader() as s:
         assert s.get(Call, call) is None
-    assert _entries(fresh, call) == []
+    assert journal_entries(fresh, call) == []
     for ws in (held, fresh):
-        assert marker not in _journal_text(ws)
+        assert marker not in journal_text(ws)
         assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
     with held.store.reader() as s:
         erased = s.execute(select(AuditEntry.detail).where(
@@ -203,9 +179,9 @@ def test_a_peer_that_held_the_row_and_one_acknowledged_before_its_insert(
     assert erased == [f"retention count=1 applied from peer {a.store.node_id}"]
     assert held.audit_trail.verify().ok
     # Applied again: nothing changes.
-    before = _entries(held, call)
-    _send(a, held, start)
-    assert _entries(held, call) == before
+    before = journal_entries(held, call)
+    send_changes(a, held, start)
+    assert journal_entries(held, call) == before
 
 
 def test_the_whole_blank_row_applies_where_its_mark_is_unknown(practice_factory, clock,
@@ -215,9 +191,9 @@ def test_the_whole_blank_row_applies_where_its_mark_is_unknown(practice_factory,
     a = practice_factory("a").workspace
     held = practice_factory("held").workspace
     fresh = practice_factory("fresh").workspace
-    start = _last_seq(a)
+    start = last_seq(a)
     call = _old_call(a, clock, marker)
-    _send(a, held, start)
+    send_changes(a, held, start)
     clock.advance(days=400)
     a.retention.apply()
     with a.store.reader() as s:
@@ -266,14 +242,14 @@ def test_an_erasure_in_the_earlier_shape_still_applies(practice_factory, clock, 
         with ws.store.reader() as s:
             card = s.get(Patient, pid)
             assert (card.birth_name, card.erased_at is not None) == ("", True)
-        assert marker not in _journal_text(ws)
+        assert marker not in journal_text(ws)
     # A node that never had the card (a workstation it did not concern) gets the
     # tombstone alone: nothing to erase, nothing kept, nothing refused.
     never = practice_factory("never").workspace
     never.store.apply_remote([tombstone], peer_node_id=node, actor_id=never.user_id)
     with never.store.reader() as s:
         assert s.get(Patient, pid) is None
-    assert _entries(never, pid) == []
+    assert journal_entries(never, pid) == []
 
 
 def _used_bytes(ws) -> int:
@@ -321,7 +297,7 @@ def test_an_erased_appointment_s_history_says_booked_then_erased(practice_factor
     ws.rights.set_activity_years(2)
     clock.advance(days=3 * 366)
     ws.rights.erase(pid, "Demande")
-    [(op, values, _stamps)] = _entries(ws, booked.id)
+    [(op, values, _stamps)] = journal_entries(ws, booked.id)
     assert (op, values[ERASED]) == ("insert", REQUEST)
     history = ws.agenda.history(booked.id)
     assert [(h.at, h.action) for h in history] == [(booked_at, "create"),
@@ -338,6 +314,6 @@ def test_a_row_blanked_and_flushed_before_its_erasure_is_collapsed_too(workspace
         row.note, row.number, row.deleted_at = "", "", uow.now
         uow.session.flush()  # as an autoflush would
         uow.erase([row], why=RETENTION, audit_kinds=True)
-    [(op, values, stamps)] = _entries(ws, call)
+    [(op, values, stamps)] = journal_entries(ws, call)
     assert (op, stamps, values[ERASED], values["note"]) == ("insert", None, RETENTION, "")
-    assert marker not in _journal_text(ws)
+    assert marker not in journal_text(ws)

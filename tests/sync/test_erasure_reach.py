@@ -31,6 +31,7 @@ from app.sync import round as round_module
 from app.sync.scope import Scope, outgoing_in_scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
+from tests.journal_reading import journal_size, journal_text
 from tests.sync.roundkit import pair, sharing, sync
 
 
@@ -68,16 +69,6 @@ def _entries(ws, entity_id: str) -> list[tuple[str, dict]]:
             .where(ChangeJournal.entity_id == entity_id).order_by(ChangeJournal.seq))]
 
 
-def _journal_text(ws) -> str:
-    with ws.store.reader() as s:
-        return "\n".join(s.execute(select(ChangeJournal.payload)).scalars())
-
-
-def _journal_size(ws) -> int:
-    with ws.store.reader() as s:
-        return s.execute(select(func.count()).select_from(ChangeJournal)).scalar_one()
-
-
 def _blank_erased(ws, model, entity_id: str, why: str) -> None:
     with ws.store.reader() as s:
         row = s.get(model, entity_id)
@@ -100,7 +91,7 @@ def test_a_call_that_left_the_window_is_erased_at_the_workstation(two, clock, ma
     clock.advance(days=400)
     _settle(practice, remote, folder)
     # The workstation's own run erases nothing, and journals nothing to send back.
-    before = _journal_size(remote)
+    before = journal_size(remote)
     summary = remote.retention.apply()
     assert (summary.calls, summary.callbacks, summary.messages, summary.patients) == (
         0, 0, 0, ())
@@ -109,7 +100,7 @@ def test_a_call_that_left_the_window_is_erased_at_the_workstation(two, clock, ma
     assert summary.by_practice and not at_practice.by_practice
     # The summary says why (one line more than at the practice's).
     assert len(summary_lines(summary)) == len(summary_lines(at_practice)) + 1
-    assert _journal_size(remote) == before
+    assert journal_size(remote) == before
     with remote.store.reader() as s:
         assert s.get(Call, call).note == marker + " rappelé"
 
@@ -124,7 +115,7 @@ def test_a_call_that_left_the_window_is_erased_at_the_workstation(two, clock, ma
     with remote.store.reader() as s:
         row = s.get(Call, call)
         assert (row.note, row.number, row.caller_id) == ("", "", None)
-    assert marker not in _journal_text(remote)
+    assert marker not in journal_text(remote)
     assert holds(remote.paths.db, remote.profile.key, marker) == []
 
 
@@ -164,7 +155,7 @@ def test_an_erased_patient_is_erased_at_the_workstation(two, clock, marker):
     assert remote.patients.search(marker) == []
     assert remote.patients.search(phone) == []
     needles = (marker, phone.replace(" ", ""))
-    assert not any(n in _journal_text(remote) for n in needles)
+    assert not any(n in journal_text(remote) for n in needles)
     assert holds(remote.paths.db, remote.profile.key, *needles) == []
 
 
@@ -185,7 +176,7 @@ def test_what_the_workstation_never_held_stays_absent(two, clock, marker):
     clock.advance(hours=1)
     assert practice.retention.apply().calls == 1
     practice.rights.erase(pid, "Demande")
-    before = _journal_size(remote)
+    before = journal_size(remote)
     first = sync(practice, folder).peers[0]
     got = sync(remote, folder).peers[0]
     # The erasures travelled, and were ignored: nothing to erase, no blank row kept.
@@ -195,8 +186,8 @@ def test_what_the_workstation_never_held_stays_absent(two, clock, marker):
         assert s.execute(select(func.count()).select_from(PatientPhone).where(
             PatientPhone.patient_id == pid)).scalar_one() == 0
     assert _entries(remote, old_call) == [] and _entries(remote, pid) == []
-    assert _journal_size(remote) == before
-    assert marker not in _journal_text(remote)
+    assert journal_size(remote) == before
+    assert marker not in journal_text(remote)
 
 
 def _old_call_erased_at_the_practice(two, clock):
@@ -222,7 +213,7 @@ def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
         _blank_erased(ws, Call, call, RETENTION)
         with ws.store.reader() as s:
             assert s.get(Call, call).note == ""
-        assert marker not in _journal_text(ws), ws.paths.root.name
+        assert marker not in journal_text(ws), ws.paths.root.name
         assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
 
 
@@ -236,7 +227,7 @@ def test_an_edit_sent_before_the_erasure_never_brings_the_value_back(two, clock,
     _settle(practice, remote, folder)
     for ws in (practice, remote):
         _blank_erased(ws, Call, call, RETENTION)
-        assert marker not in _journal_text(ws), ws.paths.root.name
+        assert marker not in journal_text(ws), ws.paths.root.name
         assert holds(ws.paths.db, ws.profile.key, marker) == [], ws.paths.root.name
 
 
