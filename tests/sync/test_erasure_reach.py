@@ -268,9 +268,8 @@ def test_many_erasures_go_in_several_batches_of_one_round(two, clock, monkeypatc
         _blank_erased(remote, Call, call, RETENTION)
 
 
-def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
-    """A call names an appointment erased before the workstation ever received it: the
-    appointment is built there, blank and tombstoned, so that the call's link holds."""
+def _call_naming_an_erased_appointment(two, clock):
+    """A call linked to an appointment the practice then erased, neither sent yet."""
     practice, remote, folder = two
     a = build_agenda(practice)
     _settle(practice, remote, folder)
@@ -281,6 +280,13 @@ def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
     practice.calls.describe(call, appointment_id=booked)
     with practice.store.unit_of_work(actor_id=practice.user_id) as uow:
         blank_rows(uow, [uow.session.get(Appointment, booked)], why=REQUEST)
+    return practice, remote, folder, call, booked
+
+
+def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
+    """A call names an appointment erased before the workstation ever received it: the
+    appointment is built there, blank and tombstoned, so that the call's link holds."""
+    practice, remote, folder, call, booked = _call_naming_an_erased_appointment(two, clock)
     _settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Call, call).appointment_id == booked
@@ -351,16 +357,7 @@ def test_a_batch_cut_before_an_erased_row_it_names_carries_it(two, clock, monkey
     """An erased row's one entry takes the erasure's place, after the rows that name it:
     a batch cut between them carries it too, and the next one again (applied twice, it
     changes nothing)."""
-    practice, remote, folder = two
-    a = build_agenda(practice)
-    _settle(practice, remote, folder)
-    booked = practice.agenda.book(BookingInput(
-        a.morel, a.at(MONDAY + timedelta(days=1), 9), None, a.patients[0], a.consult,
-        note="Note du rendez-vous")).appointment.id
-    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note="Appel")).id
-    practice.calls.describe(call, appointment_id=booked)
-    with practice.store.unit_of_work(actor_id=practice.user_id) as uow:
-        blank_rows(uow, [uow.session.get(Appointment, booked)], why=REQUEST)
+    practice, remote, folder, call, booked = _call_naming_an_erased_appointment(two, clock)
     monkeypatch.setattr(round_module, "BATCH_ENTRIES", 1)  # one transaction a batch
     assert len(sync(practice, folder).peers[0].sent) >= 3
     got = sync(remote, folder).peers[0]
