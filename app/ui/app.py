@@ -470,14 +470,18 @@ def run_gui(paths: ProfilePaths, *, passphrase: str | None, clock: Clock,
 
 class ShellOpener:
     """Opens practices in the window: the first one, then each profile added with
-    "Open a practice…" (its own sign-in, as at start)."""
+    "Open a practice…" (its own sign-in, as at start), or created there by the setup
+    assistant when the folder holds no practice yet (as at a first start)."""
 
     def __init__(self, app: QApplication, shell: PracticeShell, clock: Clock,
                  kdf_floor: KdfParams = MIN_KDF, *, keychain: Keychain | None = None,
-                 unlock: Callable[..., Workspace | None] | None = None) -> None:
+                 unlock: Callable[..., Workspace | None] | None = None,
+                 setup: Callable[[ProfilePaths], Workspace | None] | None = None) -> None:
         self.app = app
         self.shell = shell
         self.clock = clock
+        self._setup = setup or (lambda paths: _setup_new_practice(
+            paths, self.clock, keychain=self.keychain))
         self.kdf_floor = kdf_floor
         self.keychain = keychain or Keychain()
         self._unlock = unlock or _unlock_and_open
@@ -504,21 +508,36 @@ class ShellOpener:
             session.lock_now()
 
     def __call__(self, root: Path) -> bool:
-        """Open the profile at ``root`` in the window; False (said) if it cannot be."""
+        """Open the profile at ``root`` in the window (or create one where there is
+        none); False (said) if it cannot be."""
         paths = ProfilePaths(Path(root))
+        if not paths.exists():
+            return self._opened(paths, lambda: self._setup(paths), first_start=True)
         if not paths.is_profile():
             message_box(QMessageBox.Icon.Warning, "Permanence",
                         _("{path} holds no practice: choose the folder of a practice's "
                           "profile.").format(path=paths.root), self.shell).exec()
             return False
-        settings = WorkstationSettings(paths.workstation_settings,
-                                       overrides={"language": i18n.current_language()})
-        account = settings.get("account") or None
-        try:
+
+        def unlock() -> Workspace | None:
             probe = ProfileLock(paths.root)
             probe.acquire()
             probe.release()
-            workspace = self._unlock(paths, None, self.clock, self.kdf_floor, account)
+            account = self._settings(paths).get("account") or None
+            return self._unlock(paths, None, self.clock, self.kdf_floor, account)
+
+        return self._opened(paths, unlock)
+
+    def _settings(self, paths: ProfilePaths) -> WorkstationSettings:
+        return WorkstationSettings(paths.workstation_settings,
+                                   overrides={"language": i18n.current_language()})
+
+    def _opened(self, paths: ProfilePaths, open_: Callable[[], Workspace | None], *,
+                first_start: bool = False) -> bool:
+        """Add the practice ``open_`` signs in to (or the setup assistant creates, its
+        agenda guide over it); None: the person gave up, nothing to say."""
+        try:
+            workspace = open_()
         except (StorageError, OSError, sqlcipher3.Error, SQLAlchemyError) as exc:
             failure = exc if isinstance(exc, StorageError) else write_failure(exc, paths.root)
             if failure is None:
@@ -528,5 +547,5 @@ class ShellOpener:
             return False
         if workspace is None:
             return False
-        self.add(workspace, settings)
+        self.add(workspace, self._settings(paths), first_start=first_start)
         return True

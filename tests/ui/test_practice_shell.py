@@ -250,12 +250,17 @@ def test_a_language_chosen_in_one_practice_is_the_whole_window_s(qtbot, shell):
         i18n.set_language("fr")
 
 
-def test_a_folder_that_holds_no_practice_is_said(qtbot, shell, tmp_path):
+def test_a_folder_that_holds_half_a_practice_is_said(qtbot, shell, tmp_path):
+    """Its key file without its database (or the reverse): not a practice to sign in to,
+    and not an empty folder to create one in."""
     from tests.ui.test_startup_failures import answer_message_box
 
+    half = ProfilePaths(tmp_path / "half")
+    half.root.mkdir()
+    half.envelope.write_text("{}")
     texts: list[str] = []
     answer_message_box(texts)
-    assert not shell.open_profile(tmp_path / "nothing-here")
+    assert not shell.open_profile(half.root)
     assert texts and "ne contient aucun cabinet" in texts[0]
     assert len(shell.sessions) == 2
 
@@ -469,3 +474,37 @@ def test_an_outgoing_call_reported_by_line_joins_the_call_dialled_there(qtbot, s
     qtbot.waitUntil(lambda: shell.current() is lilas_session)
     ws = lilas_session.workspace
     assert [c.id for c in ws.calls.day_log(ws.zone.today(ws.clock.now()))] == [call.id]
+
+
+def test_a_folder_without_a_practice_opens_the_setup_assistant_in_the_window(qtbot, shell,
+                                                                               tmp_path):
+    """"Ouvrir un cabinet…" (or a second start) on a folder with no practice yet: the
+    setup assistant, as at a first start; the practice it creates opens in the window
+    with its agenda guide; closed before its end, nothing is created or added."""
+    from PySide6.QtWidgets import QWizard
+
+    from tests.ui.test_startup_failures import setup, to_the_recovery_page
+
+    def finish(wizard) -> int:
+        to_the_recovery_page(qtbot, wizard)
+        wizard.recovery_page.confirm.setChecked(True)
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
+                         Qt.MouseButton.LeftButton)
+        return wizard.result()
+
+    def give_up(wizard) -> int:
+        to_the_recovery_page(qtbot, wizard)
+        wizard.reject()
+        return wizard.result()
+
+    before = names(shell)
+    shell.opener._setup = lambda paths: setup(paths, give_up)
+    assert not shell.open_profile(tmp_path / "parc")
+    assert names(shell) == before and not ProfilePaths(tmp_path / "parc").exists()
+    shell.opener._setup = lambda paths: setup(paths, finish)
+    assert shell.open_profile(tmp_path / "parc")
+    assert names(shell) == [*before, "Cabinet du Parc"]
+    created = shell.sessions[-1]
+    assert shell.current() is created and ProfilePaths(tmp_path / "parc").is_profile()
+    qtbot.waitUntil(lambda: created.window.agenda_guide is not None
+                    and created.window.agenda_guide.isVisible())
