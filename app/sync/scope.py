@@ -610,7 +610,8 @@ def refused_incoming(session: Session, scope: Scope, role: str,
     """The changes of ``changes`` a peer of ``role`` with ``scope`` may not make, each
     with its reason; empty when all may be applied. Judged against the rows as they are
     in ``session`` (before the batch), the batch's own new patients counting as shared.
-    Changes from the practice (at a remote workstation) are never refused. ``now``:
+    Changes from the practice (at a remote workstation) are never refused; an erasure
+    for good from a workstation always is. ``now``:
     where the window stands (default: the latest change's time)."""
     if role == PEER_ROLE_PRACTICE:
         return []
@@ -629,6 +630,13 @@ def refused_incoming(session: Session, scope: Scope, role: str,
     for change in changes:
         if change.kind not in judge.models:
             refused.append(Refusal(change, OUT_OF_SCOPE, _("Unknown kind of record.")))
+            continue
+        if erased(change):
+            # Erasing for good is the practice's alone (its owner, its retention rules):
+            # applied here it would overwrite every field whatever its stamp and delete
+            # the row's history and conflicts.
+            refused.append(Refusal(change, ROLE, _("Only the practice erases records for "
+                                                   "good.")))
             continue
         try:
             states[id(change)] = state = _state(judge, change)
