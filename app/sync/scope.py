@@ -433,11 +433,17 @@ def outgoing_in_scope(session: Session, scope: Scope, changes: Sequence[RemoteCh
         row = judge.row(change.kind, change.entity_id)
         final = erased(change) or (change.tx_id in earlier and change.op != INSERT
                                    and change.payload.get("deleted_at") is not None)
-        if row is not None and final and judge.carries(change.kind, row):
+        if row is not None and final and change.kind in judge.models \
+                and change.kind not in _NEVER:
             # Final: it reaches every peer that may hold the row, in the window or not
             # (a call the rules erase left it long ago; an erased patient is no longer
-            # concerned). A peer that does not hold it ignores it.
-            kept = judge.kept_fields(change.kind, row, change.payload)
+            # concerned), and in its scope or not (it keeps what it received before the
+            # owner narrowed it). Out of its scope, only what says nothing goes: the
+            # erasure's blanks. A peer that does not hold the row ignores it.
+            kept = (judge.kept_fields(change.kind, row, change.payload)
+                    if judge.carries(change.kind, row) else {"id", "deleted_at", ERASED})
+            kept |= {k for k, v in change.payload.items() if v is None or v == ""
+                     or v is False}
             out.append(change if kept == set(change.payload) else _reduced(change, kept))
             continue
         if row is None or not judge.takes(change.kind, row):
