@@ -424,3 +424,21 @@ def test_a_card_s_field_no_longer_shared_is_erased_there(two, clock, marker):
         assert s.get(Patient, pid).referring_doctor == ""
     assert marker not in journal_text(remote)
     assert holds(remote.paths.db, remote.profile.key, marker) == []
+
+
+def test_an_erasure_pending_when_the_scope_changes_still_reaches_the_workstation(
+        two, clock, marker):
+    """The owner changes the workstation's scope between the practice's erasure and its
+    next round: the snapshot that follows holds only the rows in scope now, so the
+    erasures pending go before it."""
+    practice, remote, folder = two
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
+    _settle(practice, remote, folder)
+    clock.advance(days=400)
+    _settle(practice, remote, folder)
+    assert practice.retention.apply().calls == 1
+    sharing(practice).set_scope("quimper", Scope(messages=False))
+    _settle(practice, remote, folder)
+    _blank_erased(remote, Call, call, RETENTION)
+    assert marker not in journal_text(remote)
+    assert holds(remote.paths.db, remote.profile.key, marker) == []
