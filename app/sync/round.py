@@ -295,7 +295,8 @@ class SyncRound:
             accepted = [c for c in changes if id(c) not in refused_ids]
             check = failsafe.check_tombstones(
                 accepted, failsafe.alive_counts(s, {c.kind for c in accepted}),
-                erasures=peer.role != PEER_ROLE_PRACTICE)
+                erasures=peer.role != PEER_ROLE_PRACTICE,
+                living=failsafe.living_rows(s, accepted))
         confirmed = self.is_owner and bool(
             {peer.node_id, peer.name} & set(self.confirm_deletions))
         if check.needs_confirmation and not confirmed:

@@ -9,19 +9,21 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from app.models import Patient
+from app.models import Message, Patient, kinds
 from app.models.agenda import Appointment
 from app.models.calls import Call
 from app.services.agenda.views import BookingInput
 from app.services.calls.events import CallInput
+from app.services.messages import MessageInput
 from app.services.patients import PatientInput, PhoneEntry
 from app.services.rgpd import blank_rows, erase_patient
 from app.storage.erasure import REQUEST
 from app.sync.scope import Scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.journal_reading import journal_text
-from tests.sync.roundkit import pair, sharing, sync
+from tests.sync.roundkit import pair, rows, sharing, sync
 
 
 @pytest.fixture
@@ -86,3 +88,24 @@ def test_a_call_erased_at_a_workstation_is_refused_by_the_practice(two, clock, m
         row = s.get(Call, call)
         assert (row.note, row.deleted_at) == (marker, None)
     assert marker in journal_text(practice)
+
+
+def test_tombstones_sent_as_inserts_of_rows_the_practice_holds_are_held(two):
+    """The fail-safe lets pass a row that arrives already deleted (a snapshot's): one the
+    practice holds, sent as an insert with its tombstone, deletes it all the same."""
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    for i in range(12):
+        practice.messages.send(MessageInput(f"Message {i}", patient_id=a.patients[0]))
+    _settle(practice, remote, folder)
+    with remote.store.unit_of_work(actor_id=remote.user_id) as uow:
+        for row in uow.session.scalars(select(Message)):
+            row.deleted_at = uow.now
+    with remote.store.unit_of_work(actor_id=remote.user_id) as uow:
+        assert uow.session.connection().exec_driver_sql(
+            "UPDATE change_journal SET op = 'insert' WHERE entity = ? AND op = 'delete' "
+            "AND origin_node = ?", (kinds.MESSAGE, remote.store.node_id)).rowcount >= 12
+    sync(remote, folder)
+    held = sync(practice, folder).peers[0]
+    assert held.held is not None and held.held.deletions[kinds.MESSAGE] >= 12
+    assert all(r["deleted_at"] is None for r in rows(practice, kinds.MESSAGE).values())
