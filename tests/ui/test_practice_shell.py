@@ -469,3 +469,20 @@ def test_an_outgoing_call_reported_by_line_joins_the_call_dialled_there(qtbot, s
     qtbot.waitUntil(lambda: shell.current() is lilas_session)
     ws = lilas_session.workspace
     assert [c.id for c in ws.calls.day_log(ws.zone.today(ws.clock.now()))] == [call.id]
+
+
+def test_a_tel_link_with_the_console_shown_dials_nothing_in_a_locked_practice(
+        qtbot, shell, softphone):
+    """The console shown, the practice that would dial (the last one shown) locked: the
+    link is refused as on that practice's page, and nothing is dialled nor recorded."""
+    tilleuls, lilas_session = shell.sessions
+    shell.switch_to(lilas_session)
+    lilas_session.lock_now()
+    shell.show_console()
+    env = {"XDG_RUNTIME_DIR": str(shell_runtime())}
+    code, out, err = cli(qtbot, "tel:+33612345678", env=env)
+    assert code == 4 and "verrouillé" in err, (code, out, err)
+    qtbot.wait(100)
+    assert softphone.urls == []
+    ws = lilas_session.workspace
+    assert ws.calls.day_log(ws.zone.today(ws.clock.now())) == []
