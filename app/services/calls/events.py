@@ -24,8 +24,9 @@ When the phone system reports an outgoing call too (``ringing`` with ``direction
 ``DIAL_JOIN_WINDOW`` of the dial, dialled at this installation (not received by sync),
 and the record has had no event of the phone system yet: the record then takes the
 phone system's call id, line and start, so that its later events (answered, ended)
-land on it, and keeps what the secretary gave it (who dialled, the reason, the note). An outgoing call the phone system reports always
-carries a call id (its own when none is given), which tells it from a dialled one.
+land on it, and keeps what the secretary gave it (who dialled, the reason, the note).
+An outgoing call the phone system reports always carries a call id (its own when none
+is given), which tells it from a dialled one.
 """
 
 from __future__ import annotations
