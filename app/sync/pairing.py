@@ -319,11 +319,14 @@ class Sharing:
             row.invite_token = None
             row.invite_expires_at = None
             if again:
-                # Offline too long: the exchange starts over, with a fresh snapshot.
+                # Offline too long: the exchange starts over, with a fresh snapshot. What
+                # the journal holds since it last acknowledged goes first: the snapshot
+                # holds the rows in scope now, and erasures of rows it kept from before
+                # reach it only this way.
                 uow.session.flush()
                 exchange.restart(uow.session, row.node_id,
                                  stale_before=request.instant("created_at"),
-                                 sent_through=0)
+                                 sent_through=row.acked_journal_seq)
             uow.audit(AUDIT_ACCEPT, PEER_ENTITY, row.id,
                       "node=" + row.node_id + (" again" if again else ""))
             uow.session.flush()

@@ -11,7 +11,7 @@ Plain Python over a store and a mailbox (``app.sync.transport``). For each peer:
   confirms (``confirm_deletions``); the rest is applied in one transaction with the
   ledger's move and the audit entry.
 - **send** the changes since the last batch (the peer's whole scope when a snapshot is
-  due: just paired, or its scope changed), in batches of about ``BATCH_ENTRIES``
+  due: just paired, or its scope changed, after what was pending), in batches of about ``BATCH_ENTRIES``
   journal entries at most (whole transactions), as many as it takes, sealed and posted; the ledger moves in the
   same transaction as the audit entry, and the sealed batch is kept in the encrypted
   store until it is posted, so a crash between the two posts the same batch again.
@@ -295,7 +295,8 @@ class SyncRound:
             accepted = [c for c in changes if id(c) not in refused_ids]
             check = failsafe.check_tombstones(
                 accepted, failsafe.alive_counts(s, {c.kind for c in accepted}),
-                erasures=peer.role != PEER_ROLE_PRACTICE)
+                erasures=peer.role != PEER_ROLE_PRACTICE,
+                living=failsafe.living_rows(s, accepted))
         confirmed = self.is_owner and bool(
             {peer.node_id, peer.name} & set(self.confirm_deletions))
         if check.needs_confirmation and not confirmed:
@@ -378,16 +379,23 @@ class SyncRound:
                 s, peer.node_id)
             snapshot = ledger.snapshot_due
             more = False
+            if snapshot and outbox.sent_through and remote.outgoing(
+                    s, peer.node_id, outbox.sent_through, limit=1):
+                # Its scope changed: what is pending goes first, the snapshot next. The
+                # snapshot holds the rows in scope now, so the erasures pending (of rows
+                # it may hold from before) reach it only this way.
+                snapshot, more = False, True
             if snapshot:
                 changes = scope.snapshot(s, info.scope, now)
                 through = s.execute(select(func.max(ChangeJournal.seq))).scalar() or 0
             else:
                 entries = self.store.changes_for_peer(
                     peer.node_id, after_seq=outbox.sent_through, limit=BATCH_ENTRIES)
-                more = len(entries) >= BATCH_ENTRIES
+                cut = len(entries) >= BATCH_ENTRIES
+                more = more or cut
                 through = entries[-1][0] if entries else outbox.sent_through
                 pending = [c for _, c in entries]
-                if more:  # cut before an erased row they name: it goes with them
+                if cut:  # cut before an erased row they name: it goes with them
                     pending += [c for _, c in remote.erased_later(s, peer.node_id, pending,
                                                                   through)]
                 if info.role == PEER_ROLE_PRACTICE:

@@ -433,11 +433,17 @@ def outgoing_in_scope(session: Session, scope: Scope, changes: Sequence[RemoteCh
         row = judge.row(change.kind, change.entity_id)
         final = erased(change) or (change.tx_id in earlier and change.op != INSERT
                                    and change.payload.get("deleted_at") is not None)
-        if row is not None and final and judge.carries(change.kind, row):
+        if row is not None and final and change.kind in judge.models \
+                and change.kind not in _NEVER:
             # Final: it reaches every peer that may hold the row, in the window or not
             # (a call the rules erase left it long ago; an erased patient is no longer
-            # concerned). A peer that does not hold it ignores it.
-            kept = judge.kept_fields(change.kind, row, change.payload)
+            # concerned), and in its scope or not (it keeps what it received before the
+            # owner narrowed it). Out of its scope, only what says nothing goes: the
+            # erasure's blanks. A peer that does not hold the row ignores it.
+            kept = (judge.kept_fields(change.kind, row, change.payload)
+                    if judge.carries(change.kind, row) else {"id", "deleted_at", ERASED})
+            kept |= {k for k, v in change.payload.items() if v is None or v == ""
+                     or v is False}
             out.append(change if kept == set(change.payload) else _reduced(change, kept))
             continue
         if row is None or not judge.takes(change.kind, row):
@@ -610,7 +616,8 @@ def refused_incoming(session: Session, scope: Scope, role: str,
     """The changes of ``changes`` a peer of ``role`` with ``scope`` may not make, each
     with its reason; empty when all may be applied. Judged against the rows as they are
     in ``session`` (before the batch), the batch's own new patients counting as shared.
-    Changes from the practice (at a remote workstation) are never refused. ``now``:
+    Changes from the practice (at a remote workstation) are never refused; an erasure
+    for good from a workstation always is. ``now``:
     where the window stands (default: the latest change's time)."""
     if role == PEER_ROLE_PRACTICE:
         return []
@@ -629,6 +636,13 @@ def refused_incoming(session: Session, scope: Scope, role: str,
     for change in changes:
         if change.kind not in judge.models:
             refused.append(Refusal(change, OUT_OF_SCOPE, _("Unknown kind of record.")))
+            continue
+        if erased(change):
+            # Erasing for good is the practice's alone (its owner, its retention rules):
+            # applied here it would overwrite every field whatever its stamp and delete
+            # the row's history and conflicts.
+            refused.append(Refusal(change, ROLE, _("Only the practice erases records for "
+                                                   "good.")))
             continue
         try:
             states[id(change)] = state = _state(judge, change)

@@ -93,7 +93,7 @@ class CallRouter(PhoneServer):
                 number_from_uri(dial)
             except PermanenceError as exc:
                 return error_reply(exc)
-            shown = self._shell.current()
+            shown = self._shell.dialling_session()
             if not profile and shown is not None and shown.window.is_locked:
                 return reply(ExitCode.PROFILE_IN_USE, stderr=[_(
                     "Permanence is locked on this workstation: unlock it, then dial again.")])

@@ -278,6 +278,17 @@ class PracticeShell(QMainWindow):
         widget = self.stack.currentWidget()
         return getattr(widget, "_shell_session", None)
 
+    def dialling_session(self):
+        """The practice a ``tel:`` link dials from: the one shown, or with the console
+        shown, the last one shown (its dialer stays installed); None if none."""
+        shown = self.current()
+        if shown is not None:
+            return shown
+        dialer = dialer_module.current()
+        return next((s for s in self.sessions if dialer is not None
+                     and getattr(getattr(s, "telephony", None), "dialer", None) is dialer),
+                    None)
+
     def switch_to(self, session) -> None:
         window = session.window
         if window is None or self.stack.indexOf(window) < 0:
@@ -346,7 +357,7 @@ class PracticeShell(QMainWindow):
         self.bring_forward()
         if profile and not self.open_profile(Path(profile)):
             return
-        shown = self.current()  # None: the console (the last practice shown dials)
+        shown = self.dialling_session()
         if dial and not (shown is not None and shown.window.is_locked):
             dialer_module.dial_number(dial)
 

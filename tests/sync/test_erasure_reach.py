@@ -299,7 +299,8 @@ def test_an_erasure_in_the_earlier_shape_reaches_a_workstation_it_no_longer_conc
         practice_factory, clock, marker):
     """The card's tombstone and its phone's, updates of one transaction (as an earlier
     version journaled an erasure): both pass the default scope, though the card is no
-    longer concerned, its fields reduced to what the workstation may receive."""
+    longer concerned, its fields reduced to what the workstation may receive and the
+    erasure's blanks (which remove what an earlier, wider scope let it hold)."""
     ws = practice_factory("practice").workspace
     pid = ws.patients.create(PatientInput(birth_name=marker, first_names="Odile",
                                           phones=[PhoneEntry("06 55 44 33 22")])).id
@@ -323,7 +324,7 @@ def test_an_erasure_in_the_earlier_shape_reaches_a_workstation_it_no_longer_conc
         sent = outgoing_in_scope(s, Scope(), changes, clock.now())
     assert [(c.kind, c.entity_id) for c in sent] == [(kinds.PATIENT, pid),
                                                      (kinds.PATIENT_PHONE, phone)]
-    assert "admin_note" not in sent[0].payload and sent[0].payload["erased_at"] == now
+    assert sent[0].payload["admin_note"] == "" and sent[0].payload["erased_at"] == now
 
 
 def test_a_conflict_about_an_erased_row_goes_with_it(two, clock, marker):
@@ -365,3 +366,79 @@ def test_a_batch_cut_before_an_erased_row_it_names_carries_it(two, clock, monkey
     with remote.store.reader() as s:
         assert s.get(Call, call).appointment_id == booked
     _blank_erased(remote, Appointment, booked, REQUEST)
+
+
+def test_a_call_held_before_calls_stopped_being_shared_is_erased_there(two, clock, marker):
+    """The owner stopped sharing calls with the workstation: what it holds from before
+    stays there, as history, until the practice erases it."""
+    practice, remote, folder = two
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
+    _settle(practice, remote, folder)
+    sharing(practice).set_scope("quimper", Scope(calls=False))
+    _settle(practice, remote, folder)
+    with remote.store.reader() as s:
+        assert s.get(Call, call).note == marker
+    clock.advance(days=400)
+    assert practice.retention.apply().calls == 1
+    # Out of its scope, only what says nothing goes: no time, no line, no duration.
+    with practice.store.reader() as s:
+        [(_seq, entry)] = [e for e in s.execute(select(ChangeJournal.seq, ChangeJournal)
+                                                .where(ChangeJournal.entity_id == call))]
+        [sent] = outgoing_in_scope(s, Scope(calls=False), [RemoteChange.of_entry(entry)],
+                                   clock.now())
+    assert (sent.payload["note"], sent.payload["number"], sent.payload[ERASED]) == (
+        "", "", RETENTION)
+    assert {k for k, v in sent.payload.items() if v not in (None, "")} == {
+        "id", "deleted_at", ERASED}
+    _settle(practice, remote, folder)
+    _blank_erased(remote, Call, call, RETENTION)
+    assert marker not in journal_text(remote)
+    assert holds(remote.paths.db, remote.profile.key, marker) == []
+
+
+def test_a_card_s_field_no_longer_shared_is_erased_there(two, clock, marker):
+    """The owner stopped sharing a patient field with the workstation: the value it
+    holds from before goes with the card's erasure."""
+    practice, remote, folder = two
+    a = build_agenda(practice)
+    sharing(practice).set_scope("quimper", Scope(
+        patient_fields=Scope().patient_fields | {"referring_doctor"}))
+    pid = practice.patients.create(PatientInput(birth_name="Odile", first_names="Odile",
+                                                referring_doctor=marker)).id
+    practice.agenda.book(BookingInput(a.morel, a.at(MONDAY + timedelta(days=1), 9), None,
+                                      pid, a.consult))
+    _settle(practice, remote, folder)
+    with remote.store.reader() as s:
+        assert s.get(Patient, pid).referring_doctor == marker
+    sharing(practice).set_scope("quimper", Scope())
+    _settle(practice, remote, folder)
+    with remote.store.reader() as s:
+        assert s.get(Patient, pid).referring_doctor == marker  # kept, as history
+    clock.advance(days=3 * 366)
+    _settle(practice, remote, folder)
+    practice.rights.set_activity_years(2)
+    practice.rights.erase(pid, "Demande de la patiente")
+    _settle(practice, remote, folder)
+    _blank_erased(remote, Patient, pid, REQUEST)
+    with remote.store.reader() as s:
+        assert s.get(Patient, pid).referring_doctor == ""
+    assert marker not in journal_text(remote)
+    assert holds(remote.paths.db, remote.profile.key, marker) == []
+
+
+def test_an_erasure_pending_when_the_scope_changes_still_reaches_the_workstation(
+        two, clock, marker):
+    """The owner changes the workstation's scope between the practice's erasure and its
+    next round: the snapshot that follows holds only the rows in scope now, so the
+    erasures pending go before it."""
+    practice, remote, folder = two
+    call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
+    _settle(practice, remote, folder)
+    clock.advance(days=400)
+    _settle(practice, remote, folder)
+    assert practice.retention.apply().calls == 1
+    sharing(practice).set_scope("quimper", Scope(messages=False))
+    _settle(practice, remote, folder)
+    _blank_erased(remote, Call, call, RETENTION)
+    assert marker not in journal_text(remote)
+    assert holds(remote.paths.db, remote.profile.key, marker) == []

@@ -1,7 +1,8 @@
 """The longest offline period, on real profiles through a real folder with a clock the
 test moves: a peer that leaves batches unacknowledged longer is marked "must be paired
 again" and skipped with a message; paired again (a new invitation, join, accept), it
-gets a fresh snapshot that carries what was deleted meanwhile; the journal stays whole
+gets what the journal holds since it last acknowledged (the erasures made meanwhile
+among it), then a fresh snapshot that carries what was deleted meanwhile; the journal stays whole
 at least that long."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, Message
+from app.services.calls.events import CallInput
 from app.services.errors import ValidationError
 from app.services.messages import MessageInput
 from app.services.retention import RetentionService
@@ -87,9 +89,10 @@ def test_a_peer_offline_too_long_must_be_paired_again_and_gets_a_snapshot(two):
     (shown,) = status(practice.store, practice.clock)
     assert not shown.must_repair and shown.snapshot_due
     first = sync(practice, folder).peers[0]
-    assert first.sent == [1] and not first.must_repair
+    # What the journal holds since its last acknowledgement, then the snapshot.
+    assert first.sent == [1, 2] and not first.must_repair
     got = sync(remote, folder).peers[0]
-    assert got.refused_batch is None and got.received == [1], got.error
+    assert got.refused_batch is None and got.received == [1, 2], got.error
     # The deletion made while it was away reached it with the snapshot.
     assert rows(remote, "message", [gone])[gone]["deleted_at"] is not None
     assert rows(remote, "message", [kept])[kept]["deleted_at"] is None
@@ -143,3 +146,23 @@ def test_the_journal_stays_whole_for_the_longest_offline_period(two):
     assert retention.apply(dry_run=True).journal_entries == 0
     _days(practice, 31)
     assert retention.apply(dry_run=True).journal_entries > 0
+
+
+def test_an_erasure_made_while_the_workstation_was_away_reaches_it_paired_again(two):
+    """The practice's retention rules erase a call the workstation holds while it is
+    away too long; paired again, it gets a snapshot of the rows in scope now, which the
+    old call left long ago: the erasure reaches it all the same."""
+    practice, remote, folder = two
+    call = practice.calls.record(CallInput("06 11 22 33 44", practice.clock.now(),
+                                           note="Zqxaway note")).id
+    sync(practice, folder), sync(remote, folder), sync(practice, folder)
+    assert rows(remote, "call", [call])[call]["note"] == "Zqxaway note"
+    _message(practice, "Pendant l'absence")
+    assert sync(practice, folder).peers[0].sent  # never acknowledged
+    _days(practice, 400)
+    assert sync(practice, folder).must_repair == ["quimper"]
+    assert practice.retention.apply().calls == 1
+    _pair_again(practice, remote)
+    for ws in (practice, remote, practice, remote):
+        sync(ws, folder)
+    assert rows(remote, "call", [call])[call]["note"] == ""

@@ -508,3 +508,20 @@ def test_a_folder_without_a_practice_opens_the_setup_assistant_in_the_window(qtb
     assert shell.current() is created and ProfilePaths(tmp_path / "parc").is_profile()
     qtbot.waitUntil(lambda: created.window.agenda_guide is not None
                     and created.window.agenda_guide.isVisible())
+
+
+def test_a_tel_link_with_the_console_shown_dials_nothing_in_a_locked_practice(
+        qtbot, shell, softphone):
+    """The console shown, the practice that would dial (the last one shown) locked: the
+    link is refused as on that practice's page, and nothing is dialled nor recorded."""
+    tilleuls, lilas_session = shell.sessions
+    shell.switch_to(lilas_session)
+    lilas_session.lock_now()
+    shell.show_console()
+    env = {"XDG_RUNTIME_DIR": str(shell_runtime())}
+    code, out, err = cli(qtbot, "tel:+33612345678", env=env)
+    assert code == 4 and "verrouillé" in err, (code, out, err)
+    qtbot.wait(100)
+    assert softphone.urls == []
+    ws = lilas_session.workspace
+    assert ws.calls.day_log(ws.zone.today(ws.clock.now())) == []

@@ -21,11 +21,12 @@ Who handled a call is the signed-in user (``handled_by``), recorded at the answe
 An outgoing call dialled from Permanence (``dialled``) is recorded as dialling starts.
 When the phone system reports an outgoing call too (``ringing`` with ``direction``
 "out"), its report joins that record if it is to the same number, within
-``DIAL_JOIN_WINDOW`` of the dial, and the record has had no event of the phone system
-yet: the record then takes the phone system's call id, line and start, so that its
-later events (answered, ended) land on it, and keeps what the secretary gave it (who
-dialled, the reason, the note). An outgoing call the phone system reports always
-carries a call id (its own when none is given), which tells it from a dialled one.
+``DIAL_JOIN_WINDOW`` of the dial, dialled at this installation (not received by sync),
+and the record has had no event of the phone system yet: the record then takes the
+phone system's call id, line and start, so that its later events (answered, ended)
+land on it, and keeps what the secretary gave it (who dialled, the reason, the note).
+An outgoing call the phone system reports always carries a call id (its own when none
+is given), which tells it from a dialled one.
 """
 
 from __future__ import annotations
@@ -193,11 +194,13 @@ class CallService:
 
     def _dialled(self, s: Session, e164: str, now: datetime) -> Call | None:
         """The latest call dialled from here to ``e164`` within the window that no event
-        of the phone system has reached yet."""
+        of the phone system has reached yet. Here: written last by this installation (a
+        call a workstation dialled, received by sync, went out through its own phone)."""
         if e164 == WITHHELD:
             return None
         return s.execute(select(Call).where(
-            Call.number == e164, Call.started_at >= now - self.dial_window,
+            Call.number == e164, Call.origin_node == self._store.node_id,
+            Call.started_at >= now - self.dial_window,
             Call.started_at <= now, Call.direction == CallDirection.OUT.value,
             Call.external_id.is_(None), Call.answered_at.is_(None), Call.ended_at.is_(None),
             Call.deleted_at.is_(None))
