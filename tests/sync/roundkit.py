@@ -52,3 +52,22 @@ def rows(ws, kind: str, ids=None) -> dict[str, dict]:
         return {r.id: {c.key: getattr(r, c.key) for c in model.__table__.c
                        if c.key != "field_versions"}
                 for r in s.scalars(query)}
+
+
+def paired_through_a_folder(practice_factory, folder: Path):
+    """A practice and a workstation paired, and the folder their batches go through."""
+    practice = practice_factory("practice").workspace
+    remote = practice_factory("remote").workspace
+    pair(practice, remote)
+    folder.mkdir()
+    return practice, remote, folder
+
+
+def settle(practice, remote, folder) -> list:
+    """Rounds until each side holds what the other sent and its acknowledgement; every
+    peer's round went well and refused nothing. The rounds' results."""
+    results = [sync(ws, folder) for ws in (practice, remote, practice, remote)]
+    for result in results:
+        for peer in result.peers:
+            assert peer.ok and not peer.refused_changes, peer
+    return results

@@ -23,28 +23,12 @@ from app.storage.erasure import REQUEST
 from app.sync.scope import Scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.journal_reading import journal_text
-from tests.sync.roundkit import pair, rows, sharing, sync
+from tests.sync.roundkit import rows, settle, sharing, sync
 
 
 @pytest.fixture
 def marker():
     return "Zqxcraft" + secrets.token_hex(4)
-
-
-@pytest.fixture
-def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
-    folder = tmp_path / "share"
-    folder.mkdir()
-    return practice, remote, folder
-
-
-def _settle(practice, remote, folder):
-    for ws in (practice, remote, practice, remote):
-        for peer in sync(ws, folder).peers:
-            assert peer.ok and not peer.refused_changes, peer
 
 
 def test_a_patient_erased_at_a_workstation_is_refused_by_the_practice(two, marker):
@@ -55,7 +39,7 @@ def test_a_patient_erased_at_a_workstation_is_refused_by_the_practice(two, marke
     booked = practice.agenda.book(BookingInput(
         a.morel, a.at(MONDAY + timedelta(days=1), 9), None, pid, a.consult,
         note=marker + " note")).appointment.id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Patient, pid).birth_name == marker
 
@@ -78,7 +62,7 @@ def test_a_call_erased_at_a_workstation_is_refused_by_the_practice(two, clock, m
     practice, remote, folder = two
     sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.unit_of_work(actor_id=remote.user_id) as uow:
         blank_rows(uow, [uow.session.get(Call, call)], why=REQUEST)
     sync(remote, folder)
@@ -97,7 +81,7 @@ def test_tombstones_sent_as_inserts_of_rows_the_practice_holds_are_held(two):
     a = build_agenda(practice)
     for i in range(12):
         practice.messages.send(MessageInput(f"Message {i}", patient_id=a.patients[0]))
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.unit_of_work(actor_id=remote.user_id) as uow:
         for row in uow.session.scalars(select(Message)):
             row.deleted_at = uow.now

@@ -32,7 +32,7 @@ from app.sync.scope import Scope, outgoing_in_scope
 from tests.agenda_fixtures import MONDAY, build_agenda
 from tests.decrypted_file import holds
 from tests.journal_reading import journal_size, journal_text
-from tests.sync.roundkit import pair, sharing, sync
+from tests.sync.roundkit import paired_through_a_folder, settle, sharing, sync
 
 
 @pytest.fixture
@@ -42,24 +42,11 @@ def marker():
 
 @pytest.fixture
 def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
+    practice, remote, folder = paired_through_a_folder(practice_factory, tmp_path / "share")
     for ws in (practice, remote):  # the tests jump years ahead between two rounds
         with ws.store.unit_of_work(actor_id=ws.user_id) as uow:
             sync_limits.write_max_offline_days(uow.session, sync_limits.MOST_DAYS)
-    folder = tmp_path / "share"
-    folder.mkdir()
     return practice, remote, folder
-
-
-def _settle(practice, remote, folder):
-    """Rounds until each side holds what the other sent and its acknowledgement."""
-    results = [sync(ws, folder) for ws in (practice, remote, practice, remote)]
-    for result in results:
-        for peer in result.peers:
-            assert peer.ok and not peer.refused_changes, peer
-    return results
 
 
 def _entries(ws, entity_id: str) -> list[tuple[str, dict]]:
@@ -83,13 +70,13 @@ def test_a_call_that_left_the_window_is_erased_at_the_workstation(two, clock, ma
     assert is_remote_workstation(remote.store) and not is_remote_workstation(practice.store)
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
     practice.calls.describe(call, note=marker + " rappelé")
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Call, call).note == marker + " rappelé"
 
     # Thirteen months on: the call left the workstation's 30 days long ago.
     clock.advance(days=400)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     # The workstation's own run erases nothing, and journals nothing to send back.
     before = journal_size(remote)
     summary = remote.retention.apply()
@@ -129,7 +116,7 @@ def test_an_erased_patient_is_erased_at_the_workstation(two, clock, marker):
     booked = practice.agenda.book(BookingInput(
         a.morel, a.at(MONDAY + timedelta(days=1), 9), None, pid, a.consult,
         note=marker + " note")).appointment.id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     assert [p.id for p in remote.patients.search(marker)] == [pid]
     with remote.store.reader() as s:
         phones = list(s.execute(select(PatientPhone.id).where(
@@ -138,10 +125,10 @@ def test_an_erased_patient_is_erased_at_the_workstation(two, clock, marker):
 
     # Three years on, the card has no activity the rule keeps: erased on request.
     clock.advance(days=3 * 366)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     practice.rights.set_activity_years(2)
     practice.rights.erase(pid, "Demande de la patiente")
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
 
     _blank_erased(remote, Patient, pid, REQUEST)
     with remote.store.reader() as s:
@@ -161,7 +148,7 @@ def test_an_erased_patient_is_erased_at_the_workstation(two, clock, marker):
 
 def test_what_the_workstation_never_held_stays_absent(two, clock, marker):
     practice, remote, folder = two
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     # Logged today, made more than a year ago: outside the window, never sent.
     old_call = practice.calls.record(CallInput("06 11 22 33 44",
                                                clock.now() - timedelta(days=400),
@@ -169,7 +156,7 @@ def test_what_the_workstation_never_held_stays_absent(two, clock, marker):
     # A card with no activity: no one the workstation is concerned with.
     pid = practice.patients.create(PatientInput(birth_name=marker, first_names="Odile",
                                                 phones=[PhoneEntry("06 55 44 33 22")])).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Call, old_call) is None and s.get(Patient, pid) is None
 
@@ -197,7 +184,7 @@ def _old_call_erased_at_the_practice(two, clock):
     sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now() - timedelta(days=400),
                                            note="Appel")).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     clock.advance(hours=1)
     assert practice.retention.apply().calls == 1
     return practice, remote, folder, call
@@ -208,7 +195,7 @@ def test_the_workstation_s_unsent_edit_loses_to_the_erasure(two, clock, marker):
     # Later by the clock, not sent yet: the workstation writes a note on its copy.
     clock.advance(minutes=5)
     remote.calls.describe(call, note=marker)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     for ws in (practice, remote):
         _blank_erased(ws, Call, call, RETENTION)
         with ws.store.reader() as s:
@@ -224,7 +211,7 @@ def test_an_edit_sent_before_the_erasure_never_brings_the_value_back(two, clock,
     clock.advance(minutes=5)
     remote.calls.describe(call, note=marker)
     assert sync(remote, folder).peers[0].sent
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     for ws in (practice, remote):
         _blank_erased(ws, Call, call, RETENTION)
         assert marker not in journal_text(ws), ws.paths.root.name
@@ -239,7 +226,7 @@ def test_a_mass_erasure_from_the_practice_is_not_held(two, clock):
     start = clock.now() - timedelta(days=400)
     calls = [practice.calls.record(CallInput("06 11 22 33 44", start + timedelta(minutes=i),
                                              note=f"Appel {i}")).id for i in range(250)]
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     clock.advance(hours=1)
     assert practice.retention.apply().calls == 250
     sync(practice, folder)
@@ -256,7 +243,7 @@ def test_many_erasures_go_in_several_batches_of_one_round(two, clock, monkeypatc
     start = clock.now() - timedelta(days=400)
     calls = [practice.calls.record(CallInput("06 11 22 33 44", start + timedelta(minutes=i),
                                              note=f"Appel {i}")).id for i in range(12)]
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     clock.advance(hours=1)
     assert practice.retention.apply(batch=4).calls == 12  # three transactions of four
     monkeypatch.setattr(round_module, "BATCH_ENTRIES", 5)
@@ -272,7 +259,7 @@ def _call_naming_an_erased_appointment(two, clock):
     """A call linked to an appointment the practice then erased, neither sent yet."""
     practice, remote, folder = two
     a = build_agenda(practice)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     booked = practice.agenda.book(BookingInput(
         a.morel, a.at(MONDAY + timedelta(days=1), 9), None, a.patients[0], a.consult,
         note="Note du rendez-vous")).appointment.id
@@ -287,7 +274,7 @@ def test_an_erased_row_another_row_still_names_is_built_blank(two, clock):
     """A call names an appointment erased before the workstation ever received it: the
     appointment is built there, blank and tombstoned, so that the call's link holds."""
     practice, remote, folder, call, booked = _call_naming_an_erased_appointment(two, clock)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Call, call).appointment_id == booked
         appointment = s.get(Appointment, booked)
@@ -332,16 +319,16 @@ def test_a_conflict_about_an_erased_row_goes_with_it(two, clock, marker):
     sharing(practice).set_scope("quimper", Scope(days_back=None, days_ahead=None))
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now() - timedelta(days=400),
                                            note="Appel")).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     # Both write the note before hearing of the other's: a conflict, both values kept.
     practice.calls.describe(call, note=marker + " cabinet")
     remote.calls.describe(call, note=marker + " poste")
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with_conflict = [ws for ws in (practice, remote) if _conflicts(ws, call)]
     assert with_conflict
     clock.advance(hours=1)
     assert practice.retention.apply().calls == 1
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     for ws in (practice, remote):
         assert _conflicts(ws, call) == 0, ws.paths.root.name
         _blank_erased(ws, Call, call, RETENTION)
@@ -373,9 +360,9 @@ def test_a_call_held_before_calls_stopped_being_shared_is_erased_there(two, cloc
     stays there, as history, until the practice erases it."""
     practice, remote, folder = two
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     sharing(practice).set_scope("quimper", Scope(calls=False))
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Call, call).note == marker
     clock.advance(days=400)
@@ -390,7 +377,7 @@ def test_a_call_held_before_calls_stopped_being_shared_is_erased_there(two, cloc
         "", "", RETENTION)
     assert {k for k, v in sent.payload.items() if v not in (None, "")} == {
         "id", "deleted_at", ERASED}
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     _blank_erased(remote, Call, call, RETENTION)
     assert marker not in journal_text(remote)
     assert holds(remote.paths.db, remote.profile.key, marker) == []
@@ -407,18 +394,18 @@ def test_a_card_s_field_no_longer_shared_is_erased_there(two, clock, marker):
                                                 referring_doctor=marker)).id
     practice.agenda.book(BookingInput(a.morel, a.at(MONDAY + timedelta(days=1), 9), None,
                                       pid, a.consult))
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Patient, pid).referring_doctor == marker
     sharing(practice).set_scope("quimper", Scope())
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     with remote.store.reader() as s:
         assert s.get(Patient, pid).referring_doctor == marker  # kept, as history
     clock.advance(days=3 * 366)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     practice.rights.set_activity_years(2)
     practice.rights.erase(pid, "Demande de la patiente")
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     _blank_erased(remote, Patient, pid, REQUEST)
     with remote.store.reader() as s:
         assert s.get(Patient, pid).referring_doctor == ""
@@ -433,12 +420,12 @@ def test_an_erasure_pending_when_the_scope_changes_still_reaches_the_workstation
     erasures pending go before it."""
     practice, remote, folder = two
     call = practice.calls.record(CallInput("06 11 22 33 44", clock.now(), note=marker)).id
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     clock.advance(days=400)
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     assert practice.retention.apply().calls == 1
     sharing(practice).set_scope("quimper", Scope(messages=False))
-    _settle(practice, remote, folder)
+    settle(practice, remote, folder)
     _blank_erased(remote, Call, call, RETENTION)
     assert marker not in journal_text(remote)
     assert holds(remote.paths.db, remote.profile.key, marker) == []

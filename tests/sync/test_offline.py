@@ -21,16 +21,12 @@ from app.storage import sync_limits
 from app.sync.node import this_node
 from app.sync.pairing import join, read_invite
 from app.sync.round import AUDIT_MUST_REPAIR, must_repair_message, status
-from tests.sync.roundkit import pair, rows, sharing, sync
+from tests.sync.roundkit import paired_through_a_folder, rows, sharing, sync
 
 
 @pytest.fixture
 def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
-    folder = tmp_path / "share"
-    folder.mkdir()
+    practice, remote, folder = paired_through_a_folder(practice_factory, tmp_path / "share")
     for ws in (practice, remote, practice, remote):
         sync(ws, folder)
     return practice, remote, folder

@@ -19,17 +19,7 @@ from app.sync import batch, peers, rotation
 from app.sync.node import this_node
 from app.sync.transport import Mailbox, connect
 from app.sync.transport.mailbox import HEADER, file_name
-from tests.sync.roundkit import pair, rows, sharing, sync
-
-
-@pytest.fixture
-def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
-    folder = tmp_path / "share"
-    folder.mkdir()
-    return practice, remote, folder
+from tests.sync.roundkit import rows, sharing, sync
 
 
 def _exchange(practice, remote, folder):

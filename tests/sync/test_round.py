@@ -20,18 +20,8 @@ from app.sync import peers
 from app.sync.round import status
 from app.sync.scope import FIELD, ROLE, Scope
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.sync.roundkit import pair, rows, sharing, sync
+from tests.sync.roundkit import rows, sharing, sync
 from tests.sync.sshd import start_server
-
-
-@pytest.fixture
-def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
-    folder = tmp_path / "share"
-    folder.mkdir()
-    return practice, remote, folder
 
 
 @pytest.fixture

@@ -21,17 +21,7 @@ from app.services.workstation_policy import WorkstationPolicy, received_policy
 from app.sync.pairing import Sharing
 from app.sync.target import SyncTarget, run_round_of
 from tests.agenda_fixtures import MONDAY, build_agenda
-from tests.sync.roundkit import pair, sharing, sync
-
-
-@pytest.fixture
-def two(practice_factory, tmp_path):
-    practice = practice_factory("practice").workspace
-    remote = practice_factory("remote").workspace
-    pair(practice, remote)
-    folder = tmp_path / "share"
-    folder.mkdir()
-    return practice, remote, folder
+from tests.sync.roundkit import sharing, sync
 
 
 def _round(practice, remote, folder):
