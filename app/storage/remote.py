@@ -651,33 +651,28 @@ def _readers(model) -> dict:
     return found
 
 
-def _reader(column):
+def python_type(column) -> type | None:
+    """The Python type ``column`` holds, through the models' type decorators (None when
+    the type does not say)."""
     column_type = column.type
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
     try:
-        kind = column_type.python_type
+        return column_type.python_type
     except NotImplementedError:
         return None
+
+
+def _reader(column):
     return {datetime: datetime.fromisoformat, date: date.fromisoformat,
-            time: time.fromisoformat}.get(kind)
+            time: time.fromisoformat}.get(python_type(column))
 
 
 def _from_json(column, value):
+    """A journaled value as the column holds it: dates and times parsed from their ISO
+    text, everything else as it is."""
     if not isinstance(value, str):
         return value
-    column_type = column.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    try:
-        kind = column_type.python_type
-    except NotImplementedError:
-        return value
-    if kind is datetime:
-        return datetime.fromisoformat(value)
-    if kind is date:
-        return date.fromisoformat(value)
-    if kind is time:
-        return time.fromisoformat(value)
-    return value
+    parse = _reader(column)
+    return value if parse is None else parse(value)
 

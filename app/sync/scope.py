@@ -35,7 +35,7 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import TypeDecorator, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import _
@@ -52,7 +52,7 @@ from app.services.errors import ValidationError
 from app.storage import versions
 from app.storage.changes import DELETE, INSERT
 from app.storage.erasure import ERASED
-from app.storage.remote import RemoteChange, _from_json, syncable_models
+from app.storage.remote import RemoteChange, _from_json, python_type, syncable_models
 
 # -- patient fields ---------------------------------------------------------------------
 PHONES = "phones"  # the patient's phone numbers (rows of their own)
@@ -579,14 +579,8 @@ def _appointment_action(change: RemoteChange) -> str:
 def _check_type(column, value) -> None:
     """``ValueError`` unless ``value`` is what ``column`` holds (a peer's batch is read
     as untrusted input, even signed)."""
-    if value is None:
-        return
-    column_type = column.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    try:
-        expected = column_type.python_type
-    except NotImplementedError:
+    expected = python_type(column)
+    if value is None or expected is None:
         return
     if not isinstance(value, expected):
         raise ValueError(f"{column.key}: not a {expected.__name__}")
