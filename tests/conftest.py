@@ -69,6 +69,22 @@ def private_runtime() -> Iterator[None]:
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home() -> Iterator[None]:
+    """This workstation's data folder (its default profile, the list of the practices
+    opened in the window) in a folder of this run's own: no test writes into the user's
+    own, and none reads what a real Permanence left there."""
+    base = tempfile.mkdtemp(prefix="permanence-data-")
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = base
+    yield
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def french() -> Iterator[None]:
     """Every test starts in French (the product's default) and leaves French behind."""

@@ -45,6 +45,10 @@ def profile(tmp_path_factory) -> Path:
                         passphrase="une phrase de passe", interpreter=True)
     assert result.returncode == 0, result.stderr
     assert "Clé de secours" in result.stdout
+    # Once opened, as a profile in use is: its log exists, whichever test runs first.
+    opened = permanence("check", "--profile", str(root), passphrase="une phrase de passe")
+    assert opened.returncode == 0, opened.stderr
+    assert (root / "logs" / "permanence.log").is_file()
     return root
 
 

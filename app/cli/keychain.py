@@ -11,8 +11,6 @@ key opens the practice throughout. Each change is audited.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.errors import ExitCode
 from app.i18n import _
 
@@ -39,11 +37,9 @@ def register(sub, common) -> None:
         "disable", help=_("open the practice with a new passphrase instead of the system "
                           "keychain"), description=_help())
     common(disable, top=False)
-    from app.cli.keys import NEW_PASSPHRASE_ENV
+    from app.cli import new_passphrase
 
-    disable.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                         help=_("read the new passphrase from FILE (or set {env})").format(
-                             env=NEW_PASSPHRASE_ENV))
+    new_passphrase.add_option(disable)
     disable.set_defaults(handler=cmd_disable)
 
 
@@ -66,15 +62,14 @@ def cmd_enable(args) -> int:
 
 
 def cmd_disable(args) -> int:
-    import os
 
     from app.cli import say
-    from app.cli.keys import NEW_PASSPHRASE_ENV, _new_passphrase, _open
+    from app.cli import new_passphrase
+    from app.cli.keys import _new_passphrase, _open
     from app.storage.keychain import Keychain
 
     # No new passphrase is fine only while the practice still has one (the service says).
-    given = args.new_passphrase_file is not None or bool(os.environ.get(NEW_PASSPHRASE_ENV))
-    new = _new_passphrase(args) if given else None
+    new = _new_passphrase(args) if new_passphrase.given(args) else None
     ws = _open(args)
     try:
         changed = ws.practice_keys.move_to_passphrase(new, Keychain())

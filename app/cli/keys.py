@@ -9,14 +9,12 @@ printed once, alone, on standard output.
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
+from app.cli import new_passphrase
+from app.cli.new_passphrase import NEW_PASSPHRASE_ENV
 from app.clock import SystemClock
 from app.i18n import _
-
-NEW_PASSPHRASE_ENV = "PERMANENCE_NEW_PASSPHRASE"
 
 
 def _help() -> str:
@@ -34,17 +32,13 @@ def register(sub, common) -> None:
         "change", help=_("rewrap the practice's key under a new passphrase (the old one "
                          "stops working; nothing is re-encrypted)"), description=_help())
     common(change, top=False)
-    change.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                        help=_("read the new passphrase from FILE (or set {env})").format(
-                            env=NEW_PASSPHRASE_ENV))
+    new_passphrase.add_option(change)
     change.set_defaults(handler=cmd_change)
     reset = actions.add_parser(
         "reset", help=_("give the account ACCOUNT a new passphrase (the owner; after a rekey, "
                         "or a forgotten passphrase)"), description=_help())
     common(reset, top=False)
-    reset.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                       help=_("read the new passphrase from FILE (or set {env})").format(
-                           env=NEW_PASSPHRASE_ENV))
+    new_passphrase.add_option(reset)
     reset.add_argument("account", metavar="ACCOUNT")
     reset.set_defaults(handler=cmd_reset)
 
@@ -66,15 +60,9 @@ def register(sub, common) -> None:
 
 
 def _new_passphrase(args) -> str:
-    from app.cli import UsageError, _read_secret_file
-
-    if args.new_passphrase_file:
-        return _read_secret_file(args.new_passphrase_file, _("passphrase"))
-    value = os.environ.get(NEW_PASSPHRASE_ENV)
-    if not value:
-        raise UsageError(_("Give the new passphrase in {env} or with --new-passphrase-file; "
-                           "nothing was changed.").format(env=NEW_PASSPHRASE_ENV))
-    return value
+    return new_passphrase.read(args, _(
+        "Give the new passphrase in {env} or with --new-passphrase-file; nothing was "
+        "changed.").format(env=NEW_PASSPHRASE_ENV))
 
 
 def _open(args):

@@ -10,15 +10,12 @@ one as for any command, the new one as for ``add``; only that person's wrap chan
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+from app.cli import new_passphrase
+from app.cli.new_passphrase import NEW_PASSPHRASE_ENV
 from app.clock import SystemClock
 from app.i18n import _
 from app.models.text import clean_name
 from app.models.user import ROLES
-
-NEW_PASSPHRASE_ENV = "PERMANENCE_NEW_PASSPHRASE"
 
 
 def register(sub, common) -> None:
@@ -28,8 +25,9 @@ def register(sub, common) -> None:
     what = users.add_subparsers(dest="users_command", required=True,
                                 metavar="add|list|disable|role|passphrase")
 
-    add = what.add_parser("add", help="add an account that signs in with its own passphrase "
-                                      f"(from {NEW_PASSPHRASE_ENV} or --new-passphrase-file)")
+    add = what.add_parser("add", help=_(
+        "add an account that signs in with its own passphrase (from {env} or "
+        "--new-passphrase-file)").format(env=NEW_PASSPHRASE_ENV))
     common(add, top=False)
     add.add_argument("--name", required=True, metavar="NAME",
                      help=_("the sign-in name: lower-case letters, digits, . - _"))
@@ -38,9 +36,8 @@ def register(sub, common) -> None:
                      help=_("practitioner role: whose agenda ('permanence practitioners')"))
     add.add_argument("--display-name", default="", metavar="TEXT",
                      help=_("the name shown in the application (default: NAME)"))
-    add.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                     help=f"read the new account's passphrase from FILE (or set "
-                          f"{NEW_PASSPHRASE_ENV})")
+    new_passphrase.add_option(add, _("read the new account's passphrase from FILE (or set "
+                                     "{env})").format(env=NEW_PASSPHRASE_ENV))
     add.set_defaults(handler=cmd_users_add)
 
     listing = what.add_parser("list", help=_("one account per line: name, role, practitioner "
@@ -65,9 +62,7 @@ def register(sub, common) -> None:
         "change your own passphrase (any account; the new one from {env} or "
         "--new-passphrase-file)").format(env=NEW_PASSPHRASE_ENV))
     common(own, top=False)
-    own.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
-                     help=_("read the new passphrase from FILE (or set {env})").format(
-                         env=NEW_PASSPHRASE_ENV))
+    new_passphrase.add_option(own)
     own.set_defaults(handler=cmd_users_passphrase)
 
 
@@ -80,16 +75,9 @@ def _open(args):
 
 
 def _new_passphrase(args, missing: str | None = None) -> str:
-    from app.cli import UsageError, _read_secret_file
-
-    path = getattr(args, "new_passphrase_file", None)
-    value = (_read_secret_file(path, _("passphrase")) if path
-             else os.environ.get(NEW_PASSPHRASE_ENV) or "")
-    if not value:
-        raise UsageError(missing or _("Give the new account's passphrase in {env} or with "
-                                      "--new-passphrase-file FILE.").format(
-                                          env=NEW_PASSPHRASE_ENV))
-    return value
+    return new_passphrase.read(args, missing or _(
+        "Give the new account's passphrase in {env} or with --new-passphrase-file "
+        "FILE.").format(env=NEW_PASSPHRASE_ENV))
 
 
 def cmd_users_passphrase(args) -> int:
